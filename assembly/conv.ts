@@ -1,0 +1,2 @@
+// conv kernels
+export const CONV_FAMILY: i32 = 1;

@@ -1,0 +1,2 @@
+// eltwise kernels
+export const ELTWISE_FAMILY: i32 = 1;

@@ -1,0 +1,2 @@
+// gram kernels
+export const GRAM_FAMILY: i32 = 1;

@@ -1,0 +1,8 @@
+// One entry, three binaries (scalar, simd, relaxed): see asconfig.json.
+// Every kernel works on raw linear memory; the host owns all allocation (a grow-only arena).
+export { IS_SIMD, IS_RELAXED_SIMD, heapBase } from './common';
+export * from './gemm';
+export * from './gram';
+export * from './conv';
+export * from './pool';
+export * from './eltwise';

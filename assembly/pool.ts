@@ -1,0 +1,2 @@
+// pool kernels
+export const POOL_FAMILY: i32 = 1;

@@ -1,0 +1,92 @@
+// Reverse-mode autodiff: while a tape is active, each op whose inputs are watched records a node
+// with a backward closure (defined next to the op's forward in src/ops). Backprop walks the nodes
+// in reverse, summing gradients per tensor. Backward closures run with recording paused.
+import { Tensor, Shape } from '../tensor';
+
+/** Maps the output gradient to one gradient per input (null where an input needs none). */
+export type Backward = (dy: Tensor) => (Tensor | null)[];
+
+interface Node { inputs: Tensor[]; output: Tensor; backward: Backward }
+
+class Tape {
+  readonly watched = new Set<Tensor>();
+  readonly nodes: Node[] = [];
+}
+
+const tapes: Tape[] = [];
+let paused = 0;
+
+/** True when some tape would record an op on these inputs. */
+export function isRecording(inputs: readonly Tensor[]): boolean {
+  if (paused > 0 || tapes.length === 0) return false;
+  return tapes.some((t) => inputs.some((x) => t.watched.has(x)));
+}
+
+/** Called by every differentiable op after its forward pass. */
+export function record(inputs: Tensor[], output: Tensor, backward: Backward): Tensor {
+  if (paused > 0) return output;
+  for (const t of tapes) {
+    if (inputs.some((x) => t.watched.has(x))) {
+      t.nodes.push({ inputs, output, backward });
+      t.watched.add(output);
+    }
+  }
+  return output;
+}
+
+/** Runs f without recording (inference, optimizer updates, backward closures). */
+export function noGrad<T>(f: () => T): T {
+  paused++;
+  try { return f(); } finally { paused--; }
+}
+
+/** Hook for the adder used to accumulate gradients (set by ops to keep this file kernel-free). */
+let addInto = (a: Tensor, b: Tensor): Tensor => {
+  const out = new Float32Array(a.data);
+  for (let i = 0; i < out.length; i++) out[i] += b.data[i];
+  return new Tensor(out, a.shape);
+};
+export function setGradientAdder(f: (a: Tensor, b: Tensor) => Tensor): void { addInto = f; }
+
+/**
+ * Runs f on a fresh tape watching `sources`, then backpropagates from its (scalar or seeded) result.
+ * Returns the value and the gradient of each source (zeros when the result does not depend on it).
+ */
+export function runTape(f: () => Tensor, sources: readonly Tensor[], seed?: Tensor): { value: Tensor; grads: Tensor[] } {
+  const tape = new Tape();
+  for (const s of sources) tape.watched.add(s);
+  tapes.push(tape);
+  let value: Tensor;
+  try {
+    value = f();
+  } finally {
+    tapes.splice(tapes.indexOf(tape), 1);
+  }
+  const grads = new Map<Tensor, Tensor>();
+  grads.set(value, seed ?? new Tensor(new Float32Array(value.size).fill(1), value.shape));
+  noGrad(() => {
+    for (let i = tape.nodes.length - 1; i >= 0; i--) {
+      const node = tape.nodes[i];
+      const dy = grads.get(node.output);
+      if (!dy) continue;
+      const dxs = node.backward(dy);
+      node.inputs.forEach((x, j) => {
+        const dx = dxs[j];
+        if (!dx || !tape.watched.has(x)) return;
+        checkGradShape(dx.shape, x.shape);
+        const prev = grads.get(x);
+        grads.set(x, prev ? addInto(prev, dx) : dx);
+      });
+    }
+  });
+  return {
+    value,
+    grads: sources.map((s) => grads.get(s) ?? new Tensor(new Float32Array(s.size), s.shape)),
+  };
+}
+
+function checkGradShape(g: Shape, x: Shape): void {
+  if (g.length !== x.length || g.some((d, i) => d !== x[i])) {
+    throw new Error(`internal: gradient shape [${g}] does not match input shape [${x}]`);
+  }
+}

@@ -1,0 +1,125 @@
+// Backend selection: init() probes the platform and loads the best WASM build; backend.use()
+// switches between the 'js' reference, scalar 'wasm' and 'wasm-simd'. Ops call kernels().
+import type { Kernels, BackendName } from './kernels';
+import { jsKernels } from './js';
+import { wasmKernels } from './wasm';
+import { instantiate, instantiateSync, supports, WasmModule, Build } from './wasm/module';
+import { BackendError, ValueError } from '../errors';
+
+export type { Kernels, BackendName } from './kernels';
+
+export interface BackendInfo {
+  /** The kernels in use. */
+  kernel: BackendName;
+  /** SIMD128 validates on this runtime. */
+  simd: boolean;
+  /** Relaxed SIMD validates on this runtime. */
+  relaxedSimd: boolean;
+  /** Worker threads in use (1 = single thread). */
+  threads: number;
+  /** Why this backend was chosen (or why a better one was not). */
+  reason: string;
+  /** Bytes of WebAssembly memory held by the active build (0 for 'js'). */
+  memoryBytes: number;
+}
+
+const BUILD_OF: Record<Exclude<BackendName, 'js'>, Build> = { wasm: 'scalar', 'wasm-simd': 'simd', 'wasm-relaxed-simd': 'relaxed' };
+const NAMES: BackendName[] = ['js', 'wasm', 'wasm-simd', 'wasm-relaxed-simd'];
+
+const modules = new Map<BackendName, WasmModule>();
+const kernelSets = new Map<BackendName, Kernels>([['js', jsKernels]]);
+let active: Kernels | null = null;
+let reason = '';
+
+function load(name: BackendName, mod: WasmModule): Kernels {
+  modules.set(name, mod);
+  const k = wasmKernels(name, mod);
+  kernelSets.set(name, k);
+  return k;
+}
+
+/** The best backend this runtime supports, best first. Relaxed SIMD only if its build validates. */
+function preference(): BackendName[] {
+  const order: BackendName[] = [];
+  if (supports('relaxed')) order.push('wasm-relaxed-simd');
+  if (supports('simd')) order.push('wasm-simd');
+  if (supports('scalar')) order.push('wasm');
+  order.push('js');
+  return order;
+}
+
+/**
+ * Loads the best build the platform supports and makes it active. Call once before heavy work
+ * (in browsers this compiles asynchronously). Pass { backend } to force one.
+ */
+export async function init(opts: { backend?: BackendName } = {}): Promise<BackendInfo> {
+  const want = opts.backend ? [opts.backend] : preference();
+  for (const name of want) {
+    if (name === 'js') { active = jsKernels; reason = opts.backend ? 'requested' : 'no WebAssembly build validates here'; break; }
+    try {
+      const k = kernelSets.get(name) ?? load(name, await instantiate(BUILD_OF[name]));
+      active = k;
+      reason = opts.backend ? 'requested' : `best build that validates (${name})`;
+      break;
+    } catch (e) {
+      if (opts.backend) throw e;
+    }
+  }
+  return info();
+}
+
+function ensure(name: BackendName): Kernels {
+  const have = kernelSets.get(name);
+  if (have) return have;
+  if (name === 'js') return jsKernels;
+  return load(name, instantiateSync(BUILD_OF[name]));
+}
+
+/** The active kernels; on first use without init(), loads the best build synchronously. */
+export function kernels(): Kernels {
+  if (active) return active;
+  for (const name of preference()) {
+    try { active = ensure(name); reason = `loaded on first use (${name}); call init() to choose`; return active; } catch { /* next */ }
+  }
+  active = jsKernels;
+  return active;
+}
+
+/** Information about the active backend and the platform. */
+export function info(): BackendInfo {
+  const k = kernels();
+  return {
+    kernel: k.name,
+    simd: supports('simd'),
+    relaxedSimd: supports('relaxed'),
+    threads: 1,
+    reason,
+    memoryBytes: modules.get(k.name)?.arena.memoryBytes ?? 0,
+  };
+}
+
+export const backend = {
+  /** Switches to a backend: 'js' (TypeScript reference), 'wasm' (scalar) or 'wasm-simd'. */
+  use(name: BackendName): void {
+    if (!NAMES.includes(name)) throw new ValueError(`backend.use: unknown backend '${name}', expected one of ${NAMES.join(', ')}`);
+    try {
+      active = ensure(name);
+      reason = 'requested';
+    } catch (e) {
+      throw new BackendError(`backend.use('${name}'): ${(e as Error).message}; await init({ backend: '${name}' }) in browsers`);
+    }
+  },
+  info,
+  /** The kernels of a backend by name (loads it if needed); the active one when no name is given. */
+  kernels(name?: BackendName): Kernels { return name ? ensure(name) : kernels(); },
+  /** Names of the backends this runtime can run. */
+  available(): BackendName[] { return preference().reverse(); },
+  /** The loaded WASM module of a backend (tests and benchmarks inspect memory and build flags). */
+  module(name: BackendName): WasmModule | undefined { ensure(name); return modules.get(name); },
+  /** Runs f with a backend active, restoring the previous one after. */
+  with<T>(name: BackendName, f: () => T): T {
+    const prev = kernels();
+    backend.use(name);
+    try { return f(); } finally { active = prev; }
+  },
+};

@@ -1,0 +1,4 @@
+// Reference kernels (conv family): plain loops, f64 accumulation. The oracle for tests.
+import type { KernelFamily } from '../kernels';
+
+export const convKernels: KernelFamily = {};

@@ -1,0 +1,7 @@
+// WASM wrappers (conv family): copy inputs into the arena, call the AssemblyScript kernel, copy out.
+import type { KernelFamily } from '../kernels';
+import type { WasmModule } from './module';
+
+export function convKernels(mod: WasmModule): KernelFamily {
+  return {};
+}

@@ -1,0 +1,12 @@
+import type { Kernels, BackendName } from '../kernels';
+import type { WasmModule } from './module';
+import { gemmKernels } from './gemm';
+import { convKernels } from './conv';
+import { poolKernels } from './pool';
+import { eltwiseKernels } from './eltwise';
+import { complete } from '../complete';
+
+/** Kernels backed by one loaded WASM build. */
+export function wasmKernels(name: BackendName, mod: WasmModule): Kernels {
+  return complete(name, { ...gemmKernels(mod), ...convKernels(mod), ...poolKernels(mod), ...eltwiseKernels(mod) });
+}

@@ -1,0 +1,2 @@
+// detect: public namespace (filled in by its issue)
+export {};

@@ -1,0 +1,2 @@
+// face: public namespace (filled in by its issue)
+export {};

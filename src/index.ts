@@ -1,0 +1,7 @@
+// The public surface of convkit: re-exports only.
+export { init, backend, info } from './backend';
+export type { BackendInfo, BackendName } from './backend';
+export { Tensor, tensor, zeros, ones, fill, scalar } from './tensor';
+export type { Shape, NestedArray, TensorLike } from './tensor';
+export { grad, grads, valueAndGrads, Variable, variable, noGrad } from './autograd';
+export { ConvkitError, ShapeError, ValueError, BackendError, ModelFormatError, ImageError } from './errors';

@@ -1,0 +1,2 @@
+// io: public namespace (filled in by its issue)
+export {};

@@ -1,0 +1,2 @@
+// layers: public namespace (filled in by its issue)
+export {};

@@ -1,0 +1,2 @@
+// models: public namespace (filled in by its issue)
+export {};

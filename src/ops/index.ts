@@ -1,0 +1,2 @@
+// ops: public namespace (filled in by its issue)
+export {};

@@ -1,0 +1,2 @@
+// style: public namespace (filled in by its issue)
+export {};

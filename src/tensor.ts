@@ -1,0 +1,124 @@
+import { ShapeError, ValueError, fmtShape } from './errors';
+
+export type Shape = number[];
+/** Nested arrays of numbers, e.g. [[1, 2], [3, 4]]. */
+export type NestedArray = number | NestedArray[];
+export type TensorLike = Tensor | Float32Array | NestedArray;
+
+/** Number of elements in a shape. */
+export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function checkShape(shape: readonly number[], where: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${where}: shape must hold non-negative integers, got ${fmtShape(shape)}`);
+  }
+}
+
+/** A float32 tensor: a shape and a row-major Float32Array. Immutable by convention (Variable is the mutable one). */
+export class Tensor {
+  readonly shape: Shape;
+  data: Float32Array;
+
+  constructor(data: Float32Array, shape: readonly number[]) {
+    checkShape(shape, 'tensor');
+    if (sizeOf(shape) !== data.length) {
+      throw new ShapeError(`tensor: shape ${fmtShape(shape)} needs ${sizeOf(shape)} values, got ${data.length}`);
+    }
+    this.shape = [...shape];
+    this.data = data;
+  }
+
+  get rank(): number { return this.shape.length; }
+  get size(): number { return this.data.length; }
+
+  /** The values as nested arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    const build = (dim: number, off: number): NestedArray => {
+      if (dim === this.shape.length) return this.data[off];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, off + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError(`item: expected a tensor with one value, got shape ${fmtShape(this.shape)}`);
+    return this.data[0];
+  }
+
+  /** Same data, new shape; one dimension may be -1. Shares the buffer. Recorded for autodiff via ops.reshape. */
+  reshape(shape: readonly number[]): Tensor {
+    return reshapeHook(this, resolveShape(shape, this.size, 'reshape'));
+  }
+
+  toString(): string { return `Tensor${fmtShape(this.shape)} ${JSON.stringify(this.toArray())}`; }
+}
+
+/** ops.reshape registers itself here so Tensor.reshape is differentiable without an import cycle. */
+let reshapeHook = (t: Tensor, shape: number[]): Tensor => new Tensor(t.data, shape);
+export function setReshapeHook(f: (t: Tensor, shape: number[]) => Tensor): void { reshapeHook = f; }
+
+/** Resolves one -1 in a shape against a total size. */
+export function resolveShape(shape: readonly number[], size: number, where: string): number[] {
+  const s = [...shape];
+  const free = s.indexOf(-1);
+  if (free >= 0) {
+    const known = sizeOf(s.filter((_, i) => i !== free));
+    if (known === 0 || size % known !== 0) throw new ShapeError(`${where}: cannot reshape ${size} values into ${fmtShape(shape)}`);
+    s[free] = size / known;
+  }
+  checkShape(s, where);
+  if (sizeOf(s) !== size) throw new ShapeError(`${where}: cannot reshape ${size} values into ${fmtShape(shape)}`);
+  return s;
+}
+
+function inferShape(data: NestedArray, where: string): number[] {
+  const shape: number[] = [];
+  let d: NestedArray = data;
+  while (Array.isArray(d)) { shape.push(d.length); d = d[0]; }
+  // ragged check happens during flattening
+  return shape;
+}
+
+function flatten(data: NestedArray, shape: number[], out: Float32Array): void {
+  let k = 0;
+  const walk = (d: NestedArray, dim: number): void => {
+    if (dim === shape.length) {
+      if (typeof d !== 'number') throw new ValueError(`tensor: expected a number at depth ${dim}, got ${Array.isArray(d) ? 'an array' : typeof d}`);
+      out[k++] = d;
+      return;
+    }
+    if (!Array.isArray(d) || d.length !== shape[dim]) {
+      throw new ShapeError(`tensor: ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(d) ? d.length : typeof d}`);
+    }
+    for (const e of d) walk(e, dim + 1);
+  };
+  walk(data, 0);
+}
+
+/** Makes a Tensor from nested arrays, a Float32Array or a plain number array (with a shape). */
+export function tensor(data: TensorLike | number[] | ArrayLike<number>, shape?: readonly number[]): Tensor {
+  if (data instanceof Tensor) return shape ? new Tensor(data.data, resolveShape(shape, data.size, 'tensor')) : data;
+  if (data instanceof Float32Array) return new Tensor(data, shape ? resolveShape(shape, data.length, 'tensor') : [data.length]);
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    throw new ValueError(`tensor: expected Float32Array or nested number arrays, got ${data.constructor.name} (convert with Float32Array.from)`);
+  }
+  if (typeof data === 'number') return new Tensor(Float32Array.of(data), shape ?? []);
+  if (!Array.isArray(data)) throw new ValueError(`tensor: expected Float32Array, nested number arrays or a number, got ${typeof data}`);
+  const inferred = inferShape(data as NestedArray, 'tensor');
+  const out = new Float32Array(sizeOf(inferred));
+  flatten(data as NestedArray, inferred, out);
+  return new Tensor(out, shape ? resolveShape(shape, out.length, 'tensor') : inferred);
+}
+
+/** A tensor of zeros. */
+export const zeros = (shape: readonly number[]): Tensor => new Tensor(new Float32Array(sizeOf(shape)), shape);
+/** A tensor filled with one value. */
+export const fill = (shape: readonly number[], value: number): Tensor => new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape);
+/** A tensor of ones. */
+export const ones = (shape: readonly number[]): Tensor => fill(shape, 1);
+/** A scalar tensor. */
+export const scalar = (v: number): Tensor => new Tensor(Float32Array.of(v), []);

@@ -1,0 +1,2 @@
+// train: public namespace (filled in by its issue)
+export {};

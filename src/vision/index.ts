@@ -1,0 +1,2 @@
+// vision: public namespace (filled in by its issue)
+export {};

@@ -1,0 +1,2 @@
+// zoo: public namespace (filled in by its issue)
+export {};
