@@ -1,0 +1,29 @@
+// Bundles src/ with esbuild: dist/index.js (ESM, Node), dist/index.cjs (CommonJS, Node),
+// dist/convkit.browser.js (ESM for browsers, WASM inlined, Node-only modules left out),
+// then emits .d.ts files with tsc. Run after scripts/build-wasm.mjs (npm run build does both).
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const entry = join(root, 'src/index.ts');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+
+const pkg = (await import(join(root, 'package.json'), { with: { type: 'json' } })).default;
+const deps = Object.keys(pkg.dependencies ?? {});
+const common = { entryPoints: [entry], bundle: true, sourcemap: true, target: 'es2022', logLevel: 'warning' };
+
+// Node builds keep runtime dependencies external (npm installs them).
+await build({ ...common, outfile: join(root, 'dist/index.js'), format: 'esm', platform: 'node', external: deps });
+await build({ ...common, outfile: join(root, 'dist/index.cjs'), format: 'cjs', platform: 'node', external: deps });
+// The browser build is self-contained; Node-only modules are reached only through dynamic imports
+// on Node code paths, so they stay external and are never loaded in a page.
+await build({
+  ...common, outfile: join(root, 'dist/convkit.browser.js'), format: 'esm', platform: 'browser', minify: true,
+  external: ['node:*'],
+});
+
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+console.log('build-bundles: dist/index.js, dist/index.cjs, dist/convkit.browser.js, dist/types/');
