@@ -53,6 +53,13 @@ function preference(): BackendName[] {
  * (in browsers this compiles asynchronously). Pass { backend } to force one.
  */
 export async function init(opts: { backend?: BackendName } = {}): Promise<BackendInfo> {
+  // Compile every build that validates now, asynchronously, so backend.use() never needs a
+  // synchronous compile later (browsers restrict those on the main thread).
+  for (const name of preference()) {
+    if (name !== 'js' && !kernelSets.has(name)) {
+      try { load(name, await instantiate(BUILD_OF[name])); } catch { /* probed again below */ }
+    }
+  }
   const want = opts.backend ? [opts.backend] : preference();
   for (const name of want) {
     if (name === 'js') { active = jsKernels; reason = opts.backend ? 'requested' : 'no WebAssembly build validates here'; break; }
