@@ -1,8 +1,169 @@
-// PLACEHOLDER (naive loops) with the final signature; the gemm helper replaces the body with the packed SIMD kernel.
+// Packed, cache-blocked GEMM (GotoBLAS layout). Operands are copied into zero-padded panels so
+// the micro-kernel reads both contiguously whatever the transposes; a KC x NR panel of B (8 KiB)
+// stays in L1 while an MC x KC block of A (128 KiB) stays in L2. The SIMD micro-kernel holds a
+// 4x8 tile in 8 f32x4 accumulators: wider tiles push V8 past ~14 live v128 values and spill.
 
-/** Bytes of scratch sgemm needs for these sizes (packing buffers). */
+const MR = 4;   // rows of the register tile
+const NR = 8;   // columns of the register tile (two f32x4)
+const KC = 256; // depth of one packed block
+const MC = 128; // rows of A packed per block
+const NC = 2048; // columns of B packed per block
+
+@inline function roundUp(x: i32, q: i32): i32 { return (x + q - 1) / q * q; }
+@inline function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
+
+/** Bytes of scratch sgemm needs for these sizes (packing buffers and one edge tile). */
 export function gemmScratchBytes(m: i32, n: i32, k: i32): i32 {
-  return 16;
+  const kc = imin(k, KC);
+  return (roundUp(imin(m, MC), MR) * kc + roundUp(imin(n, NC), NR) * kc + MR * NR) << 2;
+}
+
+// Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into panels of MR rows: panel r holds, for each p, the MR
+// values of column p (rows past m are zero so edge tiles need no special kernel).
+function packA(transA: bool, a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = imin(MR, mc - ir);
+    const panel = dst + (<usize>(ir * kc) << 2);
+    if (transA) {
+      // A is [k, m]: the MR values for one p are contiguous.
+      for (let p = 0; p < kc; p++) {
+        const src = a + (<usize>((p0 + p) * lda + i0 + ir) << 2);
+        const out = panel + (<usize>(p * MR) << 2);
+        if (ASC_FEATURE_SIMD) {
+          if (rows == MR) { v128.store(out, v128.load(src)); continue; }
+        }
+        for (let r = 0; r < MR; r++) store<f32>(out + (r << 2), r < rows ? load<f32>(src + (r << 2)) : 0);
+      }
+    } else {
+      // A is [m, k]: walk the rows, scattering each into every MR-th slot.
+      for (let r = 0; r < MR; r++) {
+        const out = panel + (r << 2);
+        if (r < rows) {
+          const src = a + (<usize>((i0 + ir + r) * lda + p0) << 2);
+          for (let p = 0; p < kc; p++) store<f32>(out + (<usize>(p * MR) << 2), load<f32>(src + (<usize>p << 2)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(out + (<usize>(p * MR) << 2), 0);
+        }
+      }
+    }
+  }
+}
+
+// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into panels of NR columns (zero beyond n).
+function packB(transB: bool, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = imin(NR, nc - jr);
+    const panel = dst + (<usize>(jr * kc) << 2);
+    if (transB) {
+      // B is [n, k]: each column of op(B) is a contiguous row of B.
+      for (let c = 0; c < NR; c++) {
+        const out = panel + (c << 2);
+        if (c < cols) {
+          const src = b + (<usize>((j0 + jr + c) * ldb + p0) << 2);
+          for (let p = 0; p < kc; p++) store<f32>(out + (<usize>(p * NR) << 2), load<f32>(src + (<usize>p << 2)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(out + (<usize>(p * NR) << 2), 0);
+        }
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = b + (<usize>((p0 + p) * ldb + j0 + jr) << 2);
+        const out = panel + (<usize>(p * NR) << 2);
+        if (ASC_FEATURE_SIMD) {
+          if (cols == NR) { v128.store(out, v128.load(src)); v128.store(out, v128.load(src, 16), 16); continue; }
+        }
+        for (let c = 0; c < NR; c++) store<f32>(out + (c << 2), c < cols ? load<f32>(src + (c << 2)) : 0);
+      }
+    }
+  }
+}
+
+// a*b + c: fused (one rounding) in the relaxed build, mul then add otherwise.
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+// Stores one 4x8 SIMD tile row: t = acc (+ old C) (+ bias), then ReLU.
+@inline function storeRow(dst: usize, lo: v128, hi: v128, add: bool, bias: usize, relu: bool): void {
+  if (add) { lo = f32x4.add(lo, v128.load(dst)); hi = f32x4.add(hi, v128.load(dst, 16)); }
+  if (bias != 0) { lo = f32x4.add(lo, v128.load(bias)); hi = f32x4.add(hi, v128.load(bias, 16)); }
+  if (relu) { const z = f32x4.splat(0); lo = f32x4.max(lo, z); hi = f32x4.max(hi, z); }
+  v128.store(dst, lo); v128.store(dst, hi, 16);
+}
+
+// SIMD micro-kernel: C tile (at dst, row stride ldd floats) op= A panel (kc x 4) * B panel (kc x 8).
+// A values are broadcast with load32_splat, so the tile needs 8 accumulators + 2 B vectors + 1 A.
+function kernelSimd(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, relu: bool): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    for (let p = 0; p < kc; p++) {
+      const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+      let av = v128.load32_splat(pa);
+      c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+      av = v128.load32_splat(pa, 4);
+      c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+      av = v128.load32_splat(pa, 8);
+      c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+      av = v128.load32_splat(pa, 12);
+      c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+      pa += MR << 2; pb += NR << 2;
+    }
+    const row = <usize>ldd << 2;
+    storeRow(dst, c00, c01, add, bias, relu);
+    storeRow(dst + row, c10, c11, add, bias, relu);
+    storeRow(dst + 2 * row, c20, c21, add, bias, relu);
+    storeRow(dst + 3 * row, c30, c31, add, bias, relu);
+  }
+}
+
+// Scalar micro-kernel: a 4x4 tile of f32 locals (16 accumulators fit x64's registers), run on
+// each half of the 8-wide B panel. Same epilogue as the SIMD tile.
+function kernelScalar4(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, relu: bool): void {
+  let c00: f32 = 0, c01: f32 = 0, c02: f32 = 0, c03: f32 = 0, c10: f32 = 0, c11: f32 = 0, c12: f32 = 0, c13: f32 = 0;
+  let c20: f32 = 0, c21: f32 = 0, c22: f32 = 0, c23: f32 = 0, c30: f32 = 0, c31: f32 = 0, c32: f32 = 0, c33: f32 = 0;
+  for (let p = 0; p < kc; p++) {
+    const b0 = load<f32>(pb), b1 = load<f32>(pb, 4), b2 = load<f32>(pb, 8), b3 = load<f32>(pb, 12);
+    let av = load<f32>(pa);
+    c00 += av * b0; c01 += av * b1; c02 += av * b2; c03 += av * b3;
+    av = load<f32>(pa, 4);
+    c10 += av * b0; c11 += av * b1; c12 += av * b2; c13 += av * b3;
+    av = load<f32>(pa, 8);
+    c20 += av * b0; c21 += av * b1; c22 += av * b2; c23 += av * b3;
+    av = load<f32>(pa, 12);
+    c30 += av * b0; c31 += av * b1; c32 += av * b2; c33 += av * b3;
+    pa += MR << 2; pb += NR << 2;
+  }
+  const row = <usize>ldd << 2;
+  storeScalarRow(dst, c00, c01, c02, c03, add, bias, relu);
+  storeScalarRow(dst + row, c10, c11, c12, c13, add, bias, relu);
+  storeScalarRow(dst + 2 * row, c20, c21, c22, c23, add, bias, relu);
+  storeScalarRow(dst + 3 * row, c30, c31, c32, c33, add, bias, relu);
+}
+
+@inline function epilogue(v: f32, dst: usize, add: bool, bias: usize, relu: bool): void {
+  if (add) v += load<f32>(dst);
+  if (bias != 0) v += load<f32>(bias);
+  if (relu && v < 0) v = 0;
+  store<f32>(dst, v);
+}
+
+@inline function storeScalarRow(dst: usize, v0: f32, v1: f32, v2: f32, v3: f32, add: bool, bias: usize, relu: bool): void {
+  epilogue(v0, dst, add, bias, relu);
+  epilogue(v1, dst + 4, add, bias != 0 ? bias + 4 : 0, relu);
+  epilogue(v2, dst + 8, add, bias != 0 ? bias + 8 : 0, relu);
+  epilogue(v3, dst + 12, add, bias != 0 ? bias + 12 : 0, relu);
+}
+
+// One MR x NR tile with the epilogue fused into its stores.
+@inline function tile(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, relu: bool): void {
+  if (ASC_FEATURE_SIMD) {
+    kernelSimd(kc, pa, pb, dst, ldd, add, bias, relu);
+  } else {
+    kernelScalar4(kc, pa, pb, dst, ldd, add, bias, relu);
+    kernelScalar4(kc, pa, pb + 16, dst + 16, ldd, add, bias != 0 ? bias + 16 : 0, relu);
+  }
 }
 
 /**
@@ -12,15 +173,62 @@ export function gemmScratchBytes(m: i32, n: i32, k: i32): i32 {
  */
 export function sgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
   c: usize, ldc: i32, bias: usize, act: i32, accumulate: bool, scratch: usize): void {
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s: f32 = accumulate ? load<f32>(c + (((i * ldc) + j) << 2)) : 0;
-    for (let p = 0; p < k; p++) {
-      const av = transA ? load<f32>(a + ((p * lda + i) << 2)) : load<f32>(a + ((i * lda + p) << 2));
-      const bv = transB ? load<f32>(b + ((j * ldb + p) << 2)) : load<f32>(b + ((p * ldb + j) << 2));
-      s += av * bv;
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) { emptyProduct(m, n, c, ldc, bias, act, accumulate); return; }
+  const kcMax = imin(k, KC);
+  const packedA = scratch;
+  const packedB = packedA + (<usize>(roundUp(imin(m, MC), MR) * kcMax) << 2);
+  // Edge tiles are computed into this 4x8 buffer and the valid corner copied out.
+  const edge = packedB + (<usize>(roundUp(imin(n, NC), NR) * kcMax) << 2);
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = imin(NC, n - j0);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = imin(KC, k - p0);
+      const add = accumulate || p0 > 0;
+      const last = p0 + kc >= k;
+      const relu = last && act == 1;
+      packB(transB, b, ldb, p0, kc, j0, nc, packedB);
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const mc = imin(MC, m - i0);
+        packA(transA, a, lda, i0, mc, p0, kc, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = imin(NR, nc - jr);
+          const pb = packedB + (<usize>(jr * kc) << 2);
+          const biasJ = last && bias != 0 ? bias + (<usize>(j0 + jr) << 2) : 0;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = imin(MR, mc - ir);
+            const pa = packedA + (<usize>(ir * kc) << 2);
+            const dst = c + (<usize>((i0 + ir) * ldc + j0 + jr) << 2);
+            if (rows == MR && cols == NR) {
+              tile(kc, pa, pb, dst, ldc, add, biasJ, relu);
+            } else {
+              tile(kc, pa, pb, edge, NR, false, 0, false);
+              edgeStore(edge, rows, cols, dst, ldc, add, biasJ, relu);
+            }
+          }
+        }
+      }
     }
-    if (bias != 0) s += load<f32>(bias + (j << 2));
-    if (act == 1 && s < 0) s = 0;
-    store<f32>(c + (((i * ldc) + j) << 2), s);
+  }
+}
+
+// Copies the valid rows x cols corner of an edge tile into C with the epilogue.
+function edgeStore(edge: usize, rows: i32, cols: i32, dst: usize, ldc: i32, add: bool, bias: usize, relu: bool): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      const d = dst + (<usize>(r * ldc + j) << 2);
+      epilogue(load<f32>(edge + (<usize>(r * NR + j) << 2)), d, add, bias != 0 ? bias + (<usize>j << 2) : 0, relu);
+    }
+  }
+}
+
+// k = 0: the product is empty, so C is just (C or 0) + bias, then the activation.
+function emptyProduct(m: i32, n: i32, c: usize, ldc: i32, bias: usize, act: i32, accumulate: bool): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      const d = c + (<usize>(i * ldc + j) << 2);
+      if (!accumulate) store<f32>(d, 0);
+      epilogue(0, d, true, bias != 0 ? bias + (<usize>j << 2) : 0, act == 1);
+    }
   }
 }

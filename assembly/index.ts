@@ -3,6 +3,7 @@
 export { IS_SIMD, IS_RELAXED_SIMD, heapBase } from './common';
 export * from './gemm';
 export * from './gram';
+export * from './peak';
 export * from './conv';
 export * from './pool';
 export * from './eltwise';

@@ -1,0 +1,145 @@
+import { describe, it, expect } from 'vitest';
+import { backend } from '../../src';
+import type { BackendName } from '../../src/backend';
+
+// Seeded uniform [-1, 1) (mulberry32) so failures reproduce.
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
+  };
+}
+function randArray(n: number, r: () => number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = r();
+  return a;
+}
+const abs = (a: Float32Array) => a.map(Math.abs);
+
+// f32 error grows with the dot length; scale by Σ|a||b| so large and small entries are judged alike.
+function expectClose(got: Float32Array, want: Float32Array, absScale: Float32Array, k: number, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const tol = 1e-5 * Math.sqrt(Math.max(k, 1)) * absScale[i] + 1e-6;
+    if (!(Math.abs(got[i] - want[i]) <= tol)) {
+      throw new Error(`${what}: element ${i} is ${got[i]}, reference ${want[i]} (tol ${tol})`);
+    }
+  }
+}
+
+const builds: BackendName[] = ['wasm', 'wasm-simd'];
+if (backend.available().includes('wasm-relaxed-simd')) builds.push('wasm-relaxed-simd');
+const js = backend.kernels('js');
+
+describe('matmul', () => {
+  const sizes = [1, 3, 4, 5, 8, 17, 33, 67];
+  for (const name of builds) {
+    it(`${name} matches the reference on odd shapes, every transpose combination`, () => {
+      const k = backend.kernels(name);
+      const r = rng(1234);
+      let cases = 0;
+      for (const m of sizes) for (const kk of [1, 3, 5, 17, 67]) for (const n of sizes) {
+        // Thin the grid but keep all four transposes for each kept shape.
+        if ((m * 7 + kk * 3 + n) % 3 !== 0 && !(m === 1 || n === 1)) continue;
+        const a = randArray(m * kk, r), b = randArray(kk * n, r);
+        for (const tA of [false, true]) for (const tB of [false, true]) {
+          const got = k.matmul(a, b, m, kk, n, tA, tB, null, 'linear');
+          const want = js.matmul(a, b, m, kk, n, tA, tB, null, 'linear');
+          const scale = js.matmul(abs(a), abs(b), m, kk, n, tA, tB, null, 'linear');
+          expectClose(got, want, scale, kk, `${name} ${m}x${kk}x${n} tA=${tA} tB=${tB}`);
+          cases++;
+        }
+      }
+      expect(cases).toBeGreaterThan(100);
+    });
+
+    it(`${name} fuses bias and ReLU`, () => {
+      const k = backend.kernels(name);
+      const r = rng(99);
+      for (const [m, kk, n] of [[5, 7, 9], [4, 8, 8], [33, 17, 67], [1, 300, 13]]) {
+        const a = randArray(m * kk, r), b = randArray(kk * n, r), bias = randArray(n, r);
+        for (const act of ['linear', 'relu'] as const) for (const tB of [false, true]) {
+          const got = k.matmul(a, b, m, kk, n, false, tB, bias, act);
+          const want = js.matmul(a, b, m, kk, n, false, tB, bias, act);
+          const scale = js.matmul(abs(a), abs(b), m, kk, n, false, tB, abs(bias), 'linear');
+          expectClose(got, want, scale, kk, `${name} ${m}x${kk}x${n} bias ${act}`);
+          if (act === 'relu') {
+            expect(got.every((v) => v >= 0)).toBe(true);
+            expect(want.some((v) => v === 0)).toBe(true);
+          }
+        }
+      }
+    });
+
+    it(`${name} handles large shapes across cache blocks (k > 256, m > 128)`, () => {
+      const k = backend.kernels(name);
+      const r = rng(7);
+      for (const [m, kk, n, tA, tB] of [[130, 257, 129, false, false], [131, 520, 37, true, true], [9, 600, 2100, false, true]] as const) {
+        const a = randArray(m * kk, r), b = randArray(kk * n, r), bias = randArray(n, r);
+        const got = k.matmul(a, b, m, kk, n, tA, tB, bias, 'relu');
+        const want = js.matmul(a, b, m, kk, n, tA, tB, bias, 'relu');
+        const scale = js.matmul(abs(a), abs(b), m, kk, n, tA, tB, abs(bias), 'linear');
+        expectClose(got, want, scale, kk, `${name} ${m}x${kk}x${n}`);
+      }
+    });
+
+    it(`${name} with k = 0 gives the bias alone`, () => {
+      const bias = new Float32Array([1, -2, 3]);
+      const got = backend.kernels(name).matmul(new Float32Array(0), new Float32Array(0), 2, 0, 3, false, false, bias, 'relu');
+      expect(Array.from(got)).toEqual([1, 0, 3, 1, 0, 3]);
+    });
+
+    it(`${name} sgemm accumulates into a strided sub-block of C`, () => {
+      // The conv kernels call sgemm directly with ldc > n and accumulate = true.
+      const mod = backend.module(name)!;
+      const { exports: ex, arena } = mod;
+      const r = rng(5);
+      const m = 13, kk = 300, n = 11, ldc = 20, col0 = 3;
+      const a = randArray(m * kk, r), b = randArray(kk * n, r), c0 = randArray(m * ldc, r);
+      arena.reset();
+      const pa = arena.put(a), pb = arena.put(b), pc = arena.put(c0);
+      const scratch = arena.allocBytes(ex.gemmScratchBytes(m, n, kk));
+      ex.sgemm(0, 0, m, n, kk, pa, kk, pb, n, pc + col0 * 4, ldc, 0, 0, 1, scratch);
+      const got = arena.take(pc, m * ldc);
+      const prod = js.matmul(a, b, m, kk, n, false, false, null, 'linear');
+      const scale = js.matmul(abs(a), abs(b), m, kk, n, false, false, null, 'linear');
+      for (let i = 0; i < m; i++) for (let j = 0; j < ldc; j++) {
+        const inside = j >= col0 && j < col0 + n;
+        const want = c0[i * ldc + j] + (inside ? prod[i * n + j - col0] : 0);
+        const tol = inside ? 1e-5 * Math.sqrt(kk) * scale[i * n + j - col0] + 1e-5 : 0;
+        expect(Math.abs(got[i * ldc + j] - want), `C[${i}][${j}]`).toBeLessThanOrEqual(tol);
+      }
+    });
+  }
+});
+
+describe('gram', () => {
+  for (const name of builds) {
+    it(`${name} matches the reference on odd sizes and batch > 1`, () => {
+      const k = backend.kernels(name);
+      const r = rng(42);
+      for (const [batch, hw, c] of [[1, 1, 1], [1, 9, 3], [2, 25, 5], [3, 49, 17], [2, 300, 33], [1, 17, 130]]) {
+        const a = randArray(batch * hw * c, r);
+        const got = k.gram(a, batch, hw, c);
+        const want = js.gram(a, batch, hw, c);
+        expectClose(got, want, js.gram(abs(a), batch, hw, c), hw, `${name} gram ${batch}x${hw}x${c}`);
+      }
+    });
+  }
+
+  it('the reference is AᵀA and symmetric', () => {
+    // a [hw=2, c=2] = [[1, 2], [3, 4]] → AᵀA = [[10, 14], [14, 20]].
+    expect(Array.from(js.gram(new Float32Array([1, 2, 3, 4]), 1, 2, 2))).toEqual([10, 14, 14, 20]);
+  });
+});
+
+describe('builds', () => {
+  it('wasm-simd is the SIMD binary and wasm the scalar one', () => {
+    expect(backend.module('wasm-simd')!.exports.IS_SIMD.value).toBe(1);
+    expect(backend.module('wasm')!.exports.IS_SIMD.value).toBe(0);
+    expect(backend.module('wasm-simd')!.exports.peakFlopsPerIter()).toBe(96);
+  });
+});
