@@ -5,3 +5,4 @@ export { Tensor, tensor, zeros, ones, fill, scalar } from './tensor';
 export type { Shape, NestedArray, TensorLike } from './tensor';
 export { grad, grads, valueAndGrads, Variable, variable, noGrad } from './autograd';
 export { ConvkitError, ShapeError, ValueError, BackendError, ModelFormatError, ImageError } from './errors';
+export * as detect from './detect';

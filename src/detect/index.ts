@@ -1,2 +1,11 @@
-// detect: public namespace (filled in by its issue)
-export {};
+// detect: IoU, NMS, anchors (k-means), YOLO encode/decode/loss, localization, landmarks, mAP.
+export { iou, shapeIou, toCenter, toCorners } from './box';
+export type { Box, CenterBox, CornerBox, Size } from './box';
+export { nms, nmsPerClass } from './nms';
+export type { NmsOptions, NmsPerClassOptions } from './nms';
+export { kmeansAnchors, bestAnchor } from './anchors';
+export type { KmeansOptions, KmeansResult } from './anchors';
+export { meanAveragePrecision } from './map';
+export type { Detection, GroundTruth, MapOptions, MapResult, ClassAp } from './map';
+export * as yolo from './yolo';
+export type { YoloObject, YoloDetection, EncodeOptions, DecodeOptions } from './yolo';
