@@ -1,0 +1,158 @@
+// YOLO targets, decoding and loss. The volume is [S, S, A, 5 + C] (the notes' 3x3x2x8): for each
+// grid cell and anchor, [p_c, b_x, b_y, b_h, b_w, c_1..c_C] in the notes' order (h before w).
+//
+// Units. Targets (encode) follow the notes: b_x, b_y are the midpoint relative to the cell's
+// top-left corner, in [0, 1); b_h, b_w are the box size in cells (may exceed 1). Anchors are
+// { w, h } in cells too (YOLOv2's convention). Boxes outside this file are normalised to the image.
+//
+// Raw network outputs (decode / loss default) use YOLOv2's parameterisation, per cell (row, col):
+//   p_c = sigmoid(t_o)   b_x = (col + sigmoid(t_x)) / S   b_y = (row + sigmoid(t_y)) / S
+//   b_h = anchor_h · exp(t_h) / S   b_w = anchor_w · exp(t_w) / S   class probs = softmax(t_c)
+// With { activated: true } the volume already holds encode's values (probabilities, cell offsets,
+// sizes in cells), so decode(encode(objects)) gives the objects back.
+import { Tensor, zeros } from '../tensor';
+import { ShapeError, ValueError, fmtShape } from '../errors';
+import { Box, Size, CenterBox, toCenter } from './box';
+import { bestAnchor } from './anchors';
+import { nmsPerClass } from './nms';
+
+/** An object to encode: its box (normalised to the image) and class index in [0, classes). */
+export interface YoloObject { box: Box; classId: number }
+
+/** Options of yolo.encode. */
+export interface EncodeOptions {
+  /** Grid size S (or [rows, cols]). */
+  grid: number | [number, number];
+  /** Anchor sizes { w, h } in grid cells; A = anchors.length. */
+  anchors: readonly Size[];
+  /** Number of classes C. */
+  classes: number;
+}
+
+/** Options of yolo.decode. */
+export interface DecodeOptions {
+  /** Anchor sizes { w, h } in grid cells; must match the output's anchor axis. */
+  anchors: readonly Size[];
+  /** Expected grid (checked against the output when given). */
+  grid?: number | [number, number];
+  /** Expected number of classes (checked against the output when given). */
+  classes?: number;
+  /** Detections with score = p_c · class probability ≤ this are dropped (default 0.5). */
+  scoreThreshold?: number;
+  /** Per-class NMS threshold (default 0.5). */
+  iouThreshold?: number;
+  /** At most this many detections per image (default: no limit). */
+  maxOutputs?: number;
+  /** The volume holds activated values (as encode writes them), not raw network outputs. */
+  activated?: boolean;
+}
+
+/** A decoded detection: box normalised to the image (centre form), score and class index. */
+export interface YoloDetection { box: CenterBox; score: number; classId: number }
+
+function gridOf(grid: number | [number, number], where: string): [number, number] {
+  const g: [number, number] = typeof grid === 'number' ? [grid, grid] : [grid[0], grid[1]];
+  if (!g.every((v) => Number.isInteger(v) && v > 0)) throw new ValueError(`${where}: grid must be a positive integer or [rows, cols], got ${JSON.stringify(grid)}`);
+  return g;
+}
+
+function checkAnchors(anchors: readonly Size[], where: string): void {
+  if (!Array.isArray(anchors) || anchors.length === 0) throw new ValueError(`${where}: expected a non-empty array of anchors { w, h }`);
+  for (const a of anchors) {
+    if (!(a && a.w > 0 && a.h > 0 && Number.isFinite(a.w) && Number.isFinite(a.h))) throw new ValueError(`${where}: anchors need finite positive w and h, got ${JSON.stringify(a)}`);
+  }
+}
+
+/**
+ * Builds the YOLO target volume [S, S, A, 5 + C]: each object goes to the cell holding its midpoint
+ * and to the anchor with the highest shape-only IoU; entries without an object are all 0 (p_c = 0,
+ * the rest "don't care"). If two objects land on the same cell and anchor, the first one keeps it.
+ */
+export function encode(objects: readonly YoloObject[], opts: EncodeOptions): Tensor {
+  const where = 'yolo.encode';
+  const [rows, cols] = gridOf(opts.grid, where);
+  checkAnchors(opts.anchors, where);
+  const C = opts.classes;
+  if (!Number.isInteger(C) || C < 0) throw new ValueError(`${where}: classes must be a non-negative integer, got ${C}`);
+  const A = opts.anchors.length, D = 5 + C;
+  const y = zeros([rows, cols, A, D]);
+  for (const o of objects) {
+    const b = toCenter(o.box);
+    if (!(b.x >= 0 && b.x <= 1 && b.y >= 0 && b.y <= 1)) throw new ValueError(`${where}: box centre (${b.x}, ${b.y}) is outside the image [0, 1]`);
+    if (C > 0 && !(Number.isInteger(o.classId) && o.classId >= 0 && o.classId < C)) throw new ValueError(`${where}: classId must be an integer in [0, ${C}), got ${o.classId}`);
+    // a centre exactly on the right or bottom edge belongs to the last cell
+    const col = Math.min(Math.floor(b.x * cols), cols - 1), row = Math.min(Math.floor(b.y * rows), rows - 1);
+    const size = { w: b.w * cols, h: b.h * rows };
+    const a = bestAnchor(size, opts.anchors);
+    const off = ((row * cols + col) * A + a) * D;
+    if (y.data[off] === 1) continue;
+    y.data.set([1, b.x * cols - col, b.y * rows - row, size.h, size.w], off);
+    if (C > 0) y.data[off + 5 + o.classId] = 1;
+  }
+  return y;
+}
+
+const sigmoid = (t: number): number => 1 / (1 + Math.exp(-t));
+
+/** Checks a [S,S,A,5+C] or [N,S,S,A,5+C] volume against the options; returns [N, rows, cols, A, D]. */
+function volumeShape(shape: readonly number[], anchors: readonly Size[], where: string, grid?: number | [number, number], classes?: number): number[] {
+  const batched = shape.length === 5;
+  if (shape.length !== 4 && !batched) throw new ShapeError(`${where}: expected [S,S,A,5+C] or [N,S,S,A,5+C], got ${fmtShape(shape)}`);
+  const s = batched ? [...shape] : [1, ...shape];
+  const A = anchors.length;
+  const want = [s[0], ...(grid === undefined ? [s[1], s[2]] : gridOf(grid, where)), A, classes === undefined ? Math.max(s[4], 5) : 5 + classes];
+  if (want.some((v, i) => v !== s[i])) {
+    const shown = batched ? want : want.slice(1);
+    throw new ShapeError(`${where}: output ${fmtShape(shape)} does not match the options (grid, ${A} anchors, classes): expected ${fmtShape(shown)}`);
+  }
+  return s;
+}
+
+/**
+ * Turns a YOLO volume into detections: per entry, score = p_c · P(class) (p_c alone when C = 0);
+ * entries with score ≤ scoreThreshold are dropped, then NMS runs per class. Returns the detections
+ * of one image (input [S,S,A,5+C]) or one list per image (input [N,S,S,A,5+C]), best first.
+ */
+export function decode(output: Tensor, opts: DecodeOptions): YoloDetection[] | YoloDetection[][] {
+  const where = 'yolo.decode';
+  if (!(output instanceof Tensor)) throw new ValueError(`${where}: expected a Tensor`);
+  checkAnchors(opts.anchors, where);
+  const [N, rows, cols, A, D] = volumeShape(output.shape, opts.anchors, where, opts.grid, opts.classes);
+  const C = D - 5;
+  const scoreThreshold = opts.scoreThreshold ?? 0.5;
+  const act = !!opts.activated;
+  const v = output.data;
+  const out: YoloDetection[][] = [];
+  const probs = new Float64Array(Math.max(C, 1));
+  for (let n = 0; n < N; n++) {
+    const found: YoloDetection[] = [];
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let a = 0; a < A; a++) {
+      const o = (((n * rows + r) * cols + c) * A + a) * D;
+      const pc = act ? v[o] : sigmoid(v[o]);
+      if (Number.isNaN(pc)) throw new ValueError(`${where}: NaN in the output at [${n},${r},${c},${a},0]`);
+      if (!(pc > scoreThreshold)) continue; // score ≤ p_c, so nothing here can pass
+      let best = 0;
+      if (C === 0) probs[0] = 1;
+      else if (act) for (let k = 0; k < C; k++) probs[k] = v[o + 5 + k];
+      else {
+        let m = -Infinity, s = 0;
+        for (let k = 0; k < C; k++) m = Math.max(m, v[o + 5 + k]);
+        for (let k = 0; k < C; k++) { probs[k] = Math.exp(v[o + 5 + k] - m); s += probs[k]; }
+        for (let k = 0; k < C; k++) probs[k] /= s;
+      }
+      for (let k = 1; k < C; k++) if (probs[k] > probs[best]) best = k;
+      const score = pc * probs[best];
+      if (!(score > scoreThreshold)) continue;
+      const an = opts.anchors[a];
+      const box = act
+        ? { x: (c + v[o + 1]) / cols, y: (r + v[o + 2]) / rows, w: v[o + 4] / cols, h: v[o + 3] / rows }
+        : { x: (c + sigmoid(v[o + 1])) / cols, y: (r + sigmoid(v[o + 2])) / rows, w: (an.w * Math.exp(v[o + 4])) / cols, h: (an.h * Math.exp(v[o + 3])) / rows };
+      found.push({ box, score, classId: best });
+    }
+    const keep = nmsPerClass(found.map((d) => d.box), found.map((d) => d.score), found.map((d) => d.classId), {
+      iouThreshold: opts.iouThreshold ?? 0.5, maxOutputs: opts.maxOutputs,
+    });
+    out.push(keep.map((i) => found[i]));
+  }
+  return output.rank === 5 ? out : out[0];
+}
