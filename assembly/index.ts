@@ -5,5 +5,6 @@ export * from './gemm';
 export * from './gram';
 export * from './peak';
 export * from './conv';
+export * from './depthwise';
 export * from './pool';
 export * from './eltwise';

@@ -1,0 +1,176 @@
+import { describe, it, expect } from 'vitest';
+import { backend } from '../../src';
+import type { BackendName, ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
+
+/** Seeded uniform [-1, 1) (mulberry32), so every failure reproduces. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  };
+}
+const randArray = (n: number, r: () => number) => Float32Array.from({ length: n }, r);
+
+type Triple = [number, number, number];
+interface Spec {
+  batch: number; in: Triple; inC: number; outC: number; f: Triple;
+  stride?: Triple; dilation?: Triple; padBefore?: Triple; padAfter?: Triple;
+}
+
+/** Geometry from a spec, with out = floor((in + before + after - dilation*(f-1) - 1) / stride) + 1. */
+function geometry(s: Spec): ConvGeometry {
+  const st = s.stride ?? [1, 1, 1], dl = s.dilation ?? [1, 1, 1], pb = s.padBefore ?? [0, 0, 0], pa = s.padAfter ?? [0, 0, 0];
+  const out = [0, 1, 2].map((i) => Math.floor((s.in[i] + pb[i] + pa[i] - dl[i] * (s.f[i] - 1) - 1) / st[i]) + 1);
+  return {
+    batch: s.batch, inD: s.in[0], inH: s.in[1], inW: s.in[2], inC: s.inC,
+    outD: out[0], outH: out[1], outW: out[2], outC: s.outC, fD: s.f[0], fH: s.f[1], fW: s.f[2],
+    strideD: st[0], strideH: st[1], strideW: st[2], dilationD: dl[0], dilationH: dl[1], dilationW: dl[2],
+    padFront: pb[0], padTop: pb[1], padLeft: pb[2],
+  };
+}
+const inLen = (g: ConvGeometry) => g.batch * g.inD * g.inH * g.inW * g.inC;
+const outLen = (g: ConvGeometry) => g.batch * g.outD * g.outH * g.outW * g.outC;
+const filterLen = (g: ConvGeometry) => g.fD * g.fH * g.fW * g.inC * g.outC;
+
+/** Max abs difference, scaled by the reference's magnitude (sums of up to K f32 products). */
+function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  let scale = 1, err = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]));
+    err = Math.max(err, Math.abs(actual[i] - expected[i]));
+  }
+  expect(err / scale, what).toBeLessThan(2e-5);
+}
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
+
+const CONV_CASES: [string, Spec][] = [
+  ['1d k3 stride 2, asymmetric pad, batch 3', { batch: 3, in: [1, 1, 17], inC: 3, outC: 5, f: [1, 1, 3], stride: [1, 1, 2], padBefore: [0, 0, 0], padAfter: [0, 0, 1] }],
+  ['1d k5 dilation 2 same', { batch: 1, in: [1, 1, 14], inC: 2, outC: 3, f: [1, 1, 5], dilation: [1, 1, 2], padBefore: [0, 0, 4], padAfter: [0, 0, 4] }],
+  ['2d 3x3 same, odd sizes', { batch: 1, in: [1, 7, 9], inC: 3, outC: 5, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 1, 1] }],
+  ['2d 1x1 pointwise (direct GEMM), batch 3', { batch: 3, in: [1, 8, 5], inC: 6, outC: 7, f: [1, 1, 1] }],
+  ['2d 1x1 stride 2', { batch: 2, in: [1, 9, 7], inC: 5, outC: 6, f: [1, 1, 1], stride: [1, 2, 2] }],
+  ['2d 1x1 padded', { batch: 1, in: [1, 3, 4], inC: 2, outC: 3, f: [1, 1, 1], padBefore: [0, 1, 0], padAfter: [0, 0, 2] }],
+  ['2d 3x3 stride 2 dilation 2 asymmetric pad', { batch: 2, in: [1, 11, 10], inC: 3, outC: 7, f: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 2, 2], padBefore: [0, 2, 1], padAfter: [0, 1, 2] }],
+  ['2d 5x5 same, inC 1 (LeNet conv1), batch 3', { batch: 3, in: [1, 12, 12], inC: 1, outC: 6, f: [1, 5, 5], padBefore: [0, 2, 2], padAfter: [0, 2, 2] }],
+  ['2d 2x3 rectangular, stride (1,2)', { batch: 1, in: [1, 6, 5], inC: 2, outC: 3, f: [1, 2, 3], stride: [1, 1, 2] }],
+  ['2d 1 channel in and out, k1 filter 2x1', { batch: 2, in: [1, 4, 3], inC: 1, outC: 1, f: [1, 2, 1] }],
+  ['2d several im2col chunks (K = 576, 512 pixels)', { batch: 2, in: [1, 16, 16], inC: 64, outC: 9, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 1, 1] }],
+  ['2d filter overhangs padding on both sides', { batch: 1, in: [1, 2, 3], inC: 4, outC: 2, f: [1, 5, 5], padBefore: [0, 2, 2], padAfter: [0, 3, 2] }],
+  ['3d 3x2x3 stride (2,1,1), padded, batch 2', { batch: 2, in: [5, 6, 4], inC: 2, outC: 3, f: [3, 2, 3], stride: [2, 1, 1], padBefore: [1, 0, 1], padAfter: [1, 1, 1] }],
+  ['3d dilation 2, 1x1x1 channels 5 -> 4', { batch: 1, in: [6, 5, 5], inC: 5, outC: 4, f: [2, 2, 2], dilation: [2, 2, 2], padBefore: [1, 1, 0], padAfter: [0, 1, 1] }],
+];
+
+function dwGeometry(s: Spec, multiplier: number): DepthwiseGeometry {
+  return { ...geometry({ ...s, outC: s.inC * multiplier }), multiplier };
+}
+const DW_CASES: [string, Spec, number][] = [
+  ['3x3 same, C 13 (8 + 4 + 1 lanes), batch 3', { batch: 3, in: [1, 9, 8], inC: 13, outC: 0, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 1, 1] }, 1],
+  ['3x3 stride 2 dilation 2 asymmetric pad', { batch: 2, in: [1, 11, 12], inC: 6, outC: 0, f: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 2, 2], padBefore: [0, 2, 1], padAfter: [0, 1, 2] }, 1],
+  ['5x2 valid, C 3', { batch: 1, in: [1, 7, 5], inC: 3, outC: 0, f: [1, 5, 2] }, 1],
+  ['multiplier 2, 3x3 same', { batch: 1, in: [1, 7, 7], inC: 5, outC: 0, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 1, 1] }, 2],
+  ['multiplier 3, stride 2, batch 3', { batch: 3, in: [1, 8, 9], inC: 4, outC: 0, f: [1, 3, 3], stride: [1, 2, 2], padBefore: [0, 0, 1], padAfter: [0, 1, 1] }, 3],
+];
+
+const js = backend.kernels('js');
+const wasmBackends: BackendName[] = (['wasm', 'wasm-simd', 'wasm-relaxed-simd'] as BackendName[]).filter((b) => backend.available().includes(b));
+
+describe('conv reference (js) against hand-computed values', () => {
+  const g2 = (h: number, w: number, f: number, outC = 1) => geometry({ batch: 1, in: [1, h, w], inC: 1, outC, f: [1, f, f] });
+  const vertical = Float32Array.from([1, 0, -1, 1, 0, -1, 1, 0, -1]);
+
+  it("the notes' 6x6 image * vertical filter", () => {
+    const img = Float32Array.from([3, 0, 1, 2, 7, 4, 1, 5, 8, 9, 3, 1, 2, 7, 2, 5, 1, 3, 0, 1, 3, 1, 7, 8, 4, 2, 1, 6, 2, 8, 2, 4, 5, 2, 3, 9]);
+    expect(Array.from(js.conv(img, vertical, g2(6, 6, 3), null, 'linear')))
+      .toEqual([-5, -4, 0, 8, -10, -2, 2, 3, 0, -2, -4, -7, -3, -2, -3, -16]);
+  });
+  it("the notes' 10/0 image gives the 30s edge; bias and relu are applied after the sum", () => {
+    const img = Float32Array.from({ length: 36 }, (_, i) => (i % 6 < 3 ? 10 : 0));
+    expect(Array.from(js.conv(img, vertical, g2(6, 6, 3), null, 'linear'))).toEqual(Array(4).fill([0, 30, 30, 0]).flat());
+    const flipped = img.map((v) => 10 - v);
+    expect(Array.from(js.conv(flipped, vertical, g2(6, 6, 3), Float32Array.of(5), 'relu'))).toEqual(Array(4).fill([5, 0, 0, 5]).flat());
+  });
+  it('backprops of a tiny 1D conv, by hand', () => {
+    // x = [1, 2, 3], w = [1, -1]: y = [-1, -1]; dy = [1, 2]: dx = [1, 1, -2], dw = [1*1 + 2*2, 2*1 + 3*2] = [5, 8].
+    const g = geometry({ batch: 1, in: [1, 1, 3], inC: 1, outC: 1, f: [1, 1, 2] });
+    expect(Array.from(js.conv(Float32Array.of(1, 2, 3), Float32Array.of(1, -1), g, null, 'linear'))).toEqual([-1, -1]);
+    expect(Array.from(js.convBackpropInput(Float32Array.of(1, 2), Float32Array.of(1, -1), g))).toEqual([1, 1, -2]);
+    expect(Array.from(js.convBackpropFilter(Float32Array.of(1, 2, 3), Float32Array.of(1, 2), g))).toEqual([5, 8]);
+  });
+  it('stride 2 with padding on a 3x3 input, two channels in, by hand', () => {
+    // x channels (a, b) = (v, 10v) for v = 1..9; 2x2 filter of ones on channel a, zeros on b; pad top/left 1, stride 2.
+    const x = Float32Array.from({ length: 18 }, (_, i) => (i % 2 ? 10 : 1) * (1 + (i >> 1)));
+    const w = Float32Array.from([1, 0, 1, 0, 1, 0, 1, 0]);
+    const g = geometry({ batch: 1, in: [1, 3, 3], inC: 2, outC: 1, f: [1, 2, 2], stride: [1, 2, 2], padBefore: [0, 1, 1] });
+    expect([g.outH, g.outW]).toEqual([2, 2]);
+    expect(Array.from(js.conv(x, w, g, null, 'linear'))).toEqual([1, 2 + 3, 4 + 7, 5 + 6 + 8 + 9]);
+  });
+  it('depthwise, multiplier 2, by hand', () => {
+    // 1x2 input with 2 channels, 1x2 filter: out channel c*2+m = x[0][c]*w[0][c][m] + x[1][c]*w[1][c][m].
+    const g: DepthwiseGeometry = { ...geometry({ batch: 1, in: [1, 1, 2], inC: 2, outC: 4, f: [1, 1, 2] }), multiplier: 2 };
+    const x = Float32Array.of(1, 2, 3, 4), w = Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+    expect(Array.from(js.depthwiseConv(x, w, g))).toEqual([1 + 15, 2 + 18, 6 + 28, 8 + 32]);
+    const dy = Float32Array.of(1, 0, 0, 1);
+    expect(Array.from(js.depthwiseConvBackpropInput(dy, w, g))).toEqual([1, 4, 5, 8]);
+    expect(Array.from(js.depthwiseConvBackpropFilter(x, dy, g))).toEqual([1, 0, 0, 2, 3, 0, 0, 4]);
+  });
+});
+
+describe('conv backprops are the adjoints of the forward (js)', () => {
+  for (const [name, spec] of CONV_CASES) {
+    it(name, () => {
+      const r = rng(7), g = geometry(spec);
+      const x = randArray(inLen(g), r), w = randArray(filterLen(g), r), dy = randArray(outLen(g), r);
+      const y = js.conv(x, w, g, null, 'linear');
+      const lhs = dot(y, dy);
+      expect(dot(x, js.convBackpropInput(dy, w, g))).toBeCloseTo(lhs, 3);
+      expect(dot(w, js.convBackpropFilter(x, dy, g))).toBeCloseTo(lhs, 3);
+    });
+  }
+  for (const [name, spec, m] of DW_CASES) {
+    it(`depthwise ${name}`, () => {
+      const r = rng(8), g = dwGeometry(spec, m);
+      const x = randArray(inLen(g), r), w = randArray(g.fH * g.fW * g.inC * m, r), dy = randArray(outLen(g), r);
+      const lhs = dot(js.depthwiseConv(x, w, g), dy);
+      expect(dot(x, js.depthwiseConvBackpropInput(dy, w, g))).toBeCloseTo(lhs, 3);
+      expect(dot(w, js.depthwiseConvBackpropFilter(x, dy, g))).toBeCloseTo(lhs, 3);
+    });
+  }
+});
+
+for (const name of wasmBackends) {
+  describe(`conv kernels on ${name} match the js reference`, () => {
+    const k = backend.kernels(name);
+    CONV_CASES.forEach(([label, spec], i) => {
+      it(label, () => {
+        const r = rng(100 + i), g = geometry(spec);
+        const x = randArray(inLen(g), r), w = randArray(filterLen(g), r), dy = randArray(outLen(g), r);
+        const bias = randArray(g.outC, r);
+        expectClose(k.conv(x, w, g, null, 'linear'), js.conv(x, w, g, null, 'linear'), 'conv');
+        expectClose(k.conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), 'conv + bias + relu');
+        expectClose(k.convBackpropInput(dy, w, g), js.convBackpropInput(dy, w, g), 'backprop input');
+        expectClose(k.convBackpropFilter(x, dy, g), js.convBackpropFilter(x, dy, g), 'backprop filter');
+      });
+    });
+    DW_CASES.forEach(([label, spec, m], i) => {
+      it(`depthwise ${label}`, () => {
+        const r = rng(200 + i), g = dwGeometry(spec, m);
+        const x = randArray(inLen(g), r), w = randArray(g.fH * g.fW * g.inC * m, r), dy = randArray(outLen(g), r);
+        expectClose(k.depthwiseConv(x, w, g), js.depthwiseConv(x, w, g), 'depthwise');
+        expectClose(k.depthwiseConvBackpropInput(dy, w, g), js.depthwiseConvBackpropInput(dy, w, g), 'depthwise backprop input');
+        expectClose(k.depthwiseConvBackpropFilter(x, dy, g), js.depthwiseConvBackpropFilter(x, dy, g), 'depthwise backprop filter');
+      });
+    });
+    it('returns fresh arrays: a later call does not change an earlier result', () => {
+      const r = rng(300), g = geometry(CONV_CASES[2][1]);
+      const x = randArray(inLen(g), r), w = randArray(filterLen(g), r);
+      const first = k.conv(x, w, g, null, 'linear'), copy = first.slice();
+      k.conv(randArray(inLen(g), r), w, g, null, 'linear');
+      expect(first).toEqual(copy);
+    });
+  });
+}

@@ -1,0 +1,28 @@
+import { describe, it, expect } from 'vitest';
+import { backend } from '../../src';
+import type { BackendName, ConvGeometry } from '../../src/backend/kernels';
+
+// 1x8x8x3 -> 4 @ 3x3 'same': small, so 10,000 calls stay quick.
+const g: ConvGeometry = {
+  batch: 1, inD: 1, inH: 8, inW: 8, inC: 3, outD: 1, outH: 8, outW: 8, outC: 4, fD: 1, fH: 3, fW: 3,
+  strideD: 1, strideH: 1, strideW: 1, dilationD: 1, dilationH: 1, dilationW: 1, padFront: 0, padTop: 1, padLeft: 1,
+};
+const x = Float32Array.from({ length: 8 * 8 * 3 }, (_, i) => Math.sin(i * 0.37));
+const w = Float32Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i * 0.11));
+const bias = Float32Array.of(0.1, -0.2, 0.3, -0.4);
+
+describe('WASM memory stays bounded without dispose()', () => {
+  for (const name of ['wasm-simd', 'wasm'] as BackendName[]) {
+    it(`${name}: 10,000 conv2d calls never grow memory past the first call's high-water mark`, () => {
+      const k = backend.kernels(name), arena = backend.module(name)!.arena;
+      const expected = backend.kernels('js').conv(x, w, g, bias, 'relu');
+      const first = k.conv(x, w, g, bias, 'relu');
+      const highWater = arena.memoryBytes;
+      let last = first;
+      for (let i = 0; i < 10_000; i++) last = k.conv(x, w, g, bias, 'relu');
+      expect(arena.memoryBytes).toBe(highWater);
+      expect(last).toEqual(first);
+      for (let i = 0; i < expected.length; i++) expect(Math.abs(last[i] - expected[i])).toBeLessThan(1e-5);
+    });
+  }
+});
