@@ -35,14 +35,26 @@ function packA(transA: bool, a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: 
         for (let r = 0; r < MR; r++) store<f32>(out + (r << 2), r < rows ? load<f32>(src + (r << 2)) : 0);
       }
     } else {
-      // A is [m, k]: walk the rows, scattering each into every MR-th slot.
+      // A is [m, k]: full panels transpose 4x4 blocks in registers; the rest scatter scalars.
+      let p = 0;
+      if (ASC_FEATURE_SIMD) {
+        if (rows == MR) {
+          const src = a + (<usize>((i0 + ir) * lda + p0) << 2);
+          const row = <usize>lda << 2;
+          for (; p + 4 <= kc; p += 4) {
+            const s = src + (<usize>p << 2);
+            transpose4(v128.load(s), v128.load(s + row), v128.load(s + 2 * row), v128.load(s + 3 * row),
+              panel + (<usize>(p * MR) << 2), MR << 2);
+          }
+        }
+      }
       for (let r = 0; r < MR; r++) {
         const out = panel + (r << 2);
         if (r < rows) {
           const src = a + (<usize>((i0 + ir + r) * lda + p0) << 2);
-          for (let p = 0; p < kc; p++) store<f32>(out + (<usize>(p * MR) << 2), load<f32>(src + (<usize>p << 2)));
+          for (let q = p; q < kc; q++) store<f32>(out + (<usize>(q * MR) << 2), load<f32>(src + (<usize>q << 2)));
         } else {
-          for (let p = 0; p < kc; p++) store<f32>(out + (<usize>(p * MR) << 2), 0);
+          for (let q = p; q < kc; q++) store<f32>(out + (<usize>(q * MR) << 2), 0);
         }
       }
     }
@@ -55,14 +67,28 @@ function packB(transB: bool, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: 
     const cols = imin(NR, nc - jr);
     const panel = dst + (<usize>(jr * kc) << 2);
     if (transB) {
-      // B is [n, k]: each column of op(B) is a contiguous row of B.
+      // B is [n, k]: each column of op(B) is a contiguous row of B; full panels transpose two
+      // 4x4 blocks per 4 steps of p in registers, the rest scatter scalars.
+      let p = 0;
+      if (ASC_FEATURE_SIMD) {
+        if (cols == NR) {
+          const src = b + (<usize>((j0 + jr) * ldb + p0) << 2);
+          const row = <usize>ldb << 2;
+          for (; p + 4 <= kc; p += 4) {
+            const s = src + (<usize>p << 2), s4 = s + 4 * row;
+            const out = panel + (<usize>(p * NR) << 2);
+            transpose4(v128.load(s), v128.load(s + row), v128.load(s + 2 * row), v128.load(s + 3 * row), out, NR << 2);
+            transpose4(v128.load(s4), v128.load(s4 + row), v128.load(s4 + 2 * row), v128.load(s4 + 3 * row), out + 16, NR << 2);
+          }
+        }
+      }
       for (let c = 0; c < NR; c++) {
         const out = panel + (c << 2);
         if (c < cols) {
           const src = b + (<usize>((j0 + jr + c) * ldb + p0) << 2);
-          for (let p = 0; p < kc; p++) store<f32>(out + (<usize>(p * NR) << 2), load<f32>(src + (<usize>p << 2)));
+          for (let q = p; q < kc; q++) store<f32>(out + (<usize>(q * NR) << 2), load<f32>(src + (<usize>q << 2)));
         } else {
-          for (let p = 0; p < kc; p++) store<f32>(out + (<usize>(p * NR) << 2), 0);
+          for (let q = p; q < kc; q++) store<f32>(out + (<usize>(q * NR) << 2), 0);
         }
       }
     } else {
@@ -76,6 +102,16 @@ function packB(transB: bool, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: 
       }
     }
   }
+}
+
+// Writes the transpose of the 4x4 block with rows r0..r3 as 4 vectors, `stride` bytes apart.
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
 // a*b + c: fused (one rounding) in the relaxed build, mul then add otherwise.
@@ -173,6 +209,24 @@ function kernelScalar4(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add:
  */
 export function sgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
   c: usize, ldc: i32, bias: usize, act: i32, accumulate: bool, scratch: usize): void {
+  gemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, bias, act, accumulate, scratch, false);
+}
+
+/**
+ * sgemm for a symmetric product (op(A)·op(B) with m = n known symmetric, as AᵀA): computes only the
+ * tiles touching the upper triangle and mirrors it. No bias or activation.
+ */
+export function sgemmSymmetric(transA: bool, transB: bool, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
+  c: usize, ldc: i32, scratch: usize): void {
+  gemm(transA, transB, n, n, k, a, lda, b, ldb, c, ldc, 0, 0, false, scratch, true);
+  for (let i = 1; i < n; i++) {
+    for (let j = 0; j < i; j++) store<f32>(c + (<usize>(i * ldc + j) << 2), load<f32>(c + (<usize>(j * ldc + i) << 2)));
+  }
+}
+
+// The blocked loop nest; `upper` skips tiles lying wholly below the diagonal.
+function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
+  c: usize, ldc: i32, bias: usize, act: i32, accumulate: bool, scratch: usize, upper: bool): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { emptyProduct(m, n, c, ldc, bias, act, accumulate); return; }
   const kcMax = imin(k, KC);
@@ -195,7 +249,9 @@ export function sgemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usi
           const cols = imin(NR, nc - jr);
           const pb = packedB + (<usize>(jr * kc) << 2);
           const biasJ = last && bias != 0 ? bias + (<usize>(j0 + jr) << 2) : 0;
-          for (let ir = 0; ir < mc; ir += MR) {
+          // Below-diagonal tiles start at global row j0 + jr + NR; rows are visited in order.
+          const irEnd = upper ? imin(mc, j0 + jr + NR - i0) : mc;
+          for (let ir = 0; ir < irEnd; ir += MR) {
             const rows = imin(MR, mc - ir);
             const pa = packedA + (<usize>(ir * kc) << 2);
             const dst = c + (<usize>((i0 + ir) * ldc + j0 + jr) << 2);
