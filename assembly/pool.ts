@@ -1,2 +1,201 @@
-// pool kernels
-export const POOL_FAMILY: i32 = 1;
+// Pooling over NDHWC data (2D: D = 1). The channel axis is contiguous, so SIMD runs across channels:
+// 16 per step in four independent accumulators (latency hiding), then 4 per v128, then a scalar tail.
+// Geometry arrives as 17 i32 at pointer g, in the order of the constants below (written by
+// src/backend/wasm/pool.ts). Padded cells are skipped by clipping each window to the input.
+
+const BATCH = 0, CH = 1, IN_D = 2, IN_H = 3, IN_W = 4, OUT_D = 5, OUT_H = 6, OUT_W = 7;
+const P_D = 8, P_H = 9, P_W = 10, S_D = 11, S_H = 12, S_W = 13, PAD_F = 14, PAD_T = 15, PAD_L = 16;
+
+const MAX_FWD = 0, MAX_BWD = 1, AVG_FWD = 2, AVG_BWD = 3;
+
+@inline function gi(g: usize, i: i32): i32 { return load<i32>(g + (<usize>i << 2)); }
+
+// The current clipped window, as globals (no allocation: the host arena starts at __heap_base).
+// Byte offsets of its cells relative to the batch image are d*planeB + h*rowB + w*cellB.
+let d0: i32 = 0, d1: i32 = 0, h0: i32 = 0, h1: i32 = 0, w0: i32 = 0, w1: i32 = 0;
+let planeB: usize = 0, rowB: usize = 0, cellB: usize = 0;
+
+@inline function cellsOf(): i32 { return (d1 - d0) * (h1 - h0) * (w1 - w0); }
+@inline function cellAt(d: i32, h: i32, w: i32): usize { return <usize>d * planeB + <usize>h * rowB + <usize>w * cellB; }
+
+/** Max over each window; a window entirely in padding gives 0. x, y: f32 byte pointers; g: geometry. */
+export function maxPool(x: usize, y: usize, g: usize): void { drive(MAX_FWD, g, x, y, 0); }
+/** Routes dy to the first maximal cell of each window (scan order d, h, w); dx must be zeroed. */
+export function maxPoolBackward(x: usize, dy: usize, dx: usize, g: usize): void { drive(MAX_BWD, g, x, dy, dx); }
+/** Mean over the window cells inside the input (Keras/TF: padding is not counted). */
+export function avgPool(x: usize, y: usize, g: usize): void { drive(AVG_FWD, g, x, y, 0); }
+/** Spreads dy / count over each window's cells; dx must be zeroed. */
+export function avgPoolBackward(dy: usize, dx: usize, g: usize): void { drive(AVG_BWD, g, 0, dy, dx); }
+
+// Walks every output pixel, clips its window and hands the channel row to the per-kind routine.
+function drive(kind: i32, g: usize, x: usize, y: usize, dx: usize): void {
+  const C = gi(g, CH), inD = gi(g, IN_D), inH = gi(g, IN_H), inW = gi(g, IN_W);
+  const outD = gi(g, OUT_D), outH = gi(g, OUT_H), outW = gi(g, OUT_W);
+  cellB = <usize>C << 2; rowB = <usize>inW * cellB; planeB = <usize>inH * rowB;
+  const image = <usize>inD * planeB;
+  let yp = y;
+  for (let n = 0; n < gi(g, BATCH); n++) {
+    const xb = x + <usize>n * image, dxb = dx + <usize>n * image;
+    for (let od = 0; od < outD; od++) {
+      const d = od * gi(g, S_D) - gi(g, PAD_F);
+      d0 = max(d, 0); d1 = min(d + gi(g, P_D), inD);
+      for (let oh = 0; oh < outH; oh++) {
+        const h = oh * gi(g, S_H) - gi(g, PAD_T);
+        h0 = max(h, 0); h1 = min(h + gi(g, P_H), inH);
+        for (let ow = 0; ow < outW; ow++) {
+          const w = ow * gi(g, S_W) - gi(g, PAD_L);
+          w0 = max(w, 0); w1 = min(w + gi(g, P_W), inW);
+          if (d0 < d1 && h0 < h1 && w0 < w1) {
+            if (kind == MAX_FWD) maxPixel(xb, yp, C);
+            else if (kind == MAX_BWD) maxBackPixel(xb, yp, dxb, C);
+            else if (kind == AVG_FWD) avgPixel(xb, yp, C);
+            else avgBackPixel(yp, dxb, C);
+          } else if (kind == MAX_FWD || kind == AVG_FWD) {
+            memory.fill(yp, 0, cellB);
+          }
+          yp += cellB;
+        }
+      }
+    }
+  }
+}
+
+// pmax(m, v) = m < v ? v : m: the same comparison as the scalar path, so every build agrees bit for bit.
+function maxPixel(xb: usize, yp: usize, C: i32): void {
+  const first = xb + cellAt(d0, h0, w0);
+  let c = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; c + 16 <= C; c += 16) {
+      const o = <usize>c << 2;
+      let m0 = v128.load(first + o), m1 = v128.load(first + o, 16), m2 = v128.load(first + o, 32), m3 = v128.load(first + o, 48);
+      for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+        let p = xb + cellAt(d, h, w0) + o;
+        for (let w = w0; w < w1; w++, p += cellB) {
+          m0 = f32x4.pmax(m0, v128.load(p)); m1 = f32x4.pmax(m1, v128.load(p, 16));
+          m2 = f32x4.pmax(m2, v128.load(p, 32)); m3 = f32x4.pmax(m3, v128.load(p, 48));
+        }
+      }
+      v128.store(yp + o, m0); v128.store(yp + o, m1, 16); v128.store(yp + o, m2, 32); v128.store(yp + o, m3, 48);
+    }
+    for (; c + 4 <= C; c += 4) {
+      const o = <usize>c << 2;
+      let m = v128.load(first + o);
+      for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+        let p = xb + cellAt(d, h, w0) + o;
+        for (let w = w0; w < w1; w++, p += cellB) m = f32x4.pmax(m, v128.load(p));
+      }
+      v128.store(yp + o, m);
+    }
+  }
+  for (; c < C; c++) {
+    const o = <usize>c << 2;
+    let m = load<f32>(first + o);
+    for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+      let p = xb + cellAt(d, h, w0) + o;
+      for (let w = w0; w < w1; w++, p += cellB) { const v = load<f32>(p); if (m < v) m = v; }
+    }
+    store<f32>(yp + o, m);
+  }
+}
+
+// Tracks the running max and the byte offset of the cell holding it; a strictly greater value wins,
+// so ties keep the first cell in scan order.
+function maxBackPixel(xb: usize, dyp: usize, dxb: usize, C: i32): void {
+  const firstCell = cellAt(d0, h0, w0);
+  let c = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; c + 4 <= C; c += 4) {
+      const o = <usize>c << 2;
+      let m = v128.load(xb + firstCell + o);
+      let at = i32x4.splat(<i32>firstCell);
+      for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+        let cell = cellAt(d, h, w0);
+        for (let w = w0; w < w1; w++, cell += cellB) {
+          const v = v128.load(xb + cell + o);
+          const gt = f32x4.gt(v, m);
+          m = v128.bitselect(v, m, gt);
+          at = v128.bitselect(i32x4.splat(<i32>cell), at, gt);
+        }
+      }
+      const q = dxb + o;
+      const g = v128.load(dyp + o);
+      addAt(q + <usize>i32x4.extract_lane(at, 0), f32x4.extract_lane(g, 0));
+      addAt(q + <usize>i32x4.extract_lane(at, 1) + 4, f32x4.extract_lane(g, 1));
+      addAt(q + <usize>i32x4.extract_lane(at, 2) + 8, f32x4.extract_lane(g, 2));
+      addAt(q + <usize>i32x4.extract_lane(at, 3) + 12, f32x4.extract_lane(g, 3));
+    }
+  }
+  for (; c < C; c++) {
+    const o = <usize>c << 2;
+    let m = load<f32>(xb + firstCell + o);
+    let at = firstCell;
+    for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+      let cell = cellAt(d, h, w0);
+      for (let w = w0; w < w1; w++, cell += cellB) {
+        const v = load<f32>(xb + cell + o);
+        if (v > m) { m = v; at = cell; }
+      }
+    }
+    addAt(dxb + at + o, load<f32>(dyp + o));
+  }
+}
+
+@inline function addAt(p: usize, v: f32): void { store<f32>(p, load<f32>(p) + v); }
+
+function avgPixel(xb: usize, yp: usize, C: i32): void {
+  const count = <f32>cellsOf();
+  let c = 0;
+  if (ASC_FEATURE_SIMD) {
+    const n4 = f32x4.splat(count);
+    for (; c + 16 <= C; c += 16) {
+      const o = <usize>c << 2;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+        let p = xb + cellAt(d, h, w0) + o;
+        for (let w = w0; w < w1; w++, p += cellB) {
+          s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16));
+          s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
+        }
+      }
+      v128.store(yp + o, f32x4.div(s0, n4)); v128.store(yp + o, f32x4.div(s1, n4), 16);
+      v128.store(yp + o, f32x4.div(s2, n4), 32); v128.store(yp + o, f32x4.div(s3, n4), 48);
+    }
+    for (; c + 4 <= C; c += 4) {
+      const o = <usize>c << 2;
+      let s = f32x4.splat(0);
+      for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+        let p = xb + cellAt(d, h, w0) + o;
+        for (let w = w0; w < w1; w++, p += cellB) s = f32x4.add(s, v128.load(p));
+      }
+      v128.store(yp + o, f32x4.div(s, n4));
+    }
+  }
+  for (; c < C; c++) {
+    const o = <usize>c << 2;
+    let s: f32 = 0;
+    for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+      let p = xb + cellAt(d, h, w0) + o;
+      for (let w = w0; w < w1; w++, p += cellB) s += load<f32>(p);
+    }
+    store<f32>(yp + o, s / count);
+  }
+}
+
+// Cell-major here (each cell adds the whole dy row) so dx rows are streamed contiguously.
+function avgBackPixel(dyp: usize, dxb: usize, C: i32): void {
+  const count = <f32>cellsOf();
+  for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+    let q = dxb + cellAt(d, h, w0);
+    for (let w = w0; w < w1; w++, q += cellB) {
+      let c = 0;
+      if (ASC_FEATURE_SIMD) {
+        const n4 = f32x4.splat(count);
+        for (; c + 4 <= C; c += 4) {
+          const o = <usize>c << 2;
+          v128.store(q + o, f32x4.add(v128.load(q + o), f32x4.div(v128.load(dyp + o), n4)));
+        }
+      }
+      for (; c < C; c++) { const o = <usize>c << 2; addAt(q + o, load<f32>(dyp + o) / count); }
+    }
+  }
+}
