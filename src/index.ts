@@ -6,3 +6,4 @@ export type { Shape, NestedArray, TensorLike } from './tensor';
 export { grad, grads, valueAndGrads, Variable, variable, noGrad } from './autograd';
 export { ConvkitError, ShapeError, ValueError, BackendError, ModelFormatError, ImageError } from './errors';
 export * as detect from './detect';
+export * as io from './io';

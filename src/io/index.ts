@@ -1,2 +1,3 @@
-// io: public namespace (filled in by its issue)
-export {};
+// io: reading and writing images (and, later, models). Re-exports only.
+export { readImage, decodeImage, writeImage, encodeImage, fromImageData, toImageData, toBytes, sniffFormat, formatFromPath } from './image';
+export type { ImageFormat, ImageSource, ImageDataLike, ReadImageOptions, WriteImageOptions } from './image';
