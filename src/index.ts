@@ -7,3 +7,5 @@ export { grad, grads, valueAndGrads, Variable, variable, noGrad } from './autogr
 export { ConvkitError, ShapeError, ValueError, BackendError, ModelFormatError, ImageError } from './errors';
 export * as detect from './detect';
 export * as io from './io';
+export * as ops from './ops';
+export * as vision from './vision';

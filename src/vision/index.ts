@@ -1,2 +1,3 @@
-// vision: public namespace (filled in by its issue)
-export {};
+// vision: public namespace, a list of re-exports.
+export { filters } from './filters';
+export { convolve2d, rotate180 } from './convolve';

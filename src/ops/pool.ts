@@ -1,0 +1,72 @@
+// Pooling over NDHWC data (1D/2D/3D): max and average windows on the pool kernels (padded cells are
+// ignored by both, as in Keras/TF), and global pooling as a reduction over the spatial axes.
+import { Tensor } from '../tensor';
+import { record } from '../autograd/tape';
+import { kernels } from '../backend';
+import type { PoolGeometry } from '../backend/kernels';
+import { ShapeError, fmtShape } from '../errors';
+import { checkTensor, checkOptions } from './util';
+import { Padding, spatialParam, windowGeometry } from './geometry';
+import { mean, max } from './reduce';
+
+/** Options of the pooling ops (strides default to poolSize, padding to 'valid'). */
+export interface PoolOptions { poolSize?: number | number[]; strides?: number | number[]; padding?: Padding }
+const LAYOUT: Record<number, string> = { 1: '[N,L,C]', 2: '[N,H,W,C]', 3: '[N,D,H,W,C]' };
+
+function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolOptions): Tensor {
+  checkTensor(x, op);
+  checkOptions(op, opts, ['poolSize', 'strides', 'padding']);
+  if (x.rank !== r + 2 && x.rank !== r + 1) throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(x.shape)}`);
+  const xs = x.rank === r + 2 ? x.shape : [1, ...x.shape];
+  const size = spatialParam(op, 'poolSize', opts.poolSize ?? 2, r);
+  const strides = spatialParam(op, 'strides', opts.strides ?? size, r);
+  const inSize = xs.slice(1, r + 1);
+  if (inSize.some((n) => n === 0)) throw new ShapeError(`${op}: empty spatial size in input ${fmtShape(x.shape)}`);
+  const { out, pads } = windowGeometry(op, 'pool', inSize, size, strides, size.map(() => 1), opts.padding ?? 'valid',
+    `input ${fmtShape(x.shape)}, poolSize ${fmtShape(size)}`);
+  const lift = (v: number[], fill: number): number[] => [...new Array<number>(3 - r).fill(fill), ...v];
+  const [inD, inH, inW] = lift(inSize, 1), [outD, outH, outW] = lift(out, 1), [poolD, poolH, poolW] = lift(size, 1);
+  const [strideD, strideH, strideW] = lift(strides, 1), [padFront, padTop, padLeft] = lift(pads.map((p) => p[0]), 0);
+  const g: PoolGeometry = {
+    batch: xs[0], channels: xs[r + 1], inD, inH, inW, outD, outH, outW, poolD, poolH, poolW,
+    strideD, strideH, strideW, padFront, padTop, padLeft,
+  };
+  const shape = x.rank === r + 2 ? [xs[0], ...out, xs[r + 1]] : [...out, xs[r + 1]];
+  const k = kernels();
+  const y = new Tensor(kind === 'max' ? k.maxPool(x.data, g) : k.avgPool(x.data, g), shape);
+  return record([x], y, (dy) => [new Tensor(kind === 'max'
+    ? kernels().maxPoolBackward(x.data, dy.data, g) : kernels().avgPoolBackward(dy.data, g), x.shape)]);
+}
+
+/** 2D max pooling over [N,H,W,C] (or [H,W,C]); default 2x2 windows, stride = poolSize. */
+export const maxPool2d = (x: Tensor, opts: PoolOptions = {}): Tensor => pool('maxPool2d', 'max', 2, x, opts);
+/** 2D average pooling (padded cells are not counted). */
+export const avgPool2d = (x: Tensor, opts: PoolOptions = {}): Tensor => pool('avgPool2d', 'avg', 2, x, opts);
+/** 1D max pooling over [N,L,C]. */
+export const maxPool1d = (x: Tensor, opts: PoolOptions = {}): Tensor => pool('maxPool1d', 'max', 1, x, opts);
+/** 1D average pooling over [N,L,C]. */
+export const avgPool1d = (x: Tensor, opts: PoolOptions = {}): Tensor => pool('avgPool1d', 'avg', 1, x, opts);
+/** 3D max pooling over [N,D,H,W,C]. */
+export const maxPool3d = (x: Tensor, opts: PoolOptions = {}): Tensor => pool('maxPool3d', 'max', 3, x, opts);
+/** 3D average pooling over [N,D,H,W,C]. */
+export const avgPool3d = (x: Tensor, opts: PoolOptions = {}): Tensor => pool('avgPool3d', 'avg', 3, x, opts);
+
+function global(op: string, kind: 'avg' | 'max', r: number, x: Tensor): Tensor {
+  checkTensor(x, op);
+  if (x.rank !== r + 2) throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(x.shape)}`);
+  const axes = Array.from({ length: r }, (_, i) => i + 1);
+  return kind === 'avg' ? mean(x, axes) : max(x, axes);
+}
+
+/** Mean over H and W: [N,H,W,C] → [N,C]. */
+export const globalAvgPool2d = (x: Tensor): Tensor => global('globalAvgPool2d', 'avg', 2, x);
+/** Max over H and W: [N,H,W,C] → [N,C]. */
+export const globalMaxPool2d = (x: Tensor): Tensor => global('globalMaxPool2d', 'max', 2, x);
+/** Mean over L: [N,L,C] → [N,C]. */
+export const globalAvgPool1d = (x: Tensor): Tensor => global('globalAvgPool1d', 'avg', 1, x);
+/** Max over L: [N,L,C] → [N,C]. */
+export const globalMaxPool1d = (x: Tensor): Tensor => global('globalMaxPool1d', 'max', 1, x);
+/** Mean over D, H and W: [N,D,H,W,C] → [N,C]. */
+export const globalAvgPool3d = (x: Tensor): Tensor => global('globalAvgPool3d', 'avg', 3, x);
+/** Max over D, H and W: [N,D,H,W,C] → [N,C]. */
+export const globalMaxPool3d = (x: Tensor): Tensor => global('globalMaxPool3d', 'max', 3, x);

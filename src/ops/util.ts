@@ -1,0 +1,51 @@
+// Small helpers shared by the op families: argument checks and "which inputs need a gradient".
+import { Tensor, scalar } from '../tensor';
+import { isRecording } from '../autograd/tape';
+import { ValueError, fmtShape } from '../errors';
+
+/** A tensor or a plain number (treated as a scalar tensor). */
+export type TensorOrNumber = Tensor | number;
+
+/** Throws a ValueError unless x is a Tensor. */
+export function checkTensor(x: unknown, op: string, name = 'x'): Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  return x;
+}
+
+/** Wraps a number as a scalar tensor; checks tensors. */
+export function toTensor(x: TensorOrNumber, op: string, name = 'x'): Tensor {
+  if (typeof x === 'number') return scalar(x);
+  return checkTensor(x, op, name);
+}
+
+/** Rejects option names the op does not know (a typo like `paddding` must not pass silently). */
+export function checkOptions(op: string, opts: object | undefined, valid: readonly string[]): void {
+  if (opts === undefined || opts === null) return;
+  if (typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${typeof opts}`);
+  for (const k of Object.keys(opts)) {
+    if (!valid.includes(k)) throw new ValueError(`${op}: unknown option '${k}'; valid options are ${valid.join(', ')}`);
+  }
+}
+
+/** For each input, whether some tape wants its gradient (lets backward skip unneeded work). */
+export const needsGrad = (inputs: readonly Tensor[]): boolean[] => inputs.map((x) => isRecording([x]));
+
+/** True when two shapes are equal. */
+export const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** Normalises an axis (negative counts from the end) and checks its range. */
+export function normAxis(axis: number, rank: number, op: string, shape: readonly number[]): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
+    throw new ValueError(`${op}: axis ${axis} is out of range for a tensor of shape ${fmtShape(shape)}`);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** Row-major strides of a shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  return s;
+}
