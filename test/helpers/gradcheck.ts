@@ -1,0 +1,65 @@
+// Finite-difference gradient checks: compares the tape's gradients of L = Σ r·f(inputs) (r a fixed
+// random projection, so every output element matters differently) with central differences.
+import { expect } from 'vitest';
+import { Tensor, valueAndGrads, noGrad, ops } from '../../src';
+
+export interface GradcheckOptions {
+  /** Finite-difference step (f32 maths: 1e-3 .. 1e-2). */
+  eps?: number;
+  /** Absolute and relative tolerances. */
+  atol?: number;
+  rtol?: number;
+  /** Indices of the inputs to check (default all). */
+  check?: number[];
+  seed?: number;
+}
+
+/** Seeded random tensor with values in [lo, hi). */
+export function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
+  return ops.randomUniform(shape, { min: lo, max: hi, seed });
+}
+
+/** Asserts that the analytic gradient of f at inputs matches central differences; returns the worst error. */
+export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): number {
+  const { eps = 1e-3, atol = 2e-3, rtol = 1e-2, seed = 99 } = opts;
+  const y0 = noGrad(() => f(...inputs));
+  const r = ops.randomNormal(y0.shape, { seed }).data;
+  // the loss in f64 so the difference quotient loses as little as possible
+  const loss = (y: Tensor): number => { let s = 0; for (let i = 0; i < y.size; i++) s += y.data[i] * r[i]; return s; };
+  const proj = new Tensor(Float32Array.from(r), y0.shape);
+  const { grads } = valueAndGrads(() => ops.sum(ops.mul(f(...inputs), proj)), inputs);
+  let worst = 0;
+  for (const i of opts.check ?? inputs.map((_, j) => j)) {
+    const x = inputs[i], g = grads[i];
+    expect(g.shape).toEqual(x.shape);
+    for (let j = 0; j < x.size; j++) {
+      const v = x.data[j];
+      x.data[j] = v + eps;
+      const lp = loss(noGrad(() => f(...inputs)));
+      x.data[j] = v - eps;
+      const lm = loss(noGrad(() => f(...inputs)));
+      x.data[j] = v;
+      const num = (lp - lm) / (2 * eps), ana = g.data[j];
+      const err = Math.abs(num - ana);
+      worst = Math.max(worst, err / (atol + rtol * Math.max(Math.abs(num), Math.abs(ana))));
+      if (err > atol + rtol * Math.max(Math.abs(num), Math.abs(ana))) {
+        throw new Error(`gradcheck: input ${i} element ${j}: analytic ${ana}, numeric ${num}`);
+      }
+    }
+  }
+  return worst;
+}
+
+/** The backends every op test runs on. */
+export const BACKENDS = ['js', 'wasm', 'wasm-simd'] as const;
+
+/** Asserts two float arrays agree within atol + rtol·|expected|. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-4, rtol = 1e-4): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!(d <= atol + rtol * Math.abs(expected[i]))) {
+      throw new Error(`element ${i}: got ${actual[i]}, expected ${expected[i]} (|diff| ${d})`);
+    }
+  }
+}
