@@ -110,7 +110,7 @@ export async function decodeImage(bytes: Uint8Array | ArrayBuffer, opts: ReadIma
   const fmt = sniffFormat(b);
   if (fmt === 'unknown') throw new ImageError(`readImage: not a PNG or JPEG file (${b.length} bytes, starting ${[...b.subarray(0, 4)].map((x) => x.toString(16).padStart(2, '0')).join(' ') || 'with nothing'})`);
   if (fmt !== 'png' && fmt !== 'jpeg') throw new ImageError(`readImage: ${fmt.toUpperCase()} is not supported (convkit reads PNG and JPEG)`);
-  if (!isNode) return fromBrowserSource(await createImageBitmap(new Blob([b])), opts);
+  if (!isNode) return fromBrowserSource(await createImageBitmap(new Blob([b as Uint8Array<ArrayBuffer>])), opts);
   return fmt === 'png' ? decodePng(b, opts) : decodeJpeg(b, opts);
 }
 
@@ -206,7 +206,7 @@ export async function encodeImage(t: Tensor, format: ImageFormat = 'png', opts: 
   if (!isNode) {
     const { data } = toImageData(t, opts);
     const canvas = new OffscreenCanvas(w, h);
-    (canvas.getContext('2d') as unknown as CanvasRenderingContext2D).putImageData(new ImageData(data, w, h), 0, 0);
+    (canvas.getContext('2d') as unknown as CanvasRenderingContext2D).putImageData(new ImageData(data as Uint8ClampedArray<ArrayBuffer>, w, h), 0, 0);
     const blob = await canvas.convertToBlob({ type: `image/${format}`, quality: quality / 100 });
     return new Uint8Array(await blob.arrayBuffer());
   }
