@@ -19,6 +19,14 @@ export function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   return ops.randomUniform(shape, { min: lo, max: hi, seed });
 }
 
+/** Seeded tensor of well-separated distinct values in [-1, 1) (no near-ties for max-type ops). */
+export function distinct(shape: number[], seed: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1), g = ops.rng(seed);
+  const v = Array.from({ length: n }, (_, i) => -1 + (2 * i) / n);
+  for (let i = n - 1; i > 0; i--) { const j = Math.floor(g.next() * (i + 1)); [v[i], v[j]] = [v[j], v[i]]; }
+  return new Tensor(Float32Array.from(v), shape);
+}
+
 /** Asserts that the analytic gradient of f at inputs matches central differences; returns the worst error. */
 export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradcheckOptions = {}): number {
   const { eps = 1e-3, atol = 2e-3, rtol = 1e-2, seed = 99 } = opts;
