@@ -1,8 +1,11 @@
-// Image geometry and colour: resize, crop, normalize, toGrayscale. Images are [H, W, C] float32
+// Image geometry and colour: resize, crop, normalize, toGrayscale, and edges (the notes' filters). Images are [H, W, C] float32
 // tensors (C = 1, 3 or 4, values 0-255 as io.readImage gives them); a batch [N, H, W, C] is accepted
 // wherever it makes sense and keeps its rank.
 import { Tensor } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
+import { conv2d } from '../ops/conv';
+import type { Padding } from '../ops/geometry';
+import { filters } from './filters';
 
 /** Height, width, channels and batch of an image tensor ([H,W], [H,W,C] or [N,H,W,C]). */
 export interface ImageDims { n: number; h: number; w: number; c: number; batched: boolean }
@@ -156,4 +159,37 @@ export function toGrayscale(img: Tensor): Tensor {
     out[i] = d.c === 1 ? x[o] : 0.299 * x[o] + 0.587 * x[o + 1] + 0.114 * x[o + 2];
   }
   return new Tensor(out, outShape(d, d.h, d.w, 1));
+}
+
+/** Options of {@link edges}. */
+export interface EdgesOptions {
+  /** 'sobel' (default), 'scharr', or 'simple' (the notes' [[1,0,-1],[1,0,-1],[1,0,-1]] pair). */
+  filter?: 'sobel' | 'scharr' | 'simple';
+  /** As ops.conv2d: 'valid' (default, the notes' 6x6 -> 4x4) or 'same' to keep the image size. */
+  padding?: Padding;
+}
+
+/** Edge maps of one image or a batch: vertical and horizontal filter responses (signed) and their magnitude. */
+export interface Edges { vertical: Tensor; horizontal: Tensor; magnitude: Tensor }
+
+/**
+ * Runs the notes' vertical and horizontal edge filters over the image (colour images are converted to
+ * gray first) with ops.conv2d, i.e. cross-correlation as in the notes: a vertical response is positive
+ * where the left side is brighter. Each result has one channel and the input's rank;
+ * magnitude = sqrt(vertical² + horizontal²).
+ */
+export function edges(img: Tensor, opts: EdgesOptions = {}): Edges {
+  const d = imageDims(img, 'edges');
+  const kind = opts.filter ?? 'sobel';
+  const pair = kind === 'sobel' ? [filters.sobelVertical, filters.sobelHorizontal]
+    : kind === 'scharr' ? [filters.scharrVertical, filters.scharrHorizontal]
+      : kind === 'simple' ? [filters.vertical, filters.horizontal] : null;
+  if (!pair) throw new ValueError(`edges: filter must be 'sobel', 'scharr' or 'simple', got '${kind}'`);
+  const gray = d.c === 1 ? img : toGrayscale(img);
+  const x = new Tensor(gray.data, [d.n, d.h, d.w, 1]);
+  const [v, h] = pair.map((k) => conv2d(x, k, { padding: opts.padding ?? 'valid' }));
+  const mag = new Float32Array(v.size);
+  for (let i = 0; i < mag.length; i++) mag[i] = Math.hypot(v.data[i], h.data[i]);
+  const shape = d.batched ? v.shape : v.shape.slice(1);
+  return { vertical: new Tensor(v.data, shape), horizontal: new Tensor(h.data, shape), magnitude: new Tensor(mag, shape) };
 }

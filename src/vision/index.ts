@@ -1,8 +1,8 @@
 // vision: public namespace, a list of re-exports.
 export { filters } from './filters';
 export { convolve2d, rotate180 } from './convolve';
-export { resize, crop, normalize, toGrayscale } from './image';
-export type { ResizeOptions, Rect, NormalizeOptions } from './image';
+export { resize, crop, normalize, toGrayscale, edges } from './image';
+export type { ResizeOptions, Rect, NormalizeOptions, EdgesOptions, Edges } from './image';
 export { Raster, PALETTE, drawText, drawBoxes, drawPoints, montage, channelTiles, filterTiles } from './draw';
 export type { Color, DrawTextOptions, DrawBoxesOptions, DrawPointsOptions, MontageOptions, DetectionLike, PointLike } from './draw';
 export { plotHistory, plotConfusionMatrix, barChart } from './plot';

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Tensor } from '../../src/tensor';
 import { ShapeError, ValueError } from '../../src/errors';
-import { resize, crop, normalize, toGrayscale } from '../../src/vision';
+import { resize, crop, normalize, toGrayscale, edges } from '../../src/vision';
 
 function rng(seed: number): () => number {
   return () => {
@@ -106,5 +106,55 @@ describe('toGrayscale', () => {
     [0.299 * 255, 0.587 * 255, 0.114 * 255, 0.299 * 10 + 0.587 * 20 + 0.114 * 30].forEach((v, i) => expect(g.data[i]).toBeCloseTo(v, 3));
     expect(arr(toGrayscale(t([100, 100, 100, 7], [1, 1, 4])))).toEqual([100]);
     expect(() => toGrayscale(t([1, 2], [1, 1, 2]))).toThrow(ShapeError);
+  });
+});
+
+describe('edges', () => {
+  const grid = (rows: number[][]) => t(rows.flat(), [rows.length, rows[0].length, 1]);
+  const halves = (a: number, b: number) => Array.from({ length: 6 }, () => [a, a, a, b, b, b]);
+
+  it("reproduces the notes' vertical edge examples with the simple filter", () => {
+    expect(arr(edges(grid(halves(10, 0)), { filter: 'simple' }).vertical)).toEqual(new Array(4).fill([0, 30, 30, 0]).flat());
+    expect(arr(edges(grid(halves(0, 10)), { filter: 'simple' }).vertical)).toEqual(new Array(4).fill([0, -30, -30, 0]).flat());
+  });
+
+  it("reproduces the notes' horizontal edge example", () => {
+    const img = grid([...halves(10, 0).slice(0, 3), ...halves(0, 10).slice(0, 3)]);
+    const e = edges(img, { filter: 'simple' });
+    expect(e.horizontal.shape).toEqual([4, 4, 1]);
+    expect(arr(e.horizontal)).toEqual([0, 0, 0, 0, 30, 10, -10, -30, 30, 10, -10, -30, 0, 0, 0, 0]);
+  });
+
+  it('sobel and scharr with same padding match a direct loop; magnitude combines them; colour goes through gray', () => {
+    const r = rng(11);
+    const [n, h, w] = [2, 9, 7];
+    const rgb = new Tensor(Float32Array.from({ length: n * h * w * 3 }, () => Math.floor(r() * 256)), [n, h, w, 3]);
+    const gray = toGrayscale(rgb).data;
+    const kernels = {
+      sobel: [[[1, 0, -1], [2, 0, -2], [1, 0, -1]], [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]],
+      scharr: [[[3, 0, -3], [10, 0, -10], [3, 0, -3]], [[3, 10, 3], [0, 0, 0], [-3, -10, -3]]],
+    } as const;
+    for (const name of ['sobel', 'scharr'] as const) {
+      const e = edges(rgb, { filter: name, padding: 'same' });
+      expect(e.magnitude.shape).toEqual([n, h, w, 1]);
+      for (let b = 0; b < n; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+        const resp = kernels[name].map((k) => {
+          let s = 0;
+          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+            const yy = y + i - 1, xx = x + j - 1;
+            if (yy >= 0 && yy < h && xx >= 0 && xx < w) s += k[i][j] * gray[(b * h + yy) * w + xx];
+          }
+          return s;
+        });
+        const o = (b * h + y) * w + x;
+        expect(e.vertical.data[o]).toBeCloseTo(resp[0], 2);
+        expect(e.horizontal.data[o]).toBeCloseTo(resp[1], 2);
+        expect(e.magnitude.data[o]).toBeCloseTo(Math.hypot(resp[0], resp[1]), 2);
+      }
+    }
+  });
+
+  it('rejects an unknown filter', () => {
+    expect(() => edges(t(new Array(16).fill(0), [4, 4, 1]), { filter: 'canny' as 'sobel' })).toThrow(ValueError);
   });
 });
