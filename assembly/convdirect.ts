@@ -1,0 +1,211 @@
+// Direct convolution for few output channels (outC <= 8, e.g. LeNet conv1: 28x28x1 -> 6 @ 5x5).
+// There K*outC is tiny, so im2col + packed GEMM spends its time copying, not multiplying. Here the
+// input is copied once into a zero-padded buffer (so no tap needs a bounds check), the filters into
+// [K, 8] rows, and a table holds the byte offset of each of the K taps. SIMD: a register tile of
+// 4 output pixels x 8 channels (8 f32x4 accumulators) walks the table, one splat of x and two filter
+// loads feeding 8 multiply-adds. Scalar: 8 f32 accumulators, one output pixel at a time.
+import { G, geo, vmadd } from './convgeom';
+
+@inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
+@inline function align16(b: i32): i32 { return (b + 15) & ~15; }
+
+/** Extent of padded axis: every tap of every output, and the whole input, fit inside. */
+@inline function padded(inN: i32, outN: i32, f: i32, s: i32, d: i32, p: i32): i32 {
+  return max(p + inN, (outN - 1) * s + (f - 1) * d + 1);
+}
+
+@inline function paddedFloats(g: usize): i32 {
+  return geo(g, G.batch) * padded(geo(g, G.inD), geo(g, G.outD), geo(g, G.fD), geo(g, G.sD), geo(g, G.dD), geo(g, G.pD)) *
+    padded(geo(g, G.inH), geo(g, G.outH), geo(g, G.fH), geo(g, G.sH), geo(g, G.dH), geo(g, G.pH)) *
+    padded(geo(g, G.inW), geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), geo(g, G.pW)) * geo(g, G.inC);
+}
+
+/** Whether convDirect serves this geometry (both builds: it beats im2col + GEMM there too). */
+export function useDirect(g: usize): bool {
+  return geo(g, G.outC) <= 8;
+}
+
+/** Scratch bytes of convDirect (filterGrad false) or convDirectBackpropFilter (true). */
+export function directScratchBytes(g: usize, filterGrad: bool): i32 {
+  const K = geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) * geo(g, G.inC);
+  // padded input, K tap offsets, then [K, 8] filters + 8 bias lanes, or [K, 8] sums + a [outW, 8] row of dy.
+  return align16(paddedFloats(g) * 4) + align16(K * 4) + K * 32 + (filterGrad ? geo(g, G.outW) * 32 : 32);
+}
+
+/** Copies x into the zero-padded buffer xp and writes the byte offset of each tap (kd, kh, kw, ic) to tab. */
+function prepare(x: usize, g: usize, xp: usize, tab: usize): void {
+  const batch = geo(g, G.batch), inD = geo(g, G.inD), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
+  const fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW), dD = geo(g, G.dD), dH = geo(g, G.dH), dW = geo(g, G.dW);
+  const pD = geo(g, G.pD), pH = geo(g, G.pH), pW = geo(g, G.pW);
+  const Dp = padded(inD, geo(g, G.outD), fD, geo(g, G.sD), dD, pD), Hp = padded(inH, geo(g, G.outH), fH, geo(g, G.sH), dH, pH);
+  const Wp = padded(inW, geo(g, G.outW), fW, geo(g, G.sW), dW, pW);
+  memory.fill(xp, 0, <usize>paddedFloats(g) << 2);
+  const rowBytes = <usize>(inW * inC) << 2;
+  for (let n = 0; n < batch; n++) for (let id = 0; id < inD; id++) for (let ih = 0; ih < inH; ih++)
+    memory.copy(ptr(xp, (((n * Dp + id + pD) * Hp + ih + pH) * Wp + pW) * inC), ptr(x, ((n * inD + id) * inH + ih) * inW * inC), rowBytes);
+  let r = 0;
+  for (let kd = 0; kd < fD; kd++) for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) for (let ic = 0; ic < inC; ic++)
+    store<i32>(tab + (<usize>(r++) << 2), (((kd * dD * Hp + kh * dH) * Wp + kw * dW) * inC + ic) << 2);
+}
+
+/** Stores the first n (0..4) lanes of v at p. */
+@inline function storeLanes(p: usize, v: v128, n: i32): void {
+  if (n == 4) { v128.store(p, v); return; }
+  if (n > 0) store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+@inline function finish(p: usize, a: v128, b: v128, relu: bool, outC: i32): void {
+  if (relu) { a = f32x4.max(a, f32x4.splat(0)); b = f32x4.max(b, f32x4.splat(0)); }
+  storeLanes(p, a, min(outC, 4));
+  storeLanes(p + 16, b, max(outC - 4, 0));
+}
+
+@inline function put1(p: usize, o: i32, outC: i32, v: f32, relu: bool): void {
+  if (o < outC) store<f32>(ptr(p, o), relu && v < 0 ? 0 : v);
+}
+
+/** conv for outC <= 8: same contract as conv() in conv.ts, scratch of directScratchBytes(g). */
+export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i32, scratch: usize): void {
+  const batch = geo(g, G.batch), inD = geo(g, G.inD), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
+  const outD = geo(g, G.outD), outH = geo(g, G.outH), outW = geo(g, G.outW), outC = geo(g, G.outC);
+  const fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW);
+  const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW), dD = geo(g, G.dD), dH = geo(g, G.dH);
+  const Dp = padded(inD, outD, fD, sD, dD, geo(g, G.pD)), Hp = padded(inH, outH, fH, sH, dH, geo(g, G.pH));
+  const Wp = padded(inW, outW, fW, sW, geo(g, G.dW), geo(g, G.pW));
+  const K = fD * fH * fW * inC, relu = act == 1;
+
+  const xp = scratch, tab = scratch + <usize>align16(paddedFloats(g) * 4), wq = tab + <usize>align16(K * 4), bq = ptr(wq, K * 8);
+  prepare(x, g, xp, tab);
+  for (let r = 0; r < K; r++) for (let o = 0; o < 8; o++) store<f32>(ptr(wq, r * 8 + o), o < outC ? load<f32>(ptr(w, r * outC + o)) : 0);
+  for (let o = 0; o < 8; o++) store<f32>(ptr(bq, o), bias != 0 && o < outC ? load<f32>(ptr(bias, o)) : 0);
+
+  const step = <usize>(sW * inC) << 2; // bytes between the inputs of neighbouring output pixels
+  const tabEnd = tab + (<usize>K << 2);
+  let yp = y;
+  for (let n = 0; n < batch; n++) for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
+    let xb = ptr(xp, ((n * Dp + od * sD) * Hp + oh * sH) * Wp * inC);
+    let ow = 0;
+    if (ASC_FEATURE_SIMD) {
+      const b0 = v128.load(bq), b1 = v128.load(bq, 16);
+      for (; ow + 4 <= outW; ow += 4) {
+        let a0 = b0, a1 = b1, c0 = b0, c1 = b1, e0 = b0, e1 = b1, h0 = b0, h1 = b1;
+        let wr = wq;
+        for (let t = tab; t < tabEnd; t += 4) {
+          const xi = xb + <usize>load<i32>(t), w0 = v128.load(wr), w1 = v128.load(wr, 16);
+          wr += 32;
+          let v = v128.load32_splat(xi);
+          a0 = vmadd(v, w0, a0); a1 = vmadd(v, w1, a1);
+          v = v128.load32_splat(xi + step);
+          c0 = vmadd(v, w0, c0); c1 = vmadd(v, w1, c1);
+          v = v128.load32_splat(xi + 2 * step);
+          e0 = vmadd(v, w0, e0); e1 = vmadd(v, w1, e1);
+          v = v128.load32_splat(xi + 3 * step);
+          h0 = vmadd(v, w0, h0); h1 = vmadd(v, w1, h1);
+        }
+        finish(yp, a0, a1, relu, outC);
+        finish(ptr(yp, outC), c0, c1, relu, outC);
+        finish(ptr(yp, 2 * outC), e0, e1, relu, outC);
+        finish(ptr(yp, 3 * outC), h0, h1, relu, outC);
+        yp = ptr(yp, 4 * outC);
+        xb += 4 * step;
+      }
+      for (; ow < outW; ow++) {
+        let a0 = b0, a1 = b1, wr = wq;
+        for (let t = tab; t < tabEnd; t += 4) {
+          const v = v128.load32_splat(xb + <usize>load<i32>(t));
+          a0 = vmadd(v, v128.load(wr), a0); a1 = vmadd(v, v128.load(wr, 16), a1);
+          wr += 32;
+        }
+        finish(yp, a0, a1, relu, outC);
+        yp = ptr(yp, outC);
+        xb += step;
+      }
+    } else {
+      for (; ow < outW; ow++) {
+        let s0 = load<f32>(bq), s1 = load<f32>(bq, 4), s2 = load<f32>(bq, 8), s3 = load<f32>(bq, 12);
+        let s4 = load<f32>(bq, 16), s5 = load<f32>(bq, 20), s6 = load<f32>(bq, 24), s7 = load<f32>(bq, 28);
+        let wr = wq;
+        for (let t = tab; t < tabEnd; t += 4) {
+          const v = load<f32>(xb + <usize>load<i32>(t));
+          s0 += v * load<f32>(wr); s1 += v * load<f32>(wr, 4); s2 += v * load<f32>(wr, 8); s3 += v * load<f32>(wr, 12);
+          s4 += v * load<f32>(wr, 16); s5 += v * load<f32>(wr, 20); s6 += v * load<f32>(wr, 24); s7 += v * load<f32>(wr, 28);
+          wr += 32;
+        }
+        put1(yp, 0, outC, s0, relu); put1(yp, 1, outC, s1, relu); put1(yp, 2, outC, s2, relu); put1(yp, 3, outC, s3, relu);
+        put1(yp, 4, outC, s4, relu); put1(yp, 5, outC, s5, relu); put1(yp, 6, outC, s6, relu); put1(yp, 7, outC, s7, relu);
+        yp = ptr(yp, outC);
+        xb += step;
+      }
+    }
+  }
+}
+
+/** dw of conv for outC <= 8: same contract as convBackpropFilter() in conv.ts, scratch of directScratchBytes(g, true). */
+export function convDirectBackpropFilter(x: usize, dy: usize, dw: usize, g: usize, scratch: usize): void {
+  const batch = geo(g, G.batch), inC = geo(g, G.inC), outD = geo(g, G.outD), outH = geo(g, G.outH), outW = geo(g, G.outW);
+  const outC = geo(g, G.outC), fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW);
+  const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW);
+  const Dp = padded(geo(g, G.inD), outD, fD, sD, geo(g, G.dD), geo(g, G.pD)), Hp = padded(geo(g, G.inH), outH, fH, sH, geo(g, G.dH), geo(g, G.pH));
+  const Wp = padded(geo(g, G.inW), outW, fW, sW, geo(g, G.dW), geo(g, G.pW));
+  const K = fD * fH * fW * inC;
+  const xp = scratch, tab = scratch + <usize>align16(paddedFloats(g) * 4), acc = tab + <usize>align16(K * 4), dq = ptr(acc, K * 8);
+  prepare(x, g, xp, tab);
+  memory.fill(acc, 0, <usize>K << 5);
+  const step = <usize>(sW * inC) << 2, tabEnd = tab + (<usize>K << 2);
+  let dyp = dy;
+  for (let n = 0; n < batch; n++) for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
+    // This row of dy, widened to 8 channels (zeros past outC) so each pixel is two whole vectors.
+    for (let ow = 0; ow < outW; ow++) for (let o = 0; o < 8; o++) store<f32>(ptr(dq, ow * 8 + o), o < outC ? load<f32>(ptr(dyp, ow * outC + o)) : 0);
+    dyp = ptr(dyp, outW * outC);
+    let xb = ptr(xp, ((n * Dp + od * sD) * Hp + oh * sH) * Wp * inC);
+    let ow = 0, dr = dq;
+    if (ASC_FEATURE_SIMD) {
+      for (; ow + 4 <= outW; ow += 4) {
+        const p0 = v128.load(dr), q0 = v128.load(dr, 16), p1 = v128.load(dr, 32), q1 = v128.load(dr, 48);
+        const p2 = v128.load(dr, 64), q2 = v128.load(dr, 80), p3 = v128.load(dr, 96), q3 = v128.load(dr, 112);
+        let ar = acc;
+        for (let t = tab; t < tabEnd; t += 4) {
+          const xi = xb + <usize>load<i32>(t);
+          let a = v128.load(ar), b = v128.load(ar, 16);
+          let v = v128.load32_splat(xi);
+          a = vmadd(v, p0, a); b = vmadd(v, q0, b);
+          v = v128.load32_splat(xi + step);
+          a = vmadd(v, p1, a); b = vmadd(v, q1, b);
+          v = v128.load32_splat(xi + 2 * step);
+          a = vmadd(v, p2, a); b = vmadd(v, q2, b);
+          v = v128.load32_splat(xi + 3 * step);
+          a = vmadd(v, p3, a); b = vmadd(v, q3, b);
+          v128.store(ar, a); v128.store(ar, b, 16);
+          ar += 32;
+        }
+        xb += 4 * step;
+        dr += 128;
+      }
+      for (; ow < outW; ow++) {
+        const p0 = v128.load(dr), q0 = v128.load(dr, 16);
+        let ar = acc;
+        for (let t = tab; t < tabEnd; t += 4) {
+          const v = v128.load32_splat(xb + <usize>load<i32>(t));
+          v128.store(ar, vmadd(v, p0, v128.load(ar))); v128.store(ar, vmadd(v, q0, v128.load(ar, 16)), 16);
+          ar += 32;
+        }
+        xb += step;
+        dr += 32;
+      }
+    } else {
+      for (; ow < outW; ow++) {
+        let ar = acc;
+        for (let t = tab; t < tabEnd; t += 4) {
+          const v = load<f32>(xb + <usize>load<i32>(t));
+          for (let o = 0; o < outC; o++) store<f32>(ar + (<usize>o << 2), load<f32>(ar + (<usize>o << 2)) + v * load<f32>(dr + (<usize>o << 2)));
+          ar += 32;
+        }
+        xb += step;
+        dr += 32;
+      }
+    }
+  }
+  for (let r = 0; r < K; r++) for (let o = 0; o < outC; o++) store<f32>(ptr(dw, r * outC + o), load<f32>(ptr(acc, r * 8 + o)));
+}

@@ -1,0 +1,125 @@
+// Convolution benchmarks on js / wasm / wasm-simd: the issue's conv shapes, forward and both backprops,
+// called straight on backend.kernels(name) with geometry objects (no ops-layer overhead).
+// Run directly: node --import tsx bench/conv.ts [--quick]   (prints a markdown table)
+import { init, backend } from '../src';
+import type { BackendName, ConvGeometry, DepthwiseGeometry, Kernels } from '../src/backend/kernels';
+import { pathToFileURL } from 'node:url';
+
+/** One measured case: median wall time of the kernel call and its GFLOP/s (2 per multiply-add). */
+export interface Row { op: string; shape: string; backend: string; ms: number; gflops: number; note?: string }
+
+interface Case { name: string; g: ConvGeometry; depthwise?: number }
+
+/** 2D geometry with TF/Keras 'same' (extra padding at the bottom/right) or 'valid' padding. */
+function conv2d(batch: number, h: number, w: number, inC: number, outC: number, f: number, stride: number, padding: 'same' | 'valid'): ConvGeometry {
+  const out = (n: number) => (padding === 'same' ? Math.ceil(n / stride) : Math.floor((n - f) / stride) + 1);
+  const before = (n: number) => (padding === 'same' ? Math.floor(Math.max((out(n) - 1) * stride + f - n, 0) / 2) : 0);
+  return {
+    batch, inD: 1, inH: h, inW: w, inC, outD: 1, outH: out(h), outW: out(w), outC, fD: 1, fH: f, fW: f,
+    strideD: 1, strideH: stride, strideW: stride, dilationD: 1, dilationH: 1, dilationW: 1,
+    padFront: 0, padTop: before(h), padLeft: before(w),
+  };
+}
+
+/** The conv shapes named in issue 2 (and their backward passes for issue 3). */
+export const CONV_CASES: Case[] = [
+  { name: 'LeNet conv1 64x28x28x1 -> 6 @5x5 same', g: conv2d(64, 28, 28, 1, 6, 5, 1, 'same') },
+  { name: 'VGG 3x3 56x56x64 -> 64 same', g: conv2d(1, 56, 56, 64, 64, 3, 1, 'same') },
+  { name: 'VGG 3x3 28x28x256 -> 256 same', g: conv2d(1, 28, 28, 256, 256, 3, 1, 'same') },
+  { name: '1x1 28x28x192 -> 16', g: conv2d(1, 28, 28, 192, 16, 1, 1, 'valid') },
+  { name: '5x5 28x28x192 -> 32 same', g: conv2d(1, 28, 28, 192, 32, 5, 1, 'same') },
+  { name: 'stem 224x224x3 -> 64 @7x7 s2 same', g: conv2d(1, 224, 224, 3, 64, 7, 2, 'same') },
+  { name: 'depthwise 3x3 56x56x128 same', g: conv2d(1, 56, 56, 128, 128, 3, 1, 'same'), depthwise: 1 },
+];
+
+// V8 tiers WebAssembly up late, so each case runs untimed for a while before it is measured.
+function measure(f: () => void, warmMs: number, runMs: number, maxRuns = 25): number {
+  let t = performance.now();
+  do f(); while (performance.now() - t < warmMs);
+  const times: number[] = [];
+  t = performance.now();
+  do {
+    const s = performance.now();
+    f();
+    times.push(performance.now() - s);
+  } while ((performance.now() - t < runMs || times.length < 3) && times.length < maxRuns && times[0] < 2000);
+  times.sort((x, y) => x - y);
+  return times[times.length >> 1];
+}
+
+function rand(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) { s = (s * 16807) % 2147483647; a[i] = s / 2147483647 - 0.5; }
+  return a;
+}
+
+/** The three kernels of a case as closures over fixed inputs, with the multiply-adds of each. */
+function kernelsOf(c: Case, k: Kernels): { op: string; run: () => void }[] {
+  const g = c.g;
+  const x = rand(g.batch * g.inH * g.inW * g.inC, 1), dy = rand(g.batch * g.outH * g.outW * g.outC, 2);
+  if (c.depthwise) {
+    const dg: DepthwiseGeometry = { ...g, multiplier: c.depthwise };
+    const w = rand(g.fH * g.fW * g.inC * c.depthwise, 3);
+    return [
+      { op: 'forward', run: () => k.depthwiseConv(x, w, dg) },
+      { op: 'backprop input', run: () => k.depthwiseConvBackpropInput(dy, w, dg) },
+      { op: 'backprop filter', run: () => k.depthwiseConvBackpropFilter(x, dy, dg) },
+    ];
+  }
+  const w = rand(g.fH * g.fW * g.inC * g.outC, 3), bias = rand(g.outC, 4);
+  return [
+    { op: 'forward', run: () => k.conv(x, w, g, bias, 'relu') },
+    { op: 'backprop input', run: () => k.convBackpropInput(dy, w, g) },
+    { op: 'backprop filter', run: () => k.convBackpropFilter(x, dy, g) },
+  ];
+}
+
+/** Multiply-adds of a case (every tap counted, as the notes count them; depthwise outC = inC*M). */
+const macs = (c: Case) => c.g.batch * c.g.outH * c.g.outW * c.g.outC * c.g.fH * c.g.fW * (c.depthwise ? 1 : c.g.inC);
+
+/** Times every conv case's forward and backward kernels on each backend. */
+export async function benchConv(opts: { backends?: BackendName[]; cases?: Case[]; warmMs?: number; runMs?: number; log?: (r: Row) => void } = {}): Promise<Row[]> {
+  await init();
+  const names = opts.backends ?? (['js', 'wasm', 'wasm-simd'] as BackendName[]);
+  const warmMs = opts.warmMs ?? 1500, runMs = opts.runMs ?? 1500;
+  const rows: Row[] = [];
+  for (const c of opts.cases ?? CONV_CASES) {
+    for (const name of names) {
+      for (const { op, run } of kernelsOf(c, backend.kernels(name))) {
+        // The reference backend takes seconds on the big shapes: one untimed run is its warm-up.
+        const ms = name === 'js' ? measure(run, 0, 0, 3) : measure(run, warmMs, runMs);
+        const r: Row = { op: `conv ${op}`, shape: c.name, backend: name, ms, gflops: (2 * macs(c)) / ms / 1e6 };
+        rows.push(r);
+        opts.log?.(r);
+      }
+    }
+  }
+  return rows;
+}
+
+/** Renders rows as a markdown table: one line per shape and kernel, the backends side by side, with ratios. */
+export function convTable(rows: Row[]): string {
+  const out = ['| shape | kernel | js ms | wasm ms | wasm-simd ms | wasm-simd GFLOP/s | simd vs wasm | simd vs js |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const key = `${r.shape}|${r.op}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const of = (b: string) => rows.find((x) => x.shape === r.shape && x.op === r.op && x.backend === b);
+    const [j, w, s] = [of('js'), of('wasm'), of('wasm-simd')];
+    const ms = (x?: Row) => (x ? x.ms.toFixed(2) : '');
+    const ratio = (x?: Row) => (x && s ? `${(x.ms / s.ms).toFixed(1)}x` : '');
+    out.push(`| ${r.shape} | ${r.op.replace('conv ', '')} | ${ms(j)} | ${ms(w)} | ${ms(s)} | ${s ? s.gflops.toFixed(2) : ''} | ${ratio(w)} | ${ratio(j)} |`);
+  }
+  return out.join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const quick = process.argv.includes('--quick');
+  const rows = await benchConv({
+    warmMs: quick ? 300 : undefined, runMs: quick ? 300 : undefined,
+    log: (r) => console.error(`${r.shape} ${r.op} ${r.backend}: ${r.ms.toFixed(2)} ms, ${r.gflops.toFixed(2)} GFLOP/s`),
+  });
+  console.log(convTable(rows));
+}
