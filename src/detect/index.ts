@@ -9,3 +9,8 @@ export { meanAveragePrecision } from './map';
 export type { Detection, GroundTruth, MapOptions, MapResult, ClassAp } from './map';
 export * as yolo from './yolo';
 export type { YoloObject, YoloDetection, EncodeOptions, DecodeOptions } from './yolo';
+export type { LossOptions as YoloLossOptions } from './yolo';
+export * as localization from './localization';
+export type { LocalizationLabel, LocalizationLossOptions } from './localization';
+export * as landmarks from './landmarks';
+export type { LandmarkLabel, LandmarkLossOptions } from './landmarks';

@@ -8,6 +8,8 @@
 // Raw network outputs (decode / loss default) use YOLOv2's parameterisation, per cell (row, col):
 //   p_c = sigmoid(t_o)   b_x = (col + sigmoid(t_x)) / S   b_y = (row + sigmoid(t_y)) / S
 //   b_h = anchor_h · exp(t_h) / S   b_w = anchor_w · exp(t_w) / S   class probs = softmax(t_c)
+// The loss (YOLOv1's sum of squares, on YOLOv2's parameterisation) compares these activated
+// predictions with encode's targets; see loss().
 // With { activated: true } the volume already holds encode's values (probabilities, cell offsets,
 // sizes in cells), so decode(encode(objects)) gives the objects back.
 import { Tensor, zeros } from '../tensor';
@@ -15,6 +17,8 @@ import { ShapeError, ValueError, fmtShape } from '../errors';
 import { Box, Size, CenterBox, toCenter } from './box';
 import { bestAnchor } from './anchors';
 import { nmsPerClass } from './nms';
+import { add, sub, mul, square, sum, div, sigmoid as sigmoidOp, exp, sqrt, maximum, softmax, softmaxCrossEntropy } from '../ops';
+import { lastCols, targetCol, clearDontCare } from './columns';
 
 /** An object to encode: its box (normalised to the image) and class index in [0, classes). */
 export interface YoloObject { box: Box; classId: number }
@@ -155,4 +159,76 @@ export function decode(output: Tensor, opts: DecodeOptions): YoloDetection[] | Y
     out.push(keep.map((i) => found[i]));
   }
   return output.rank === 5 ? out : out[0];
+}
+
+/** Options of yolo.loss. */
+export interface LossOptions {
+  /** Anchors { w, h } in cells; required for raw predictions (their sizes are anchor · exp(t)). */
+  anchors?: readonly Size[];
+  /** Weight of the box terms (default 5). */
+  lambdaCoord?: number;
+  /** Weight of the confidence term of entries without an object (default 0.5). */
+  lambdaNoobj?: number;
+  /** 'squared' (default, YOLOv1): Σ (p̂(c) − c)²; 'crossentropy': softmax log loss on the class logits. */
+  classLoss?: 'squared' | 'crossentropy';
+  /** yPred already holds activated values in encode's units (no sigmoid / exp / softmax applied). */
+  activated?: boolean;
+}
+
+/**
+ * The YOLO loss between a target volume (from encode) and predictions of the same shape
+ * ([S,S,A,5+C] or [N,S,S,A,5+C]), summed over cells and anchors and averaged over the batch:
+ *   λ_coord Σ_obj [(x̂ − x)² + (ŷ − y)² + (√ĥ − √h)² + (√ŵ − √w)²]
+ *   + Σ_obj (p̂_c − 1)² + λ_noobj Σ_noobj p̂_c² + Σ_obj class loss,
+ * with x̂ = sigmoid(t_x), ĥ = anchor_h · exp(t_h) (cells), p̂_c = sigmoid(t_o), p̂(c) = softmax(t_c)
+ * for raw predictions. Built from ops: a scalar Tensor that grad / valueAndGrads differentiate.
+ */
+export function loss(yTrue: Tensor, yPred: Tensor, opts: LossOptions = {}): Tensor {
+  const where = 'yolo.loss';
+  if (!(yTrue instanceof Tensor) || !(yPred instanceof Tensor)) throw new ValueError(`${where}: yTrue and yPred must be Tensors`);
+  if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {
+    throw new ShapeError(`${where}: yTrue ${fmtShape(yTrue.shape)} and yPred ${fmtShape(yPred.shape)} must have the same shape`);
+  }
+  const act = !!opts.activated;
+  const A = yTrue.shape[yTrue.rank - 2];
+  if (!act) {
+    if (!opts.anchors) throw new ValueError(`${where}: raw predictions need opts.anchors (or pass { activated: true })`);
+    checkAnchors(opts.anchors, where);
+  }
+  const [N, , , , D] = volumeShape(yTrue.shape, act ? Array.from({ length: A }, () => ({ w: 1, h: 1 })) : opts.anchors!, where);
+  const C = D - 5;
+  const lambdaCoord = opts.lambdaCoord ?? 5, lambdaNoobj = opts.lambdaNoobj ?? 0.5;
+  const classLoss = opts.classLoss ?? 'squared';
+  if (classLoss !== 'squared' && classLoss !== 'crossentropy') throw new ValueError(`${where}: classLoss must be 'squared' or 'crossentropy', got '${classLoss}'`);
+  for (let o = 0; o < yTrue.size; o += D) {
+    const p = yTrue.data[o];
+    if (p !== 0 && p !== 1) throw new ValueError(`${where}: p_c in yTrue must be 0 or 1, got ${p}`);
+    if (p === 1 && !(yTrue.data[o + 3] > 0 && yTrue.data[o + 4] > 0)) throw new ValueError(`${where}: an object's b_h and b_w in yTrue must be positive`);
+  }
+  const y = clearDontCare(yTrue);
+  const obj = targetCol(y, 0);
+  const noobj = new Tensor(obj.data.map((v) => 1 - v), obj.shape);
+
+  const tO = lastCols(yPred, 0, 1), tXY = lastCols(yPred, 1, 2), tHW = lastCols(yPred, 3, 2);
+  const pO = act ? tO : sigmoidOp(tO);
+  const pXY = act ? tXY : sigmoidOp(tXY);
+  // √(anchor · e^t) = √anchor · e^(t/2): no square root of the prediction, so no infinite gradient
+  const sqrtAnchors = act ? null : new Tensor(Float32Array.from(opts.anchors!.flatMap((a) => [Math.sqrt(a.h), Math.sqrt(a.w)])), [A, 2]);
+  const sqrtHW = act ? sqrt(maximum(tHW, 1e-12)) : mul(exp(mul(tHW, 0.5)), sqrtAnchors!);
+  const yHW = lastCols(y, 3, 2);
+  const sqrtYHW = new Tensor(yHW.data.map(Math.sqrt), yHW.shape);
+
+  let total = mul(add(sum(mul(square(sub(pXY, lastCols(y, 1, 2))), obj)), sum(mul(square(sub(sqrtHW, sqrtYHW)), obj))), lambdaCoord);
+  total = add(total, sum(mul(square(sub(pO, 1)), obj)));
+  total = add(total, mul(sum(mul(square(pO), noobj)), lambdaNoobj));
+  if (C > 0) {
+    const tC = lastCols(yPred, 5, C), yC = lastCols(y, 5, C);
+    if (classLoss === 'squared') total = add(total, sum(mul(square(sub(act ? tC : softmax(tC), yC)), obj)));
+    else if (act) throw new ValueError(`${where}: classLoss 'crossentropy' needs raw class logits, not { activated: true }`);
+    else {
+      const ce = softmaxCrossEntropy(tC, yC);
+      total = add(total, sum(mul(ce, new Tensor(obj.data, ce.shape))));
+    }
+  }
+  return div(total, N);
 }
