@@ -9,3 +9,7 @@ export * as detect from './detect';
 export * as io from './io';
 export * as ops from './ops';
 export * as vision from './vision';
+export * as layers from './layers';
+export { Sequential, model, Model } from './models';
+export { losses, optimizers, metrics, callbacks } from './train';
+export * as zoo from './zoo';

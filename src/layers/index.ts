@@ -1,2 +1,116 @@
-// layers: public namespace (filled in by its issue)
-export {};
+// Keras-style layers: factories with Keras option names (camelCase), the classes, initialisers,
+// and a registry to rebuild layers from their Keras { class_name, config } form.
+import { ModelFormatError, ConvkitError } from '../errors';
+import { Layer, LayerArgs } from './base';
+import { Conv1D, Conv2D, Conv3D, DepthwiseConv2D, ConvArgs, DepthwiseConv2DArgs } from './conv';
+import { MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling2D, PoolArgs } from './pooling';
+import { InputLayer, Dense, Flatten, Activation, Dropout, DenseArgs, input } from './core';
+import { BatchNormalization, BatchNormalizationArgs } from './normalization';
+import { Add, Concatenate } from './merge';
+import { ZeroPadding2D } from './padding';
+import { deserializeInitializer } from './initializers';
+import type { ActivationName } from './activations';
+
+export { Layer, SymbolicTensor, fmtSymShape, deriveSeed } from './base';
+export type { LayerArgs, CallArgs, SymShape, LayerNode } from './base';
+export * as initializers from './initializers';
+export type { ActivationName } from './activations';
+export { Conv, Conv1D, Conv2D, Conv3D, DepthwiseConv2D } from './conv';
+export type { ConvArgs, DepthwiseConv2DArgs } from './conv';
+export { Pool, MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling2D } from './pooling';
+export type { PoolArgs } from './pooling';
+export { InputLayer, Dense, Flatten, Activation, Dropout, input } from './core';
+export type { DenseArgs } from './core';
+export { BatchNormalization } from './normalization';
+export type { BatchNormalizationArgs } from './normalization';
+export { Add, Concatenate } from './merge';
+export { ZeroPadding2D } from './padding';
+
+/** 1D convolution over [N, L, C]. */
+export const conv1d = (a: ConvArgs): Conv1D => new Conv1D(a);
+/** 2D convolution over [N, H, W, C] (cross-correlation, as in Keras). */
+export const conv2d = (a: ConvArgs): Conv2D => new Conv2D(a);
+/** 3D convolution over [N, D, H, W, C]. */
+export const conv3d = (a: ConvArgs): Conv3D => new Conv3D(a);
+/** Depthwise 2D convolution. */
+export const depthwiseConv2d = (a: DepthwiseConv2DArgs): DepthwiseConv2D => new DepthwiseConv2D(a);
+/** 1D max pooling. */
+export const maxPooling1d = (a?: PoolArgs): MaxPooling1D => new MaxPooling1D(a);
+/** 2D max pooling. */
+export const maxPooling2d = (a?: PoolArgs): MaxPooling2D => new MaxPooling2D(a);
+/** 3D max pooling. */
+export const maxPooling3d = (a?: PoolArgs): MaxPooling3D => new MaxPooling3D(a);
+/** 1D average pooling. */
+export const averagePooling1d = (a?: PoolArgs): AveragePooling1D => new AveragePooling1D(a);
+/** 2D average pooling (padded cells are not counted, as in Keras). */
+export const averagePooling2d = (a?: PoolArgs): AveragePooling2D => new AveragePooling2D(a);
+/** 3D average pooling. */
+export const averagePooling3d = (a?: PoolArgs): AveragePooling3D => new AveragePooling3D(a);
+/** Global average pooling: [N, H, W, C] -> [N, C]. */
+export const globalAveragePooling2d = (a?: LayerArgs): GlobalAveragePooling2D => new GlobalAveragePooling2D(a);
+/** Fully connected layer. */
+export const dense = (a: DenseArgs): Dense => new Dense(a);
+/** Flattens all but the batch axis. */
+export const flatten = (a?: LayerArgs): Flatten => new Flatten(a);
+/** Applies an activation by name. */
+export const activation = (a: LayerArgs & { activation: ActivationName }): Activation => new Activation(a);
+/** Batch normalization over the channel axis. */
+export const batchNormalization = (a?: BatchNormalizationArgs): BatchNormalization => new BatchNormalization(a);
+/** Seeded inverted dropout, active only in training. */
+export const dropout = (a: LayerArgs & { rate: number; seed?: number }): Dropout => new Dropout(a);
+/** Elementwise sum of several inputs. */
+export const add = (a?: LayerArgs): Add => new Add(a);
+/** Concatenation of several inputs along an axis. */
+export const concatenate = (a?: LayerArgs & { axis?: number }): Concatenate => new Concatenate(a);
+/** Zero padding of height and width. */
+export const zeroPadding2d = (a?: ConstructorParameters<typeof ZeroPadding2D>[0]): ZeroPadding2D => new ZeroPadding2D(a);
+
+type LayerClass = new (args: any) => Layer;
+/** Keras class name -> layer class, for rebuilding layers from configs. */
+export const registry = new Map<string, LayerClass>([
+  ['InputLayer', InputLayer], ['Conv1D', Conv1D], ['Conv2D', Conv2D], ['Conv3D', Conv3D], ['DepthwiseConv2D', DepthwiseConv2D],
+  ['MaxPooling1D', MaxPooling1D], ['MaxPooling2D', MaxPooling2D], ['MaxPooling3D', MaxPooling3D],
+  ['AveragePooling1D', AveragePooling1D], ['AveragePooling2D', AveragePooling2D], ['AveragePooling3D', AveragePooling3D],
+  ['GlobalAveragePooling2D', GlobalAveragePooling2D], ['Dense', Dense], ['Flatten', Flatten], ['Activation', Activation],
+  ['BatchNormalization', BatchNormalization], ['Dropout', Dropout], ['Add', Add], ['Concatenate', Concatenate], ['ZeroPadding2D', ZeroPadding2D],
+]);
+
+/** Registers a custom layer class for fromConfig. */
+export function registerLayer(className: string, cls: LayerClass): void { registry.set(className, cls); }
+
+/** Config keys with no counterpart here; dropped when null or at their Keras default. */
+const IGNORED = new Set(['dtype', 'data_format', 'sparse', 'ragged', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer',
+  'kernel_constraint', 'bias_constraint', 'depthwise_regularizer', 'depthwise_constraint', 'beta_regularizer', 'gamma_regularizer',
+  'beta_constraint', 'gamma_constraint', 'noise_shape', 'groups', 'synchronized', 'renorm', 'renorm_clipping', 'renorm_momentum',
+  'fused', 'virtual_batch_size', 'adjustment', 'trainable']);
+
+const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** The Keras { class_name, config } form of a layer (TF.js Layers format). */
+export const serialize = (layer: Layer): { class_name: string; config: Record<string, unknown> } => ({ class_name: layer.className, config: layer.getConfig() });
+
+/** Rebuilds a layer from its Keras { class_name, config } form; bad configs throw ModelFormatError. */
+export function fromConfig(c: { class_name: string; config: Record<string, any> }): Layer {
+  const cls = registry.get(c?.class_name);
+  if (!cls) throw new ModelFormatError(`fromConfig: unknown layer class '${c?.class_name}' (known: ${[...registry.keys()].join(', ')})`);
+  const cfg = c.config ?? {};
+  const where = `${c.class_name} '${cfg.name ?? '?'}'`;
+  if (cfg.data_format !== undefined && cfg.data_format !== 'channels_last') throw new ModelFormatError(`${where}: only data_format 'channels_last' is supported, got '${cfg.data_format}'`);
+  if (cfg.groups !== undefined && cfg.groups !== 1) throw new ModelFormatError(`${where}: grouped convolutions are not supported (groups ${cfg.groups})`);
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    if (v === null || IGNORED.has(k)) continue;
+    if (c.class_name === 'InputLayer' && (k === 'batch_input_shape' || k === 'batch_shape')) { args.batchShape = v; continue; }
+    const key = camel(k);
+    args[key] = key.endsWith('Initializer') ? deserializeInitializer(v, where) : v;
+  }
+  if (c.class_name === 'BatchNormalization' && Array.isArray(args.axis)) args.axis = (args.axis as number[])[0];
+  try {
+    const layer = new cls(args);
+    if (cfg.trainable === false) layer.trainable = false;
+    return layer;
+  } catch (e) {
+    if (e instanceof ConvkitError && !(e instanceof ModelFormatError)) throw new ModelFormatError(`fromConfig ${where}: ${e.message}`);
+    throw e;
+  }
+}

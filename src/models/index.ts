@@ -1,2 +1,6 @@
-// models: public namespace (filled in by its issue)
-export {};
+// Models: the functional Model, Sequential, summaries and the training loop.
+export { Model, model } from './model';
+export type { CompileArgs, FitArgs, History, ModelArgs } from './model';
+export { Sequential } from './sequential';
+export type { Summary, SummaryRow, SummaryOptions } from './summary';
+export type { Batch, Dataset } from './data';

@@ -1,2 +1,3 @@
-// zoo: public namespace (filled in by its issue)
-export {};
+// zoo: classic networks ready to train.
+export { lenet5 } from './lenet';
+export type { LeNet5Args } from './lenet';

@@ -1,0 +1,79 @@
+// Pooling layers: MaxPooling1D/2D/3D and AveragePooling1D/2D/3D share one class; global average beside it.
+import { Tensor } from '../tensor';
+import * as ops from '../ops';
+import { Layer, LayerArgs, SymShape, checkOptions } from './base';
+import { PaddingSpec, tuple, normalizePadding, outLength } from './geometry';
+
+/** Options of the pooling layers (Keras names); strides default to poolSize. */
+export interface PoolArgs extends LayerArgs {
+  poolSize?: number | number[];
+  strides?: number | number[];
+  padding?: PaddingSpec;
+}
+
+const LAYOUT = ['', '[N,L,C]', '[N,H,W,C]', '[N,D,H,W,C]'];
+
+/** Max or average pooling over 1..3 spatial axes. */
+export class Pool extends Layer {
+  readonly poolSize: number[];
+  readonly strides: number[];
+  readonly padding: PaddingSpec;
+  private readonly pad: 'same' | 'valid' | [number, number][];
+
+  constructor(readonly kind: 'max' | 'avg', readonly rank: number, args: PoolArgs = {}) {
+    const factory = `${kind === 'max' ? 'maxPooling' : 'averagePooling'}${rank}d`;
+    checkOptions(factory, args, ['poolSize', 'strides', 'padding']);
+    super(`${kind === 'max' ? 'max' : 'average'}_pooling${rank}d`, args);
+    const where = `${factory} '${this.name}'`;
+    this.poolSize = tuple(args.poolSize, rank, 2, 'poolSize', where);
+    this.strides = args.strides === undefined ? [...this.poolSize] : tuple(args.strides, rank, 1, 'strides', where);
+    this.pad = normalizePadding(args.padding, rank, where);
+    this.padding = args.padding ?? 'valid';
+    this.inputSpec = { ndim: rank + 2, layout: LAYOUT[rank] };
+  }
+
+  computeOutputShape(s: SymShape): SymShape {
+    const spatial = this.poolSize.map((f, i) => outLength(s[i + 1], f, this.strides[i], 1,
+      this.pad === 'same' || this.pad === 'valid' ? this.pad : this.pad[i], `layer '${this.name}' (${this.className})`));
+    return [s[0], ...spatial, s[s.length - 1]];
+  }
+
+  call(x: Tensor): Tensor {
+    const one = (t: number[]) => (this.rank === 1 ? t[0] : t);
+    const opts = { poolSize: one(this.poolSize), strides: one(this.strides), padding: this.pad };
+    const f = this.kind === 'max'
+      ? [ops.maxPool1d, ops.maxPool2d, ops.maxPool3d][this.rank - 1]
+      : [ops.avgPool1d, ops.avgPool2d, ops.avgPool3d][this.rank - 1];
+    return f(x, opts);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), pool_size: [...this.poolSize], strides: [...this.strides], padding: this.padding, data_format: 'channels_last' };
+  }
+}
+
+/** Keras MaxPooling1D. */
+export class MaxPooling1D extends Pool { static override className = 'MaxPooling1D'; constructor(a?: PoolArgs) { super('max', 1, a); } }
+/** Keras MaxPooling2D. */
+export class MaxPooling2D extends Pool { static override className = 'MaxPooling2D'; constructor(a?: PoolArgs) { super('max', 2, a); } }
+/** Keras MaxPooling3D. */
+export class MaxPooling3D extends Pool { static override className = 'MaxPooling3D'; constructor(a?: PoolArgs) { super('max', 3, a); } }
+/** Keras AveragePooling1D. */
+export class AveragePooling1D extends Pool { static override className = 'AveragePooling1D'; constructor(a?: PoolArgs) { super('avg', 1, a); } }
+/** Keras AveragePooling2D. */
+export class AveragePooling2D extends Pool { static override className = 'AveragePooling2D'; constructor(a?: PoolArgs) { super('avg', 2, a); } }
+/** Keras AveragePooling3D. */
+export class AveragePooling3D extends Pool { static override className = 'AveragePooling3D'; constructor(a?: PoolArgs) { super('avg', 3, a); } }
+
+/** Keras GlobalAveragePooling2D: [N,H,W,C] -> [N,C]. */
+export class GlobalAveragePooling2D extends Layer {
+  static override className = 'GlobalAveragePooling2D';
+  constructor(args: LayerArgs = {}) {
+    checkOptions('globalAveragePooling2d', args, []);
+    super('global_average_pooling2d', args);
+    this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
+  }
+  computeOutputShape(s: SymShape): SymShape { return [s[0], s[3]]; }
+  call(x: Tensor): Tensor { return ops.globalAvgPool2d(x); }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), data_format: 'channels_last' }; }
+}

@@ -1,0 +1,96 @@
+// Training callbacks (Keras's hooks) and early stopping.
+import { Tensor } from '../tensor';
+import { ValueError } from '../errors';
+
+/** Figures of an epoch or batch: loss, metrics, and val_ forms. */
+export type Logs = Record<string, number>;
+
+/** What a callback may touch on the model being trained. */
+export interface TrainingModel {
+  stopTraining: boolean;
+  getWeights(): Tensor[];
+  setWeights(w: Tensor[]): void;
+}
+
+/** Hooks called by fit(); any may be async. Epoch and batch indices start at 0, as in Keras. */
+export interface Callback {
+  setModel?(model: TrainingModel): void;
+  onTrainBegin?(logs?: Logs): void | Promise<void>;
+  onTrainEnd?(logs?: Logs): void | Promise<void>;
+  onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
+  onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
+}
+
+/** Options of earlyStopping (Keras names and defaults). */
+export interface EarlyStoppingArgs {
+  monitor?: string;
+  minDelta?: number;
+  patience?: number;
+  mode?: 'auto' | 'min' | 'max';
+  baseline?: number;
+  restoreBestWeights?: boolean;
+}
+
+/** Stops fit() when `monitor` has not improved by minDelta for `patience` epochs. */
+export class EarlyStopping implements Callback {
+  readonly monitor: string;
+  readonly patience: number;
+  readonly minDelta: number;
+  readonly restoreBestWeights: boolean;
+  /** Epoch index at which training was stopped (0 if it ran to the end). */
+  stoppedEpoch = 0;
+  private readonly sign: number;
+  private readonly baseline?: number;
+  private model?: TrainingModel;
+  private best = Infinity;
+  private wait = 0;
+  private bestWeights: Tensor[] | null = null;
+
+  constructor(o: EarlyStoppingArgs = {}) {
+    const known = ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights'];
+    for (const k of Object.keys(o)) if (!known.includes(k)) throw new ValueError(`earlyStopping: unknown option '${k}' (valid options: ${known.join(', ')})`);
+    this.monitor = o.monitor ?? 'val_loss';
+    this.patience = o.patience ?? 0;
+    this.minDelta = Math.abs(o.minDelta ?? 0);
+    this.restoreBestWeights = o.restoreBestWeights ?? false;
+    this.baseline = o.baseline;
+    const mode = o.mode ?? 'auto';
+    if (!['auto', 'min', 'max'].includes(mode)) throw new ValueError(`earlyStopping: mode must be 'auto', 'min' or 'max', got '${mode}'`);
+    const maximise = mode === 'max' || (mode === 'auto' && /acc/.test(this.monitor));
+    this.sign = maximise ? -1 : 1;
+  }
+
+  setModel(m: TrainingModel): void { this.model = m; }
+
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.bestWeights = null;
+    this.best = this.baseline === undefined ? Infinity : this.sign * this.baseline;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs): void {
+    const v = logs[this.monitor];
+    if (v === undefined) {
+      throw new ValueError(`earlyStopping: monitor '${this.monitor}' is not in the logs (have: ${Object.keys(logs).join(', ')}); pass validationData or monitor 'loss'`);
+    }
+    const score = this.sign * v;
+    if (score < this.best - this.minDelta) {
+      this.best = score;
+      this.wait = 0;
+      if (this.restoreBestWeights && this.model) this.bestWeights = this.model.getWeights();
+      return;
+    }
+    this.wait++;
+    if (this.wait > this.patience && this.model) {
+      this.stoppedEpoch = epoch;
+      this.model.stopTraining = true;
+      if (this.bestWeights) this.model.setWeights(this.bestWeights);
+    }
+  }
+}
+
+/** Early stopping (Keras's EarlyStopping): monitor 'val_loss' by default. */
+export const earlyStopping = (o?: EarlyStoppingArgs): EarlyStopping => new EarlyStopping(o);
