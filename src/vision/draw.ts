@@ -47,19 +47,22 @@ export class Raster {
 
   /** Sets one pixel (ignored outside the surface); alpha, if any, becomes opaque. */
   set(x: number, y: number, color: Color): void {
-    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
-    const [r, g, b] = rgb(color);
-    const o = (y * this.width + x) * this.channels;
-    if (this.channels === 1) { this.data[o] = 0.299 * r + 0.587 * g + 0.114 * b; return; }
-    this.data[o] = r; this.data[o + 1] = g; this.data[o + 2] = b;
-    if (this.channels === 4) this.data[o + 3] = 255;
+    this.fillRect(x, y, 1, 1, color);
   }
 
   /** Fills the rectangle with top-left (x, y), clipped to the surface. */
   fillRect(x: number, y: number, w: number, h: number, color: Color): void {
     const x0 = Math.max(0, Math.round(x)), y0 = Math.max(0, Math.round(y));
     const x1 = Math.min(this.width, Math.round(x + w)), y1 = Math.min(this.height, Math.round(y + h));
-    for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) this.set(xx, yy, color);
+    if (x1 <= x0 || y1 <= y0) return;
+    const [r, g, b] = rgb(color);
+    const px = this.channels === 1 ? [0.299 * r + 0.587 * g + 0.114 * b] : this.channels === 3 ? [r, g, b] : [r, g, b, 255];
+    const c = this.channels, d = this.data;
+    for (let yy = y0; yy < y1; yy++) {
+      for (let o = (yy * this.width + x0) * c, end = (yy * this.width + x1) * c; o < end; o += c) {
+        for (let k = 0; k < c; k++) d[o + k] = px[k];
+      }
+    }
   }
 
   /** Outlines a rectangle with a border `thickness` pixels wide, drawn inside it. */
