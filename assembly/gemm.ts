@@ -268,12 +268,26 @@ function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda:
   }
 }
 
-// Copies the valid rows x cols corner of an edge tile into C with the epilogue.
+// Copies the valid rows x cols corner of an edge tile into C with the epilogue: whole f32x4
+// groups in SIMD (only lanes inside C are ever read or written), the last cols % 4 as scalars.
 function edgeStore(edge: usize, rows: i32, cols: i32, dst: usize, ldc: i32, add: bool, bias: usize, relu: bool): void {
   for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < cols; j++) {
-      const d = dst + (<usize>(r * ldc + j) << 2);
-      epilogue(load<f32>(edge + (<usize>(r * NR + j) << 2)), d, add, bias != 0 ? bias + (<usize>j << 2) : 0, relu);
+    const src = edge + (<usize>(r * NR) << 2);
+    const d = dst + (<usize>(r * ldc) << 2);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= cols; j += 4) {
+        const o = <usize>j << 2;
+        let v = v128.load(src + o);
+        if (add) v = f32x4.add(v, v128.load(d + o));
+        if (bias != 0) v = f32x4.add(v, v128.load(bias + o));
+        if (relu) v = f32x4.max(v, f32x4.splat(0));
+        v128.store(d + o, v);
+      }
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      epilogue(load<f32>(src + o), d + o, add, bias != 0 ? bias + o : 0, relu);
     }
   }
 }
