@@ -7,10 +7,13 @@ import { sgemm, gemmScratchBytes } from './gemm';
 import { G, geo } from './convgeom';
 import { useDirect, directScratchBytes, convDirect, convDirectBackpropFilter } from './convdirect';
 
-/** Floats of columns per chunk (1 MiB): fits L2 beside the packed panels; bounds scratch. */
-const CHUNK_FLOATS: i32 = 1 << 18;
-/** Fewest pixels per chunk, so a huge K still gives sgemm enough rows. */
-const MIN_CHUNK: i32 = 32;
+/**
+ * Floats of columns per chunk (4 MiB, well inside L3): bounds scratch while keeping chunks tall, since
+ * every chunk's sgemm call packs the whole filter matrix again (2.4 MB for 3x3x256 -> 256).
+ */
+const CHUNK_FLOATS: i32 = 1 << 20;
+/** Fewest pixels per chunk (one GEMM row block), so a huge K still amortises the filter packing. */
+const MIN_CHUNK: i32 = 128;
 
 @inline function align16(b: i32): i32 { return (b + 15) & ~15; }
 @inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }

@@ -59,7 +59,9 @@ const CONV_CASES: [string, Spec][] = [
   ['2d 5x5 same, inC 1 (LeNet conv1), batch 3', { batch: 3, in: [1, 12, 12], inC: 1, outC: 6, f: [1, 5, 5], padBefore: [0, 2, 2], padAfter: [0, 2, 2] }],
   ['2d 2x3 rectangular, stride (1,2)', { batch: 1, in: [1, 6, 5], inC: 2, outC: 3, f: [1, 2, 3], stride: [1, 1, 2] }],
   ['2d 1 channel in and out, k1 filter 2x1', { batch: 2, in: [1, 4, 3], inC: 1, outC: 1, f: [1, 2, 1] }],
-  ['2d several im2col chunks (K = 576, 512 pixels)', { batch: 2, in: [1, 16, 16], inC: 64, outC: 9, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 1, 1] }],
+  // im2col chunks hold 2^20 floats and at least 128 pixels (assembly/conv.ts): these span two chunks.
+  ['2d two im2col chunks (K = 2304, 512 pixels)', { batch: 2, in: [1, 16, 16], inC: 256, outC: 9, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 1, 1] }],
+  ['2d two minimum-size chunks (K = 9216, 144 pixels)', { batch: 1, in: [1, 12, 12], inC: 1024, outC: 9, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 1, 1] }],
   ['2d filter overhangs padding on both sides', { batch: 1, in: [1, 2, 3], inC: 4, outC: 2, f: [1, 5, 5], padBefore: [0, 2, 2], padAfter: [0, 3, 2] }],
   ['3d 3x2x3 stride (2,1,1), padded, batch 2', { batch: 2, in: [5, 6, 4], inC: 2, outC: 3, f: [3, 2, 3], stride: [2, 1, 1], padBefore: [1, 0, 1], padAfter: [1, 1, 1] }],
   ['3d 2x2x2 dilation 2, channels 5 -> 4', { batch: 1, in: [6, 5, 5], inC: 5, outC: 4, f: [2, 2, 2], dilation: [2, 2, 2], padBefore: [1, 1, 0], padAfter: [0, 1, 1] }],
