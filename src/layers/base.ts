@@ -246,9 +246,11 @@ export abstract class Layer {
         if (x.rank === 0) throw new ShapeError(`layer '${this.name}' (${this.className}): expected a batch of inputs, got a scalar`);
       }
     }
-    this.assertInputs(shapes);
+    // Errors show real tensors' shapes as given (batch included).
+    const shown: SymShape[] = symbolic ? shapes : (list as Tensor[]).map((t) => [...t.shape]);
+    this.assertInputs(shown);
     const inShape = this.multiInput ? shapes : shapes[0];
-    if (!this.built) { this.build(inShape); this.built = true; this.assertInputs(shapes); }
+    if (!this.built) { this.build(inShape); this.built = true; this.assertInputs(shown); }
     if (!symbolic) {
       const xs = list as Tensor[];
       return this.call(this.multiInput ? xs : xs[0], args);
