@@ -14,3 +14,5 @@ export * as localization from './localization';
 export type { LocalizationLabel, LocalizationLossOptions } from './localization';
 export * as landmarks from './landmarks';
 export type { LandmarkLabel, LandmarkLossOptions } from './landmarks';
+export { slidingWindows, toConvolutional } from './sliding';
+export type { SlidingWindow, SlidingWindowOptions, ToConvolutionalOptions } from './sliding';
