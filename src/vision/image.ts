@@ -165,8 +165,12 @@ export function toGrayscale(img: Tensor): Tensor {
 export interface EdgesOptions {
   /** 'sobel' (default), 'scharr', or 'simple' (the notes' [[1,0,-1],[1,0,-1],[1,0,-1]] pair). */
   filter?: 'sobel' | 'scharr' | 'simple';
-  /** As ops.conv2d: 'valid' (default, the notes' 6x6 -> 4x4) or 'same' to keep the image size. */
-  padding?: Padding;
+  /**
+   * As ops.conv2d: 'valid' (default, the notes' 6x6 -> 4x4) or 'same' (zeros around the image, so its
+   * border reads as an edge); 'reflect' keeps the size by mirroring the border pixels, as
+   * tf.image.sobel_edges does, so a flat image gives no response anywhere.
+   */
+  padding?: Padding | 'reflect';
 }
 
 /** Edge maps of one image or a batch: vertical and horizontal filter responses (signed) and their magnitude. */
@@ -186,10 +190,26 @@ export function edges(img: Tensor, opts: EdgesOptions = {}): Edges {
       : kind === 'simple' ? [filters.vertical, filters.horizontal] : null;
   if (!pair) throw new ValueError(`edges: filter must be 'sobel', 'scharr' or 'simple', got '${kind}'`);
   const gray = d.c === 1 ? img : toGrayscale(img);
-  const x = new Tensor(gray.data, [d.n, d.h, d.w, 1]);
-  const [v, h] = pair.map((k) => conv2d(x, k, { padding: opts.padding ?? 'valid' }));
+  const reflect = opts.padding === 'reflect';
+  const x = reflect ? reflectPad1(gray.data, d) : new Tensor(gray.data, [d.n, d.h, d.w, 1]);
+  const [v, h] = pair.map((k) => conv2d(x, k, { padding: reflect ? 'valid' : (opts.padding as Padding) ?? 'valid' }));
   const mag = new Float32Array(v.size);
   for (let i = 0; i < mag.length; i++) mag[i] = Math.hypot(v.data[i], h.data[i]);
   const shape = d.batched ? v.shape : v.shape.slice(1);
   return { vertical: new Tensor(v.data, shape), horizontal: new Tensor(h.data, shape), magnitude: new Tensor(mag, shape) };
+}
+
+/** One-channel images [N,H,W] padded by one pixel on each side, mirroring (d c b | a b c d | c b a). */
+function reflectPad1(src: Float32Array, d: ImageDims): Tensor {
+  if (d.h < 2 || d.w < 2) throw new ShapeError(`edges: 'reflect' padding needs an image of at least 2x2, got ${d.h}x${d.w}`);
+  const H = d.h + 2, W = d.w + 2;
+  const out = new Float32Array(d.n * H * W);
+  const at = (i: number, n: number) => (i < 0 ? 1 : i >= n ? n - 2 : i);
+  for (let b = 0; b < d.n; b++) {
+    for (let y = 0; y < H; y++) {
+      const row = (b * d.h + at(y - 1, d.h)) * d.w;
+      for (let x = 0; x < W; x++) out[(b * H + y) * W + x] = src[row + at(x - 1, d.w)];
+    }
+  }
+  return new Tensor(out, [d.n, H, W, 1]);
 }

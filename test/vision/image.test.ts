@@ -154,6 +154,19 @@ describe('edges', () => {
     }
   });
 
+  it("'reflect' padding keeps the size and sees no edge at the border of a flat image", () => {
+    const flat = t(new Array(5 * 6).fill(100), [5, 6, 1]);
+    const same = edges(flat, { padding: 'same' });
+    const refl = edges(flat, { padding: 'reflect' });
+    expect(refl.magnitude.shape).toEqual([5, 6, 1]);
+    expect(Math.max(...arr(same.magnitude))).toBeGreaterThan(0);
+    expect(arr(refl.magnitude).every((v) => v === 0)).toBe(true);
+    // A ramp 0, 10, 20, ... across x: the mirrored border turns the slope around at the edges.
+    const ramp = t(Array.from({ length: 3 * 4 }, (_, i) => (i % 4) * 10), [3, 4, 1]);
+    // simple vertical filter = left column minus right column, three rows: x=0 sees 10 | 0 | 10 -> 0.
+    expect(arr(edges(ramp, { filter: 'simple', padding: 'reflect' }).vertical)).toEqual([0, -60, -60, 0, 0, -60, -60, 0, 0, -60, -60, 0]);
+  });
+
   it('rejects an unknown filter', () => {
     expect(() => edges(t(new Array(16).fill(0), [4, 4, 1]), { filter: 'canny' as 'sobel' })).toThrow(ValueError);
   });
