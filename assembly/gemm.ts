@@ -120,12 +120,18 @@ function packB(transB: bool, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: 
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
-// Stores one 4x8 SIMD tile row: t = acc (+ old C) (+ bias), then ReLU.
+// Stores 4 results: v (+ old C) (+ bias), then ReLU.
+@inline function storeVec(dst: usize, v: v128, add: bool, bias: usize, relu: bool): void {
+  if (add) v = f32x4.add(v, v128.load(dst));
+  if (bias != 0) v = f32x4.add(v, v128.load(bias));
+  if (relu) v = f32x4.max(v, f32x4.splat(0));
+  v128.store(dst, v);
+}
+
+// Stores one row of a 4x8 SIMD tile.
 @inline function storeRow(dst: usize, lo: v128, hi: v128, add: bool, bias: usize, relu: bool): void {
-  if (add) { lo = f32x4.add(lo, v128.load(dst)); hi = f32x4.add(hi, v128.load(dst, 16)); }
-  if (bias != 0) { lo = f32x4.add(lo, v128.load(bias)); hi = f32x4.add(hi, v128.load(bias, 16)); }
-  if (relu) { const z = f32x4.splat(0); lo = f32x4.max(lo, z); hi = f32x4.max(hi, z); }
-  v128.store(dst, lo); v128.store(dst, hi, 16);
+  storeVec(dst, lo, add, bias, relu);
+  storeVec(dst + 16, hi, add, bias != 0 ? bias + 16 : 0, relu);
 }
 
 // SIMD micro-kernel: C tile (at dst, row stride ldd floats) op= A panel (kc x 4) * B panel (kc x 8).
@@ -229,6 +235,9 @@ function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda:
   c: usize, ldc: i32, bias: usize, act: i32, accumulate: bool, scratch: usize, upper: bool): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { emptyProduct(m, n, c, ldc, bias, act, accumulate); return; }
+  if (ASC_FEATURE_SIMD) {
+    if (m < MR && !transB) { fewRows(transA, m, n, k, a, lda, b, ldb, c, ldc, bias, act == 1, accumulate); return; }
+  }
   const kcMax = imin(k, KC);
   const packedA = scratch;
   const packedB = packedA + (<usize>(roundUp(imin(m, MC), MR) * kcMax) << 2);
@@ -268,6 +277,48 @@ function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda:
   }
 }
 
+// Fewer rows than a tile (a dense layer on one sample): packing B would cost as much as the
+// product, so each row of C streams B's rows directly, 16 columns (4 accumulators) at a time.
+function fewRows(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
+  c: usize, ldc: i32, bias: usize, relu: bool, add: bool): void {
+  if (ASC_FEATURE_SIMD) {
+    const aStep: usize = transA ? <usize>lda << 2 : 4;
+    const bStep = <usize>ldb << 2;
+    for (let i = 0; i < m; i++) {
+      const aRow = a + (<usize>(transA ? i : i * lda) << 2);
+      const cRow = c + (<usize>(i * ldc) << 2);
+      let j = 0;
+      for (; j + 16 <= n; j += 16) {
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let pa = aRow, pb = b + (<usize>j << 2);
+        for (let p = 0; p < k; p++) {
+          const av = v128.load32_splat(pa);
+          s0 = madd(av, v128.load(pb), s0); s1 = madd(av, v128.load(pb, 16), s1);
+          s2 = madd(av, v128.load(pb, 32), s2); s3 = madd(av, v128.load(pb, 48), s3);
+          pa += aStep; pb += bStep;
+        }
+        const o = <usize>j << 2, bo = bias != 0 ? bias + o : 0;
+        storeVec(cRow + o, s0, add, bo, relu); storeVec(cRow + o + 16, s1, add, bo != 0 ? bo + 16 : 0, relu);
+        storeVec(cRow + o + 32, s2, add, bo != 0 ? bo + 32 : 0, relu); storeVec(cRow + o + 48, s3, add, bo != 0 ? bo + 48 : 0, relu);
+      }
+      for (; j + 4 <= n; j += 4) {
+        let s0 = f32x4.splat(0);
+        let pa = aRow, pb = b + (<usize>j << 2);
+        for (let p = 0; p < k; p++) { s0 = madd(v128.load32_splat(pa), v128.load(pb), s0); pa += aStep; pb += bStep; }
+        const o = <usize>j << 2;
+        storeVec(cRow + o, s0, add, bias != 0 ? bias + o : 0, relu);
+      }
+      for (; j < n; j++) {
+        let s: f32 = 0;
+        let pa = aRow, pb = b + (<usize>j << 2);
+        for (let p = 0; p < k; p++) { s += load<f32>(pa) * load<f32>(pb); pa += aStep; pb += bStep; }
+        const o = <usize>j << 2;
+        epilogue(s, cRow + o, add, bias != 0 ? bias + o : 0, relu);
+      }
+    }
+  }
+}
+
 // Copies the valid rows x cols corner of an edge tile into C with the epilogue: whole f32x4
 // groups in SIMD (only lanes inside C are ever read or written), the last cols % 4 as scalars.
 function edgeStore(edge: usize, rows: i32, cols: i32, dst: usize, ldc: i32, add: bool, bias: usize, relu: bool): void {
@@ -278,11 +329,7 @@ function edgeStore(edge: usize, rows: i32, cols: i32, dst: usize, ldc: i32, add:
     if (ASC_FEATURE_SIMD) {
       for (; j + 4 <= cols; j += 4) {
         const o = <usize>j << 2;
-        let v = v128.load(src + o);
-        if (add) v = f32x4.add(v, v128.load(d + o));
-        if (bias != 0) v = f32x4.add(v, v128.load(bias + o));
-        if (relu) v = f32x4.max(v, f32x4.splat(0));
-        v128.store(d + o, v);
+        storeVec(d + o, v128.load(src + o), add, bias != 0 ? bias + o : 0, relu);
       }
     }
     for (; j < cols; j++) {

@@ -92,25 +92,28 @@ describe('matmul', () => {
       expect(Array.from(got)).toEqual([1, 0, 3, 1, 0, 3]);
     });
 
-    it(`${name} sgemm accumulates into a strided sub-block of C`, () => {
+    it(`${name} sgemm accumulates into a strided sub-block of C, bias included`, () => {
       // The conv kernels call sgemm directly with ldc > n and accumulate = true.
       const mod = backend.module(name)!;
       const { exports: ex, arena } = mod;
       const r = rng(5);
-      const m = 13, kk = 300, n = 11, ldc = 20, col0 = 3;
-      const a = randArray(m * kk, r), b = randArray(kk * n, r), c0 = randArray(m * ldc, r);
-      arena.reset();
-      const pa = arena.put(a), pb = arena.put(b), pc = arena.put(c0);
-      const scratch = arena.allocBytes(ex.gemmScratchBytes(m, n, kk));
-      ex.sgemm(0, 0, m, n, kk, pa, kk, pb, n, pc + col0 * 4, ldc, 0, 0, 1, scratch);
-      const got = arena.take(pc, m * ldc);
-      const prod = js.matmul(a, b, m, kk, n, false, false, null, 'linear');
-      const scale = js.matmul(abs(a), abs(b), m, kk, n, false, false, null, 'linear');
-      for (let i = 0; i < m; i++) for (let j = 0; j < ldc; j++) {
-        const inside = j >= col0 && j < col0 + n;
-        const want = c0[i * ldc + j] + (inside ? prod[i * n + j - col0] : 0);
-        const tol = inside ? 1e-5 * Math.sqrt(kk) * scale[i * n + j - col0] + 1e-5 : 0;
-        expect(Math.abs(got[i * ldc + j] - want), `C[${i}][${j}]`).toBeLessThanOrEqual(tol);
+      // A tall case (packed path) and a 3-row one (the few-rows path), with A stored transposed.
+      for (const [m, kk, n, tA] of [[13, 300, 11, false], [3, 40, 21, true]] as const) {
+        const ldc = n + 9, col0 = 3;
+        const a = randArray(m * kk, r), b = randArray(kk * n, r), c0 = randArray(m * ldc, r), bias = randArray(n, r);
+        arena.reset();
+        const pa = arena.put(a), pb = arena.put(b), pc = arena.put(c0), pbias = arena.put(bias);
+        const scratch = arena.allocBytes(ex.gemmScratchBytes(m, n, kk));
+        ex.sgemm(tA ? 1 : 0, 0, m, n, kk, pa, tA ? m : kk, pb, n, pc + col0 * 4, ldc, pbias, 0, 1, scratch);
+        const got = arena.take(pc, m * ldc);
+        const prod = js.matmul(a, b, m, kk, n, tA, false, bias, 'linear');
+        const scale = js.matmul(abs(a), abs(b), m, kk, n, tA, false, abs(bias), 'linear');
+        for (let i = 0; i < m; i++) for (let j = 0; j < ldc; j++) {
+          const inside = j >= col0 && j < col0 + n;
+          const want = c0[i * ldc + j] + (inside ? prod[i * n + j - col0] : 0);
+          const tol = inside ? 1e-5 * Math.sqrt(kk) * scale[i * n + j - col0] + 1e-5 : 0;
+          expect(Math.abs(got[i * ldc + j] - want), `${m}x${kk}x${n} C[${i}][${j}]`).toBeLessThanOrEqual(tol);
+        }
       }
     });
   }
