@@ -50,6 +50,13 @@ export function checkLabels(where: string, output: SymbolicTensor, loss: LossInf
     throw new ShapeError(`${where}: labels ${fmtShape(y.shape)} do not match ${layer} for loss ${loss.name} (expected ${want})`);
   }
   checkFinite(y, `${where}: labels`);
+  const classes = out[out.length - 1];
+  if (loss.sparse && classes !== null) {
+    for (let i = 0; i < y.size; i++) {
+      const v = y.data[i];
+      if (!Number.isInteger(v) || v < 0 || v >= classes) throw new ValueError(`${where}: label ${v} at index ${i} is not a class index in [0, ${classes}) for ${layer}`);
+    }
+  }
   return y;
 }
 

@@ -112,6 +112,8 @@ export class Model extends Layer {
     }
     this.graphLayers = layers;
     this.built = true;
+    // Lets a built model be the first layer of a Sequential.
+    if (inputs.length === 1) this.batchInputShape = [...inputs[0].shape];
     if (this.modelSeed !== undefined) {
       this.layers.forEach((l, i) => { if (l.seed === undefined) l.setSeed(deriveSeed(this.modelSeed!, i)); });
     }
