@@ -106,6 +106,7 @@ for (const b of BACKENDS) {
       gradcheck((a, k, bb) => ops.conv2d(a, k, { strides: 2, padding: 'same', bias: bb, activation: 'relu' }), [x, w, bias]);
       gradcheck((a, k) => ops.conv2d(a, k, { padding: [1, 0, 0, 2], dilation: 2 }), [rand([1, 7, 6, 2], 4), rand([2, 3, 2, 3], 5)]);
       gradcheck((a, k) => ops.conv2d(a, k), [rand([2, 3, 4, 5], 6), rand([1, 1, 5, 3], 7)]);
+      gradcheck((a, k) => ops.conv2d(a, k, { padding: 'same', activation: 'tanh' }), [rand([5, 4, 2], 16), rand([3, 2, 2, 3], 17)]);
     });
 
     it('conv1d, conv3d and depthwiseConv2d gradients', () => {

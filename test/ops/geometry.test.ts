@@ -1,0 +1,33 @@
+import { describe, it, expect } from 'vitest';
+import { ops, ValueError, ShapeError } from '../../src';
+
+describe('padding and output-size maths', () => {
+  it("'same' follows TF: output ceil(n/s), the odd pixel of padding goes at the end", () => {
+    expect(ops.resolvePadding('op', 'same', [5], [2], [1])).toEqual([[0, 1]]);
+    expect(ops.resolvePadding('op', 'same', [7], [3], [2])).toEqual([[1, 1]]);
+    expect(ops.resolvePadding('op', 'same', [6], [3], [2])).toEqual([[0, 1]]);
+    expect(ops.resolvePadding('op', 'same', [10], [4], [2])).toEqual([[1, 1]]);
+    expect(ops.resolvePadding('op', 'same', [5], [1], [3])).toEqual([[0, 0]]);
+    for (const n of [5, 6, 7, 8]) for (const f of [1, 2, 3, 4, 5]) for (const s of [1, 2, 3]) {
+      const [[a, b]] = ops.resolvePadding('op', 'same', [n], [f], [s]);
+      expect(Math.floor((n + a + b - f) / s) + 1).toBe(Math.ceil(n / s));
+      expect(b - a === 0 || b - a === 1).toBe(true);
+    }
+  });
+  it('accepts a number, a flat [top, bottom, left, right] list and per-axis pairs', () => {
+    expect(ops.resolvePadding('op', 2, [5, 5], [3, 3], [1, 1])).toEqual([[2, 2], [2, 2]]);
+    expect(ops.resolvePadding('op', [1, 2, 3, 4], [5, 5], [3, 3], [1, 1])).toEqual([[1, 2], [3, 4]]);
+    expect(ops.resolvePadding('op', [[1, 0], [2, 1], [0, 3]], [5, 5, 5], [3, 3, 3], [1, 1, 1])).toEqual([[1, 0], [2, 1], [0, 3]]);
+    expect(ops.resolvePadding('op', 'valid', [5], [3], [1])).toEqual([[0, 0]]);
+  });
+  it('rejects malformed padding and parameters', () => {
+    expect(() => ops.resolvePadding('conv2d', -1, [5, 5], [3, 3], [1, 1])).toThrow(ValueError);
+    expect(() => ops.resolvePadding('conv2d', [1, 2], [5, 5], [3, 3], [1, 1])).toThrow(/\[top, bottom, left, right\]/);
+    expect(() => ops.spatialParam('conv2d', 'strides', [1, 2, 3], 2)).toThrow(/strides must be a number or a list of 2/);
+  });
+  it('windowGeometry computes sizes and refuses windows larger than the padded input', () => {
+    expect(ops.windowGeometry('op', 'filter', [7, 7], [3, 3], [2, 2], [1, 1], 'valid', '')).toEqual({ out: [3, 3], pads: [[0, 0], [0, 0]] });
+    expect(ops.windowGeometry('op', 'filter', [9], [3], [1], [2], 'valid', '').out).toEqual([5]);
+    expect(() => ops.windowGeometry('op', 'filter', [4, 4], [5, 5], [1, 1], [1, 1], 'valid', 'x')).toThrow(ShapeError);
+  });
+});
