@@ -1,12 +1,49 @@
 // Elementwise kernels and row softmax on f32 arrays. Op codes follow the order of UnaryOp / BinaryOp
-// in src/backend/kernels.ts. Cheap ops run 4 lanes per v128; transcendental ones (sigmoid, tanh,
-// exp, log) use scalar Mathf in every build, so all builds round them identically.
+// in src/backend/kernels.ts. Everything but log runs 4 lanes per v128 in the SIMD build; exp (and
+// sigmoid, tanh, softmax built on it) uses a polynomial there, within a few ulp of Mathf.exp.
 
 const RELU = 0, SIGMOID = 1, TANH = 2, EXP = 3, LOG = 4, NEG = 5, ABS = 6, SQUARE = 7, SQRT = 8;
 const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5;
 
 @inline function f(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
 @inline function put(p: usize, i: i32, v: f32): void { store<f32>(p + (<usize>i << 2), v); }
+
+// exp on 4 lanes: x = n·ln2 + r with |r| <= ln2/2 (ln2 split in two for accuracy), e^r by the Cephes
+// degree-6 polynomial, 2^n built in the exponent bits as 2^(n>>1)·2^(n-(n>>1)) so both factors stay
+// normal over the whole f32 range (denormal results included); +inf above overflow, 0 below the
+// smallest denormal.
+@inline function expv(x: v128): v128 {
+  const c = f32x4.min(f32x4.max(x, f32x4.splat(-103.9)), f32x4.splat(88.7228));
+  const n = f32x4.nearest(f32x4.mul(c, f32x4.splat(1.44269504)));
+  let r = f32x4.sub(c, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const ni = i32x4.trunc_sat_f32x4_s(n), half = i32x4.shr_s(ni, 1), bias = i32x4.splat(127);
+  const y = f32x4.mul(f32x4.mul(p, i32x4.shl(i32x4.add(half, bias), 23)), i32x4.shl(i32x4.add(i32x4.sub(ni, half), bias), 23));
+  const big = f32x4.gt(x, f32x4.splat(88.7228394)), tiny = f32x4.lt(x, f32x4.splat(-103.972084));
+  return v128.andnot(v128.bitselect(f32x4.splat(Infinity), y, big), tiny);
+}
+
+// tanh: for |x| < 0.625 the Cephes odd polynomial (keeps relative accuracy near 0); beyond it
+// sign(x)·(1 − 2/(e^{2|x|} + 1)), which never overflows.
+@inline function tanhv(x: v128): v128 {
+  const a = f32x4.abs(x), z = f32x4.mul(x, x);
+  let p = f32x4.splat(-5.70498872745e-3);
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
+  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
+  const e = expv(f32x4.mul(a, f32x4.splat(2)));
+  const large = v128.or(f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1)))), v128.and(x, i32x4.splat(0x80000000)));
+  return v128.bitselect(small, large, f32x4.lt(a, f32x4.splat(0.625)));
+}
 
 @inline function sigmoidf(x: f32): f32 { return 1 / (1 + Mathf.exp(-x)); }
 
@@ -26,15 +63,33 @@ const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5;
 
 /** y[i] = op(x[i]) for n elements (op: 0 relu, 1 sigmoid, 2 tanh, 3 exp, 4 log, 5 neg, 6 abs, 7 square, 8 sqrt). */
 export function eltUnary(op: i32, x: usize, y: usize, n: i32): void {
+  // Each case inlines the loop with a constant op, so the optimiser drops the per-element dispatch.
+  switch (op) {
+    case RELU: { unaryLoop(RELU, x, y, n); break; }
+    case SIGMOID: { unaryLoop(SIGMOID, x, y, n); break; }
+    case TANH: { unaryLoop(TANH, x, y, n); break; }
+    case EXP: { unaryLoop(EXP, x, y, n); break; }
+    case LOG: { unaryLoop(LOG, x, y, n); break; }
+    case NEG: { unaryLoop(NEG, x, y, n); break; }
+    case ABS: { unaryLoop(ABS, x, y, n); break; }
+    case SQUARE: { unaryLoop(SQUARE, x, y, n); break; }
+    default: unaryLoop(SQRT, x, y, n);
+  }
+}
+
+@inline function unaryLoop(op: i32, x: usize, y: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    if (op == RELU || op >= NEG) {
-      const zero = f32x4.splat(0);
+    if (op != LOG) {
+      const zero = f32x4.splat(0), one = f32x4.splat(1);
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 2;
         const v = v128.load(x + o);
         let r: v128;
         if (op == RELU) r = f32x4.max(v, zero);
+        else if (op == SIGMOID) r = f32x4.div(one, f32x4.add(one, expv(f32x4.neg(v))));
+        else if (op == TANH) r = tanhv(v);
+        else if (op == EXP) r = expv(v);
         else if (op == NEG) r = f32x4.neg(v);
         else if (op == ABS) r = f32x4.abs(v);
         else if (op == SQUARE) r = f32x4.mul(v, v);
@@ -62,6 +117,20 @@ export function eltUnary(op: i32, x: usize, y: usize, n: i32): void {
 
 /** dx[i] = dL/dx of op at x[i] given y[i] = op(x[i]) and dy[i]; all ops are cheap here, so all run in SIMD. */
 export function eltUnaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
+  switch (op) {
+    case RELU: { backLoop(RELU, x, y, dy, dx, n); break; }
+    case SIGMOID: { backLoop(SIGMOID, x, y, dy, dx, n); break; }
+    case TANH: { backLoop(TANH, x, y, dy, dx, n); break; }
+    case EXP: { backLoop(EXP, x, y, dy, dx, n); break; }
+    case LOG: { backLoop(LOG, x, y, dy, dx, n); break; }
+    case NEG: { backLoop(NEG, x, y, dy, dx, n); break; }
+    case ABS: { backLoop(ABS, x, y, dy, dx, n); break; }
+    case SQUARE: { backLoop(SQUARE, x, y, dy, dx, n); break; }
+    default: backLoop(SQRT, x, y, dy, dx, n);
+  }
+}
+
+@inline function backLoop(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const zero = f32x4.splat(0), one = f32x4.splat(1), two = f32x4.splat(2);
@@ -69,20 +138,15 @@ export function eltUnaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usi
       const o = <usize>i << 2;
       const xv = v128.load(x + o), yv = v128.load(y + o), g = v128.load(dy + o);
       let r: v128;
-      switch (op) {
-        case RELU: { r = v128.and(g, f32x4.gt(xv, zero)); break; }
-        case SIGMOID: { r = f32x4.mul(g, f32x4.mul(yv, f32x4.sub(one, yv))); break; }
-        case TANH: { r = f32x4.mul(g, f32x4.sub(one, f32x4.mul(yv, yv))); break; }
-        case EXP: { r = f32x4.mul(g, yv); break; }
-        case LOG: { r = f32x4.div(g, xv); break; }
-        case NEG: { r = f32x4.neg(g); break; }
-        case ABS: {
-          r = v128.or(v128.and(g, f32x4.gt(xv, zero)), v128.and(f32x4.neg(g), f32x4.lt(xv, zero)));
-          break;
-        }
-        case SQUARE: { r = f32x4.mul(g, f32x4.mul(two, xv)); break; }
-        default: r = f32x4.div(g, f32x4.mul(two, yv));
-      }
+      if (op == RELU) r = v128.and(g, f32x4.gt(xv, zero));
+      else if (op == SIGMOID) r = f32x4.mul(g, f32x4.mul(yv, f32x4.sub(one, yv)));
+      else if (op == TANH) r = f32x4.mul(g, f32x4.sub(one, f32x4.mul(yv, yv)));
+      else if (op == EXP) r = f32x4.mul(g, yv);
+      else if (op == LOG) r = f32x4.div(g, xv);
+      else if (op == NEG) r = f32x4.neg(g);
+      else if (op == ABS) r = v128.or(v128.and(g, f32x4.gt(xv, zero)), v128.and(f32x4.neg(g), f32x4.lt(xv, zero)));
+      else if (op == SQUARE) r = f32x4.mul(g, f32x4.mul(two, xv));
+      else r = f32x4.div(g, f32x4.mul(two, yv));
       v128.store(dx + o, r);
     }
   }
@@ -117,6 +181,17 @@ export function eltUnaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usi
  */
 export function eltBinary(op: i32, a: usize, an: i32, b: usize, bn: i32, out: usize): void {
   if (an == 0) return;
+  switch (op) {
+    case ADD: { binaryLoop(ADD, a, an, b, bn, out); break; }
+    case SUB: { binaryLoop(SUB, a, an, b, bn, out); break; }
+    case MUL: { binaryLoop(MUL, a, an, b, bn, out); break; }
+    case DIV: { binaryLoop(DIV, a, an, b, bn, out); break; }
+    case MAX: { binaryLoop(MAX, a, an, b, bn, out); break; }
+    default: binaryLoop(MIN, a, an, b, bn, out);
+  }
+}
+
+@inline function binaryLoop(op: i32, a: usize, an: i32, b: usize, bn: i32, out: usize): void {
   if (bn == 1) {
     const s = f(b, 0);
     let i = 0;
@@ -128,15 +203,15 @@ export function eltBinary(op: i32, a: usize, an: i32, b: usize, bn: i32, out: us
     return;
   }
   for (let base = 0; base < an; base += bn) {
-    const ap = a + (<usize>base << 2), op_ = out + (<usize>base << 2);
+    const ap = a + (<usize>base << 2), outp = out + (<usize>base << 2);
     let j = 0;
     if (ASC_FEATURE_SIMD) {
       for (; j + 4 <= bn; j += 4) {
         const o = <usize>j << 2;
-        v128.store(op_ + o, binVec(op, v128.load(ap + o), v128.load(b + o)));
+        v128.store(outp + o, binVec(op, v128.load(ap + o), v128.load(b + o)));
       }
     }
-    for (; j < bn; j++) put(op_, j, binScalar(op, f(ap, j), f(b, j)));
+    for (; j < bn; j++) put(outp, j, binScalar(op, f(ap, j), f(b, j)));
   }
 }
 
@@ -144,12 +219,29 @@ export function eltBinary(op: i32, a: usize, an: i32, b: usize, bn: i32, out: us
 export function softmaxRows(x: usize, y: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>(r * cols) << 2), yr = y + (<usize>(r * cols) << 2);
-    let m = f(xr, 0);
-    for (let j = 1; j < cols; j++) m = max(m, f(xr, j));
+    let m = f(xr, 0), j = 0;
+    if (ASC_FEATURE_SIMD) {
+      let mv = f32x4.splat(m);
+      for (; j + 4 <= cols; j += 4) mv = f32x4.max(mv, v128.load(xr + (<usize>j << 2)));
+      m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    }
+    for (; j < cols; j++) m = max(m, f(xr, j));
     let s: f32 = 0;
-    for (let j = 0; j < cols; j++) { const e = Mathf.exp(f(xr, j) - m); put(yr, j, e); s += e; }
+    j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const mv = f32x4.splat(m);
+      let sv = f32x4.splat(0);
+      for (; j + 4 <= cols; j += 4) {
+        const o = <usize>j << 2;
+        const e = expv(f32x4.sub(v128.load(xr + o), mv));
+        v128.store(yr + o, e);
+        sv = f32x4.add(sv, e);
+      }
+      s = (f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1)) + (f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3));
+    }
+    for (; j < cols; j++) { const e = Mathf.exp(f(xr, j) - m); put(yr, j, e); s += e; }
     const inv: f32 = 1 / s;
-    let j = 0;
+    j = 0;
     if (ASC_FEATURE_SIMD) {
       const iv = f32x4.splat(inv);
       for (; j + 4 <= cols; j += 4) { const o = <usize>j << 2; v128.store(yr + o, f32x4.mul(v128.load(yr + o), iv)); }

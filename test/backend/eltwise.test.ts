@@ -83,6 +83,26 @@ describe('elementwise kernels', () => {
     });
   }
 
+  for (const name of FAST) {
+    it(`${name}: exp, sigmoid and tanh at the extremes and near zero (SIMD polynomial range patches)`, () => {
+      const k = backend.kernels(name);
+      const x = Float32Array.of(100, -200, NaN, 0, 88.72, -103, 1, -1, 1e-6, -3e-4, 0.6, -0.65, 20, -20, 1e-30, 5);
+      const e = k.unary('exp', x), s = k.unary('sigmoid', x), t = k.unary('tanh', x);
+      expect([e[0], e[1], e[3]]).toEqual([Infinity, 0, 1]);
+      expect(Number.isNaN(e[2]) && Number.isNaN(s[2]) && Number.isNaN(t[2])).toBe(true);
+      expect([s[0], s[1], t[12], t[13]]).toEqual([1, 0, 1, -1]);
+      for (let i = 0; i < x.length; i++) {
+        if (i === 2) continue;
+        const want = [Math.exp(x[i]), 1 / (1 + Math.exp(-x[i])), Math.tanh(x[i])].map(Math.fround);
+        [e[i], s[i], t[i]].forEach((got, j) => {
+          if (!(got === want[j] || Math.abs(got - want[j]) <= 2.4e-7 * Math.abs(want[j]) || Math.abs(want[j]) < 1.2e-38)) {
+            throw new Error(`${name} ${['exp', 'sigmoid', 'tanh'][j]}(${x[i]}) = ${got}, want ${want[j]}`);
+          }
+        });
+      }
+    });
+  }
+
   it('softmax: rows sum to 1, large logits do not overflow, builds agree with js', () => {
     const r = rng(5);
     for (const [rows, cols] of [[1, 1], [3, 5], [2, 10], [7, 37], [64, 1000]]) {

@@ -1,0 +1,262 @@
+// `npm run bench`: convkit's js / wasm / wasm-simd kernels against TensorFlow.js 4.22 ('cpu' and 'wasm')
+// on the shapes of issues 2 and 3, in one process, single thread. Each case is warmed up first (V8 tiers
+// WebAssembly up late; TF.js wasm needs >= 1.5 s), then timed; the median goes in bench/RESULTS.md.
+// Flags: --quick (short warm-up and timing, for development), --only <substring> (cases whose name
+// contains it; prints the table and leaves RESULTS.md alone), --out <file> (write the table there).
+import { writeFileSync } from 'node:fs';
+import { cpus, platform, arch } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { init, backend } from '../src';
+import type { BackendName } from '../src/backend/kernels';
+import { benchGemm } from './gemm';
+import { POOL_CASES, ELTWISE_CASES, type SimpleCase } from './pool';
+import { loadTf, useTf, tfConv, tfMatmul, tfGram, tfLenet5, tfBatch, type TfBackend, type Runner } from './tfjs';
+
+type Impl = BackendName | 'tfjs-cpu' | 'tfjs-wasm';
+/** One timing: median ms of one call; ops is the work per call (FLOPs unless the section says otherwise). */
+interface Result { section: string; name: string; impl: Impl; ms: number; ops: number; note?: string }
+
+const args = process.argv.slice(2);
+const flag = (f: string) => { const i = args.indexOf(f); return i >= 0 ? args[i + 1] : undefined; };
+const quick = args.includes('--quick');
+const only = flag('--only')?.toLowerCase();
+const outFile = flag('--out') ?? (only ? undefined : fileURLToPath(new URL('./RESULTS.md', import.meta.url)));
+const WARM = quick ? 300 : 1500, RUN = quick ? 300 : 1500;
+const CONVKIT: BackendName[] = ['js', 'wasm', 'wasm-simd'];
+const TF: TfBackend[] = ['cpu', 'wasm'];
+const IMPLS: Impl[] = [...CONVKIT, 'tfjs-cpu', 'tfjs-wasm'];
+const wanted = (name: string) => !only || name.toLowerCase().includes(only);
+
+const results: Result[] = [];
+const log = (r: Result) => {
+  results.push(r);
+  const rate = isFinite(r.ms) ? `${r.ms.toFixed(2)} ms, ${(r.ops / r.ms / 1e6).toFixed(2)} G/s` : r.note;
+  console.error(`${r.section} | ${r.name} | ${r.impl}: ${rate}`);
+};
+
+// Median of timed runs after warmMs of untimed ones (always at least one warm-up call); stops early when
+// one run takes over 2 s, so the 'js' baseline stays affordable on big shapes.
+async function measure(f: () => unknown, warmMs: number, runMs: number, maxRuns = 25): Promise<number> {
+  let t = performance.now();
+  do await f(); while (performance.now() - t < warmMs);
+  const times: number[] = [];
+  t = performance.now();
+  do {
+    const s = performance.now();
+    await f();
+    times.push(performance.now() - s);
+  } while ((performance.now() - t < runMs || times.length < 3) && times.length < maxRuns && times[0] < 2000);
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+// Times a TF.js case on one backend, recording a kernel that backend lacks as a note instead of a time.
+async function timeTf(section: string, name: string, tfb: TfBackend, ops: number, make: () => Runner & { dispose(): void }) {
+  const impl: Impl = `tfjs-${tfb}`;
+  let run: (Runner & { dispose(): void }) | undefined;
+  try {
+    run = make();
+    log({ section, name, impl, ms: await measure(run, WARM, RUN), ops });
+  } catch (e) {
+    log({ section, name, impl, ms: NaN, ops, note: shortError(e) });
+  } finally {
+    run?.dispose();
+  }
+}
+const shortError = (e: unknown) => String((e as Error)?.message ?? e).split('\n')[0].slice(0, 80);
+
+async function gemmSection(): Promise<string[]> {
+  const section = 'GEMM';
+  const keys = ['matmul 256³', 'matmul 512³', 'matmul 1024³', 'gram 56x56x64', 'gram 28x28x256'];
+  if (!keys.some(wanted) && !wanted('peak')) return [];
+  const lines: string[] = [];
+  for (const r of await benchGemm({ warmMs: WARM, runMs: RUN })) {
+    const name = `${r.op} ${r.shape}`;
+    if (r.op.startsWith('peak')) { lines.push(`- ${r.backend}: register-bound mul+add loop (${r.shape}) ${r.gflops.toFixed(2)} GFLOP/s; ${r.note ?? ''}`); continue; }
+    if (wanted(name)) log({ section, name, impl: r.backend as Impl, ms: r.ms, ops: r.gflops * r.ms * 1e6 });
+  }
+  for (const tfb of TF) {
+    await useTf(tfb);
+    for (const n of [256, 512, 1024]) if (wanted(`matmul ${n}³`)) await timeTf(section, `matmul ${n}³`, tfb, 2 * n ** 3, () => tfMatmul(n, n, n));
+    for (const [h, w, c] of [[56, 56, 64], [28, 28, 256]]) {
+      const name = `gram ${h}x${w}x${c}`;
+      if (wanted(name)) await timeTf(section, name, tfb, 2 * h * w * c * c, () => tfGram(h * w, c));
+    }
+  }
+  return lines;
+}
+
+async function convSection(): Promise<string[]> {
+  const section = 'Convolution';
+  let mod: typeof import('./conv');
+  try { mod = await import('./conv'); } catch (e) { return [`- skipped: bench/conv.ts did not load (${shortError(e)})`]; }
+  const cases = mod.CONV_CASES.filter((c) => wanted(c.name));
+  if (!cases.length) return [];
+  for (const r of await mod.benchConv({ cases, warmMs: WARM, runMs: RUN })) {
+    log({ section, name: `${r.shape} · ${r.op.replace('conv ', '')}`, impl: r.backend as Impl, ms: r.ms, ops: r.gflops * r.ms * 1e6 });
+  }
+  for (const tfb of TF) {
+    await useTf(tfb);
+    for (const c of cases) {
+      const g = c.g, macs = g.batch * g.outH * g.outW * g.outC * g.fH * g.fW * (c.depthwise ? 1 : g.inC);
+      let runners: ReturnType<typeof tfConv> | undefined;
+      try { runners = tfConv(g, c.depthwise); } catch (e) { log({ section, name: `${c.name} · forward`, impl: `tfjs-${tfb}`, ms: NaN, ops: 2 * macs, note: shortError(e) }); continue; }
+      for (const [op, run] of Object.entries(runners)) {
+        await timeTf(section, `${c.name} · ${op}`, tfb, 2 * macs, () => Object.assign(() => run(), { dispose() {} }));
+      }
+      runners.forward.dispose();
+    }
+  }
+  return [];
+}
+
+async function simpleSection(section: string, cases: SimpleCase[]): Promise<string[]> {
+  const todo = cases.filter((c) => wanted(c.name));
+  for (const c of todo) for (const name of CONVKIT) {
+    log({ section, name: c.name, impl: name, ms: await measure(c.convkit(backend.kernels(name)), name === 'js' ? 0 : WARM, RUN), ops: c.ops });
+  }
+  for (const tfb of TF) {
+    if (todo.length) await useTf(tfb);
+    for (const c of todo) await timeTf(section, c.name, tfb, c.ops, c.tf);
+  }
+  return todo.length ? [`- G/s counts ${todo[0].unit} per second.`] : [];
+}
+
+// LeNet-5 (batch 64, Adam): one training step and one batch of inference; ops = images.
+async function lenetSection(): Promise<string[]> {
+  const section = 'LeNet-5';
+  const names = ['training step, batch 64, Adam', 'inference, batch 64'];
+  if (!names.some(wanted) && !wanted('lenet')) return [];
+  const ck: any = await import('../src');
+  const lines: string[] = [];
+  if (typeof ck.zoo?.lenet5 !== 'function' || typeof ck.optimizers?.adam !== 'function') {
+    lines.push('- convkit: skipped, `zoo.lenet5` / `optimizers.adam` are not available yet.');
+  } else {
+    const x = Float32Array.from({ length: 64 * 784 }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+    const y = new Float32Array(64 * 10).map((_, i) => (i % 10 === Math.floor(i / 10) % 10 ? 1 : 0));
+    for (const name of CONVKIT) {
+      try {
+        ck.backend.use(name);
+        const m = ck.zoo.lenet5();
+        m.compile({ optimizer: ck.optimizers.adam({ learningRate: 0.001 }), loss: ck.losses.categoricalCrossentropy });
+        const xt = ck.tensor(x, [64, 28, 28, 1]), yt = ck.tensor(y, [64, 10]);
+        const step = typeof m.trainOnBatch === 'function'
+          ? () => m.trainOnBatch(xt, yt)
+          : () => m.fit(xt, yt, { epochs: 1, batchSize: 64, shuffle: false, verbose: 0 });
+        log({ section, name: names[0], impl: name, ms: await measure(step, name === 'js' ? 0 : WARM, RUN, 10), ops: 64 });
+        log({ section, name: names[1], impl: name, ms: await measure(() => m.predict(xt), name === 'js' ? 0 : WARM, RUN), ops: 64 });
+      } catch (e) {
+        log({ section, name: names[0], impl: name, ms: NaN, ops: 64, note: shortError(e) });
+      }
+    }
+    ck.backend.use('wasm-simd');
+  }
+  for (const tfb of TF) {
+    await useTf(tfb);
+    const { x, y } = tfBatch(64), m = tfLenet5();
+    // TF.js cpu takes seconds per step: one step of warm-up, few repeats.
+    await timeTf(section, names[0], tfb, 64, () => Object.assign(() => m.trainOnBatch(x, y), { dispose() {} }) as any);
+    const inference = () => { const p = m.predict(x) as any; p.dataSync(); p.dispose(); };
+    await timeTf(section, names[1], tfb, 64, () => Object.assign(inference, { dispose() {} }));
+    x.dispose(); y.dispose(); m.dispose();
+  }
+  return lines;
+}
+
+/** A markdown table for one section: median ms and rate per implementation, then wasm-simd's speedups. */
+function table(section: string, rateLabel: string, perSecond: (r: Result) => string): string {
+  const rows = results.filter((r) => r.section === section);
+  const names = [...new Set(rows.map((r) => r.name))];
+  const head = `| case | ${IMPLS.map((i) => `${i} ms (${rateLabel})`).join(' | ')} | simd vs wasm | simd vs js | simd vs tfjs-cpu | simd vs tfjs-wasm |`;
+  const out = [head, `|---|${IMPLS.map(() => '---:').join('|')}|---:|---:|---:|---:|`];
+  for (const name of names) {
+    const of = (i: Impl) => rows.find((r) => r.name === name && r.impl === i);
+    const cell = (r?: Result) => (!r ? '' : isFinite(r.ms) ? `${r.ms < 10 ? r.ms.toFixed(2) : r.ms.toFixed(1)} (${perSecond(r)})` : `fails: ${r.note}`);
+    const simd = of('wasm-simd');
+    const ratio = (i: Impl) => { const r = of(i); return simd && r && isFinite(r.ms) && isFinite(simd.ms) ? `${(r.ms / simd.ms).toFixed(1)}x` : ''; };
+    out.push(`| ${name} | ${IMPLS.map((i) => cell(of(i))).join(' | ')} | ${ratio('wasm')} | ${ratio('js')} | ${ratio('tfjs-cpu')} | ${ratio('tfjs-wasm')} |`);
+  }
+  return out.join('\n');
+}
+const gflops = (r: Result) => (r.ops / r.ms / 1e6).toFixed(2);
+const perSec = (r: Result) => (r.ops / r.ms * 1000).toFixed(0);
+
+// The issue targets, checked from the measured rows.
+function targets(peakLines: string[]): string[] {
+  const out: string[] = [];
+  const ratio = (name: string, a: Impl, b: Impl) => {
+    const x = results.find((r) => r.name === name && r.impl === a), y = results.find((r) => r.name === name && r.impl === b);
+    return x && y && isFinite(x.ms) && isFinite(y.ms) ? x.ms / y.ms : NaN;
+  };
+  const heavy = [...new Set(results.filter((r) => (r.section === 'Convolution' && r.name.endsWith('forward')) || r.name.startsWith('matmul')).map((r) => r.name))];
+  for (const name of heavy) {
+    const w = ratio(name, 'wasm', 'wasm-simd'), j = ratio(name, 'js', 'wasm-simd');
+    out.push(`- ${name}: wasm-simd is ${w.toFixed(1)}x wasm (target 3x: ${w >= 3 ? 'met' : 'NOT met'}), ${j.toFixed(1)}x js (target 10x: ${j >= 10 ? 'met' : 'NOT met'})`);
+  }
+  out.push(...peakLines.map((l) => `${l} (target for matmul 512³: 50% of the wasm-simd peak)`));
+  const t = ratio('training step, batch 64, Adam', 'tfjs-cpu', 'wasm-simd');
+  if (isFinite(t)) out.push(`- LeNet-5 training step: wasm-simd is ${t.toFixed(1)}x TF.js cpu (target 3x: ${t >= 3 ? 'met' : 'NOT met'})`);
+  return out;
+}
+
+await init();
+const tf = await loadTf();
+const started = performance.now();
+const peak = await gemmSection();
+const convNotes = await convSection();
+const poolNotes = await simpleSection('Pooling', POOL_CASES);
+const eltNotes = await simpleSection('Elementwise', ELTWISE_CASES);
+const lenetNotes = await lenetSection();
+const minutes = ((performance.now() - started) / 60000).toFixed(1);
+
+const cpu = cpus();
+const md = [
+  '# convkit benchmarks',
+  '',
+  `Command: \`npm run bench${args.length ? ' -- ' + args.join(' ') : ''}\` (took ${minutes} min).`,
+  `Date: ${new Date().toISOString()}. Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${platform()} ${arch()}, Node ${process.version}, TensorFlow.js ${tf.version.tfjs}.`,
+  '',
+  `Every implementation runs single-threaded in this one process on the same shapes. Each case is warmed up for ${WARM} ms`,
+  `(the 'js' reference gets one untimed call instead), then timed for about ${RUN} ms (at least 3 runs, at most 25, one run when`,
+  'it takes over 2 s); the table shows the median in ms and, in brackets, GFLOP/s (2 FLOPs per multiply-add). "simd vs X" is',
+  'X\'s time divided by wasm-simd\'s (above 1 means wasm-simd is faster). convkit kernels are called through',
+  '`backend.kernels(name)` with precomputed geometry; each call includes copying inputs into WebAssembly memory and the',
+  'result out. TF.js closures read their result back with dataSync(); backward kernels are called with `engine().runKernel`.',
+  '',
+  '## Targets (issues 2 and 3)',
+  '',
+  ...targets(peak),
+  '',
+  '## GEMM and Gram',
+  '',
+  table('GEMM', 'GFLOP/s', gflops),
+  '',
+  ...peak,
+  '',
+  '## Convolution (forward with bias + ReLU fused; backprop input; backprop filter)',
+  '',
+  table('Convolution', 'GFLOP/s', gflops),
+  '',
+  ...convNotes,
+  '## Pooling',
+  '',
+  table('Pooling', 'G/s', gflops),
+  '',
+  ...poolNotes,
+  '',
+  '## Elementwise',
+  '',
+  table('Elementwise', 'G/s', gflops),
+  '',
+  ...eltNotes,
+  '',
+  '## LeNet-5 (28x28x1, ReLU, max pooling, Adam 0.001), batch 64',
+  '',
+  table('LeNet-5', 'images/s', perSec),
+  '',
+  ...lenetNotes,
+  '',
+].join('\n');
+
+console.log(md);
+if (outFile) { writeFileSync(outFile, md); console.error(`wrote ${outFile}`); }
