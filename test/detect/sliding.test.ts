@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { detect, tensor, layers, Sequential, ValueError, ShapeError } from '../../src';
+import { detect, tensor, layers, Sequential, backend, ValueError, ShapeError } from '../../src';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -33,7 +33,7 @@ describe('detect.toConvolutional and slidingWindows', () => {
     for (let i = 0; i < 4; i++) expect(b.data[i]).toBeCloseTo(a.data[i], 5);
   });
 
-  it('gives on a 16x16x3 image the same four outputs as the four 14x14x3 crops at stride 2', () => {
+  it.each(['js', 'wasm', 'wasm-simd'] as const)('gives on a 16x16x3 image the same four outputs as the four 14x14x3 crops at stride 2 (%s)', (name) => backend.with(name, () => {
     const m = notesModel();
     const img = image(16, 16, 2);
     const windows = detect.slidingWindows(m, img, { window: 14, stride: 2 });
@@ -54,7 +54,7 @@ describe('detect.toConvolutional and slidingWindows', () => {
       expect(w.score).toBe(Math.max(...w.output));
       expect(w.box).toEqual({ x: (w.pixels.x + 7) / 16, y: (w.pixels.y + 7) / 16, w: 14 / 16, h: 14 / 16 });
     });
-  });
+  }));
 
   it('covers a larger image with an 8x8 grid and handles several scales', () => {
     const m = notesModel();
