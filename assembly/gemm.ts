@@ -3,8 +3,8 @@
 // stays in L1 while an MC x KC block of A (128 KiB) stays in L2. The SIMD micro-kernel holds a
 // 4x8 tile in 8 f32x4 accumulators: wider tiles push V8 past ~14 live v128 values and spill.
 
-const MR = 4;   // rows of the register tile
-const NR = 8;   // columns of the register tile (two f32x4)
+import { MR, NR, packA, packB } from './gemmpack';
+
 const KC = 256; // depth of one packed block
 const MC = 128; // rows of A packed per block
 const NC = 2048; // columns of B packed per block
@@ -16,102 +16,6 @@ const NC = 2048; // columns of B packed per block
 export function gemmScratchBytes(m: i32, n: i32, k: i32): i32 {
   const kc = imin(k, KC);
   return (roundUp(imin(m, MC), MR) * kc + roundUp(imin(n, NC), NR) * kc + MR * NR) << 2;
-}
-
-// Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into panels of MR rows: panel r holds, for each p, the MR
-// values of column p (rows past m are zero so edge tiles need no special kernel).
-function packA(transA: bool, a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
-  for (let ir = 0; ir < mc; ir += MR) {
-    const rows = imin(MR, mc - ir);
-    const panel = dst + (<usize>(ir * kc) << 2);
-    if (transA) {
-      // A is [k, m]: the MR values for one p are contiguous.
-      for (let p = 0; p < kc; p++) {
-        const src = a + (<usize>((p0 + p) * lda + i0 + ir) << 2);
-        const out = panel + (<usize>(p * MR) << 2);
-        if (ASC_FEATURE_SIMD) {
-          if (rows == MR) { v128.store(out, v128.load(src)); continue; }
-        }
-        for (let r = 0; r < MR; r++) store<f32>(out + (r << 2), r < rows ? load<f32>(src + (r << 2)) : 0);
-      }
-    } else {
-      // A is [m, k]: full panels transpose 4x4 blocks in registers; the rest scatter scalars.
-      let p = 0;
-      if (ASC_FEATURE_SIMD) {
-        if (rows == MR) {
-          const src = a + (<usize>((i0 + ir) * lda + p0) << 2);
-          const row = <usize>lda << 2;
-          for (; p + 4 <= kc; p += 4) {
-            const s = src + (<usize>p << 2);
-            transpose4(v128.load(s), v128.load(s + row), v128.load(s + 2 * row), v128.load(s + 3 * row),
-              panel + (<usize>(p * MR) << 2), MR << 2);
-          }
-        }
-      }
-      for (let r = 0; r < MR; r++) {
-        const out = panel + (r << 2);
-        if (r < rows) {
-          const src = a + (<usize>((i0 + ir + r) * lda + p0) << 2);
-          for (let q = p; q < kc; q++) store<f32>(out + (<usize>(q * MR) << 2), load<f32>(src + (<usize>q << 2)));
-        } else {
-          for (let q = p; q < kc; q++) store<f32>(out + (<usize>(q * MR) << 2), 0);
-        }
-      }
-    }
-  }
-}
-
-// Packs op(B)[p0 .. p0+kc, j0 .. j0+nc] into panels of NR columns (zero beyond n).
-function packB(transB: bool, b: usize, ldb: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
-  for (let jr = 0; jr < nc; jr += NR) {
-    const cols = imin(NR, nc - jr);
-    const panel = dst + (<usize>(jr * kc) << 2);
-    if (transB) {
-      // B is [n, k]: each column of op(B) is a contiguous row of B; full panels transpose two
-      // 4x4 blocks per 4 steps of p in registers, the rest scatter scalars.
-      let p = 0;
-      if (ASC_FEATURE_SIMD) {
-        if (cols == NR) {
-          const src = b + (<usize>((j0 + jr) * ldb + p0) << 2);
-          const row = <usize>ldb << 2;
-          for (; p + 4 <= kc; p += 4) {
-            const s = src + (<usize>p << 2), s4 = s + 4 * row;
-            const out = panel + (<usize>(p * NR) << 2);
-            transpose4(v128.load(s), v128.load(s + row), v128.load(s + 2 * row), v128.load(s + 3 * row), out, NR << 2);
-            transpose4(v128.load(s4), v128.load(s4 + row), v128.load(s4 + 2 * row), v128.load(s4 + 3 * row), out + 16, NR << 2);
-          }
-        }
-      }
-      for (let c = 0; c < NR; c++) {
-        const out = panel + (c << 2);
-        if (c < cols) {
-          const src = b + (<usize>((j0 + jr + c) * ldb + p0) << 2);
-          for (let q = p; q < kc; q++) store<f32>(out + (<usize>(q * NR) << 2), load<f32>(src + (<usize>q << 2)));
-        } else {
-          for (let q = p; q < kc; q++) store<f32>(out + (<usize>(q * NR) << 2), 0);
-        }
-      }
-    } else {
-      for (let p = 0; p < kc; p++) {
-        const src = b + (<usize>((p0 + p) * ldb + j0 + jr) << 2);
-        const out = panel + (<usize>(p * NR) << 2);
-        if (ASC_FEATURE_SIMD) {
-          if (cols == NR) { v128.store(out, v128.load(src)); v128.store(out, v128.load(src, 16), 16); continue; }
-        }
-        for (let c = 0; c < NR; c++) store<f32>(out + (c << 2), c < cols ? load<f32>(src + (c << 2)) : 0);
-      }
-    }
-  }
-}
-
-// Writes the transpose of the 4x4 block with rows r0..r3 as 4 vectors, `stride` bytes apart.
-@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
-  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-  v128.store(dst + stride, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-  v128.store(dst + 2 * stride, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * stride, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
 // a*b + c: fused (one rounding) in the relaxed build, mul then add otherwise.
