@@ -2,6 +2,7 @@
 // k-means over box sizes with the distance 1 − IoU (boxes aligned at a common centre), as in
 // YOLOv2: plain Euclidean k-means would let big boxes dominate the error.
 import { ValueError } from '../errors';
+import { rng } from '../ops';
 import { Size, shapeIou } from './box';
 
 /** Options of kmeansAnchors. */
@@ -30,18 +31,6 @@ export function bestAnchor(size: Size, anchors: readonly Size[]): number {
   return best;
 }
 
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * k-means over box sizes with distance 1 − IoU (centres aligned), seeded k-means++ initialisation.
  * Returns the anchors sorted by area and the mean IoU of each size with its closest anchor.
@@ -57,7 +46,7 @@ export function kmeansAnchors(sizes: readonly Size[], k: number, opts: KmeansOpt
       throw new ValueError(`kmeansAnchors: sizes must have finite positive w and h, got ${JSON.stringify(s)}`);
     }
   }
-  const rand = rng(opts.seed ?? 0);
+  const rand = rng(opts.seed ?? 0).next;
   const n = sizes.length;
 
   // k-means++: each next centre is drawn with probability proportional to its squared distance

@@ -16,3 +16,5 @@ export * as landmarks from './landmarks';
 export type { LandmarkLabel, LandmarkLossOptions } from './landmarks';
 export { slidingWindows, toConvolutional } from './sliding';
 export type { SlidingWindow, SlidingWindowOptions, ToConvolutionalOptions } from './sliding';
+export * as datasets from './datasets';
+export type { ShapesOptions, ShapesDataset, ShapeObject } from './datasets';
