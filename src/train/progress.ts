@@ -33,6 +33,8 @@ export class ProgressLogger implements Callback {
   private lastDraw = 0;
   private samples = 0;
   private batches = 0;
+  /** Size-weighted sums of the batch figures: the bar shows running epoch means, as Keras does. */
+  private sums = new Map<string, number>();
   private readonly width = 30;
 
   /** batches: per epoch, 0 when unknown (a dataset without stepsPerEpoch). */
@@ -47,12 +49,15 @@ export class ProgressLogger implements Callback {
     this.lastDraw = 0;
     this.samples = 0;
     this.batches = 0;
+    this.sums.clear();
     if (this.bar) this.sink.write(`Epoch ${epoch + 1}/${this.o.epochs}\n`);
   }
 
   onBatchEnd(batch: number, logs: Logs): void {
     this.batches = batch + 1;
-    this.samples += logs.size ?? 0;
+    const size = logs.size ?? 1;
+    this.samples += size;
+    for (const [k, v] of Object.entries(logs)) this.sums.set(k, (this.sums.get(k) ?? 0) + v * size);
     if (!this.bar) return;
     const t = this.now();
     const done = batch + 1, total = this.o.batches;
@@ -65,7 +70,9 @@ export class ProgressLogger implements Callback {
       bar = ` [${'='.repeat(Math.max(0, filled - 1))}${done < total ? '>' : '='}${'.'.repeat(this.width - Math.max(filled, 1))}]`;
     }
     const eta = total > done ? ` - ETA ${fmtTime((elapsed / done) * (total - done))}` : '';
-    this.sink.write(`\r${this.count(done)}${bar}${eta} - ${fmtLogs(logs)}\x1b[K`);
+    const means: Logs = {};
+    for (const [k, v] of this.sums) means[k] = v / this.samples;
+    this.sink.write(`\r${this.count(done)}${bar}${eta} - ${fmtLogs(means)}\x1b[K`);
   }
 
   private count(done: number): string {

@@ -127,6 +127,8 @@ describe('progress output', () => {
     expect(out).toContain('ETA');
     expect(out).toMatch(/\r3\/3 \[=+\] - \d+\.\ds - \d+ samples\/s - loss: 0\.5000/);
     expect(out.split('\n').length).toBe(5);
+    // the bar shows the running mean of the batch losses: 1, (1 + 1/2) / 2, ...
+    expect(out).toContain('\r2/3 [===================>..........] - ETA 0.3s - loss: 0.7500');
   });
 
   it('fit(verbose 1) reports through the sink with samples/s', async () => {
