@@ -18,16 +18,24 @@ function plan(x: Tensor, axis: Axis, keepDims: boolean, op: string): Plan {
   const axes = [...new Set(list.map((a) => normAxis(a, x.rank, op, x.shape)))].sort((a, b) => a - b);
   const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !axes.includes(i));
-  const ks = stridesOf(keptShape).map((s, i) => (axes.includes(i) ? 0 : s));
   const map = new Int32Array(x.size);
-  const r = x.rank, idx = new Array<number>(r).fill(0);
-  let o = 0;
-  for (let i = 0; i < map.length; i++) {
-    map[i] = o;
-    for (let d = r - 1; d >= 0; d--) {
-      idx[d]++; o += ks[d];
-      if (idx[d] < x.shape[d]) break;
-      o -= ks[d] * x.shape[d]; idx[d] = 0;
+  if (axes.length === 0 || axes[axes.length - 1] - axes[0] === axes.length - 1) {
+    // contiguous axes (the common case: batch, spatial or channel blocks): x is [outer, mid, inner]
+    const a0 = axes[0] ?? 0, a1 = axes.length ? axes[axes.length - 1] : -1;
+    const outer = sizeOf(x.shape.slice(0, a0)), mid = sizeOf(x.shape.slice(a0, a1 + 1)), inner = sizeOf(x.shape.slice(a1 + 1));
+    let i = 0;
+    for (let o = 0; o < outer; o++) for (let m = 0; m < mid; m++) for (let k = 0; k < inner; k++) map[i++] = o * inner + k;
+  } else {
+    const ks = stridesOf(keptShape).map((s, i) => (axes.includes(i) ? 0 : s));
+    const r = x.rank, idx = new Array<number>(r).fill(0);
+    let o = 0;
+    for (let i = 0; i < map.length; i++) {
+      map[i] = o;
+      for (let d = r - 1; d >= 0; d--) {
+        idx[d]++; o += ks[d];
+        if (idx[d] < x.shape[d]) break;
+        o -= ks[d] * x.shape[d]; idx[d] = 0;
+      }
     }
   }
   return { axes, keptShape, outShape, outSize: sizeOf(keptShape), map };
