@@ -87,14 +87,15 @@ function maxPixel(xb: usize, yp: usize, C: i32): void {
       v128.store(yp + o, m);
     }
   }
-  for (; c < C; c++) {
-    const o = <usize>c << 2;
-    let m = load<f32>(first + o);
-    for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
-      let p = xb + cellAt(d, h, w0) + o;
-      for (let w = w0; w < w1; w++, p += cellB) { const v = load<f32>(p); if (m < v) m = v; }
+  // Remaining channels cell by cell, so the scalar build reads each cell's channels contiguously.
+  if (c == C) return;
+  const o = <usize>c << 2, len = <usize>(C - c) << 2;
+  memory.copy(yp + o, first + o, len);
+  for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+    let p = xb + cellAt(d, h, w0) + o;
+    for (let w = w0; w < w1; w++, p += cellB) {
+      for (let q: usize = 0; q < len; q += 4) { const v = load<f32>(p + q), m = load<f32>(yp + o + q); store<f32>(yp + o + q, m < v ? v : m); }
     }
-    store<f32>(yp + o, m);
   }
 }
 
@@ -170,15 +171,17 @@ function avgPixel(xb: usize, yp: usize, C: i32): void {
       v128.store(yp + o, f32x4.div(s, n4));
     }
   }
-  for (; c < C; c++) {
-    const o = <usize>c << 2;
-    let s: f32 = 0;
-    for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
-      let p = xb + cellAt(d, h, w0) + o;
-      for (let w = w0; w < w1; w++, p += cellB) s += load<f32>(p);
+  // Remaining channels cell by cell (contiguous reads), summing in the same cell order as above.
+  if (c == C) return;
+  const o = <usize>c << 2, len = <usize>(C - c) << 2;
+  memory.fill(yp + o, 0, len);
+  for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+    let p = xb + cellAt(d, h, w0) + o;
+    for (let w = w0; w < w1; w++, p += cellB) {
+      for (let q: usize = 0; q < len; q += 4) store<f32>(yp + o + q, load<f32>(yp + o + q) + load<f32>(p + q));
     }
-    store<f32>(yp + o, s / count);
   }
+  for (let q: usize = 0; q < len; q += 4) store<f32>(yp + o + q, load<f32>(yp + o + q) / count);
 }
 
 // Cell-major here (each cell adds the whole dy row) so dx rows are streamed contiguously.
