@@ -4,3 +4,5 @@ export type { CompileArgs, FitArgs, History, ModelArgs } from './model';
 export { Sequential } from './sequential';
 export type { Summary, SummaryRow, SummaryOptions } from './summary';
 export type { Batch, Dataset } from './data';
+export { modelFromConfig } from './config';
+export type { KerasConfig } from './config';

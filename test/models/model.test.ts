@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { layers, ops, tensor, backend, model, Sequential, Tensor, valueAndGrads, callbacks, optimizers, losses, ShapeError, ValueError } from '../../src/index';
 import type { Callback } from '../../src/train';
+import { modelFromConfig, Model } from '../../src/models';
+import { zoo, ModelFormatError } from '../../src/index';
 
 const rand = (shape: number[], seed: number): Tensor => ops.randomUniform(shape, { min: -1, max: 1, seed });
 const oneHot = (labels: number[], c: number): Tensor => ops.oneHot(labels, c);
@@ -251,3 +253,28 @@ describe.each(['js', 'wasm', 'wasm-simd'] as const)('a conv model on %s', (b) =>
     expect(copy(w)).not.toEqual(copy(build().getWeights()));
   });
 });
+
+describe('configs', () => {
+  const roundTrip = (m: Model, x: Tensor | Tensor[]) => {
+    const json = JSON.parse(JSON.stringify({ class_name: m.className, config: m.getConfig() }));
+    const again = modelFromConfig(json) as Model;
+    again.setWeights(m.getWeights());
+    expect([...again.predict(x).data]).toEqual([...m.predict(x).data]);
+    expect(again.summary().rows).toEqual(m.summary().rows);
+    return again;
+  };
+
+  it('rebuilds Sequential, functional (shared layer, branches) and nested models from their Keras configs', () => {
+    roundTrip(zoo.lenet5({ seed: 1 }), rand([2, 28, 28, 1], 1));
+    const a = layers.input({ shape: [5], name: 'a' }), b = layers.input({ shape: [5], name: 'b' });
+    const shared = layers.dense({ units: 4, activation: 'relu', name: 'shared' });
+    const merged = layers.concatenate({ name: 'cat' }).apply([shared.apply(a), shared.apply(b)]);
+    const fm = model({ inputs: [a, b], outputs: layers.dense({ units: 2, activation: 'softmax', name: 'head' }).apply(merged), name: 'siamese' });
+    const again = roundTrip(fm, [rand([3, 5], 2), rand([3, 5], 3)]);
+    expect(again.getLayer('shared').inboundNodes.length).toBe(2);
+    const inner = new Sequential([layers.dense({ units: 3, inputShape: [4], name: 'in1' }), layers.dense({ units: 3, name: 'in2' })], { name: 'inner' });
+    roundTrip(new Sequential([inner, layers.dense({ units: 1, name: 'top' })], { name: 'outer' }), rand([2, 4], 4));
+    expect(() => modelFromConfig({ class_name: 'Functional', config: { layers: [{ class_name: 'Dense', config: { name: 'd', units: 2 }, name: 'd', inbound_nodes: [[['missing', 0, 0, {}]]] }] } })).toThrow(ModelFormatError);
+  });
+});
+
