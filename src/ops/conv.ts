@@ -7,9 +7,8 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { ConvGeometry, DepthwiseGeometry } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad } from './util';
+import { checkTensor, checkOptions, needsGrad, columnSums, reluMask } from './util';
 import { Padding, spatialParam, windowGeometry, describeShapes } from './geometry';
-import { columnSums, reluMask } from './matmul';
 import { activation as applyActivation, add } from './eltwise';
 
 /** Options of conv1d/conv2d/conv3d/depthwiseConv2d (Keras defaults: strides 1, 'valid', dilation 1). */

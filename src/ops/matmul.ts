@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad } from './util';
+import { checkTensor, checkOptions, needsGrad, columnSums, reluMask } from './util';
 import { activation as applyActivation } from './eltwise';
 
 /** One GEMM: op(A) m×k times op(B) k×n. */
@@ -56,20 +56,6 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     }
     return [ga && new Tensor(ga, a.shape), gb && new Tensor(gb, b.shape)];
   });
-}
-
-/** Column sums of a [rows, cols] gradient (the bias gradient). */
-export function columnSums(d: Float32Array, cols: number): Float32Array {
-  const acc = new Float64Array(cols);
-  for (let i = 0; i < d.length; i += cols) for (let c = 0; c < cols; c++) acc[c] += d[i + c];
-  return Float32Array.from(acc);
-}
-
-/** dy masked by y > 0 (ReLU's backward, given its output). */
-export function reluMask(dy: Float32Array, y: Float32Array): Float32Array {
-  const g = new Float32Array(dy.length);
-  for (let i = 0; i < g.length; i++) g[i] = y[i] > 0 ? dy[i] : 0;
-  return g;
 }
 
 /** x [N, in] · w [in, out] + bias [out], then an activation (linear and relu fuse into the GEMM). */

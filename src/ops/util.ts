@@ -49,3 +49,17 @@ export function stridesOf(shape: readonly number[]): number[] {
   for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
   return s;
 }
+
+/** Column sums of a [rows, cols] gradient (the bias gradient). */
+export function columnSums(d: Float32Array, cols: number): Float32Array {
+  const acc = new Float64Array(cols);
+  for (let i = 0; i < d.length; i += cols) for (let c = 0; c < cols; c++) acc[c] += d[i + c];
+  return Float32Array.from(acc);
+}
+
+/** dy masked by y > 0 (ReLU's backward, given its output). */
+export function reluMask(dy: Float32Array, y: Float32Array): Float32Array {
+  const g = new Float32Array(dy.length);
+  for (let i = 0; i < g.length; i++) g[i] = y[i] > 0 ? dy[i] : 0;
+  return g;
+}
