@@ -4,7 +4,7 @@ import { ModelFormatError, ConvkitError } from '../errors';
 import { Layer, LayerArgs } from './base';
 import { Conv1D, Conv2D, Conv3D, DepthwiseConv2D, ConvArgs, DepthwiseConv2DArgs } from './conv';
 import { MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling2D, PoolArgs } from './pooling';
-import { InputLayer, Dense, Flatten, Activation, Dropout, DenseArgs, input } from './core';
+import { InputLayer, Dense, Flatten, Activation, Dropout, DenseArgs } from './core';
 import { BatchNormalization, BatchNormalizationArgs } from './normalization';
 import { Add, Concatenate } from './merge';
 import { ZeroPadding2D } from './padding';

@@ -75,6 +75,7 @@ export class Model extends Layer {
     super(prefix, { name: args.name });
     if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new ValueError(`${prefix}: seed must be an integer, got ${args.seed}`);
     this.modelSeed = args.seed;
+    this.seed = args.seed;
     if (args.inputs !== undefined || args.outputs !== undefined) {
       const ins = toList(args.inputs, 'inputs'), outs = toList(args.outputs, 'outputs');
       this.initGraph(ins, outs);
@@ -114,9 +115,13 @@ export class Model extends Layer {
     this.built = true;
     // Lets a built model be the first layer of a Sequential.
     if (inputs.length === 1) this.batchInputShape = [...inputs[0].shape];
-    if (this.modelSeed !== undefined) {
-      this.layers.forEach((l, i) => { if (l.seed === undefined) l.setSeed(deriveSeed(this.modelSeed!, i)); });
-    }
+    if (this.modelSeed !== undefined) this.setSeed(this.modelSeed);
+  }
+
+  /** Reseeds every layer without a seed of its own (a nested model inside a seeded model). */
+  override setSeed(seed: number): void {
+    this.seed = seed;
+    this.layers.forEach((l, i) => { if (l.seed === undefined) l.setSeed(deriveSeed(seed, i)); });
   }
 
   /** The layers in graph order (input layers included for functional models, as in Keras). */

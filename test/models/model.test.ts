@@ -110,6 +110,10 @@ describe('Sequential and model utilities', () => {
     const head = layers.dense({ units: 2, activation: 'softmax' });
     const m = new Sequential([base, head], { seed: 2 });
     expect(m.trainableWeights.length).toBe(2);
+    // the outer seed reaches the layers of the unseeded nested model
+    const inner = () => new Sequential([layers.dense({ units: 3, inputShape: [2] })]);
+    const seeded = () => new Sequential([inner(), layers.dense({ units: 1 })], { seed: 4 }).getWeights();
+    expect(copy(seeded())).toEqual(copy(seeded()));
     const frozen = copy(base.getWeights());
     const headBefore = copy(head.getWeights());
     m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
