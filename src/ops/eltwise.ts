@@ -7,7 +7,7 @@ import { setGradientAdder } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { BinaryOp, UnaryOp } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { TensorOrNumber, toTensor, checkTensor, sameShape, stridesOf } from './util';
+import { TensorOrNumber, toTensor, checkTensor, sameShape, stridesOf, needsGrad } from './util';
 import { sumTo } from './reduce';
 import { softmax } from './softmax';
 
@@ -75,26 +75,29 @@ function binaryForward(kind: BinaryOp, a: Tensor, b: Tensor, op: string): Tensor
   return new Tensor(bcast(a, b, shape, SCALAR_F[kind]), shape);
 }
 
-function binary(kind: BinaryOp, op: string, x: TensorOrNumber, y: TensorOrNumber,
-  backward: (dy: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor, Tensor]): Tensor {
+/** Gradient of one operand before the broadcast reduction, or null when it is not wanted. */
+type OperandGrads = (dy: Tensor, a: Tensor, b: Tensor, out: Tensor, want: boolean[]) => [Tensor | null, Tensor | null];
+
+function binary(kind: BinaryOp, op: string, x: TensorOrNumber, y: TensorOrNumber, backward: OperandGrads): Tensor {
   const a = toTensor(x, op, 'a'), b = toTensor(y, op, 'b');
   const out = binaryForward(kind, a, b, op);
+  const want = needsGrad([a, b]);
   return record([a, b], out, (dy) => {
-    const [da, db] = backward(dy, a, b, out);
-    return [sumTo(da, a.shape), sumTo(db, b.shape)];
+    const [da, db] = backward(dy, a, b, out, want);
+    return [da && sumTo(da, a.shape), db && sumTo(db, b.shape)];
   });
 }
 
 /** a + b with broadcasting. */
 export const add = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('add', 'add', a, b, (dy) => [dy, dy]);
 /** a - b with broadcasting. */
-export const sub = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('sub', 'sub', a, b, (dy) => [dy, neg(dy)]);
+export const sub = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('sub', 'sub', a, b, (dy, _a, _b, _o, w) => [dy, w[1] ? neg(dy) : null]);
 /** a * b with broadcasting. */
 export const mul = (a: TensorOrNumber, b: TensorOrNumber): Tensor =>
-  binary('mul', 'mul', a, b, (dy, x, y) => [mul(dy, y), mul(dy, x)]);
+  binary('mul', 'mul', a, b, (dy, x, y, _o, w) => [w[0] ? mul(dy, y) : null, w[1] ? mul(dy, x) : null]);
 /** a / b with broadcasting. */
 export const div = (a: TensorOrNumber, b: TensorOrNumber): Tensor =>
-  binary('div', 'div', a, b, (dy, _x, y, out) => [div(dy, y), neg(div(mul(dy, out), y))]);
+  binary('div', 'div', a, b, (dy, _x, y, out, w) => [w[0] ? div(dy, y) : null, w[1] ? neg(div(mul(dy, out), y)) : null]);
 
 /** Routes dy to a where pick(a, b) holds (broadcast), else to b. */
 function selectGrad(dy: Tensor, a: Tensor, b: Tensor, pick: (x: number, y: number) => boolean): [Tensor, Tensor] {

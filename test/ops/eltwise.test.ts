@@ -54,6 +54,9 @@ for (const b of BACKENDS) {
       expect(Array.from(ops.sub(1, x).data)).toEqual([0, 3, -2]);
       expect(Array.from(ops.pow(x, 2).data)).toEqual([1, 4, 9]);
       expect(ops.add(2, 3).item()).toBe(5);
+      expect(Array.from(grad((t) => ops.sum(ops.mul(t, 3)))(x).data)).toEqual([3, 3, 3]);
+      expect(Array.from(grad((t) => ops.sum(ops.sub(1, t)))(x).data)).toEqual([-1, -1, -1]);
+      expect(Array.from(grad((t) => ops.sum(ops.div(6, t)))(tensor([1, 2, 3])).data)).toEqual([-6, -1.5, -6 / 9].map(Math.fround));
     });
 
     it('unary ops match Math', () => {
