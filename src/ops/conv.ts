@@ -39,7 +39,11 @@ function prepare(op: string, r: number, x: Tensor, w: Tensor, opts: ConvOptions,
   const batched = x.rank === r + 2;
   const xs = batched ? x.shape : [1, ...x.shape];
   const inC = xs[r + 1], fC = w.shape[r];
-  if (inC !== fC) throw new ShapeError(`${op}: input has ${inC} channels but filter expects ${fC} (${shapes})`);
+  if (inC !== fC) {
+    // a common slip: channels-first (NCHW) data, or an unbatched [C,H,W] image read as [H,W,C]
+    const hint = xs[1] === fC ? `; the input looks channels-first, convkit expects ${xl}${batched ? '' : ' (or unbatched, without N)'}` : '';
+    throw new ShapeError(`${op}: input has ${inC} channels but filter expects ${fC} (${shapes})${hint}`);
+  }
   const outC = depthwise ? inC * w.shape[r + 1] : w.shape[r + 1];
   const strides = spatialParam(op, 'strides', opts.strides ?? 1, r);
   const dilation = spatialParam(op, 'dilation', opts.dilation ?? 1, r);

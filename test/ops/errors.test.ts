@@ -23,6 +23,10 @@ describe('op errors', () => {
     throwsWith(() => ops.conv2d(x, zeros([3, 3, 4, 8])), ShapeError,
       'conv2d: input has 3 channels but filter expects 4 (input [1,8,8,3], filter [3,3,4,8])');
   });
+  it('conv2d: channels-first data gets a hint', () => {
+    throwsWith(() => ops.conv2d(zeros([3, 224, 224]), w), ShapeError,
+      'conv2d: input has 224 channels but filter expects 3 (input [3,224,224], filter [3,3,3,8])', 'channels-first', '[N,H,W,C]');
+  });
   it('conv2d: filter larger than the padded input', () => {
     throwsWith(() => ops.conv2d(zeros([1, 5, 5, 3]), zeros([7, 7, 3, 2])), ShapeError,
       'conv2d: filter 7x7 is larger than the padded input 5x5', '[1,5,5,3]', '[7,7,3,2]');
