@@ -282,3 +282,30 @@ describe('configs', () => {
   });
 });
 
+describe('gradients through a model', () => {
+  it('match central finite differences (conv + batch norm in training mode + fused softmax cross-entropy)', () => {
+    backend.use('js');
+    const m = new Sequential([
+      layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [5, 5, 2] }),
+      layers.batchNormalization(), layers.flatten(), layers.dense({ units: 3, activation: 'softmax' }),
+    ], { seed: 21 });
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const x = rand([4, 5, 5, 2], 5), y = oneHot([0, 1, 2, 1], 3);
+    const lossFn = () => losses.categoricalCrossentropy(y, m.apply(x, { training: true }));
+    const vars = m.trainableWeights;
+    const { grads } = valueAndGrads(lossFn, vars);
+    const g = ops.rng(1);
+    for (const [k, v] of vars.entries()) {
+      for (let t = 0; t < 3; t++) {
+        const i = Math.floor(g.next() * v.size);
+        const old = v.data[i], eps = 1e-3; // small: relu kinks and BN curvature bias larger steps
+        v.data[i] = old + eps; const up = lossFn().item();
+        v.data[i] = old - eps; const down = lossFn().item();
+        v.data[i] = old;
+        const numeric = (up - down) / (2 * eps);
+        expect(Math.abs(grads[k].data[i] - numeric)).toBeLessThan(2e-3 + 0.02 * Math.abs(numeric));
+      }
+    }
+  });
+});
+
