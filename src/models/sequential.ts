@@ -27,13 +27,21 @@ export class Sequential extends Model {
     if (!(layer instanceof Layer)) throw new ValueError(`Sequential '${this.name}'.add: expected a layer, got ${layer === null ? 'null' : typeof layer}`);
     if (layer instanceof InputLayer) throw new ValueError(`Sequential '${this.name}'.add: add layers.input({ shape }) (a tensor), not an InputLayer`);
     if (this.stack.includes(layer)) throw new ValueError(`Sequential '${this.name}'.add: layer '${layer.name}' is already in the model`);
+    const hadInput = this.input;
     this.stack.push(layer);
-    if (!this.input && this.stack.length === 1 && layer.batchInputShape) {
-      this.input = new InputLayer({ batchShape: layer.batchInputShape, name: `${layer.name}_input` }).output;
+    try {
+      if (!this.input && this.stack.length === 1 && layer.batchInputShape) {
+        this.input = new InputLayer({ batchShape: layer.batchInputShape, name: `${layer.name}_input` }).output;
+      }
+      if (!this.input) return;
+      if (this.outputs.length) this.initGraph(this.inputs, [layer.apply(this.outputs[0])]);
+      else this.connect();
+    } catch (e) {
+      // A layer that does not fit leaves the model as it was.
+      this.stack.pop();
+      this.input = hadInput;
+      throw e;
     }
-    if (!this.input) return;
-    if (this.outputs.length) this.initGraph(this.inputs, [layer.apply(this.outputs[0])]);
-    else this.connect();
   }
 
   private connect(): void {

@@ -93,6 +93,14 @@ describe('Sequential and model utilities', () => {
     expect(m.summary().rows.map((r) => r.outputShape)).toEqual([[null, 5], [null, 2]]);
   });
 
+  it('a layer that does not fit is not added', () => {
+    const m = new Sequential([layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [5, 5, 1] })]);
+    expect(() => m.add(layers.conv2d({ filters: 2, kernelSize: 5, name: 'too_big' }))).toThrow(/too_big/);
+    expect(m.layers.length).toBe(1);
+    m.add(layers.flatten());
+    expect(m.summary().rows.map((r) => r.outputShape)).toEqual([[null, 3, 3, 2], [null, 18]]);
+  });
+
   it('getWeights / setWeights / getLayer', () => {
     const a = mlp(1), b = mlp(2);
     expect(copy(a.getWeights())).not.toEqual(copy(b.getWeights()));
