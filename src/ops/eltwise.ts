@@ -2,8 +2,7 @@
 // cases dispatch to the backend's binary kernel; other broadcasts run a plain TS loop. Gradients
 // sum over the broadcast axes (sumTo). Unary ops in the kernel contract use unary/unaryBackward.
 import { Tensor, sizeOf } from '../tensor';
-import { record } from '../autograd/tape';
-import { setGradientAdder } from '../autograd/tape';
+import { record, setGradientAdder } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { BinaryOp, UnaryOp } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';

@@ -134,6 +134,6 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
   if (off < 0 || shape.some((d, i) => d !== 1 && d !== x.shape[off + i])) {
     throw new ShapeError(`sumTo: cannot sum ${fmtShape(x.shape)} down to ${fmtShape(shape)}`);
   }
-  const axes = x.shape.map((d, i) => i).filter((i) => i < off || (shape[i - off] === 1 && x.shape[i] !== 1));
+  const axes = x.shape.map((_, i) => i).filter((i) => i < off || (shape[i - off] === 1 && x.shape[i] !== 1));
   return reshape(sum(x, axes), shape);
 }

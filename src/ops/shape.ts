@@ -217,7 +217,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (sameShape(x.shape, shape)) return x;
   const xs = stridesOf(x.shape);
-  const src = shape.map((d, i) => (i < off || x.shape[i - off] === 1 ? 0 : xs[i - off]));
+  const src = shape.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : xs[i - off]));
   const out = new Float32Array(sizeOf(shape));
   const idx = new Array<number>(r).fill(0);
   let s = 0;
