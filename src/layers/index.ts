@@ -8,6 +8,7 @@ import { InputLayer, Dense, Flatten, Activation, Dropout, DenseArgs } from './co
 import { BatchNormalization, BatchNormalizationArgs } from './normalization';
 import { Add, Concatenate } from './merge';
 import { ZeroPadding2D } from './padding';
+import { ReLU, LeakyReLU } from './extra';
 import { deserializeInitializer } from './initializers';
 import type { ActivationName } from './activations';
 
@@ -25,6 +26,8 @@ export { BatchNormalization } from './normalization';
 export type { BatchNormalizationArgs } from './normalization';
 export { Add, Concatenate } from './merge';
 export { ZeroPadding2D } from './padding';
+export { ReLU, LeakyReLU, reLU, leakyReLU } from './extra';
+export type { ReLUArgs } from './extra';
 
 /** 1D convolution over [N, L, C]. */
 export const conv1d = (a: ConvArgs): Conv1D => new Conv1D(a);
@@ -73,6 +76,7 @@ export const registry = new Map<string, LayerClass>([
   ['AveragePooling1D', AveragePooling1D], ['AveragePooling2D', AveragePooling2D], ['AveragePooling3D', AveragePooling3D],
   ['GlobalAveragePooling2D', GlobalAveragePooling2D], ['Dense', Dense], ['Flatten', Flatten], ['Activation', Activation],
   ['BatchNormalization', BatchNormalization], ['Dropout', Dropout], ['Add', Add], ['Concatenate', Concatenate], ['ZeroPadding2D', ZeroPadding2D],
+  ['ReLU', ReLU], ['LeakyReLU', LeakyReLU],
 ]);
 
 /** Registers a custom layer class for fromConfig. */
