@@ -1,16 +1,19 @@
 // `npm run bench`: convkit's js / wasm / wasm-simd kernels against TensorFlow.js 4.22 ('cpu' and 'wasm')
 // on the shapes of issues 2 and 3, in one process, single thread. Each case is warmed up first (V8 tiers
 // WebAssembly up late; TF.js wasm needs >= 1.5 s), then timed; the median goes in bench/RESULTS.md.
+// Times are this process's CPU time (user + system) per call, so the other work that shares the cores
+// does not inflate them; --wall uses elapsed time instead.
 // Flags: --quick (short warm-up and timing, for development), --only <substring> (cases whose name
-// contains it; prints the table and leaves RESULTS.md alone), --out <file> (write the table there).
+// contains it; prints the table and leaves RESULTS.md alone), --out <file> (write the table there), --wall.
 import { writeFileSync } from 'node:fs';
 import { cpus, platform, arch } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { init, backend } from '../src';
-import type { BackendName } from '../src/backend/kernels';
+import type { BackendName, Kernels } from '../src/backend/kernels';
 import { benchGemm } from './gemm';
+import { CONV_CASES } from './conv';
 import { POOL_CASES, ELTWISE_CASES, type SimpleCase } from './pool';
-import { loadTf, useTf, tfConv, tfMatmul, tfGram, tfLenet5, tfBatch, type TfBackend, type Runner } from './tfjs';
+import { loadTf, useTf, tfConv, tfMatmul, tfGram, tfLenet5, tfBatch, type TfBackend, type Runner, type ConvOp } from './tfjs';
 
 type Impl = BackendName | 'tfjs-cpu' | 'tfjs-wasm';
 /** One timing: median ms of one call; ops is the work per call (FLOPs unless the section says otherwise). */
@@ -18,7 +21,7 @@ interface Result { section: string; name: string; impl: Impl; ms: number; ops: n
 
 const args = process.argv.slice(2);
 const flag = (f: string) => { const i = args.indexOf(f); return i >= 0 ? args[i + 1] : undefined; };
-const quick = args.includes('--quick');
+const quick = args.includes('--quick'), clock: 'cpu' | 'wall' = args.includes('--wall') ? 'wall' : 'cpu';
 const only = flag('--only')?.toLowerCase();
 const outFile = flag('--out') ?? (only ? undefined : fileURLToPath(new URL('./RESULTS.md', import.meta.url)));
 const WARM = quick ? 300 : 1500, RUN = quick ? 300 : 1500;
@@ -34,17 +37,23 @@ const log = (r: Result) => {
   console.error(`${r.section} | ${r.name} | ${r.impl}: ${rate}`);
 };
 
-// Median of timed runs after warmMs of untimed ones (always at least one warm-up call); stops early when
-// one run takes over 2 s, so the 'js' baseline stays affordable on big shapes.
+const now = () => {
+  if (clock === 'wall') return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+// Median of timed runs after warmMs of untimed ones (at least one warm-up call unless warmMs < 0); stops
+// early when one run takes over 2 s, so the 'js' baseline stays affordable on big shapes.
 async function measure(f: () => unknown, warmMs: number, runMs: number, maxRuns = 25): Promise<number> {
   let t = performance.now();
-  do await f(); while (performance.now() - t < warmMs);
+  if (warmMs >= 0) do await f(); while (performance.now() - t < warmMs);
   const times: number[] = [];
   t = performance.now();
   do {
-    const s = performance.now();
+    const s = now();
     await f();
-    times.push(performance.now() - s);
+    times.push(now() - s);
   } while ((performance.now() - t < runMs || times.length < 3) && times.length < maxRuns && times[0] < 2000);
   times.sort((a, b) => a - b);
   return times[times.length >> 1];
@@ -70,7 +79,7 @@ async function gemmSection(): Promise<string[]> {
   const keys = ['matmul 256³', 'matmul 512³', 'matmul 1024³', 'gram 56x56x64', 'gram 28x28x256'];
   if (!keys.some(wanted) && !wanted('peak')) return [];
   const lines: string[] = [];
-  for (const r of await benchGemm({ warmMs: WARM, runMs: RUN })) {
+  for (const r of await benchGemm({ warmMs: WARM, runMs: RUN, clock })) {
     const name = `${r.op} ${r.shape}`;
     if (r.op.startsWith('peak')) { lines.push(`- ${r.backend}: register-bound mul+add loop (${r.shape}) ${r.gflops.toFixed(2)} GFLOP/s; ${r.note ?? ''}`); continue; }
     if (wanted(name)) log({ section, name, impl: r.backend as Impl, ms: r.ms, ops: r.gflops * r.ms * 1e6 });
@@ -86,26 +95,31 @@ async function gemmSection(): Promise<string[]> {
   return lines;
 }
 
+// convkit's side of a conv case: the kernel named by op, on fixed seeded inputs.
+function convkitConv(k: Kernels, c: (typeof CONV_CASES)[number], op: ConvOp): () => unknown {
+  const g = c.g, rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.618) * 0.5);
+  const x = rand(g.batch * g.inH * g.inW * g.inC, 1), dy = rand(g.batch * g.outH * g.outW * g.outC, 2);
+  if (c.depthwise) {
+    const dg = { ...g, multiplier: c.depthwise }, w = rand(g.fH * g.fW * g.inC * c.depthwise, 3);
+    if (op === 'forward') return () => k.depthwiseConv(x, w, dg);
+    return op === 'backprop input' ? () => k.depthwiseConvBackpropInput(dy, w, dg) : () => k.depthwiseConvBackpropFilter(x, dy, dg);
+  }
+  const w = rand(g.fH * g.fW * g.inC * g.outC, 3), bias = rand(g.outC, 4);
+  if (op === 'forward') return () => k.conv(x, w, g, bias, 'relu');
+  return op === 'backprop input' ? () => k.convBackpropInput(dy, w, g) : () => k.convBackpropFilter(x, dy, g);
+}
+
 async function convSection(): Promise<string[]> {
-  const section = 'Convolution';
-  let mod: typeof import('./conv');
-  try { mod = await import('./conv'); } catch (e) { return [`- skipped: bench/conv.ts did not load (${shortError(e)})`]; }
-  const cases = mod.CONV_CASES.filter((c) => wanted(c.name));
-  if (!cases.length) return [];
-  for (const r of await mod.benchConv({ cases, warmMs: WARM, runMs: RUN })) {
-    log({ section, name: `${r.shape} · ${r.op.replace('conv ', '')}`, impl: r.backend as Impl, ms: r.ms, ops: r.gflops * r.ms * 1e6 });
+  const section = 'Convolution', OPS: ConvOp[] = ['forward', 'backprop input', 'backprop filter'];
+  const cases = CONV_CASES.filter((c) => wanted(c.name));
+  const flops = (c: (typeof CONV_CASES)[number]) => 2 * c.g.batch * c.g.outH * c.g.outW * c.g.outC * c.g.fH * c.g.fW * (c.depthwise ? 1 : c.g.inC);
+  for (const name of CONVKIT) for (const c of cases) for (const op of OPS) {
+    const ms = await measure(convkitConv(backend.kernels(name), c, op), name === 'js' ? 0 : WARM, RUN);
+    log({ section, name: `${c.name} · ${op}`, impl: name, ms, ops: flops(c) });
   }
   for (const tfb of TF) {
-    await useTf(tfb);
-    for (const c of cases) {
-      const g = c.g, macs = g.batch * g.outH * g.outW * g.outC * g.fH * g.fW * (c.depthwise ? 1 : g.inC);
-      let runners: ReturnType<typeof tfConv> | undefined;
-      try { runners = tfConv(g, c.depthwise); } catch (e) { log({ section, name: `${c.name} · forward`, impl: `tfjs-${tfb}`, ms: NaN, ops: 2 * macs, note: shortError(e) }); continue; }
-      for (const [op, run] of Object.entries(runners)) {
-        await timeTf(section, `${c.name} · ${op}`, tfb, 2 * macs, () => Object.assign(() => run(), { dispose() {} }));
-      }
-      runners.forward.dispose();
-    }
+    if (cases.length) await useTf(tfb);
+    for (const c of cases) for (const op of OPS) await timeTf(section, `${c.name} · ${op}`, tfb, flops(c), () => tfConv(c.g, op, c.depthwise));
   }
   return [];
 }
@@ -217,11 +231,12 @@ const md = [
   `Date: ${new Date().toISOString()}. Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${platform()} ${arch()}, Node ${process.version}, TensorFlow.js ${tf.version.tfjs}.`,
   '',
   `Every implementation runs single-threaded in this one process on the same shapes. Each case is warmed up for ${WARM} ms`,
-  `(the 'js' reference gets one untimed call instead), then timed for about ${RUN} ms (at least 3 runs, at most 25, one run when`,
-  'it takes over 2 s); the table shows the median in ms and, in brackets, GFLOP/s (2 FLOPs per multiply-add). "simd vs X" is',
-  'X\'s time divided by wasm-simd\'s (above 1 means wasm-simd is faster). convkit kernels are called through',
-  '`backend.kernels(name)` with precomputed geometry; each call includes copying inputs into WebAssembly memory and the',
-  'result out. TF.js closures read their result back with dataSync(); backward kernels are called with `engine().runKernel`.',
+  `(the 'js' reference gets one untimed call instead), then timed for about ${RUN} ms (at least 3 runs, at most 25, one run`,
+  `when it takes over 2 s). Times are ${clock === 'cpu' ? "this process's CPU time per call (user + system, `process.cpuUsage()`), because other jobs shared the 2 cores; on an idle machine it matches wall time for single-threaded work" : 'wall-clock time per call'}.`,
+  'The tables show the median in ms and, in brackets, GFLOP/s (2 FLOPs per multiply-add) unless the column says otherwise.',
+  '"simd vs X" is X\'s time divided by wasm-simd\'s (above 1 means wasm-simd is faster). convkit kernels are called through',
+  '`backend.kernels(name)` with precomputed geometry; each call includes copying its inputs into WebAssembly memory and its',
+  'result out. TF.js closures read their result back with dataSync(); backward kernels go through `engine().runKernel`.',
   '',
   '## Targets (issues 2 and 3)',
   '',

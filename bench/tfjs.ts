@@ -18,7 +18,6 @@ export async function loadTf(): Promise<Tf> {
   if (!loaded) {
     const require = createRequire(import.meta.url);
     setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/');
-    tf.env().set('IS_TEST', true); // silences the "install tfjs-node" banner
     loaded = true;
   }
   return tf;
@@ -43,27 +42,26 @@ function padMode(g: ConvGeometry): 'same' | 'valid' {
   return g.padTop === 0 && g.padLeft === 0 && g.outH === Math.floor((g.inH - g.fH) / g.strideH) + 1 ? 'valid' : 'same';
 }
 
-/** Forward, backprop-input and backprop-filter of a 2D conv case (depthwise when multiplier is given). */
-export function tfConv(g: ConvGeometry, multiplier?: number): Record<'forward' | 'backprop input' | 'backprop filter', Runner & { dispose(): void }> {
+export type ConvOp = 'forward' | 'backprop input' | 'backprop filter';
+
+/** One kernel of a 2D conv case (depthwise when multiplier is given); forward fuses bias + ReLU like convkit's. */
+export function tfConv(g: ConvGeometry, op: ConvOp, multiplier?: number): Runner & { dispose(): void } {
   const pad = padMode(g), strides: [number, number] = [g.strideH, g.strideW];
   const xShape: [number, number, number, number] = [g.batch, g.inH, g.inW, g.inC];
   const fShape: [number, number, number, number] = [g.fH, g.fW, g.inC, multiplier ?? g.outC];
-  const x = uniform(xShape) as tf.Tensor4D, w = uniform(fShape) as tf.Tensor4D;
+  const x = uniform(xShape) as tf.Tensor4D, w = uniform(fShape) as tf.Tensor4D, b = uniform([g.outC]) as tf.Tensor1D;
   const dy = uniform([g.batch, g.outH, g.outW, g.outC]) as tf.Tensor4D;
-  const eng = tf.engine();
+  const eng = tf.engine(), inputs = [x, w, b, dy];
   if (multiplier) {
-    return {
-      forward: runner([x, w, dy], () => tf.depthwiseConv2d(x, w, strides, pad)),
-      'backprop input': runner([], () => eng.runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { strides, pad, dilations: 1, inputShape: xShape } as any) as tf.Tensor),
-      'backprop filter': runner([], () => eng.runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { strides, pad, dilations: 1, filterShape: fShape } as any) as tf.Tensor),
-    };
+    const attrs = { strides, pad, dilations: 1, inputShape: xShape, filterShape: fShape } as any;
+    if (op === 'forward') return runner(inputs, () => tf.depthwiseConv2d(x, w, strides, pad));
+    if (op === 'backprop input') return runner(inputs, () => eng.runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, attrs) as tf.Tensor);
+    return runner(inputs, () => eng.runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs) as tf.Tensor);
   }
-  const b = uniform([g.outC]) as tf.Tensor1D;
-  return {
-    forward: runner([x, w, dy, b], () => tf.fused.conv2d({ x, filter: w, strides, pad, bias: b, activation: 'relu' })),
-    'backprop input': runner([], () => eng.runKernel('Conv2DBackpropInput', { dy, filter: w }, { strides, pad, dataFormat: 'NHWC', inputShape: xShape } as any) as tf.Tensor),
-    'backprop filter': runner([], () => eng.runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat: 'NHWC', filterShape: fShape } as any) as tf.Tensor),
-  };
+  const attrs = { strides, pad, dataFormat: 'NHWC', inputShape: xShape, filterShape: fShape } as any;
+  if (op === 'forward') return runner(inputs, () => tf.fused.conv2d({ x, filter: w, strides, pad, bias: b, activation: 'relu' }));
+  if (op === 'backprop input') return runner(inputs, () => eng.runKernel('Conv2DBackpropInput', { dy, filter: w }, attrs) as tf.Tensor);
+  return runner(inputs, () => eng.runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor);
 }
 
 /** C = A·B with A [m,k], B [k,n]. */
