@@ -183,6 +183,11 @@ describe('layer parameters, configs and errors', () => {
     expect(layers.flatten().apply(rand([2, 3, 4, 5], 2)).shape).toEqual([2, 60]);
     const x = rand([3, 4], 3);
     close(layers.activation({ activation: 'sigmoid' }).apply(x), ops.sigmoid(x));
+    const big = ops.mul(x, 10);
+    const r6 = layers.reLU({ maxValue: 6 }).apply(big);
+    for (let i = 0; i < big.size; i++) expect(r6.data[i]).toBeCloseTo(Math.min(Math.max(big.data[i], 0), 6), 5);
+    expect([...r6.data].some((v) => v === 6) && [...r6.data].some((v) => v === 0)).toBe(true);
+    close(layers.activation({ activation: 'relu6' }).apply(big), r6);
   });
 
   it('trainable = false freezes every variable of a layer', () => {
@@ -204,7 +209,7 @@ describe('layer parameters, configs and errors', () => {
       layers.maxPooling2d({ poolSize: 3, strides: 1 }), layers.averagePooling1d(), layers.globalAveragePooling2d(),
       layers.dense({ units: 3, activation: 'sigmoid' }), layers.flatten(), layers.activation({ activation: 'tanh' }),
       layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), layers.dropout({ rate: 0.5, seed: 3 }),
-      layers.add(), layers.concatenate({ axis: 2 }), layers.zeroPadding2d({ padding: 2 }),
+      layers.add(), layers.concatenate({ axis: 2 }), layers.zeroPadding2d({ padding: 2 }), layers.reLU({ maxValue: 6 }), layers.reLU(),
     ];
     const c = layers.serialize(all[0]);
     expect(c.class_name).toBe('Conv2D');
