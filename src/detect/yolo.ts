@@ -8,10 +8,10 @@
 // Raw network outputs (decode / loss default) use YOLOv2's parameterisation, per cell (row, col):
 //   p_c = sigmoid(t_o)   b_x = (col + sigmoid(t_x)) / S   b_y = (row + sigmoid(t_y)) / S
 //   b_h = anchor_h · exp(t_h) / S   b_w = anchor_w · exp(t_w) / S   class probs = softmax(t_c)
-// The loss (YOLOv1's sum of squares, on YOLOv2's parameterisation) compares these activated
-// predictions with encode's targets; see loss().
 // With { activated: true } the volume already holds encode's values (probabilities, cell offsets,
-// sizes in cells), so decode(encode(objects)) gives the objects back.
+// sizes in cells), so decode(encode(objects)) gives the objects back. The loss (YOLOv1's sum of
+// squares, on YOLOv2's parameterisation) compares activated predictions with encode's targets.
+// A conv head outputs [N, S, S, A·(5 + C)]: reshape it to [N, S, S, A, 5 + C] for decode and loss.
 import { Tensor, zeros } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { Box, Size, CenterBox, toCenter } from './box';
