@@ -8,6 +8,7 @@ export type Logs = Record<string, number>;
 /** What a callback may touch on the model being trained. */
 export interface TrainingModel {
   stopTraining: boolean;
+  optimizer?: { learningRate: number } | null;
   getWeights(): Tensor[];
   setWeights(w: Tensor[]): void;
 }
@@ -94,3 +95,20 @@ export class EarlyStopping implements Callback {
 
 /** Early stopping (Keras's EarlyStopping): monitor 'val_loss' by default. */
 export const earlyStopping = (o?: EarlyStoppingArgs): EarlyStopping => new EarlyStopping(o);
+
+/** Sets the optimizer's learning rate at the start of each epoch (Keras's LearningRateScheduler). */
+export class LearningRateScheduler implements Callback {
+  private model: TrainingModel | null = null;
+  constructor(readonly schedule: (epoch: number, learningRate: number) => number) {
+    if (typeof schedule !== 'function') throw new ValueError('learningRateScheduler: expected a function (epoch, learningRate) => learningRate');
+  }
+  setModel(model: TrainingModel): void { this.model = model; }
+  onEpochBegin(epoch: number): void {
+    const opt = this.model?.optimizer;
+    if (!opt) throw new ValueError('learningRateScheduler: the model has no optimizer (call compile first)');
+    opt.learningRate = this.schedule(epoch, opt.learningRate);
+  }
+}
+
+/** A learning-rate schedule callback: schedule(epoch, currentRate) returns the rate for that epoch. */
+export const learningRateScheduler = (schedule: (epoch: number, learningRate: number) => number): LearningRateScheduler => new LearningRateScheduler(schedule);

@@ -10,8 +10,16 @@ export abstract class Optimizer {
   /** Number of update steps taken. */
   iterations = 0;
   private slots = new WeakMap<Variable, Float32Array[]>();
-  constructor(readonly learningRate: number, readonly slotCount: number) {
-    if (!(learningRate > 0)) throw new ValueError(`optimizer: learningRate must be positive, got ${learningRate}`);
+  private lr = 0;
+  constructor(learningRate: number, readonly slotCount: number) {
+    this.learningRate = learningRate;
+  }
+
+  /** Step size; schedules (callbacks.learningRateScheduler) change it between epochs. */
+  get learningRate(): number { return this.lr; }
+  set learningRate(v: number) {
+    if (!(v > 0) || !Number.isFinite(v)) throw new ValueError(`optimizer: learningRate must be a positive number, got ${v}`);
+    this.lr = v;
   }
 
   /** One update step; grads[i] is the gradient of vars[i]. */

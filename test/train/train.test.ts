@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { losses, optimizers, metrics, ops, tensor, Variable, Sequential, layers, ShapeError, ValueError } from '../../src/index';
+import { losses, optimizers, metrics, callbacks, ops, tensor, Variable, Sequential, layers, ShapeError, ValueError } from '../../src/index';
 import { ProgressLogger } from '../../src/train';
 import { getLoss } from '../../src/train/losses';
 
@@ -140,5 +140,28 @@ describe('progress output', () => {
     const lines = out.trimEnd().split('\n');
     expect(lines.length).toBe(3);
     expect(lines[2]).toMatch(/^Epoch 3\/3 - 3\/3 - .* samples\/s - loss: \d\.\d{4} - accuracy: \d\.\d{4}$/);
+  });
+});
+
+describe('learningRateScheduler', () => {
+  it('sets the rate at the start of each epoch and the steps use it', async () => {
+    const net = new Sequential([layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'zeros', useBias: false })]);
+    const opt = optimizers.sgd({ learningRate: 1 });
+    net.compile({ optimizer: opt, loss: 'meanSquaredError' });
+    const seen: number[] = [];
+    const x = tensor([[1, 0]]), y = tensor([[1]]);
+    await net.fit(x, y, {
+      epochs: 3, batchSize: 1, verbose: 0,
+      callbacks: [callbacks.learningRateScheduler((epoch) => 0.1 / (epoch + 1)), { onEpochEnd: () => { seen.push(opt.learningRate); } }],
+    });
+    expect(seen).toEqual([0.1, 0.05, 0.1 / 3]);
+    // w after three SGD steps on (w - 1)^2 with rates 0.1, 0.05, 0.0333: w <- w + 2·lr·(1 - w)
+    let w = 0;
+    for (const lr of [0.1, 0.05, 0.1 / 3]) w += 2 * lr * (1 - w);
+    expect(net.getWeights()[0].data[0]).toBeCloseTo(w, 5);
+  });
+  it('rejects a bad rate', () => {
+    const opt = optimizers.adam();
+    expect(() => { opt.learningRate = -1; }).toThrow(ValueError);
   });
 });
