@@ -13,3 +13,4 @@ export * as layers from './layers';
 export { Sequential, model, Model } from './models';
 export { losses, optimizers, metrics, callbacks } from './train';
 export * as zoo from './zoo';
+export * as style from './style';

@@ -1,0 +1,188 @@
+// The style-transfer loop (Gatys et al., as in the notes): a multi-output sub-model of the chosen layers
+// gives a(C) once, the style Gram matrices G(S) once, then every step runs the network on G, takes
+// J = α·J_content + β·J_style (+ tv·TV) and its gradient down to the pixels, and lets Adam move them.
+import { Tensor } from '../tensor';
+import * as ops from '../ops';
+import { valueAndGrads, noGrad, Variable } from '../autograd';
+import { Model, model as functionalModel } from '../models';
+import { Adam } from '../train/optimizers';
+import { crop, resize } from '../vision/image';
+import { ShapeError, ValueError, fmtShape } from '../errors';
+import { contentCost, gramCost, totalVariation, layerWeights, StyleLayer } from './costs';
+import { gramMatrix } from './gram';
+
+/** Progress of one step: costs before the step's update; `image` ([H,W,C], a copy) every `previewEvery` steps and at the end. */
+export interface TransferStep { step: number; steps: number; J: number; Jcontent: number; Jstyle: number; Jtv: number; image?: Tensor }
+
+/** Options of {@link transfer}. Images are [H,W,C] or [1,H,W,C] with pixel values in `pixelRange` (default 0–255). */
+export interface TransferOptions {
+  /** Any convkit model whose input takes the images (a functional model or a built Sequential). */
+  model: Model;
+  content: Tensor;
+  /** Centre-cropped to the content's aspect ratio and resized to its size, so the Gram matrices compare like with like. */
+  style: Tensor;
+  /** The layer a(C) and a(G) come from (default: {@link defaultLayers} of the model). */
+  contentLayer?: string;
+  /** Style layers and λ[l]; plain names get equal weights 1/L (default: {@link defaultLayers}). */
+  styleLayers?: readonly (StyleLayer | string)[];
+  /** Weight of J_content (default 1e-3: the content cost is an unnormalised sum of squares, see README). */
+  alpha?: number;
+  /** Weight of J_style (default 1). */
+  beta?: number;
+  /** Weight of the total-variation smoothing on the pixels (default 0: off). */
+  tvWeight?: number;
+  /** Adam steps (default 100). */
+  steps?: number;
+  /** Adam learning rate in pixel units (default 2 on the 0–255 scale). */
+  learningRate?: number;
+  /** Starting image: the content image (default, converges fastest), seeded uniform noise (the notes' start) or a tensor. */
+  init?: 'content' | 'noise' | Tensor;
+  /** Seed of the noise start. */
+  seed?: number;
+  /** Valid pixel range; G is clipped to it after every step (default [0, 255]). */
+  pixelRange?: readonly [number, number];
+  /** Maps pixels to the model's input with differentiable ops (default x / 255, nsfwjs's MobileNetV2 convention). */
+  preprocess?: (x: Tensor) => Tensor;
+  /** Called after every step; returning false stops early. */
+  onStep?: (s: TransferStep) => void | boolean | Promise<void | boolean>;
+  /** Steps between preview images in onStep (default 10; 0: only at the end). */
+  previewEvery?: number;
+}
+
+/** Layers for style transfer on a known architecture. */
+export interface LayerChoice { contentLayer: string; styleLayers: StyleLayer[] }
+
+/**
+ * Layers used when transfer() is given none. MobileNetV2 (nsfwjs, Keras names): content 'block_6_expand_relu'
+ * (28x28 at 224 input: shapes, not pixels), style the first ReLU of each resolution 'Conv1_relu',
+ * 'block_1_expand_relu', 'block_3_expand_relu', 'block_6_expand_relu', λ = 1/4 each. VGG-16/19 (Keras names):
+ * content 'block4_conv2', style 'block1_conv1' … 'block5_conv1' (Gatys et al.), λ = 1/5 each.
+ */
+export const DEFAULT_LAYERS: Readonly<Record<'mobilenetV2' | 'vgg', LayerChoice>> = {
+  mobilenetV2: {
+    contentLayer: 'block_6_expand_relu',
+    styleLayers: layerWeights(['Conv1_relu', 'block_1_expand_relu', 'block_3_expand_relu', 'block_6_expand_relu']),
+  },
+  vgg: {
+    contentLayer: 'block4_conv2',
+    styleLayers: layerWeights(['block1_conv1', 'block2_conv1', 'block3_conv1', 'block4_conv1', 'block5_conv1']),
+  },
+};
+
+/** The default layers for a model recognised by its layer names (MobileNetV2 or VGG); throws ValueError otherwise. */
+export function defaultLayers(m: Model): LayerChoice {
+  const names = new Set(m.layers.map((l) => l.name));
+  for (const choice of Object.values(DEFAULT_LAYERS)) {
+    if (names.has(choice.contentLayer) && choice.styleLayers.every((s) => names.has(s.name))) return choice;
+  }
+  throw new ValueError(`style.transfer: model '${m.name}' is neither MobileNetV2 nor VGG by its layer names; give contentLayer and styleLayers`);
+}
+
+/** A multi-output functional model giving the named layers' activations (Keras's Model(inputs, [layer.output, ...])). */
+export function featureExtractor(m: Model, names: readonly string[]): Model {
+  if (!(m instanceof Model)) throw new ValueError(`style.featureExtractor: expected a convkit Model, got ${m === null ? 'null' : typeof m}`);
+  if (!m.built || m.inputs.length !== 1) throw new ValueError(`style.featureExtractor: model '${m.name}' must be built and have one input`);
+  const outputs = names.map((name) => {
+    const node = m.nodes.find((n) => n.layer.name === name);
+    if (!node) throw new ValueError(`style.featureExtractor: model '${m.name}' has no layer named '${name}' (layers: ${m.layers.map((l) => l.name).join(', ')})`);
+    return node.outputs[0];
+  });
+  return functionalModel({ inputs: m.inputs, outputs, name: `${m.name}_features` });
+}
+
+/** [H,W,C] or [1,H,W,C] → [1,H,W,C]. */
+function asBatch(x: unknown, what: string): Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`style.transfer: ${what} must be a Tensor image, got ${x === null ? 'null' : typeof x}`);
+  if (x.rank === 3) return ops.reshape(x, [1, ...x.shape]);
+  if (x.rank === 4 && x.shape[0] === 1) return x;
+  throw new ShapeError(`style.transfer: expected ${what} [H,W,C] or [1,H,W,C], got ${fmtShape(x.shape)}`);
+}
+
+/** Centre crop to the aspect ratio h:w, then bilinear resize to h x w. */
+function fitTo(img: Tensor, h: number, w: number): Tensor {
+  const [, ih, iw] = img.shape;
+  if (ih === h && iw === w) return img;
+  const cw = Math.min(iw, Math.round((ih * w) / h)), ch = Math.min(ih, Math.round((iw * h) / w));
+  const cut = crop(img, { x: Math.floor((iw - cw) / 2), y: Math.floor((ih - ch) / 2), width: cw, height: ch });
+  return resize(cut, h, w);
+}
+
+function positive(v: number, what: string, integer = false): number {
+  if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) throw new ValueError(`style.transfer: ${what} must be a non-negative ${integer ? 'integer' : 'number'}, got ${v}`);
+  return v;
+}
+
+/**
+ * Neural style transfer: returns G (same rank as `content`) after `steps` Adam steps on its pixels minimising
+ * J(G) = α·‖a(C) − a(G)‖² + β·Σ λ[l]·J_style[l](S, G) + tvWeight·TV(G), clipped to the pixel range each step.
+ */
+export async function transfer(opts: TransferOptions): Promise<Tensor> {
+  if (opts === null || typeof opts !== 'object') throw new ValueError('style.transfer: expected an options object');
+  const m = opts.model;
+  if (!(m instanceof Model)) throw new ValueError('style.transfer: model must be a convkit Model');
+  const chosen = opts.contentLayer === undefined || opts.styleLayers === undefined ? defaultLayers(m) : null;
+  const contentLayer = opts.contentLayer ?? chosen!.contentLayer;
+  const styleSpec = opts.styleLayers ?? chosen!.styleLayers;
+  if (!Array.isArray(styleSpec) || styleSpec.length === 0) throw new ValueError('style.transfer: styleLayers must be a non-empty array of names or { name, weight }');
+  const styleLayers: StyleLayer[] = styleSpec.every((s) => typeof s === 'string')
+    ? layerWeights(styleSpec as string[])
+    : styleSpec.map((s) => (typeof s === 'string' ? { name: s, weight: 1 / styleSpec.length } : s));
+  const alpha = positive(opts.alpha ?? 1e-3, 'alpha'), beta = positive(opts.beta ?? 1, 'beta'), tvWeight = positive(opts.tvWeight ?? 0, 'tvWeight');
+  const steps = positive(opts.steps ?? 100, 'steps', true), previewEvery = positive(opts.previewEvery ?? 10, 'previewEvery', true);
+  const [lo, hi] = opts.pixelRange ?? [0, 255];
+  if (!(hi > lo)) throw new ValueError(`style.transfer: pixelRange must be [low, high] with low < high, got [${lo}, ${hi}]`);
+  const preprocess = opts.preprocess ?? ((x: Tensor) => ops.mul(x, 1 / 255));
+
+  const content = asBatch(opts.content, 'content');
+  const [, h, w, c] = content.shape;
+  const styleImg = asBatch(opts.style, 'style');
+  if (styleImg.shape[3] !== c) throw new ShapeError(`style.transfer: content has ${c} channels but style has ${styleImg.shape[3]} (shapes ${fmtShape(opts.content.shape)} and ${fmtShape(opts.style.shape)})`);
+  const style = fitTo(styleImg, h, w);
+
+  const names = [...new Set([contentLayer, ...styleLayers.map((s) => s.name)])];
+  const extractor = featureExtractor(m, names);
+  const features = (x: Tensor): Tensor[] => extractor.run([preprocess(x)], { training: false });
+  const ci = names.indexOf(contentLayer), si = styleLayers.map((s) => names.indexOf(s.name));
+  const aC = noGrad(() => features(content)[ci]);
+  const gS = noGrad(() => { const f = features(style); return si.map((i) => gramMatrix(f[i])); });
+
+  const start = opts.init ?? 'content';
+  let g0: Tensor;
+  if (start === 'content') g0 = content;
+  else if (start === 'noise') g0 = ops.randomUniform(content.shape, { min: lo, max: hi, seed: opts.seed });
+  else {
+    g0 = asBatch(start, 'init');
+    if (g0.shape.some((d, i) => d !== content.shape[i])) throw new ShapeError(`style.transfer: init must have the content's shape ${fmtShape(content.shape)}, got ${fmtShape(start.shape)}`);
+  }
+  const G = new Variable(g0, { name: 'style_transfer/G' });
+  clipInPlace(G.data, lo, hi);
+  const adam = new Adam({ learningRate: opts.learningRate ?? 2 });
+  const outShape = opts.content.shape;
+
+  for (let step = 1; step <= steps; step++) {
+    let jc = 0, js = 0, jtv = 0;
+    const { value, grads } = valueAndGrads(() => {
+      const f = features(G);
+      const jContent = contentCost(aC, f[ci]);
+      let jStyle = ops.mul(gramCost(gS[0], f[si[0]], 'style.transfer'), styleLayers[0].weight);
+      for (let l = 1; l < si.length; l++) jStyle = ops.add(jStyle, ops.mul(gramCost(gS[l], f[si[l]], 'style.transfer'), styleLayers[l].weight));
+      let J = ops.add(ops.mul(jContent, alpha), ops.mul(jStyle, beta));
+      jc = jContent.data[0]; js = jStyle.data[0];
+      if (tvWeight > 0) { const tv = totalVariation(G); jtv = tv.data[0]; J = ops.add(J, ops.mul(tv, tvWeight)); }
+      return J;
+    }, [G]);
+    adam.applyGradients([G], grads);
+    clipInPlace(G.data, lo, hi);
+    const preview = step === steps || (previewEvery > 0 && step % previewEvery === 0);
+    const image = preview ? new Tensor(new Float32Array(G.data), outShape) : undefined;
+    const more = opts.onStep ? await opts.onStep({ step, steps, J: value.data[0], Jcontent: jc, Jstyle: js, Jtv: jtv, image }) : undefined;
+    if (more === false) break;
+    // lets timers, progress output and browser frames run between the long steps
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return new Tensor(new Float32Array(G.data), outShape);
+}
+
+function clipInPlace(d: Float32Array, lo: number, hi: number): void {
+  for (let i = 0; i < d.length; i++) d[i] = d[i] < lo ? lo : d[i] > hi ? hi : d[i];
+}
