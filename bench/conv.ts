@@ -1,7 +1,7 @@
 // Convolution benchmarks on js / wasm / wasm-simd: the conv shapes, forward and both backprops,
 // called straight on backend.kernels(name) with geometry objects (no ops-layer overhead).
 // Run directly: node --import tsx bench/conv.ts [--quick]   (prints a markdown table)
-import { init, backend } from '../src';
+import { init, backend } from '../src/backend';
 import type { BackendName, ConvGeometry, DepthwiseGeometry, Kernels } from '../src/backend/kernels';
 import { pathToFileURL } from 'node:url';
 

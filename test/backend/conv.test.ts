@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { backend } from '../../src';
+import { backend } from '../../src/backend';
 import type { BackendName, ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
 
 /** Seeded uniform [-1, 1) (mulberry32), so every failure reproduces. */
@@ -76,6 +76,8 @@ const DW_CASES: [string, Spec, number][] = [
   ['3x3 same, C 13 (8 + 4 + 1 lanes), batch 3', { batch: 3, in: [1, 9, 8], inC: 13, outC: 0, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 1, 1] }, 1],
   ['3x3 stride 2 dilation 2 asymmetric pad', { batch: 2, in: [1, 11, 12], inC: 6, outC: 0, f: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 2, 2], padBefore: [0, 2, 1], padAfter: [0, 1, 2] }, 1],
   ['5x2 valid, C 3', { batch: 1, in: [1, 7, 5], inC: 3, outC: 0, f: [1, 5, 2] }, 1],
+  ['3x3 same, C 20 (one 16-channel block + 4 scalar)', { batch: 2, in: [1, 6, 9], inC: 20, outC: 0, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 1, 1] }, 1],
+  ['3x2 stride 2 dilation 2, C 32', { batch: 1, in: [1, 9, 13], inC: 32, outC: 0, f: [1, 3, 2], stride: [1, 2, 2], dilation: [1, 2, 2], padBefore: [0, 1, 0], padAfter: [0, 1, 1] }, 1],
   ['multiplier 2, 3x3 same', { batch: 1, in: [1, 7, 7], inC: 5, outC: 0, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 1, 1] }, 2],
   ['multiplier 3, stride 2, batch 3', { batch: 3, in: [1, 8, 9], inC: 4, outC: 0, f: [1, 3, 3], stride: [1, 2, 2], padBefore: [0, 0, 1], padAfter: [0, 1, 1] }, 3],
 ];

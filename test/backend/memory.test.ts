@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { backend } from '../../src';
+import { backend } from '../../src/backend';
 import type { BackendName, ConvGeometry } from '../../src/backend/kernels';
 
 // 1x8x8x3 -> 4 @ 3x3 'same': small, so 10,000 calls stay quick.
