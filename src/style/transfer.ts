@@ -158,6 +158,7 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
   clipInPlace(G.data, lo, hi);
   const adam = new Adam({ learningRate: opts.learningRate ?? 2 });
   const outShape = opts.content.shape;
+  let gradScale = 1;
 
   for (let step = 1; step <= steps; step++) {
     let jc = 0, js = 0, jtv = 0;
@@ -171,6 +172,11 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
       if (tvWeight > 0) { const tv = totalVariation(G); jtv = tv.data[0]; J = ops.add(J, ops.mul(tv, tvWeight)); }
       return J;
     }, [G]);
+    // Adam's epsilon (1e-7) would swamp gradients as tiny as these costs give (1e-8 per pixel is common):
+    // the gradient is divided by its mean magnitude at the first step, so learningRate is in pixels per step.
+    if (step === 1) gradScale = meanAbsInverse(grads[0].data);
+    const gd = grads[0].data;
+    for (let i = 0; i < gd.length; i++) gd[i] *= gradScale;
     adam.applyGradients([G], grads);
     clipInPlace(G.data, lo, hi);
     const preview = step === steps || (previewEvery > 0 && step % previewEvery === 0);
@@ -181,6 +187,13 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
     await new Promise((r) => setTimeout(r, 0));
   }
   return new Tensor(new Float32Array(G.data), outShape);
+}
+
+function meanAbsInverse(g: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < g.length; i++) s += Math.abs(g[i]);
+  const inv = g.length / s;
+  return Number.isFinite(inv) && inv > 0 ? inv : 1;
 }
 
 function clipInPlace(d: Float32Array, lo: number, hi: number): void {
