@@ -1,3 +1,5 @@
 // io: reading and writing images (and, later, models). Re-exports only.
 export { readImage, decodeImage, writeImage, encodeImage, fromImageData, toImageData, toBytes, sniffFormat, formatFromPath } from './image';
 export type { ImageFormat, ImageSource, ImageDataLike, ReadImageOptions, WriteImageOptions } from './image';
+export { save, load, loadWeights, memory, fromMemory, toArtifacts, fromArtifacts, decodeWeights, assignWeights, parseModelJson, SHARD_BYTES } from './model';
+export type { ModelArtifacts, IOHandler, SaveResult, WeightSpec, WeightsManifestEntry } from './model';

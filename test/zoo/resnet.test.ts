@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { zoo, layers, model, tensor, ops, ValueError, SymbolicTensor } from '../../src/index';
+import { zoo, layers, model, tensor, ops, ValueError } from '../../src/index';
+import type { SymbolicTensor } from '../../src/layers';
 import type { Tensor } from '../../src/index';
 
 const rand = (shape: number[], seed: number): Tensor => {
