@@ -8,7 +8,7 @@ import type { BackendName } from '../src';
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: process.env.CONVKIT_BACKEND },
-    epochs: { type: 'string', default: '12' },
+    epochs: { type: 'string', default: '20' },
     out: { type: 'string', default: 'out' },
     seed: { type: 'string', default: '1' },
     quick: { type: 'boolean', default: false },
