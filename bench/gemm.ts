@@ -69,9 +69,9 @@ export async function benchGemm(opts: { backends?: BackendName[]; warmMs?: numbe
     for (const name of names) {
       const k = backend.kernels(name);
       const ms = measure(() => k.gram(a, 1, h * w, c), name === 'js' ? 0 : warmMs, runMs, clock);
-      // Counted as the full AᵀA product; the WASM kernels compute only its upper triangle.
+      // Counted as the full AᵀA product; every backend computes only its upper triangle.
       push({ op: 'gram', shape: `${h}x${w}x${c}`, backend: name, ms, gflops: (2 * h * w * c * c) / ms / 1e6,
-        note: name === 'js' ? '' : 'effective (symmetric half computed)' });
+        note: 'effective (symmetric half computed)' });
     }
   }
   for (const name of names.filter((n) => n !== 'js')) {
