@@ -79,11 +79,9 @@ export async function trainLenet(o: LenetJobOptions): Promise<{ accuracy: number
     await write('lenet-mistakes.png', vision.montage(digits, { zoom: 3, cols: 8, pad: 6, labels: shown.map((i) => `${test.labels[i]}→${predicted[i]}`), labelScale: 2 }));
   }
   await write('lenet-confusion.png', vision.plotConfusionMatrix(confusion, [...Array(10).keys()].map(String)));
-  const ioAny = io as any;
-  if (typeof ioAny.save === 'function') {
-    const dir = join(o.out, 'lenet5-model');
-    await ioAny.save(net, dir);
-    files.push(join(dir, 'model.json'));
-  }
+  // TF.js Layers format: tf.loadLayersModel reads it too; the browser demo loads it.
+  const dir = join(o.out, 'lenet5-model');
+  await io.save(net, dir);
+  files.push(join(dir, 'model.json'));
   return { accuracy, files };
 }
