@@ -7,3 +7,4 @@ export { Raster, PALETTE, drawText, drawBoxes, drawPoints, montage, channelTiles
 export type { Color, DrawTextOptions, DrawBoxesOptions, DrawPointsOptions, MontageOptions, DetectionLike, PointLike } from './draw';
 export { plotHistory, plotConfusionMatrix, barChart } from './plot';
 export type { HistoryLike, PlotHistoryOptions, ConfusionMatrixOptions, BarChartOptions, ChartFormat } from './plot';
+export * as augment from './augment';
