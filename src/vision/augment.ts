@@ -552,7 +552,7 @@ export function compose(transforms: readonly Transform[], opts: ComposeOptions =
   checkKeys('compose', opts, ['seed']);
   if (!Array.isArray(transforms)) throw new ValueError(`augment.compose: expected a list of transforms, got ${typeof transforms}`);
   transforms.forEach((t, i) => {
-    if (typeof t?.apply !== 'function') throw new ValueError(`augment.compose: item ${i} is not a transform (use augment.mirror(), augment.rotate(), ...)`);
+    if (typeof t?.transformName !== 'string' || typeof t.apply !== 'function') throw new ValueError(`augment.compose: item ${i} is not a transform (use augment.mirror(), augment.rotate(), ...)`);
   });
   const list = [...transforms];
   const make = (seed: number | undefined): Augmenter => {
