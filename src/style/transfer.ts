@@ -25,7 +25,7 @@ export interface TransferOptions {
   contentLayer?: string;
   /** Style layers and λ[l]; plain names get equal weights 1/L (default: {@link defaultLayers}). */
   styleLayers?: readonly (StyleLayer | string)[];
-  /** Weight of J_content (default 1e-3: the content cost is an unnormalised sum of squares, see README). */
+  /** Weight of J_content (default 1e-5: the content cost is an unnormalised sum of squares, so it needs a far smaller weight than the normalised style cost). */
   alpha?: number;
   /** Weight of J_style (default 1). */
   beta?: number;
@@ -33,7 +33,7 @@ export interface TransferOptions {
   tvWeight?: number;
   /** Adam steps (default 100). */
   steps?: number;
-  /** Adam learning rate in pixel units (default 2 on the 0–255 scale). */
+  /** Adam step in pixels per step (default 5 on the 0–255 scale; the gradient is normalised, see below). */
   learningRate?: number;
   /** Starting image: the content image (default, converges fastest), seeded uniform noise (the notes' start) or a tensor. */
   init?: 'content' | 'noise' | Tensor;
@@ -127,7 +127,7 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
   const styleLayers: StyleLayer[] = styleSpec.every((s) => typeof s === 'string')
     ? layerWeights(styleSpec as string[])
     : styleSpec.map((s) => (typeof s === 'string' ? { name: s, weight: 1 / styleSpec.length } : s));
-  const alpha = positive(opts.alpha ?? 1e-3, 'alpha'), beta = positive(opts.beta ?? 1, 'beta'), tvWeight = positive(opts.tvWeight ?? 0, 'tvWeight');
+  const alpha = positive(opts.alpha ?? 1e-5, 'alpha'), beta = positive(opts.beta ?? 1, 'beta'), tvWeight = positive(opts.tvWeight ?? 0, 'tvWeight');
   const steps = positive(opts.steps ?? 100, 'steps', true), previewEvery = positive(opts.previewEvery ?? 10, 'previewEvery', true);
   const [lo, hi] = opts.pixelRange ?? [0, 255];
   if (!(hi > lo)) throw new ValueError(`style.transfer: pixelRange must be [low, high] with low < high, got [${lo}, ${hi}]`);
@@ -156,7 +156,7 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
   }
   const G = new Variable(g0, { name: 'style_transfer/G' });
   clipInPlace(G.data, lo, hi);
-  const adam = new Adam({ learningRate: opts.learningRate ?? 2 });
+  const adam = new Adam({ learningRate: opts.learningRate ?? 5 });
   const outShape = opts.content.shape;
   let gradScale = 1;
 
