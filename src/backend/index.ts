@@ -19,6 +19,8 @@ export interface BackendInfo {
   threads: number;
   /** Why this backend was chosen (or why a better one was not). */
   reason: string;
+  /** Why the kernels run on this many threads. */
+  threadsReason: string;
   /** Bytes of WebAssembly memory held by the active build (0 for 'js'). */
   memoryBytes: number;
 }
@@ -92,6 +94,14 @@ export function kernels(): Kernels {
   return active;
 }
 
+function threadsReason(): string {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  const page = typeof window !== 'undefined'
+    ? (isolated ? 'this page is cross-origin isolated, so SharedArrayBuffer is available' : 'this page is not cross-origin isolated (no COOP/COEP headers), so SharedArrayBuffer is unavailable')
+    : 'Node has SharedArrayBuffer and worker threads';
+  return `single thread: multi-threaded kernels are not built yet; ${page}`;
+}
+
 /** Information about the active backend and the platform. */
 export function info(): BackendInfo {
   const k = kernels();
@@ -101,6 +111,7 @@ export function info(): BackendInfo {
     relaxedSimd: supports('relaxed'),
     threads: 1,
     reason,
+    threadsReason: threadsReason(),
     memoryBytes: modules.get(k.name)?.arena.memoryBytes ?? 0,
   };
 }
