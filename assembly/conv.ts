@@ -5,7 +5,7 @@
 // need no columns: the input already is the [pixels, inC] matrix.
 import { sgemm, gemmScratchBytes } from './gemm';
 import { G, geo } from './convgeom';
-import { useDirect, directScratchBytes, convDirect, convDirectBackpropFilter } from './convdirect';
+import { directForward, directFilterGrad, directScratchBytes, convDirect, convDirectBackpropFilter } from './convdirect';
 
 /**
  * Floats of columns per chunk (4 MiB, well inside L3): bounds scratch while keeping chunks tall, since
@@ -116,7 +116,8 @@ function walk(x: usize, g: usize, cols: usize, p0: i32, np: i32, scatter: bool):
 /** Scratch bytes for conv (kind 0), convBackpropInput (1) or convBackpropFilter (2) with geometry block g. */
 export function convScratchBytes(g: usize, kind: i32): i32 {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
-  if (kind != 1 && useDirect(g)) return directScratchBytes(g, kind == 2);
+  if (kind == 0 && directForward(g)) return directScratchBytes(g, false);
+  if (kind == 2 && directFilterGrad(g)) return directScratchBytes(g, true);
   if (isPointwise(g)) {
     return kind == 0 ? gemmScratchBytes(P, outC, inC) : kind == 1 ? gemmScratchBytes(P, inC, outC) : gemmScratchBytes(inC, outC, P);
   }
@@ -134,7 +135,7 @@ export function convScratchBytes(g: usize, kind: i32): i32 {
 /** y = conv(x, w) (+ bias) then act (0 linear, 1 relu); geometry at g; scratch of convScratchBytes(g, 0). */
 export function conv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i32, scratch: usize): void {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
-  if (useDirect(g)) {
+  if (directForward(g)) {
     convDirect(x, w, bias, y, g, act, scratch);
     return;
   }
@@ -169,7 +170,7 @@ export function convBackpropInput(dy: usize, w: usize, dx: usize, g: usize, scra
 /** dw = im2col(x)ᵀ·dy, accumulated over chunks of pixels; scratch of convScratchBytes(g, 2). */
 export function convBackpropFilter(x: usize, dy: usize, dw: usize, g: usize, scratch: usize): void {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
-  if (useDirect(g)) {
+  if (directFilterGrad(g)) {
     convDirectBackpropFilter(x, dy, dw, g, scratch);
     return;
   }

@@ -1,9 +1,11 @@
-// Direct convolution for few output channels (outC <= 8, e.g. LeNet conv1: 28x28x1 -> 6 @ 5x5).
-// There K*outC is tiny, so im2col + packed GEMM spends its time copying, not multiplying. Here the
-// input is copied once into a zero-padded buffer (so no tap needs a bounds check), the filters into
-// [K, 8] rows, and a table holds the byte offset of each of the K taps. SIMD: a register tile of
-// 4 output pixels x 8 channels (8 f32x4 accumulators) walks the table, one splat of x and two filter
-// loads feeding 8 multiply-adds. Scalar: 8 f32 accumulators, one output pixel at a time.
+// Direct convolution (an implicit GEMM: no im2col, no packing of columns). The input is copied once
+// into a zero-padded buffer (so no tap needs a bounds check), the filters into blocks of [K, 8], and a
+// table holds the byte offset of each of the K taps. SIMD: a register tile of 4 output pixels x 8
+// channels (8 f32x4 accumulators) walks the table, one splat of x and two filter loads feeding 8
+// multiply-adds, block after block of 8 channels while the 4 pixels' inputs stay in L1.
+// Scalar: 8 f32 accumulators, one output pixel at a time. Few output channels (LeNet conv1:
+// 28x28x1 -> 6 @ 5x5) are where im2col + GEMM loses most: K*outC is tiny, copying dominates.
+// The filter gradient has a direct form here too, for outC <= 8.
 import { G, geo, vmadd } from './convgeom';
 
 @inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
@@ -20,16 +22,25 @@ import { G, geo, vmadd } from './convgeom';
     padded(geo(g, G.inW), geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), geo(g, G.pW)) * geo(g, G.inC);
 }
 
-/** Whether convDirect serves this geometry (both builds: it beats im2col + GEMM there too). */
-export function useDirect(g: usize): bool {
+/**
+ * Whether convDirect serves this forward geometry. SIMD build: always; measured here it beat
+ * im2col + packed sgemm by 10-30% on every issue-2 shape, K = 25 .. 4800 (bench/conv.ts). Scalar
+ * build: only outC <= 8; for more channels its im2col + GEMM ran about 30% faster.
+ */
+export function directForward(g: usize): bool {
+  return ASC_FEATURE_SIMD || geo(g, G.outC) <= 8;
+}
+
+/** Whether convDirectBackpropFilter serves this geometry (both builds: it beats im2col + GEMM there). */
+export function directFilterGrad(g: usize): bool {
   return geo(g, G.outC) <= 8;
 }
 
 /** Scratch bytes of convDirect (filterGrad false) or convDirectBackpropFilter (true). */
 export function directScratchBytes(g: usize, filterGrad: bool): i32 {
-  const K = geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) * geo(g, G.inC);
-  // padded input, K tap offsets, then [K, 8] filters + 8 bias lanes, or [K, 8] sums + a [outW, 8] row of dy.
-  return align16(paddedFloats(g) * 4) + align16(K * 4) + K * 32 + (filterGrad ? geo(g, G.outW) * 32 : 32);
+  const K = geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) * geo(g, G.inC), nb = (geo(g, G.outC) + 7) >> 3;
+  // padded input, K tap offsets, then blocks of [K, 8] filters + 8 bias lanes, or [K, 8] sums + a [outW, 8] row of dy.
+  return align16(paddedFloats(g) * 4) + align16(K * 4) + (filterGrad ? K * 32 + geo(g, G.outW) * 32 : nb * (K * 32 + 32));
 }
 
 /** Copies x into the zero-padded buffer xp and writes the byte offset of each tap (kd, kh, kw, ic) to tab. */
@@ -66,7 +77,7 @@ function prepare(x: usize, g: usize, xp: usize, tab: usize): void {
   if (o < outC) store<f32>(ptr(p, o), relu && v < 0 ? 0 : v);
 }
 
-/** conv for outC <= 8: same contract as conv() in conv.ts, scratch of directScratchBytes(g). */
+/** conv by direct tiles: same contract as conv() in conv.ts, scratch of directScratchBytes(g, false). */
 export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i32, scratch: usize): void {
   const batch = geo(g, G.batch), inD = geo(g, G.inD), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
   const outD = geo(g, G.outD), outH = geo(g, G.outH), outW = geo(g, G.outW), outC = geo(g, G.outC);
@@ -74,67 +85,81 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
   const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW), dD = geo(g, G.dD), dH = geo(g, G.dH);
   const Dp = padded(inD, outD, fD, sD, dD, geo(g, G.pD)), Hp = padded(inH, outH, fH, sH, dH, geo(g, G.pH));
   const Wp = padded(inW, outW, fW, sW, geo(g, G.dW), geo(g, G.pW));
-  const K = fD * fH * fW * inC, relu = act == 1;
+  const K = fD * fH * fW * inC, relu = act == 1, nb = (outC + 7) >> 3;
 
-  const xp = scratch, tab = scratch + <usize>align16(paddedFloats(g) * 4), wq = tab + <usize>align16(K * 4), bq = ptr(wq, K * 8);
+  // Filters as nb blocks of [K, 8] (zeros past outC), then nb blocks of 8 bias lanes.
+  const xp = scratch, tab = scratch + <usize>align16(paddedFloats(g) * 4), wq = tab + <usize>align16(K * 4), bq = ptr(wq, nb * K * 8);
   prepare(x, g, xp, tab);
-  for (let r = 0; r < K; r++) for (let o = 0; o < 8; o++) store<f32>(ptr(wq, r * 8 + o), o < outC ? load<f32>(ptr(w, r * outC + o)) : 0);
-  for (let o = 0; o < 8; o++) store<f32>(ptr(bq, o), bias != 0 && o < outC ? load<f32>(ptr(bias, o)) : 0);
+  for (let j = 0; j < nb; j++) for (let r = 0; r < K; r++) for (let o = 0; o < 8; o++) {
+    const oc = j * 8 + o;
+    store<f32>(ptr(wq, (j * K + r) * 8 + o), oc < outC ? load<f32>(ptr(w, r * outC + oc)) : 0);
+  }
+  for (let oc = 0; oc < nb * 8; oc++) store<f32>(ptr(bq, oc), bias != 0 && oc < outC ? load<f32>(ptr(bias, oc)) : 0);
 
   const step = <usize>(sW * inC) << 2; // bytes between the inputs of neighbouring output pixels
-  const tabEnd = tab + (<usize>K << 2);
+  const tabEnd = tab + (<usize>K << 2), blockBytes = <usize>K << 5;
   let yp = y;
   for (let n = 0; n < batch; n++) for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
     let xb = ptr(xp, ((n * Dp + od * sD) * Hp + oh * sH) * Wp * inC);
     let ow = 0;
     if (ASC_FEATURE_SIMD) {
-      const b0 = v128.load(bq), b1 = v128.load(bq, 16);
       for (; ow + 4 <= outW; ow += 4) {
-        let a0 = b0, a1 = b1, c0 = b0, c1 = b1, e0 = b0, e1 = b1, h0 = b0, h1 = b1;
-        let wr = wq;
-        for (let t = tab; t < tabEnd; t += 4) {
-          const xi = xb + <usize>load<i32>(t), w0 = v128.load(wr), w1 = v128.load(wr, 16);
-          wr += 32;
-          let v = v128.load32_splat(xi);
-          a0 = vmadd(v, w0, a0); a1 = vmadd(v, w1, a1);
-          v = v128.load32_splat(xi + step);
-          c0 = vmadd(v, w0, c0); c1 = vmadd(v, w1, c1);
-          v = v128.load32_splat(xi + 2 * step);
-          e0 = vmadd(v, w0, e0); e1 = vmadd(v, w1, e1);
-          v = v128.load32_splat(xi + 3 * step);
-          h0 = vmadd(v, w0, h0); h1 = vmadd(v, w1, h1);
+        // The 4 pixels' inputs stay in L1 while every block of 8 channels walks them.
+        for (let j = 0; j < nb; j++) {
+          const b0 = v128.load(ptr(bq, j * 8)), b1 = v128.load(ptr(bq, j * 8), 16);
+          let a0 = b0, a1 = b1, c0 = b0, c1 = b1, e0 = b0, e1 = b1, h0 = b0, h1 = b1;
+          let wr = wq + <usize>j * blockBytes;
+          for (let t = tab; t < tabEnd; t += 4) {
+            const xi = xb + <usize>load<i32>(t), w0 = v128.load(wr), w1 = v128.load(wr, 16);
+            wr += 32;
+            let v = v128.load32_splat(xi);
+            a0 = vmadd(v, w0, a0); a1 = vmadd(v, w1, a1);
+            v = v128.load32_splat(xi + step);
+            c0 = vmadd(v, w0, c0); c1 = vmadd(v, w1, c1);
+            v = v128.load32_splat(xi + 2 * step);
+            e0 = vmadd(v, w0, e0); e1 = vmadd(v, w1, e1);
+            v = v128.load32_splat(xi + 3 * step);
+            h0 = vmadd(v, w0, h0); h1 = vmadd(v, w1, h1);
+          }
+          const o = ptr(yp, j * 8), m = min(outC - j * 8, 8);
+          finish(o, a0, a1, relu, m);
+          finish(ptr(o, outC), c0, c1, relu, m);
+          finish(ptr(o, 2 * outC), e0, e1, relu, m);
+          finish(ptr(o, 3 * outC), h0, h1, relu, m);
         }
-        finish(yp, a0, a1, relu, outC);
-        finish(ptr(yp, outC), c0, c1, relu, outC);
-        finish(ptr(yp, 2 * outC), e0, e1, relu, outC);
-        finish(ptr(yp, 3 * outC), h0, h1, relu, outC);
         yp = ptr(yp, 4 * outC);
         xb += 4 * step;
       }
       for (; ow < outW; ow++) {
-        let a0 = b0, a1 = b1, wr = wq;
-        for (let t = tab; t < tabEnd; t += 4) {
-          const v = v128.load32_splat(xb + <usize>load<i32>(t));
-          a0 = vmadd(v, v128.load(wr), a0); a1 = vmadd(v, v128.load(wr, 16), a1);
-          wr += 32;
+        for (let j = 0; j < nb; j++) {
+          let a0 = v128.load(ptr(bq, j * 8)), a1 = v128.load(ptr(bq, j * 8), 16), wr = wq + <usize>j * blockBytes;
+          for (let t = tab; t < tabEnd; t += 4) {
+            const v = v128.load32_splat(xb + <usize>load<i32>(t));
+            a0 = vmadd(v, v128.load(wr), a0); a1 = vmadd(v, v128.load(wr, 16), a1);
+            wr += 32;
+          }
+          finish(ptr(yp, j * 8), a0, a1, relu, min(outC - j * 8, 8));
         }
-        finish(yp, a0, a1, relu, outC);
         yp = ptr(yp, outC);
         xb += step;
       }
     } else {
       for (; ow < outW; ow++) {
-        let s0 = load<f32>(bq), s1 = load<f32>(bq, 4), s2 = load<f32>(bq, 8), s3 = load<f32>(bq, 12);
-        let s4 = load<f32>(bq, 16), s5 = load<f32>(bq, 20), s6 = load<f32>(bq, 24), s7 = load<f32>(bq, 28);
-        let wr = wq;
-        for (let t = tab; t < tabEnd; t += 4) {
-          const v = load<f32>(xb + <usize>load<i32>(t));
-          s0 += v * load<f32>(wr); s1 += v * load<f32>(wr, 4); s2 += v * load<f32>(wr, 8); s3 += v * load<f32>(wr, 12);
-          s4 += v * load<f32>(wr, 16); s5 += v * load<f32>(wr, 20); s6 += v * load<f32>(wr, 24); s7 += v * load<f32>(wr, 28);
-          wr += 32;
+        for (let j = 0; j < nb; j++) {
+          const bj = ptr(bq, j * 8);
+          let s0 = load<f32>(bj), s1 = load<f32>(bj, 4), s2 = load<f32>(bj, 8), s3 = load<f32>(bj, 12);
+          let s4 = load<f32>(bj, 16), s5 = load<f32>(bj, 20), s6 = load<f32>(bj, 24), s7 = load<f32>(bj, 28);
+          let wr = wq + <usize>j * blockBytes;
+          for (let t = tab; t < tabEnd; t += 4) {
+            const v = load<f32>(xb + <usize>load<i32>(t));
+            s0 += v * load<f32>(wr); s1 += v * load<f32>(wr, 4); s2 += v * load<f32>(wr, 8); s3 += v * load<f32>(wr, 12);
+            s4 += v * load<f32>(wr, 16); s5 += v * load<f32>(wr, 20); s6 += v * load<f32>(wr, 24); s7 += v * load<f32>(wr, 28);
+            wr += 32;
+          }
+          const o = ptr(yp, j * 8), m = min(outC - j * 8, 8);
+          put1(o, 0, m, s0, relu); put1(o, 1, m, s1, relu); put1(o, 2, m, s2, relu); put1(o, 3, m, s3, relu);
+          put1(o, 4, m, s4, relu); put1(o, 5, m, s5, relu); put1(o, 6, m, s6, relu); put1(o, 7, m, s7, relu);
         }
-        put1(yp, 0, outC, s0, relu); put1(yp, 1, outC, s1, relu); put1(yp, 2, outC, s2, relu); put1(yp, 3, outC, s3, relu);
-        put1(yp, 4, outC, s4, relu); put1(yp, 5, outC, s5, relu); put1(yp, 6, outC, s6, relu); put1(yp, 7, outC, s7, relu);
         yp = ptr(yp, outC);
         xb += step;
       }

@@ -66,7 +66,8 @@ const CONV_CASES: [string, Spec][] = [
   ['3d 3x2x3 stride (2,1,1), padded, batch 2', { batch: 2, in: [5, 6, 4], inC: 2, outC: 3, f: [3, 2, 3], stride: [2, 1, 1], padBefore: [1, 0, 1], padAfter: [1, 1, 1] }],
   ['3d 2x2x2 dilation 2, channels 5 -> 4', { batch: 1, in: [6, 5, 5], inC: 5, outC: 4, f: [2, 2, 2], dilation: [2, 2, 2], padBefore: [1, 1, 0], padAfter: [0, 1, 1] }],
 ];
-// The SIMD build convolves outC <= 8 directly and larger outC by im2col + GEMM: run every case both ways.
+// outC <= 8 takes the direct kernels (forward, filter gradient) in both builds; more channels take
+// im2col + GEMM (scalar forward, both backprops): run every case both ways.
 CONV_CASES.push(...CONV_CASES.filter(([, s]) => s.outC <= 8).map(([n, s]): [string, Spec] => [`${n}, outC + 9`, { ...s, outC: s.outC + 9 }]));
 
 function dwGeometry(s: Spec, multiplier: number): DepthwiseGeometry {
