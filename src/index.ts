@@ -14,3 +14,4 @@ export { Sequential, model, Model } from './models';
 export { losses, optimizers, metrics, callbacks } from './train';
 export * as zoo from './zoo';
 export * as style from './style';
+export * as face from './face';
