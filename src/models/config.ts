@@ -45,7 +45,11 @@ function functionalFromConfig(cfg: any): Model {
     if (!Array.isArray(nodes) || nodes.some((n) => !Array.isArray(n))) throw new ModelFormatError(`Functional config: bad inbound_nodes for layer '${name}'`);
     pending.push({ layer, nodes: nodes as NodeRef[][] });
   }
-  const tensorOf = (ref: NodeRef): SymbolicTensor | undefined => byName.get(ref[0])?.inboundNodes[ref[1]]?.outputs[ref[2] ?? 0];
+  // Keras counts a nested model's calls from 1 (node 0 is the model's own graph).
+  const tensorOf = (ref: NodeRef): SymbolicTensor | undefined => {
+    const l = byName.get(ref[0]);
+    return l?.inboundNodes[ref[1] - (l instanceof Model ? 1 : 0)]?.outputs[ref[2] ?? 0];
+  };
   // Calls may refer to later layers (shared layers); apply what is ready until nothing changes.
   const done = new Map<Layer, number>();
   let progress = true;

@@ -391,7 +391,8 @@ export class Model extends Layer {
 
   /** Keras config of a functional model: layers with their inbound nodes, input and output layers. */
   override getConfig(): Record<string, unknown> {
-    const ref = (s: SymbolicTensor): [string, number, number] => [s.layer.name, s.layer.inboundNodes.indexOf(s.node), s.outputIndex];
+    // A nested model's node 0 is its own graph in Keras and TF.js, so its calls count from 1.
+    const ref = (s: SymbolicTensor): [string, number, number] => [s.layer.name, s.layer.inboundNodes.indexOf(s.node) + (s.layer instanceof Model ? 1 : 0), s.outputIndex];
     return {
       name: this.name,
       layers: this.graphLayers.map((l) => ({

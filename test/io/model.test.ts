@@ -111,6 +111,25 @@ describe('io.save / io.load (TF.js Layers format)', () => {
     expect(maxDiff(again.predict(tensor(xv, [2, 8, 8, 4])).data, theirs)).toBeLessThan(1e-5);
   });
 
+  it('nested models (inception modules) use Keras node indices and load in TF.js', async () => {
+    const x = layers.input({ shape: [6, 6, 3], name: 'img' });
+    const opts = { filters1x1: 2, filters3x3Reduce: 2, filters3x3: 3, filters5x5Reduce: 1, filters5x5: 2, poolProj: 2 };
+    const y = zoo.inceptionModule(zoo.inceptionModule(x, { ...opts, name: 'inc_a' }), { ...opts, name: 'inc_b' });
+    const m = model({ inputs: x, outputs: y, name: 'nested', seed: 5 });
+    const h = io.memory();
+    await io.save(m, h);
+    const cfg = (h.artifacts!.modelTopology as any).config;
+    // node 0 of a nested model is its own graph (Keras / TF.js), so its first call is node 1
+    expect(cfg.layers.find((l: any) => l.name === 'inc_b').inbound_nodes).toEqual([[['inc_a', 1, 0, {}]]]);
+    expect(cfg.output_layers).toEqual([['inc_b', 1, 0]]);
+    const tm = await tf.loadLayersModel(tf.io.fromMemory(h.artifacts as tf.io.ModelArtifacts));
+    const xv = rand(2 * 6 * 6 * 3, 4);
+    const theirs = (tm.predict(tf.tensor(xv, [2, 6, 6, 3])) as tf.Tensor).dataSync();
+    expect(maxDiff(m.predict(tensor(xv, [2, 6, 6, 3])).data, theirs)).toBeLessThan(1e-5);
+    const back = await io.load(await tfArtifacts(tm) as never);
+    expect(maxDiff(back.predict(tensor(xv, [2, 6, 6, 3])).data, theirs)).toBeLessThan(1e-5);
+  });
+
   it('loads a tf.sequential saved by TF.js and predicts the same', async () => {
     const t = tf.sequential({
       layers: [
