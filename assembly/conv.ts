@@ -5,7 +5,10 @@
 // need no columns: the input already is the [pixels, inC] matrix.
 import { sgemm, gemmScratchBytes } from './gemm';
 import { G, geo } from './convgeom';
-import { directForward, directFilterGrad, directScratchBytes, convDirect, convDirectBackpropFilter } from './convdirect';
+import {
+  directForward, directFilterGrad, directInputGrad, directScratchBytes, directInputGradScratchBytes,
+  convDirect, convDirectBackpropFilter, convDirectBackpropInput,
+} from './convdirect';
 
 /**
  * Floats of columns per chunk (4 MiB, well inside L3): bounds scratch while keeping chunks tall, since
@@ -118,6 +121,7 @@ export function convScratchBytes(g: usize, kind: i32): i32 {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
   if (kind == 0 && directForward(g)) return directScratchBytes(g, false);
   if (kind == 2 && directFilterGrad(g)) return directScratchBytes(g, true);
+  if (kind == 1 && directInputGrad(g)) return directInputGradScratchBytes(g);
   if (isPointwise(g)) {
     return kind == 0 ? gemmScratchBytes(P, outC, inC) : kind == 1 ? gemmScratchBytes(P, inC, outC) : gemmScratchBytes(inC, outC, P);
   }
@@ -154,6 +158,10 @@ export function conv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i
 /** dx = dy·Wᵀ scattered back through col2im; scratch of convScratchBytes(g, 1). */
 export function convBackpropInput(dy: usize, w: usize, dx: usize, g: usize, scratch: usize): void {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
+  if (directInputGrad(g)) {
+    convDirectBackpropInput(dy, w, dx, g, scratch);
+    return;
+  }
   if (isPointwise(g)) {
     sgemm(false, true, P, inC, outC, dy, outC, w, outC, dx, inC, 0, 0, false, scratch);
     return;

@@ -234,3 +234,50 @@ export function convDirectBackpropFilter(x: usize, dy: usize, dw: usize, g: usiz
   }
   for (let r = 0; r < K; r++) for (let o = 0; o < outC; o++) store<f32>(ptr(dw, r * outC + o), load<f32>(ptr(acc, r * 8 + o)));
 }
+
+// Geometry of the transposed convolution that computes the input gradient (one call at a time).
+const TG: usize = memory.data(22 * 4, 16);
+
+/**
+ * Whether convDirectBackpropInput serves this geometry: SIMD build, stride 1, padding within the
+ * filter's reach, and inC > 4 (inC becomes the direct kernel's 8-lane channel axis).
+ */
+export function directInputGrad(g: usize): bool {
+  return ASC_FEATURE_SIMD && geo(g, G.inC) > 4 && geo(g, G.sD) == 1 && geo(g, G.sH) == 1 && geo(g, G.sW) == 1 &&
+    geo(g, G.pD) <= geo(g, G.dD) * (geo(g, G.fD) - 1) && geo(g, G.pH) <= geo(g, G.dH) * (geo(g, G.fH) - 1) &&
+    geo(g, G.pW) <= geo(g, G.dW) * (geo(g, G.fW) - 1);
+}
+
+/** Writes to TG the geometry of the stride-1 convolution of dy by the flipped filters that gives dx. */
+function transposedGeometry(g: usize): void {
+  for (let i = 0; i < 22; i++) store<i32>(TG + (<usize>i << 2), geo(g, i));
+  store<i32>(TG + (<usize>G.inD << 2), geo(g, G.outD)); store<i32>(TG + (<usize>G.outD << 2), geo(g, G.inD));
+  store<i32>(TG + (<usize>G.inH << 2), geo(g, G.outH)); store<i32>(TG + (<usize>G.outH << 2), geo(g, G.inH));
+  store<i32>(TG + (<usize>G.inW << 2), geo(g, G.outW)); store<i32>(TG + (<usize>G.outW << 2), geo(g, G.inW));
+  store<i32>(TG + (<usize>G.inC << 2), geo(g, G.outC)); store<i32>(TG + (<usize>G.outC << 2), geo(g, G.inC));
+  store<i32>(TG + (<usize>G.pD << 2), geo(g, G.dD) * (geo(g, G.fD) - 1) - geo(g, G.pD));
+  store<i32>(TG + (<usize>G.pH << 2), geo(g, G.dH) * (geo(g, G.fH) - 1) - geo(g, G.pH));
+  store<i32>(TG + (<usize>G.pW << 2), geo(g, G.dW) * (geo(g, G.fW) - 1) - geo(g, G.pW));
+}
+
+/** Scratch bytes of convDirectBackpropInput: the flipped filters, then convDirect's scratch. */
+export function directInputGradScratchBytes(g: usize): i32 {
+  transposedGeometry(g);
+  return align16(geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) * geo(g, G.inC) * geo(g, G.outC) * 4) + directScratchBytes(TG, false);
+}
+
+/**
+ * dx of conv for stride 1: dx = conv(dy, w') with w'[f-1-k][oc][ic] = w[k][ic][oc] and padding
+ * dilation*(f-1) - pad before, so the direct kernel serves the input gradient too (no col2im scatter).
+ */
+export function convDirectBackpropInput(dy: usize, w: usize, dx: usize, g: usize, scratch: usize): void {
+  const fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW), inC = geo(g, G.inC), outC = geo(g, G.outC);
+  const wf = scratch;
+  for (let kd = 0; kd < fD; kd++) for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) {
+    const src = ptr(w, ((kd * fH + kh) * fW + kw) * inC * outC);
+    const dst = ptr(wf, (((fD - 1 - kd) * fH + fH - 1 - kh) * fW + fW - 1 - kw) * outC * inC);
+    for (let ic = 0; ic < inC; ic++) for (let oc = 0; oc < outC; oc++) store<f32>(ptr(dst, oc * inC + ic), load<f32>(ptr(src, ic * outC + oc)));
+  }
+  transposedGeometry(g);
+  convDirect(dy, wf, 0, dx, TG, 0, scratch + <usize>align16(fD * fH * fW * inC * outC * 4));
+}

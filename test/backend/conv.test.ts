@@ -56,6 +56,7 @@ const CONV_CASES: [string, Spec][] = [
   ['2d 1x1 stride 2', { batch: 2, in: [1, 9, 7], inC: 5, outC: 6, f: [1, 1, 1], stride: [1, 2, 2] }],
   ['2d 1x1 padded', { batch: 1, in: [1, 3, 4], inC: 2, outC: 3, f: [1, 1, 1], padBefore: [0, 1, 0], padAfter: [0, 0, 2] }],
   ['2d 3x3 stride 2 dilation 2 asymmetric pad', { batch: 2, in: [1, 11, 10], inC: 3, outC: 7, f: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 2, 2], padBefore: [0, 2, 1], padAfter: [0, 1, 2] }],
+  ['2d 3x3 dilation 2, inC 7, asymmetric pad', { batch: 2, in: [1, 9, 8], inC: 7, outC: 5, f: [1, 3, 3], dilation: [1, 2, 2], padBefore: [0, 2, 1], padAfter: [0, 1, 3] }],
   ['2d 5x5 same, inC 1 (LeNet conv1), batch 3', { batch: 3, in: [1, 12, 12], inC: 1, outC: 6, f: [1, 5, 5], padBefore: [0, 2, 2], padAfter: [0, 2, 2] }],
   ['2d 2x3 rectangular, stride (1,2)', { batch: 1, in: [1, 6, 5], inC: 2, outC: 3, f: [1, 2, 3], stride: [1, 1, 2] }],
   ['2d 1 channel in and out, k1 filter 2x1', { batch: 2, in: [1, 4, 3], inC: 1, outC: 1, f: [1, 2, 1] }],
