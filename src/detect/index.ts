@@ -18,3 +18,5 @@ export { slidingWindows, toConvolutional } from './sliding';
 export type { SlidingWindow, SlidingWindowOptions, ToConvolutionalOptions } from './sliding';
 export * as datasets from './datasets';
 export type { ShapesOptions, ShapesDataset, ShapeObject } from './datasets';
+export { tinyFaceDetector, faceLandmarks68, detectFaces, TinyFaceDetector, FaceLandmarks68, FACE_ANCHORS } from './pretrained';
+export type { Face, FaceDetectOptions, DetectFacesOptions, LandmarkNetOptions, PretrainedSource } from './pretrained';
