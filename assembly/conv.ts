@@ -9,6 +9,7 @@ import {
   directForward, directFilterGrad, directInputGrad, directScratchBytes, directInputGradScratchBytes,
   convDirect, convDirectBackpropFilter, convDirectBackpropInput,
 } from './convdirect';
+export { convForceIm2col } from './convdirect';
 
 /**
  * Floats of columns per chunk (4 MiB, well inside L3): bounds scratch while keeping chunks tall, since

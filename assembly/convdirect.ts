@@ -22,18 +22,23 @@ import { G, geo, vmadd } from './convgeom';
     padded(geo(g, G.inW), geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), geo(g, G.pW)) * geo(g, G.inC);
 }
 
+let im2colOnly = false;
+
+/** Benchmarks only: true turns the direct kernels off, so im2col + sgemm can be timed against them. */
+export function convForceIm2col(on: bool): void { im2colOnly = on; }
+
 /**
  * Whether convDirect serves this forward geometry. SIMD build: always; measured here it beat
  * im2col + packed sgemm by 10-30% on every issue-2 shape, K = 25 .. 4800 (bench/conv.ts). Scalar
  * build: only outC <= 8; for more channels its im2col + GEMM ran about 30% faster.
  */
 export function directForward(g: usize): bool {
-  return ASC_FEATURE_SIMD || geo(g, G.outC) <= 8;
+  return !im2colOnly && (ASC_FEATURE_SIMD || geo(g, G.outC) <= 8);
 }
 
 /** Whether convDirectBackpropFilter serves this geometry (both builds: it beats im2col + GEMM there). */
 export function directFilterGrad(g: usize): bool {
-  return geo(g, G.outC) <= 8;
+  return !im2colOnly && geo(g, G.outC) <= 8;
 }
 
 /** Scratch bytes of convDirect (filterGrad false) or convDirectBackpropFilter (true). */
@@ -243,7 +248,7 @@ const TG: usize = memory.data(22 * 4, 16);
  * filter's reach, and inC > 4 (inC becomes the direct kernel's 8-lane channel axis).
  */
 export function directInputGrad(g: usize): bool {
-  return ASC_FEATURE_SIMD && geo(g, G.inC) > 4 && geo(g, G.sD) == 1 && geo(g, G.sH) == 1 && geo(g, G.sW) == 1 &&
+  return !im2colOnly && ASC_FEATURE_SIMD && geo(g, G.inC) > 4 && geo(g, G.sD) == 1 && geo(g, G.sH) == 1 && geo(g, G.sW) == 1 &&
     geo(g, G.pD) <= geo(g, G.dD) * (geo(g, G.fD) - 1) && geo(g, G.pH) <= geo(g, G.dH) * (geo(g, G.fH) - 1) &&
     geo(g, G.pW) <= geo(g, G.dW) * (geo(g, G.fW) - 1);
 }

@@ -84,23 +84,39 @@ export async function benchConv(opts: { backends?: BackendName[]; cases?: Case[]
   const names = opts.backends ?? (['js', 'wasm', 'wasm-simd'] as BackendName[]);
   const warmMs = opts.warmMs ?? 1500, runMs = opts.runMs ?? 1500;
   const rows: Row[] = [];
+  const push = (c: Case, op: string, backendLabel: string, ms: number) => {
+    const r: Row = { op: `conv ${op}`, shape: c.name, backend: backendLabel, ms, gflops: (2 * macs(c)) / ms / 1e6 };
+    rows.push(r);
+    opts.log?.(r);
+  };
   for (const c of opts.cases ?? CONV_CASES) {
     for (const name of names) {
       for (const { op, run } of kernelsOf(c, backend.kernels(name))) {
         // The reference backend takes seconds on the big shapes: one untimed run is its warm-up.
-        const ms = name === 'js' ? measure(run, 0, 0, 3) : measure(run, warmMs, runMs);
-        const r: Row = { op: `conv ${op}`, shape: c.name, backend: name, ms, gflops: (2 * macs(c)) / ms / 1e6 };
-        rows.push(r);
-        opts.log?.(r);
+        push(c, op, name, name === 'js' ? measure(run, 0, 0, 3) : measure(run, warmMs, runMs));
+      }
+      // The same calls with the direct kernels switched off: what im2col + sgemm would give instead.
+      if (name === 'wasm-simd' && !c.depthwise) {
+        const ex = backend.module(name)!.exports;
+        ex.convForceIm2col(1);
+        try {
+          for (const { op, run } of kernelsOf(c, backend.kernels(name))) push(c, op, `${name} im2col`, measure(run, warmMs, runMs));
+        } finally {
+          ex.convForceIm2col(0);
+        }
       }
     }
   }
   return rows;
 }
 
-/** Renders rows as a markdown table: one line per shape and kernel, the backends side by side, with ratios. */
+/**
+ * Renders rows as a markdown table: one line per shape and kernel, the backends side by side, with
+ * ratios, and the SIMD time with im2col + sgemm forced (where it equals wasm-simd, that is the path used).
+ */
 export function convTable(rows: Row[]): string {
-  const out = ['| shape | kernel | js ms | wasm ms | wasm-simd ms | wasm-simd GFLOP/s | simd vs wasm | simd vs js |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const out = ['| shape | kernel | js ms | wasm ms | wasm-simd ms | wasm-simd GFLOP/s | simd vs wasm | simd vs js | simd im2col+GEMM ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
   const seen = new Set<string>();
   for (const r of rows) {
     const key = `${r.shape}|${r.op}`;
@@ -110,7 +126,7 @@ export function convTable(rows: Row[]): string {
     const [j, w, s] = [of('js'), of('wasm'), of('wasm-simd')];
     const ms = (x?: Row) => (x ? x.ms.toFixed(2) : '');
     const ratio = (x?: Row) => (x && s ? `${(x.ms / s.ms).toFixed(1)}x` : '');
-    out.push(`| ${r.shape} | ${r.op.replace('conv ', '')} | ${ms(j)} | ${ms(w)} | ${ms(s)} | ${s ? s.gflops.toFixed(2) : ''} | ${ratio(w)} | ${ratio(j)} |`);
+    out.push(`| ${r.shape} | ${r.op.replace('conv ', '')} | ${ms(j)} | ${ms(w)} | ${ms(s)} | ${s ? s.gflops.toFixed(2) : ''} | ${ratio(w)} | ${ratio(j)} | ${ms(of('wasm-simd im2col'))} |`);
   }
   return out.join('\n');
 }

@@ -164,6 +164,21 @@ for (const name of wasmBackends) {
         expectClose(k.convBackpropFilter(x, dy, g), js.convBackpropFilter(x, dy, g), 'backprop filter');
       });
     });
+    it('every case again with the direct kernels switched off (im2col + GEMM throughout)', () => {
+      const ex = backend.module(name)!.exports;
+      ex.convForceIm2col(1);
+      try {
+        CONV_CASES.forEach(([label, spec], i) => {
+          const r = rng(400 + i), g = geometry(spec);
+          const x = randArray(inLen(g), r), w = randArray(filterLen(g), r), dy = randArray(outLen(g), r), bias = randArray(g.outC, r);
+          expectClose(k.conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), `${label}: conv`);
+          expectClose(k.convBackpropInput(dy, w, g), js.convBackpropInput(dy, w, g), `${label}: backprop input`);
+          expectClose(k.convBackpropFilter(x, dy, g), js.convBackpropFilter(x, dy, g), `${label}: backprop filter`);
+        });
+      } finally {
+        ex.convForceIm2col(0);
+      }
+    });
     DW_CASES.forEach(([label, spec, m], i) => {
       it(`depthwise ${label}`, () => {
         const r = rng(200 + i), g = dwGeometry(spec, m);
