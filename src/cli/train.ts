@@ -69,8 +69,8 @@ export const trainCommand: Command = {
     const net = lenet5({ seed });
     net.compile({ optimizer: optimizers.adam({ learningRate: lr }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const fitArgs = {
+      // The progress bar (one line per epoch when not a terminal) goes to stderr.
       epochs, batchSize, seed, verbose: 1 as const, progressSink: progress, validationData: [test.x, test.y] as [Tensor, Tensor],
-      callbacks: { onEpochEnd: (e: number, l: Record<string, number>) => log(`epoch ${e + 1}/${epochs}: loss ${l.loss.toFixed(4)}, accuracy ${(100 * l.accuracy).toFixed(2)}%, held-out accuracy ${(100 * l.val_accuracy).toFixed(2)}%`) },
     };
     const history = args.values.augment
       ? await net.fit(augmentedDataset(train.x, train.y, compose([translate({ maxPixels: 2 }), rotate({ maxDegrees: 8 }), warp({ alpha: 0.8, sigma: 3 })]), { batchSize, seed }), fitArgs)
