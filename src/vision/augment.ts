@@ -419,7 +419,7 @@ function symmetricEigen3(m: number[][]): ColorBasis {
 
 /** Options of {@link colorShift}. */
 export interface ColorShiftOptions {
-  /** Largest per-channel offset, in pixel units: each channel gets its own uniform draw in [-shift, shift] (a list gives one per channel). */
+  /** Largest per-channel offset, in pixel units: each colour channel gets its own uniform draw in [-shift, shift] (alpha stays); a list gives one limit per channel. */
   shift?: number | readonly number[];
   /** AlexNet's PCA lighting noise: the standard deviation of each component's weight α (AlexNet uses 0.1). */
   pca?: number;
@@ -460,7 +460,8 @@ export function colorShift(opts: ColorShiftOptions = {}): Transform {
     if (shifts && shifts.length !== c) throw new ValueError(`augment.colorShift: shift lists ${shifts.length} channels, the image ${fmtShape(s.image.shape)} has ${c}`);
     if (pca > 0 && c < 3) throw new ShapeError(`augment.colorShift: pca needs an RGB image (3 or 4 channels), got ${fmtShape(s.image.shape)}`);
     const offset = new Float64Array(c);
-    for (let k = 0; k < c; k++) offset[k] = uniform(g, -1, 1) * (shifts ? shifts[k] : shift);
+    // A single shift leaves alpha alone (RGBA images); a per-channel list says exactly what moves.
+    for (let k = 0; k < c; k++) offset[k] = uniform(g, -1, 1) * (shifts ? shifts[k] : c === 4 && k === 3 ? 0 : shift);
     if (pca > 0) {
       const basis = basisOpt === 'imagenet' ? IMAGENET_COLOR_BASIS : basisOpt === 'image' ? colorPca(s.image, range) : basisOpt;
       for (let i = 0; i < 3; i++) {

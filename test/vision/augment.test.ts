@@ -189,6 +189,11 @@ describe('vision.augment', () => {
     const green = colorShift({ pca: 1, basis: { values: [0.1, 0, 0], vectors: [[0, 1, 0], [1, 0, 0], [0, 0, 1]] }, clamp: false })(t, 2);
     const d = [0, 1, 2].map((k) => green.data[k] - t.data[k]);
     expect(d[0]).toBe(0); expect(d[2]).toBe(0); expect(Math.abs(d[1])).toBeGreaterThan(0);
+    // RGBA: a single shift leaves alpha alone.
+    const rgba = new Tensor(new Float32Array(4 * 4 * 4).fill(100), [4, 4, 4]);
+    const moved = colorShift({ shift: 50 })(rgba, 3);
+    expect(moved.data[3]).toBe(100);
+    expect([0, 1, 2].some((k) => moved.data[k] !== 100)).toBe(true);
     // Clamped to [0, range] by default.
     const big = colorShift({ shift: 1000 })(t, 1);
     for (const v of big.data) { expect(v).toBeGreaterThanOrEqual(0); expect(v).toBeLessThanOrEqual(255); }
