@@ -240,10 +240,12 @@ export class TinyFaceDetector {
     const scoreThreshold = opts.scoreThreshold ?? 0.5, iouThreshold = opts.iouThreshold ?? 0.4;
     if (!(scoreThreshold >= 0 && scoreThreshold < 1)) throw new ValueError(`${where}: scoreThreshold must be in [0, 1), got ${opts.scoreThreshold}`);
     if (!(iouThreshold > 0 && iouThreshold <= 1)) throw new ValueError(`${where}: iouThreshold must be in (0, 1], got ${opts.iouThreshold}`);
-    const found = decode(this.forward(img, opts.inputSize ?? 416), { anchors: FACE_ANCHORS, classes: 0, scoreThreshold, iouThreshold }) as YoloDetection[];
-    // decode's boxes are relative to the padded square of side max(H, W)
-    const L = Math.max(h, w);
-    return found.map((d) => ({ box: { x: (d.box.x * L) / w, y: (d.box.y * L) / h, w: (d.box.w * L) / w, h: (d.box.h * L) / h }, score: d.score }));
+    const size = opts.inputSize ?? 416;
+    const found = decode(this.forward(img, size), { anchors: FACE_ANCHORS, classes: 0, scoreThreshold, iouThreshold }) as YoloDetection[];
+    // decode's boxes are relative to the padded square; the image fills W·s x H·s of it
+    // (s = size / max(H, W)), rounded to whole input pixels as face-api does
+    const s = size / Math.max(h, w), fx = size / Math.round(w * s), fy = size / Math.round(h * s);
+    return found.map((d) => ({ box: { x: d.box.x * fx, y: d.box.y * fy, w: d.box.w * fx, h: d.box.h * fy }, score: d.score }));
   }
 }
 
