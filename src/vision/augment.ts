@@ -504,25 +504,15 @@ export function warp(opts: WarpOptions = {}): Transform {
 
 /** Uniform noise smoothed by a Gaussian of `sigma` pixels and scaled to RMS `alpha`, at h x w. */
 function smoothField(g: Rng, h: number, w: number, sigma: number, alpha: number): Float32Array {
-  // Noise on a coarser grid (step ~ sigma/2) smooths as well and costs far less for a large sigma;
-  // bilinear upsampling adds no structure finer than the step.
-  const step = Math.max(1, Math.floor(sigma / 2)), gs = sigma / step;
+  // Noise on a coarser grid (step sigma/2, so the Gaussian spans 2 grid cells) smooths the same way
+  // and costs far less; bilinear upsampling adds no structure finer than the step.
+  const step = Math.max(1, sigma / 2), gs = sigma / step;
   const gh = Math.ceil(h / step) + 1, gw = Math.ceil(w / step) + 1;
-  let f = new Float64Array(gh * gw);
-  for (let i = 0; i < f.length; i++) f[i] = uniform(g, -1, 1);
-  const rad = Math.ceil(3 * gs), k = Array.from({ length: 2 * rad + 1 }, (_, i) => Math.exp(-((i - rad) ** 2) / (2 * gs * gs)));
-  const blur = (src: Float64Array, n: number, stride: number, count: number, lineStride: number) => {
-    const out = new Float64Array(src.length);
-    for (let l = 0; l < count; l++) {
-      for (let i = 0; i < n; i++) {
-        let v = 0;
-        for (let t = -rad; t <= rad; t++) v += k[t + rad] * src[l * lineStride + Math.min(n - 1, Math.max(0, i + t)) * stride];
-        out[l * lineStride + i * stride] = v;
-      }
-    }
-    return out;
-  };
-  f = blur(blur(f, gw, 1, gh, gw), gh, gw, gw, 1);
+  const noise = new Float64Array(gh * gw);
+  for (let i = 0; i < noise.length; i++) noise[i] = uniform(g, -1, 1);
+  const rad = Math.ceil(3 * gs), k = new Float64Array(2 * rad + 1);
+  for (let i = 0; i < k.length; i++) k[i] = Math.exp(-((i - rad) ** 2) / (2 * gs * gs));
+  const f = blurLines(blurLines(noise, k, gw, 1, gh, gw), k, gh, gw, gw, 1);
   const out = new Float32Array(h * w);
   let ss = 0;
   for (let y = 0; y < h; y++) {
@@ -537,6 +527,23 @@ function smoothField(g: Rng, h: number, w: number, sigma: number, alpha: number)
   }
   const scale = ss > 0 ? alpha / Math.sqrt(ss / out.length) : 0;
   for (let i = 0; i < out.length; i++) out[i] *= scale;
+  return out;
+}
+
+/** Convolves `count` lines of `n` values (element stride `stride`, line stride `lineStride`) with kernel k, clamping at the ends. */
+function blurLines(src: Float64Array, k: Float64Array, n: number, stride: number, count: number, lineStride: number): Float64Array {
+  const out = new Float64Array(src.length), rad = (k.length - 1) >> 1;
+  for (let l = 0; l < count; l++) {
+    const base = l * lineStride;
+    for (let i = 0; i < n; i++) {
+      let v = 0;
+      for (let t = 0; t < k.length; t++) {
+        const j = i + t - rad;
+        v += k[t] * src[base + (j < 0 ? 0 : j >= n ? n - 1 : j) * stride];
+      }
+      out[base + i * stride] = v;
+    }
+  }
   return out;
 }
 

@@ -14,6 +14,9 @@ export interface Geometry {
   source(X: number, Y: number): [number, number];
   /** Input position -> output position (where a box corner or landmark lands). */
   target(x: number, y: number): [number, number];
+  /** Fast paths for resample: the output -> input affine matrix, or the displacement at each output pixel centre. */
+  readonly inverse?: Affine;
+  readonly field?: { dx: Float32Array; dy: Float32Array };
 }
 
 /** A 2x3 affine matrix [a, b, c, d, e, f]: X = a x + b y + c, Y = d x + e y + f. */
@@ -42,7 +45,7 @@ export const affineAbout = (M: Affine, cx: number, cy: number): Affine =>
 export function affineGeometry(M: Affine, outH: number, outW: number): Geometry {
   const I = affineInv(M);
   return {
-    outH, outW,
+    outH, outW, inverse: I,
     source: (X, Y) => [I[0] * X + I[1] * Y + I[2], I[3] * X + I[4] * Y + I[5]],
     target: (x, y) => [M[0] * x + M[1] * y + M[2], M[3] * x + M[4] * y + M[5]],
   };
@@ -63,7 +66,7 @@ export function fieldGeometry(dx: Float32Array, dy: Float32Array, h: number, w: 
     return top + (bot - top) * fy;
   };
   return {
-    outH: h, outW: w,
+    outH: h, outW: w, field: { dx, dy },
     source: (X, Y) => [X + at(dx, X, Y), Y + at(dy, X, Y)],
     target: (x, y) => {
       let X = x, Y = y;
@@ -96,11 +99,15 @@ export function resample(src: Float32Array, h: number, w: number, c: number, g: 
     return -1; // constant: the caller reads `fill`
   };
   const idx = new Int32Array(4), wt = new Float64Array(4);
+  const I = g.inverse, F = g.field;
   for (let Y = 0; Y < outH; Y++) {
     for (let X = 0; X < outW; X++) {
       const o = (Y * outW + X) * c;
-      let [sx, sy] = g.source(X + 0.5, Y + 0.5);
-      sx -= 0.5; sy -= 0.5;
+      // Pixel centres in, pixel indices out (the -0.5 / +0.5 shifts of the centre convention).
+      let sx: number, sy: number;
+      if (I) { sx = I[0] * (X + 0.5) + I[1] * (Y + 0.5) + I[2] - 0.5; sy = I[3] * (X + 0.5) + I[4] * (Y + 0.5) + I[5] - 0.5; }
+      else if (F) { sx = X + F.dx[Y * outW + X]; sy = Y + F.dy[Y * outW + X]; }
+      else { [sx, sy] = g.source(X + 0.5, Y + 0.5); sx -= 0.5; sy -= 0.5; }
       const rx = Math.round(sx), ry = Math.round(sy);
       if (Math.abs(sx - rx) < SNAP) sx = rx;
       if (Math.abs(sy - ry) < SNAP) sy = ry;
