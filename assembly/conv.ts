@@ -1,8 +1,9 @@
-// Convolution over NDHWC data (1D/2D/3D share it: unused axes have size 1) by im2col + the packed sgemm.
-// Filters [fD,fH,fW,inC,outC] are already the [K, outC] matrix GEMM wants, with K = fD*fH*fW*inC.
-// im2col runs over chunks of output pixels (flattened across the batch, so small images still make a
-// tall GEMM) to keep the column buffer bounded and warm in cache. 1x1 stride-1 unpadded convolutions
-// need no columns: the input already is the [pixels, inC] matrix.
+// Convolution over NDHWC data (1D/2D/3D share it: unused axes have size 1): the exported kernels pick
+// the direct kernels of convdirect.ts where they measured faster (see the predicates there), and
+// otherwise im2col + the packed sgemm. Filters [fD,fH,fW,inC,outC] are already the [K, outC] matrix
+// GEMM wants, with K = fD*fH*fW*inC. im2col runs over chunks of output pixels (flattened across the
+// batch, so small images still make a tall GEMM) to keep the column buffer bounded. 1x1 stride-1
+// unpadded convolutions need no columns: the input already is the [pixels, inC] matrix.
 import { sgemm, gemmScratchBytes } from './gemm';
 import { G, geo } from './convgeom';
 import {

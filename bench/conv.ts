@@ -5,8 +5,12 @@ import { init, backend } from '../src/backend';
 import type { BackendName, ConvGeometry, DepthwiseGeometry, Kernels } from '../src/backend/kernels';
 import { pathToFileURL } from 'node:url';
 
-/** One measured case: median wall time of the kernel call and its GFLOP/s (2 per multiply-add). */
-export interface Row { op: string; shape: string; backend: string; ms: number; gflops: number; note?: string }
+/**
+ * One measured case: median wall time of the kernel call, its GFLOP/s (2 per multiply-add) and the
+ * median CPU time of the process per call (on a shared machine wall time also counts other
+ * processes' turns; CPU time does not, so ratios are steadier by it).
+ */
+export interface Row { op: string; shape: string; backend: string; ms: number; gflops: number; cpuMs?: number; note?: string }
 
 interface Case { name: string; g: ConvGeometry; depthwise?: number }
 
@@ -33,18 +37,20 @@ export const CONV_CASES: Case[] = [
 ];
 
 // V8 tiers WebAssembly up late, so each case runs untimed for a while before it is measured.
-function measure(f: () => void, warmMs: number, runMs: number, maxRuns = 25): number {
+function measure(f: () => void, warmMs: number, runMs: number, maxRuns = 25): { ms: number; cpuMs: number } {
   let t = performance.now();
   do f(); while (performance.now() - t < warmMs);
-  const times: number[] = [];
+  const wall: number[] = [], cpu: number[] = [];
   t = performance.now();
   do {
-    const s = performance.now();
+    const s = performance.now(), c = process.cpuUsage();
     f();
-    times.push(performance.now() - s);
-  } while ((performance.now() - t < runMs || times.length < 3) && times.length < maxRuns && times[0] < 2000);
-  times.sort((x, y) => x - y);
-  return times[times.length >> 1];
+    const d = process.cpuUsage(c);
+    wall.push(performance.now() - s);
+    cpu.push((d.user + d.system) / 1000);
+  } while ((performance.now() - t < runMs || wall.length < 3) && wall.length < maxRuns && wall[0] < 2000);
+  const median = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1];
+  return { ms: median(wall), cpuMs: median(cpu) };
 }
 
 function rand(n: number, seed: number): Float32Array {
@@ -84,8 +90,8 @@ export async function benchConv(opts: { backends?: BackendName[]; cases?: Case[]
   const names = opts.backends ?? (['js', 'wasm', 'wasm-simd'] as BackendName[]);
   const warmMs = opts.warmMs ?? 1500, runMs = opts.runMs ?? 1500;
   const rows: Row[] = [];
-  const push = (c: Case, op: string, backendLabel: string, ms: number) => {
-    const r: Row = { op: `conv ${op}`, shape: c.name, backend: backendLabel, ms, gflops: (2 * macs(c)) / ms / 1e6 };
+  const push = (c: Case, op: string, backendLabel: string, { ms, cpuMs }: { ms: number; cpuMs: number }) => {
+    const r: Row = { op: `conv ${op}`, shape: c.name, backend: backendLabel, ms, cpuMs, gflops: (2 * macs(c)) / ms / 1e6 };
     rows.push(r);
     opts.log?.(r);
   };
@@ -111,11 +117,12 @@ export async function benchConv(opts: { backends?: BackendName[]; cases?: Case[]
 }
 
 /**
- * Renders rows as a markdown table: one line per shape and kernel, the backends side by side, with
- * ratios, and the SIMD time with im2col + sgemm forced (where it equals wasm-simd, that is the path used).
+ * Renders rows as a markdown table: one line per shape and kernel, wall ms of each backend (CPU ms in
+ * brackets), wasm-simd GFLOP/s, ratios by CPU time, and the SIMD time with im2col + sgemm forced
+ * (where it matches wasm-simd, that is the path wasm-simd takes anyway).
  */
 export function convTable(rows: Row[]): string {
-  const out = ['| shape | kernel | js ms | wasm ms | wasm-simd ms | wasm-simd GFLOP/s | simd vs wasm | simd vs js | simd im2col+GEMM ms |',
+  const out = ['| shape | kernel | js ms | wasm ms | wasm-simd ms | wasm-simd GFLOP/s | simd vs wasm (cpu) | simd vs js (cpu) | simd im2col+GEMM ms |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
   const seen = new Set<string>();
   for (const r of rows) {
@@ -124,8 +131,8 @@ export function convTable(rows: Row[]): string {
     seen.add(key);
     const of = (b: string) => rows.find((x) => x.shape === r.shape && x.op === r.op && x.backend === b);
     const [j, w, s] = [of('js'), of('wasm'), of('wasm-simd')];
-    const ms = (x?: Row) => (x ? x.ms.toFixed(2) : '');
-    const ratio = (x?: Row) => (x && s ? `${(x.ms / s.ms).toFixed(1)}x` : '');
+    const ms = (x?: Row) => (x ? `${x.ms.toFixed(2)} (${(x.cpuMs ?? NaN).toFixed(2)})` : '');
+    const ratio = (x?: Row) => (x && s ? `${((x.cpuMs ?? x.ms) / (s.cpuMs ?? s.ms)).toFixed(1)}x` : '');
     out.push(`| ${r.shape} | ${r.op.replace('conv ', '')} | ${ms(j)} | ${ms(w)} | ${ms(s)} | ${s ? s.gflops.toFixed(2) : ''} | ${ratio(w)} | ${ratio(j)} | ${ms(of('wasm-simd im2col'))} |`);
   }
   return out.join('\n');
@@ -135,7 +142,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const quick = process.argv.includes('--quick');
   const rows = await benchConv({
     warmMs: quick ? 300 : undefined, runMs: quick ? 300 : undefined,
-    log: (r) => console.error(`${r.shape} ${r.op} ${r.backend}: ${r.ms.toFixed(2)} ms, ${r.gflops.toFixed(2)} GFLOP/s`),
+    log: (r) => console.error(`${r.shape} ${r.op} ${r.backend}: ${r.ms.toFixed(2)} ms (cpu ${r.cpuMs?.toFixed(2)}), ${r.gflops.toFixed(2)} GFLOP/s`),
   });
   console.log(convTable(rows));
 }
