@@ -13,36 +13,41 @@ const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5;
 // normal over the whole f32 range (denormal results included); +inf above overflow, 0 below the
 // smallest denormal.
 @inline function expv(x: v128): v128 {
-  const c = f32x4.min(f32x4.max(x, f32x4.splat(-103.9)), f32x4.splat(88.7228));
-  const n = f32x4.nearest(f32x4.mul(c, f32x4.splat(1.44269504)));
-  let r = f32x4.sub(c, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const ni = i32x4.trunc_sat_f32x4_s(n), half = i32x4.shr_s(ni, 1), bias = i32x4.splat(127);
+  // pmin/pmax are single instructions on x64 (min/max are NaN-exact sequences); a NaN still passes through.
+  const c = f32x4.pmin(f32x4.pmax(x, f32x4(-103.9, -103.9, -103.9, -103.9)), f32x4(88.7228, 88.7228, 88.7228, 88.7228));
+  // Adding 1.5·2^23 rounds c·log2(e) to an integer held in the low mantissa bits: n as float and as
+  // int without nearest/trunc_sat (the latter is a long sequence on x64).
+  const magic = f32x4(12582912.0, 12582912.0, 12582912.0, 12582912.0);
+  const nm = f32x4.add(f32x4.mul(c, f32x4(1.44269504, 1.44269504, 1.44269504, 1.44269504)), magic);
+  const n = f32x4.sub(nm, magic);
+  let r = f32x4.sub(c, f32x4.mul(n, f32x4(0.693359375, 0.693359375, 0.693359375, 0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4(-2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4)));
+  let p = f32x4(1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4(1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4(8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4(4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4(1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4(5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4(1, 1, 1, 1));
+  const ni = i32x4.sub(nm, magic), half = i32x4.shr_s(ni, 1), bias = i32x4(127, 127, 127, 127);
   const y = f32x4.mul(f32x4.mul(p, i32x4.shl(i32x4.add(half, bias), 23)), i32x4.shl(i32x4.add(i32x4.sub(ni, half), bias), 23));
-  const big = f32x4.gt(x, f32x4.splat(88.7228394)), tiny = f32x4.lt(x, f32x4.splat(-103.972084));
-  return v128.andnot(v128.bitselect(f32x4.splat(Infinity), y, big), tiny);
+  const big = f32x4.gt(x, f32x4(88.7228394, 88.7228394, 88.7228394, 88.7228394)), tiny = f32x4.lt(x, f32x4(-103.972084, -103.972084, -103.972084, -103.972084));
+  return v128.andnot(v128.bitselect(f32x4(Infinity, Infinity, Infinity, Infinity), y, big), tiny);
 }
 
 // tanh: for |x| < 0.625 the Cephes odd polynomial (keeps relative accuracy near 0); beyond it
 // sign(x)·(1 − 2/(e^{2|x|} + 1)), which never overflows.
 @inline function tanhv(x: v128): v128 {
   const a = f32x4.abs(x), z = f32x4.mul(x, x);
-  let p = f32x4.splat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
+  let p = f32x4(-5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3, -5.70498872745e-3);
+  p = f32x4.add(f32x4.mul(p, z), f32x4(2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2, 2.06390887954e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4(-5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2, -5.37397155531e-2));
+  p = f32x4.add(f32x4.mul(p, z), f32x4(1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1, 1.33314422036e-1));
+  p = f32x4.add(f32x4.mul(p, z), f32x4(-3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1, -3.33332819422e-1));
   const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
-  const e = expv(f32x4.mul(a, f32x4.splat(2)));
-  const large = v128.or(f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1)))), v128.and(x, i32x4.splat(0x80000000)));
-  return v128.bitselect(small, large, f32x4.lt(a, f32x4.splat(0.625)));
+  const e = expv(f32x4.mul(a, f32x4(2, 2, 2, 2)));
+  const large = v128.or(f32x4.sub(f32x4(1, 1, 1, 1), f32x4.div(f32x4(2, 2, 2, 2), f32x4.add(e, f32x4(1, 1, 1, 1)))), v128.and(x, i32x4(0x80000000, 0x80000000, 0x80000000, 0x80000000)));
+  return v128.bitselect(small, large, f32x4.lt(a, f32x4(0.625, 0.625, 0.625, 0.625)));
 }
 
 @inline function sigmoidf(x: f32): f32 { return 1 / (1 + Mathf.exp(-x)); }
@@ -81,7 +86,7 @@ export function eltUnary(op: i32, x: usize, y: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     if (op != LOG) {
-      const zero = f32x4.splat(0), one = f32x4.splat(1);
+      const zero = f32x4(0, 0, 0, 0), one = f32x4(1, 1, 1, 1);
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 2;
         const v = v128.load(x + o);
@@ -133,7 +138,7 @@ export function eltUnaryBackward(op: i32, x: usize, y: usize, dy: usize, dx: usi
 @inline function backLoop(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const zero = f32x4.splat(0), one = f32x4.splat(1), two = f32x4.splat(2);
+    const zero = f32x4(0, 0, 0, 0), one = f32x4(1, 1, 1, 1), two = f32x4(2, 2, 2, 2);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       const xv = v128.load(x + o), yv = v128.load(y + o), g = v128.load(dy + o);
@@ -230,7 +235,7 @@ export function softmaxRows(x: usize, y: usize, rows: i32, cols: i32): void {
     j = 0;
     if (ASC_FEATURE_SIMD) {
       const mv = f32x4.splat(m);
-      let sv = f32x4.splat(0);
+      let sv = f32x4(0, 0, 0, 0);
       for (; j + 4 <= cols; j += 4) {
         const o = <usize>j << 2;
         const e = expv(f32x4.sub(v128.load(xr + o), mv));
