@@ -51,7 +51,7 @@ export async function runAugmentDemo(o: { out: string; log: (s: string) => void 
 
   // 3. Digits: small shifts, rotations and elastic warping (Simard et al.), the kind that helps MNIST.
   const { train } = loadDigits(8, 0, 3);
-  const digitAug = compose([translate({ maxPixels: 2 }), rotate({ maxDegrees: 12 }), warp({ alpha: 1, sigma: 3 })], { seed: 5 });
+  const digitAug = compose([translate({ maxPixels: 2 }), rotate({ maxDegrees: 12 }), warp({ alpha: 0.7, sigma: 3 })], { seed: 5 });
   const rows: Tensor[] = [];
   for (let i = 0; i < 8; i++) {
     const digit = new Tensor(train.x.data.slice(i * 784, (i + 1) * 784), [28, 28, 1]);

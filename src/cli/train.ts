@@ -73,7 +73,7 @@ export const trainCommand: Command = {
       epochs, batchSize, seed, verbose: 1 as const, progressSink: progress, validationData: [test.x, test.y] as [Tensor, Tensor],
     };
     const history = args.values.augment
-      ? await net.fit(augmentedDataset(train.x, train.y, compose([translate({ maxPixels: 2 }), rotate({ maxDegrees: 8 }), warp({ alpha: 0.8, sigma: 3 })]), { batchSize, seed }), fitArgs)
+      ? await net.fit(augmentedDataset(train.x, train.y, compose([translate({ maxPixels: 2 }), rotate({ maxDegrees: 8 }), warp({ alpha: 0.6, sigma: 3 })]), { batchSize, seed }), fitArgs)
       : await net.fit(train.x, train.y, fitArgs);
 
     const predicted = argMax(net.predict(test.x, { batchSize: 500 }), -1).data;
