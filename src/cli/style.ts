@@ -116,7 +116,7 @@ export const styleCommand: Command = {
     model: { type: 'string', arg: 'PATH', help: "TF.js Layers model.json or folder (default: nsfwjs's MobileNetV2)" },
     'content-layer': { type: 'string', arg: 'NAME', help: 'layer for the content cost (default: per model)' },
     'style-layers': { type: 'string', arg: 'A,B,..', help: 'layers for the style cost, equal weights (default: per model)' },
-    alpha: { type: 'string', arg: 'X', default: '1e-5', help: 'weight of the content cost' },
+    alpha: { type: 'string', arg: 'X', default: '1e-6', help: 'weight of the content cost' },
     beta: { type: 'string', arg: 'X', default: '1', help: 'weight of the style cost' },
     tv: { type: 'string', arg: 'X', default: '0', help: 'weight of total-variation smoothing' },
     lr: { type: 'string', arg: 'X', default: '5', help: 'pixels per step (Adam learning rate)' },

@@ -25,7 +25,7 @@ export interface TransferOptions {
   contentLayer?: string;
   /** Style layers and λ[l]; plain names get equal weights 1/L (default: {@link defaultLayers}). */
   styleLayers?: readonly (StyleLayer | string)[];
-  /** Weight of J_content (default 1e-5: the content cost is an unnormalised sum of squares, so it needs a far smaller weight than the normalised style cost). */
+  /** Weight of J_content (default 1e-6: the content cost is an unnormalised sum of squares, so it needs a far smaller weight than the normalised style cost). */
   alpha?: number;
   /** Weight of J_style (default 1). */
   beta?: number;
@@ -54,14 +54,15 @@ export interface LayerChoice { contentLayer: string; styleLayers: StyleLayer[] }
 
 /**
  * Layers used when transfer() is given none. MobileNetV2 (nsfwjs, Keras names): content 'block_6_expand_relu'
- * (28x28 at 224 input: shapes, not pixels), style the first ReLU of each resolution 'Conv1_relu',
- * 'block_1_expand_relu', 'block_3_expand_relu', 'block_6_expand_relu', λ = 1/4 each. VGG-16/19 (Keras names):
+ * (28x28 at 224 input: shapes, not pixels), style the first ReLU at each resolution 'Conv1_relu',
+ * 'block_1_expand_relu', 'block_3_expand_relu', 'block_6_expand_relu', 'block_10_expand_relu' (strides 2 to 16),
+ * λ = 1/5 each; the deepest one carries blotches and strokes larger than a few pixels. VGG-16/19 (Keras names):
  * content 'block4_conv2', style 'block1_conv1' … 'block5_conv1' (Gatys et al.), λ = 1/5 each.
  */
 export const DEFAULT_LAYERS: Readonly<Record<'mobilenetV2' | 'vgg', LayerChoice>> = {
   mobilenetV2: {
     contentLayer: 'block_6_expand_relu',
-    styleLayers: layerWeights(['Conv1_relu', 'block_1_expand_relu', 'block_3_expand_relu', 'block_6_expand_relu']),
+    styleLayers: layerWeights(['Conv1_relu', 'block_1_expand_relu', 'block_3_expand_relu', 'block_6_expand_relu', 'block_10_expand_relu']),
   },
   vgg: {
     contentLayer: 'block4_conv2',
@@ -127,7 +128,7 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
   const styleLayers: StyleLayer[] = styleSpec.every((s) => typeof s === 'string')
     ? layerWeights(styleSpec as string[])
     : styleSpec.map((s) => (typeof s === 'string' ? { name: s, weight: 1 / styleSpec.length } : s));
-  const alpha = positive(opts.alpha ?? 1e-5, 'alpha'), beta = positive(opts.beta ?? 1, 'beta'), tvWeight = positive(opts.tvWeight ?? 0, 'tvWeight');
+  const alpha = positive(opts.alpha ?? 1e-6, 'alpha'), beta = positive(opts.beta ?? 1, 'beta'), tvWeight = positive(opts.tvWeight ?? 0, 'tvWeight');
   const steps = positive(opts.steps ?? 100, 'steps', true), previewEvery = positive(opts.previewEvery ?? 10, 'previewEvery', true);
   const [lo, hi] = opts.pixelRange ?? [0, 255];
   if (!(hi > lo)) throw new ValueError(`style.transfer: pixelRange must be [low, high] with low < high, got [${lo}, ${hi}]`);

@@ -6,7 +6,7 @@ import { BACKENDS, expectClose } from '../helpers/gradcheck';
 beforeAll(async () => { await init(); });
 
 /** A tiny seeded conv net: stride 2, 'same' and 'valid' padding, average pooling, smooth activations. */
-function tinyNet(size: number, act = 'relu') {
+function tinyNet(size: number, act: 'relu' | 'tanh' = 'relu') {
   const inp = layers.input({ shape: [size, size, 3] });
   let x = layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: act, name: 'c1' }).apply(inp);
   x = layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: act, name: 'c2' }).apply(x);
