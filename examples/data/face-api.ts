@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Tensor } from '../../src/tensor';
-import { resize, crop } from '../../src/vision';
+import { cropFace } from '../../src/face';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,14 +64,8 @@ export async function faceApiDescriptors(crops: Tensor, backend: 'cpu' | 'wasm' 
   return out;
 }
 
-/** A square crop of a face (its box widened to a square about its centre, clipped) resized to size x size. */
-export function faceCrop(image: Tensor, box: FaceDetection['box'], size = 150): Tensor {
-  const [h, w] = image.shape;
-  const side = Math.min(Math.round(Math.max(box.width, box.height)), h, w);
-  const x = Math.min(Math.max(0, Math.round(box.x + box.width / 2 - side / 2)), w - side);
-  const y = Math.min(Math.max(0, Math.round(box.y + box.height / 2 - side / 2)), h - side);
-  return resize(crop(image, { x, y, width: side, height: side }), size, size);
-}
+/** A square crop of a face about its box's centre, resized to size x size (face.cropFace). */
+export const faceCrop = (image: Tensor, box: FaceDetection['box'], size = 150): Tensor => cropFace(image, box, size);
 
 /** Runs the package's detector and landmarks on the demo photos and writes face-detections.json. */
 async function regenerate(): Promise<void> {

@@ -10,4 +10,5 @@ export { siameseClassifier, SiameseClassifier } from './siamese';
 export type { PairFeatures, SiameseOptions, SiameseFitOptions } from './siamese';
 export { FaceDatabase } from './database';
 export type { Encoder, FaceDatabaseJSON, Match } from './database';
-export { loadFaceRecognitionNet, faceRecognitionModel, FaceRecognitionNet, ZeroChannels, FACE_RECOGNITION_SIZE, FACE_RECOGNITION_MEAN } from './pretrained';
+export { loadFaceRecognitionNet, faceRecognitionModel, FaceRecognitionNet, ZeroChannels, alignedBox, cropFace, FACE_RECOGNITION_SIZE, FACE_RECOGNITION_MEAN } from './pretrained';
+export type { FaceRect } from './pretrained';

@@ -10,7 +10,7 @@ import { Layer, LayerArgs, SymShape, SymbolicTensor, registerLayer } from '../la
 import * as layers from '../layers';
 import { Model, model } from '../models';
 import * as ops from '../ops';
-import { resize } from '../vision';
+import { resize, crop } from '../vision';
 import { decodeWeights } from '../io';
 import type { WeightsManifestEntry } from '../io';
 
@@ -117,6 +117,30 @@ export class FaceRecognitionNet {
 
   /** As descriptors(): lets the net be a FaceDatabase encoder. */
   readonly encode = (images: Tensor): Tensor => this.descriptors(images);
+}
+
+/** A face's pixel rectangle: top-left corner, width and height. */
+export interface FaceRect { x: number; y: number; width: number; height: number }
+
+/** face-api's aligned face box: the smallest box around the landmarks (pixels), grown by 20% of its size. */
+export function alignedBox(landmarks: readonly { x: number; y: number }[]): FaceRect {
+  if (!Array.isArray(landmarks) || landmarks.length === 0) throw new ValueError('face.alignedBox: expected a non-empty list of landmark points');
+  const xs = landmarks.map((p) => p.x), ys = landmarks.map((p) => p.y);
+  const x0 = Math.min(...xs), y0 = Math.min(...ys), w = Math.max(...xs) - x0, h = Math.max(...ys) - y0;
+  return { x: x0 - 0.1 * w, y: y0 - 0.1 * h, width: 1.2 * w, height: 1.2 * h };
+}
+
+/** A square crop about the face's centre (side: the rect's longer side, kept inside the image), resized to size x size. */
+export function cropFace(image: Tensor, rect: FaceRect, size = FACE_RECOGNITION_SIZE): Tensor {
+  if (!(image instanceof Tensor) || image.rank !== 3) throw new ShapeError(`face.cropFace: expected an image [H,W,C], got ${image instanceof Tensor ? fmtShape(image.shape) : typeof image}`);
+  const [h, w] = image.shape;
+  if (![rect?.x, rect?.y, rect?.width, rect?.height].every(Number.isFinite) || rect.width <= 0 || rect.height <= 0) {
+    throw new ValueError(`face.cropFace: bad face rectangle ${JSON.stringify(rect)}`);
+  }
+  const side = Math.max(1, Math.min(Math.round(Math.max(rect.width, rect.height)), h, w));
+  const x = Math.min(Math.max(0, Math.round(rect.x + rect.width / 2 - side / 2)), w - side);
+  const y = Math.min(Math.max(0, Math.round(rect.y + rect.height / 2 - side / 2)), h - side);
+  return resize(crop(image, { x, y, width: side, height: side }), size, size);
 }
 
 const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
