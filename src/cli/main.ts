@@ -7,9 +7,10 @@ import { type Command, UsageError, parseCommand, helpText } from './command';
 import { edgesCommand } from './edges';
 import { augmentCommand } from './augment';
 import { trainCommand } from './train';
+import { detectCommand } from './detect';
 
 /** Every command, in the order `convkit --help` lists them. A new command is one entry here. */
-export const COMMANDS: readonly Command[] = [trainCommand, edgesCommand, augmentCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, edgesCommand, augmentCommand, detectCommand];
 
 /** Where main() writes; tests pass their own. */
 export interface Output { stdout(s: string): void; stderr(s: string): void; stderrIsTTY?: boolean }
