@@ -1,4 +1,4 @@
-// Direct convolution (an implicit GEMM: no im2col, no packing of columns). The input is copied once
+// Direct convolution (an implicit GEMM: no im2col, no packing of columns). Each input image is copied
 // into a zero-padded buffer (so no tap needs a bounds check), the filters into blocks of [K, 8], and a
 // table holds the byte offset of each of the K taps. SIMD: a register tile of 4 output pixels x 8
 // channels (8 f32x4 accumulators) walks the table, one splat of x and two filter loads feeding 8
@@ -16,8 +16,9 @@ import { G, geo, vmadd } from './convgeom';
   return max(p + inN, (outN - 1) * s + (f - 1) * d + 1);
 }
 
+/** Floats of one zero-padded input image (the direct kernels pad one image at a time: bounded scratch). */
 @inline function paddedFloats(g: usize): i32 {
-  return geo(g, G.batch) * padded(geo(g, G.inD), geo(g, G.outD), geo(g, G.fD), geo(g, G.sD), geo(g, G.dD), geo(g, G.pD)) *
+  return padded(geo(g, G.inD), geo(g, G.outD), geo(g, G.fD), geo(g, G.sD), geo(g, G.dD), geo(g, G.pD)) *
     padded(geo(g, G.inH), geo(g, G.outH), geo(g, G.fH), geo(g, G.sH), geo(g, G.dH), geo(g, G.pH)) *
     padded(geo(g, G.inW), geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), geo(g, G.pW)) * geo(g, G.inC);
 }
@@ -44,21 +45,27 @@ export function directFilterGrad(g: usize): bool {
 /** Scratch bytes of convDirect (filterGrad false) or convDirectBackpropFilter (true). */
 export function directScratchBytes(g: usize, filterGrad: bool): i32 {
   const K = geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) * geo(g, G.inC), nb = (geo(g, G.outC) + 7) >> 3;
-  // padded input, K tap offsets, then blocks of [K, 8] filters + 8 bias lanes, or [K, 8] sums + a [outW, 8] row of dy.
+  // one padded image, K tap offsets, then blocks of [K, 8] filters + 8 bias lanes, or [K, 8] sums + a [outW, 8] row of dy.
   return align16(paddedFloats(g) * 4) + align16(K * 4) + (filterGrad ? K * 32 + geo(g, G.outW) * 32 : nb * (K * 32 + 32));
 }
 
-/** Copies x into the zero-padded buffer xp and writes the byte offset of each tap (kd, kh, kw, ic) to tab. */
-function prepare(x: usize, g: usize, xp: usize, tab: usize): void {
-  const batch = geo(g, G.batch), inD = geo(g, G.inD), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
-  const fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW), dD = geo(g, G.dD), dH = geo(g, G.dH), dW = geo(g, G.dW);
+/** Copies image n of x into the zero-padded buffer xp. */
+function padImage(x: usize, g: usize, n: i32, xp: usize): void {
+  const inD = geo(g, G.inD), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
   const pD = geo(g, G.pD), pH = geo(g, G.pH), pW = geo(g, G.pW);
-  const Dp = padded(inD, geo(g, G.outD), fD, geo(g, G.sD), dD, pD), Hp = padded(inH, geo(g, G.outH), fH, geo(g, G.sH), dH, pH);
-  const Wp = padded(inW, geo(g, G.outW), fW, geo(g, G.sW), dW, pW);
+  const Hp = padded(inH, geo(g, G.outH), geo(g, G.fH), geo(g, G.sH), geo(g, G.dH), pH);
+  const Wp = padded(inW, geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), pW);
   memory.fill(xp, 0, <usize>paddedFloats(g) << 2);
   const rowBytes = <usize>(inW * inC) << 2;
-  for (let n = 0; n < batch; n++) for (let id = 0; id < inD; id++) for (let ih = 0; ih < inH; ih++)
-    memory.copy(ptr(xp, (((n * Dp + id + pD) * Hp + ih + pH) * Wp + pW) * inC), ptr(x, ((n * inD + id) * inH + ih) * inW * inC), rowBytes);
+  for (let id = 0; id < inD; id++) for (let ih = 0; ih < inH; ih++)
+    memory.copy(ptr(xp, (((id + pD) * Hp + ih + pH) * Wp + pW) * inC), ptr(x, ((n * inD + id) * inH + ih) * inW * inC), rowBytes);
+}
+
+/** Writes the byte offset, within a padded image, of each tap (kd, kh, kw, ic) to tab. */
+function buildTaps(g: usize, tab: usize): void {
+  const inC = geo(g, G.inC), fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW), dD = geo(g, G.dD), dH = geo(g, G.dH), dW = geo(g, G.dW);
+  const Hp = padded(geo(g, G.inH), geo(g, G.outH), fH, geo(g, G.sH), dH, geo(g, G.pH));
+  const Wp = padded(geo(g, G.inW), geo(g, G.outW), fW, geo(g, G.sW), dW, geo(g, G.pW));
   let r = 0;
   for (let kd = 0; kd < fD; kd++) for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) for (let ic = 0; ic < inC; ic++)
     store<i32>(tab + (<usize>(r++) << 2), (((kd * dD * Hp + kh * dH) * Wp + kw * dW) * inC + ic) << 2);
@@ -88,13 +95,13 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
   const outD = geo(g, G.outD), outH = geo(g, G.outH), outW = geo(g, G.outW), outC = geo(g, G.outC);
   const fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW);
   const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW), dD = geo(g, G.dD), dH = geo(g, G.dH);
-  const Dp = padded(inD, outD, fD, sD, dD, geo(g, G.pD)), Hp = padded(inH, outH, fH, sH, dH, geo(g, G.pH));
+  const Hp = padded(inH, outH, fH, sH, dH, geo(g, G.pH));
   const Wp = padded(inW, outW, fW, sW, geo(g, G.dW), geo(g, G.pW));
   const K = fD * fH * fW * inC, relu = act == 1, nb = (outC + 7) >> 3;
 
   // Filters as nb blocks of [K, 8] (zeros past outC), then nb blocks of 8 bias lanes.
   const xp = scratch, tab = scratch + <usize>align16(paddedFloats(g) * 4), wq = tab + <usize>align16(K * 4), bq = ptr(wq, nb * K * 8);
-  prepare(x, g, xp, tab);
+  buildTaps(g, tab);
   for (let j = 0; j < nb; j++) for (let r = 0; r < K; r++) for (let o = 0; o < 8; o++) {
     const oc = j * 8 + o;
     store<f32>(ptr(wq, (j * K + r) * 8 + o), oc < outC ? load<f32>(ptr(w, r * outC + oc)) : 0);
@@ -104,69 +111,72 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
   const step = <usize>(sW * inC) << 2; // bytes between the inputs of neighbouring output pixels
   const tabEnd = tab + (<usize>K << 2), blockBytes = <usize>K << 5;
   let yp = y;
-  for (let n = 0; n < batch; n++) for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
-    let xb = ptr(xp, ((n * Dp + od * sD) * Hp + oh * sH) * Wp * inC);
-    let ow = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; ow + 4 <= outW; ow += 4) {
-        // The 4 pixels' inputs stay in L1 while every block of 8 channels walks them.
-        for (let j = 0; j < nb; j++) {
-          const b0 = v128.load(ptr(bq, j * 8)), b1 = v128.load(ptr(bq, j * 8), 16);
-          let a0 = b0, a1 = b1, c0 = b0, c1 = b1, e0 = b0, e1 = b1, h0 = b0, h1 = b1;
-          let wr = wq + <usize>j * blockBytes;
-          for (let t = tab; t < tabEnd; t += 4) {
-            const xi = xb + <usize>load<i32>(t), w0 = v128.load(wr), w1 = v128.load(wr, 16);
-            wr += 32;
-            let v = v128.load32_splat(xi);
-            a0 = vmadd(v, w0, a0); a1 = vmadd(v, w1, a1);
-            v = v128.load32_splat(xi + step);
-            c0 = vmadd(v, w0, c0); c1 = vmadd(v, w1, c1);
-            v = v128.load32_splat(xi + 2 * step);
-            e0 = vmadd(v, w0, e0); e1 = vmadd(v, w1, e1);
-            v = v128.load32_splat(xi + 3 * step);
-            h0 = vmadd(v, w0, h0); h1 = vmadd(v, w1, h1);
+  for (let n = 0; n < batch; n++) {
+    padImage(x, g, n, xp);
+    for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
+      let xb = ptr(xp, (od * sD * Hp + oh * sH) * Wp * inC);
+      let ow = 0;
+      if (ASC_FEATURE_SIMD) {
+        for (; ow + 4 <= outW; ow += 4) {
+          // The 4 pixels' inputs stay in L1 while every block of 8 channels walks them.
+          for (let j = 0; j < nb; j++) {
+            const b0 = v128.load(ptr(bq, j * 8)), b1 = v128.load(ptr(bq, j * 8), 16);
+            let a0 = b0, a1 = b1, c0 = b0, c1 = b1, e0 = b0, e1 = b1, h0 = b0, h1 = b1;
+            let wr = wq + <usize>j * blockBytes;
+            for (let t = tab; t < tabEnd; t += 4) {
+              const xi = xb + <usize>load<i32>(t), w0 = v128.load(wr), w1 = v128.load(wr, 16);
+              wr += 32;
+              let v = v128.load32_splat(xi);
+              a0 = vmadd(v, w0, a0); a1 = vmadd(v, w1, a1);
+              v = v128.load32_splat(xi + step);
+              c0 = vmadd(v, w0, c0); c1 = vmadd(v, w1, c1);
+              v = v128.load32_splat(xi + 2 * step);
+              e0 = vmadd(v, w0, e0); e1 = vmadd(v, w1, e1);
+              v = v128.load32_splat(xi + 3 * step);
+              h0 = vmadd(v, w0, h0); h1 = vmadd(v, w1, h1);
+            }
+            const o = ptr(yp, j * 8), m = min(outC - j * 8, 8);
+            finish(o, a0, a1, relu, m);
+            finish(ptr(o, outC), c0, c1, relu, m);
+            finish(ptr(o, 2 * outC), e0, e1, relu, m);
+            finish(ptr(o, 3 * outC), h0, h1, relu, m);
           }
-          const o = ptr(yp, j * 8), m = min(outC - j * 8, 8);
-          finish(o, a0, a1, relu, m);
-          finish(ptr(o, outC), c0, c1, relu, m);
-          finish(ptr(o, 2 * outC), e0, e1, relu, m);
-          finish(ptr(o, 3 * outC), h0, h1, relu, m);
+          yp = ptr(yp, 4 * outC);
+          xb += 4 * step;
         }
-        yp = ptr(yp, 4 * outC);
-        xb += 4 * step;
-      }
-      for (; ow < outW; ow++) {
-        for (let j = 0; j < nb; j++) {
-          let a0 = v128.load(ptr(bq, j * 8)), a1 = v128.load(ptr(bq, j * 8), 16), wr = wq + <usize>j * blockBytes;
-          for (let t = tab; t < tabEnd; t += 4) {
-            const v = v128.load32_splat(xb + <usize>load<i32>(t));
-            a0 = vmadd(v, v128.load(wr), a0); a1 = vmadd(v, v128.load(wr, 16), a1);
-            wr += 32;
+        for (; ow < outW; ow++) {
+          for (let j = 0; j < nb; j++) {
+            let a0 = v128.load(ptr(bq, j * 8)), a1 = v128.load(ptr(bq, j * 8), 16), wr = wq + <usize>j * blockBytes;
+            for (let t = tab; t < tabEnd; t += 4) {
+              const v = v128.load32_splat(xb + <usize>load<i32>(t));
+              a0 = vmadd(v, v128.load(wr), a0); a1 = vmadd(v, v128.load(wr, 16), a1);
+              wr += 32;
+            }
+            finish(ptr(yp, j * 8), a0, a1, relu, min(outC - j * 8, 8));
           }
-          finish(ptr(yp, j * 8), a0, a1, relu, min(outC - j * 8, 8));
+          yp = ptr(yp, outC);
+          xb += step;
         }
-        yp = ptr(yp, outC);
-        xb += step;
-      }
-    } else {
-      for (; ow < outW; ow++) {
-        for (let j = 0; j < nb; j++) {
-          const bj = ptr(bq, j * 8);
-          let s0 = load<f32>(bj), s1 = load<f32>(bj, 4), s2 = load<f32>(bj, 8), s3 = load<f32>(bj, 12);
-          let s4 = load<f32>(bj, 16), s5 = load<f32>(bj, 20), s6 = load<f32>(bj, 24), s7 = load<f32>(bj, 28);
-          let wr = wq + <usize>j * blockBytes;
-          for (let t = tab; t < tabEnd; t += 4) {
-            const v = load<f32>(xb + <usize>load<i32>(t));
-            s0 += v * load<f32>(wr); s1 += v * load<f32>(wr, 4); s2 += v * load<f32>(wr, 8); s3 += v * load<f32>(wr, 12);
-            s4 += v * load<f32>(wr, 16); s5 += v * load<f32>(wr, 20); s6 += v * load<f32>(wr, 24); s7 += v * load<f32>(wr, 28);
-            wr += 32;
+      } else {
+        for (; ow < outW; ow++) {
+          for (let j = 0; j < nb; j++) {
+            const bj = ptr(bq, j * 8);
+            let s0 = load<f32>(bj), s1 = load<f32>(bj, 4), s2 = load<f32>(bj, 8), s3 = load<f32>(bj, 12);
+            let s4 = load<f32>(bj, 16), s5 = load<f32>(bj, 20), s6 = load<f32>(bj, 24), s7 = load<f32>(bj, 28);
+            let wr = wq + <usize>j * blockBytes;
+            for (let t = tab; t < tabEnd; t += 4) {
+              const v = load<f32>(xb + <usize>load<i32>(t));
+              s0 += v * load<f32>(wr); s1 += v * load<f32>(wr, 4); s2 += v * load<f32>(wr, 8); s3 += v * load<f32>(wr, 12);
+              s4 += v * load<f32>(wr, 16); s5 += v * load<f32>(wr, 20); s6 += v * load<f32>(wr, 24); s7 += v * load<f32>(wr, 28);
+              wr += 32;
+            }
+            const o = ptr(yp, j * 8), m = min(outC - j * 8, 8);
+            put1(o, 0, m, s0, relu); put1(o, 1, m, s1, relu); put1(o, 2, m, s2, relu); put1(o, 3, m, s3, relu);
+            put1(o, 4, m, s4, relu); put1(o, 5, m, s5, relu); put1(o, 6, m, s6, relu); put1(o, 7, m, s7, relu);
           }
-          const o = ptr(yp, j * 8), m = min(outC - j * 8, 8);
-          put1(o, 0, m, s0, relu); put1(o, 1, m, s1, relu); put1(o, 2, m, s2, relu); put1(o, 3, m, s3, relu);
-          put1(o, 4, m, s4, relu); put1(o, 5, m, s5, relu); put1(o, 6, m, s6, relu); put1(o, 7, m, s7, relu);
+          yp = ptr(yp, outC);
+          xb += step;
         }
-        yp = ptr(yp, outC);
-        xb += step;
       }
     }
   }
@@ -177,63 +187,66 @@ export function convDirectBackpropFilter(x: usize, dy: usize, dw: usize, g: usiz
   const batch = geo(g, G.batch), inC = geo(g, G.inC), outD = geo(g, G.outD), outH = geo(g, G.outH), outW = geo(g, G.outW);
   const outC = geo(g, G.outC), fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW);
   const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW);
-  const Dp = padded(geo(g, G.inD), outD, fD, sD, geo(g, G.dD), geo(g, G.pD)), Hp = padded(geo(g, G.inH), outH, fH, sH, geo(g, G.dH), geo(g, G.pH));
+  const Hp = padded(geo(g, G.inH), outH, fH, sH, geo(g, G.dH), geo(g, G.pH));
   const Wp = padded(geo(g, G.inW), outW, fW, sW, geo(g, G.dW), geo(g, G.pW));
   const K = fD * fH * fW * inC;
   const xp = scratch, tab = scratch + <usize>align16(paddedFloats(g) * 4), acc = tab + <usize>align16(K * 4), dq = ptr(acc, K * 8);
-  prepare(x, g, xp, tab);
+  buildTaps(g, tab);
   memory.fill(acc, 0, <usize>K << 5);
   const step = <usize>(sW * inC) << 2, tabEnd = tab + (<usize>K << 2);
   let dyp = dy;
-  for (let n = 0; n < batch; n++) for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
-    // This row of dy, widened to 8 channels (zeros past outC) so each pixel is two whole vectors.
-    for (let ow = 0; ow < outW; ow++) for (let o = 0; o < 8; o++) store<f32>(ptr(dq, ow * 8 + o), o < outC ? load<f32>(ptr(dyp, ow * outC + o)) : 0);
-    dyp = ptr(dyp, outW * outC);
-    let xb = ptr(xp, ((n * Dp + od * sD) * Hp + oh * sH) * Wp * inC);
-    let ow = 0, dr = dq;
-    if (ASC_FEATURE_SIMD) {
-      for (; ow + 4 <= outW; ow += 4) {
-        const p0 = v128.load(dr), q0 = v128.load(dr, 16), p1 = v128.load(dr, 32), q1 = v128.load(dr, 48);
-        const p2 = v128.load(dr, 64), q2 = v128.load(dr, 80), p3 = v128.load(dr, 96), q3 = v128.load(dr, 112);
-        let ar = acc;
-        for (let t = tab; t < tabEnd; t += 4) {
-          const xi = xb + <usize>load<i32>(t);
-          let a = v128.load(ar), b = v128.load(ar, 16);
-          let v = v128.load32_splat(xi);
-          a = vmadd(v, p0, a); b = vmadd(v, q0, b);
-          v = v128.load32_splat(xi + step);
-          a = vmadd(v, p1, a); b = vmadd(v, q1, b);
-          v = v128.load32_splat(xi + 2 * step);
-          a = vmadd(v, p2, a); b = vmadd(v, q2, b);
-          v = v128.load32_splat(xi + 3 * step);
-          a = vmadd(v, p3, a); b = vmadd(v, q3, b);
-          v128.store(ar, a); v128.store(ar, b, 16);
-          ar += 32;
+  for (let n = 0; n < batch; n++) {
+    padImage(x, g, n, xp);
+    for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
+      // This row of dy, widened to 8 channels (zeros past outC) so each pixel is two whole vectors.
+      for (let ow = 0; ow < outW; ow++) for (let o = 0; o < 8; o++) store<f32>(ptr(dq, ow * 8 + o), o < outC ? load<f32>(ptr(dyp, ow * outC + o)) : 0);
+      dyp = ptr(dyp, outW * outC);
+      let xb = ptr(xp, (od * sD * Hp + oh * sH) * Wp * inC);
+      let ow = 0, dr = dq;
+      if (ASC_FEATURE_SIMD) {
+        for (; ow + 4 <= outW; ow += 4) {
+          const p0 = v128.load(dr), q0 = v128.load(dr, 16), p1 = v128.load(dr, 32), q1 = v128.load(dr, 48);
+          const p2 = v128.load(dr, 64), q2 = v128.load(dr, 80), p3 = v128.load(dr, 96), q3 = v128.load(dr, 112);
+          let ar = acc;
+          for (let t = tab; t < tabEnd; t += 4) {
+            const xi = xb + <usize>load<i32>(t);
+            let a = v128.load(ar), b = v128.load(ar, 16);
+            let v = v128.load32_splat(xi);
+            a = vmadd(v, p0, a); b = vmadd(v, q0, b);
+            v = v128.load32_splat(xi + step);
+            a = vmadd(v, p1, a); b = vmadd(v, q1, b);
+            v = v128.load32_splat(xi + 2 * step);
+            a = vmadd(v, p2, a); b = vmadd(v, q2, b);
+            v = v128.load32_splat(xi + 3 * step);
+            a = vmadd(v, p3, a); b = vmadd(v, q3, b);
+            v128.store(ar, a); v128.store(ar, b, 16);
+            ar += 32;
+          }
+          xb += 4 * step;
+          dr += 128;
         }
-        xb += 4 * step;
-        dr += 128;
-      }
-      for (; ow < outW; ow++) {
-        const p0 = v128.load(dr), q0 = v128.load(dr, 16);
-        let ar = acc;
-        for (let t = tab; t < tabEnd; t += 4) {
-          const v = v128.load32_splat(xb + <usize>load<i32>(t));
-          v128.store(ar, vmadd(v, p0, v128.load(ar))); v128.store(ar, vmadd(v, q0, v128.load(ar, 16)), 16);
-          ar += 32;
+        for (; ow < outW; ow++) {
+          const p0 = v128.load(dr), q0 = v128.load(dr, 16);
+          let ar = acc;
+          for (let t = tab; t < tabEnd; t += 4) {
+            const v = v128.load32_splat(xb + <usize>load<i32>(t));
+            v128.store(ar, vmadd(v, p0, v128.load(ar))); v128.store(ar, vmadd(v, q0, v128.load(ar, 16)), 16);
+            ar += 32;
+          }
+          xb += step;
+          dr += 32;
         }
-        xb += step;
-        dr += 32;
-      }
-    } else {
-      for (; ow < outW; ow++) {
-        let ar = acc;
-        for (let t = tab; t < tabEnd; t += 4) {
-          const v = load<f32>(xb + <usize>load<i32>(t));
-          for (let o = 0; o < outC; o++) store<f32>(ar + (<usize>o << 2), load<f32>(ar + (<usize>o << 2)) + v * load<f32>(dr + (<usize>o << 2)));
-          ar += 32;
+      } else {
+        for (; ow < outW; ow++) {
+          let ar = acc;
+          for (let t = tab; t < tabEnd; t += 4) {
+            const v = load<f32>(xb + <usize>load<i32>(t));
+            for (let o = 0; o < outC; o++) store<f32>(ar + (<usize>o << 2), load<f32>(ar + (<usize>o << 2)) + v * load<f32>(dr + (<usize>o << 2)));
+            ar += 32;
+          }
+          xb += step;
+          dr += 32;
         }
-        xb += step;
-        dr += 32;
       }
     }
   }
