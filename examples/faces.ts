@@ -1,15 +1,16 @@
 // The pretrained face encoder: face-api's FaceRecognitionNet rebuilt with convkit layers and its
-// quantised weights. Faces of the package's six demo photos (found by the package's own detector,
-// stored in data/face-detections.json) are cropped, encoded and checked against the package's TF.js
-// descriptors; a FaceDatabase gets ONE crop per person, and differently framed, mirrored crops of
-// the same faces are identified against it. Prints the distance matrix and draws the names.
+// quantised weights. Faces of the package's six demo photos are found by convkit's own detector
+// (detect.detectFaces: face-api's tiny face detector and 68 landmarks), cropped as face-api crops
+// them, encoded and checked against the package's TF.js descriptors for the same crops. A
+// FaceDatabase gets ONE crop per person, and differently framed, mirrored crops of the same faces
+// are identified against it. Prints the distance matrix and draws the names.
 // Run: node --import tsx examples/faces.ts [--out DIR] [--check N]
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { init, face, io, ops, vision, Tensor } from '../src';
-import { readDetections, FACE_API_PHOTOS, faceCrop, faceApiDescriptors, type FaceDetection } from './data/face-api';
+import { init, face, io, ops, vision, detect, Tensor } from '../src';
+import { FACE_API_PHOTOS, faceApiDescriptors } from './data/face-api';
 
 /** Options of {@link runFaces}; `check` is how many crops to compare with TF.js (0 skips it). */
 export interface FacesOptions { out: string; log: (s: string) => void; check?: number }
@@ -17,7 +18,7 @@ export interface FacesOptions { out: string; log: (s: string) => void; check?: n
 export interface FacesResult { faces: number; identified: number; maxDiff: number | null; minCosine: number | null; files: string[] }
 
 /** The box grown by `grow` about its centre and moved by (dx, dy) box widths, for a second view. */
-const reframe = (b: FaceDetection['box'], grow: number, dx: number, dy: number): FaceDetection['box'] => ({
+const reframe = (b: face.FaceRect, grow: number, dx: number, dy: number): face.FaceRect => ({
   x: b.x + b.width * (dx - grow / 2), y: b.y + b.height * (dy - grow / 2), width: b.width * (1 + grow), height: b.height * (1 + grow),
 });
 
@@ -27,18 +28,20 @@ export async function runFaces(o: FacesOptions): Promise<FacesResult> {
   mkdirSync(o.out, { recursive: true });
   const net = await face.loadFaceRecognitionNet();
   o.log(`faces: face-api's FaceRecognitionNet rebuilt with convkit layers (${net.model.countParams().toLocaleString('en')} parameters, ${(net.model.macs() / 1e9).toFixed(2)} G multiply-adds per face)`);
-  const detections = readDetections();
   const names: string[] = [], enrol: Tensor[] = [], probe: Tensor[] = [], photos: Tensor[] = [];
-  const boxes: { photo: number; box: FaceDetection['box'] }[] = [];
+  const boxes: { photo: number; box: face.FaceRect }[] = [];
   for (const [p, file] of FACE_API_PHOTOS.entries()) {
-    const img = await io.readImage(file);
+    const img = await io.readImage(file, { channels: 3 });
     photos.push(img);
-    detections[file.split(/[\\/]/).pop()!].faces.forEach((f, i) => {
+    const [h, w] = img.shape;
+    const found = (await detect.detectFaces(img)).sort((a, b) => a.box.x - b.box.x);
+    found.forEach((f, i) => {
+      const box = face.alignedBox(f.landmarks!.map((q) => ({ x: q.x * w, y: q.y * h })));
       names.push(`P${p + 1}${'abcdefgh'[i]}`);
-      boxes.push({ photo: p, box: f.box });
-      enrol.push(faceCrop(img, f.box).reshape([1, 150, 150, 3]));
+      boxes.push({ photo: p, box });
+      enrol.push(face.cropFace(img, box).reshape([1, 150, 150, 3]));
       // The second view: a looser, shifted frame, mirrored left-right.
-      probe.push(ops.reverse(faceCrop(img, reframe(f.box, 0.2, 0.04, -0.03)), 1).reshape([1, 150, 150, 3]));
+      probe.push(ops.reverse(face.cropFace(img, reframe(box, 0.2, 0.04, -0.03)), 1).reshape([1, 150, 150, 3]));
     });
   }
   const n = names.length;
