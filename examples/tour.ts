@@ -1,9 +1,12 @@
-// `npm start`: the demo tour. Step 1 is the main job (LeNet-5 on real MNIST digits).
+// `npm start`: the demo tour. Step 1 is the main job, LeNet-5 learning the real MNIST digits.
 // Flags: --backend js|wasm|wasm-simd (or CONVKIT_BACKEND), --epochs N, --out DIR, --quick.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { trainLenet } from './mnist-lenet';
+import { init } from '../src';
 import type { BackendName } from '../src';
+import { trainLenet } from '../src/cli/train';
+import { runEdges } from './edges';
+import { runAugmentDemo } from './augment';
 
 const { values } = parseArgs({
   options: {
@@ -16,12 +19,28 @@ const { values } = parseArgs({
 });
 const out = resolve(values.out!);
 const log = (s: string) => console.log(s);
+const files: string[] = [];
+
+async function step(title: string, f: () => Promise<{ files: string[] }>): Promise<void> {
+  const t0 = performance.now();
+  log(`\n=== ${title}\n`);
+  const r = await f();
+  files.push(...r.files);
+  log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
 
 async function main() {
   const t0 = performance.now();
-  log('convkit tour, step 1: LeNet-5 learns 10,000 real handwritten digits\n');
-  const lenet = await trainLenet({ out, epochs: values.quick ? 2 : Number(values.epochs), backend: values.backend as BackendName | undefined, seed: Number(values.seed), log });
-  log(`\nfiles written:\n${lenet.files.map((f) => '  ' + f).join('\n')}`);
+  const info = await init(values.backend ? { backend: values.backend as BackendName } : {});
+  log(`convkit tour — backend ${info.kernel} (simd ${info.simd}, relaxed SIMD ${info.relaxedSimd}, threads ${info.threads})`);
+
+  await step('1. LeNet-5 learns 10,000 real handwritten digits (the main job)', () => trainLenet({
+    epochs: values.quick ? 2 : Number(values.epochs), seed: Number(values.seed), augment: true, decay: 0.88, out, log,
+  }));
+  await step('2. Edge detection on a real photograph', () => runEdges({ out, log }));
+  await step('3. Data augmentation', () => runAugmentDemo({ out, log }));
+
+  log(`\nfiles written to ${out}:\n${files.map((f) => '  ' + f.replace(out + '/', '')).join('\n')}`);
   log(`\ntour done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 main().catch((e) => { console.error(`error: ${e?.message ?? e}`); process.exit(1); });

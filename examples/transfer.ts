@@ -4,26 +4,20 @@
 // that learns digits 5-9 from 50 images per class; the same network trained from scratch on the
 // same 250 images is the baseline. Both are scored on held-out digits 5-9.
 // Run: node --import tsx examples/transfer.ts
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { init, zoo, layers, ops, Sequential, Tensor, optimizers } from '../src';
 import type { Model } from '../src';
-
-interface MnistDigit { length: number; get(i: number): number[] }
+import { digitSet } from '../src/datasets';
 
 /** Images [n,28,28,1] and one-hot labels over `classes` (digit - offset). */
 interface Split { x: Tensor; y: Tensor }
 
 /** Takes digits `from`..`to`-1 of each class listed, labelled digit - classes[0]. */
-function split(mnist: MnistDigit[], classes: number[], from: number, to: number): Split {
-  const n = classes.length * (to - from);
-  const x = new Float32Array(n * 784), y = new Float32Array(n * classes.length);
-  let k = 0;
-  for (let i = from; i < to; i++) {
-    // Interleaved by class so any prefix is balanced.
-    classes.forEach((d, c) => { x.set(mnist[d].get(i), k * 784); y[k * classes.length + c] = 1; k++; });
-  }
-  return { x: new Tensor(x, [n, 28, 28, 1]), y: new Tensor(y, [n, classes.length]) };
+function split(classes: number[], from: number, to: number): Split {
+  const items: [number, number][] = [];
+  // Interleaved by class so any prefix is balanced.
+  for (let i = from; i < to; i++) for (const d of classes) items.push([d, i]);
+  return digitSet(items, classes);
 }
 
 /** Fraction of rows whose arg-max matches the one-hot label. */
@@ -58,13 +52,12 @@ export async function runTransfer(o: TransferOptions = {}): Promise<TransferResu
   const log = o.log ?? ((s: string) => console.log(s));
   const { pretrainPerClass = 600, pretrainEpochs = 4, shots = 50, epochs = 10, testPerClass = 300, seed = 1 } = o;
   const info = await init();
-  const mnist = createRequire(import.meta.url)('mnist') as MnistDigit[];
   const low = [0, 1, 2, 3, 4], high = [5, 6, 7, 8, 9];
   // Digits 5-9: the first `shots` of each class are labelled, test digits come from the end of each class.
-  const pre = split(mnist, low, 0, pretrainPerClass);
-  const preTest = split(mnist, low, pretrainPerClass, pretrainPerClass + 100);
-  const few = split(mnist, high, 0, shots);
-  const test = split(mnist, high, 850 - testPerClass, 850);
+  const pre = split(low, 0, pretrainPerClass);
+  const preTest = split(low, pretrainPerClass, pretrainPerClass + 100);
+  const few = split(high, 0, shots);
+  const test = split(high, 850 - testPerClass, 850);
   log(`transfer learning on MNIST (backend ${info.kernel}): pretrain on digits 0-4 (${pretrainPerClass}/class), then digits 5-9 from ${shots} labelled images per class`);
 
   // 1. Pretrain LeNet-5 on digits 0-4.

@@ -113,9 +113,11 @@ describe('convkit CLI', () => {
     expect(res.history.loss).toHaveLength(1);
     expect(res.accuracy).toBeCloseTo(res.correct / 100, 12);
     expect(res.accuracy).toBeGreaterThan(0.15); // one short epoch already beats chance (0.1)
-    expect(existsSync(join(out, 'model.json'))).toBe(true);
-    expect(existsSync(join(out, 'training-curve.png'))).toBe(true);
-    expect((await run('train', '--train', '9000', '--test', '2000')).stderr).toMatch(/^convkit train: train: --train 9000 plus --test 2000 is more than the 10000 digits/);
+    expect(res.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(100);
+    for (const f of ['lenet5-model/model.json', 'lenet-training.png', 'lenet-conv1-filters.png', 'lenet-mistakes.png', 'lenet-confusion.png']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect((await run('train', '--train', '9000', '--test', '2000')).stderr).toMatch(/^convkit train: datasets.mnist: 9000 training plus 2000 test digits is more than the 10000 available/);
   });
 
   it('bin/convkit.js runs from the sources with the right exit codes', () => {
