@@ -17,7 +17,15 @@ const common = { entryPoints: [entry], bundle: true, sourcemap: true, target: 'e
 
 // Node builds keep runtime dependencies external (npm installs them).
 await build({ ...common, outfile: join(root, 'dist/index.js'), format: 'esm', platform: 'node', external: deps });
-await build({ ...common, outfile: join(root, 'dist/index.cjs'), format: 'cjs', platform: 'node', external: deps });
+// CommonJS has no import.meta: the modules that locate optional packages (mnist, nsfwjs, face-api)
+// get the bundle's own file URL instead.
+await build({
+  ...common, outfile: join(root, 'dist/index.cjs'), format: 'cjs', platform: 'node', external: deps,
+  define: { 'import.meta.url': '__convkitFileUrl' },
+  banner: { js: "const __convkitFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+// The `convkit` command (bin/convkit.js runs it).
+await build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli.js'), format: 'esm', platform: 'node', external: deps });
 // The browser build is self-contained; Node-only modules are reached only through dynamic imports
 // on Node code paths, so they stay external and are never loaded in a page.
 await build({
@@ -26,4 +34,4 @@ await build({
 });
 
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-console.log('build-bundles: dist/index.js, dist/index.cjs, dist/convkit.browser.js, dist/types/');
+console.log('build-bundles: dist/index.js, dist/index.cjs, dist/cli.js, dist/convkit.browser.js, dist/types/');
