@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { io, layers, Sequential, model, tensor, zoo, ModelFormatError, ValueError } from '../../src/index';
 import type { Tensor, Model } from '../../src/index';
 
@@ -169,6 +171,44 @@ describe('io.save / io.load (TF.js Layers format)', () => {
       const tm = await tf.loadLayersModel(tfDirHandler(dir));
       expect(maxDiff((tm.getWeights()[0]).dataSync(), m.getWeights()[0].data)).toBe(0);
     } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('loads from an http URL (fetch) and saves by multipart POST, as tf.io.http', async () => {
+    const m = convNet();
+    const dir = tmp();
+    await io.save(m, dir);
+    let posted: { json: any; weights: Uint8Array } | null = null;
+    const server = createServer(async (req, res) => {
+      if (req.method === 'POST') {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const form = await new Request('http://x/', { method: 'POST', headers: { 'content-type': req.headers['content-type']! }, body: Buffer.concat(chunks) }).formData();
+        posted = {
+          json: JSON.parse(await (form.get('model.json') as Blob).text()),
+          weights: new Uint8Array(await (form.get('model.weights.bin') as Blob).arrayBuffer()),
+        };
+        res.end('ok');
+        return;
+      }
+      try { res.end(readFileSync(join(dir, req.url!.replace('/models/', '')))); } catch { res.statusCode = 404; res.end(); }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const x = tensor(rand(9 * 7 * 3, 2), [1, 9, 7, 3]);
+      const a = await io.load(`${base}/models/model.json`);
+      expect(maxDiff(a.predict(x).data, m.predict(x).data)).toBe(0);
+      await expect(io.load(`${base}/nothing/model.json`)).rejects.toThrow(/HTTP 404/);
+      await io.save(m, `${base}/upload`);
+      expect(posted!.json.weightsManifest[0].paths).toEqual(['./model.weights.bin']);
+      expect(posted!.weights.byteLength).toBe(m.countParams() * 4);
+      // what was posted is a complete model
+      const b = await io.load({ modelTopology: posted!.json.modelTopology, weightSpecs: posted!.json.weightsManifest[0].weights, weightData: posted!.weights.slice().buffer });
+      expect(maxDiff(b.predict(x).data, m.predict(x).data)).toBe(0);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('decodes uint8, uint16 and float16 quantised weights', async () => {
