@@ -1,9 +1,9 @@
-// Convolution over NDHWC data (1D/2D/3D share it: unused axes have size 1): the exported kernels pick
-// the direct kernels of convdirect.ts where they measured faster (see the predicates there), and
-// otherwise im2col + the packed sgemm. Filters [fD,fH,fW,inC,outC] are already the [K, outC] matrix
-// GEMM wants, with K = fD*fH*fW*inC. im2col runs over chunks of output pixels (flattened across the
-// batch, so small images still make a tall GEMM) to keep the column buffer bounded. 1x1 stride-1
-// unpadded convolutions need no columns: the input already is the [pixels, inC] matrix.
+// Convolution over NDHWC data (1D/2D/3D share it: unused axes have size 1). The exported kernels send
+// 1x1 stride-1 unpadded convolutions straight to sgemm (the input already is the [pixels, inC]
+// matrix), take the direct kernels of convdirect.ts where those measured faster (see the predicates
+// there), and otherwise run im2col + the packed sgemm. Filters [fD,fH,fW,inC,outC] already are the
+// [K, outC] matrix GEMM wants, with K = fD*fH*fW*inC. im2col runs over chunks of output pixels
+// (flattened across the batch, so small images still make a tall GEMM) to keep the columns bounded.
 import { sgemm, gemmScratchBytes } from './gemm';
 import { G, geo } from './convgeom';
 import {
@@ -121,12 +121,12 @@ function walk(x: usize, g: usize, cols: usize, p0: i32, np: i32, scatter: bool):
 /** Scratch bytes for conv (kind 0), convBackpropInput (1) or convBackpropFilter (2) with geometry block g. */
 export function convScratchBytes(g: usize, kind: i32): i32 {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
-  if (kind == 0 && directForward(g)) return directScratchBytes(g, false);
-  if (kind == 2 && directFilterGrad(g)) return directScratchBytes(g, true);
-  if (kind == 1 && directInputGrad(g)) return directInputGradScratchBytes(g);
   if (isPointwise(g)) {
     return kind == 0 ? gemmScratchBytes(P, outC, inC) : kind == 1 ? gemmScratchBytes(P, inC, outC) : gemmScratchBytes(inC, outC, P);
   }
+  if (kind == 0 && directForward(g)) return directScratchBytes(g, false);
+  if (kind == 2 && directFilterGrad(g)) return directScratchBytes(g, true);
+  if (kind == 1 && directInputGrad(g)) return directInputGradScratchBytes(g);
   const cp = chunkPixels(g);
   let need = 0;
   // The last chunk can be shorter: size the GEMM scratch for both.
@@ -141,12 +141,12 @@ export function convScratchBytes(g: usize, kind: i32): i32 {
 /** y = conv(x, w) (+ bias) then act (0 linear, 1 relu); geometry at g; scratch of convScratchBytes(g, 0). */
 export function conv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i32, scratch: usize): void {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
-  if (directForward(g)) {
-    convDirect(x, w, bias, y, g, act, scratch);
-    return;
-  }
   if (isPointwise(g)) {
     sgemm(false, false, P, outC, inC, x, inC, w, outC, y, outC, bias, act, false, scratch);
+    return;
+  }
+  if (directForward(g)) {
+    convDirect(x, w, bias, y, g, act, scratch);
     return;
   }
   const cp = chunkPixels(g), cols = scratch, gs = scratch + <usize>align16(cp * K * 4);
@@ -160,12 +160,12 @@ export function conv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i
 /** dx = dy·Wᵀ scattered back through col2im; scratch of convScratchBytes(g, 1). */
 export function convBackpropInput(dy: usize, w: usize, dx: usize, g: usize, scratch: usize): void {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
-  if (directInputGrad(g)) {
-    convDirectBackpropInput(dy, w, dx, g, scratch);
-    return;
-  }
   if (isPointwise(g)) {
     sgemm(false, true, P, inC, outC, dy, outC, w, outC, dx, inC, 0, 0, false, scratch);
+    return;
+  }
+  if (directInputGrad(g)) {
+    convDirectBackpropInput(dy, w, dx, g, scratch);
     return;
   }
   memory.fill(dx, 0, <usize>(geo(g, G.batch) * geo(g, G.inD) * geo(g, G.inH) * geo(g, G.inW) * inC) << 2);
@@ -180,12 +180,12 @@ export function convBackpropInput(dy: usize, w: usize, dx: usize, g: usize, scra
 /** dw = im2col(x)ᵀ·dy, accumulated over chunks of pixels; scratch of convScratchBytes(g, 2). */
 export function convBackpropFilter(x: usize, dy: usize, dw: usize, g: usize, scratch: usize): void {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
-  if (directFilterGrad(g)) {
-    convDirectBackpropFilter(x, dy, dw, g, scratch);
-    return;
-  }
   if (isPointwise(g)) {
     sgemm(true, false, inC, outC, P, x, inC, dy, outC, dw, outC, 0, 0, false, scratch);
+    return;
+  }
+  if (directFilterGrad(g)) {
+    convDirectBackpropFilter(x, dy, dw, g, scratch);
     return;
   }
   const cp = chunkPixels(g), cols = scratch, gs = scratch + <usize>align16(cp * K * 4);
