@@ -41,7 +41,10 @@ export interface TransferOptions {
   seed?: number;
   /** Valid pixel range; G is clipped to it after every step (default [0, 255]). */
   pixelRange?: readonly [number, number];
-  /** Maps pixels to the model's input with differentiable ops (default x / 255, nsfwjs's MobileNetV2 convention). */
+  /**
+   * Maps pixels to the model's input with differentiable ops. Default: a recognised VGG gets Keras's 'caffe'
+   * preprocessing (BGR, minus the ImageNet means), anything else x / 255 (nsfwjs's MobileNetV2 convention).
+   */
   preprocess?: (x: Tensor) => Tensor;
   /** Called after every step; returning false stops early. */
   onStep?: (s: TransferStep) => void | boolean | Promise<void | boolean>;
@@ -49,8 +52,14 @@ export interface TransferOptions {
   previewEvery?: number;
 }
 
-/** Layers for style transfer on a known architecture. */
-export interface LayerChoice { contentLayer: string; styleLayers: StyleLayer[] }
+/** Layers for style transfer on a known architecture, and how its input expects pixels 0–255. */
+export interface LayerChoice { contentLayer: string; styleLayers: StyleLayer[]; preprocess: (x: Tensor) => Tensor }
+
+/** nsfwjs's convention: RGB / 255. */
+const unitScale = (x: Tensor): Tensor => ops.mul(x, 1 / 255);
+const CAFFE_MEAN_BGR = new Tensor(Float32Array.from([103.939, 116.779, 123.68]), [3]);
+/** Keras's VGG 'caffe' convention: RGB → BGR, minus the ImageNet channel means. */
+const caffe = (x: Tensor): Tensor => ops.sub(ops.reverse(x, -1), CAFFE_MEAN_BGR);
 
 /**
  * Layers used when transfer() is given none. MobileNetV2 (nsfwjs, Keras names): content 'block_6_expand_relu'
@@ -63,20 +72,25 @@ export const DEFAULT_LAYERS: Readonly<Record<'mobilenetV2' | 'vgg', LayerChoice>
   mobilenetV2: {
     contentLayer: 'block_6_expand_relu',
     styleLayers: layerWeights(['Conv1_relu', 'block_1_expand_relu', 'block_3_expand_relu', 'block_6_expand_relu', 'block_10_expand_relu']),
+    preprocess: unitScale,
   },
   vgg: {
     contentLayer: 'block4_conv2',
     styleLayers: layerWeights(['block1_conv1', 'block2_conv1', 'block3_conv1', 'block4_conv1', 'block5_conv1']),
+    preprocess: caffe,
   },
 };
 
 /** The default layers for a model recognised by its layer names (MobileNetV2 or VGG); throws ValueError otherwise. */
 export function defaultLayers(m: Model): LayerChoice {
-  const names = new Set(m.layers.map((l) => l.name));
-  for (const choice of Object.values(DEFAULT_LAYERS)) {
-    if (names.has(choice.contentLayer) && choice.styleLayers.every((s) => names.has(s.name))) return choice;
-  }
+  const choice = recognise(m);
+  if (choice) return choice;
   throw new ValueError(`style.transfer: model '${m.name}' is neither MobileNetV2 nor VGG by its layer names; give contentLayer and styleLayers`);
+}
+
+function recognise(m: Model): LayerChoice | null {
+  const names = new Set(m.layers.map((l) => l.name));
+  return Object.values(DEFAULT_LAYERS).find((c) => names.has(c.contentLayer) && c.styleLayers.every((s) => names.has(s.name))) ?? null;
 }
 
 /** A multi-output functional model giving the named layers' activations (Keras's Model(inputs, [layer.output, ...])). */
@@ -132,7 +146,7 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
   const steps = positive(opts.steps ?? 100, 'steps', true), previewEvery = positive(opts.previewEvery ?? 10, 'previewEvery', true);
   const [lo, hi] = opts.pixelRange ?? [0, 255];
   if (!(hi > lo)) throw new ValueError(`style.transfer: pixelRange must be [low, high] with low < high, got [${lo}, ${hi}]`);
-  const preprocess = opts.preprocess ?? ((x: Tensor) => ops.mul(x, 1 / 255));
+  const preprocess = opts.preprocess ?? recognise(m)?.preprocess ?? unitScale;
 
   const content = asBatch(opts.content, 'content');
   const [, h, w, c] = content.shape;

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createRequire } from 'node:module';
-import { init, backend, layers, model, style, ops, tensor, zeros, Tensor, valueAndGrads, noGrad, ShapeError, ValueError } from '../../src';
+import { init, backend, layers, model, style, ops, zoo, tensor, zeros, Tensor, valueAndGrads, noGrad, ShapeError, ValueError } from '../../src';
 import { BACKENDS, expectClose } from '../helpers/gradcheck';
 
 beforeAll(async () => { await init(); });
@@ -112,6 +112,22 @@ describe('style.layerWeights and default layers', () => {
     const d = style.DEFAULT_LAYERS.mobilenetV2;
     for (const n of [d.contentLayer, ...d.styleLayers.map((s) => s.name)]) expect(names.has(n), n).toBe(true);
     expect(() => style.defaultLayers(tinyNet(8))).toThrow(/neither MobileNetV2 nor VGG/);
+  });
+
+  it("recognises a Keras-named VGG-16 (Sequential) and feeds it 'caffe' pixels (BGR minus ImageNet means) by default", async () => {
+    const vgg = zoo.vgg16({ includeTop: false, inputShape: [32, 32, 3], seed: 3 });
+    expect(style.defaultLayers(vgg)).toBe(style.DEFAULT_LAYERS.vgg);
+    const content = waves(32), st = stripes(32);
+    const first = async (preprocess?: (x: Tensor) => Tensor) => {
+      let j = 0;
+      await style.transfer({ model: vgg, content, style: st, steps: 1, preprocess, onStep: (s) => { j = s.Jstyle; } });
+      return j;
+    };
+    const mean = tensor([103.939, 116.779, 123.68]);
+    const byDefault = await first();
+    expect(byDefault).toBeGreaterThan(0);
+    expect(byDefault).toBeCloseTo(await first((x) => ops.sub(ops.reverse(x, -1), mean)), 10);
+    expect(Math.abs(byDefault - await first((x) => ops.mul(x, 1 / 255)))).toBeGreaterThan(1e-3 * byDefault);
   });
 
   it('featureExtractor returns the named activations and names a missing layer', () => {
