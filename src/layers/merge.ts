@@ -23,7 +23,8 @@ export class Add extends Merge {
   constructor(args: LayerArgs = {}) { checkOptions('add', args, []); super('add', args); }
   protected checkShapes(shapes: SymShape[]): void {
     const r = shapes[0];
-    for (const s of shapes) if (s.length !== r.length || s.some((d, i) => i > 0 && d !== null && r[i] !== null && d !== r[i])) this.mismatch(shapes);
+    // the batch axis too: real tensors with different batches must fail here, naming the layer
+    for (const s of shapes) if (s.length !== r.length || s.some((d, i) => d !== null && r[i] !== null && d !== r[i])) this.mismatch(shapes);
   }
   computeOutputShape(shapes: SymShape[]): SymShape {
     return shapes[0].map((d, i) => shapes.find((s) => s[i] !== null)?.[i] ?? d);
@@ -46,7 +47,7 @@ export class Concatenate extends Merge {
     const r = shapes[0].length;
     const a = this.resolved(r);
     if (a <= 0 || a >= r) this.mismatch(shapes);
-    for (const s of shapes) if (s.length !== r || s.some((d, i) => i > 0 && i !== a && d !== null && shapes[0][i] !== null && d !== shapes[0][i])) this.mismatch(shapes);
+    for (const s of shapes) if (s.length !== r || s.some((d, i) => i !== a && d !== null && shapes[0][i] !== null && d !== shapes[0][i])) this.mismatch(shapes);
   }
   computeOutputShape(shapes: SymShape[]): SymShape {
     const a = this.resolved(shapes[0].length);

@@ -9,7 +9,7 @@ import type { ConvGeometry, DepthwiseGeometry } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { checkTensor, checkOptions, needsGrad, columnSums, reluMask } from './util';
 import { Padding, spatialParam, windowGeometry, describeShapes } from './geometry';
-import { activation as applyActivation, add } from './eltwise';
+import { activation as applyActivation, add, ACTIVATIONS } from './eltwise';
 
 /** Options of conv1d/conv2d/conv3d/depthwiseConv2d (Keras defaults: strides 1, 'valid', dilation 1). */
 export interface ConvOptions {
@@ -49,13 +49,17 @@ function prepare(op: string, r: number, x: Tensor, w: Tensor, opts: ConvOptions,
   const dilation = spatialParam(op, 'dilation', opts.dilation ?? 1, r);
   const f = w.shape.slice(0, r);
   if (f.some((k) => k === 0) || xs.slice(1, r + 1).some((n) => n === 0)) throw new ShapeError(`${op}: empty spatial size (${shapes})`);
+  if (inC === 0 || outC === 0) throw new ShapeError(`${op}: input and filter need at least one channel (${shapes})`);
   const { out, pads } = windowGeometry(op, 'filter', xs.slice(1, r + 1), f, strides, dilation, opts.padding ?? 'valid', shapes);
   const bias = opts.bias ?? null;
   if (bias && (checkTensor(bias, op, 'bias').rank !== 1 || bias.size !== outC)) {
     throw new ShapeError(`${op}: bias must be [${outC}], got ${fmtShape(bias.shape)} (${shapes})`);
   }
   const act = opts.activation ?? 'linear';
-  if (typeof act !== 'string') throw new ValueError(`${op}: activation must be a name, got ${typeof act}`);
+  // checked before the kernel runs, so a typo costs no convolution and the error names this op
+  if (!(ACTIVATIONS as readonly unknown[]).includes(act)) {
+    throw new ValueError(`${op}: unknown activation ${JSON.stringify(act)}; expected one of ${ACTIVATIONS.join(', ')}`);
+  }
   // lift to 3 spatial axes: missing leading axes have size 1, stride 1, no padding
   const lift = (v: number[], fill: number): number[] => [...new Array<number>(3 - r).fill(fill), ...v];
   const [inD, inH, inW] = lift(xs.slice(1, r + 1), 1), [outD, outH, outW] = lift(out, 1), [fD, fH, fW] = lift(f, 1);
