@@ -7,6 +7,7 @@ import type { BackendName } from '../src';
 import { trainLenet } from '../src/cli/train';
 import { runEdges } from './edges';
 import { runAugmentDemo } from './augment';
+import { runTransfer } from './transfer';
 
 const { values } = parseArgs({
   options: {
@@ -37,8 +38,12 @@ async function main() {
   await step('1. LeNet-5 learns 10,000 real handwritten digits (the main job)', () => trainLenet({
     epochs: values.quick ? 2 : Number(values.epochs), seed: Number(values.seed), augment: true, decay: 0.88, out, log,
   }));
-  await step('2. Edge detection on a real photograph', () => runEdges({ out, log }));
-  await step('3. Data augmentation', () => runAugmentDemo({ out, log }));
+  await step('2. Transfer learning: digits 0-4 to 5-9 from 50 images per class', async () => {
+    await runTransfer({ log, seed: Number(values.seed), ...(values.quick ? { pretrainPerClass: 200, pretrainEpochs: 1, epochs: 3 } : {}) });
+    return { files: [] };
+  });
+  await step('3. Edge detection on a real photograph', () => runEdges({ out, log }));
+  await step('4. Data augmentation', () => runAugmentDemo({ out, log }));
 
   log(`\nfiles written to ${out}:\n${files.map((f) => '  ' + f.replace(out + '/', '')).join('\n')}`);
   log(`\ntour done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -52,7 +52,8 @@ function preference(): BackendName[] {
 
 /**
  * Loads the best build the platform supports and makes it active. Call once before heavy work
- * (in browsers this compiles asynchronously). Pass { backend } to force one.
+ * (in browsers this compiles asynchronously). Pass { backend } to force one; without it, a backend
+ * already chosen (by backend.use or an earlier init) stays active.
  */
 export async function init(opts: { backend?: BackendName } = {}): Promise<BackendInfo> {
   // Compile every build that validates now, asynchronously, so backend.use() never needs a
@@ -62,6 +63,8 @@ export async function init(opts: { backend?: BackendName } = {}): Promise<Backen
       try { load(name, await instantiate(BUILD_OF[name])); } catch { /* probed again below */ }
     }
   }
+  // A later init() without a choice keeps the backend already in use (as tf.ready() does).
+  if (!opts.backend && active) return info();
   const want = opts.backend ? [opts.backend] : preference();
   for (const name of want) {
     if (name === 'js') { active = jsKernels; reason = opts.backend ? 'requested' : 'no WebAssembly build validates here'; break; }
