@@ -15,6 +15,8 @@ export class BackendError extends ConvkitError {}
 export class ModelFormatError extends ConvkitError {}
 /** An image could not be decoded or encoded. */
 export class ImageError extends ConvkitError {}
+/** Training diverged: the loss or a gradient became NaN or infinite (fit's terminateOnNaN). */
+export class NumericalError extends ConvkitError {}
 
 /** Formats a shape as `[a,b,c]` for error messages. */
 export const fmtShape = (s: readonly number[]): string => `[${s.join(',')}]`;

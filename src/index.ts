@@ -4,7 +4,7 @@ export type { BackendInfo, BackendName } from './backend';
 export { Tensor, tensor, zeros, ones, fill, scalar } from './tensor';
 export type { Shape, NestedArray, TensorLike } from './tensor';
 export { grad, grads, valueAndGrads, Variable, variable, noGrad } from './autograd';
-export { ConvkitError, ShapeError, ValueError, BackendError, ModelFormatError, ImageError } from './errors';
+export { ConvkitError, ShapeError, ValueError, BackendError, ModelFormatError, ImageError, NumericalError } from './errors';
 export * as detect from './detect';
 export * as io from './io';
 export * as ops from './ops';

@@ -3,7 +3,7 @@
 // valueAndGrads over the trainable Variables and hands the gradients to the optimizer.
 import { Tensor } from '../tensor';
 import { Variable, valueAndGrads, noGrad } from '../autograd';
-import { ValueError, ShapeError, fmtShape } from '../errors';
+import { ValueError, ShapeError, NumericalError, fmtShape } from '../errors';
 import * as ops from '../ops';
 import { Layer, SymbolicTensor, LayerNode, SymShape, CallArgs, InputLayer, deriveSeed, serialize } from '../layers';
 import { Optimizer, getOptimizer } from '../train/optimizers';
@@ -38,8 +38,13 @@ export interface FitArgs {
   stepsPerEpoch?: number;
   /** Where progress goes (default stdout). */
   progressSink?: ProgressSink;
+  /**
+   * Stop with a NumericalError naming the epoch and batch when the loss or a gradient becomes NaN or
+   * infinite, before that batch's update (so the weights stay finite). Default true; false trains on.
+   */
+  terminateOnNaN?: boolean;
 }
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'callbacks', 'verbose', 'initialEpoch', 'stepsPerEpoch', 'progressSink'];
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'callbacks', 'verbose', 'initialEpoch', 'stepsPerEpoch', 'progressSink', 'terminateOnNaN'];
 
 /** What fit() returns (Keras's History): per-epoch figures by name. */
 export interface History { history: Record<string, number[]>; epoch: number[] }
@@ -234,13 +239,22 @@ export class Model extends Layer {
     return this.step(xs, y, optimizer);
   }
 
-  private step(xs: Tensor[], y: Tensor, optimizer: Optimizer): Logs {
+  /** One update; `where` (fit's terminateOnNaN) names the batch and makes a non-finite loss or gradient throw first. */
+  private step(xs: Tensor[], y: Tensor, optimizer: Optimizer, where?: string): Logs {
     const vars = this.trainableWeights;
     let out: Tensor | null = null;
     const { value, grads } = valueAndGrads(() => {
       out = this.run(xs, { training: true, logits: this.fused })[0];
       return this.lossOf(y, out);
     }, vars);
+    if (where !== undefined) {
+      const loss = value.item();
+      if (!Number.isFinite(loss)) throw new NumericalError(`fit: loss became ${loss} at ${where}; the weights keep their values from before this batch (lower the learning rate, or pass terminateOnNaN: false to train on)`);
+      grads.forEach((g, i) => {
+        const bad = g.data.find((v) => !Number.isFinite(v));
+        if (bad !== undefined) throw new NumericalError(`fit: the gradient of '${vars[i].name}' ${fmtShape(vars[i].shape)} became ${bad} at ${where} (loss ${loss}); the weights keep their values from before this batch`);
+      });
+    }
     optimizer.applyGradients(vars, grads);
     const logs: Logs = { loss: value.item() };
     this.metricsOf(y, out!).forEach((v, i) => { logs[this.metrics[i].name] = v; });
@@ -304,6 +318,7 @@ export class Model extends Layer {
     const bs = positiveInt(args.batchSize ?? 32, 'fit: batchSize');
     const verbose = args.verbose ?? 1;
     if (![0, 1, 2].includes(verbose)) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${verbose}`);
+    if (args.terminateOnNaN !== undefined && typeof args.terminateOnNaN !== 'boolean') throw new ValueError(`fit: terminateOnNaN must be true or false, got ${JSON.stringify(args.terminateOnNaN)}`);
     const shuffleSeed = args.seed ?? Math.floor(Math.random() * 0x7fffffff);
 
     // Tensor data: validate once, split off validation rows, then batch per epoch.
@@ -369,7 +384,8 @@ export class Model extends Layer {
           ({ xs, n } = checkInputs('fit (dataset batch)', this.name, this.inputs, b.xs, true));
           checkLabels('fit (dataset batch)', this.outputs[0], loss, b.ys, n);
         }
-        const logs = this.step(xs, b.ys, optimizer);
+        const where = args.terminateOnNaN === false ? undefined : `epoch ${epoch + 1}/${epochs}, batch ${batch + 1}${steps ? `/${steps}` : ''} (counting from 1)`;
+        const logs = this.step(xs, b.ys, optimizer, where);
         for (const [k, v] of Object.entries(logs)) sums.set(k, (sums.get(k) ?? 0) + v * n);
         seen += n;
         for (const cb of callbacks) await cb.onBatchEnd?.(batch, { ...logs, batch, size: n });

@@ -38,7 +38,10 @@ function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolO
     ? kernels().maxPoolBackward(x.data, dy.data, g) : kernels().avgPoolBackward(dy.data, g), x.shape)]);
 }
 
-/** 2D max pooling over [N,H,W,C] (or [H,W,C]); default 2x2 windows, stride = poolSize. */
+/**
+ * 2D max pooling over [N,H,W,C] (or [H,W,C]); default 2x2 windows, stride = poolSize. Tied maxima: each
+ * window's gradient goes wholly to its first maximal cell in row-major order (as TensorFlow), on every backend.
+ */
 export const maxPool2d = (x: Tensor, opts: PoolOptions = {}): Tensor => pool('maxPool2d', 'max', 2, x, opts);
 /** 2D average pooling (padded cells are not counted). */
 export const avgPool2d = (x: Tensor, opts: PoolOptions = {}): Tensor => pool('avgPool2d', 'avg', 2, x, opts);
@@ -60,7 +63,7 @@ function global(op: string, kind: 'avg' | 'max', r: number, x: Tensor): Tensor {
 
 /** Mean over H and W: [N,H,W,C] → [N,C]. */
 export const globalAvgPool2d = (x: Tensor): Tensor => global('globalAvgPool2d', 'avg', 2, x);
-/** Max over H and W: [N,H,W,C] → [N,C]. */
+/** Max over H and W: [N,H,W,C] → [N,C]; tied maxima share the gradient equally (a reduction, as tf.reduceMax). */
 export const globalMaxPool2d = (x: Tensor): Tensor => global('globalMaxPool2d', 'max', 2, x);
 /** Mean over L: [N,L,C] → [N,C]. */
 export const globalAvgPool1d = (x: Tensor): Tensor => global('globalAvgPool1d', 'avg', 1, x);
