@@ -7,7 +7,7 @@ import * as io from '../io';
 import * as vision from '../vision';
 import * as style from '../style';
 import type { Model } from '../models';
-import { Command, Parsed, Log, UsageError, numberOption } from './command';
+import { Command, Parsed, Log, Progress, UsageError, numberOption } from './command';
 
 /** Options of {@link styleFiles}. */
 export interface StyleFilesOptions {
@@ -30,8 +30,10 @@ export interface StyleFilesOptions {
   seed?: number;
   /** Repeat a small style image (a texture tile) to the content's size instead of stretching it. */
   tileStyle?: boolean;
-  /** Progress lines (default none). */
+  /** Summary lines (default none); also the progress lines when no `progress` is given. */
   log?: Log;
+  /** Where the progress bar goes: redrawn in place on a terminal, a line every tenth of the run otherwise. */
+  progress?: Progress;
 }
 
 /** What {@link styleFiles} did. */
@@ -84,9 +86,12 @@ export async function styleFiles(o: StyleFilesOptions): Promise<StyleFilesResult
     alpha: o.alpha, beta: o.beta, tvWeight: o.tvWeight, learningRate: o.learningRate, init: o.init, seed: o.seed, previewEvery: 0,
     onStep: (s) => {
       J.push(s.J); Jc.push(s.Jcontent); Js.push(s.Jstyle);
-      if (s.step % every === 0 || s.step === 1 || s.step === steps) {
+      const tty = !!o.progress?.isTTY;
+      if (tty || s.step % every === 0 || s.step === 1 || s.step === steps) {
         const sec = (performance.now() - t0) / 1000;
-        log(`  step ${String(s.step).padStart(String(steps).length)}/${steps} ${bar(s.step, steps)} J ${s.J.toExponential(3)}  J_content ${s.Jcontent.toExponential(3)}  J_style ${s.Jstyle.toExponential(3)}  ${(sec / s.step).toFixed(2)} s/step`);
+        const line = `  step ${String(s.step).padStart(String(steps).length)}/${steps} ${bar(s.step, steps)} J ${s.J.toExponential(3)}  J_content ${s.Jcontent.toExponential(3)}  J_style ${s.Jstyle.toExponential(3)}  ${(sec / s.step).toFixed(2)} s/step`;
+        if (!o.progress) log(line);
+        else o.progress.write(tty ? `\r${line}${s.step === steps ? '\n' : ''}` : `${line}\n`);
       }
     },
   });
@@ -128,7 +133,7 @@ export const styleCommand: Command = {
     'convkit style photo.jpg starry.jpg -o out.png --steps 200 --size 256',
     'convkit style photo.jpg texture.png --tile --model vgg16/model.json -o out.png',
   ],
-  async run(args: Parsed, log: Log): Promise<Record<string, unknown>> {
+  async run(args: Parsed, log: Log, progress: Progress): Promise<Record<string, unknown>> {
     if (args.positionals.length !== 2) throw new UsageError(`expected a content image and a style image, got ${args.positionals.length} file(s)`);
     const init = args.values.init as string;
     if (init !== 'content' && init !== 'noise') throw new UsageError(`--init expects content or noise, got '${init}'`);
@@ -142,7 +147,7 @@ export const styleCommand: Command = {
         contentLayer: args.values['content-layer'] as string | undefined,
         styleLayers: hasStyle ? String(args.values['style-layers']).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
         alpha: num(args, 'alpha', false, 0), beta: num(args, 'beta', false, 0), tvWeight: num(args, 'tv', false, 0), learningRate: num(args, 'lr', false, 0),
-        init, seed: num(args, 'seed', true, 0), tileStyle: !!args.values.tile, log,
+        init, seed: num(args, 'seed', true, 0), tileStyle: !!args.values.tile, log, progress,
       });
       return { output: r.output, sideBySide: r.sideBySide, width: r.width, height: r.height, steps: r.steps, secondsPerStep: r.secondsPerStep,
         J: { first: r.J[0], last: r.J[r.J.length - 1] }, Jcontent: { first: r.Jcontent[0], last: r.Jcontent[r.Jcontent.length - 1] }, Jstyle: { first: r.Jstyle[0], last: r.Jstyle[r.Jstyle.length - 1] } };
