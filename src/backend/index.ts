@@ -4,7 +4,7 @@ import type { Kernels, BackendName } from './kernels';
 import { jsKernels } from './js';
 import { wasmKernels } from './wasm';
 import { instantiate, instantiateSync, supports, WasmModule, Build } from './wasm/module';
-import { BackendError, ValueError } from '../errors';
+import { BackendError, ValueError, ConvkitError } from '../errors';
 
 export type { Kernels, BackendName } from './kernels';
 
@@ -50,33 +50,70 @@ function preference(): BackendName[] {
   return order;
 }
 
+let warned = false;
+/** Warns once per process that WebAssembly failed to instantiate and the slow 'js' kernels run instead. */
+function warnFallback(e: unknown): void {
+  reason = `WebAssembly failed to instantiate (${(e as Error)?.message ?? e}); using the 'js' reference kernels`;
+  if (warned) return;
+  warned = true;
+  console.warn(`convkit: ${reason}, which are much slower`);
+}
+
+/** The backend forced by the CONVKIT_BACKEND environment variable (Node), if any; checked. */
+function envBackend(): BackendName | undefined {
+  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONVKIT_BACKEND;
+  if (v === undefined || v === '') return undefined;
+  return checkName(v, 'CONVKIT_BACKEND');
+}
+
+function checkName(v: unknown, where: string): BackendName {
+  if (!NAMES.includes(v as BackendName)) throw new ValueError(`${where}: unknown backend ${JSON.stringify(v)}, expected one of ${NAMES.join(', ')}`);
+  return v as BackendName;
+}
+
+/** A forced backend that fails to load is an error, typed. */
+const loadError = (name: BackendName, e: unknown): ConvkitError =>
+  e instanceof ConvkitError ? e : new BackendError(`backend '${name}' failed to load: ${(e as Error)?.message ?? e}`);
+
+let initQueue: Promise<unknown> = Promise.resolve();
+
 /**
  * Loads the best build the platform supports and makes it active. Call once before heavy work
- * (in browsers this compiles asynchronously). Pass { backend } to force one; without it, a backend
- * already chosen (by backend.use or an earlier init) stays active.
+ * (in browsers this compiles asynchronously). Pass { backend } (or set CONVKIT_BACKEND in Node) to
+ * force one; without either, a backend already chosen (by backend.use or an earlier init) stays
+ * active. Calls made at the same time run one after another, so concurrent init() is safe. If every
+ * WebAssembly build fails to instantiate, the 'js' kernels run and one warning is printed.
  */
-export async function init(opts: { backend?: BackendName } = {}): Promise<BackendInfo> {
+export function init(opts: { backend?: BackendName } = {}): Promise<BackendInfo> {
+  const run = initQueue.then(() => initNow(opts));
+  initQueue = run.catch(() => undefined);
+  return run;
+}
+
+async function initNow(opts: { backend?: BackendName }): Promise<BackendInfo> {
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`init: expected an options object, got ${JSON.stringify(opts)}`);
+  const chosen = opts.backend !== undefined ? checkName(opts.backend, 'init') : undefined;
   // Compile every build that validates now, asynchronously, so backend.use() never needs a
   // synchronous compile later (browsers restrict those on the main thread).
+  let failure: unknown = null;
   for (const name of preference()) {
     if (name !== 'js' && !kernelSets.has(name)) {
-      try { load(name, await instantiate(BUILD_OF[name])); } catch { /* probed again below */ }
+      try { load(name, await instantiate(BUILD_OF[name])); } catch (e) { failure = e; }
     }
   }
   // A later init() without a choice keeps the backend already in use (as tf.ready() does).
-  if (!opts.backend && active) return info();
-  const want = opts.backend ? [opts.backend] : preference();
-  for (const name of want) {
-    if (name === 'js') { active = jsKernels; reason = opts.backend ? 'requested' : 'no WebAssembly build validates here'; break; }
-    try {
-      const k = kernelSets.get(name) ?? load(name, await instantiate(BUILD_OF[name]));
-      active = k;
-      reason = opts.backend ? 'requested' : `best build that validates (${name})`;
-      break;
-    } catch (e) {
-      if (opts.backend) throw e;
-    }
+  if (!chosen && active) return info();
+  const forced = chosen ?? envBackend();
+  if (forced) {
+    try { active = ensure(forced); } catch (e) { throw loadError(forced, e); }
+    reason = chosen ? 'requested' : 'forced by CONVKIT_BACKEND';
+    return info();
   }
+  for (const name of preference()) {
+    const k = kernelSets.get(name);
+    if (k) { active = k; reason = name === 'js' ? 'no WebAssembly build validates here' : `best build that validates (${name})`; break; }
+  }
+  if (active === jsKernels && failure) warnFallback(failure);
   return info();
 }
 
@@ -87,13 +124,25 @@ function ensure(name: BackendName): Kernels {
   return load(name, instantiateSync(BUILD_OF[name]));
 }
 
-/** The active kernels; on first use without init(), loads the best build synchronously. */
+/**
+ * The active kernels. An op called before init() initialises here: it loads the build CONVKIT_BACKEND
+ * names, or else the best one that instantiates, synchronously (browsers may refuse large synchronous
+ * compiles on the main thread, so call init() there).
+ */
 export function kernels(): Kernels {
   if (active) return active;
-  for (const name of preference()) {
-    try { active = ensure(name); reason = `loaded on first use (${name}); call init() to choose`; return active; } catch { /* next */ }
+  const forced = envBackend();
+  if (forced) {
+    try { active = ensure(forced); } catch (e) { throw loadError(forced, e); }
+    reason = 'forced by CONVKIT_BACKEND';
+    return active;
   }
-  active = jsKernels;
+  let failure: unknown = null;
+  for (const name of preference()) {
+    try { active = ensure(name); reason = `loaded on first use (${name}); call init() to choose`; break; } catch (e) { failure = e; }
+  }
+  active ??= jsKernels;
+  if (active === jsKernels && failure) warnFallback(failure);
   return active;
 }
 
@@ -139,8 +188,8 @@ export const backend = {
   module(name: BackendName): WasmModule | undefined { ensure(name); return modules.get(name); },
   /** Runs f with a backend active, restoring the previous one after. */
   with<T>(name: BackendName, f: () => T): T {
-    const prev = kernels();
+    const prev = kernels(), prevReason = reason;
     backend.use(name);
-    try { return f(); } finally { active = prev; }
+    try { return f(); } finally { active = prev; reason = prevReason; }
   },
 };
