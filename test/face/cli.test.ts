@@ -3,7 +3,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init, ValueError, ModelFormatError } from '../../src/index';
+import { init, io, Tensor, ValueError, ModelFormatError } from '../../src/index';
 import { facesCommand } from '../../src/cli/faces';
 import { parseCommand, UsageError } from '../../src/cli/command';
 import { FACE_API_PHOTOS } from '../../examples/data/face-api';
@@ -38,5 +38,9 @@ describe('convkit faces', () => {
     await expect(run([FACE_API_PHOTOS[1], '--db', join(dir, 'none.json')])).rejects.toThrow(ValueError);
     writeFileSync(join(dir, 'other.json'), JSON.stringify({ hello: 'world' }));
     await expect(run([FACE_API_PHOTOS[1], '--db', join(dir, 'other.json')])).rejects.toThrow(ModelFormatError);
+    // an image with no face
+    const blank = join(dir, 'blank.png');
+    await io.writeImage(blank, new Tensor(new Float32Array(64 * 96 * 3).fill(128), [64, 96, 3]));
+    await expect(run([blank, '--db', join(dir, 'new.json'), '--add', 'Nobody'])).rejects.toThrow(/no face found/);
   }, 60_000);
 });
