@@ -143,7 +143,7 @@ export type ImageSource = string | Uint8Array | ArrayBuffer | ImageDataLike | Ca
 export async function readImage(src: ImageSource, opts: ReadImageOptions = {}): Promise<Tensor> {
   if (typeof src === 'string') {
     if (!isNode) throw new ImageError(`readImage: reading a path needs Node; in a browser pass bytes, ImageData or an image element ('${src}')`);
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await nodeImport('node:fs/promises');
     let bytes: Uint8Array;
     try { bytes = await readFile(src); } catch (e) { throw new ImageError(`readImage: cannot read '${src}': ${(e as Error).message}`); }
     try { return await decodeImage(bytes, opts); } catch (e) {
@@ -235,8 +235,8 @@ export function formatFromPath(path: string): ImageFormat {
 export async function writeImage(path: string, t: Tensor, opts: WriteImageOptions = {}): Promise<Uint8Array> {
   if (!isNode) throw new ImageError('writeImage: writing files needs Node; in a browser use encodeImage or toImageData');
   const bytes = await encodeImage(t, formatFromPath(path), opts);
-  const { writeFile, mkdir } = await import('node:fs/promises');
-  const { dirname } = await import('node:path');
+  const { writeFile, mkdir } = await nodeImport('node:fs/promises');
+  const { dirname } = await nodeImport('node:path');
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, bytes);
   return bytes;
