@@ -1,0 +1,33 @@
+// The detection tour step in quick mode: trains the shapes YOLO briefly, measures held-out mAP,
+// runs the pretrained face detector, and writes both pictures.
+import { describe, it, expect, afterAll } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDetect } from '../../examples/detect';
+import { readImage } from '../../src/io/image';
+import { readReference } from '../../examples/data/face-api-detect';
+
+let out = '';
+afterAll(async () => { if (out) await rm(out, { recursive: true, force: true }); });
+
+describe('examples/detect (quick)', () => {
+  it('trains, reports mAP per epoch and at the end, finds the photo\'s faces, writes two PNGs', async () => {
+    out = await mkdtemp(join(tmpdir(), 'convkit-detect-'));
+    const lines: string[] = [];
+    const r = await runDetect({ out, quick: true, log: (s) => lines.push(s) });
+    expect(r.files.map((f) => f.slice(out.length + 1))).toEqual(['detect-shapes.png', 'detect-faces.png']);
+    expect(r.map).toBeGreaterThanOrEqual(0);
+    expect(r.map).toBeLessThanOrEqual(1);
+    expect(r.perClass).toHaveLength(3);
+    expect(lines.filter((l) => /^ {2}epoch \d+: held-out mAP@0\.5 \d\.\d{3}$/.test(l))).toHaveLength(2);
+    expect(lines.some((l) => l.startsWith(`held-out mAP@0.5: ${r.map.toFixed(3)}`))).toBe(true);
+    expect(r.faces).toBe(readReference()['sample1.jpg'].faces.length);
+    const shapes = await readImage(r.files[0]);
+    // 12 tiles of 192 px in 3 rows of 4, with padding
+    expect(shapes.shape[1]).toBeGreaterThan(4 * 192);
+    expect(shapes.shape[0]).toBeGreaterThan(3 * 192);
+    const faces = await readImage(r.files[1]);
+    expect(faces.shape).toEqual([640, 960, 3]);
+  }, 120_000);
+});
