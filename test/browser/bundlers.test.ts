@@ -5,20 +5,21 @@
 // must fetch nothing but its own HTML and JS (convkit inlines its WASM, so there is no .wasm request).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { build as esbuild } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { serve, launch, hasChromium } from './harness';
 import { backend, ops, tensor, vision } from '../../src';
 
 const root = join(__dirname, '../..');
-const base = join(root, 'out/bundlers');
+// Outside the repository, as a user's project would be (and private to this run).
+let base = '';
 const run = hasChromium || process.env.CI ? describe : describe.skip;
 
 /** Lays out node_modules/convkit as npm would install it: package.json, the browser bundle, Node entries that must not be picked. */
 async function installPackage(): Promise<void> {
   const pkg = join(base, 'node_modules/convkit');
-  rmSync(pkg, { recursive: true, force: true });
   mkdirSync(join(pkg, 'dist'), { recursive: true });
   copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
   // The options of scripts/build-bundles.mjs for dist/convkit.browser.js.
@@ -31,7 +32,6 @@ async function installPackage(): Promise<void> {
 /** Copies the fixture app next to the package, so 'convkit' resolves through node_modules. */
 function copyApp(name: string): string {
   const dir = join(base, name);
-  rmSync(dir, { recursive: true, force: true });
   cpSync(join(root, 'test/bundlers/app'), dir, { recursive: true });
   return dir;
 }
@@ -53,10 +53,14 @@ const BUILDERS: Record<string, (dir: string) => Promise<string>> = {
 run('bundlers: esbuild and Vite consume convkit with no configuration', () => {
   let browser: Browser;
   beforeAll(async () => {
+    base = mkdtempSync(join(tmpdir(), 'convkit-bundlers-'));
     await installPackage();
     browser = await launch();
   });
-  afterAll(async () => { await browser?.close(); });
+  afterAll(async () => {
+    await browser?.close();
+    if (base) rmSync(base, { recursive: true, force: true });
+  });
 
   // What the app computes, from the TypeScript reference in Node.
   const img = tensor([...Array(6)].map(() => [10, 10, 10, 0, 0, 0].map((v) => [v])), [6, 6, 1]).reshape([1, 6, 6, 1]);

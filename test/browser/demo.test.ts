@@ -62,7 +62,7 @@ async function draw(page: Page, strokes: [number, number][][]): Promise<{ pred: 
 }
 
 run('demo page in Chromium', () => {
-  let server: Server, browser: Browser, modelDir: string;
+  let server: Server, browser: Browser, modelDir: string, webDir: string;
   const errors: string[] = [];
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
@@ -70,14 +70,16 @@ run('demo page in Chromium', () => {
     await init();
     modelDir = mkdtempSync(join(tmpdir(), 'convkit-demo-model-'));
     await io.save(zoo.lenet5({ seed: 5 }), modelDir);
-    const built = await prepare({ out: join(root, 'out/web-test') });
+    // a private build folder, so concurrent runs (and `npm run serve`'s out/web) never collide
+    webDir = mkdtempSync(join(tmpdir(), 'convkit-demo-web-'));
+    const built = await prepare({ out: webDir });
     server = await startServer({ dir: built.out, mounts: { ...demoMounts(built.faceModels), 'model/': modelDir } });
     browser = await launch();
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    if (modelDir) rmSync(modelDir, { recursive: true, force: true });
+    for (const d of [modelDir, webDir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   async function open(query: string): Promise<Page> {
