@@ -8,9 +8,10 @@ import { edgesCommand } from './edges';
 import { augmentCommand } from './augment';
 import { trainCommand } from './train';
 import { detectCommand } from './detect';
+import { facesCommand } from './faces';
 
 /** Every command, in the order `convkit --help` lists them. A new command is one entry here. */
-export const COMMANDS: readonly Command[] = [trainCommand, edgesCommand, augmentCommand, detectCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, edgesCommand, augmentCommand, detectCommand, facesCommand];
 
 /** Where main() writes; tests pass their own. */
 export interface Output { stdout(s: string): void; stderr(s: string): void; stderrIsTTY?: boolean }
