@@ -1,5 +1,5 @@
 // Zero-config bundling: the consumer app in test/bundlers/app imports 'convkit' as a package (no WASM
-// path, no plugin) and is built with esbuild and with Vite against a package folder laid out like the
+// path, no plugin) and is built with esbuild, Vite and webpack against a package folder laid out like the
 // published one (the repo's package.json and its `exports`), then runs in Chromium. The Node entries are
 // stubs that throw, so an app that works proves the bundler picked the `browser` entry; and the page
 // must fetch nothing but its own HTML and JS (convkit inlines its WASM, so there is no .wasm request).
@@ -48,9 +48,21 @@ const BUILDERS: Record<string, (dir: string) => Promise<string>> = {
     await build({ root: dir, configFile: false, logLevel: 'error', build: { outDir: join(dir, 'dist'), emptyOutDir: true } });
     return join(dir, 'dist');
   },
+  async webpack(dir) {
+    const { default: webpack } = await import('webpack');
+    const out = join(dir, 'dist');
+    const stats = await new Promise<any>((ok, fail) => webpack({
+      // production semantics without the minifier, which alone takes most of the build time
+      mode: 'production', optimization: { minimize: false }, context: dir, entry: './main.js', target: 'web', experiments: { outputModule: true },
+      output: { path: out, filename: 'main.js', module: true }, infrastructureLogging: { level: 'error' },
+    }).run((err: Error | null, s: any) => (err ? fail(err) : ok(s))));
+    if (stats.hasErrors()) throw new Error(stats.toString('errors-only'));
+    copyFileSync(join(dir, 'index.html'), join(out, 'index.html'));
+    return out;
+  },
 };
 
-run('bundlers: esbuild and Vite consume convkit with no configuration', () => {
+run('bundlers: esbuild, Vite and webpack consume convkit with no configuration', () => {
   let browser: Browser;
   beforeAll(async () => {
     base = mkdtempSync(join(tmpdir(), 'convkit-bundlers-'));
@@ -85,6 +97,9 @@ run('bundlers: esbuild and Vite consume convkit with no configuration', () => {
         expect(result.error).toBeUndefined();
         expect(errors).toEqual([]);
         expect(result.info.kernel).toBe('wasm-relaxed-simd');
+        // served without COOP/COEP: one thread, and info() says the page is not isolated
+        expect(result.info.threads).toBe(1);
+        expect(result.info.threadsReason).toMatch(/not cross-origin isolated/);
         expect(result.runs.map((r: any) => r.backend)).toEqual(['js', 'wasm', 'wasm-simd', 'wasm-relaxed-simd']);
         // the notes' example: a 30-wide band where the bright half meets the dark half
         expect(expected.edges).toEqual(Array(4).fill([0, 30, 30, 0]).flat());

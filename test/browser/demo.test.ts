@@ -100,6 +100,7 @@ run('demo page in Chromium', () => {
     expect(await page.getAttribute('#backend-info', 'data-kernel')).toBe('wasm-relaxed-simd');
     expect(info).toContain('threads: 1');
     expect(info).toContain('crossOriginIsolated: true');
+    expect(info).toContain('this page is cross-origin isolated');
     for (const [digit, strokes] of Object.entries(DIGITS)) {
       const { pred, p } = await draw(page, strokes);
       await page.screenshot({ path: join(shots, `demo-digit-${digit}.png`) });
