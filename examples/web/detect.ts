@@ -43,9 +43,14 @@ function shapes(): void {
   for (const o of set.objects[0]) box(ctx, o.box, S, S, 'white', 1, [4, 3]);
   ctx.font = 'bold 13px sans-serif';
   for (const i of kept) {
-    box(ctx, boxes[i], S, S, COLORS[classes[i]], 3);
+    const b = boxes[i], text = `${set.classNames[classes[i]]} ${scores[i].toFixed(2)}`;
+    box(ctx, b, S, S, COLORS[classes[i]], 3);
+    // a filled tag above the box, or just inside it when the box touches the top edge
+    const x = Math.max(0, (b.x - b.w / 2) * S), top = (b.y - b.h / 2) * S, y = top >= 18 ? top - 18 : Math.max(0, top);
     ctx.fillStyle = COLORS[classes[i]];
-    ctx.fillText(`${set.classNames[classes[i]]} ${scores[i].toFixed(2)}`, (boxes[i].x - boxes[i].w / 2) * S + 2, (boxes[i].y - boxes[i].h / 2) * S - 4);
+    ctx.fillRect(x, y, ctx.measureText(text).width + 8, 18);
+    ctx.fillStyle = 'white';
+    ctx.fillText(text, x + 4, y + 14);
   }
   canvas.dataset.kept = String(kept.length);
   canvas.dataset.objects = String(set.objects[0].length);
