@@ -56,6 +56,45 @@ function checkPixels(w: number, h: number, max: number, what: string): void {
   if (w * h > max) throw new ImageError(`readImage: ${what} is ${w}x${h} = ${(w * h / 1e6).toFixed(1)} megapixels, over the limit of ${(max / 1e6).toFixed(1)} (raise maxPixels to allow it)`);
 }
 
+/**
+ * PNG: the declared pixels must fit in what the IDAT bytes present can inflate to (deflate expands at
+ * most 1032:1), so a small file cannot make the decoder allocate and inflate a huge image.
+ */
+function checkPngBytes(bytes: Uint8Array, view: DataView, w: number, h: number): void {
+  let idat = 0;
+  for (let off = 8; off + 8 <= bytes.length;) {
+    const len = view.getUint32(off);
+    if (view.getUint32(off + 4) === 0x49444154) idat += Math.min(len, bytes.length - off - 8);
+    off += 12 + len;
+  }
+  // the smallest possible raw size: one filter byte per row and at least one bit per pixel
+  const raw = h * (1 + Math.ceil(w / 8));
+  if (raw > idat * 1032) throw new ImageError(`readImage: PNG declares ${w}x${h} pixels but holds only ${idat} bytes of image data (truncated or corrupt)`);
+}
+
+/**
+ * JPEG: every 8x8 luma block codes its DC coefficient with at least one bit in baseline and progressive
+ * Huffman JPEG, so ceil(w/8)·ceil(h/8) blocks need that many bits of the file. Checked before decoding.
+ */
+function checkJpegBytes(bytes: Uint8Array, maxPixels: number): void {
+  for (let off = 2; off + 9 < bytes.length;) {
+    if (bytes[off] !== 0xff) return; // not a marker: leave the diagnosis to the decoder
+    const marker = bytes[off + 1];
+    if (marker === 0xff) { off++; continue; }
+    const len = (bytes[off + 2] << 8) | bytes[off + 3];
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      const h = (bytes[off + 5] << 8) | bytes[off + 6], w = (bytes[off + 7] << 8) | bytes[off + 8];
+      // over maxPixels: the decoder's own limit reports it
+      if (w * h <= maxPixels && Math.ceil(w / 8) * Math.ceil(h / 8) > 8 * bytes.length) {
+        throw new ImageError(`readImage: JPEG declares ${w}x${h} pixels but is only ${bytes.length} bytes (truncated or corrupt)`);
+      }
+      return;
+    }
+    if (marker === 0xda) return;
+    off += 2 + len;
+  }
+}
+
 /** Interleaved bytes with `from` channels per pixel → Tensor with `to` channels. */
 function bytesToTensor(src: ArrayLike<number>, w: number, h: number, from: number, to: number): Tensor {
   const out = new Float32Array(w * h * to);
@@ -74,6 +113,7 @@ async function decodePng(bytes: Uint8Array, opts: ReadImageOptions): Promise<Ten
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // IHDR is always the first chunk: width and height at bytes 16 and 20. Check them before inflating.
   checkPixels(view.getUint32(16), view.getUint32(20), opts.maxPixels ?? DEFAULT_MAX_PIXELS, 'PNG');
+  checkPngBytes(bytes, view, view.getUint32(16), view.getUint32(20));
   const { PNG } = cjs(await nodeImport('pngjs'));
   let png: { width: number; height: number; data: Uint8Array; colorType: number; alpha: boolean };
   try {
@@ -87,6 +127,7 @@ async function decodePng(bytes: Uint8Array, opts: ReadImageOptions): Promise<Ten
 }
 
 async function decodeJpeg(bytes: Uint8Array, opts: ReadImageOptions): Promise<Tensor> {
+  checkJpegBytes(bytes, opts.maxPixels ?? DEFAULT_MAX_PIXELS);
   const jpeg = cjs(await nodeImport('jpeg-js'));
   let img: { width: number; height: number; data: Uint8Array };
   try {

@@ -5,6 +5,9 @@ import { Variable } from '../autograd';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { Initializer, getInitializer, InitializerSpec } from './initializers';
 
+/** The most values one weight may hold (2^30 float32 values: 4 GiB). */
+const MAX_WEIGHT_VALUES = 2 ** 30;
+
 /** A shape whose batch (or any unknown) dimension is null, as in Keras: [null, 28, 28, 1]. */
 export type SymShape = (number | null)[];
 
@@ -150,6 +153,11 @@ export abstract class Layer {
 
   /** Creates a weight from an initialiser (called from build()). */
   protected addWeight(name: string, shape: number[], init: InitializerSpec, trainable = true): Variable {
+    // A config (possibly from an untrusted model.json) must not size an allocation past what a Float32Array holds.
+    const size = shape.reduce((p, d) => p * d, 1);
+    if (!(size <= MAX_WEIGHT_VALUES)) {
+      throw new ShapeError(`layer '${this.name}' (${this.className}): weight '${name}' of shape ${fmtShape(shape)} would hold ${size} values, over the limit of ${MAX_WEIGHT_VALUES}`);
+    }
     const initializer = getInitializer(init, this.name);
     const index = this.specs.length;
     const value = initializer.generate(shape, deriveSeed(this.seed ?? randomSeed(), index));

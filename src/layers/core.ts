@@ -14,7 +14,9 @@ export class InputLayer extends Layer {
 
   constructor(args: { shape?: number[]; batchShape?: SymShape; batchSize?: number; name?: string; dtype?: 'float32' }) {
     checkOptions('input', args, ['shape', 'batchShape', 'batchSize']);
-    const batchInputShape = args.batchShape ?? (args.shape ? [args.batchSize ?? null, ...args.shape] : undefined);
+    // shapes may come from an untrusted model.json: anything but a list is refused, not spread
+    const batchInputShape = Array.isArray(args.batchShape) ? args.batchShape
+      : args.batchShape === undefined && Array.isArray(args.shape) ? [args.batchSize ?? null, ...args.shape] : undefined;
     if (!batchInputShape || batchInputShape.slice(1).some((d) => d !== null && (!Number.isInteger(d) || d <= 0))) {
       throw new ValueError(`input: expected shape as an array of positive integers, got ${JSON.stringify(args.shape ?? args.batchShape)}`);
     }

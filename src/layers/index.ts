@@ -115,6 +115,8 @@ export function fromConfig(c: { class_name: string; config: Record<string, any> 
     return layer;
   } catch (e) {
     if (e instanceof ConvkitError && !(e instanceof ModelFormatError)) throw new ModelFormatError(`fromConfig ${where}: ${e.message}`);
+    // a config field of the wrong type that a constructor did not anticipate is still a bad file
+    if (e instanceof TypeError || e instanceof RangeError) throw new ModelFormatError(`fromConfig ${where}: malformed config (${e.message})`);
     throw e;
   }
 }
