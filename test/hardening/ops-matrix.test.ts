@@ -1,8 +1,8 @@
 // The bad-input matrix for public ops, on every backend: each case must throw a ConvkitError subclass
 // naming the op and the shapes (or the bad value), and leave the backend computing a correct conv2d.
-import { describe, it } from 'vitest';
-import { ops, tensor, zeros, Tensor, ShapeError, ValueError } from '../../src';
-import { BACKENDS, BadCase, runCase } from './matrix';
+import { describe, it, expect } from 'vitest';
+import { ops, tensor, zeros, backend, Tensor, ShapeError, ValueError, BackendError } from '../../src';
+import { BACKENDS, BadCase, runCase, expectHealthyConv } from './matrix';
 
 const x4 = zeros([1, 8, 8, 3]), w4 = zeros([3, 3, 3, 8]);
 const x3 = zeros([2, 9, 3]), w3 = zeros([3, 3, 4]);
@@ -103,3 +103,23 @@ for (const name of BACKENDS) {
     for (const c of cases) it(c.name, () => runCase(name, c));
   });
 }
+
+describe('sizes at the edges', () => {
+  for (const name of ['wasm', 'wasm-simd'] as const) {
+    it(`${name}: a kernel needing more memory than WebAssembly can grow to is a BackendError, and the arena still works`, () => {
+      const arena = backend.module(name)!.arena;
+      expect(() => arena.allocBytes(2 ** 33)).toThrow(BackendError);
+      backend.use(name);
+      expectHealthyConv();
+    });
+  }
+  for (const name of BACKENDS) {
+    it(`${name}: an empty batch gives an empty result of the right shape (as TensorFlow)`, () => {
+      backend.use(name);
+      expect(ops.conv2d(zeros([0, 8, 8, 3]), w4, { padding: 'same' }).shape).toEqual([0, 8, 8, 8]);
+      expect(ops.maxPool2d(zeros([0, 8, 8, 3])).shape).toEqual([0, 4, 4, 3]);
+      expect(ops.matmul(zeros([0, 3]), zeros([3, 4])).shape).toEqual([0, 4]);
+      expectHealthyConv();
+    });
+  }
+});

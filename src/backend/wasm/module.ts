@@ -24,7 +24,12 @@ export class Arena {
     const ptr = (this.top + 15) & ~15;
     const end = ptr + bytes;
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > have) {
+      // past 4 GiB (or the engine's limit) grow() throws a RangeError; keep the arena as it was
+      try { this.memory.grow(Math.ceil((end - have) / PAGE)); } catch (e) {
+        throw new BackendError(`wasm: a kernel needs ${end} bytes of memory and WebAssembly cannot grow that far (${(e as Error).message}); use smaller batches or backend 'js'`);
+      }
+    }
     this.top = end;
     return ptr;
   }
