@@ -40,6 +40,31 @@ function yoloNet(anchors: number, classes: number, seed: number): Sequential {
   ]);
 }
 
+/**
+ * Seeded shuffled batches for fit: half the images mirrored left-right (boxes follow: x → 1 − x),
+ * which doubles the data for free (every class is symmetric about a vertical axis), with YOLO
+ * targets encoded per batch, [n, S, S, A·(5 + C)] to match the conv head.
+ */
+function* flippedBatches(x: Tensor, objects: detect.ShapeObject[][], o: { batchSize: number; seed: number; anchors: detect.Size[]; classes: number }): Generator<{ xs: Tensor; ys: Tensor }> {
+  const n = x.shape[0], per = SIZE * SIZE * 3, cell = GRID * GRID * o.anchors.length * (5 + o.classes);
+  const rng = ops.rng(o.seed);
+  const order = [...Array(n).keys()];
+  for (let i = n - 1; i > 0; i--) { const j = Math.floor(rng.next() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+  for (let b = 0; b < n; b += o.batchSize) {
+    const idx = order.slice(b, b + o.batchSize);
+    const xs = new Float32Array(idx.length * per), ys = new Float32Array(idx.length * cell);
+    idx.forEach((src, k) => {
+      const img = x.data.subarray(src * per, (src + 1) * per);
+      const flip = rng.next() < 0.5;
+      if (!flip) xs.set(img, k * per);
+      else for (let r = 0; r < SIZE; r++) for (let c = 0; c < SIZE; c++) for (let ch = 0; ch < 3; ch++) xs[k * per + (r * SIZE + c) * 3 + ch] = img[(r * SIZE + SIZE - 1 - c) * 3 + ch];
+      const obs = flip ? objects[src].map((ob) => ({ ...ob, box: { ...ob.box, x: 1 - ob.box.x } })) : objects[src];
+      ys.set(detect.yolo.encode(obs, { grid: GRID, anchors: o.anchors, classes: o.classes }).data, k * cell);
+    });
+    yield { xs: new Tensor(xs, [idx.length, SIZE, SIZE, 3]), ys: new Tensor(ys, [idx.length, GRID, GRID, cell / (GRID * GRID)]) };
+  }
+}
+
 /** Trains the shapes YOLO, reports its mAP on held-out images, runs the face detector; writes PNGs. */
 export async function runDetect(o: DetectJobOptions): Promise<DetectJobResult> {
   const seed = o.seed ?? 1;
@@ -47,7 +72,7 @@ export async function runDetect(o: DetectJobOptions): Promise<DetectJobResult> {
   mkdirSync(o.out, { recursive: true });
   const files: string[] = [];
   const nTrain = o.quick ? 300 : 1500, nTest = o.quick ? 100 : 200;
-  const epochs = o.epochs ?? (o.quick ? 2 : 12);
+  const epochs = o.epochs ?? (o.quick ? 2 : 14);
 
   const data = detect.datasets.shapes({ seed, n: nTrain + nTest, size: SIZE });
   const C = data.classNames.length;
@@ -61,9 +86,7 @@ export async function runDetect(o: DetectJobOptions): Promise<DetectJobResult> {
   const images = data.images, per = SIZE * SIZE * 3;
   const xTrain = new Tensor(images.data.slice(0, nTrain * per), [nTrain, SIZE, SIZE, 3]);
   const xTest = new Tensor(images.data.slice(nTrain * per), [nTest, SIZE, SIZE, 3]);
-  const targets = new Float32Array(nTrain * GRID * GRID * A * D);
-  trainObjects.forEach((obs, i) => targets.set(detect.yolo.encode(obs, { grid: GRID, anchors, classes: C }).data, i * GRID * GRID * A * D));
-  const yTrain = new Tensor(targets, [nTrain, GRID, GRID, A * D]);
+  const batches = (epoch: number) => flippedBatches(xTrain, trainObjects, { batchSize: 16, seed: seed * 1000 + epoch, anchors, classes: C });
 
   const net = yoloNet(A, C, seed);
   const volume = (t: Tensor) => ops.reshape(t, [t.shape[0], GRID, GRID, A, D]);
@@ -80,7 +103,7 @@ export async function runDetect(o: DetectJobOptions): Promise<DetectJobResult> {
   // small batches and a high rate learn fastest per second here; then the rate steps down (0.01,
   // 0.003, 0.001 over about 40%, 35% and 25% of the epochs) to settle the boxes
   const schedule = callbacks.learningRateScheduler((e) => (e < Math.round(epochs * 0.4) ? 0.01 : e < Math.round(epochs * 0.75) ? 0.003 : 0.001));
-  await net.fit(xTrain, yTrain, { epochs, batchSize: 16, seed, verbose: 1, callbacks: [schedule, { onEpochEnd }] });
+  await net.fit(batches, { epochs, verbose: 1, callbacks: [schedule, { onEpochEnd }] });
   o.log(`trained ${epochs} epochs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const { found, m } = evaluate();
