@@ -52,3 +52,25 @@ describe('declared image sizes are checked against the bytes present', () => {
     expect((await io.readImage(await io.encodeImage(image(), 'jpeg'))).shape).toEqual([12, 10, 3]);
   });
 });
+
+describe('a model file is data, never code', () => {
+  it('Lambda layers carrying code, and class names that are Object.prototype members, are refused untouched', async () => {
+    const { layers: L, Sequential, ModelFormatError } = await import('../../src');
+    const h = io.memory();
+    await io.save(new Sequential([L.dense({ units: 2, inputShape: [3] })]), h);
+    const edits: ((t: any) => void)[] = [
+      (t) => { t.config.layers.push({ class_name: 'Lambda', config: { name: 'l', function: 'globalThis.__convkitPwned = 1' } }); },
+      (t) => { t.config.layers[1].class_name = 'constructor'; },
+      (t) => { t.config.layers[1].config.kernel_initializer = { class_name: '__proto__', config: {} }; },
+      (t) => { t.config.layers[1].config.activation = 'toString'; },
+      (t) => { t.config.layers[1].config = JSON.parse('{"__proto__": {"units": 5}, "units": 2, "name": "dense"}'); },
+    ];
+    for (const edit of edits) {
+      const topo = structuredClone(h.artifacts!.modelTopology) as any;
+      edit(topo);
+      await expect(io.load({ ...h.artifacts!, modelTopology: topo })).rejects.toBeInstanceOf(ModelFormatError);
+    }
+    expect((globalThis as any).__convkitPwned).toBeUndefined();
+    expect(({} as any).units).toBeUndefined();
+  });
+});
