@@ -16,7 +16,7 @@ describe('examples/detect (quick)', () => {
     out = await mkdtemp(join(tmpdir(), 'convkit-detect-'));
     const lines: string[] = [];
     const r = await runDetect({ out, quick: true, log: (s) => lines.push(s) });
-    expect(r.files.map((f) => f.slice(out.length + 1))).toEqual(['detect-shapes.png', 'detect-faces.png']);
+    expect(r.files.map((f) => f.slice(out.length + 1))).toEqual(['detect-shapes.png', 'detect-faces-1.png']);
     expect(r.map).toBeGreaterThanOrEqual(0);
     expect(r.map).toBeLessThanOrEqual(1);
     expect(r.perClass).toHaveLength(3);
