@@ -114,10 +114,23 @@ export function tensor(data: TensorLike | number[] | ArrayLike<number>, shape?: 
   return new Tensor(out, shape ? resolveShape(shape, out.length, 'tensor') : inferred);
 }
 
+/**
+ * A zeroed Float32Array for a shape: the shape is checked first, and a size the engine cannot
+ * allocate is a ShapeError naming `where` (not a bare RangeError).
+ */
+export function allocFor(shape: readonly number[], where: string): Float32Array {
+  checkShape(shape, where);
+  const n = sizeOf(shape);
+  try { return new Float32Array(n); } catch (e) {
+    if (e instanceof RangeError) throw new ShapeError(`${where}: cannot allocate ${n} values for shape ${fmtShape(shape)} (${e.message})`);
+    throw e;
+  }
+}
+
 /** A tensor of zeros. */
-export const zeros = (shape: readonly number[]): Tensor => new Tensor(new Float32Array(sizeOf(shape)), shape);
+export const zeros = (shape: readonly number[]): Tensor => new Tensor(allocFor(shape, 'zeros'), shape);
 /** A tensor filled with one value. */
-export const fill = (shape: readonly number[], value: number): Tensor => new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape);
+export const fill = (shape: readonly number[], value: number): Tensor => new Tensor(allocFor(shape, 'fill').fill(value), shape);
 /** A tensor of ones. */
 export const ones = (shape: readonly number[]): Tensor => fill(shape, 1);
 /** A scalar tensor. */

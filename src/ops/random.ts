@@ -1,5 +1,5 @@
 // Seeded randomness (a seeded run is reproducible): a small PRNG, random tensors, dropout, oneHot.
-import { Tensor, sizeOf } from '../tensor';
+import { Tensor, allocFor } from '../tensor';
 import { record } from '../autograd/tape';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { checkTensor, checkOptions } from './util';
@@ -42,7 +42,7 @@ export function randomNormal(shape: readonly number[], opts: { mean?: number; st
   checkShapeArg('randomNormal', shape);
   checkOptions('randomNormal', opts, ['mean', 'stddev', 'seed']);
   const { mean = 0, stddev = 1 } = opts, g = rng(opts.seed);
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocFor(shape, 'randomNormal');
   for (let i = 0; i < out.length; i++) out[i] = mean + stddev * g.normal();
   return new Tensor(out, shape);
 }
@@ -52,7 +52,7 @@ export function truncatedNormal(shape: readonly number[], opts: { mean?: number;
   checkShapeArg('truncatedNormal', shape);
   checkOptions('truncatedNormal', opts, ['mean', 'stddev', 'seed']);
   const { mean = 0, stddev = 1 } = opts, g = rng(opts.seed);
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocFor(shape, 'truncatedNormal');
   for (let i = 0; i < out.length; i++) {
     let v = g.normal();
     while (Math.abs(v) > 2) v = g.normal();
@@ -67,7 +67,7 @@ export function randomUniform(shape: readonly number[], opts: { min?: number; ma
   checkOptions('randomUniform', opts, ['min', 'max', 'seed']);
   const { min = 0, max = 1 } = opts, g = rng(opts.seed);
   if (!(min <= max)) throw new ValueError(`randomUniform: expected min <= max, got min=${min}, max=${max}`);
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocFor(shape, 'randomUniform');
   for (let i = 0; i < out.length; i++) out[i] = min + (max - min) * g.next();
   return new Tensor(out, shape);
 }
@@ -94,7 +94,7 @@ export function oneHot(indices: Tensor | readonly number[] | Int32Array, depth: 
   const idx = indices instanceof Tensor ? indices.data : indices;
   const shape = indices instanceof Tensor ? indices.shape : [idx.length];
   if (!Number.isInteger(depth) || depth <= 0) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
-  const out = new Float32Array(idx.length * depth);
+  const out = allocFor([idx.length, depth], 'oneHot');
   for (let i = 0; i < idx.length; i++) {
     const v = idx[i];
     if (!Number.isInteger(v) || v < 0 || v >= depth) throw new ValueError(`oneHot: index ${v} is not in [0, ${depth}) (indices ${fmtShape(shape)})`);

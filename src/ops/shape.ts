@@ -1,6 +1,6 @@
 // Shape ops: reshape, flatten, transpose, concat, slice, pad, stack, gather, expandDims, squeeze,
 // broadcastTo. Each copies (or shares, for reshape) data in plain TypeScript and records its backward.
-import { Tensor, resolveShape, setReshapeHook, sizeOf } from '../tensor';
+import { Tensor, resolveShape, setReshapeHook, sizeOf, allocFor } from '../tensor';
 import { record } from '../autograd/tape';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { checkTensor, normAxis, stridesOf, sameShape } from './util';
@@ -218,7 +218,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(x.shape, shape)) return x;
   const xs = stridesOf(x.shape);
   const src = shape.map((_, i) => (i < off || x.shape[i - off] === 1 ? 0 : xs[i - off]));
-  const out = new Float32Array(sizeOf(shape));
+  const out = allocFor(shape, 'broadcastTo');
   const idx = new Array<number>(r).fill(0);
   let s = 0;
   for (let o = 0; o < out.length; o++) {

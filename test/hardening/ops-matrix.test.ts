@@ -23,6 +23,11 @@ const cases: BadCase[] = [
   { name: 'tensor: negative dimension', run: () => tensor(new Float32Array(0), [2, -2]), cls: ShapeError, parts: ['[2,-2]'] },
   { name: 'tensor: non-integer dimension', run: () => tensor(new Float32Array(3), [1.5, 2]), cls: ShapeError, parts: ['[1.5,2]'] },
   { name: 'zeros: NaN dimension', run: () => zeros([NaN, 2]), cls: ShapeError, parts: ['[NaN,2]'] },
+  { name: 'zeros: negative dimension', run: () => zeros([-1, 2]), cls: ShapeError, parts: ['zeros', '[-1,2]'] },
+  { name: 'zeros: more values than an engine can allocate', run: () => zeros([1e6, 1e6]), cls: ShapeError, parts: ['zeros', '[1000000,1000000]'] },
+  { name: 'randomUniform: more values than an engine can allocate', run: () => ops.randomUniform([1e5, 1e5, 10]), cls: ShapeError, parts: ['randomUniform', '[100000,100000,10]'] },
+  { name: 'broadcastTo: more values than an engine can allocate', run: () => ops.broadcastTo(zeros([1]), [1e6, 1e6]), cls: ShapeError, parts: ['broadcastTo', '[1000000,1000000]'] },
+  { name: 'oneHot: depth beyond what an engine can allocate', run: () => ops.oneHot([0], 2 ** 33), cls: ShapeError, parts: ['oneHot', '8589934592'] },
   // conv family: rank, channels, empty sizes, oversize filters, options
   { name: 'conv2d: wrong input rank', run: () => ops.conv2d(zeros([8, 8]), w4), cls: ShapeError, parts: ['conv2d', '[N,H,W,C]', '[8,8]'] },
   { name: 'conv2d: wrong filter rank', run: () => ops.conv2d(x4, zeros([3, 3, 3])), cls: ShapeError, parts: ['conv2d', '[3,3,3]'] },
