@@ -7,7 +7,7 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { ConvGeometry, DepthwiseGeometry } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, columnSums, reluMask } from './util';
+import { checkTensor, checkOptions, needsGrad, columnSums, reluMask, checkOutputSize } from './util';
 import { Padding, spatialParam, windowGeometry, describeShapes } from './geometry';
 import { activation as applyActivation, add, ACTIVATIONS } from './eltwise';
 
@@ -70,6 +70,7 @@ function prepare(op: string, r: number, x: Tensor, w: Tensor, opts: ConvOptions,
     strideD, strideH, strideW, dilationD, dilationH, dilationW, padFront, padTop, padLeft,
   };
   const outShape = batched ? [xs[0], ...out, outC] : [...out, outC];
+  checkOutputSize(op, outShape, shapes);
   return { g, outShape, bias, act, fused: act === 'relu' ? 'relu' : 'linear' };
 }
 

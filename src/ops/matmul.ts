@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, columnSums, reluMask } from './util';
+import { checkTensor, checkOptions, needsGrad, columnSums, reluMask, checkOutputSize } from './util';
 import { activation as applyActivation } from './eltwise';
 
 /** One GEMM: op(A) m×k times op(B) k×n. */
@@ -38,6 +38,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     throw new ShapeError(`matmul: inner dimensions do not match: a ${fmtShape(a.shape)}${ta ? 'ᵀ' : ''} · b ${fmtShape(b.shape)}${tb ? 'ᵀ' : ''}`);
   }
   const batch = Math.max(batchA, batchB, 1);
+  checkOutputSize('matmul', batchA || batchB ? [batch, m, n] : [m, n], `a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)}`);
   const sa = batchA ? m * k : 0, sb = batchB ? k * n : 0;
   const out = new Float32Array(batch * m * n);
   for (let i = 0; i < batch; i++) {

@@ -5,7 +5,7 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { PoolGeometry } from '../backend/kernels';
 import { ShapeError, fmtShape } from '../errors';
-import { checkTensor, checkOptions } from './util';
+import { checkTensor, checkOptions, checkOutputSize } from './util';
 import { Padding, spatialParam, windowGeometry } from './geometry';
 import { mean, max } from './reduce';
 
@@ -32,6 +32,7 @@ function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolO
     strideD, strideH, strideW, padFront, padTop, padLeft,
   };
   const shape = x.rank === r + 2 ? [xs[0], ...out, xs[r + 1]] : [...out, xs[r + 1]];
+  checkOutputSize(op, shape, `input ${fmtShape(x.shape)}`);
   const k = kernels();
   const y = new Tensor(kind === 'max' ? k.maxPool(x.data, g) : k.avgPool(x.data, g), shape);
   return record([x], y, (dy) => [new Tensor(kind === 'max'

@@ -1,7 +1,7 @@
 // Small helpers shared by the op families: argument checks and "which inputs need a gradient".
-import { Tensor, scalar } from '../tensor';
+import { Tensor, scalar, sizeOf } from '../tensor';
 import { isRecording } from '../autograd/tape';
-import { ValueError, fmtShape } from '../errors';
+import { ShapeError, ValueError, fmtShape } from '../errors';
 
 /** A tensor or a plain number (treated as a scalar tensor). */
 export type TensorOrNumber = Tensor | number;
@@ -25,6 +25,15 @@ export function checkOptions(op: string, opts: object | undefined, valid: readon
   for (const k of Object.keys(opts)) {
     if (!valid.includes(k)) throw new ValueError(`${op}: unknown option '${k}'; valid options are ${valid.join(', ')}`);
   }
+}
+
+/** The most values one op output may hold: 2^30 float32 values, the 4 GiB WebAssembly can address. */
+export const MAX_OUTPUT_VALUES = 2 ** 30;
+
+/** Refuses an output no backend can hold, before any kernel allocates it (`shapes` describes the inputs). */
+export function checkOutputSize(op: string, shape: readonly number[], shapes: string): void {
+  const n = sizeOf(shape);
+  if (n > MAX_OUTPUT_VALUES) throw new ShapeError(`${op}: the output ${fmtShape(shape)} would hold ${n} values, over the limit of ${MAX_OUTPUT_VALUES} (${shapes})`);
 }
 
 /** For each input, whether some tape wants its gradient (lets backward skip unneeded work). */

@@ -27,6 +27,9 @@ const cases: BadCase[] = [
   { name: 'zeros: more values than an engine can allocate', run: () => zeros([1e6, 1e6]), cls: ShapeError, parts: ['zeros', '[1000000,1000000]'] },
   { name: 'randomUniform: more values than an engine can allocate', run: () => ops.randomUniform([1e5, 1e5, 10]), cls: ShapeError, parts: ['randomUniform', '[100000,100000,10]'] },
   { name: 'broadcastTo: more values than an engine can allocate', run: () => ops.broadcastTo(zeros([1]), [1e6, 1e6]), cls: ShapeError, parts: ['broadcastTo', '[1000000,1000000]'] },
+  { name: 'conv2d: output too large for any backend', run: () => ops.conv2d(zeros([1, 1, 1, 1]), zeros([1, 1, 1, 1]), { padding: 100000 }), cls: ShapeError, parts: ['conv2d', '[1,200001,200001,1]', '[1,1,1,1]'] },
+  { name: 'maxPool2d: output too large for any backend', run: () => ops.maxPool2d(zeros([1, 1, 1, 1]), { poolSize: 1, padding: 100000 }), cls: ShapeError, parts: ['maxPool2d', '[1,200001,200001,1]'] },
+  { name: 'matmul: output too large for any backend', run: () => ops.matmul(zeros([100000, 1]), zeros([1, 100000])), cls: ShapeError, parts: ['matmul', '[100000,100000]', '[100000,1]'] },
   { name: 'oneHot: depth beyond what an engine can allocate', run: () => ops.oneHot([0], 2 ** 33), cls: ShapeError, parts: ['oneHot', '8589934592'] },
   // conv family: rank, channels, empty sizes, oversize filters, options
   { name: 'conv2d: wrong input rank', run: () => ops.conv2d(zeros([8, 8]), w4), cls: ShapeError, parts: ['conv2d', '[N,H,W,C]', '[8,8]'] },
