@@ -8,6 +8,10 @@ import { trainLenet } from '../src/cli/train';
 import { runEdges } from './edges';
 import { runAugmentDemo } from './augment';
 import { runTransfer } from './transfer';
+import { runDetect } from './detect';
+import { runFaces } from './faces';
+import { runOneShot } from './one-shot';
+import { runStyle } from './style';
 
 const { values } = parseArgs({
   options: {
@@ -44,6 +48,13 @@ async function main() {
   });
   await step('3. Edge detection on a real photograph', () => runEdges({ out, log }));
   await step('4. Data augmentation', () => runAugmentDemo({ out, log }));
+  await step('5. Object detection: a small YOLO on synthetic shapes, and real faces with landmarks', () => runDetect({ out, log, quick: values.quick, seed: Number(values.seed) }));
+  await step('6. Face recognition with a pretrained 128-d encoder', () => runFaces({ out, log }));
+  await step('7. One-shot learning: a triplet-loss encoder meets digits it never saw', () => runOneShot({ out, log, seed: Number(values.seed), ...(values.quick ? { steps: 60 } : {}) }));
+  await step('8. Neural style transfer on a real photo', async () => {
+    const r = await runStyle({ out, log, ...(values.quick ? { steps: 10, size: 96 } : {}) });
+    return { files: [r.output, r.sideBySide] };
+  });
 
   log(`\nfiles written to ${out}:\n${files.map((f) => '  ' + f.replace(out + '/', '')).join('\n')}`);
   log(`\ntour done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
