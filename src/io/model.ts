@@ -181,7 +181,7 @@ export function artifactsFromManifest(modelTopology: Record<string, unknown>, ma
 /** Reads artifacts from a directory / model.json path in Node. */
 async function readFromDisk(src: string): Promise<ModelArtifacts> {
   const { readFile, stat } = await nodeImport('node:fs/promises');
-  const { join, dirname } = await nodeImport('node:path');
+  const { join, dirname, resolve, relative, isAbsolute } = await nodeImport('node:path');
   let file = toPath(src);
   try {
     if ((await stat(file)).isDirectory()) file = join(file, 'model.json');
@@ -195,7 +195,13 @@ async function readFromDisk(src: string): Promise<ModelArtifacts> {
   for (const g of weightsManifest) {
     const shards: Uint8Array[] = [];
     for (const p of g.paths) {
-      try { shards.push(new Uint8Array(await readFile(join(dirname(file), p)))); } catch {
+      // a manifest may only name files inside the model's directory (no '..', absolute paths or URLs)
+      const dir = resolve(dirname(file)), target = typeof p === 'string' ? resolve(dir, p) : '';
+      const rel = relative(dir, target);
+      if (typeof p !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(p) || isAbsolute(p) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+        throw new ModelFormatError(`io.load: weight path ${JSON.stringify(p)} in ${file} leaves the model's directory; refused`);
+      }
+      try { shards.push(new Uint8Array(await readFile(target))); } catch {
         throw new ModelFormatError(`io.load: weight file ${p} listed in ${file} is missing`);
       }
     }
@@ -215,7 +221,12 @@ async function readFromUrl(url: string): Promise<ModelArtifacts> {
   const { modelTopology, weightsManifest } = parseModelJson(await (await get(jsonUrl)).text(), jsonUrl);
   const groups: Uint8Array[][] = [];
   for (const g of weightsManifest) {
-    groups.push(await Promise.all(g.paths.map(async (p) => new Uint8Array(await (await get(new URL(p, jsonUrl).href)).arrayBuffer()))));
+    groups.push(await Promise.all(g.paths.map(async (p) => {
+      // shards come from the model.json's origin and folder only
+      const u = new URL(String(p), jsonUrl), base = new URL('.', jsonUrl);
+      if (u.origin !== base.origin || !u.pathname.startsWith(base.pathname)) throw new ModelFormatError(`io.load: weight path ${JSON.stringify(p)} in ${jsonUrl} leaves the model's folder; refused`);
+      return new Uint8Array(await (await get(u.href)).arrayBuffer());
+    })));
   }
   return artifactsFromManifest(modelTopology, weightsManifest, groups);
 }

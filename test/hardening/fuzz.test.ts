@@ -6,12 +6,17 @@ import { fuzzModelLoader, fuzzImageLoader, describeSummary } from '../../scripts
 
 describe('loader fuzzing (seeded)', () => {
   it('io.load and io.loadWeights: 150 mutated model directories', async () => {
-    // escaping weight paths are left out here: see the report on io.load's manifest paths
     const s = await fuzzModelLoader(150, 2026, { escapes: false });
     expect(s.failures, describeSummary(s)).toEqual([]);
     expect(s.cases).toBe(150);
     expect(s.typedErrors).toBeGreaterThan(50);
     expect(s.loaded).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('io.load: 100 mutated model directories whose manifests may point outside the model directory', async () => {
+    const s = await fuzzModelLoader(100, 7, { escapes: true });
+    expect(s.failures, describeSummary(s)).toEqual([]);
+    expect(s.typedErrors).toBeGreaterThan(50);
   }, 60_000);
 
   it('io.readImage: 300 mutated PNG and JPEG files', async () => {

@@ -309,3 +309,24 @@ describe('io.load errors', () => {
     await expect(io.load(42 as never)).rejects.toThrow(ValueError);
   });
 });
+
+describe('io.load refuses weight paths that leave the model directory', () => {
+  it('"../" and absolute paths in the manifest are a ModelFormatError, and nothing outside is read', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync, copyFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { Sequential, layers, io, ModelFormatError } = await import('../../src');
+    const root = mkdtempSync(join(tmpdir(), 'convkit-escape-'));
+    const dir = join(root, 'model');
+    await io.save(new Sequential([layers.dense({ units: 2, inputShape: [3] })], { seed: 1 }), dir);
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const shard = json.weightsManifest[0].paths[0];
+    copyFileSync(join(dir, shard), join(root, 'outside.bin'));
+    for (const bad of ['../outside.bin', join(root, 'outside.bin'), 'file:///etc/hostname']) {
+      json.weightsManifest[0].paths[0] = bad;
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      await expect(io.load(dir)).rejects.toThrow(ModelFormatError);
+      await expect(io.load(dir)).rejects.toThrow(/leaves the model's directory/);
+    }
+  });
+});
