@@ -54,7 +54,7 @@ async function run(): Promise<void> {
         last = s.Jstyle;
         if (s.image) {
           showTensor(g, s.image);
-          status('style-status', 'busy', `step ${s.step + 1}/${s.steps}: J = ${s.J.toExponential(3)}, J_style = ${s.Jstyle.toExponential(3)}`);
+          status('style-status', 'busy', `step ${s.step}/${s.steps}: J = ${s.J.toExponential(3)}, J_style = ${s.Jstyle.toExponential(3)}`);
           await nextFrame();
         }
       },
