@@ -3,7 +3,7 @@
 // 68-point landmark net, rebuilt in convkit, find the faces in its six real group photos.
 // Run alone: node --import tsx examples/detect.ts [--quick] [--out DIR]
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { init, detect, layers, ops, vision, io, optimizers, callbacks, Sequential, Tensor } from '../src';
@@ -21,13 +21,32 @@ export interface DetectJobOptions {
   backend?: BackendName;
 }
 
-/** What runDetect returns: held-out mAP@0.5 of the YOLO, faces found in the photos, files written. */
+/** What runDetect returns: held-out mAP@0.5 of the YOLO, faces found in the photos, files and folders written. */
 export interface DetectJobResult { map: number; perClass: number[]; faces: number; files: string[] }
 
 const SIZE = 48, GRID = 6;
+// detections drawn in the pictures (and in the demo page) score above this; NMS overlap threshold
+const DRAW_SCORE = 0.4, IOU = 0.45;
+
+/** Folder (inside `out`) of the saved YOLO; the demo server mounts out/yolo-shapes. */
+export const YOLO_DIR = 'yolo-shapes';
+
+/** What a reader of the saved YOLO needs beside model.json to decode its output (`yolo.json`). */
+export interface YoloMeta {
+  /** Anchor sizes { w, h } in grid cells, in the order of the head's anchor axis. */
+  anchors: detect.Size[];
+  grid: number;
+  classes: number;
+  classNames: string[];
+  /** Input side in pixels (images are [size, size, 3], values in [0, 1]). */
+  size: number;
+  /** The decode options runDetect draws its pictures with. */
+  scoreThreshold: number;
+  iouThreshold: number;
+}
 
 /** The small YOLO: three conv + pool stages (48 → 6), a 3x3 conv and a 1x1 head of A·(5 + C) numbers per cell. */
-function yoloNet(anchors: number, classes: number, seed: number): Sequential {
+export function yoloNet(anchors: number, classes: number, seed: number): Sequential {
   return new Sequential([
     layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [SIZE, SIZE, 3], seed }),
     layers.maxPooling2d({ poolSize: 2 }),
@@ -38,6 +57,14 @@ function yoloNet(anchors: number, classes: number, seed: number): Sequential {
     layers.conv2d({ filters: 48, kernelSize: 3, padding: 'same', activation: 'relu', seed: seed + 3 }),
     layers.conv2d({ filters: anchors * (5 + classes), kernelSize: 1, seed: seed + 9 }),
   ]);
+}
+
+/** Saves the YOLO (TF.js Layers files) and its yolo.json into `dir`; returns `dir`. */
+export async function saveYolo(net: Sequential, dir: string, meta: Omit<YoloMeta, 'grid' | 'size' | 'scoreThreshold' | 'iouThreshold'>): Promise<string> {
+  await io.save(net, dir);
+  const full: YoloMeta = { ...meta, grid: GRID, size: SIZE, scoreThreshold: DRAW_SCORE, iouThreshold: IOU };
+  writeFileSync(join(dir, 'yolo.json'), JSON.stringify(full, null, 2));
+  return dir;
 }
 
 /**
@@ -95,7 +122,7 @@ export async function runDetect(o: DetectJobOptions): Promise<DetectJobResult> {
   const t0 = performance.now();
   // AP integrates over the whole precision-recall curve, so low-scoring detections stay in (score > 0.05)
   const evaluate = () => {
-    const found = detect.yolo.decode(volume(net.predict(xTest)), { anchors, scoreThreshold: 0.05, iouThreshold: 0.45 }) as detect.YoloDetection[][];
+    const found = detect.yolo.decode(volume(net.predict(xTest)), { anchors, scoreThreshold: 0.05, iouThreshold: IOU }) as detect.YoloDetection[][];
     return { found, m: detect.meanAveragePrecision(found, testObjects, { iouThreshold: 0.5 }) };
   };
   // held-out mAP after every epoch: the progress that matters for a detector
@@ -112,11 +139,13 @@ export async function runDetect(o: DetectJobOptions): Promise<DetectJobResult> {
   // predictions on the first 12 held-out images, enlarged 4x so labels are readable
   const tiles = Array.from({ length: 12 }, (_, i) => {
     const img = vision.resize(new Tensor(xTest.data.slice(i * per, (i + 1) * per), [SIZE, SIZE, 3]), SIZE * 4, SIZE * 4, { method: 'nearest' });
-    return vision.drawBoxes(ops.mul(img, 255), found[i].filter((d) => d.score > 0.4), { classNames: data.classNames, lineWidth: 2, textScale: 1 });
+    return vision.drawBoxes(ops.mul(img, 255), found[i].filter((d) => d.score > DRAW_SCORE), { classNames: data.classNames, lineWidth: 2, textScale: 1 });
   });
   const shapesPng = join(o.out, 'detect-shapes.png');
   await io.writeImage(shapesPng, vision.montage(tiles, { cols: 4, pad: 4 }));
   files.push(shapesPng);
+  // the trained net and its decode options, for the browser demo's detection tab
+  files.push(await saveYolo(net, join(o.out, YOLO_DIR), { anchors, classes: C, classNames: [...data.classNames] }));
 
   // real faces: face-api's pretrained networks on its demo photos (the first one in quick mode);
   // found on the full-size photo, drawn on a copy 960 px wide

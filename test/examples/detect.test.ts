@@ -4,19 +4,22 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { runDetect } from '../../examples/detect';
+import type { YoloMeta } from '../../examples/detect';
 import { readImage } from '../../src/io/image';
+import { detect, io, ops, Tensor } from '../../src';
 import { readReference } from '../../examples/data/face-api-detect';
 
 let out = '';
 afterAll(async () => { if (out) await rm(out, { recursive: true, force: true }); });
 
 describe('examples/detect (quick)', () => {
-  it('trains, reports mAP per epoch and at the end, finds the photo\'s faces, writes two PNGs', async () => {
+  it('trains, reports mAP per epoch and at the end, finds the photo\'s faces, writes two PNGs and the model', async () => {
     out = await mkdtemp(join(tmpdir(), 'convkit-detect-'));
     const lines: string[] = [];
     const r = await runDetect({ out, quick: true, log: (s) => lines.push(s) });
-    expect(r.files.map((f) => f.slice(out.length + 1))).toEqual(['detect-shapes.png', 'detect-faces-1.png']);
+    expect(r.files.map((f) => f.slice(out.length + 1))).toEqual(['detect-shapes.png', 'yolo-shapes', 'detect-faces-1.png']);
     expect(r.map).toBeGreaterThanOrEqual(0);
     expect(r.map).toBeLessThanOrEqual(1);
     expect(r.perClass).toHaveLength(3);
@@ -27,7 +30,20 @@ describe('examples/detect (quick)', () => {
     // 12 tiles of 192 px in 3 rows of 4, with padding
     expect(shapes.shape[1]).toBeGreaterThan(4 * 192);
     expect(shapes.shape[0]).toBeGreaterThan(3 * 192);
-    const faces = await readImage(r.files[1]);
+    const faces = await readImage(r.files[2]);
     expect(faces.shape).toEqual([640, 960, 3]);
+
+    // the saved YOLO, decoded with its yolo.json, scores the reported mAP on the same held-out images
+    const meta = JSON.parse(await readFile(join(r.files[1], 'yolo.json'), 'utf8')) as YoloMeta;
+    expect(meta).toMatchObject({ grid: 6, size: 48, classes: 3, classNames: detect.datasets.SHAPE_CLASSES });
+    expect(meta.anchors).toHaveLength(2);
+    const net = await io.load(join(r.files[1], 'model.json'));
+    const data = detect.datasets.shapes({ seed: 1, n: 400, size: meta.size });
+    const per = meta.size * meta.size * 3;
+    const x = new Tensor(data.images.data.slice(300 * per), [100, meta.size, meta.size, 3]);
+    const y = net.predict(x);
+    expect(y.shape).toEqual([100, 6, 6, 2 * 8]);
+    const found = detect.yolo.decode(ops.reshape(y, [100, 6, 6, 2, 8]), { anchors: meta.anchors, scoreThreshold: 0.05, iouThreshold: meta.iouThreshold }) as detect.YoloDetection[][];
+    expect(detect.meanAveragePrecision(found, data.objects.slice(300), { iouThreshold: 0.5 }).map).toBeCloseTo(r.map, 6);
   }, 120_000);
 });
