@@ -8,3 +8,4 @@ export * from './conv';
 export * from './depthwise';
 export * from './pool';
 export * from './eltwise';
+export * from './affine';

@@ -82,6 +82,8 @@ export interface Kernels {
   binary(op: BinaryOp, a: Float32Array, b: Float32Array): Float32Array;
   /** Row-wise softmax of x [rows, cols]. */
   softmax(x: Float32Array, rows: number, cols: number): Float32Array;
+  /** Per-channel y = x·scale[k] + shift[k] over channels-last x [rows, channels] (inference batch norm). */
+  channelAffine(x: Float32Array, scale: Float32Array, shift: Float32Array, channels: number): Float32Array;
 }
 
 /** A backend under construction: families fill in their kernels. */

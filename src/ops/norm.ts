@@ -3,6 +3,7 @@
 // training-mode statistics computed by ops.moments backpropagate into x through them).
 import { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
+import { kernels } from '../backend';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { checkTensor, needsGrad } from './util';
 
@@ -35,8 +36,8 @@ export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, offset?: Te
   const beta = channelValues(offset, c, 'offset', x, 0), gamma = channelValues(scale, c, 'scale', x, 1);
   const inv = v.map((s) => 1 / Math.sqrt(s + epsilon));
   const a = gamma.map((g, i) => g * inv[i]), b = beta.map((o, i) => o - mu[i] * a[i]);
-  const y = new Float32Array(x.size);
-  for (let i = 0; i < y.length; i += c) for (let k = 0; k < c; k++) y[i + k] = x.data[i + k] * a[k] + b[k];
+  // the folded scale and shift run on the active backend's per-channel affine kernel (SIMD on WASM)
+  const y = c === 0 ? new Float32Array(0) : kernels().channelAffine(x.data, Float32Array.from(a), Float32Array.from(b), c);
   const params = [mean, variance, offset ?? null, scale ?? null];
   const inputs = [x, ...params.filter((p): p is Tensor => p != null)];
   const want = needsGrad(inputs);

@@ -7,7 +7,7 @@ import type { PoolGeometry } from '../backend/kernels';
 import { ShapeError, fmtShape } from '../errors';
 import { checkTensor, checkOptions, checkOutputSize } from './util';
 import { Padding, spatialParam, windowGeometry } from './geometry';
-import { mean, max } from './reduce';
+import { max } from './reduce';
 
 /** Options of the pooling ops (strides default to poolSize, padding to 'valid'). */
 export interface PoolOptions { poolSize?: number | number[]; strides?: number | number[]; padding?: Padding }
@@ -58,8 +58,30 @@ export const avgPool3d = (x: Tensor, opts: PoolOptions = {}): Tensor => pool('av
 function global(op: string, kind: 'avg' | 'max', r: number, x: Tensor): Tensor {
   checkTensor(x, op);
   if (x.rank !== r + 2) throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(x.shape)}`);
-  const axes = Array.from({ length: r }, (_, i) => i + 1);
-  return kind === 'avg' ? mean(x, axes) : max(x, axes);
+  if (kind === 'avg') return globalAvg(x);
+  return max(x, Array.from({ length: r }, (_, i) => i + 1));
+}
+
+/** Mean over the spatial cells of [N, ...spatial, C] in one pass (f64 sums), no index map. */
+function globalAvg(x: Tensor): Tensor {
+  const n = x.shape[0], c = x.shape[x.rank - 1], cells = n && c ? x.size / (n * c) : 0;
+  const y = new Float32Array(n * c), xd = x.data, acc = new Float64Array(c);
+  for (let b = 0; b < n; b++) {
+    acc.fill(0);
+    for (let i = b * cells * c, end = i + cells * c; i < end; i += c) for (let k = 0; k < c; k++) acc[k] += xd[i + k];
+    for (let k = 0; k < c; k++) y[b * c + k] = acc[k] / cells;
+  }
+  return record([x], new Tensor(y, [n, c]), (dy) => {
+    // each cell gets 1/cells of its channel's gradient
+    const dx = new Float32Array(x.size);
+    for (let b = 0; b < n; b++) {
+      for (let k = 0; k < c; k++) {
+        const g = dy.data[b * c + k] * (1 / cells);
+        for (let i = b * cells * c + k, end = (b + 1) * cells * c; i < end; i += c) dx[i] = g;
+      }
+    }
+    return [new Tensor(dx, x.shape)];
+  });
 }
 
 /** Mean over H and W: [N,H,W,C] → [N,C]. */

@@ -4,9 +4,10 @@ import { gemmKernels } from './gemm';
 import { convKernels } from './conv';
 import { poolKernels } from './pool';
 import { eltwiseKernels } from './eltwise';
+import { affineKernels } from './affine';
 import { complete } from '../complete';
 
 /** Kernels backed by one loaded WASM build. */
 export function wasmKernels(name: BackendName, mod: WasmModule): Kernels {
-  return complete(name, { ...gemmKernels(mod), ...convKernels(mod), ...poolKernels(mod), ...eltwiseKernels(mod) });
+  return complete(name, { ...gemmKernels(mod), ...convKernels(mod), ...poolKernels(mod), ...eltwiseKernels(mod), ...affineKernels(mod) });
 }
