@@ -7,7 +7,7 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { ConvGeometry, DepthwiseGeometry } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, columnSums, reluMask, checkOutputSize } from './util';
+import { checkTensor, checkOptions, needsGrad, columnSums, checkOutputSize } from './util';
 import { Padding, spatialParam, windowGeometry, describeShapes } from './geometry';
 import { activation as applyActivation, add, ACTIVATIONS } from './eltwise';
 
@@ -80,7 +80,8 @@ function convN(op: string, r: number, x: Tensor, w: Tensor, opts: ConvOptions): 
   const want = needsGrad(inputs);
   const y = new Tensor(kernels().conv(x.data, w.data, g, bias ? bias.data : null, fused), outShape);
   const out = record(inputs, y, (dy) => {
-    const dz = fused === 'relu' ? reluMask(dy.data, y.data) : dy.data;
+    // relu's backward given its output (y > 0 exactly where x > 0), on the backend's SIMD kernel
+    const dz = fused === 'relu' ? kernels().unaryBackward('relu', y.data, y.data, dy.data) : dy.data;
     return [
       want[0] ? new Tensor(kernels().convBackpropInput(dz, w.data, g), x.shape) : null,
       want[1] ? new Tensor(kernels().convBackpropFilter(x.data, dz, g), w.shape) : null,

@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, columnSums, reluMask, checkOutputSize } from './util';
+import { checkTensor, checkOptions, needsGrad, columnSums, checkOutputSize } from './util';
 import { activation as applyActivation } from './eltwise';
 
 /** One GEMM: op(A) m×k times op(B) k×n. */
@@ -74,7 +74,8 @@ export function dense(x: Tensor, w: Tensor, bias?: Tensor | null, activation: st
   const want = needsGrad(inputs);
   const y = new Tensor(kernels().matmul(x.data, w.data, n, k, m, false, false, bias ? bias.data : null, fused), [n, m]);
   const out = record(inputs, y, (dy) => {
-    const dz = fused === 'relu' ? reluMask(dy.data, y.data) : dy.data;
+    // relu's backward given its output (y > 0 exactly where x > 0), on the backend's SIMD kernel
+    const dz = fused === 'relu' ? kernels().unaryBackward('relu', y.data, y.data, dy.data) : dy.data;
     return [
       want[0] ? new Tensor(mm(dz, w.data, n, m, k, false, true), x.shape) : null,
       want[1] ? new Tensor(mm(x.data, dz, k, n, m, true, false), w.shape) : null,

@@ -74,14 +74,3 @@ export function columnSums(d: Float32Array, cols: number): Float32Array {
   }
   return Float32Array.from(acc);
 }
-
-/** dy masked by y > 0 (ReLU's backward, given its output). */
-export function reluMask(dy: Float32Array, y: Float32Array): Float32Array {
-  // Branch-free on the bits (a data-dependent branch mispredicts half the time): y > 0 exactly when
-  // its bits, as an int, lie in [1, 0x7f800000] (positive, +Infinity included, NaN excluded).
-  const g = new Float32Array(dy.length);
-  const gi = new Int32Array(g.buffer), di = new Int32Array(dy.buffer, dy.byteOffset, dy.length);
-  const yi = new Int32Array(y.buffer, y.byteOffset, y.length);
-  for (let i = 0; i < gi.length; i++) gi[i] = di[i] & -+(((yi[i] - 1) >>> 0) < 0x7f800000);
-  return g;
-}

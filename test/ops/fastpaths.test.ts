@@ -1,8 +1,8 @@
-// The in-place fast paths of ops (global average pooling, the fused-ReLU mask and bias column sums)
+// The in-place fast paths of ops (global average pooling and bias-gradient column sums)
 // against naive loops written here, on odd shapes and on the special values they must keep.
 import { describe, it, expect } from 'vitest';
 import { ops, Tensor, valueAndGrads, variable } from '../../src';
-import { reluMask, columnSums } from '../../src/ops/util';
+import { columnSums } from '../../src/ops/util';
 
 function rng(seed: number) {
   return () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 * 2 - 1; };
@@ -34,21 +34,7 @@ describe('globalAvgPool fast path', () => {
   }
 });
 
-describe('fused-ReLU backward helpers', () => {
-  it('reluMask keeps dy exactly where y > 0 (not at ±0, negatives or NaN; at +Infinity)', () => {
-    const r = rng(5);
-    const y = Float32Array.of(0, -0, 1e-45, Infinity, NaN, -Infinity, -1, 3.4e38, ...rand(r, 37).map((v) => Math.max(v, 0)));
-    const dy = rand(r, y.length);
-    const g = reluMask(dy, y);
-    for (let i = 0; i < y.length; i++) expect(Object.is(g[i], y[i] > 0 ? dy[i] : 0), `index ${i}`).toBe(true);
-  });
-
-  it('reluMask reads views at an offset into a larger buffer', () => {
-    const buf = new Float32Array(20).map((_, i) => (i % 3 === 0 ? -1 : i));
-    const g = reluMask(buf.subarray(3, 13), buf.subarray(5, 15));
-    for (let i = 0; i < 10; i++) expect(g[i]).toBe(buf[5 + i] > 0 ? buf[3 + i] : 0);
-  });
-
+describe('bias gradient column sums', () => {
   for (const cols of [1, 3, 6, 16, 17, 120]) {
     it(`columnSums over ${cols} columns matches f64 sums`, () => {
       const r = rng(cols), rows = 37, d = rand(r, rows * cols);
