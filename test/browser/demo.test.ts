@@ -1,15 +1,16 @@
 // End-to-end tests of the demo page (examples/web, built and served by scripts/serve.mjs) in Debian's
 // Chromium: draw digits with the mouse after in-page training, load a saved model, edge detection,
-// detection and NMS, face detection, style transfer and the benchmark tab. Screenshots go to out/screenshots/.
+// detection and NMS, the saved shapes YOLO, face detection, style transfer and the benchmark tab. Screenshots go to out/screenshots/.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launch, hasChromium } from './harness';
 // @ts-expect-error plain ESM script without type declarations
 import { prepare, startServer, demoMounts } from '../../scripts/serve.mjs';
-import { init, io, zoo } from '../../src';
+import { init, io, zoo, detect, ops } from '../../src';
+import { yoloNet, saveYolo } from '../../examples/detect';
 
 const root = join(__dirname, '../..');
 const shots = join(root, 'out/screenshots');
@@ -62,7 +63,7 @@ async function draw(page: Page, strokes: [number, number][][]): Promise<{ pred: 
 }
 
 run('demo page in Chromium', () => {
-  let server: Server, browser: Browser, modelDir: string, webDir: string;
+  let server: Server, browser: Browser, modelDir: string, webDir: string, yoloDir: string, mounts: Record<string, string | null>;
   const errors: string[] = [];
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
@@ -70,16 +71,26 @@ run('demo page in Chromium', () => {
     await init();
     modelDir = mkdtempSync(join(tmpdir(), 'convkit-demo-model-'));
     await io.save(zoo.lenet5({ seed: 5 }), modelDir);
+    // The shapes YOLO's architecture, untrained (training one to a useful mAP takes a minute), its
+    // head's class biases raised so anchor 0 says 'rectangle' and anchor 1 'ellipse': scores near
+    // the 0.4 threshold and large overlapping anchors, so how many boxes survive the threshold and
+    // NMS differs per image and depends on every decode option, for an exact check of the page.
+    yoloDir = mkdtempSync(join(tmpdir(), 'convkit-demo-yolo-'));
+    const net = yoloNet(2, 3, 11), w = net.getWeights(), bias = w[w.length - 1];
+    for (const [anchor, cls] of [[0, 0], [1, 1]]) bias.data[anchor * 8 + 5 + cls] += 3;
+    net.setWeights(w);
+    await saveYolo(net, yoloDir, { anchors: [{ w: 3, h: 3 }, { w: 3.5, h: 2.5 }], classes: 3, classNames: [...detect.datasets.SHAPE_CLASSES] });
     // a private build folder, so concurrent runs (and `npm run serve`'s out/web) never collide
     webDir = mkdtempSync(join(tmpdir(), 'convkit-demo-web-'));
     const built = await prepare({ out: webDir });
-    server = await startServer({ dir: built.out, mounts: { ...demoMounts(built.faceModels), 'model/': modelDir } });
+    mounts = { ...demoMounts(built.faceModels), 'model/': modelDir, 'yolo-shapes/': yoloDir };
+    server = await startServer({ dir: built.out, mounts });
     browser = await launch();
   });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    for (const d of [modelDir, webDir]) if (d) rmSync(d, { recursive: true, force: true });
+    for (const d of [modelDir, webDir, yoloDir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   async function open(query: string): Promise<Page> {
@@ -163,5 +174,49 @@ run('demo page in Chromium', () => {
     expect(await spread(page, '#bench-chart')).toBeGreaterThan(5);
     await page.screenshot({ path: join(shots, 'demo-bench.png'), fullPage: true });
     expect(errors).toEqual([]);
+  });
+
+  it('the detection tab decodes the served shapes YOLO on seeded images, or says how to get one', async () => {
+    const page = await open('');
+    await ready(page, 'digit-status');
+    await page.click('#tabs button[data-tab=detect]');
+    const text = await ready(page, 'yolo-status');
+    expect(text).toContain('YOLO loaded from yolo-shapes/model.json: decoded 6 images');
+    // The same model decoded here, with its yolo.json, on the page's seeded images: same detections per image.
+    const meta = JSON.parse(readFileSync(join(yoloDir, 'yolo.json'), 'utf8'));
+    const net = await io.load(join(yoloDir, 'model.json'));
+    const set = detect.datasets.shapes({ n: 6, size: meta.size, seed: Number(await page.getAttribute('#yolo', 'data-seed')) });
+    const found = detect.yolo.decode(ops.reshape(net.predict(set.images), [6, 6, 6, 2, 8]), meta) as detect.YoloDetection[][];
+    const drawn = await page.$$eval('#yolo canvas', (cs) => cs.map((c) => ({ ...(c as HTMLCanvasElement).dataset })));
+    expect(drawn.map((d) => Number(d.detections))).toEqual(found.map((f) => f.length));
+    expect(drawn.map((d) => Number(d.objects))).toEqual(set.objects.map((o) => o.length));
+    expect(found.flat().length).toBeGreaterThan(6);
+    expect(text).toContain(`${found.flat().length} detections`);
+    for (let i = 1; i <= 6; i++) expect(await spread(page, `#yolo canvas:nth-child(${i})`)).toBeGreaterThan(5);
+    // the best detection's label tag is filled with its class colour (rectangle red, ellipse blue)
+    const colour = found[0][0].classId === 0 ? [0xe5, 0x3e, 0x3e] : [0x31, 0x82, 0xce];
+    const filled = await page.$eval('#yolo canvas', (c, rgb) => {
+      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] === rgb[0] && d[i + 1] === rgb[1] && d[i + 2] === rgb[2]) n++;
+      return n;
+    }, colour);
+    expect(filled).toBeGreaterThan(100);
+    await page.screenshot({ path: join(shots, 'demo-detect-yolo.png'), fullPage: true });
+    expect(errors).toEqual([]);
+
+    // Served without a YOLO (a second server on the same build), the tab says so and keeps the rest.
+    const bare = await startServer({ dir: webDir, mounts: { ...mounts, 'yolo-shapes/': null } });
+    try {
+      const other = await browser.newPage({ viewport: { width: 1100, height: 900 } }); // its 404s are expected: no error listener
+      await other.goto(bare.url);
+      await other.click('#tabs button[data-tab=detect]');
+      await other.waitForFunction(() => /npm start/.test(document.getElementById('yolo-status')!.textContent ?? ''));
+      expect(await other.textContent('#yolo-status')).toContain('run npm start first to train the YOLO');
+      expect(await other.$$('#yolo canvas')).toHaveLength(0);
+      expect(Number(await other.getAttribute('#shapes', 'data-kept'))).toBeGreaterThan(0);
+    } finally {
+      await bare.close();
+    }
   });
 });
