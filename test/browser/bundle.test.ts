@@ -1,10 +1,9 @@
 // The browser bundle loads from a plain <script type="module"> in real Chromium, picks a SIMD build,
 // and its kernels agree with the TypeScript reference on every backend.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { build } from 'esbuild';
-import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, hasChromium } from './harness';
+import { serve, hasChromium, buildTestPage, pageResult } from './harness';
 
 const root = join(__dirname, '../..');
 const dir = join(root, 'out/browser-test');
@@ -13,34 +12,22 @@ const run = hasChromium || process.env.CI ? describe : describe.skip;
 run('browser bundle in Chromium', () => {
   let server: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
-    mkdirSync(dir, { recursive: true });
-    await build({ entryPoints: [join(root, 'src/index.ts')], bundle: true, format: 'esm', platform: 'browser', external: ['node:*'], outfile: join(dir, 'convkit.browser.js'), logLevel: 'error' });
+    await buildTestPage(dir);
     copyFileSync(join(__dirname, 'page.js'), join(dir, 'page.js'));
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>');
     server = await serve(dir);
   });
   afterAll(async () => { await server?.close(); });
 
   it('loads, reports the backend, and matches the reference on every build', async () => {
-    const browser = await launch();
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(server.url);
-      await page.waitForFunction(() => (window as any).__result !== undefined, null, { timeout: 60_000 });
-      const result = await page.evaluate(() => (window as any).__result);
-      expect(errors).toEqual([]);
-      expect(result.error).toBeUndefined();
-      // Headless Chromium validates SIMD and relaxed SIMD (NOTES), so init() must pick a SIMD build.
-      expect(result.info.simd).toBe(true);
-      expect(result.info.kernel).toMatch(/^wasm-(relaxed-)?simd$/);
-      expect(result.info.threads).toBe(1);
-      expect(result.checks.length).toBeGreaterThan(0);
-      for (const c of result.checks) expect(c.maxRelErr, `${c.backend} ${c.kernel}`).toBeLessThan(1e-4);
-      expect(new Set(result.checks.map((c: any) => c.backend))).toEqual(new Set(['wasm', 'wasm-simd', 'wasm-relaxed-simd']));
-    } finally {
-      await browser.close();
-    }
+    const { result, errors } = await pageResult(server.url);
+    expect(errors).toEqual([]);
+    expect(result.error).toBeUndefined();
+    // Headless Chromium validates SIMD and relaxed SIMD (NOTES), so init() must pick a SIMD build.
+    expect(result.info.simd).toBe(true);
+    expect(result.info.kernel).toMatch(/^wasm-(relaxed-)?simd$/);
+    expect(result.info.threads).toBe(1);
+    expect(result.checks.length).toBeGreaterThan(0);
+    for (const c of result.checks) expect(c.maxRelErr, `${c.backend} ${c.kernel}`).toBeLessThan(1e-4);
+    expect(new Set(result.checks.map((c: any) => c.backend))).toEqual(new Set(['wasm', 'wasm-simd', 'wasm-relaxed-simd']));
   });
 });

@@ -42,3 +42,31 @@ export async function launch(): Promise<Browser> {
       '--disable-component-update', '--disable-sync', '--disable-quic'],
   });
 }
+
+/**
+ * Bundles src/ for browsers into dir/convkit.browser.js (the options of scripts/build-bundles.mjs)
+ * and writes dir/index.html loading dir/page.js as a module.
+ */
+export async function buildTestPage(dir: string): Promise<void> {
+  const { build } = await import('esbuild');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  const src = join(__dirname, '../../src/index.ts');
+  await build({ entryPoints: [src], bundle: true, format: 'esm', platform: 'browser', external: ['node:*'], outfile: join(dir, 'convkit.browser.js'), logLevel: 'error' });
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>');
+}
+
+/** Opens url in a fresh Chromium, waits for the page to set window.__result, returns it with any page errors. */
+export async function pageResult(url: string): Promise<{ result: any; errors: string[] }> {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(url);
+    await page.waitForFunction(() => (window as any).__result !== undefined, null, { timeout: 60_000 });
+    return { result: await page.evaluate(() => (window as any).__result), errors };
+  } finally {
+    await browser.close();
+  }
+}

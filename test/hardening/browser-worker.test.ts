@@ -1,10 +1,9 @@
 // A browser page loads convkit in its main thread and in a module worker at the same time; both
 // pick a SIMD build and compute the same conv2d as the TypeScript reference.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, hasChromium } from '../browser/harness';
+import { serve, hasChromium, buildTestPage, pageResult } from '../browser/harness';
 
 const root = join(__dirname, '../..');
 const dir = join(root, 'out/hardening-browser');
@@ -32,35 +31,23 @@ Promise.all([probe(), fromWorker]).then(([main, worker]) => { window.__result = 
 run('convkit in a browser page and a worker', () => {
   let server: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
-    mkdirSync(dir, { recursive: true });
-    await build({ entryPoints: [join(root, 'src/index.ts')], bundle: true, format: 'esm', platform: 'browser', external: ['node:*'], outfile: join(dir, 'convkit.browser.js'), logLevel: 'error' });
+    await buildTestPage(dir);
     writeFileSync(join(dir, 'probe.js'), probe);
     writeFileSync(join(dir, 'worker.js'), worker);
     writeFileSync(join(dir, 'page.js'), page);
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>');
     server = await serve(dir);
   });
   afterAll(async () => { await server?.close(); });
 
   it('main thread and worker both load a SIMD build and agree with the reference', async () => {
-    const browser = await launch();
-    try {
-      const p = await browser.newPage();
-      const errors: string[] = [];
-      p.on('pageerror', (e) => errors.push(String(e)));
-      await p.goto(server.url);
-      await p.waitForFunction(() => (window as any).__result !== undefined, null, { timeout: 60_000 });
-      const r = await p.evaluate(() => (window as any).__result);
-      expect(errors).toEqual([]);
-      expect(r.error).toBeUndefined();
-      for (const side of [r.main, r.worker]) {
-        expect(side.error).toBeUndefined();
-        expect(side.kernel).toMatch(/^wasm-(relaxed-)?simd$/);
-        expect(side.err).toBeLessThan(1e-4);
-      }
-      expect(Math.abs(r.main.sum - r.worker.sum)).toBeLessThan(1e-3);
-    } finally {
-      await browser.close();
+    const { result: r, errors } = await pageResult(server.url);
+    expect(errors).toEqual([]);
+    expect(r.error).toBeUndefined();
+    for (const side of [r.main, r.worker]) {
+      expect(side.error).toBeUndefined();
+      expect(side.kernel).toMatch(/^wasm-(relaxed-)?simd$/);
+      expect(side.err).toBeLessThan(1e-4);
     }
+    expect(Math.abs(r.main.sum - r.worker.sum)).toBeLessThan(1e-3);
   });
 });

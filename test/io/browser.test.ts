@@ -1,10 +1,9 @@
 // io in a real browser: the browser bundle decodes PNG/JPEG bytes with the platform's decoders,
 // reads ImageData and canvases, and encodes through OffscreenCanvas; results match Node's codecs.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, launch, hasChromium } from '../browser/harness';
+import { serve, hasChromium, buildTestPage, pageResult } from '../browser/harness';
 import { Tensor } from '../../src/tensor';
 import { encodeImage } from '../../src/io';
 
@@ -49,42 +48,30 @@ main().then((r) => { window.__result = r; }, (e) => { window.__result = { error:
 run('io in Chromium', () => {
   let server: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
-    mkdirSync(dir, { recursive: true });
-    await build({ entryPoints: [join(root, 'src/index.ts')], bundle: true, format: 'esm', platform: 'browser', external: ['node:*'], outfile: join(dir, 'convkit.browser.js'), logLevel: 'error' });
+    await buildTestPage(dir);
     const img = new Tensor(pixels, [h, w, 3]);
     writeFileSync(join(dir, 'img.png'), await encodeImage(img, 'png'));
     writeFileSync(join(dir, 'img.jpg'), await encodeImage(img, 'jpeg', { quality: 100 }));
     writeFileSync(join(dir, 'page.js'), PAGE);
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>');
     server = await serve(dir);
   });
   afterAll(async () => { await server?.close(); });
 
   it('decodes, reads canvases and encodes like Node', async () => {
-    const browser = await launch();
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(server.url);
-      await page.waitForFunction(() => (window as any).__result !== undefined, null, { timeout: 60_000 });
-      const r = await page.evaluate(() => (window as any).__result);
-      expect(errors).toEqual([]);
-      expect(r.error).toBeUndefined();
-      // Browser sources default to 3 channels; PNG pixels come back exactly.
-      expect(r.png.shape).toEqual([h, w, 3]);
-      expect(r.png.data).toEqual(Array.from(pixels));
-      expect(r.jpg.shape).toEqual([h, w, 3]);
-      const jpgErr = r.jpg.data.reduce((s: number, v: number, i: number) => s + Math.abs(v - pixels[i]), 0) / pixels.length;
-      expect(jpgErr).toBeLessThan(3); // quality 100: lossy, but within a few levels
-      expect(r.imageData).toEqual(r.imageDataBytes);
-      expect(r.canvas).toEqual(r.imageDataBytes);
-      expect(r.magic).toEqual([0x89, 0x50, 0x4e, 0x47]);
-      expect(r.reencoded).toEqual(Array.from(pixels));
-      expect(r.badName).toBe('ImageError');
-      expect(r.writeName).toBe('ImageError');
-    } finally {
-      await browser.close();
-    }
+    const { result: r, errors } = await pageResult(server.url);
+    expect(errors).toEqual([]);
+    expect(r.error).toBeUndefined();
+    // Browser sources default to 3 channels; PNG pixels come back exactly.
+    expect(r.png.shape).toEqual([h, w, 3]);
+    expect(r.png.data).toEqual(Array.from(pixels));
+    expect(r.jpg.shape).toEqual([h, w, 3]);
+    const jpgErr = r.jpg.data.reduce((s: number, v: number, i: number) => s + Math.abs(v - pixels[i]), 0) / pixels.length;
+    expect(jpgErr).toBeLessThan(3); // quality 100: lossy, but within a few levels
+    expect(r.imageData).toEqual(r.imageDataBytes);
+    expect(r.canvas).toEqual(r.imageDataBytes);
+    expect(r.magic).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    expect(r.reencoded).toEqual(Array.from(pixels));
+    expect(r.badName).toBe('ImageError');
+    expect(r.writeName).toBe('ImageError');
   });
 });
