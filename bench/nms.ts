@@ -5,25 +5,12 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { detect } from '../src';
 import type { CenterBox } from '../src/detect';
+import { lcg as rng, medianMs } from './util';
 
 /** One benchmark row: box count, median ms of each implementation and how many boxes were kept. */
 export interface NmsRow { boxes: number; convkitMs: number; tfjsCpuMs: number; speedup: number; kept: number; sameResult: boolean }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-}
 
-function median(f: () => void, runs: number): number {
-  for (let i = 0; i < 3; i++) f();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    f();
-    t.push(performance.now() - t0);
-  }
-  return t.sort((a, b) => a - b)[runs >> 1];
-}
 
 /** Runs the NMS benchmark on 1,000 and 10,000 random boxes (IoU threshold 0.5, no score threshold). */
 export async function benchNms(sizes = [1000, 10000], runs = 15): Promise<NmsRow[]> {
@@ -39,12 +26,12 @@ export async function benchNms(sizes = [1000, 10000], runs = 15): Promise<NmsRow
     const yx = tf.tensor2d(boxes.map((b) => [b.y - b.h / 2, b.x - b.w / 2, b.y + b.h / 2, b.x + b.w / 2]));
     const sc = tf.tensor1d(scores);
     let ours: number[] = [], theirs: number[] = [];
-    const convkitMs = median(() => { ours = detect.nms(boxes, scores, { iouThreshold: 0.5 }); }, runs);
-    const tfjsCpuMs = median(() => {
+    const convkitMs = medianMs(() => { ours = detect.nms(boxes, scores, { iouThreshold: 0.5 }); }, runs, 3);
+    const tfjsCpuMs = medianMs(() => {
       const k = tf.image.nonMaxSuppression(yx, sc, n, 0.5);
       theirs = Array.from(k.dataSync());
       k.dispose();
-    }, runs);
+    }, runs, 3);
     yx.dispose(); sc.dispose();
     rows.push({ boxes: n, convkitMs, tfjsCpuMs, speedup: tfjsCpuMs / convkitMs, kept: ours.length, sameResult: ours.join() === theirs.join() });
   }

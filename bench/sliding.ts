@@ -3,41 +3,25 @@
 // (best) backend; median of repeated runs after a warm-up.
 // Run: node --import tsx bench/sliding.ts
 import { pathToFileURL } from 'node:url';
-import { init, detect, tensor, layers, Sequential, info } from '../src';
+import { init, detect, tensor, info } from '../src';
+import { notesClassifier } from '../examples/data/notes-classifier';
+import { lcg, medianMs } from './util';
 
 /** One row: image size, number of windows, median ms of each way and the ratio. */
 export interface SlidingRow { image: number; windows: number; cropsMs: number; convolutionalMs: number; speedup: number; kernel: string }
 
-function median(f: () => void, runs: number): number {
-  f();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    f();
-    t.push(performance.now() - t0);
-  }
-  return t.sort((a, b) => a - b)[runs >> 1];
-}
 
 /** Times both ways on square images of the given sizes. */
 export async function benchSliding(sizes = [16, 32, 64], runs = 5): Promise<SlidingRow[]> {
   await init();
-  const m = new Sequential([
-    layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu', inputShape: [14, 14, 3] }),
-    layers.maxPooling2d({ poolSize: 2 }),
-    layers.flatten(),
-    layers.dense({ units: 400, activation: 'relu' }),
-    layers.dense({ units: 400, activation: 'relu' }),
-    layers.dense({ units: 4, activation: 'softmax' }),
-  ], { seed: 1 });
+  const m = notesClassifier(1);
   const conv = detect.toConvolutional(m);
   const rows: SlidingRow[] = [];
   for (const n of sizes) {
-    let s = n;
-    const img = tensor(Float32Array.from({ length: n * n * 3 }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296)), [n, n, 3]);
+    const img = tensor(Float32Array.from({ length: n * n * 3 }, lcg(n)), [n, n, 3]);
     let windows = 0;
-    const cropsMs = median(() => { windows = detect.slidingWindows(m, img, { stride: 2 }).length; }, runs);
-    const convolutionalMs = median(() => { conv.predict(img.reshape([1, n, n, 3])); }, runs);
+    const cropsMs = medianMs(() => { windows = detect.slidingWindows(m, img, { stride: 2 }).length; }, runs);
+    const convolutionalMs = medianMs(() => { conv.predict(img.reshape([1, n, n, 3])); }, runs);
     rows.push({ image: n, windows, cropsMs, convolutionalMs, speedup: cropsMs / convolutionalMs, kernel: info().kernel });
   }
   return rows;

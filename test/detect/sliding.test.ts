@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { detect, tensor, layers, Sequential, backend, ValueError, ShapeError } from '../../src';
+import { notesClassifier } from '../../examples/data/notes-classifier';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -10,15 +11,7 @@ const image = (h: number, w: number, seed: number) => {
   return tensor(Float32Array.from({ length: h * w * 3 }, () => r()), [h, w, 3]);
 };
 
-/** The notes' classifier: 14x14x3 → conv 5x5x16 → max pool 2x2 → FC 400 → FC 400 → softmax 4. */
-const notesModel = () => new Sequential([
-  layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu', inputShape: [14, 14, 3] }),
-  layers.maxPooling2d({ poolSize: 2 }),
-  layers.flatten(),
-  layers.dense({ units: 400, activation: 'relu' }),
-  layers.dense({ units: 400, activation: 'relu' }),
-  layers.dense({ units: 4, activation: 'softmax' }),
-], { seed: 5 });
+const notesModel = () => notesClassifier(5);
 
 describe('detect.toConvolutional and slidingWindows', () => {
   it('turns FC layers into 400 filters of 5x5, 1x1 → 400 and 1x1 → 4 (the notes\' example)', () => {
