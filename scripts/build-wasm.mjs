@@ -1,4 +1,4 @@
-// Compiles assembly/ into the scalar, SIMD and relaxed-SIMD binaries and inlines them into
+// Compiles assembly/ into the scalar, SIMD and relaxed-SIMD binaries (the last two also on shared memory, for threads) and inlines them into
 // src/backend/wasm/binaries.ts as base64, so no bundle or runtime ever fetches a .wasm file.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, statSync, readdirSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'src/backend/wasm/binaries.ts');
-const targets = ['scalar', 'simd', 'relaxed'];
+const targets = ['scalar', 'simd', 'relaxed', 'simdThreads', 'relaxedThreads'];
 
 const newest = (dir) => Math.max(...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs));
 let fresh = false;

@@ -3,7 +3,8 @@
 import type { Kernels, BackendName } from './kernels';
 import { jsKernels } from './js';
 import { wasmKernels } from './wasm';
-import { instantiate, instantiateSync, supports, WasmModule, Build } from './wasm/module';
+import { instantiate, instantiateSync, supports, WasmModule, Build, threadsOf, threadsWanted, setThreadsWanted } from './wasm/module';
+import { threadsUnavailable, coreCount } from './wasm/threads';
 import { BackendError, ValueError, ConvkitError } from '../errors';
 
 export type { Kernels, BackendName } from './kernels';
@@ -146,24 +147,28 @@ export function kernels(): Kernels {
   return active;
 }
 
-function threadsReason(): string {
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
-  const page = typeof window !== 'undefined'
-    ? (isolated ? 'this page is cross-origin isolated, so SharedArrayBuffer is available' : 'this page is not cross-origin isolated (no COOP/COEP headers), so SharedArrayBuffer is unavailable')
-    : 'Node has SharedArrayBuffer and worker threads';
-  return `single thread: multi-threaded kernels are not built yet; ${page}`;
+function threadsReason(k: Kernels, threads: number): string {
+  const why = threadsUnavailable();
+  if (why) return `single thread: ${why}`;
+  const mod = modules.get(k.name);
+  if (!mod) return `single thread: the '${k.name}' kernels are the plain TypeScript reference`;
+  if (!mod.build.endsWith('Threads')) return `single thread: the '${k.name}' kernels have no threads build (only wasm-simd and wasm-relaxed-simd do)`;
+  if (threads === 1) return 'single thread: set by backend.setThreads(1) or CONVKIT_THREADS';
+  return `${threads} threads share one WebAssembly.Memory (${coreCount()} cores; backend.setThreads(n) changes it)`;
 }
 
 /** Information about the active backend and the platform. */
 export function info(): BackendInfo {
   const k = kernels();
+  const mod = modules.get(k.name);
+  const threads = mod ? threadsOf(mod) : 1;
   return {
     kernel: k.name,
     simd: supports('simd'),
     relaxedSimd: supports('relaxed'),
-    threads: 1,
+    threads,
     reason,
-    threadsReason: threadsReason(),
+    threadsReason: threadsReason(k, threads),
     memoryBytes: modules.get(k.name)?.arena.memoryBytes ?? 0,
   };
 }
@@ -180,6 +185,18 @@ export const backend = {
     }
   },
   info,
+  /**
+   * Sets how many threads the wasm-simd kernels use (default: every core where threads can run, or
+   * CONVKIT_THREADS in Node); null restores the default. Where threads cannot run (a page that is not
+   * cross-origin isolated) the kernels stay on one thread and info().threadsReason says why.
+   */
+  setThreads(n: number | null): BackendInfo {
+    if (n !== null && (!Number.isInteger(n) || n < 1 || n > 256)) throw new ValueError(`backend.setThreads: expected an integer from 1 to 256 or null, got ${JSON.stringify(n)}`);
+    setThreadsWanted(n);
+    return info();
+  },
+  /** The thread count kernels with a threads build use (1 where threads cannot run). */
+  threads(): number { return threadsWanted(); },
   /** The kernels of a backend by name (loads it if needed); the active one when no name is given. */
   kernels(name?: BackendName): Kernels { return name ? ensure(name) : kernels(); },
   /** Names of the backends this runtime can run. */

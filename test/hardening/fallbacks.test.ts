@@ -54,6 +54,7 @@ describe('backend fallbacks', () => {
   it('a failed instantiation falls back to js with exactly one warning', async () => {
     const { ck } = await fresh();
     tamper({
+      compile: (() => Promise.reject(new Error('simulated: out of memory'))) as any,
       instantiate: (() => Promise.reject(new Error('simulated: out of memory'))) as any,
       Module: function () { throw new Error('simulated: out of memory'); } as any,
     });

@@ -1,12 +1,22 @@
 // WASM wrappers (conv family): copy inputs into the arena, call the AssemblyScript kernel, copy out.
 // Geometry travels as one block of 22 i32s (layout: assembly/convgeom.ts) rather than 22 arguments.
+// Large calls split into parts (split.ts) that the thread pool runs at once, each with its own scratch.
 import type { KernelFamily, ConvGeometry, DepthwiseGeometry, Activation } from '../kernels';
-import type { WasmModule } from './module';
+import { type WasmModule, partsFor, runParts } from './module';
+import { splitByOutput, splitByInput } from './split';
 
 const GEOMETRY_FIELDS = [
   'batch', 'inD', 'inH', 'inW', 'inC', 'outD', 'outH', 'outW', 'outC', 'fD', 'fH', 'fW',
   'strideD', 'strideH', 'strideW', 'dilationD', 'dilationH', 'dilationW', 'padFront', 'padTop', 'padLeft',
 ] as const;
+
+const inSize = (g: ConvGeometry) => g.batch * g.inD * g.inH * g.inW * g.inC;
+const outSize = (g: ConvGeometry) => g.batch * g.outD * g.outH * g.outW * g.outC;
+const filterSize = (g: ConvGeometry) => g.fD * g.fH * g.fW * g.inC * g.outC;
+const depthwiseFilterSize = (g: DepthwiseGeometry) => g.fH * g.fW * g.inC * g.multiplier;
+/** Multiply-adds x2 of a convolution (depthwise: each output reads one input channel). */
+const convFlops = (g: ConvGeometry, depthwise = false) => 2 * outSize(g) * g.fD * g.fH * g.fW * (depthwise ? 1 : g.inC);
+const F32 = 4;
 
 /** The conv family of a WASM build: im2col + sgemm conv (1D/2D/3D) and direct depthwise kernels. */
 export function convKernels(mod: WasmModule): KernelFamily {
@@ -20,48 +30,69 @@ export function convKernels(mod: WasmModule): KernelFamily {
     v[GEOMETRY_FIELDS.length] = multiplier;
     return ptr;
   }
-  const inSize = (g: ConvGeometry) => g.batch * g.inD * g.inH * g.inW * g.inC;
-  const outSize = (g: ConvGeometry) => g.batch * g.outD * g.outH * g.outW * g.outC;
-  const filterSize = (g: ConvGeometry) => g.fD * g.fH * g.fW * g.inC * g.outC;
+  const multiplierOf = (g: ConvGeometry) => (g as DepthwiseGeometry).multiplier ?? 1;
   const scratch = (gp: number, kind: number) => arena.allocBytes(ex.convScratchBytes(gp, kind));
+
+  /** Sums partial filter gradients (parts after the first wrote to their own buffers) into the first. */
+  function sumPartials(dwp: number, partials: number[], n: number): void {
+    const dw = arena.f32(dwp, n);
+    for (const p of partials) { const v = arena.f32(p, n); for (let i = 0; i < n; i++) dw[i] += v[i]; }
+  }
 
   return {
     conv(x: Float32Array, w: Float32Array, g: ConvGeometry, bias: Float32Array | null, act: Activation) {
       arena.reset();
-      const xp = arena.put(x), wp = arena.put(w), bp = bias ? arena.put(bias) : 0;
-      const gp = putGeometry(g), n = outSize(g), yp = arena.alloc(n);
-      ex.conv(xp, wp, bp, yp, gp, act === 'relu' ? 1 : 0, scratch(gp, 0));
+      const xp = arena.put(x), wp = arena.put(w), bp = bias ? arena.put(bias) : 0, n = outSize(g), yp = arena.alloc(n);
+      const parts = splitByOutput(g, partsFor(mod, convFlops(g))).map((p) => {
+        const gp = putGeometry(p.g);
+        return [xp + p.inOffset * F32, wp, bp, yp + p.outOffset * F32, gp, act === 'relu' ? 1 : 0, scratch(gp, 0)];
+      });
+      runParts(mod, 'conv', parts);
       return arena.take(yp, n);
     },
     convBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeometry) {
       arena.reset();
-      const dyp = arena.put(dy), wp = arena.put(w), gp = putGeometry(g), n = inSize(g), dxp = arena.alloc(n);
-      ex.convBackpropInput(dyp, wp, dxp, gp, scratch(gp, 1));
+      const dyp = arena.put(dy), wp = arena.put(w), n = inSize(g), dxp = arena.alloc(n);
+      runParts(mod, 'convBackpropInput', splitByInput(g, partsFor(mod, convFlops(g))).map((p) => {
+        const gp = putGeometry(p.g);
+        return [dyp + p.outOffset * F32, wp, dxp + p.inOffset * F32, gp, scratch(gp, 1)];
+      }));
       return arena.take(dxp, n);
     },
     convBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry) {
       arena.reset();
-      const xp = arena.put(x), dyp = arena.put(dy), gp = putGeometry(g), n = filterSize(g), dwp = arena.alloc(n);
-      ex.convBackpropFilter(xp, dyp, dwp, gp, scratch(gp, 2));
+      const xp = arena.put(x), dyp = arena.put(dy), n = filterSize(g), dwp = arena.alloc(n);
+      const split = splitByOutput(g, partsFor(mod, convFlops(g)));
+      const partials = split.slice(1).map(() => arena.alloc(n));
+      runParts(mod, 'convBackpropFilter', split.map((p, i) => {
+        const gp = putGeometry(p.g);
+        return [xp + p.inOffset * F32, dyp + p.outOffset * F32, i === 0 ? dwp : partials[i - 1], gp, scratch(gp, 2)];
+      }));
+      sumPartials(dwp, partials, n);
       return arena.take(dwp, n);
     },
     depthwiseConv(x: Float32Array, w: Float32Array, g: DepthwiseGeometry) {
       arena.reset();
-      const xp = arena.put(x), wp = arena.put(w), gp = putGeometry(g, g.multiplier), n = outSize(g), yp = arena.alloc(n);
-      ex.depthwiseConv(xp, wp, yp, gp);
+      const xp = arena.put(x), wp = arena.put(w), n = outSize(g), yp = arena.alloc(n);
+      runParts(mod, 'depthwiseConv', splitByOutput(g, partsFor(mod, convFlops(g, true))).map((p) =>
+        [xp + p.inOffset * F32, wp, yp + p.outOffset * F32, putGeometry(p.g, multiplierOf(p.g))]));
       return arena.take(yp, n);
     },
     depthwiseConvBackpropInput(dy: Float32Array, w: Float32Array, g: DepthwiseGeometry) {
       arena.reset();
-      const dyp = arena.put(dy), wp = arena.put(w), gp = putGeometry(g, g.multiplier), n = inSize(g), dxp = arena.alloc(n);
-      ex.depthwiseConvBackpropInput(dyp, wp, dxp, gp);
+      const dyp = arena.put(dy), wp = arena.put(w), n = inSize(g), dxp = arena.alloc(n);
+      runParts(mod, 'depthwiseConvBackpropInput', splitByInput(g, partsFor(mod, convFlops(g, true))).map((p) =>
+        [dyp + p.outOffset * F32, wp, dxp + p.inOffset * F32, putGeometry(p.g, multiplierOf(p.g))]));
       return arena.take(dxp, n);
     },
     depthwiseConvBackpropFilter(x: Float32Array, dy: Float32Array, g: DepthwiseGeometry) {
       arena.reset();
-      const xp = arena.put(x), dyp = arena.put(dy), gp = putGeometry(g, g.multiplier);
-      const n = g.fH * g.fW * g.inC * g.multiplier, dwp = arena.alloc(n);
-      ex.depthwiseConvBackpropFilter(xp, dyp, dwp, gp);
+      const xp = arena.put(x), dyp = arena.put(dy), n = depthwiseFilterSize(g), dwp = arena.alloc(n);
+      const split = splitByOutput(g, partsFor(mod, convFlops(g, true)));
+      const partials = split.slice(1).map(() => arena.alloc(n));
+      runParts(mod, 'depthwiseConvBackpropFilter', split.map((p, i) =>
+        [xp + p.inOffset * F32, dyp + p.outOffset * F32, i === 0 ? dwp : partials[i - 1], putGeometry(p.g, multiplierOf(p.g))]));
+      sumPartials(dwp, partials, n);
       return arena.take(dwp, n);
     },
   };

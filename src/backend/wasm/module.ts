@@ -1,11 +1,18 @@
 // Loads one WebAssembly build and manages its memory with a grow-only scratch arena:
 // each kernel call resets the arena, copies its inputs in, runs, and copies the output out.
 // Memory therefore never exceeds the largest single call's needs, with no dispose() anywhere.
+// The threads builds import one shared memory that a pool of workers also instantiates the module on.
 import { instantiate as loaderInstantiate, instantiateSync as loaderInstantiateSync } from '@assemblyscript/loader';
 import * as binaries from './binaries';
-import { BackendError } from '../../errors';
+import { BackendError, ValueError } from '../../errors';
+import { ThreadPool, threadsUnavailable, coreCount } from './threads';
 
-export type Build = 'scalar' | 'simd' | 'relaxed';
+export type Build = 'scalar' | 'simd' | 'relaxed' | 'simdThreads' | 'relaxedThreads';
+
+/** The build that adds threads to a single-threaded one. */
+const THREADED: Partial<Record<Build, Build>> = { simd: 'simdThreads', relaxed: 'relaxedThreads' };
+/** Pages of the threads builds' shared memory: asconfig.json's initialMemory and maximumMemory. */
+const SHARED_PAGES = { initial: 16, maximum: 65536 };
 
 /** The raw exports of a build: kernels take byte pointers and i32 sizes. */
 export type WasmExports = Record<string, any> & { memory: WebAssembly.Memory };
@@ -61,7 +68,14 @@ export class Arena {
   get memoryBytes(): number { return this.memory.buffer.byteLength; }
 }
 
-export interface WasmModule { build: Build; exports: WasmExports; arena: Arena }
+export interface WasmModule {
+  build: Build;
+  exports: WasmExports;
+  arena: Arena;
+  compiled: WebAssembly.Module;
+  /** The worker pool, when this build runs on shared memory and more than one thread is wanted. */
+  pool: ThreadPool | null;
+}
 
 const bytesCache = new Map<Build, Uint8Array<ArrayBuffer>>();
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -86,23 +100,88 @@ export function supports(build: Build): boolean {
   try { return typeof WebAssembly === 'object' && WebAssembly.validate(buildBytes(build)); } catch { return false; }
 }
 
-const imports = { env: { abort(_msg: number, _file: number, line: number, col: number) { throw new BackendError(`wasm abort at ${line}:${col}`); } } };
+const abort = (_msg: number, _file: number, line: number, col: number) => { throw new BackendError(`wasm abort at ${line}:${col}`); };
 
-function wrap(build: Build, exports: any): WasmModule {
+/** The build to load for a requested one: its threads variant where threads can run. */
+export function resolveBuild(build: Build): Build {
+  const threaded = THREADED[build];
+  return threaded && threadsUnavailable() === null && supports(threaded) ? threaded : build;
+}
+
+function importsFor(build: Build): WebAssembly.Imports {
+  const shared = build.endsWith('Threads');
+  return { env: shared ? { abort, memory: new WebAssembly.Memory({ ...SHARED_PAGES, shared: true }) } : { abort } };
+}
+
+function wrap(build: Build, compiled: WebAssembly.Module, exports: any): WasmModule {
   const ex = exports as WasmExports;
   const base = Number(ex.heapBase());
-  return { build, exports: ex, arena: new Arena(ex.memory, base) };
+  return { build, exports: ex, arena: new Arena(ex.memory, base), compiled, pool: null };
 }
 
-/** Instantiates a build synchronously (fine in Node and workers; browsers prefer the async form). */
-export function instantiateSync(build: Build): WasmModule {
-  if (!supports(build)) throw new BackendError(`wasm build '${build}' does not validate on this runtime`);
-  return wrap(build, loaderInstantiateSync(buildBytes(build), imports).exports);
+/** Instantiates a build (or its threads variant) synchronously (fine in Node and workers; browsers prefer the async form). */
+export function instantiateSync(requested: Build): WasmModule {
+  if (!supports(requested)) throw new BackendError(`wasm build '${requested}' does not validate on this runtime`);
+  const build = resolveBuild(requested);
+  const compiled = new WebAssembly.Module(buildBytes(build));
+  return wrap(build, compiled, loaderInstantiateSync(compiled, importsFor(build)).exports);
 }
 
-/** Instantiates a build asynchronously. */
-export async function instantiate(build: Build): Promise<WasmModule> {
-  if (!supports(build)) throw new BackendError(`wasm build '${build}' does not validate on this runtime`);
-  const { exports } = await loaderInstantiate(buildBytes(build), imports);
-  return wrap(build, exports);
+/** Instantiates a build (or its threads variant) asynchronously. */
+export async function instantiate(requested: Build): Promise<WasmModule> {
+  if (!supports(requested)) throw new BackendError(`wasm build '${requested}' does not validate on this runtime`);
+  const build = resolveBuild(requested);
+  const compiled = await WebAssembly.compile(buildBytes(build));
+  const { exports } = await loaderInstantiate(compiled, importsFor(build));
+  return wrap(build, compiled, exports);
+}
+
+// ---- threads ----
+
+let wanted: number | null = null;
+let fallback: number | null = null;
+
+/** The default thread count: CONVKIT_THREADS (Node) if set, else every core where threads can run. */
+function defaultThreads(): number {
+  if (threadsUnavailable() !== null) return 1;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONVKIT_THREADS;
+  if (env === undefined || env === '') return coreCount();
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ValueError(`CONVKIT_THREADS: expected an integer from 1 to 256, got ${JSON.stringify(env)}`);
+  return n;
+}
+
+/** Threads kernels may use: set by setThreads, else the default. */
+export function threadsWanted(): number {
+  return wanted ?? (fallback ??= defaultThreads());
+}
+
+/** Sets the thread count (validated by the caller; null = the default); pools resize on their next call. */
+export function setThreadsWanted(n: number | null): void { wanted = n; }
+
+/** Threads a module's kernels run on now (1 for builds without shared memory). */
+export function threadsOf(mod: WasmModule): number {
+  return mod.build.endsWith('Threads') ? threadsWanted() : 1;
+}
+
+/** The module's pool sized to the wanted thread count (started, resized or stopped as needed). */
+function poolOf(mod: WasmModule): ThreadPool | null {
+  const n = threadsOf(mod);
+  if (n <= 1) { mod.pool?.close(); mod.pool = null; return null; }
+  if (mod.pool?.threads !== n) { mod.pool?.close(); mod.pool = new ThreadPool(mod.compiled, mod.arena.memory, mod.exports, n); }
+  return mod.pool;
+}
+
+/** Below this many flops a call runs on one thread: waking workers costs more than it saves. */
+const MIN_PARALLEL_FLOPS = 1 << 20;
+
+/** How many parts to split a call of this many flops into. */
+export function partsFor(mod: WasmModule, flops: number): number {
+  return flops >= MIN_PARALLEL_FLOPS ? (poolOf(mod)?.threads ?? 1) : 1;
+}
+
+/** Runs export fn once per argument list: in parallel on the pool when there is one, else in turn. */
+export function runParts(mod: WasmModule, fn: string, parts: number[][]): void {
+  if (parts.length > 1 && mod.pool) mod.pool.run(fn, parts);
+  else for (const a of parts) mod.exports[fn](...a);
 }

@@ -1,0 +1,72 @@
+// How a kernel call splits into parts for the thread pool. Every part is a smaller call of the same
+// kernel: a range of GEMM rows or columns, a range of batch items, or (one image) a band of output rows
+// given as a sub-geometry whose padding absorbs the offset. Each output element is computed by exactly
+// one part with the same arithmetic as the whole call, so forward results do not depend on the split.
+import type { ConvGeometry } from '../kernels';
+
+/** [start, end) ranges covering 0..n in at most `parts` pieces whose starts are multiples of align. */
+export function splitRange(n: number, parts: number, align = 1): Array<[number, number]> {
+  const step = Math.max(align, Math.ceil(n / parts / align) * align);
+  const out: Array<[number, number]> = [];
+  for (let s = 0; s < n; s += step) out.push([s, Math.min(n, s + step)]);
+  return out;
+}
+
+/** One part of a convolution: its geometry and float offsets into the input-side and output-side arrays. */
+export interface ConvPart<G extends ConvGeometry> { g: G; inOffset: number; outOffset: number }
+
+/** The spatial axis row bands split along: depth for 3D volumes, else height; null when neither works. */
+function rowAxis(g: ConvGeometry) {
+  if (g.outD > 1) {
+    return { inN: g.inD, outN: g.outD, stride: g.strideD, dilation: g.dilationD, f: g.fD, pad: g.padFront,
+      inSlice: g.inH * g.inW * g.inC, outSlice: g.outH * g.outW * g.outC,
+      with: <G extends ConvGeometry>(h: G, inN: number, outN: number, pad: number): G => ({ ...h, inD: inN, outD: outN, padFront: pad }) };
+  }
+  if (g.inD === 1 && g.outH > 1) {
+    return { inN: g.inH, outN: g.outH, stride: g.strideH, dilation: g.dilationH, f: g.fH, pad: g.padTop,
+      inSlice: g.inW * g.inC, outSlice: g.outW * g.outC,
+      with: <G extends ConvGeometry>(h: G, inN: number, outN: number, pad: number): G => ({ ...h, inH: inN, outH: outN, padTop: pad }) };
+  }
+  return null;
+}
+
+const inPerItem = (g: ConvGeometry) => g.inD * g.inH * g.inW * g.inC;
+const outPerItem = (g: ConvGeometry) => g.outD * g.outH * g.outW * g.outC;
+
+function byBatch<G extends ConvGeometry>(g: G, parts: number): Array<ConvPart<G>> {
+  return splitRange(g.batch, parts).map(([b0, b1]) => ({ g: { ...g, batch: b1 - b0 }, inOffset: b0 * inPerItem(g), outOffset: b0 * outPerItem(g) }));
+}
+
+/**
+ * Splits a call that reads the input and writes (or reduces over) the output rows: the forward pass and
+ * the filter gradient. Batches split by items; one image splits into bands of output rows, each reading
+ * from the first input row its windows touch.
+ */
+export function splitByOutput<G extends ConvGeometry>(g: G, parts: number): Array<ConvPart<G>> {
+  if (parts <= 1) return [{ g, inOffset: 0, outOffset: 0 }];
+  if (g.batch > 1) return byBatch(g, parts);
+  const a = rowAxis(g);
+  if (!a) return [{ g, inOffset: 0, outOffset: 0 }];
+  return splitRange(a.outN, parts, 2).map(([r0, r1]) => {
+    const first = r0 * a.stride - a.pad;
+    const skip = Math.max(0, first);
+    return { g: a.with(g, a.inN - skip, r1 - r0, skip - first), inOffset: skip * a.inSlice, outOffset: r0 * a.outSlice };
+  });
+}
+
+/**
+ * Splits the input gradient: batches by items; one image into bands of input rows, each reading the
+ * output-gradient rows whose windows may reach the band (taps that fall outside it are skipped). With
+ * padding after >= 0 every band gets at least the last output row, so the bands tile the input.
+ */
+export function splitByInput<G extends ConvGeometry>(g: G, parts: number): Array<ConvPart<G>> {
+  if (parts <= 1) return [{ g, inOffset: 0, outOffset: 0 }];
+  if (g.batch > 1) return byBatch(g, parts);
+  const a = rowAxis(g);
+  if (!a) return [{ g, inOffset: 0, outOffset: 0 }];
+  return splitRange(a.inN, parts, 2).map(([r0, r1]) => {
+    const o0 = Math.max(0, Math.floor((r0 + a.pad - (a.f - 1) * a.dilation) / a.stride));
+    const o1 = Math.min(a.outN - 1, Math.floor((r1 - 1 + a.pad) / a.stride));
+    return { g: a.with(g, r1 - r0, o1 - o0 + 1, a.pad + r0 - o0 * a.stride), inOffset: r0 * a.inSlice, outOffset: o0 * a.outSlice };
+  });
+}

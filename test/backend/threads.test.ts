@@ -1,0 +1,179 @@
+// Threads: kernels split into parts that a worker pool runs on one shared WebAssembly.Memory. Every
+// parallel kernel must match the 'js' reference on shapes big enough to be split (batch > 1 splits by
+// items; one image by bands of rows, including stride > 1, dilation, padding, 3D and depthwise), the
+// forward results must not depend on the thread count, and the pool must start, resize and stop cleanly.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { backend, init } from '../../src/backend';
+import type { ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
+import { splitRange, splitByOutput, splitByInput } from '../../src/backend/wasm/split';
+import { ValueError } from '../../src/errors';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  };
+}
+const rand = (n: number, seed: number) => Float32Array.from({ length: n }, rng(seed));
+
+type Triple = [number, number, number];
+function geometry(batch: number, inp: Triple, inC: number, outC: number, f: Triple, stride: Triple = [1, 1, 1],
+  dilation: Triple = [1, 1, 1], padBefore: Triple = [0, 0, 0], padAfter: Triple = [0, 0, 0]): ConvGeometry {
+  const out = [0, 1, 2].map((i) => Math.floor((inp[i] + padBefore[i] + padAfter[i] - dilation[i] * (f[i] - 1) - 1) / stride[i]) + 1);
+  return {
+    batch, inD: inp[0], inH: inp[1], inW: inp[2], inC, outD: out[0], outH: out[1], outW: out[2], outC,
+    fD: f[0], fH: f[1], fW: f[2], strideD: stride[0], strideH: stride[1], strideW: stride[2],
+    dilationD: dilation[0], dilationH: dilation[1], dilationW: dilation[2], padFront: padBefore[0], padTop: padBefore[1], padLeft: padBefore[2],
+  };
+}
+const inLen = (g: ConvGeometry) => g.batch * g.inD * g.inH * g.inW * g.inC;
+const outLen = (g: ConvGeometry) => g.batch * g.outD * g.outH * g.outW * g.outC;
+
+function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  let scale = 1, err = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]));
+    err = Math.max(err, Math.abs(actual[i] - expected[i]));
+  }
+  expect(err / scale, what).toBeLessThan(2e-5);
+}
+
+const simd = () => backend.kernels('wasm-simd');
+const js = () => backend.kernels('js');
+
+/** Waits until the wasm-simd pool's workers are up, so parts really run on other threads. */
+async function poolReady(threads: number): Promise<void> {
+  backend.setThreads(threads);
+  simd().matmul(rand(256 * 256, 1), rand(256 * 256, 2), 256, 256, 256, false, false, null, 'linear'); // starts the pool
+  const pool = backend.module('wasm-simd')!.pool!;
+  for (let i = 0; i < 200 && pool.ready < threads - 1; i++) await new Promise((r) => setTimeout(r, 25));
+  expect(pool.ready).toBe(threads - 1);
+}
+
+const threaded = backend.module('wasm-simd')?.build === 'simdThreads';
+
+describe('splitting work', () => {
+  it('splitRange covers 0..n once, aligned, in at most `parts` pieces', () => {
+    for (const [n, parts, align] of [[10, 2, 1], [11, 3, 4], [7, 8, 1], [1, 2, 8], [1000, 2, 8], [33, 4, 2]]) {
+      const r = splitRange(n, parts, align);
+      expect(r.length).toBeLessThanOrEqual(parts);
+      expect(r[0][0]).toBe(0);
+      expect(r[r.length - 1][1]).toBe(n);
+      r.forEach(([s, e], i) => { expect(e).toBeGreaterThan(s); expect(s % align).toBe(0); if (i) expect(s).toBe(r[i - 1][1]); });
+    }
+  });
+
+  it('output bands tile the output rows; input bands tile the input, even with stride > filter', () => {
+    const g = geometry(1, [1, 23, 9], 3, 4, [1, 3, 3], [1, 3, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1]);
+    const out = splitByOutput(g, 3);
+    expect(out.map((p) => p.g.outH).reduce((a, b) => a + b)).toBe(g.outH);
+    for (const p of out) expect(p.g.padTop).toBeGreaterThanOrEqual(0);
+    for (const [h, s] of [[g, 3], [geometry(1, [1, 29, 4], 2, 2, [1, 2, 2], [1, 5, 1]), 4]] as const) {
+      let at = 0;
+      for (const p of splitByInput(h, s)) {
+        expect(p.inOffset).toBe(at);
+        expect(p.g.outH).toBeGreaterThan(0);
+        at += p.g.inH * h.inW * h.inC;
+      }
+      expect(at).toBe(inLen(h));
+    }
+  });
+});
+
+describe.skipIf(!threaded)('threads', () => {
+  beforeAll(async () => { await init(); await poolReady(2); });
+  afterAll(() => { backend.setThreads(null); });
+
+  it('info() reports the thread count and why', () => {
+    const info = backend.setThreads(2);
+    expect(info.threads).toBe(info.kernel === 'wasm-simd' || info.kernel === 'wasm-relaxed-simd' ? 2 : 1);
+    expect(backend.module('wasm-simd')!.build).toBe('simdThreads');
+    backend.use('wasm-simd');
+    expect(backend.info().threadsReason).toMatch(/2 threads share one WebAssembly.Memory/);
+    expect(backend.setThreads(1).threadsReason).toMatch(/single thread: set by backend.setThreads\(1\)/);
+    expect(backend.setThreads(2).threads).toBe(2);
+    for (const bad of [0, -1, 1.5, NaN, 1000, '2']) expect(() => backend.setThreads(bad as number)).toThrow(ValueError);
+  });
+
+  it('matmul with every transpose matches the reference, and equals the one-thread result bit for bit', () => {
+    const cases: Array<[number, number, number, boolean, boolean]> = [
+      [300, 200, 100, false, false], [64, 257, 530, true, false], [513, 100, 77, false, true], [129, 130, 131, true, true], [1, 1500, 1003, false, false],
+    ];
+    for (const [m, k, n, tA, tB] of cases) {
+      const a = rand(m * k, m), b = rand(k * n, n), bias = rand(n, k);
+      backend.setThreads(2);
+      const two = simd().matmul(a, b, m, k, n, tA, tB, bias, 'relu');
+      expectClose(two, js().matmul(a, b, m, k, n, tA, tB, bias, 'relu'), `matmul ${m}x${k}x${n} ${tA} ${tB}`);
+      backend.setThreads(1);
+      expect(simd().matmul(a, b, m, k, n, tA, tB, bias, 'relu')).toEqual(two);
+    }
+    backend.setThreads(2);
+  });
+
+  it('gram over a batch matches the reference', () => {
+    const a = rand(3 * 200 * 67, 5);
+    expectClose(simd().gram(a, 3, 200, 67), js().gram(a, 3, 200, 67), 'gram batch 3');
+  });
+
+  const CONV: Array<[string, ConvGeometry]> = [
+    ['one image, 3x3 same, odd sizes', geometry(1, [1, 37, 29], 7, 13, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1])],
+    ['one image, 5x5 stride 2, asymmetric pad', geometry(1, [1, 49, 41], 5, 9, [1, 5, 5], [1, 2, 2], [1, 1, 1], [0, 2, 1], [0, 1, 2])],
+    ['one image, 3x3 dilation 2', geometry(1, [1, 33, 31], 6, 10, [1, 3, 3], [1, 1, 1], [1, 2, 2], [0, 2, 2], [0, 2, 2])],
+    ['one image, 2x2 stride 5 (rows no window reads)', geometry(1, [1, 99, 80], 16, 32, [1, 2, 2], [1, 5, 5])],
+    ['one image, 1x1 pointwise', geometry(1, [1, 40, 40], 32, 48, [1, 1, 1])],
+    ['batch 3, 3x3 valid', geometry(3, [1, 21, 19], 8, 11, [1, 3, 3])],
+    ['one volume, 3D 3x3x3 same', geometry(1, [9, 11, 10], 4, 6, [3, 3, 3], [1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1])],
+    ['1D, batch 4', geometry(4, [1, 1, 401], 9, 17, [1, 1, 5], [1, 1, 2], [1, 1, 1], [0, 0, 2], [0, 0, 2])],
+  ];
+  for (const [name, g] of CONV) {
+    it(`conv forward and both gradients: ${name}`, () => {
+      const x = rand(inLen(g), 11), w = rand(g.fD * g.fH * g.fW * g.inC * g.outC, 12), dy = rand(outLen(g), 13), bias = rand(g.outC, 14);
+      expect(2 * outLen(g) * g.fD * g.fH * g.fW * g.inC).toBeGreaterThanOrEqual(1 << 20); // big enough to split
+      const y = simd().conv(x, w, g, bias, 'relu');
+      expectClose(y, js().conv(x, w, g, bias, 'relu'), `${name} forward`);
+      expectClose(simd().convBackpropInput(dy, w, g), js().convBackpropInput(dy, w, g), `${name} dx`);
+      expectClose(simd().convBackpropFilter(x, dy, g), js().convBackpropFilter(x, dy, g), `${name} dw`);
+      backend.setThreads(1);
+      expect(simd().conv(x, w, g, bias, 'relu')).toEqual(y);
+      backend.setThreads(2);
+    });
+  }
+
+  it('depthwise forward and both gradients on one image and on a batch, stride 2 and padding', () => {
+    for (const batch of [1, 3]) {
+      const g: DepthwiseGeometry = { ...geometry(batch, [1, 67, 53], 24, 48, [1, 3, 3], [1, 2, 2], [1, 1, 1], [0, 1, 1], [0, 1, 1]), multiplier: 2 };
+      const x = rand(inLen(g), 21), w = rand(9 * 24 * 2, 22), dy = rand(outLen(g), 23);
+      expectClose(simd().depthwiseConv(x, w, g), js().depthwiseConv(x, w, g), `depthwise batch ${batch}`);
+      expectClose(simd().depthwiseConvBackpropInput(dy, w, g), js().depthwiseConvBackpropInput(dy, w, g), `depthwise dx batch ${batch}`);
+      expectClose(simd().depthwiseConvBackpropFilter(x, dy, g), js().depthwiseConvBackpropFilter(x, dy, g), `depthwise dw batch ${batch}`);
+    }
+  });
+
+  it('resizing the pool and many calls keep results and memory steady', async () => {
+    const g = CONV[0][1];
+    const x = rand(inLen(g), 31), w = rand(9 * g.inC * g.outC, 32);
+    const want = js().conv(x, w, g, null, 'linear');
+    for (const t of [3, 1, 2]) { backend.setThreads(t); expectClose(simd().conv(x, w, g, null, 'linear'), want, `threads ${t}`); }
+    await poolReady(2);
+    const mod = backend.module('wasm-simd')!;
+    const pool = mod.pool, before = mod.arena.memoryBytes;
+    for (let i = 0; i < 300; i++) simd().conv(x, w, g, null, 'linear');
+    expect(mod.pool).toBe(pool);
+    expect(mod.arena.memoryBytes).toBe(before);
+  });
+
+  it('concurrent async callers get their own results', async () => {
+    const gs = [CONV[0][1], CONV[5][1], CONV[2][1]];
+    const inputs = gs.map((g, i) => [rand(inLen(g), 40 + i), rand(g.fD * g.fH * g.fW * g.inC * g.outC, 50 + i)] as const);
+    const results = await Promise.all(gs.map(async (g, i) => {
+      await new Promise((r) => setTimeout(r, 3 - i));
+      return simd().conv(inputs[i][0], inputs[i][1], g, null, 'linear');
+    }));
+    results.forEach((r, i) => expectClose(r, js().conv(inputs[i][0], inputs[i][1], gs[i], null, 'linear'), `caller ${i}`));
+  });
+});
