@@ -34,17 +34,48 @@ const kernelSets = new Map<BackendName, Kernels>([['js', jsKernels]]);
 let active: Kernels | null = null;
 let reason = '';
 
+/** Builds whose load-time probe disagreed with the reference, with the disagreement. */
+const probeFailures = new Map<BackendName, string>();
+
+/**
+ * Checks a relaxed-SIMD build against the 'js' reference on a small GEMM and convolution before it is
+ * used: relaxed instructions may differ per engine, and some engines have mis-executed SIMD. Returns
+ * what disagreed, or null.
+ */
+export function probeKernels(k: Kernels): string | null {
+  let state = 12345;
+  const rand = (n: number) => Float32Array.from({ length: n }, () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5);
+  const close = (a: Float32Array, b: Float32Array) => a.every((v, i) => Math.abs(v - b[i]) <= 1e-4 * (1 + Math.abs(b[i])));
+  const [m, kk, n] = [19, 37, 27];
+  const a = rand(m * kk), b = rand(kk * n), bias = rand(n);
+  for (const [tA, tB] of [[false, false], [true, true]] as const) {
+    if (!close(k.matmul(a, b, m, kk, n, tA, tB, bias, 'relu'), jsKernels.matmul(a, b, m, kk, n, tA, tB, bias, 'relu'))) return `matmul ${m}x${kk}x${n} (transA ${tA}, transB ${tB})`;
+  }
+  const g = { batch: 2, inD: 1, inH: 9, inW: 7, inC: 5, outD: 1, outH: 9, outW: 7, outC: 6, fD: 1, fH: 3, fW: 3, strideD: 1, strideH: 1, strideW: 1, dilationD: 1, dilationH: 1, dilationW: 1, padFront: 0, padTop: 1, padLeft: 1 };
+  const x = rand(2 * 9 * 7 * 5), w = rand(9 * 5 * 6), dy = rand(2 * 9 * 7 * 6);
+  if (!close(k.conv(x, w, g, null, 'linear'), jsKernels.conv(x, w, g, null, 'linear'))) return 'conv 3x3 same';
+  if (!close(k.convBackpropFilter(x, dy, g), jsKernels.convBackpropFilter(x, dy, g))) return 'conv filter gradient';
+  return null;
+}
+
 function load(name: BackendName, mod: WasmModule): Kernels {
-  modules.set(name, mod);
   const k = wasmKernels(name, mod);
+  if (name === 'wasm-relaxed-simd') {
+    const bad = probeKernels(k);
+    if (bad) {
+      probeFailures.set(name, bad);
+      throw new BackendError(`backend '${name}' disagrees with the reference on ${bad} on this engine; not used`);
+    }
+  }
+  modules.set(name, mod);
   kernelSets.set(name, k);
   return k;
 }
 
-/** The best backend this runtime supports, best first. Relaxed SIMD only if its build validates. */
+/** The best backend this runtime supports, best first. Relaxed SIMD only if its build validates and its probe passed. */
 function preference(): BackendName[] {
   const order: BackendName[] = [];
-  if (supports('relaxed')) order.push('wasm-relaxed-simd');
+  if (supports('relaxed') && !probeFailures.has('wasm-relaxed-simd')) order.push('wasm-relaxed-simd');
   if (supports('simd')) order.push('wasm-simd');
   if (supports('scalar')) order.push('wasm');
   order.push('js');

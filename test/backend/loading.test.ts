@@ -17,3 +17,20 @@ describe('backend loading', () => {
     expect(() => backend.use('gpu' as any)).toThrow(/unknown backend 'gpu'/);
   });
 });
+
+describe('relaxed-SIMD probe', () => {
+  it('every backend here agrees with the reference; a kernel set that is off by 1e-3 does not', async () => {
+    const { probeKernels } = await import('../../src/backend/index');
+    for (const name of backend.available()) expect(probeKernels(backend.kernels(name)), name).toBeNull();
+    const good = backend.kernels('wasm-simd');
+    const off = { ...good, matmul: (...a: Parameters<typeof good.matmul>) => good.matmul(...a).map((v) => v + 1e-3) };
+    expect(probeKernels(off)).toMatch(/matmul/);
+  });
+
+  it('Node with --experimental-wasm-relaxed-simd loads the relaxed build, which passes its probe', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = "import('./src/index.ts').then(async (c) => { const i = await c.init(); console.log(JSON.stringify({ kernel: i.kernel, relaxed: c.backend.module('wasm-relaxed-simd').exports.IS_RELAXED_SIMD.value })); })";
+    const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '-e', script], { encoding: 'utf8', env: { ...process.env, CONVKIT_BACKEND: '' } });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ kernel: 'wasm-relaxed-simd', relaxed: 1 });
+  }, 60_000);
+});
