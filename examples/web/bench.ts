@@ -1,6 +1,6 @@
 // Tab 5: the same ops on every backend this browser runs, in the visitor's own browser:
 // median time of several runs, GFLOP/s (2 per multiply-add) as a grouped bar chart and a table.
-import { backend, ops, Tensor } from '../../src';
+import { backend, init, ops, Tensor } from '../../src';
 import type { BackendName } from '../../src';
 import { $, status, nextFrame, barChart, Bar } from './ui';
 
@@ -37,29 +37,39 @@ function time(f: () => unknown): number {
   return t[t.length >> 1];
 }
 
-/** Runs every case on every available backend and shows the results (rows carry data-* for tests). */
+/** Runs every case on every available backend (and on all threads when the page is isolated); rows carry data-* for tests. */
 async function run(): Promise<void> {
   const names = backend.available() as BackendName[];
+  const best = names[names.length - 1];
   const bars: Bar[] = [];
   const rows: string[] = [];
   const prev = backend.info().kernel;
+  backend.use(best);
+  const threads = backend.info().threads; // > 1 only when cross-origin isolated
+  const runs: Array<{ name: BackendName; threads: number }> = names.map((name) => ({ name, threads: 1 }));
+  if (threads > 1) runs.push({ name: best, threads });
   try {
     for (const c of cases()) {
-      for (const name of names) {
-        status('bench-status', 'busy', `timing ${c.name} on ${name}…`);
+      for (const r of runs) {
+        const series = r.threads > 1 ? `${r.name} ×${r.threads} threads` : r.name;
+        status('bench-status', 'busy', `timing ${c.name} on ${series}…`);
         await nextFrame();
-        const ms = backend.with(name, () => time(c.run));
+        backend.setThreads(r.threads);
+        await init(); // the workers are up before timing
+        const ms = backend.with(r.name, () => time(c.run));
         const gflops = c.flops / ms / 1e6;
-        bars.push({ group: c.name, series: name, value: gflops });
-        rows.push(`<tr data-op="${c.name}" data-backend="${name}" data-ms="${ms}" data-gflops="${gflops}"><td>${c.name}</td><td>${name}</td><td>${ms.toFixed(2)}</td><td>${gflops.toFixed(2)}</td></tr>`);
+        bars.push({ group: c.name, series, value: gflops });
+        rows.push(`<tr data-op="${c.name}" data-backend="${r.name}" data-threads="${r.threads}" data-ms="${ms}" data-gflops="${gflops}"><td>${c.name}</td><td>${series}</td><td>${ms.toFixed(2)}</td><td>${gflops.toFixed(2)}</td></tr>`);
         barChart($<HTMLCanvasElement>('bench-chart'), bars, 'GFLOP/s');
       }
     }
     $('bench-table').innerHTML = `<tr><th>op</th><th>backend</th><th>median ms</th><th>GFLOP/s</th></tr>${rows.join('')}`;
-    status('bench-status', 'ready', `done: ${names.join(', ')} on one thread (${navigator.userAgent.match(/Chrom\w+\/[\d.]+|Firefox\/[\d.]+|Version\/[\d.]+ Safari/)?.[0] ?? 'this browser'})`);
+    const where = threads > 1 ? `one thread, and ${best} on ${threads} threads` : `one thread (${backend.info().threadsReason})`;
+    status('bench-status', 'ready', `done: ${names.join(', ')} on ${where} (${navigator.userAgent.match(/Chrom\w+\/[\d.]+|Firefox\/[\d.]+|Version\/[\d.]+ Safari/)?.[0] ?? 'this browser'})`);
   } catch (e) {
     status('bench-status', 'error', `benchmark: ${(e as Error).message}`);
   } finally {
+    backend.setThreads(null);
     backend.use(prev);
   }
 }

@@ -77,13 +77,15 @@ export function barChart(canvas: HTMLCanvasElement, bars: Bar[], unit: string): 
   ctx.clearRect(0, 0, W, H);
   const groups = [...new Set(bars.map((b) => b.group))], series = [...new Set(bars.map((b) => b.series))];
   const max = Math.max(...bars.map((b) => b.value), 1e-9);
-  const top = 40, bottom = 30, left = 10, gw = (W - left) / groups.length, bw = (gw - 30) / series.length;
+  const top = 52, bottom = 30, left = 10, gw = (W - left) / groups.length, bw = (gw - 30) / series.length;
   ctx.font = '12px sans-serif';
+  let lx = left; // legend entries sit side by side, each as wide as its name
   series.forEach((s, i) => {
     ctx.fillStyle = COLORS[i % COLORS.length];
-    ctx.fillRect(left + i * 150, 8, 12, 12);
+    ctx.fillRect(lx, 8, 12, 12);
     ctx.fillStyle = '#222';
-    ctx.fillText(s, left + i * 150 + 16, 18);
+    ctx.fillText(s, lx + 16, 18);
+    lx += 16 + ctx.measureText(s).width + 18;
   });
   groups.forEach((g, gi) => {
     ctx.fillStyle = '#222';
@@ -98,5 +100,5 @@ export function barChart(canvas: HTMLCanvasElement, bars: Bar[], unit: string): 
       ctx.fillText(`${b.value.toFixed(b.value < 10 ? 2 : 1)}`, x, y - 3);
     });
   });
-  ctx.fillText(unit, W - 70, 18);
+  ctx.fillText(unit, left, 38);
 }

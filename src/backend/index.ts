@@ -3,7 +3,7 @@
 import type { Kernels, BackendName } from './kernels';
 import { jsKernels } from './js';
 import { wasmKernels } from './wasm';
-import { instantiate, instantiateSync, supports, WasmModule, Build, threadsOf, threadsWanted, setThreadsWanted } from './wasm/module';
+import { instantiate, instantiateSync, supports, WasmModule, Build, threadsOf, threadsWanted, setThreadsWanted, poolReady } from './wasm/module';
 import { threadsUnavailable, coreCount } from './wasm/threads';
 import { BackendError, ValueError, ConvkitError } from '../errors';
 
@@ -114,10 +114,15 @@ let initQueue: Promise<unknown> = Promise.resolve();
  * (in browsers this compiles asynchronously). Pass { backend } (or set CONVKIT_BACKEND in Node) to
  * force one; without either, a backend already chosen (by backend.use or an earlier init) stays
  * active. Calls made at the same time run one after another, so concurrent init() is safe. If every
- * WebAssembly build fails to instantiate, the 'js' kernels run and one warning is printed.
+ * WebAssembly build fails to instantiate, the 'js' kernels run and one warning is printed. Where threads
+ * run, it resolves once the worker pool is up (call it again after backend.setThreads to wait for new workers).
  */
 export function init(opts: { backend?: BackendName } = {}): Promise<BackendInfo> {
-  const run = initQueue.then(() => initNow(opts));
+  const run = initQueue.then(() => initNow(opts)).then(async (i) => {
+    const mod = modules.get(i.kernel);
+    if (mod) await poolReady(mod); // so the first calls already run on every thread
+    return info();
+  });
   initQueue = run.catch(() => undefined);
   return run;
 }
@@ -219,7 +224,8 @@ export const backend = {
   /**
    * Sets how many threads the wasm-simd kernels use (default: every core where threads can run, or
    * CONVKIT_THREADS in Node); null restores the default. Where threads cannot run (a page that is not
-   * cross-origin isolated) the kernels stay on one thread and info().threadsReason says why.
+   * cross-origin isolated) the kernels stay on one thread and info().threadsReason says why. New workers
+   * start in the background (their share runs on the calling thread meanwhile); `await init()` waits for them.
    */
   setThreads(n: number | null): BackendInfo {
     if (n !== null && (!Number.isInteger(n) || n < 1 || n > 256)) throw new ValueError(`backend.setThreads: expected an integer from 1 to 256 or null, got ${JSON.stringify(n)}`);

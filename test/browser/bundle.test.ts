@@ -10,13 +10,14 @@ const dir = join(root, 'out/browser-test');
 const run = hasChromium || process.env.CI ? describe : describe.skip;
 
 run('browser bundle in Chromium', () => {
-  let server: Awaited<ReturnType<typeof serve>>;
+  let server: Awaited<ReturnType<typeof serve>>, isolated: Awaited<ReturnType<typeof serve>>;
   beforeAll(async () => {
     await buildTestPage(dir);
     copyFileSync(join(__dirname, 'page.js'), join(dir, 'page.js'));
     server = await serve(dir);
+    isolated = await serve(dir, { isolated: true });
   });
-  afterAll(async () => { await server?.close(); });
+  afterAll(async () => { await server?.close(); await isolated?.close(); });
 
   it('loads, reports the backend, and matches the reference on every build', async () => {
     const { result, errors } = await pageResult(server.url);
@@ -29,5 +30,22 @@ run('browser bundle in Chromium', () => {
     expect(result.checks.length).toBeGreaterThan(0);
     for (const c of result.checks) expect(c.maxRelErr, `${c.backend} ${c.kernel}`).toBeLessThan(1e-4);
     expect(new Set(result.checks.map((c: any) => c.backend))).toEqual(new Set(['wasm', 'wasm-simd', 'wasm-relaxed-simd']));
+    expect(result.isolated).toBe(false);
+    expect(result.threaded).toBeNull();
+  });
+
+  it('a cross-origin isolated page runs the kernels on a worker pool, one thread per core, and they still match', async () => {
+    const { result, errors } = await pageResult(isolated.url);
+    expect(errors).toEqual([]);
+    expect(result.error).toBeUndefined();
+    expect(result.isolated).toBe(true);
+    expect(result.info.threads).toBe(result.cores);
+    if (result.cores > 1) {
+      expect(result.info.threadsReason).toMatch(/threads share one WebAssembly.Memory/);
+      expect(result.threaded.ready).toBe(result.cores - 1);
+      expect(result.threaded.checks.map((c: any) => c.kernel)).toEqual(['matmul', 'conv', 'convBackpropInput', 'convBackpropFilter']);
+      for (const c of result.threaded.checks) expect(c.maxRelErr, c.kernel).toBeLessThan(1e-4);
+    }
+    for (const c of result.checks) expect(c.maxRelErr, `${c.backend} ${c.kernel}`).toBeLessThan(1e-4);
   });
 });

@@ -31,6 +31,25 @@ async function main() {
     const K = ck.backend.kernels(name);
     for (const [kernel, f] of Object.entries(cases)) checks.push({ backend: name, kernel, maxRelErr: maxRelErr(f(K), f(ref)) });
   }
-  return { info, checks };
+  // Cross-origin isolated pages run the SIMD builds on a worker pool: check calls big enough to be split.
+  let threaded = null;
+  if (info.threads > 1) {
+    const [M, K, N] = [160, 190, 210];
+    const A = rand(M * K, r), B = rand(K * N, r);
+    const G = { ...g, batch: 1, inH: 45, inW: 41, inC: 8, outH: 45, outW: 41, outC: 16, strideH: 1, strideW: 1 };
+    const X = rand(45 * 41 * 8, r), W = rand(9 * 8 * 16, r), DY = rand(45 * 41 * 16, r);
+    const big = {
+      matmul: (Kn) => Kn.matmul(A, B, M, K, N, false, true, null, 'linear'),
+      conv: (Kn) => Kn.conv(X, W, G, null, 'relu'),
+      convBackpropInput: (Kn) => Kn.convBackpropInput(DY, W, G),
+      convBackpropFilter: (Kn) => Kn.convBackpropFilter(X, DY, G),
+    };
+    const K0 = ck.backend.kernels(info.kernel);
+    big.matmul(K0); // starts the pool
+    const pool = ck.backend.module(info.kernel).pool;
+    for (let i = 0; i < 100 && pool.ready < info.threads - 1; i++) await new Promise((res) => setTimeout(res, 50));
+    threaded = { ready: pool.ready, checks: Object.entries(big).map(([kernel, f]) => ({ kernel, maxRelErr: maxRelErr(f(K0), f(ref)) })) };
+  }
+  return { info, checks, threaded, cores: navigator.hardwareConcurrency, isolated: globalThis.crossOriginIsolated };
 }
 main().then((r) => { window.__result = r; }, (e) => { window.__result = { error: String(e && e.stack || e) }; });

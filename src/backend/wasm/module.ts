@@ -164,12 +164,22 @@ export function threadsOf(mod: WasmModule): number {
   return mod.build.endsWith('Threads') ? threadsWanted() : 1;
 }
 
-/** The module's pool sized to the wanted thread count (started, resized or stopped as needed). */
-function poolOf(mod: WasmModule): ThreadPool | null {
+/**
+ * The module's pool when more than one thread is wanted. A pool only ever grows: asking for fewer threads
+ * uses fewer of its workers, so switching back and forth never restarts workers.
+ */
+export function poolOf(mod: WasmModule): ThreadPool | null {
   const n = threadsOf(mod);
-  if (n <= 1) { mod.pool?.close(); mod.pool = null; return null; }
-  if (mod.pool?.threads !== n) { mod.pool?.close(); mod.pool = new ThreadPool(mod.compiled, mod.arena.memory, mod.exports, n); }
+  if (n <= 1) return null;
+  if (!mod.pool || mod.pool.threads < n) { mod.pool?.close(); mod.pool = new ThreadPool(mod.compiled, mod.arena.memory, mod.exports, n); }
   return mod.pool;
+}
+
+/** Starts the module's pool if threads are wanted and resolves once its workers are up (or after timeoutMs). */
+export async function poolReady(mod: WasmModule, timeoutMs = 10_000): Promise<void> {
+  const pool = poolOf(mod);
+  const until = Date.now() + timeoutMs;
+  while (pool && pool.ready < pool.threads - 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
 }
 
 /** Below this many flops a call runs on one thread: waking workers costs more than it saves. */
@@ -177,7 +187,7 @@ const MIN_PARALLEL_FLOPS = 1 << 20;
 
 /** How many parts to split a call of this many flops into. */
 export function partsFor(mod: WasmModule, flops: number): number {
-  return flops >= MIN_PARALLEL_FLOPS ? (poolOf(mod)?.threads ?? 1) : 1;
+  return flops >= MIN_PARALLEL_FLOPS && poolOf(mod) ? threadsOf(mod) : 1;
 }
 
 /** Runs export fn once per argument list: in parallel on the pool when there is one, else in turn. */
