@@ -1,51 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src/backend';
 import type { BackendName, ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
+import { rng, randArray, geometry, inLen, outLen, filterLen, expectRelClose as expectClose, type Spec } from '../helpers/kernels';
 
-/** Seeded uniform [-1, 1) (mulberry32), so every failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
-}
-const randArray = (n: number, r: () => number) => Float32Array.from({ length: n }, r);
-
-type Triple = [number, number, number];
-interface Spec {
-  batch: number; in: Triple; inC: number; outC: number; f: Triple;
-  stride?: Triple; dilation?: Triple; padBefore?: Triple; padAfter?: Triple;
-}
-
-/** Geometry from a spec, with out = floor((in + before + after - dilation*(f-1) - 1) / stride) + 1. */
-function geometry(s: Spec): ConvGeometry {
-  const st = s.stride ?? [1, 1, 1], dl = s.dilation ?? [1, 1, 1], pb = s.padBefore ?? [0, 0, 0], pa = s.padAfter ?? [0, 0, 0];
-  const out = [0, 1, 2].map((i) => Math.floor((s.in[i] + pb[i] + pa[i] - dl[i] * (s.f[i] - 1) - 1) / st[i]) + 1);
-  return {
-    batch: s.batch, inD: s.in[0], inH: s.in[1], inW: s.in[2], inC: s.inC,
-    outD: out[0], outH: out[1], outW: out[2], outC: s.outC, fD: s.f[0], fH: s.f[1], fW: s.f[2],
-    strideD: st[0], strideH: st[1], strideW: st[2], dilationD: dl[0], dilationH: dl[1], dilationW: dl[2],
-    padFront: pb[0], padTop: pb[1], padLeft: pb[2],
-  };
-}
-const inLen = (g: ConvGeometry) => g.batch * g.inD * g.inH * g.inW * g.inC;
-const outLen = (g: ConvGeometry) => g.batch * g.outD * g.outH * g.outW * g.outC;
-const filterLen = (g: ConvGeometry) => g.fD * g.fH * g.fW * g.inC * g.outC;
-
-/** Max abs difference, scaled by the reference's magnitude (sums of up to K f32 products). */
-function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  let scale = 1, err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  }
-  expect(err / scale, what).toBeLessThan(2e-5);
-}
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
 
 const CONV_CASES: [string, Spec][] = [

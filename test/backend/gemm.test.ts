@@ -2,21 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { backend } from '../../src';
 import type { BackendName } from '../../src/backend';
 
-// Seeded uniform [-1, 1) (mulberry32) so failures reproduce.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
-  };
-}
-function randArray(n: number, r: () => number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r();
-  return a;
-}
+import { rng, randArray } from '../helpers/kernels';
+
 const abs = (a: Float32Array) => a.map(Math.abs);
 
 // f32 error grows with the dot length; scale by Σ|a||b| so large and small entries are judged alike.

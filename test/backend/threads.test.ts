@@ -7,41 +7,12 @@ import { backend, init } from '../../src/backend';
 import type { ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
 import { splitRange, splitByOutput, splitByInput } from '../../src/backend/wasm/split';
 import { ValueError } from '../../src/errors';
+import { rng, randArray, geometry as specGeometry, inLen, outLen, expectRelClose as expectClose, type Triple } from '../helpers/kernels';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
+function geometry(batch: number, inp: Triple, inC: number, outC: number, f: Triple, stride?: Triple, dilation?: Triple, padBefore?: Triple, padAfter?: Triple): ConvGeometry {
+  return specGeometry({ batch, in: inp, inC, outC, f, stride, dilation, padBefore, padAfter });
 }
-const rand = (n: number, seed: number) => Float32Array.from({ length: n }, rng(seed));
-
-type Triple = [number, number, number];
-function geometry(batch: number, inp: Triple, inC: number, outC: number, f: Triple, stride: Triple = [1, 1, 1],
-  dilation: Triple = [1, 1, 1], padBefore: Triple = [0, 0, 0], padAfter: Triple = [0, 0, 0]): ConvGeometry {
-  const out = [0, 1, 2].map((i) => Math.floor((inp[i] + padBefore[i] + padAfter[i] - dilation[i] * (f[i] - 1) - 1) / stride[i]) + 1);
-  return {
-    batch, inD: inp[0], inH: inp[1], inW: inp[2], inC, outD: out[0], outH: out[1], outW: out[2], outC,
-    fD: f[0], fH: f[1], fW: f[2], strideD: stride[0], strideH: stride[1], strideW: stride[2],
-    dilationD: dilation[0], dilationH: dilation[1], dilationW: dilation[2], padFront: padBefore[0], padTop: padBefore[1], padLeft: padBefore[2],
-  };
-}
-const inLen = (g: ConvGeometry) => g.batch * g.inD * g.inH * g.inW * g.inC;
-const outLen = (g: ConvGeometry) => g.batch * g.outD * g.outH * g.outW * g.outC;
-
-function expectClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  let scale = 1, err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  }
-  expect(err / scale, what).toBeLessThan(2e-5);
-}
+const rand = (n: number, seed: number) => randArray(n, rng(seed));
 
 const simd = () => backend.kernels('wasm-simd');
 const js = () => backend.kernels('js');

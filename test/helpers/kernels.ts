@@ -1,0 +1,49 @@
+// Shared by the kernel tests: a seeded generator, conv geometry from a short spec, and a relative check.
+import { expect } from 'vitest';
+import type { ConvGeometry } from '../../src/backend/kernels';
+
+/** Seeded uniform [-1, 1) (mulberry32), so every failure reproduces. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  };
+}
+export const randArray = (n: number, r: () => number) => Float32Array.from({ length: n }, r);
+
+export type Triple = [number, number, number];
+/** A convolution by its sizes; axes are [D, H, W] (2D: D = 1; 1D: D = H = 1). */
+export interface Spec {
+  batch: number; in: Triple; inC: number; outC: number; f: Triple;
+  stride?: Triple; dilation?: Triple; padBefore?: Triple; padAfter?: Triple;
+}
+
+/** Geometry from a spec, with out = floor((in + before + after - dilation*(f-1) - 1) / stride) + 1. */
+export function geometry(s: Spec): ConvGeometry {
+  const st = s.stride ?? [1, 1, 1], dl = s.dilation ?? [1, 1, 1], pb = s.padBefore ?? [0, 0, 0], pa = s.padAfter ?? [0, 0, 0];
+  const out = [0, 1, 2].map((i) => Math.floor((s.in[i] + pb[i] + pa[i] - dl[i] * (s.f[i] - 1) - 1) / st[i]) + 1);
+  return {
+    batch: s.batch, inD: s.in[0], inH: s.in[1], inW: s.in[2], inC: s.inC,
+    outD: out[0], outH: out[1], outW: out[2], outC: s.outC, fD: s.f[0], fH: s.f[1], fW: s.f[2],
+    strideD: st[0], strideH: st[1], strideW: st[2], dilationD: dl[0], dilationH: dl[1], dilationW: dl[2],
+    padFront: pb[0], padTop: pb[1], padLeft: pb[2],
+  };
+}
+export const inLen = (g: ConvGeometry) => g.batch * g.inD * g.inH * g.inW * g.inC;
+export const outLen = (g: ConvGeometry) => g.batch * g.outD * g.outH * g.outW * g.outC;
+export const filterLen = (g: ConvGeometry) => g.fD * g.fH * g.fW * g.inC * g.outC;
+
+/** Max abs difference, scaled by the reference's magnitude (sums of up to K f32 products). */
+export function expectRelClose(actual: Float32Array, expected: Float32Array, what: string, tol = 2e-5): void {
+  expect(actual.length, what).toBe(expected.length);
+  let scale = 1, err = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]));
+    err = Math.max(err, Math.abs(actual[i] - expected[i]));
+  }
+  expect(err / scale, what).toBeLessThan(tol);
+}
