@@ -45,6 +45,8 @@ export function configureOrt(threads: number): void {
   ort.env.wasm.numThreads = threads;
 }
 
+export const ORT_VERSION = ort.env.versions.web;
+
 export type OrtRunner = () => Promise<ort.InferenceSession.ReturnType>;
 
 async function session(model: Uint8Array, feeds: Record<string, ort.Tensor>, outDims: number[]): Promise<OrtRunner> {

@@ -15,6 +15,7 @@ import { benchGemm } from './gemm';
 import { CONV_CASES } from './conv';
 import { POOL_CASES, ELTWISE_CASES, type SimpleCase } from './pool';
 import { loadTf, useTf, tfConv, tfMatmul, tfGram, tfLenet5, tfBatch, type TfBackend, type Runner, type ConvOp } from './tfjs';
+import { benchOrt, ORT_VERSION, type OrtCase, type OrtRow } from './ort';
 
 type Impl = BackendName | 'tfjs-cpu' | 'tfjs-wasm';
 /** One timing: median ms of one call; ops is the work per call (FLOPs unless the section says otherwise). */
@@ -196,6 +197,72 @@ async function lenetSection(): Promise<string[]> {
   return lines;
 }
 
+// ---- ONNX Runtime Web (issue 10) ----
+// ORT's wasm execution provider at 1 and 2 threads on the matmul and conv-forward shapes, beside convkit
+// wasm-simd and TF.js wasm (reused from the GEMM / Convolution sections when they ran, else timed here).
+// Returns the whole report part; selected by --only onnx or by a case name.
+async function ortSection(): Promise<string[]> {
+  const all: OrtCase[] = [...[256, 512, 1024].map((n): OrtCase => ({ name: `matmul ${n}³`, matmul: [n, n, n] })),
+    ...CONV_CASES.map((c): OrtCase => ({ name: `${c.name} · forward`, conv: c.g, depthwise: !!c.depthwise }))];
+  const cases = wanted('onnx') ? all : all.filter((c) => wanted(c.name));
+  if (!cases.length) return [];
+  const flops = (c: OrtCase) => ('matmul' in c ? 2 * c.matmul[0] * c.matmul[1] * c.matmul[2]
+    : 2 * c.conv.batch * c.conv.outH * c.conv.outW * c.conv.outC * c.conv.fH * c.conv.fW * (c.depthwise ? 1 : c.conv.inC));
+  const peer = new Map<string, number>(); // `${impl} ${case}` → median ms
+  for (const c of cases) {
+    const prior = results.find((r) => r.name === c.name && r.impl === 'wasm-simd');
+    let ms = prior?.ms;
+    if (ms === undefined) {
+      const k = backend.kernels('wasm-simd');
+      let run: () => unknown;
+      if ('matmul' in c) {
+        const [m, kk, n] = c.matmul, a = Float32Array.from({ length: m * kk }, (_, i) => Math.sin(i) * 0.5), b = Float32Array.from({ length: kk * n }, (_, i) => Math.cos(i) * 0.5);
+        run = () => k.matmul(a, b, m, kk, n, false, false, null, 'linear');
+      } else run = convkitConv(k, CONV_CASES.find((x) => `${x.name} · forward` === c.name)!, 'forward');
+      ms = await measure(run, WARM, RUN);
+    }
+    peer.set(`wasm-simd ${c.name}`, ms);
+    console.error(`ONNX Runtime Web | ${c.name} | wasm-simd: ${ms.toFixed(2)} ms`);
+  }
+  await useTf('wasm');
+  for (const c of cases) {
+    let ms = results.find((r) => r.name === c.name && r.impl === 'tfjs-wasm')?.ms;
+    if (ms === undefined) {
+      const cc = CONV_CASES.find((x) => `${x.name} · forward` === c.name);
+      const run = 'matmul' in c ? tfMatmul(...c.matmul) : tfConv(cc!.g, 'forward', cc!.depthwise);
+      try { ms = await measure(run, WARM_TF_WASM, RUN); } finally { run.dispose(); }
+    }
+    peer.set(`tfjs-wasm ${c.name}`, ms);
+    console.error(`ONNX Runtime Web | ${c.name} | tfjs-wasm: ${ms.toFixed(2)} ms`);
+  }
+  // ORT's thread count is fixed per process: each count runs in a child process, one after the other.
+  const spec = { warmMs: WARM_TF_WASM, runMs: RUN, cases };
+  const ort1 = await benchOrt({ ...spec, threads: 1 }), ort2 = await benchOrt({ ...spec, threads: 2 });
+  const rate = (c: OrtCase, ms?: number) => (ms === undefined ? '' : `${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} (${(flops(c) / ms / 1e6).toFixed(2)})`);
+  const x = (num?: number, den?: number) => (num && den ? `${(num / den).toFixed(2)}x` : '');
+  const row = (rows: OrtRow[], c: OrtCase) => rows.find((r) => r.name === c.name);
+  const out = ['| case | convkit wasm-simd ms (GFLOP/s) | TF.js wasm | ORT 1 thread | ORT 2 threads (wall) | ORT 2 vs 1 thread (wall) | convkit vs ORT 1 thread | convkit vs ORT 2 threads | TF.js wasm vs ORT 1 thread |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  for (const c of cases) {
+    const ck = peer.get(`wasm-simd ${c.name}`), tfw = peer.get(`tfjs-wasm ${c.name}`), o1 = row(ort1, c), o2 = row(ort2, c);
+    const o1ms = o1 && (clock === 'cpu' ? o1.cpuMs : o1.wallMs), o2ms = o2?.wallMs;
+    out.push(`| ${c.name} | ${rate(c, ck)} | ${rate(c, tfw)} | ${rate(c, o1ms)} | ${rate(c, o2ms)} | ${x(o1?.wallMs, o2ms)} | ${x(o1ms, ck)} | ${x(o2ms, ck)} | ${x(o1ms, tfw)} |`);
+  }
+  return [`## ONNX Runtime Web ${ORT_VERSION} (wasm execution provider), 1 and 2 threads`, '', out.join('\n'), '',
+    `- Median ms per call, GFLOP/s in brackets. convkit wasm-simd and TF.js wasm run one thread; "X vs ORT" is ORT's time divided by X's (above 1: X is faster).`,
+    `- ORT runs in a child process per thread count (\`env.wasm.numThreads\` is fixed when its wasm initialises; \`intraOpNumThreads\``,
+    '  is ignored on the web backend), loading its wasm files from the package\'s `dist/` folder (`env.wasm.wasmPaths`), warmed up',
+    `  ${WARM_TF_WASM} ms per case. Threads work in Node 20 without flags: SharedArrayBuffer is available and the cross-origin-isolation`,
+    '  check applies only in browsers; 2 threads start one extra pthread worker.',
+    `- ORT 1 thread is timed by ${clock === 'cpu' ? 'CPU time, like the other columns' : 'wall time'}; ORT 2 threads by wall time (CPU time would add up both threads),`,
+    '  so on a shared machine its column also counts other processes\' turns. "ORT 2 vs 1 thread" compares wall times.',
+    '- Models are built at run time (protobufjs, a subset of onnx.proto): MatMul with both operands as inputs; Conv + Relu',
+    '  (ORT fuses them) with weights and bias as initializers, which ORT pre-packs when the session is created, while convkit',
+    '  copies its weights in on every call. ONNX wants NCHW: the NHWC input is transposed once, untimed, and only',
+    '  `session.run` on the NCHW tensor is timed (it copies the input in and the output out). Outputs were checked against',
+    '  convkit (max abs difference 6e-7 to 5e-5 on these shapes).', ''];
+}
+
 /** A markdown table for one section: median ms and rate per implementation, then wasm-simd's speedups. */
 function table(section: string, rateLabel: string, perSecond: (r: Result) => string): string {
   const rows = results.filter((r) => r.section === section);
@@ -244,6 +311,7 @@ const convNotes = await convSection();
 const poolNotes = await simpleSection('Pooling', POOL_CASES);
 const eltNotes = await simpleSection('Elementwise', ELTWISE_CASES);
 const lenetNotes = await lenetSection();
+const ortPart = await ortSection();
 const minutes = ((performance.now() - started) / 60000).toFixed(1);
 
 // One section of the report (nothing when --only left it empty).
@@ -276,6 +344,7 @@ const md = [
   ...part('Pooling', 'Pooling', 'G/s', gflops, poolNotes),
   ...part('Elementwise', 'Elementwise', 'G/s', gflops, eltNotes),
   ...part('LeNet-5 (28x28x1, ReLU, max pooling, Adam 0.001), batch 64', 'LeNet-5', 'images/s', perSec, lenetNotes),
+  ...ortPart,
 ].join('\n');
 
 console.log(md);
