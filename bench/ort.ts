@@ -58,10 +58,9 @@ async function session(model: Uint8Array, feeds: Record<string, ort.Tensor>, out
 }
 
 /** C = A·B with A [m,k], B [k,n], both fed as inputs on every run (as convkit's and TF.js's matmuls take them). */
-export async function ortMatmul(m: number, k: number, n: number, seed = 1): Promise<OrtRunner> {
-  const r = lcg(seed), rand = (len: number) => Float32Array.from({ length: len }, () => r() - 0.5);
+export async function ortMatmul(m: number, k: number, n: number, a: Float32Array, b: Float32Array): Promise<OrtRunner> {
   const model = onnxModel([{ op_type: 'MatMul', input: ['a', 'b'], output: ['y'] }], [['a', [m, k]], ['b', [k, n]]], ['y', [m, n]]);
-  return session(model, { a: new ort.Tensor('float32', rand(m * k), [m, k]), b: new ort.Tensor('float32', rand(k * n), [k, n]) }, [m, n]);
+  return session(model, { a: new ort.Tensor('float32', a, [m, k]), b: new ort.Tensor('float32', b, [k, n]) }, [m, n]);
 }
 
 /** NHWC [b,h,w,c] → NCHW [b,c,h,w]. */
@@ -117,7 +116,10 @@ export async function timeOrtCases(spec: OrtSpec, log?: (r: OrtRow) => void): Pr
   const rows: OrtRow[] = [], r = lcg(7), rand = (n: number) => Float32Array.from({ length: n }, () => r() - 0.5);
   for (const c of spec.cases) {
     let run: OrtRunner;
-    if ('matmul' in c) run = await ortMatmul(...c.matmul);
+    if ('matmul' in c) {
+      const [m, k, n] = c.matmul;
+      run = await ortMatmul(m, k, n, rand(m * k), rand(k * n));
+    }
     else {
       const g = c.conv;
       run = await ortConv(g, rand(g.batch * g.inH * g.inW * g.inC), rand(g.fH * g.fW * (c.depthwise ? 1 : g.inC) * g.outC), rand(g.outC), c.depthwise);
@@ -140,7 +142,37 @@ export function benchOrt(spec: OrtSpec): Promise<OrtRow[]> {
   });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// `node --import tsx bench/ort.ts --check [threads]`: ORT's outputs against convkit's plain TypeScript reference
+// on every conv case and two matmuls (one odd-sized), so the timed models are known to compute the same thing.
+async function check(threads: number): Promise<void> {
+  const { init, backend } = await import('../src/backend');
+  const { CONV_CASES } = await import('./conv');
+  await init();
+  configureOrt(threads);
+  const k = backend.kernels('js'), r = lcg(3), rand = (n: number) => Float32Array.from({ length: n }, () => r() - 0.5);
+  const report = (name: string, y: Float32Array, ref: Float32Array) => {
+    let e = 0, scale = 0;
+    for (let i = 0; i < ref.length; i++) { e = Math.max(e, Math.abs(y[i] - ref[i])); scale = Math.max(scale, Math.abs(ref[i])); }
+    console.log(`${name}: max abs difference ${e.toExponential(1)} (max |value| ${scale.toFixed(1)})`);
+    if (y.length !== ref.length || !(e <= 1e-5 * Math.max(scale, 1))) process.exitCode = 1;
+  };
+  for (const [m, kk, n] of [[37, 29, 23], [256, 256, 256]]) {
+    const a = rand(m * kk), b = rand(kk * n), y = (await (await ortMatmul(m, kk, n, a, b))()).y.data as Float32Array;
+    report(`matmul ${m}x${kk}x${n}`, y, k.matmul(a, b, m, kk, n, false, false, null, 'linear'));
+  }
+  for (const c of CONV_CASES) {
+    const g = c.g, dw = !!c.depthwise;
+    const x = rand(g.batch * g.inH * g.inW * g.inC), w = rand(g.fH * g.fW * (dw ? 1 : g.inC) * g.outC), b = rand(g.outC);
+    const ref = dw ? k.depthwiseConv(x, w, { ...g, multiplier: 1 }).map((v, i) => Math.max(v + b[i % g.outC], 0)) : k.conv(x, w, g, b, 'relu');
+    const y = (await (await ortConv(g, x, w, b, dw))()).y.data as Float32Array;
+    report(c.name, y, nhwcToNchw(ref, g.batch, g.outH, g.outW, g.outC));
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv[2] === '--check') {
+  await check(Number(process.argv[3] ?? 1));
+  process.exit();
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const spec: OrtSpec = JSON.parse(process.argv[2]);
   configureOrt(spec.threads);
   const rows = await timeOrtCases(spec, (r) => console.error(`ORT ${r.threads}T | ${r.name}: wall ${r.wallMs.toFixed(2)} ms, cpu ${r.cpuMs.toFixed(2)} ms`));

@@ -259,8 +259,8 @@ async function ortSection(): Promise<string[]> {
     '- Models are built at run time (protobufjs, a subset of onnx.proto): MatMul with both operands as inputs; Conv + Relu',
     '  (ORT fuses them) with weights and bias as initializers, which ORT pre-packs when the session is created, while convkit',
     '  copies its weights in on every call. ONNX wants NCHW: the NHWC input is transposed once, untimed, and only',
-    '  `session.run` on the NCHW tensor is timed (it copies the input in and the output out). Outputs were checked against',
-    '  convkit (max abs difference 6e-7 to 5e-5 on these shapes).', ''];
+    '  `session.run` on the NCHW tensor is timed (it copies the input in and the output out). `node --import tsx bench/ort.ts',
+    '  --check [threads]` compares these models\' outputs with convkit\'s plain TypeScript reference on every shape.', ''];
 }
 
 /** A markdown table for one section: median ms and rate per implementation, then wasm-simd's speedups. */
