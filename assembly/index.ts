@@ -9,3 +9,5 @@ export * from './depthwise';
 export * from './pool';
 export * from './eltwise';
 export * from './affine';
+export * from './adam';
+export * from './convgrad';

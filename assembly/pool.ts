@@ -1,5 +1,7 @@
 // Pooling over NDHWC data (2D: D = 1). The channel axis is contiguous, so SIMD runs across channels:
-// 16 per step in four independent accumulators (latency hiding), then 4 per v128, then a scalar tail.
+// 16 per step in four independent accumulators (latency hiding), then 4 per v128; a tail of 1..3
+// channels (C >= 4) is one more v128 overlapping the previous one (LeNet's 6 channels: 2 vectors,
+// no scalar loop), which is exact because recomputing a lane stores the same value again.
 // Geometry arrives as 17 i32 at pointer g, in the order of the constants below (written by
 // src/backend/wasm/pool.ts). Padded cells are skipped by clipping each window to the input.
 
@@ -14,6 +16,8 @@ const MAX_FWD = 0, MAX_BWD = 1, AVG_FWD = 2, AVG_BWD = 3;
 // Byte offsets of its cells relative to the batch image are d*planeB + h*rowB + w*cellB.
 let d0: i32 = 0, d1: i32 = 0, h0: i32 = 0, h1: i32 = 0, w0: i32 = 0, w1: i32 = 0;
 let planeB: usize = 0, rowB: usize = 0, cellB: usize = 0;
+// Windows do not overlap (stride >= pool on every axis): each input cell gets at most one window's gradient.
+let disjoint = false;
 
 @inline function cellsOf(): i32 { return (d1 - d0) * (h1 - h0) * (w1 - w0); }
 @inline function cellAt(d: i32, h: i32, w: i32): usize { return <usize>d * planeB + <usize>h * rowB + <usize>w * cellB; }
@@ -33,6 +37,7 @@ function drive(kind: i32, g: usize, x: usize, y: usize, dx: usize): void {
   const outD = gi(g, OUT_D), outH = gi(g, OUT_H), outW = gi(g, OUT_W);
   cellB = <usize>C << 2; rowB = <usize>inW * cellB; planeB = <usize>inH * rowB;
   const image = <usize>inD * planeB;
+  disjoint = gi(g, S_D) >= gi(g, P_D) && gi(g, S_H) >= gi(g, P_H) && gi(g, S_W) >= gi(g, P_W);
   let yp = y;
   for (let n = 0; n < gi(g, BATCH); n++) {
     const xb = x + <usize>n * image, dxb = dx + <usize>n * image;
@@ -86,6 +91,16 @@ function maxPixel(xb: usize, yp: usize, C: i32): void {
       }
       v128.store(yp + o, m);
     }
+    if (c < C && C >= 4) {
+      const o = <usize>(C - 4) << 2;
+      let m = v128.load(first + o);
+      for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+        let p = xb + cellAt(d, h, w0) + o;
+        for (let w = w0; w < w1; w++, p += cellB) m = f32x4.pmax(m, v128.load(p));
+      }
+      v128.store(yp + o, m);
+      return;
+    }
   }
   // Remaining channels cell by cell, so the scalar build reads each cell's channels contiguously.
   if (c == C) return;
@@ -104,20 +119,14 @@ function maxPixel(xb: usize, yp: usize, C: i32): void {
 function maxBackPixel(xb: usize, dyp: usize, dxb: usize, C: i32): void {
   const firstCell = cellAt(d0, h0, w0);
   let c = 0;
+  if (ASC_FEATURE_SIMD && disjoint && C >= 4) {
+    for (; c < C; c += 4) maxBackStore(xb, dyp, dxb, firstCell, <usize>min(c, C - 4) << 2);
+    return;
+  }
   if (ASC_FEATURE_SIMD) {
     for (; c + 4 <= C; c += 4) {
       const o = <usize>c << 2;
-      let m = v128.load(xb + firstCell + o);
-      let at = i32x4.splat(<i32>firstCell);
-      for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
-        let cell = cellAt(d, h, w0);
-        for (let w = w0; w < w1; w++, cell += cellB) {
-          const v = v128.load(xb + cell + o);
-          const gt = f32x4.gt(v, m);
-          m = v128.bitselect(v, m, gt);
-          at = v128.bitselect(i32x4.splat(<i32>cell), at, gt);
-        }
-      }
+      const at = firstMax(xb, firstCell, o);
       const q = dxb + o;
       const g = v128.load(dyp + o);
       addAt(q + <usize>i32x4.extract_lane(at, 0), f32x4.extract_lane(g, 0));
@@ -142,6 +151,33 @@ function maxBackPixel(xb: usize, dyp: usize, dxb: usize, C: i32): void {
 }
 
 @inline function addAt(p: usize, v: f32): void { store<f32>(p, load<f32>(p) + v); }
+
+// Per lane, the byte offset of the window's first maximal cell for the 4 channels at byte offset o.
+@inline function firstMax(xb: usize, firstCell: usize, o: usize): v128 {
+  let m = v128.load(xb + firstCell + o);
+  let at = i32x4.splat(<i32>firstCell);
+  for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+    let cell = cellAt(d, h, w0);
+    for (let w = w0; w < w1; w++, cell += cellB) {
+      const v = v128.load(xb + cell + o);
+      const gt = f32x4.gt(v, m);
+      m = v128.bitselect(v, m, gt);
+      at = v128.bitselect(i32x4.splat(<i32>cell), at, gt);
+    }
+  }
+  return at;
+}
+
+// Disjoint windows: stores every cell of the window whole (dy where it is the maximum, else 0)
+// instead of scattering lane by lane.
+@inline function maxBackStore(xb: usize, dyp: usize, dxb: usize, firstCell: usize, o: usize): void {
+  const at = firstMax(xb, firstCell, o);
+  const g = v128.load(dyp + o);
+  for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+    let cell = cellAt(d, h, w0);
+    for (let w = w0; w < w1; w++, cell += cellB) v128.store(dxb + cell + o, v128.and(g, i32x4.eq(at, i32x4.splat(<i32>cell))));
+  }
+}
 
 function avgPixel(xb: usize, yp: usize, C: i32): void {
   const count = <f32>cellsOf();
@@ -170,6 +206,16 @@ function avgPixel(xb: usize, yp: usize, C: i32): void {
       }
       v128.store(yp + o, f32x4.div(s, n4));
     }
+    if (c < C && C >= 4) {
+      const o = <usize>(C - 4) << 2;
+      let s = f32x4.splat(0);
+      for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+        let p = xb + cellAt(d, h, w0) + o;
+        for (let w = w0; w < w1; w++, p += cellB) s = f32x4.add(s, v128.load(p));
+      }
+      v128.store(yp + o, f32x4.div(s, n4));
+      return;
+    }
   }
   // Remaining channels cell by cell (contiguous reads), summing in the same cell order as above.
   if (c == C) return;
@@ -187,6 +233,20 @@ function avgPixel(xb: usize, yp: usize, C: i32): void {
 // Cell-major here (each cell adds the whole dy row) so dx rows are streamed contiguously.
 function avgBackPixel(dyp: usize, dxb: usize, C: i32): void {
   const count = <f32>cellsOf();
+  if (ASC_FEATURE_SIMD && disjoint && C >= 4) {
+    // disjoint windows: store dy / count (overlapping tail vector included) instead of adding
+    const n4 = f32x4.splat(count);
+    for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
+      let q = dxb + cellAt(d, h, w0);
+      for (let w = w0; w < w1; w++, q += cellB) {
+        for (let c = 0; c < C; c += 4) {
+          const o = <usize>min(c, C - 4) << 2;
+          v128.store(q + o, f32x4.div(v128.load(dyp + o), n4));
+        }
+      }
+    }
+    return;
+  }
   for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
     let q = dxb + cellAt(d, h, w0);
     for (let w = w0; w < w1; w++, q += cellB) {

@@ -5,7 +5,7 @@ const KERNEL_NAMES: (keyof KernelFamily)[] = [
   'matmul', 'gram', 'conv', 'convBackpropInput', 'convBackpropFilter',
   'depthwiseConv', 'depthwiseConvBackpropInput', 'depthwiseConvBackpropFilter',
   'maxPool', 'maxPoolBackward', 'avgPool', 'avgPoolBackward',
-  'unary', 'unaryBackward', 'binary', 'softmax', 'channelAffine',
+  'unary', 'unaryBackward', 'binary', 'softmax', 'channelAffine', 'channelSums', 'adamUpdate',
 ];
 
 /** Assembles a backend from kernel families; a missing kernel throws a BackendError naming it when called. */

@@ -84,6 +84,14 @@ export interface Kernels {
   softmax(x: Float32Array, rows: number, cols: number): Float32Array;
   /** Per-channel y = x·scale[k] + shift[k] over channels-last x [rows, channels] (inference batch norm). */
   channelAffine(x: Float32Array, scale: Float32Array, shift: Float32Array, channels: number): Float32Array;
+  /** Per-channel sums over channels-last x [rows, channels] → [channels] (bias gradients; f64 or blocked f32 partial sums). */
+  channelSums(x: Float32Array, channels: number): Float32Array;
+
+  /**
+   * One Adam step in place (the exception to fresh outputs: optimizer state): m = b1·m + (1-b1)·g,
+   * v = b2·v + (1-b2)·g², w -= lr·m / (√v + epsilon); lr already bias-corrected. w, g, m, v have equal lengths.
+   */
+  adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number): void;
 }
 
 /** A backend under construction: families fill in their kernels. */

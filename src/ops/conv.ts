@@ -7,7 +7,7 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { ConvGeometry, DepthwiseGeometry } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, columnSums, checkOutputSize } from './util';
+import { checkTensor, checkOptions, needsGrad, checkOutputSize } from './util';
 import { Padding, spatialParam, windowGeometry, describeShapes } from './geometry';
 import { activation as applyActivation, add, ACTIVATIONS } from './eltwise';
 
@@ -85,7 +85,7 @@ function convN(op: string, r: number, x: Tensor, w: Tensor, opts: ConvOptions): 
     return [
       want[0] ? new Tensor(kernels().convBackpropInput(dz, w.data, g), x.shape) : null,
       want[1] ? new Tensor(kernels().convBackpropFilter(x.data, dz, g), w.shape) : null,
-      bias && want[2] ? new Tensor(columnSums(dz, g.outC), bias.shape) : null,
+      bias && want[2] ? new Tensor(kernels().channelSums(dz, g.outC), bias.shape) : null,
     ];
   });
   return act === fused ? out : applyActivation(out, act);

@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, columnSums, checkOutputSize } from './util';
+import { checkTensor, checkOptions, needsGrad, checkOutputSize } from './util';
 import { activation as applyActivation } from './eltwise';
 
 /** One GEMM: op(A) m×k times op(B) k×n. */
@@ -79,7 +79,7 @@ export function dense(x: Tensor, w: Tensor, bias?: Tensor | null, activation: st
     return [
       want[0] ? new Tensor(mm(dz, w.data, n, m, k, false, true), x.shape) : null,
       want[1] ? new Tensor(mm(x.data, dz, k, n, m, true, false), w.shape) : null,
-      bias && want[2] ? new Tensor(columnSums(dz, m), bias.shape) : null,
+      bias && want[2] ? new Tensor(kernels().channelSums(dz, m), bias.shape) : null,
     ];
   });
   return fused === activation ? out : applyActivation(out, activation);

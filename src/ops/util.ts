@@ -58,19 +58,3 @@ export function stridesOf(shape: readonly number[]): number[] {
   for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
   return s;
 }
-
-/** Column sums of a [rows, cols] gradient (the bias gradient). */
-export function columnSums(d: Float32Array, cols: number): Float32Array {
-  const acc = new Float64Array(cols);
-  if (cols <= 16) {
-    // few columns (conv1's 6 filters): one register accumulator per column beats cols-long inner loops
-    for (let c = 0; c < cols; c++) {
-      let s = 0;
-      for (let i = c; i < d.length; i += cols) s += d[i];
-      acc[c] = s;
-    }
-  } else {
-    for (let i = 0; i < d.length; i += cols) for (let c = 0; c < cols; c++) acc[c] += d[i + c];
-  }
-  return Float32Array.from(acc);
-}

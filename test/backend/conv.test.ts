@@ -124,6 +124,7 @@ for (const name of wasmBackends) {
     it('every case again with the direct kernels switched off (im2col + GEMM throughout)', () => {
       const ex = backend.module(name)!.exports;
       ex.convForceIm2col(1);
+      ex.convTiledFilterGradOff(1); // the tiled filter gradient (assembly/convgrad.ts) too
       try {
         CONV_CASES.forEach(([label, spec], i) => {
           const r = rng(400 + i), g = geometry(spec);
@@ -134,6 +135,7 @@ for (const name of wasmBackends) {
         });
       } finally {
         ex.convForceIm2col(0);
+        ex.convTiledFilterGradOff(0);
       }
     });
     DW_CASES.forEach(([label, spec, m], i) => {

@@ -1,8 +1,8 @@
-// The in-place fast paths of ops (global average pooling and bias-gradient column sums)
+// The in-place fast paths of ops (global average pooling and the bias-gradient channel sums kernel)
 // against naive loops written here, on odd shapes and on the special values they must keep.
 import { describe, it, expect } from 'vitest';
-import { ops, Tensor, valueAndGrads, variable } from '../../src';
-import { columnSums } from '../../src/ops/util';
+import { ops, Tensor, valueAndGrads, variable, backend } from '../../src';
+import type { BackendName } from '../../src/backend/kernels';
 
 function rng(seed: number) {
   return () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 * 2 - 1; };
@@ -34,16 +34,24 @@ describe('globalAvgPool fast path', () => {
   }
 });
 
-describe('bias gradient column sums', () => {
-  for (const cols of [1, 3, 6, 16, 17, 120]) {
-    it(`columnSums over ${cols} columns matches f64 sums`, () => {
-      const r = rng(cols), rows = 37, d = rand(r, rows * cols);
-      const s = columnSums(d, cols);
-      for (let c = 0; c < cols; c++) {
-        let want = 0;
-        for (let i = 0; i < rows; i++) want += d[i * cols + c];
-        expect(s[c]).toBe(Math.fround(want));
-      }
-    });
+describe('bias gradient channel sums', () => {
+  // row counts past the SIMD build's 1024-float blocks, with a partial block and a tail of rows
+  for (const name of ['js', 'wasm', 'wasm-simd'] as BackendName[]) {
+    for (const cols of [1, 3, 5, 6, 16, 17, 120]) {
+      it(`${name}: channelSums over ${cols} columns matches f64 sums`, () => {
+        for (const rows of [1, 37, 2111]) {
+          const r = rng(cols * rows), d = rand(r, rows * cols);
+          const s = backend.kernels(name).channelSums(d, cols);
+          expect(s.length).toBe(cols);
+          for (let c = 0; c < cols; c++) {
+            let want = 0, mag = 0;
+            for (let i = 0; i < rows; i++) { want += d[i * cols + c]; mag += Math.abs(d[i * cols + c]); }
+            // js sums in f64; the SIMD build in f32 per block (error bound ~ eps·block·Σ|x|)
+            if (name === 'wasm-simd') expect(Math.abs(s[c] - want)).toBeLessThanOrEqual(1e-5 * mag + 1e-7);
+            else expect(s[c]).toBe(Math.fround(want));
+          }
+        }
+      });
+    }
   }
 });

@@ -1,4 +1,5 @@
-// Reference kernel (affine family): per-channel y = x·scale + shift, plain loops, each value rounded once to f32.
+// Reference kernels (per-channel family): y = x·scale + shift, each value rounded once to f32, and
+// channel sums in f64. Plain loops.
 import type { KernelFamily } from '../kernels';
 
 export const affineKernels: KernelFamily = {
@@ -10,5 +11,10 @@ export const affineKernels: KernelFamily = {
       y[i] = Math.fround(x[i] * scale[k]) + shift[k];
     }
     return y;
+  },
+  channelSums(x, channels) {
+    const acc = new Float64Array(channels);
+    for (let i = 0; i < x.length; i++) acc[i % channels] += x[i];
+    return Float32Array.from(acc);
   },
 };

@@ -1,8 +1,8 @@
-// WASM wrapper (affine family): copy x, scale and shift into the arena, run, copy y out.
+// WASM wrappers (per-channel family): copy the inputs into the arena, run, copy the result out.
 import type { KernelFamily } from '../kernels';
 import type { WasmModule } from './module';
 
-/** Per-channel affine kernel backed by one WASM build. */
+/** Per-channel kernels backed by one WASM build. */
 export function affineKernels(mod: WasmModule): KernelFamily {
   const { arena, exports: ex } = mod;
   return {
@@ -11,6 +11,12 @@ export function affineKernels(mod: WasmModule): KernelFamily {
       const xp = arena.put(x), sp = arena.put(scale), bp = arena.put(shift), yp = arena.alloc(x.length);
       ex.channelAffine(xp, sp, bp, yp, channels === 0 ? 0 : x.length / channels, channels);
       return arena.take(yp, x.length);
+    },
+    channelSums(x, channels) {
+      arena.reset();
+      const xp = arena.put(x), out = arena.alloc(channels), tot = arena.allocBytes(8 * channels + 256);
+      ex.channelSums(xp, channels === 0 ? 0 : x.length / channels, channels, out, tot);
+      return arena.take(out, channels);
     },
   };
 }

@@ -18,7 +18,8 @@ export function eltwiseKernels(mod: WasmModule): KernelFamily {
     },
     unaryBackward(op, x, y, dy) {
       arena.reset();
-      const n = x.length, xp = arena.put(x), yp = arena.put(y), dyp = arena.put(dy), dxp = arena.alloc(n);
+      // fused-ReLU backward passes its output as both x and y: copy it in once
+      const n = x.length, xp = arena.put(x), yp = y === x ? xp : arena.put(y), dyp = arena.put(dy), dxp = arena.alloc(n);
       ex.eltUnaryBackward(UNARY_CODE[op], xp, yp, dyp, dxp, n);
       return arena.take(dxp, n);
     },

@@ -1,0 +1,135 @@
+// Filter gradient of convolutions with few output channels (outC <= 16: LeNet's 6 and 16) as register
+// tiles: dw[tap][oc] = Σ_pixels x[pixel + tap] · dy[pixel][oc]. A tile of taps x (8 or 16) channels
+// stays in f32x4 accumulators while every output pixel of an image streams past (one splat of x per
+// tap, the pixel's dy vectors shared by the tile's taps), so no accumulator goes through memory per
+// pixel. im2col + GEMM (assembly/conv.ts) copies 5x5 taps per pixel and packs them again; the direct
+// kernel of convdirect.ts loads and stores its accumulators for every tap and pixel.
+// SIMD build only; the host calls it when tiledFilterGrad(g) says so.
+import { G, geo, vmadd } from './convgeom';
+
+@inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
+@inline function align16(b: i32): i32 { return (b + 15) & ~15; }
+
+let tiledOff = false;
+
+/** Benchmarks and tests only: true turns this kernel off (the host then runs conv.ts's convBackpropFilter). */
+export function convTiledFilterGradOff(on: bool): void { tiledOff = on; }
+
+/** Extent of a padded axis: every tap of every output, and the whole input, fit inside. */
+@inline function padded(inN: i32, outN: i32, f: i32, s: i32, d: i32, p: i32): i32 {
+  return max(p + inN, (outN - 1) * s + (f - 1) * d + 1);
+}
+@inline function paddedH(g: usize): i32 { return padded(geo(g, G.inH), geo(g, G.outH), geo(g, G.fH), geo(g, G.sH), geo(g, G.dH), geo(g, G.pH)); }
+@inline function paddedW(g: usize): i32 { return padded(geo(g, G.inW), geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), geo(g, G.pW)); }
+@inline function paddedD(g: usize): i32 { return padded(geo(g, G.inD), geo(g, G.outD), geo(g, G.fD), geo(g, G.sD), geo(g, G.dD), geo(g, G.pD)); }
+/** dy channels widened to whole vectors: 8 or 16. */
+@inline function widened(g: usize): i32 { return geo(g, G.outC) <= 8 ? 8 : 16; }
+
+/** Whether convBackpropFilterTiled serves this geometry: SIMD build, 1 <= outC <= 16. */
+export function tiledFilterGrad(g: usize): bool {
+  return ASC_FEATURE_SIMD && !tiledOff && geo(g, G.outC) <= 16;
+}
+
+/** Scratch bytes: one padded image, the tap offsets and [K, Cp] sums. */
+export function tiledFilterGradScratchBytes(g: usize): i32 {
+  const K = geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) * geo(g, G.inC);
+  return align16(paddedD(g) * paddedH(g) * paddedW(g) * geo(g, G.inC) * 4) + align16(K * 4) + K * widened(g) * 4;
+}
+
+/**
+ * dw = Σ over images and pixels of x-tap · dy: the contract of convBackpropFilter() in conv.ts, except
+ * that dy must be followed by 8 readable floats: each pixel's dy is read as Cp lanes straight from
+ * dy (outC = 6: lanes 6, 7 hold the next pixel's values), and lanes past outC are never stored.
+ */
+export function convBackpropFilterTiled(x: usize, dy: usize, dw: usize, g: usize, scratch: usize): void {
+  const inD = geo(g, G.inD), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
+  const outD = geo(g, G.outD), outH = geo(g, G.outH), outW = geo(g, G.outW), outC = geo(g, G.outC);
+  const fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW);
+  const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW), dD = geo(g, G.dD), dH = geo(g, G.dH), dW = geo(g, G.dW);
+  const Dp = paddedD(g), Hp = paddedH(g), Wp = paddedW(g), K = fD * fH * fW * inC, Cp = widened(g);
+  const pix = outD * outH * outW, image = Dp * Hp * Wp * inC;
+  const xp = scratch, tab = xp + <usize>align16(image * 4), acc = tab + <usize>align16(K * 4);
+  // byte offset of each tap (kd, kh, kw, ic) in the padded image
+  let r = 0;
+  for (let kd = 0; kd < fD; kd++) for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) for (let ic = 0; ic < inC; ic++)
+    store<i32>(tab + (<usize>(r++) << 2), (((kd * dD * Hp + kh * dH) * Wp + kw * dW) * inC + ic) << 2);
+  memory.fill(acc, 0, <usize>(K * Cp) << 2);
+  memory.fill(xp, 0, <usize>image << 2);
+  const pD = geo(g, G.pD), pH = geo(g, G.pH), pW = geo(g, G.pW), rowBytes = <usize>(inW * inC) << 2;
+  const step = <usize>(sW * inC) << 2, rowStep = <usize>(sH * Wp * inC) << 2, planeStep = <usize>(sD * Hp * Wp * inC) << 2;
+  for (let n = 0; n < geo(g, G.batch); n++) {
+    // the image into the padded buffer (its border stays zero)
+    for (let id = 0; id < inD; id++) for (let ih = 0; ih < inH; ih++)
+      memory.copy(ptr(xp, (((id + pD) * Hp + ih + pH) * Wp + pW) * inC), ptr(x, ((n * inD + id) * inH + ih) * inW * inC), rowBytes);
+    const dyn = ptr(dy, n * pix * outC), dstep = <usize>outC << 2;
+    // v128 code only inside this constant branch, so the scalar build compiles (it never calls this kernel)
+    if (ASC_FEATURE_SIMD) {
+      if (Cp == 16) tiles16(xp, dyn, dstep, acc, tab, K, outD, outH, outW, step, rowStep, planeStep);
+      else tiles8(xp, dyn, dstep, acc, tab, K, outD, outH, outW, step, rowStep, planeStep);
+    }
+  }
+  for (let k = 0; k < K; k++) for (let o = 0; o < outC; o++) store<f32>(ptr(dw, k * outC + o), load<f32>(ptr(acc, k * Cp + o)));
+}
+
+// 16 channels: tiles of 2 taps x 4 vectors (8 accumulators + the pixel's dy vector + 2 splats stay in registers).
+function tiles16(xp: usize, dq: usize, dstep: usize, acc: usize, tab: usize, K: i32, outD: i32, outH: i32, outW: i32, step: usize, rowStep: usize, planeStep: usize): void {
+  let t = 0;
+  for (; t < K; t += 2) {
+    const o0 = <usize>load<i32>(tab + (<usize>t << 2));
+    // an odd last tap pairs with itself; only its first copy is stored
+    const o1 = <usize>load<i32>(tab + (<usize>min(t + 1, K - 1) << 2));
+    const ar = ptr(acc, t * 16);
+    let a0 = v128.load(ar), a1 = v128.load(ar, 16), a2 = v128.load(ar, 32), a3 = v128.load(ar, 48);
+    let b0 = f32x4.splat(0), b1 = b0, b2 = b0, b3 = b0;
+    let dp = dq;
+    for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
+      let xr = xp + <usize>od * planeStep + <usize>oh * rowStep;
+      for (let ow = 0; ow < outW; ow++) {
+        const u = v128.load32_splat(xr + o0), v = v128.load32_splat(xr + o1);
+        let d = v128.load(dp); a0 = vmadd(u, d, a0); b0 = vmadd(v, d, b0);
+        d = v128.load(dp, 16); a1 = vmadd(u, d, a1); b1 = vmadd(v, d, b1);
+        d = v128.load(dp, 32); a2 = vmadd(u, d, a2); b2 = vmadd(v, d, b2);
+        d = v128.load(dp, 48); a3 = vmadd(u, d, a3); b3 = vmadd(v, d, b3);
+        dp += dstep; xr += step;
+      }
+    }
+    v128.store(ar, a0); v128.store(ar, a1, 16); v128.store(ar, a2, 32); v128.store(ar, a3, 48);
+    if (t + 1 < K) {
+      v128.store(ar, f32x4.add(v128.load(ar, 64), b0), 64); v128.store(ar, f32x4.add(v128.load(ar, 80), b1), 80);
+      v128.store(ar, f32x4.add(v128.load(ar, 96), b2), 96); v128.store(ar, f32x4.add(v128.load(ar, 112), b3), 112);
+    }
+  }
+}
+
+// 8 channels: tiles of 4 taps x 2 vectors (8 accumulators).
+function tiles8(xp: usize, dq: usize, dstep: usize, acc: usize, tab: usize, K: i32, outD: i32, outH: i32, outW: i32, step: usize, rowStep: usize, planeStep: usize): void {
+  for (let t = 0; t < K; t += 4) {
+    // a short last tile repeats its last tap; only the first copy of it is stored
+    const o0 = <usize>load<i32>(tab + (<usize>t << 2));
+    const o1 = <usize>load<i32>(tab + (<usize>min(t + 1, K - 1) << 2));
+    const o2 = <usize>load<i32>(tab + (<usize>min(t + 2, K - 1) << 2));
+    const o3 = <usize>load<i32>(tab + (<usize>min(t + 3, K - 1) << 2));
+    let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+    let dp = dq;
+    for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) {
+      let xr = xp + <usize>od * planeStep + <usize>oh * rowStep;
+      for (let ow = 0; ow < outW; ow++) {
+        const d0 = v128.load(dp), d1 = v128.load(dp, 16);
+        let v = v128.load32_splat(xr + o0); a0 = vmadd(v, d0, a0); a1 = vmadd(v, d1, a1);
+        v = v128.load32_splat(xr + o1); b0 = vmadd(v, d0, b0); b1 = vmadd(v, d1, b1);
+        v = v128.load32_splat(xr + o2); c0 = vmadd(v, d0, c0); c1 = vmadd(v, d1, c1);
+        v = v128.load32_splat(xr + o3); e0 = vmadd(v, d0, e0); e1 = vmadd(v, d1, e1);
+        dp += dstep; xr += step;
+      }
+    }
+    const ar = ptr(acc, t * 8), m = K - t;
+    addTo(ar, a0, a1);
+    if (m > 1) addTo(ar + 32, b0, b1);
+    if (m > 2) addTo(ar + 64, c0, c1);
+    if (m > 3) addTo(ar + 96, e0, e1);
+  }
+}
+
+@inline function addTo(p: usize, a: v128, b: v128): void {
+  v128.store(p, f32x4.add(v128.load(p), a)); v128.store(p, f32x4.add(v128.load(p, 16), b), 16);
+}
