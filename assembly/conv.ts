@@ -11,6 +11,8 @@ import {
   convDirect, convDirectBackpropFilter, convDirectBackpropInput,
 } from './convdirect';
 export { convForceIm2col } from './convdirect';
+import { winogradForward, winogradScratchBytes, winogradConv } from './winograd';
+export { convWinograd } from './winograd';
 
 /**
  * Floats of columns per chunk (4 MiB, well inside L3): bounds scratch while keeping chunks tall, since
@@ -124,6 +126,7 @@ export function convScratchBytes(g: usize, kind: i32): i32 {
   if (isPointwise(g)) {
     return kind == 0 ? gemmScratchBytes(P, outC, inC) : kind == 1 ? gemmScratchBytes(P, inC, outC) : gemmScratchBytes(inC, outC, P);
   }
+  if (kind == 0 && winogradForward(g)) return winogradScratchBytes(g);
   if (kind == 0 && directForward(g)) return directScratchBytes(g, false);
   if (kind == 2 && directFilterGrad(g)) return directScratchBytes(g, true);
   if (kind == 1 && directInputGrad(g)) return directInputGradScratchBytes(g);
@@ -143,6 +146,10 @@ export function conv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
   if (isPointwise(g)) {
     sgemm(false, false, P, outC, inC, x, inC, w, outC, y, outC, bias, act, false, scratch);
+    return;
+  }
+  if (winogradForward(g)) {
+    winogradConv(x, w, bias, y, g, act, scratch);
     return;
   }
   if (directForward(g)) {
