@@ -1,10 +1,13 @@
-// Filter gradient of convolutions with few output channels (outC <= 16: LeNet's 6 and 16) as register
-// tiles: dw[tap][oc] = Σ_pixels x[pixel + tap] · dy[pixel][oc]. A tile of taps x (8 or 16) channels
-// stays in f32x4 accumulators while every output pixel of an image streams past (one splat of x per
-// tap, the pixel's dy vectors shared by the tile's taps), so no accumulator goes through memory per
-// pixel. im2col + GEMM (assembly/conv.ts) copies 5x5 taps per pixel and packs them again; the direct
-// kernel of convdirect.ts loads and stores its accumulators for every tap and pixel.
-// SIMD build only; the host calls it when tiledFilterGrad(g) says so.
+// Gradients of convolutions with few channels (LeNet's 1 -> 6 and 6 -> 16), SIMD build only; the host
+// calls them when tiledFilterGrad / tiledInputGrad say so.
+// Filter gradient (outC <= 16): dw[tap][oc] = Σ_pixels x[pixel + tap] · dy[pixel][oc] as register
+// tiles of taps x (8 or 16) channels that stay in f32x4 accumulators while every output pixel of an
+// image streams past (one splat of x per tap, the pixel's dy vectors shared by the tile's taps).
+// im2col + GEMM (conv.ts) copies 5x5 taps per pixel and packs them again; the direct kernel of
+// convdirect.ts loads and stores its accumulators for every tap and pixel.
+// Input gradient (outC <= 32, inC <= 16): per image a short-reduction GEMM of dy by the transposed
+// filters in register tiles, then col2im into a padded image. The direct transposed convolution of
+// convdirect.ts multiplies the zero padding of dy too (2x the work for LeNet's 5x5 over 10x10).
 import { G, geo, vmadd } from './convgeom';
 
 @inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
@@ -12,8 +15,8 @@ import { G, geo, vmadd } from './convgeom';
 
 let tiledOff = false;
 
-/** Benchmarks and tests only: true turns this kernel off (the host then runs conv.ts's convBackpropFilter). */
-export function convTiledFilterGradOff(on: bool): void { tiledOff = on; }
+/** Benchmarks and tests only: true turns these kernels off (the host then runs conv.ts's gradients). */
+export function convTiledGradOff(on: bool): void { tiledOff = on; }
 
 /** Extent of a padded axis: every tap of every output, and the whole input, fit inside. */
 @inline function padded(inN: i32, outN: i32, f: i32, s: i32, d: i32, p: i32): i32 {
@@ -132,4 +135,106 @@ function tiles8(xp: usize, dq: usize, dstep: usize, acc: usize, tab: usize, K: i
 
 @inline function addTo(p: usize, a: v128, b: v128): void {
   v128.store(p, f32x4.add(v128.load(p), a)); v128.store(p, f32x4.add(v128.load(p, 16), b), 16);
+}
+
+/**
+ * Whether convBackpropInputTiled serves this geometry: SIMD build, outC up to 32 and inC up to 16 (for
+ * wide layers the im2col + GEMM of conv.ts is faster), not a 1x1 unpadded stride-1 convolution (a plain GEMM there).
+ */
+export function tiledInputGrad(g: usize): bool {
+  const pointwise = geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) == 1 && geo(g, G.pD) == 0 && geo(g, G.pH) == 0 && geo(g, G.pW) == 0 &&
+    geo(g, G.sD) == 1 && geo(g, G.sH) == 1 && geo(g, G.sW) == 1;
+  return ASC_FEATURE_SIMD && !tiledOff && !pointwise && geo(g, G.outC) <= 32 && geo(g, G.inC) <= 16;
+}
+
+/** Columns of one pixel's row of tap gradients, K = fD·fH·fW·inC, rounded up to whole 8-lane blocks. */
+@inline function colsOf(g: usize): i32 { return (geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) * geo(g, G.inC) + 7) & ~7; }
+
+/** Scratch bytes: one padded image of dx, the filters transposed to [outC, Kp], one image's [pixels, Kp] tap gradients. */
+export function tiledInputGradScratchBytes(g: usize): i32 {
+  const Kp = colsOf(g), pix = geo(g, G.outD) * geo(g, G.outH) * geo(g, G.outW);
+  return align16(paddedD(g) * paddedH(g) * paddedW(g) * geo(g, G.inC) * 4) + align16(Kp * geo(g, G.outC) * 4) + pix * Kp * 4;
+}
+
+/**
+ * dx of conv: the contract of convBackpropInput() in conv.ts. Per image, the tap gradients
+ * cols[pixel][tap] = Σ_oc dy[pixel][oc]·w[tap][oc] come from register tiles of 4 pixels x 8 taps
+ * (a GEMM whose reduction is only outC long, so packing it for sgemm would cost as much as it), then
+ * each pixel's rows of taps are added into a zero-padded dx image (col2im) whose interior is dx.
+ */
+export function convBackpropInputTiled(dy: usize, w: usize, dx: usize, g: usize, scratch: usize): void {
+  const inD = geo(g, G.inD), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
+  const outD = geo(g, G.outD), outH = geo(g, G.outH), outW = geo(g, G.outW), outC = geo(g, G.outC);
+  const fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW);
+  const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW), dD = geo(g, G.dD), dH = geo(g, G.dH), dW = geo(g, G.dW);
+  const Dp = paddedD(g), Hp = paddedH(g), Wp = paddedW(g), K = fD * fH * fW * inC, Kp = colsOf(g);
+  const pix = outD * outH * outW, image = Dp * Hp * Wp * inC;
+  const xp = scratch, wt = xp + <usize>align16(image * 4), cols = wt + <usize>align16(Kp * outC * 4);
+  // filters [K, outC] -> [outC, Kp], zeros past K
+  for (let o = 0; o < outC; o++) for (let k = 0; k < Kp; k++) store<f32>(ptr(wt, o * Kp + k), k < K ? load<f32>(ptr(w, k * outC + o)) : 0);
+  const pD = geo(g, G.pD), pH = geo(g, G.pH), pW = geo(g, G.pW), rowBytes = <usize>(inW * inC) << 2;
+  for (let n = 0; n < geo(g, G.batch); n++) {
+    // v128 only inside this constant branch, so the scalar build compiles (it never calls this kernel)
+    if (ASC_FEATURE_SIMD) tapGrads(ptr(dy, n * pix * outC), wt, cols, pix, outC, Kp);
+    memory.fill(xp, 0, <usize>image << 2);
+    // col2im: pixel p's taps (kd, kh) are runs of fW·inC floats (dilation 1) or fW runs of inC
+    let c = cols;
+    for (let od = 0; od < outD; od++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
+      for (let kd = 0; kd < fD; kd++) for (let kh = 0; kh < fH; kh++) {
+        const row = ptr(xp, (((od * sD + kd * dD) * Hp + oh * sH + kh * dH) * Wp + ow * sW) * inC);
+        if (dW == 1) addRun(row, c, fW * inC);
+        else for (let kw = 0; kw < fW; kw++) addRun(ptr(row, kw * dW * inC), ptr(c, kw * inC), inC);
+        c = ptr(c, fW * inC);
+      }
+      c = ptr(cols, (((od * outH + oh) * outW + ow) + 1) * Kp);
+    }
+    for (let id = 0; id < inD; id++) for (let ih = 0; ih < inH; ih++)
+      memory.copy(ptr(dx, ((n * inD + id) * inH + ih) * inW * inC), ptr(xp, (((id + pD) * Hp + ih + pH) * Wp + pW) * inC), rowBytes);
+  }
+}
+
+/** dst[0..n) += src[0..n). */
+@inline function addRun(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) v128.store(ptr(dst, i), f32x4.add(v128.load(ptr(dst, i)), v128.load(ptr(src, i))));
+  for (; i < n; i++) store<f32>(ptr(dst, i), load<f32>(ptr(dst, i)) + load<f32>(ptr(src, i)));
+}
+
+// cols[p][0..Kp) = Σ_oc dy[p][oc]·wt[oc][0..Kp) for the pix pixels of one image: tiles of 4 pixels x
+// 8 columns (8 accumulators), then single pixels.
+function tapGrads(dy: usize, wt: usize, cols: usize, pix: i32, outC: i32, Kp: i32): void {
+  const dstep = <usize>outC << 2, wstep = <usize>Kp << 2;
+  let p = 0;
+  for (; p + 4 <= pix; p += 4) {
+    const d = ptr(dy, p * outC), cp = ptr(cols, p * Kp);
+    for (let j = 0; j < Kp; j += 8) {
+      let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+      let wr = ptr(wt, j), dr = d;
+      for (let o = 0; o < outC; o++) {
+        const w0 = v128.load(wr), w1 = v128.load(wr, 16);
+        let v = v128.load32_splat(dr); a0 = vmadd(v, w0, a0); a1 = vmadd(v, w1, a1);
+        v = v128.load32_splat(dr + dstep); b0 = vmadd(v, w0, b0); b1 = vmadd(v, w1, b1);
+        v = v128.load32_splat(dr + 2 * dstep); c0 = vmadd(v, w0, c0); c1 = vmadd(v, w1, c1);
+        v = v128.load32_splat(dr + 3 * dstep); e0 = vmadd(v, w0, e0); e1 = vmadd(v, w1, e1);
+        wr += wstep; dr += 4;
+      }
+      const q = ptr(cp, j);
+      v128.store(q, a0); v128.store(q, a1, 16);
+      v128.store(q + wstep, b0); v128.store(q + wstep, b1, 16);
+      v128.store(q + 2 * wstep, c0); v128.store(q + 2 * wstep, c1, 16);
+      v128.store(q + 3 * wstep, e0); v128.store(q + 3 * wstep, e1, 16);
+    }
+  }
+  for (; p < pix; p++) {
+    const d = ptr(dy, p * outC), cp = ptr(cols, p * Kp);
+    for (let j = 0; j < Kp; j += 8) {
+      let a0 = f32x4.splat(0), a1 = a0, wr = ptr(wt, j);
+      for (let o = 0; o < outC; o++) {
+        const v = v128.load32_splat(ptr(d, o));
+        a0 = vmadd(v, v128.load(wr), a0); a1 = vmadd(v, v128.load(wr, 16), a1);
+        wr += wstep;
+      }
+      v128.store(ptr(cp, j), a0); v128.store(ptr(cp, j), a1, 16);
+    }
+  }
 }

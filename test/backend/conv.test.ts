@@ -15,6 +15,11 @@ const CONV_CASES: [string, Spec][] = [
   ['2d 3x3 stride 2 dilation 2 asymmetric pad', { batch: 2, in: [1, 11, 10], inC: 3, outC: 7, f: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 2, 2], padBefore: [0, 2, 1], padAfter: [0, 1, 2] }],
   ['2d 3x3 dilation 2, inC 7, asymmetric pad', { batch: 2, in: [1, 9, 8], inC: 7, outC: 5, f: [1, 3, 3], dilation: [1, 2, 2], padBefore: [0, 2, 1], padAfter: [0, 1, 3] }],
   ['2d 5x5 same, inC 1 (LeNet conv1), batch 3', { batch: 3, in: [1, 12, 12], inC: 1, outC: 6, f: [1, 5, 5], padBefore: [0, 2, 2], padAfter: [0, 2, 2] }],
+  // LeNet conv2 and odd channel counts for the tiled gradients (assembly/convgrad.ts)
+  ['2d 5x5 valid, 6 -> 16 (LeNet conv2), batch 2', { batch: 2, in: [1, 14, 14], inC: 6, outC: 16, f: [1, 5, 5] }],
+  ['2d 3x3 asymmetric pad, inC 9 (8 + 1), outC 8', { batch: 2, in: [1, 7, 6], inC: 9, outC: 8, f: [1, 3, 3], padBefore: [0, 2, 0], padAfter: [0, 0, 1] }],
+  ['2d 4x2 filter wider than the padded input, 5 -> 4', { batch: 1, in: [1, 3, 1], inC: 5, outC: 4, f: [1, 4, 2], padBefore: [0, 1, 1], padAfter: [0, 1, 0] }],
+  ['3d 2x3x2 same, 7 -> 12', { batch: 2, in: [3, 4, 5], inC: 7, outC: 12, f: [2, 3, 2], padBefore: [1, 1, 1], padAfter: [0, 1, 0] }],
   ['2d 2x3 rectangular, stride (1,2)', { batch: 1, in: [1, 6, 5], inC: 2, outC: 3, f: [1, 2, 3], stride: [1, 1, 2] }],
   ['2d 1 channel in and out, k1 filter 2x1', { batch: 2, in: [1, 4, 3], inC: 1, outC: 1, f: [1, 2, 1] }],
   // im2col chunks hold 2^20 floats and at least 128 pixels (assembly/conv.ts): these span two chunks.
@@ -124,7 +129,7 @@ for (const name of wasmBackends) {
     it('every case again with the direct kernels switched off (im2col + GEMM throughout)', () => {
       const ex = backend.module(name)!.exports;
       ex.convForceIm2col(1);
-      ex.convTiledFilterGradOff(1); // the tiled filter gradient (assembly/convgrad.ts) too
+      ex.convTiledGradOff(1); // the tiled gradients (assembly/convgrad.ts) too
       try {
         CONV_CASES.forEach(([label, spec], i) => {
           const r = rng(400 + i), g = geometry(spec);
@@ -135,7 +140,7 @@ for (const name of wasmBackends) {
         });
       } finally {
         ex.convForceIm2col(0);
-        ex.convTiledFilterGradOff(0);
+        ex.convTiledGradOff(0);
       }
     });
     DW_CASES.forEach(([label, spec, m], i) => {

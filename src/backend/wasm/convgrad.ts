@@ -1,10 +1,10 @@
-// WASM wrapper (conv filter gradient for few output channels): the register-tiled kernel of
-// assembly/convgrad.ts where it applies (SIMD builds, outC <= 16), else the conv family's kernel.
+// WASM wrappers (conv gradients for few channels): the tiled kernels of assembly/convgrad.ts where
+// they apply (SIMD builds; its predicates say which geometries), else the conv family's kernels.
 // Large calls split into parts for the thread pool like the conv family's (split.ts).
 import type { KernelFamily, ConvGeometry } from '../kernels';
 import { type WasmModule, partsFor, runParts } from './module';
 import { convKernels } from './conv';
-import { splitByOutput } from './split';
+import { splitByOutput, splitByInput } from './split';
 
 // Field order of the geometry block (assembly/convgeom.ts).
 const FIELDS = [
@@ -13,7 +13,7 @@ const FIELDS = [
 ] as const;
 const F32 = 4;
 
-/** convBackpropFilter on the tiled kernel when it applies, delegating the rest to convKernels. */
+/** convBackpropFilter and convBackpropInput on the tiled kernels when they apply, delegating the rest to convKernels. */
 export function convGradKernels(mod: WasmModule): KernelFamily {
   const { arena, exports: ex } = mod;
   const base = convKernels(mod);
@@ -40,6 +40,16 @@ export function convGradKernels(mod: WasmModule): KernelFamily {
       const dw = arena.f32(dws[0], n);
       for (const p of dws.slice(1)) { const v = arena.f32(p, n); for (let i = 0; i < n; i++) dw[i] += v[i]; }
       return arena.take(dws[0], n);
+    },
+    convBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeometry) {
+      arena.reset();
+      if (!ex.tiledInputGrad(putGeometry(g))) return base.convBackpropInput!(dy, w, g);
+      const n = g.batch * g.inD * g.inH * g.inW * g.inC, dyp = arena.put(dy), wp = arena.put(w), dxp = arena.alloc(n);
+      runParts(mod, 'convBackpropInputTiled', splitByInput(g, partsFor(mod, 2 * dy.length * w.length / g.outC)).map((p) => {
+        const gp = putGeometry(p.g);
+        return [dyp + p.outOffset * F32, wp, dxp + p.inOffset * F32, gp, arena.allocBytes(ex.tiledInputGradScratchBytes(gp))];
+      }));
+      return arena.take(dxp, n);
     },
   };
 }
