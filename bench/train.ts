@@ -1,14 +1,15 @@
 // LeNet-5 micro-benchmark: one training step (batch 64, Adam, categorical cross-entropy on the fused
 // softmax logits, via model.trainOnBatch) and inference of the same batch (model.predict), on each
 // backend. Times are this process's CPU time (user + system), medians after a warm-up (V8 tiers
-// WebAssembly up late), so other work sharing the cores does not inflate them.
-// Run: node --import tsx bench/train.ts [--runs 100] [--warm 3000] [--backends js,wasm,wasm-simd]
+// WebAssembly up late), so other work sharing the cores does not inflate them. One thread by default
+// (the issue's target; CPU time would add up the workers of a thread pool).
+// Run: node --import tsx bench/train.ts [--runs 100] [--warm 3000] [--backends js,wasm,wasm-simd] [--threads 1]
 import { fileURLToPath } from 'node:url';
 import { init, backend, zoo, Tensor } from '../src';
 import type { BackendName } from '../src';
 
 /** One measured row: median CPU ms per training step and per inference of the batch. */
-export interface TrainRow { backend: BackendName; batch: number; trainStepMs: number; inferMs: number; runs: number }
+export interface TrainRow { backend: BackendName; batch: number; threads: number; trainStepMs: number; inferMs: number; runs: number }
 
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
@@ -32,8 +33,11 @@ function batchOf(n: number): { x: Tensor; y: Tensor } {
 }
 
 /** Times the LeNet-5 training step and inference on each backend; fewer runs for the slow 'js' one. */
-export async function trainBench(opts: { backends?: BackendName[]; runs?: number; warmMs?: number; batch?: number } = {}): Promise<TrainRow[]> {
-  const { backends = ['js', 'wasm', 'wasm-simd'], runs = 100, warmMs = 3000, batch = 64 } = opts;
+export async function trainBench(opts: { backends?: BackendName[]; runs?: number; warmMs?: number; batch?: number; threads?: number } = {}): Promise<TrainRow[]> {
+  const { backends = ['js', 'wasm', 'wasm-simd'], runs = 100, warmMs = 3000, batch = 64, threads = 1 } = opts;
+  await init();
+  const before = backend.threads();
+  backend.setThreads(threads);
   await init();
   const { x, y } = batchOf(batch);
   const rows: TrainRow[] = [];
@@ -44,17 +48,18 @@ export async function trainBench(opts: { backends?: BackendName[]; runs?: number
       model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
       const trainStepMs = time(() => model.trainOnBatch(x, y), r, w);
       const inferMs = time(() => model.predict(x, { batchSize: batch }), r, w / 2);
-      return { backend: name, batch, trainStepMs, inferMs, runs: r };
+      return { backend: name, batch, threads: backend.info().threads, trainStepMs, inferMs, runs: r };
     });
     rows.push(row);
   }
+  backend.setThreads(before);
   return rows;
 }
 
 /** The rows as a markdown table. */
 export function trainTable(rows: TrainRow[]): string {
-  const lines = ['| backend | batch | train step (ms) | inference (ms) | runs |', '| --- | ---: | ---: | ---: | ---: |'];
-  for (const r of rows) lines.push(`| ${r.backend} | ${r.batch} | ${r.trainStepMs.toFixed(2)} | ${r.inferMs.toFixed(2)} | ${r.runs} |`);
+  const lines = ['| backend | batch | threads | train step (ms) | inference (ms) | runs |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
+  for (const r of rows) lines.push(`| ${r.backend} | ${r.batch} | ${r.threads} | ${r.trainStepMs.toFixed(2)} | ${r.inferMs.toFixed(2)} | ${r.runs} |`);
   return lines.join('\n');
 }
 
@@ -65,6 +70,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     runs: flag('--runs') ? Number(flag('--runs')) : undefined,
     warmMs: flag('--warm') ? Number(flag('--warm')) : undefined,
     backends: flag('--backends')?.split(',') as BackendName[] | undefined,
+    threads: flag('--threads') ? Number(flag('--threads')) : undefined,
   });
   console.log(trainTable(rows));
 }
