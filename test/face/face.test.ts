@@ -2,8 +2,9 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init, backend, face, tensor, Tensor, ops, valueAndGrads, ShapeError, ValueError, ModelFormatError, layers, model } from '../../src/index';
+import { init, backend, face, tensor, Tensor, ops, io, valueAndGrads, ShapeError, ValueError, ModelFormatError, layers, model } from '../../src/index';
 import { gradcheck, rand } from '../helpers/gradcheck';
+import { runOneShot, partIdentities } from '../../examples/one-shot';
 
 beforeAll(async () => { await init(); });
 
@@ -265,4 +266,41 @@ describe('backends agree on the encoder', () => {
     close(outs[1].data, outs[0].data, 1e-5);
     close(outs[2].data, outs[0].data, 1e-5);
   });
+});
+
+describe('examples/one-shot', () => {
+  it('part identities join the top/bottom or left/right halves of two different digits, K images each', () => {
+    // Image i of digit d is filled with d + 1, so each half says which digit it came from.
+    const byClass = [0, 1, 2, 3, 4, 5, 6].map((d) => [2 * d, 2 * d + 1]);
+    const x = new Tensor(Float32Array.from({ length: 14 * 784 }, (_, j) => Math.floor(Math.floor(j / 784) / 2) + 1), [14, 28, 28, 1]);
+    const { x: out, labels } = partIdentities(x, byClass, 6, ops.rng(3));
+    expect(out.shape).toEqual([24, 28, 28, 1]);
+    for (let i = 0; i < 24; i++) {
+      const at = (r: number, c: number) => out.data[i * 784 + r * 28 + c];
+      const topBottom = Math.floor(i / 4) % 2 === 0;
+      const [a, b] = topBottom ? [at(0, 0), at(27, 0)] : [at(0, 0), at(0, 27)];
+      expect(a).not.toBe(b);
+      let wrong = 0;
+      for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) if (at(r, c) !== ((topBottom ? r < 14 : c < 14) ? a : b)) wrong++;
+      expect(wrong).toBe(0);
+      expect(labels[i]).toBe(10 + (topBottom ? 0 : 49) + (a - 1) * 7 + (b - 1));
+      expect(labels[i]).toBe(labels[4 * Math.floor(i / 4)]);
+    }
+  });
+
+  it('runs briefly end to end: the table, the pair counts and the embedding map', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'one-shot-'));
+    const lines: string[] = [];
+    const r = await runOneShot({ out, steps: 20, log: (s) => lines.push(s) });
+    expect(r.rows.map((row) => row.method)).toEqual(['triplet loss + parts + distance', 'siamese classifier (abs)']);
+    for (const row of r.rows) {
+      for (const v of [row.seenVerification, row.unseenVerification, row.recognition]) expect(v >= 0 && v <= 1).toBe(true);
+    }
+    // Squared distances of unit vectors lie in [0, 4]; the siamese score is a probability.
+    expect(r.rows[0].threshold).toBeGreaterThan(0);
+    expect(r.rows[0].threshold).toBeLessThanOrEqual(4);
+    expect(r.unseenBestThreshold).toBeGreaterThanOrEqual(r.rows[0].unseenVerification);
+    expect(lines.join('\n')).toMatch(/2,000 pairs of held-out 0-6 digits pick the threshold, 2,000 pairs of 7-9 test it/);
+    expect((await io.readImage(r.files[0])).shape).toEqual([560, 640, 3]);
+  }, 300_000);
 });
