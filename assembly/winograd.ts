@@ -11,8 +11,8 @@ import { sgemm, gemmScratchBytes } from './gemm';
 import { G, geo } from './convgeom';
 
 const P = 36; // positions of a 6x6 transformed tile
-/** Floats of transformed inputs (or products) per chunk of tiles: 1 MiB, so both sit in L2/L3. */
-const CHUNK_FLOATS: i32 = 1 << 18;
+/** Floats of transformed inputs (or products) per chunk of tiles: 4 MiB, well inside L3. */
+const CHUNK_FLOATS: i32 = 1 << 20;
 /** Fewest tiles per chunk, so each of the 36 GEMMs still amortises packing its [inC, outC] operand. */
 const MIN_TILES: i32 = 32;
 
@@ -24,23 +24,30 @@ let forced = 0;
 /** Benchmarks and tests: 1 uses Winograd wherever it applies, -1 never, 0 by the measured heuristic. */
 export function convWinograd(mode: i32): void { forced = mode; }
 
-/** 2D, 3x3, stride 1, dilation 1 (any padding): the geometries F(4x4, 3x3) computes. */
+/**
+ * 2D, 3x3, stride 1, dilation 1 (any padding): the geometries F(4x4, 3x3) computes; and a transformed
+ * filter (36 floats per channel pair) of at most 256 MiB, so scratch sizes stay far inside i32.
+ */
 function applies(g: usize): bool {
   return geo(g, G.inD) == 1 && geo(g, G.outD) == 1 && geo(g, G.fD) == 1 && geo(g, G.pD) == 0 &&
-    geo(g, G.fH) == 3 && geo(g, G.fW) == 3 && geo(g, G.sH) == 1 && geo(g, G.sW) == 1 && geo(g, G.dH) == 1 && geo(g, G.dW) == 1;
+    geo(g, G.fH) == 3 && geo(g, G.fW) == 3 && geo(g, G.sH) == 1 && geo(g, G.sW) == 1 && geo(g, G.dH) == 1 && geo(g, G.dW) == 1 &&
+    <i64>geo(g, G.inC) * geo(g, G.outC) * P * 4 <= 1 << 28;
 }
 
 /**
- * Whether conv() takes Winograd. Measured with bench/conv.ts: it wins once both channel counts are 16
- * or more and the output is big enough that the tiles' overhang wastes little (36 products per tile
- * against 9 per output pixel directly; the tiles must cost at most 40% of the direct products).
+ * Whether conv() takes Winograd. Measured (CPU-time medians, wasm-simd, one thread; bench/conv.ts
+ * --winograd): it beat the direct kernel from 8 -> 16 and 12 -> 12 channels up (1.1x, 1.2x; 16 -> 16:
+ * 1.6x; 64 -> 64 and 256 -> 256: 1.9x and 2.2x), tied at 8 -> 8 and lost at 6 -> 16 (0.6x). Its
+ * filter transform (36 floats per channel pair) is paid per call, so one tile (a 4x4 image: 0.6x) does
+ * not repay it, while 4 tiles do (6x6 and 7x7 images); and the tiles' overhang must stay at most half
+ * the work (36 products per tile against 9 per output pixel directly).
  */
 export function winogradForward(g: usize): bool {
   if (forced < 0 || !applies(g)) return false;
   if (forced > 0) return true;
-  const outH = geo(g, G.outH), outW = geo(g, G.outW);
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), inC = geo(g, G.inC), outC = geo(g, G.outC);
   const tiles = ((outH + 3) >> 2) * ((outW + 3) >> 2);
-  return geo(g, G.inC) >= 16 && geo(g, G.outC) >= 16 && tiles * P * 10 <= outH * outW * 9 * 4;
+  return inC >= 8 && outC >= 8 && inC * outC >= 128 && geo(g, G.batch) * tiles >= 4 && tiles * P * 2 <= outH * outW * 9;
 }
 
 function chunkTiles(g: usize): i32 {
@@ -141,11 +148,11 @@ export function winogradScratchBytes(g: usize): i32 {
   }
 }
 
-/** U = G g Gᵀ for every (ic, oc): [36][inC][outC]. */
+/** U = G g Gᵀ for every (ic, oc) as [inC][36][outC], so each input channel's 36 rows are written contiguously. */
 function transformFilter(w: usize, inC: i32, outC: i32, u: usize, tmp: usize): void {
-  const tap = <usize>(inC * outC) << 2, ps = tap;
+  const tap = <usize>(inC * outC) << 2, ps = <usize>outC << 2;
   for (let ic = 0; ic < inC; ic++) {
-    const w3 = ptr(w, ic * outC), u3 = ptr(u, ic * outC);
+    const w3 = ptr(w, ic * outC), u3 = ptr(u, ic * P * outC);
     let oc = 0;
     if (ASC_FEATURE_SIMD) for (; oc + 4 <= outC; oc += 4) filterTile<v128>(ptr(w3, oc), tap, ptr(u3, oc), ps, tmp);
     for (; oc < outC; oc++) filterTile<f32>(ptr(w3, oc), tap, ptr(u3, oc), ps, tmp);
@@ -183,7 +190,7 @@ export function winogradConv(x: usize, w: usize, bias: usize, y: usize, g: usize
       for (; c < inC; c++) inputTile<f32>(ptr(src, c), rs, xcs, ptr(vt, c), vps, tmp);
     }
     for (let pos = 0; pos < P; pos++) {
-      sgemm(false, false, n0, outC, inC, v + <usize>pos * vps, inC, ptr(u, pos * inC * outC), outC, m + <usize>pos * mps, outC, 0, 0, false, gs);
+      sgemm(false, false, n0, outC, inC, v + <usize>pos * vps, inC, ptr(u, pos * outC), P * outC, m + <usize>pos * mps, outC, 0, 0, false, gs);
     }
     for (let k = 0; k < n0; k++) {
       const t = t0 + k, tw = t % tW, th = (t / tW) % tH, n = t / (tW * tH);

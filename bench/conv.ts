@@ -1,7 +1,9 @@
 // Convolution benchmarks on js / wasm / wasm-simd: the issue's conv shapes, forward and both backprops,
 // called straight on backend.kernels(name) with geometry objects (no ops-layer overhead).
 // Run directly: node --import tsx bench/conv.ts [--quick]   (prints a markdown table)
+// Winograd section: node --import tsx bench/conv.ts --winograd [--quick] [--only <part of a shape name>]   (3x3 forward, one thread, vs TF.js wasm)
 import { init, backend } from '../src/backend';
+import { loadTf, useTf, tfConv } from './tfjs';
 import type { BackendName, ConvGeometry, DepthwiseGeometry, Kernels } from '../src/backend/kernels';
 import { pathToFileURL } from 'node:url';
 
@@ -104,11 +106,11 @@ export async function benchConv(opts: { backends?: BackendName[]; cases?: Case[]
       // The same calls with the direct kernels switched off: what im2col + sgemm would give instead.
       if (name === 'wasm-simd' && !c.depthwise) {
         const ex = backend.module(name)!.exports;
-        ex.convForceIm2col(1);
+        ex.convForceIm2col(1); ex.convWinograd(-1);
         try {
           for (const { op, run } of kernelsOf(c, backend.kernels(name))) push(c, op, `${name} im2col`, measure(run, warmMs, runMs));
         } finally {
-          ex.convForceIm2col(0);
+          ex.convForceIm2col(0); ex.convWinograd(0);
         }
       }
     }
@@ -138,7 +140,89 @@ export function convTable(rows: Row[]): string {
   return out.join('\n');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** 3x3 stride-1 shapes for the Winograd section: the issue's two, a LeNet-ish one, and a few around the heuristic's edges. */
+export const WINOGRAD_CASES: Case[] = [
+  { name: 'VGG 3x3 56x56x64 -> 64 same', g: conv2d(1, 56, 56, 64, 64, 3, 1, 'same') },
+  { name: 'VGG 3x3 28x28x256 -> 256 same', g: conv2d(1, 28, 28, 256, 256, 3, 1, 'same') },
+  { name: 'LeNet-ish 3x3 64x14x14x6 -> 16 same', g: conv2d(64, 14, 14, 6, 16, 3, 1, 'same') },
+  { name: '3x3 8x28x28x16 -> 16 same', g: conv2d(8, 28, 28, 16, 16, 3, 1, 'same') },
+  { name: '3x3 8x28x28x8 -> 8 same', g: conv2d(8, 28, 28, 8, 8, 3, 1, 'same') },
+  { name: '3x3 7x7x512 -> 512 same', g: conv2d(1, 7, 7, 512, 512, 3, 1, 'same') },
+  { name: '3x3 4x4x256 -> 256 same', g: conv2d(1, 4, 4, 256, 256, 3, 1, 'same') },
+];
+
+export interface WinogradRow { shape: string; impl: string; ms: number; cpuMs: number; gflops: number }
+
+/**
+ * Forward (bias + ReLU) of each 3x3 case on one thread: wasm-simd with Winograd forced on, forced off
+ * (the direct kernel), with im2col + sgemm forced, as the heuristic picks, and TF.js wasm. Effective
+ * GFLOP/s count the direct convolution's multiply-adds. Each implementation is warmed up warmMs, then
+ * all are timed in `rounds` interleaved rounds (so machine noise hits them alike); medians over all calls.
+ */
+export async function benchWinograd(opts: { cases?: Case[]; warmMs?: number; runMs?: number; rounds?: number; log?: (r: WinogradRow) => void } = {}): Promise<WinogradRow[]> {
+  await init();
+  backend.setThreads(1);
+  await loadTf();
+  await useTf('wasm');
+  const warmMs = opts.warmMs ?? 1500, runMs = opts.runMs ?? 600, rounds = opts.rounds ?? 3;
+  const ex = backend.module('wasm-simd')!.exports, k = backend.kernels('wasm-simd');
+  const rows: WinogradRow[] = [];
+  for (const c of opts.cases ?? WINOGRAD_CASES) {
+    const g = c.g, x = rand(g.batch * g.inH * g.inW * g.inC, 1), w = rand(9 * g.inC * g.outC, 3), bias = rand(g.outC, 4);
+    const ours = (wino: number, im2col: number) => () => { ex.convWinograd(wino); ex.convForceIm2col(im2col); k.conv(x, w, g, bias, 'relu'); };
+    const tfRun = tfConv(g, 'forward');
+    const impls: [string, () => void][] = [['winograd', ours(1, 0)], ['direct', ours(-1, 0)], ['im2col', ours(-1, 1)], ['heuristic', ours(0, 0)], ['tfjs-wasm', tfRun]];
+    const wall = new Map<string, number[]>(), cpu = new Map<string, number[]>();
+    for (const [name, f] of impls) { measure(f, warmMs, 0, 1); wall.set(name, []); cpu.set(name, []); }
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, f] of impls) {
+        const t = performance.now();
+        do {
+          const s = performance.now(), u = process.cpuUsage();
+          f();
+          const d = process.cpuUsage(u);
+          wall.get(name)!.push(performance.now() - s);
+          cpu.get(name)!.push((d.user + d.system) / 1000);
+        } while (performance.now() - t < runMs / rounds);
+      }
+    }
+    ex.convWinograd(0); ex.convForceIm2col(0);
+    tfRun.dispose();
+    const median = (a: number[]) => a.sort((p, q) => p - q)[a.length >> 1];
+    for (const [name] of impls) {
+      const ms = median(wall.get(name)!), cpuMs = median(cpu.get(name)!);
+      const row = { shape: c.name, impl: name, ms, cpuMs, gflops: (2 * macs(c)) / ms / 1e6 };
+      rows.push(row);
+      opts.log?.(row);
+    }
+  }
+  backend.setThreads(null);
+  return rows;
+}
+
+/** Markdown: per shape, ms (effective GFLOP/s) of each implementation and Winograd's ratios by wall and CPU time. */
+export function winogradTable(rows: WinogradRow[]): string {
+  const impls = ['winograd', 'direct', 'im2col', 'heuristic', 'tfjs-wasm'];
+  const out = [`| shape | ${impls.join(' ms (GFLOP/s) | ')} ms (GFLOP/s) | winograd vs TF.js wasm (wall / cpu) | winograd vs direct (wall / cpu) | heuristic vs TF.js wasm (wall) |`,
+    `|---|${impls.map(() => '---:|').join('')}---:|---:|---:|`];
+  for (const shape of [...new Set(rows.map((r) => r.shape))]) {
+    const of = (i: string) => rows.find((r) => r.shape === shape && r.impl === i)!;
+    const ratio = (a: WinogradRow, b: WinogradRow) => `${(b.ms / a.ms).toFixed(2)}x / ${(b.cpuMs / a.cpuMs).toFixed(2)}x`;
+    out.push(`| ${shape} | ${impls.map((i) => `${of(i).ms.toFixed(2)} (${of(i).gflops.toFixed(1)})`).join(' | ')} | ${ratio(of('winograd'), of('tfjs-wasm'))} | ${ratio(of('winograd'), of('direct'))} | ${(of('tfjs-wasm').ms / of('heuristic').ms).toFixed(2)}x |`);
+  }
+  return out.join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--winograd')) {
+  const quick = process.argv.includes('--quick');
+  const only = process.argv.indexOf('--only');
+  const rows = await benchWinograd({
+    warmMs: quick ? 300 : undefined, runMs: quick ? 300 : undefined,
+    cases: only > 0 ? WINOGRAD_CASES.filter((c) => c.name.includes(process.argv[only + 1])) : undefined,
+    log: (r) => console.error(`${r.shape} ${r.impl}: ${r.ms.toFixed(2)} ms (cpu ${r.cpuMs.toFixed(2)}), ${r.gflops.toFixed(1)} GFLOP/s effective`),
+  });
+  console.log(winogradTable(rows));
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const quick = process.argv.includes('--quick');
   const rows = await benchConv({
     warmMs: quick ? 300 : undefined, runMs: quick ? 300 : undefined,
