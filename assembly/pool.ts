@@ -18,14 +18,22 @@ let d0: i32 = 0, d1: i32 = 0, h0: i32 = 0, h1: i32 = 0, w0: i32 = 0, w1: i32 = 0
 let planeB: usize = 0, rowB: usize = 0, cellB: usize = 0;
 // Windows do not overlap (stride >= pool on every axis): each input cell gets at most one window's gradient.
 let disjoint = false;
+// maxPoolBackward's positive flag.
+let positiveOnly = false;
 
 @inline function cellsOf(): i32 { return (d1 - d0) * (h1 - h0) * (w1 - w0); }
 @inline function cellAt(d: i32, h: i32, w: i32): usize { return <usize>d * planeB + <usize>h * rowB + <usize>w * cellB; }
 
 /** Max over each window; a window entirely in padding gives 0. x, y: f32 byte pointers; g: geometry. */
 export function maxPool(x: usize, y: usize, g: usize): void { drive(MAX_FWD, g, x, y, 0); }
-/** Routes dy to the first maximal cell of each window (scan order d, h, w); dx must be zeroed. */
-export function maxPoolBackward(x: usize, dy: usize, dx: usize, g: usize): void { drive(MAX_BWD, g, x, dy, dx); }
+/**
+ * Routes dy to the first maximal cell of each window (scan order d, h, w); dx must be zeroed. With
+ * positive, windows whose maximum is not > 0 route nothing (x a ReLU output: its mask folded in).
+ */
+export function maxPoolBackward(x: usize, dy: usize, dx: usize, g: usize, positive: bool): void {
+  positiveOnly = positive;
+  drive(MAX_BWD, g, x, dy, dx);
+}
 /** Mean over the window cells inside the input (Keras/TF: padding is not counted). */
 export function avgPool(x: usize, y: usize, g: usize): void { drive(AVG_FWD, g, x, y, 0); }
 /** Spreads dy / count over each window's cells; dx must be zeroed. */
@@ -128,7 +136,7 @@ function maxBackPixel(xb: usize, dyp: usize, dxb: usize, C: i32): void {
       const o = <usize>c << 2;
       const at = firstMax(xb, firstCell, o);
       const q = dxb + o;
-      const g = v128.load(dyp + o);
+      const g = positiveOnly ? v128.and(v128.load(dyp + o), f32x4.gt(maxAt(xb + o, at), f32x4.splat(0))) : v128.load(dyp + o);
       addAt(q + <usize>i32x4.extract_lane(at, 0), f32x4.extract_lane(g, 0));
       addAt(q + <usize>i32x4.extract_lane(at, 1) + 4, f32x4.extract_lane(g, 1));
       addAt(q + <usize>i32x4.extract_lane(at, 2) + 8, f32x4.extract_lane(g, 2));
@@ -146,7 +154,7 @@ function maxBackPixel(xb: usize, dyp: usize, dxb: usize, C: i32): void {
         if (v > m) { m = v; at = cell; }
       }
     }
-    addAt(dxb + at + o, load<f32>(dyp + o));
+    if (!positiveOnly || m > 0) addAt(dxb + at + o, load<f32>(dyp + o));
   }
 }
 
@@ -168,14 +176,26 @@ function maxBackPixel(xb: usize, dyp: usize, dxb: usize, C: i32): void {
   return at;
 }
 
+// Lane i of the value at byte offset lane i of at, past base (the window maxima).
+@inline function maxAt(base: usize, at: v128): v128 {
+  let m = f32x4.splat(load<f32>(base + <usize>i32x4.extract_lane(at, 0)));
+  m = f32x4.replace_lane(m, 1, load<f32>(base + <usize>i32x4.extract_lane(at, 1), 4));
+  m = f32x4.replace_lane(m, 2, load<f32>(base + <usize>i32x4.extract_lane(at, 2), 8));
+  return f32x4.replace_lane(m, 3, load<f32>(base + <usize>i32x4.extract_lane(at, 3), 12));
+}
+
 // Disjoint windows: stores every cell of the window whole (dy where it is the maximum, else 0)
 // instead of scattering lane by lane.
 @inline function maxBackStore(xb: usize, dyp: usize, dxb: usize, firstCell: usize, o: usize): void {
   const at = firstMax(xb, firstCell, o);
-  const g = v128.load(dyp + o);
+  const g = v128.load(dyp + o), zero = f32x4.splat(0);
   for (let d = d0; d < d1; d++) for (let h = h0; h < h1; h++) {
     let cell = cellAt(d, h, w0);
-    for (let w = w0; w < w1; w++, cell += cellB) v128.store(dxb + cell + o, v128.and(g, i32x4.eq(at, i32x4.splat(<i32>cell))));
+    for (let w = w0; w < w1; w++, cell += cellB) {
+      // with positiveOnly the maximal cell keeps dy only where its value is > 0
+      const hit = i32x4.eq(at, i32x4.splat(<i32>cell));
+      v128.store(dxb + cell + o, v128.and(g, positiveOnly ? v128.and(hit, f32x4.gt(v128.load(xb + cell + o), zero)) : hit));
+    }
   }
 }
 

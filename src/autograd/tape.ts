@@ -11,10 +11,22 @@ interface Node { inputs: Tensor[]; output: Tensor; backward: Backward }
 class Tape {
   readonly watched = new Set<Tensor>();
   readonly nodes: Node[] = [];
+  /** Outputs of recorded ops (each such gradient goes to its node's backward alone). */
+  readonly produced = new Set<Tensor>();
 }
 
 const tapes: Tape[] = [];
 let paused = 0;
+/** The tape whose backward closures are running. */
+let backpropTape: Tape | null = null;
+
+/**
+ * During backprop: whether x is the output of an op recorded on this tape (not a source), so its
+ * gradient feeds only that op's backward. Ops use it to fold a consumer's work into their own.
+ */
+export function isRecordedOutput(x: Tensor): boolean {
+  return backpropTape !== null && backpropTape.produced.has(x);
+}
 
 /** True when some tape would record an op on these inputs. */
 export function isRecording(inputs: readonly Tensor[]): boolean {
@@ -29,6 +41,8 @@ export function record(inputs: Tensor[], output: Tensor, backward: Backward): Te
     if (inputs.some((x) => t.watched.has(x))) {
       t.nodes.push({ inputs, output, backward });
       t.watched.add(output);
+      // an op that returns one of its inputs produces nothing new
+      if (!inputs.includes(output)) t.produced.add(output);
     }
   }
   return output;
@@ -64,21 +78,28 @@ export function runTape(f: () => Tensor, sources: readonly Tensor[], seed?: Tens
   }
   const grads = new Map<Tensor, Tensor>();
   grads.set(value, seed ?? new Tensor(new Float32Array(value.size).fill(1), value.shape));
-  noGrad(() => {
-    for (let i = tape.nodes.length - 1; i >= 0; i--) {
-      const node = tape.nodes[i];
-      const dy = grads.get(node.output);
-      if (!dy) continue;
-      const dxs = node.backward(dy);
-      node.inputs.forEach((x, j) => {
-        const dx = dxs[j];
-        if (!dx || !tape.watched.has(x)) return;
-        checkGradShape(dx.shape, x.shape);
-        const prev = grads.get(x);
-        grads.set(x, prev ? addInto(prev, dx) : dx);
-      });
-    }
-  });
+  for (const s of sources) tape.produced.delete(s);
+  const outer = backpropTape;
+  backpropTape = tape;
+  try {
+    noGrad(() => {
+      for (let i = tape.nodes.length - 1; i >= 0; i--) {
+        const node = tape.nodes[i];
+        const dy = grads.get(node.output);
+        if (!dy) continue;
+        const dxs = node.backward(dy);
+        node.inputs.forEach((x, j) => {
+          const dx = dxs[j];
+          if (!dx || !tape.watched.has(x)) return;
+          checkGradShape(dx.shape, x.shape);
+          const prev = grads.get(x);
+          grads.set(x, prev ? addInto(prev, dx) : dx);
+        });
+      }
+    });
+  } finally {
+    backpropTape = outer;
+  }
   return {
     value,
     grads: sources.map((s) => grads.get(s) ?? new Tensor(new Float32Array(s.size), s.shape)),

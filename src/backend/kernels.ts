@@ -68,8 +68,12 @@ export interface Kernels {
 
   /** Max pooling over windows (padded cells ignored) → [batch,outD,outH,outW,channels]. */
   maxPool(x: Float32Array, g: PoolGeometry): Float32Array;
-  /** Routes each dy to the first maximal input cell of its window (ties: first in scan order). */
-  maxPoolBackward(x: Float32Array, dy: Float32Array, g: PoolGeometry): Float32Array;
+  /**
+   * Routes each dy to the first maximal input cell of its window (ties: first in scan order). With
+   * positiveOnly, a window whose maximum is not > 0 routes nothing: for a ReLU output x this is the
+   * ReLU's backward mask applied too (it zeroes exactly those cells).
+   */
+  maxPoolBackward(x: Float32Array, dy: Float32Array, g: PoolGeometry, positiveOnly?: boolean): Float32Array;
   /** Average pooling: divides by the number of window cells inside the input (Keras/TF). */
   avgPool(x: Float32Array, g: PoolGeometry): Float32Array;
   avgPoolBackward(dy: Float32Array, g: PoolGeometry): Float32Array;

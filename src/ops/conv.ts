@@ -7,7 +7,7 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { ConvGeometry, DepthwiseGeometry } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, checkOutputSize } from './util';
+import { checkTensor, checkOptions, needsGrad, checkOutputSize, markReluOutput, reluBackward } from './util';
 import { Padding, spatialParam, windowGeometry, describeShapes } from './geometry';
 import { activation as applyActivation, add, ACTIVATIONS } from './eltwise';
 
@@ -79,9 +79,9 @@ function convN(op: string, r: number, x: Tensor, w: Tensor, opts: ConvOptions): 
   const inputs = bias ? [x, w, bias] : [x, w];
   const want = needsGrad(inputs);
   const y = new Tensor(kernels().conv(x.data, w.data, g, bias ? bias.data : null, fused), outShape);
+  if (fused === 'relu') markReluOutput(y);
   const out = record(inputs, y, (dy) => {
-    // relu's backward given its output (y > 0 exactly where x > 0), on the backend's SIMD kernel
-    const dz = fused === 'relu' ? kernels().unaryBackward('relu', y.data, y.data, dy.data) : dy.data;
+    const dz = fused === 'relu' ? reluBackward(y, dy) : dy.data;
     return [
       want[0] ? new Tensor(kernels().convBackpropInput(dz, w.data, g), x.shape) : null,
       want[1] ? new Tensor(kernels().convBackpropFilter(x.data, dz, g), w.shape) : null,

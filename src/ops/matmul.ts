@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, checkOutputSize } from './util';
+import { checkTensor, checkOptions, needsGrad, checkOutputSize, markReluOutput, reluBackward } from './util';
 import { activation as applyActivation } from './eltwise';
 
 /** One GEMM: op(A) m×k times op(B) k×n. */
@@ -73,9 +73,9 @@ export function dense(x: Tensor, w: Tensor, bias?: Tensor | null, activation: st
   const inputs = bias ? [x, w, bias] : [x, w];
   const want = needsGrad(inputs);
   const y = new Tensor(kernels().matmul(x.data, w.data, n, k, m, false, false, bias ? bias.data : null, fused), [n, m]);
+  if (fused === 'relu') markReluOutput(y);
   const out = record(inputs, y, (dy) => {
-    // relu's backward given its output (y > 0 exactly where x > 0), on the backend's SIMD kernel
-    const dz = fused === 'relu' ? kernels().unaryBackward('relu', y.data, y.data, dy.data) : dy.data;
+    const dz = fused === 'relu' ? reluBackward(y, dy) : dy.data;
     return [
       want[0] ? new Tensor(mm(dz, w.data, n, m, k, false, true), x.shape) : null,
       want[1] ? new Tensor(mm(x.data, dz, k, n, m, true, false), w.shape) : null,

@@ -5,7 +5,7 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { PoolGeometry } from '../backend/kernels';
 import { ShapeError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, checkOutputSize } from './util';
+import { checkTensor, checkOptions, checkOutputSize, feedsReluBackward, markReluMasked } from './util';
 import { Padding, spatialParam, windowGeometry } from './geometry';
 import { max } from './reduce';
 
@@ -35,8 +35,13 @@ function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolO
   checkOutputSize(op, shape, `input ${fmtShape(x.shape)}`);
   const k = kernels();
   const y = new Tensor(kind === 'max' ? k.maxPool(x.data, g) : k.avgPool(x.data, g), shape);
-  return record([x], y, (dy) => [new Tensor(kind === 'max'
-    ? kernels().maxPoolBackward(x.data, dy.data, g) : kernels().avgPoolBackward(dy.data, g), x.shape)]);
+  return record([x], y, (dy) => {
+    if (kind === 'avg') return [new Tensor(kernels().avgPoolBackward(dy.data, g), x.shape)];
+    // x a fused ReLU output whose gradient goes only to that ReLU: fold its mask in here
+    const relu = feedsReluBackward(x), dx = kernels().maxPoolBackward(x.data, dy.data, g, relu);
+    if (relu) markReluMasked(dx, x);
+    return [new Tensor(dx, x.shape)];
+  });
 }
 
 /**

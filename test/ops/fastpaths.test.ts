@@ -55,3 +55,31 @@ describe('bias gradient channel sums', () => {
     }
   }
 });
+
+describe('max pooling folds the ReLU mask of a fused conv into its backward', () => {
+  // inputs with windows where the conv + ReLU output is all zero (the case the fold changes)
+  for (const name of ['js', 'wasm', 'wasm-simd'] as BackendName[]) {
+    it(`${name}: gradients equal the unfused conv, relu, maxPool chain; a ReLU output as source keeps the plain routing`, () => {
+      backend.with(name, () => {
+        const r = rng(77), x = new Tensor(rand(r, 2 * 9 * 8 * 3), [2, 9, 8, 3]);
+        const w = variable(new Tensor(rand(r, 3 * 3 * 3 * 6), [3, 3, 3, 6])), b = variable(new Tensor(rand(r, 6).map((v) => v - 1.5), [6]));
+        const head = new Tensor(rand(r, 2 * 5 * 4 * 6), [2, 5, 4, 6]);
+        const loss = (y: Tensor) => ops.sum(ops.mul(ops.maxPool2d(y, { poolSize: 2, strides: 2, padding: 'same' }), head));
+        const fused = valueAndGrads(() => loss(ops.conv2d(x, w, { bias: b, activation: 'relu', padding: 'same' })), [w, b]);
+        const plain = valueAndGrads(() => loss(ops.relu(ops.conv2d(x, w, { bias: b, padding: 'same' }))), [w, b]);
+        const y = ops.conv2d(x, w, { bias: b, activation: 'relu', padding: 'same' });
+        // windows whose maximum is 0 are all zero
+        expect(ops.maxPool2d(y, { poolSize: 2, strides: 2, padding: 'same' }).data.filter((v) => v === 0).length).toBeGreaterThan(3);
+        for (let k = 0; k < 2; k++) {
+          const a = fused.grads[k].data, p = plain.grads[k].data;
+          for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - p[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(p[i])));
+        }
+        // differentiating maxPool itself at a ReLU output: ties (all-zero windows) still route to the first cell
+        const [gy] = valueAndGrads(() => loss(y), [y]).grads;
+        const yc = new Tensor(Float32Array.from(y.data), y.shape);
+        const [gPlain] = valueAndGrads(() => loss(yc), [yc]).grads;
+        expect(Array.from(gy.data)).toEqual(Array.from(gPlain.data));
+      });
+    });
+  }
+});

@@ -54,13 +54,13 @@ export const poolKernels: KernelFamily = {
     });
     return y;
   },
-  maxPoolBackward(x, dy, g) {
+  maxPoolBackward(x, dy, g, positiveOnly = false) {
     const dx = new Float64Array(inSize(g));
     eachWindow(g, (xb, yi, win) => {
       const at = cells(g, win);
       for (let c = 0; c < g.channels; c++) {
         const best = argmax(x, at, xb + c);
-        if (best >= 0) dx[xb + best + c] += dy[yi + c];
+        if (best >= 0 && (!positiveOnly || x[xb + best + c] > 0)) dx[xb + best + c] += dy[yi + c];
       }
     });
     return Float32Array.from(dx);

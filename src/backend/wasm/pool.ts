@@ -26,10 +26,10 @@ export function poolKernels(mod: WasmModule): KernelFamily {
       ex.maxPool(xp, yp, gp);
       return arena.take(yp, n);
     },
-    maxPoolBackward(x, dy, g) {
+    maxPoolBackward(x, dy, g, positiveOnly = false) {
       arena.reset();
       const xp = arena.put(x), dyp = arena.put(dy), gp = putGeometry(g), n = inSize(g), dxp = arena.zeros(n);
-      ex.maxPoolBackward(xp, dyp, dxp, gp);
+      ex.maxPoolBackward(xp, dyp, dxp, gp, positiveOnly);
       return arena.take(dxp, n);
     },
     avgPool(x, g) {
