@@ -30,6 +30,7 @@ const CASES: [string, Spec][] = [
   ['band of rows: padTop 1, no bottom padding, outH 3', { batch: 1, in: [1, 4, 12], inC: 12, outC: 8, f: [1, 3, 3], padBefore: [0, 1, 1], padAfter: [0, 0, 1] }],
   ['band of rows: padTop 0, outH 1 (rows past the input are zero)', { batch: 1, in: [1, 2, 10], inC: 8, outC: 8, f: [1, 3, 3], padBefore: [0, 0, 1], padAfter: [0, 1, 1] }],
   ['1D-like: one output row, 1 x 15', same(1, 1, 15, 7, 3)],
+  ['padding wider than the filter reach (3 and 2 before, 3 after): rows and columns of only padding', { batch: 2, in: [1, 5, 6], inC: 6, outC: 5, f: [1, 3, 3], padBefore: [0, 3, 2], padAfter: [0, 3, 3] }],
   ['large channels: 12x12, 130 -> 96', same(1, 12, 12, 130, 96)],
   ['large channels, batch 2: 30x30, 64 -> 66', same(2, 30, 30, 64, 66)],
   // Chunks hold 2^20 floats of transformed tiles (36 * 8 per tile here): 4500 tiles make two, split inside an image.
