@@ -10,9 +10,15 @@ import {
   directForward, directFilterGrad, directInputGrad, directScratchBytes, directInputGradScratchBytes,
   convDirect, convDirectBackpropFilter, convDirectBackpropInput,
 } from './convdirect';
-export { convForceIm2col } from './convdirect';
-import { winogradForward, winogradScratchBytes, winogradConv } from './winograd';
+import { convForceIm2col as directOff } from './convdirect';
+import { winogradForward, winogradScratchBytes, winogradConv, convWinograd } from './winograd';
 export { convWinograd } from './winograd';
+
+/** Benchmarks and tests: true turns the direct and Winograd kernels off, so im2col + sgemm runs everywhere. */
+export function convForceIm2col(on: bool): void {
+  directOff(on);
+  convWinograd(on ? -1 : 0);
+}
 
 /**
  * Floats of columns per chunk (4 MiB, well inside L3): bounds scratch while keeping chunks tall, since

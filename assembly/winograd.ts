@@ -1,14 +1,16 @@
 // Winograd convolution F(4x4, 3x3) (Lavin & Gray, 2015) for 2D 3x3 stride-1 dilation-1 NHWC convolutions,
 // any padding, forward only. Each 4x4 output tile comes from a 6x6 input tile: V = Bᵀ d B per input
 // channel, U = G g Gᵀ per filter slice, then for each of the 36 positions one GEMM over the tiles,
-// M[pos] = V[pos] [tiles, inC] · U[pos] [inC, outC] (the packed sgemm of gemm.ts), then Y = Aᵀ M A.
+// M[pos] = V[pos] [tiles, inC] · U[pos] [inC, outC], then Y = Aᵀ M A.
 // That is 36 multiply-adds per 16 outputs instead of 144 (4x fewer), for transforms that are only adds
 // and constant multiplies. NHWC keeps channels contiguous, so every transform runs on 4 channels per
 // f32x4 (the generic helpers below take T = v128 in SIMD blocks and T = f32 for tails and the scalar
 // build). Tiles are numbered across the batch and processed in chunks to bound scratch; plain
 // TypeScript reference: src/backend/js/winograd.ts.
-import { sgemm, gemmScratchBytes } from './gemm';
-import { G, geo } from './convgeom';
+// The GEMMs do not go through sgemm: the filter transform writes U straight into 8-column panels and
+// V rows are read in place (4 at a time), so nothing is packed per call. (sgemm, which packs both
+// operands on every call, ran these 36 short products at 17 GFLOP/s for inC = 64 and 20 for 256.)
+import { G, geo, vmadd } from './convgeom';
 
 const P = 36; // positions of a 6x6 transformed tile
 /** Floats of transformed inputs (or products) per chunk of tiles: 4 MiB, well inside L3. */
@@ -40,14 +42,16 @@ function applies(g: usize): bool {
  * 1.6x; 64 -> 64 and 256 -> 256: 1.9x and 2.2x), tied at 8 -> 8 and lost at 6 -> 16 (0.6x). Its
  * filter transform (36 floats per channel pair) is paid per call, so one tile (a 4x4 image: 0.6x) does
  * not repay it, while 4 tiles do (6x6 and 7x7 images); and the tiles' overhang must stay at most half
- * the work (36 products per tile against 9 per output pixel directly).
+ * the work (36 products per tile against 9 per output pixel directly). Its f32 error grows with inC
+ * (relative to the output's scale: 7e-6 at 130 channels, 1.3e-5 to 2.1e-5 at 1024), so above 512 input
+ * channels the direct kernel keeps the 2e-5 the other kernels are held to.
  */
 export function winogradForward(g: usize): bool {
   if (forced < 0 || !applies(g)) return false;
   if (forced > 0) return true;
   const outH = geo(g, G.outH), outW = geo(g, G.outW), inC = geo(g, G.inC), outC = geo(g, G.outC);
   const tiles = ((outH + 3) >> 2) * ((outW + 3) >> 2);
-  return inC >= 8 && outC >= 8 && inC * outC >= 128 && geo(g, G.batch) * tiles >= 4 && tiles * P * 2 <= outH * outW * 9;
+  return inC >= 8 && inC <= 512 && outC >= 8 && inC * outC >= 128 && geo(g, G.batch) * tiles >= 4 && tiles * P * 2 <= outH * outW * 9;
 }
 
 function chunkTiles(g: usize): i32 {
@@ -56,11 +60,16 @@ function chunkTiles(g: usize): i32 {
   return c < all ? c : all;
 }
 
-/** Scratch bytes of winogradConv: U, V and M, one zero-padded border tile, transform temporaries, GEMM packing. */
+@inline function round4(n: i32): i32 { return (n + 3) & ~3; }
+@inline function round8(n: i32): i32 { return (n + 7) & ~7; }
+/** Floats of one position's [inC, 8] block of a U panel, plus 16 so the 36 blocks are not a power of two apart. */
+@inline function blockFloats(inC: i32): i32 { return inC * 8 + 16; }
+
+/** Scratch bytes of winogradConv: U panels, V and M (rows to a multiple of 4), one zero-padded border tile, transform temporaries. */
 export function winogradScratchBytes(g: usize): i32 {
-  const inC = geo(g, G.inC), outC = geo(g, G.outC), nt = chunkTiles(g);
-  return align16(P * inC * outC * 4) + align16(P * nt * inC * 4) + align16(P * nt * outC * 4) + align16(P * inC * 4) +
-    P * 16 + gemmScratchBytes(nt, outC, inC);
+  const inC = geo(g, G.inC), outC8 = round8(geo(g, G.outC)), nt = round4(chunkTiles(g));
+  return align16((outC8 >> 3) * P * blockFloats(inC) * 4) + align16(P * nt * inC * 4) + align16(P * nt * outC8 * 4) +
+    align16(P * inC * 4) + P * 16;
 }
 
 // Lane-generic arithmetic: T is v128 (4 channels) or f32 (one).
@@ -148,14 +157,61 @@ export function winogradScratchBytes(g: usize): i32 {
   }
 }
 
-/** U = G g Gᵀ for every (ic, oc) as [inC][36][outC], so each input channel's 36 rows are written contiguously. */
+/**
+ * U = G g Gᵀ for every (ic, oc), as GEMM panels of 8 output channels: panel j, position pos, channel ic
+ * at floats (j * 36 + pos) * blockFloats(inC) + ic * 8; columns past outC are zero.
+ */
 function transformFilter(w: usize, inC: i32, outC: i32, u: usize, tmp: usize): void {
-  const tap = <usize>(inC * outC) << 2, ps = <usize>outC << 2;
+  const kb = blockFloats(inC), tap = <usize>(inC * outC) << 2, ps = <usize>kb << 2;
+  if (outC & 7) memory.fill(u, 0, <usize>((round8(outC) >> 3) * P * kb) << 2);
   for (let ic = 0; ic < inC; ic++) {
-    const w3 = ptr(w, ic * outC), u3 = ptr(u, ic * P * outC);
+    const w3 = ptr(w, ic * outC);
     let oc = 0;
-    if (ASC_FEATURE_SIMD) for (; oc + 4 <= outC; oc += 4) filterTile<v128>(ptr(w3, oc), tap, ptr(u3, oc), ps, tmp);
-    for (; oc < outC; oc++) filterTile<f32>(ptr(w3, oc), tap, ptr(u3, oc), ps, tmp);
+    if (ASC_FEATURE_SIMD) for (; oc + 4 <= outC; oc += 4) filterTile<v128>(ptr(w3, oc), tap, ptr(u, (oc >> 3) * P * kb + ic * 8 + (oc & 7)), ps, tmp);
+    for (; oc < outC; oc++) filterTile<f32>(ptr(w3, oc), tap, ptr(u, (oc >> 3) * P * kb + ic * 8 + (oc & 7)), ps, tmp);
+  }
+}
+
+/**
+ * c[4 rows, 8] (rows ldc bytes apart) = a[4 rows, k] (rows lda bytes apart) · b[k, 8] (one U block).
+ * SIMD: the 4x8 register tile of gemm.ts (8 f32x4 accumulators, A values splatted). Scalar: a row at a time.
+ */
+function tile4x8(a: usize, lda: usize, b: usize, k: i32, c: usize, ldc: usize): void {
+  const kb = <usize>k << 2;
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    const a1 = a + lda, a2 = a1 + lda, a3 = a2 + lda;
+    for (let p: usize = 0; p < kb; p += 4) {
+      const b0 = v128.load(b), b1 = v128.load(b, 16);
+      let av = v128.load32_splat(a + p);
+      c00 = vmadd(av, b0, c00); c01 = vmadd(av, b1, c01);
+      av = v128.load32_splat(a1 + p);
+      c10 = vmadd(av, b0, c10); c11 = vmadd(av, b1, c11);
+      av = v128.load32_splat(a2 + p);
+      c20 = vmadd(av, b0, c20); c21 = vmadd(av, b1, c21);
+      av = v128.load32_splat(a3 + p);
+      c30 = vmadd(av, b0, c30); c31 = vmadd(av, b1, c31);
+      b += 32;
+    }
+    v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
+    v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
+    v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
+    v128.store(c, c30); v128.store(c, c31, 16);
+  } else {
+    for (let r = 0; r < 4; r++) {
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0;
+      let pb = b;
+      for (let p: usize = 0; p < kb; p += 4) {
+        const av = load<f32>(a + p);
+        s0 += av * load<f32>(pb); s1 += av * load<f32>(pb, 4); s2 += av * load<f32>(pb, 8); s3 += av * load<f32>(pb, 12);
+        s4 += av * load<f32>(pb, 16); s5 += av * load<f32>(pb, 20); s6 += av * load<f32>(pb, 24); s7 += av * load<f32>(pb, 28);
+        pb += 32;
+      }
+      store<f32>(c, s0); store<f32>(c, s1, 4); store<f32>(c, s2, 8); store<f32>(c, s3, 12);
+      store<f32>(c, s4, 16); store<f32>(c, s5, 20); store<f32>(c, s6, 24); store<f32>(c, s7, 28);
+      a += lda; c += ldc;
+    }
   }
 }
 
@@ -164,13 +220,16 @@ export function winogradConv(x: usize, w: usize, bias: usize, y: usize, g: usize
   const batch = geo(g, G.batch), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
   const outH = geo(g, G.outH), outW = geo(g, G.outW), outC = geo(g, G.outC), pH = geo(g, G.pH), pW = geo(g, G.pW);
   const tH = (outH + 3) >> 2, tW = (outW + 3) >> 2, all = batch * tH * tW, nt = chunkTiles(g), reluOn = act == 1;
-  const u = scratch, v = u + <usize>align16(P * inC * outC * 4), m = v + <usize>align16(P * nt * inC * 4);
-  const patch = m + <usize>align16(P * nt * outC * 4), tmp = patch + <usize>align16(P * inC * 4), gs = tmp + P * 16;
+  const outC8 = round8(outC), kb = blockFloats(inC), panels = outC8 >> 3;
+  const u = scratch, v = u + <usize>align16(panels * P * kb * 4), m = v + <usize>align16(P * round4(nt) * inC * 4);
+  const patch = m + <usize>align16(P * round4(nt) * outC8 * 4), tmp = patch + <usize>align16(P * inC * 4);
   transformFilter(w, inC, outC, u, tmp);
   const xcs = <usize>inC << 2, xrs = <usize>(inW * inC) << 2, ycs = <usize>outC << 2, yrs = <usize>(outW * outC) << 2;
   for (let t0 = 0; t0 < all; t0 += nt) {
-    const n0 = min(nt, all - t0);
-    const vps = <usize>(n0 * inC) << 2, mps = <usize>(n0 * outC) << 2;
+    const n0 = min(nt, all - t0), n4 = round4(n0);
+    const vps = <usize>(n4 * inC) << 2, mps = <usize>(n4 * outC8) << 2, lda = <usize>inC << 2, ldc = <usize>outC8 << 2;
+    // Rows past the last tile only feed product rows nobody reads; zeros keep them finite.
+    if (n4 > n0) for (let pos = 0; pos < P; pos++) memory.fill(v + <usize>pos * vps + <usize>n0 * lda, 0, <usize>(n4 - n0) * lda);
     // Input transform of each tile; tiles reaching into padding or past the input go through a zeroed patch.
     for (let k = 0; k < n0; k++) {
       const t = t0 + k, tw = t % tW, th = (t / tW) % tH, n = t / (tW * tH);
@@ -189,13 +248,18 @@ export function winogradConv(x: usize, w: usize, bias: usize, y: usize, g: usize
       if (ASC_FEATURE_SIMD) for (; c + 4 <= inC; c += 4) inputTile<v128>(ptr(src, c), rs, xcs, ptr(vt, c), vps, tmp);
       for (; c < inC; c++) inputTile<f32>(ptr(src, c), rs, xcs, ptr(vt, c), vps, tmp);
     }
+    // One B block (inC x 8) stays in L1 while every row of V[pos] passes it.
     for (let pos = 0; pos < P; pos++) {
-      sgemm(false, false, n0, outC, inC, v + <usize>pos * vps, inC, ptr(u, pos * outC), P * outC, m + <usize>pos * mps, outC, 0, 0, false, gs);
+      const a = v + <usize>pos * vps, c = m + <usize>pos * mps;
+      for (let j = 0; j < panels; j++) {
+        const b = ptr(u, (j * P + pos) * kb), cj = c + (<usize>j << 5);
+        for (let i = 0; i < n4; i += 4) tile4x8(a + <usize>i * lda, lda, b, inC, cj + <usize>i * ldc, ldc);
+      }
     }
     for (let k = 0; k < n0; k++) {
       const t = t0 + k, tw = t % tW, th = (t / tW) % tH, n = t / (tW * tH);
       const rows = min(4, outH - th * 4), cols = min(4, outW - tw * 4);
-      const yt = ptr(y, ((n * outH + th * 4) * outW + tw * 4) * outC), mt = ptr(m, k * outC);
+      const yt = ptr(y, ((n * outH + th * 4) * outW + tw * 4) * outC), mt = ptr(m, k * outC8);
       let c = 0;
       if (ASC_FEATURE_SIMD) for (; c + 4 <= outC; c += 4) outputTile<v128>(ptr(mt, c), mps, tmp, bias != 0 ? ptr(bias, c) : 0, reluOn, ptr(yt, c), yrs, ycs, rows, cols);
       for (; c < outC; c++) outputTile<f32>(ptr(mt, c), mps, tmp, bias != 0 ? ptr(bias, c) : 0, reluOn, ptr(yt, c), yrs, ycs, rows, cols);

@@ -110,11 +110,11 @@ export async function benchConv(opts: { backends?: BackendName[]; cases?: Case[]
       // The same calls with the direct kernels switched off: what im2col + sgemm would give instead.
       if (name === 'wasm-simd' && !c.depthwise) {
         const ex = backend.module(name)!.exports;
-        ex.convForceIm2col(1); ex.convWinograd(-1);
+        ex.convForceIm2col(1);
         try {
           for (const { op, run } of kernelsOf(c, backend.kernels(name))) push(c, op, `${name} im2col`, measure(run, warmMs, runMs));
         } finally {
-          ex.convForceIm2col(0); ex.convWinograd(0);
+          ex.convForceIm2col(0);
         }
       }
     }
@@ -172,7 +172,8 @@ export async function benchWinograd(opts: { cases?: Case[]; warmMs?: number; run
   const rows: WinogradRow[] = [];
   for (const c of opts.cases ?? WINOGRAD_CASES) {
     const g = c.g, x = rand(g.batch * g.inH * g.inW * g.inC, 1), w = rand(9 * g.inC * g.outC, 3), bias = rand(g.outC, 4);
-    const ours = (wino: number, im2col: number) => () => { ex.convWinograd(wino); ex.convForceIm2col(im2col); k.conv(x, w, g, bias, 'relu'); };
+    // convForceIm2col(0/1) also resets the Winograd switch, so it goes first.
+    const ours = (wino: number, im2col: number) => () => { ex.convForceIm2col(im2col); ex.convWinograd(wino); k.conv(x, w, g, bias, 'relu'); };
     const tfRun = tfConv(g, 'forward');
     const impls: [string, () => void][] = [['winograd', ours(1, 0)], ['direct', ours(-1, 0)], ['im2col', ours(-1, 1)], ['heuristic', ours(0, 0)], ['tfjs-wasm', tfRun]];
     const wall = new Map<string, number[]>(), cpu = new Map<string, number[]>();
@@ -183,7 +184,7 @@ export async function benchWinograd(opts: { cases?: Case[]; warmMs?: number; run
         do sample(f, wall.get(name)!, cpu.get(name)!); while (performance.now() - t < runMs / rounds);
       }
     }
-    ex.convWinograd(0); ex.convForceIm2col(0);
+    ex.convForceIm2col(0);
     tfRun.dispose();
     for (const [name] of impls) {
       const ms = median(wall.get(name)!), cpuMs = median(cpu.get(name)!);
