@@ -1,5 +1,6 @@
 // `npm run bench`: convkit's js / wasm / wasm-simd kernels against TensorFlow.js 4.22 ('cpu' and 'wasm')
-// on the shapes of issues 2 and 3, in one process, single thread. Each case is warmed up first (V8 tiers
+// on the shapes of issues 2 and 3, in one process, single thread, then ONNX Runtime Web and convkit on 1 and
+// 2 threads (issue 10; wall clock there). Each case is warmed up first (V8 tiers
 // WebAssembly up late; TF.js wasm needs >= 1.5 s), then timed; the median goes in bench/RESULTS.md.
 // Times are this process's CPU time (user + system) per call, so the other work that shares the cores
 // does not inflate them; --wall uses elapsed time instead.
@@ -14,6 +15,7 @@ import type { BackendName, Kernels } from '../src/backend/kernels';
 import { benchGemm } from './gemm';
 import { CONV_CASES } from './conv';
 import { POOL_CASES, ELTWISE_CASES, type SimpleCase } from './pool';
+import { threadsBench, threadsTable } from './threads';
 import { loadTf, useTf, tfConv, tfMatmul, tfGram, tfLenet5, tfBatch, type TfBackend, type Runner, type ConvOp } from './tfjs';
 import { benchOrt, ORT_VERSION, type OrtCase, type OrtRow } from './ort';
 
@@ -197,6 +199,9 @@ async function lenetSection(): Promise<string[]> {
   return lines;
 }
 
+/** ORT's 2-thread wall ms per case (names as bench/threads.ts spells them), for the threads section. */
+const ort2Wall = new Map<string, number>();
+
 // ---- ONNX Runtime Web (issue 10) ----
 // ORT's wasm execution provider at 1 and 2 threads on the matmul and conv-forward shapes, beside convkit
 // wasm-simd and TF.js wasm (reused from the GEMM / Convolution sections when they ran, else timed here).
@@ -238,6 +243,7 @@ async function ortSection(): Promise<string[]> {
   // ORT's thread count is fixed per process: each count runs in a child process, one after the other.
   const spec = { warmMs: WARM_TF_WASM, runMs: RUN, cases };
   const ort1 = await benchOrt({ ...spec, threads: 1 }), ort2 = await benchOrt({ ...spec, threads: 2 });
+  for (const r of ort2) ort2Wall.set(r.name.replace(' · ', ' '), r.wallMs);
   const rate = (c: OrtCase, ms?: number) => (ms === undefined ? '' : `${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} (${(flops(c) / ms / 1e6).toFixed(2)})`);
   const x = (num?: number, den?: number) => (num && den ? `${(num / den).toFixed(2)}x` : '');
   const row = (rows: OrtRow[], c: OrtCase) => rows.find((r) => r.name === c.name);
@@ -261,6 +267,47 @@ async function ortSection(): Promise<string[]> {
     '  copies its weights in on every call. ONNX wants NCHW: the NHWC input is transposed once, untimed, and only',
     '  `session.run` on the NCHW tensor is timed (it copies the input in and the output out). `node --import tsx bench/ort.ts',
     '  --check [threads]` compares these models\' outputs with convkit\'s plain TypeScript reference on every shape.', ''];
+}
+
+// ---- Threads (issue 10) ----
+// wasm-simd on 1 thread and on 2 (bench/threads.ts: wall clock, the two interleaved in rounds), beside
+// ORT's 2-thread wall time when the ONNX section ran. Selected by --only threads or by a case name.
+let threadRows: Awaited<ReturnType<typeof threadsBench>> = [];
+async function threadsSection(): Promise<string[]> {
+  const only = wanted('threads') ? () => true : (name: string) => wanted(name);
+  threadRows = await threadsBench({ threads: 2, rounds: quick ? 1 : 3, warmMs: quick ? 150 : WARM, runMs: quick ? 200 : RUN / 2, only });
+  if (!threadRows.length) return [];
+  const vsOrt = threadRows.filter((r) => ort2Wall.has(r.name)).map((r) => `- ${r.name}: convkit on 2 threads is ${(ort2Wall.get(r.name)! / r.msN).toFixed(2)}x ORT Web on 2 threads (wall ${r.msN.toFixed(2)} vs ${ort2Wall.get(r.name)!.toFixed(2)} ms)`);
+  return ['## Threads: wasm-simd on 1 and 2 threads', '', threadsTable(threadRows), '',
+    '- Wall-clock medians (CPU time would add the workers\' time up), the 1- and 2-thread runs interleaved over rounds so that',
+    '  drift on a shared machine hits both alike; every call includes the copies in and out of WebAssembly memory,',
+    '  which stay on the calling thread. 2 threads = the calling thread + one worker on the shared memory.',
+    ...vsOrt, ''];
+}
+
+// The issue-10 targets, checked from the measured rows.
+function targets10(): string[] {
+  const out: string[] = [];
+  const ms = (name: string, impl: Impl) => results.find((r) => r.name === name && r.impl === impl && isFinite(r.ms))?.ms;
+  const vs = (name: string, impl: Impl) => { const a = ms(name, impl), b = ms(name, 'wasm-simd'); return a && b ? a / b : NaN; };
+  const verdict = (x: number, target: number) => (isNaN(x) ? 'not measured' : x >= target ? 'met' : 'NOT met');
+  const fwd = [...new Set(results.filter((r) => (r.section === 'Convolution' && r.name.endsWith('forward')) || r.name.startsWith('matmul')).map((r) => r.name))];
+  for (const name of fwd) {
+    const target = name.startsWith('depthwise') || /3x3 (56|28)x\d+x\d+ -> \d+ same · forward/.test(name) ? 1.5 : 1.0;
+    const x = vs(name, 'tfjs-wasm');
+    out.push(`- ${name}: wasm-simd is ${x.toFixed(2)}x TF.js wasm (target ${target}x: ${verdict(x, target)})`);
+  }
+  for (const r of results.filter((r) => r.section === 'Pooling' && r.name.endsWith('forward') && r.impl === 'wasm-simd')) {
+    const x = vs(r.name, 'tfjs-wasm');
+    out.push(`- ${r.name}: wasm-simd is ${x.toFixed(2)}x TF.js wasm (target 1.5x: ${verdict(x, 1.5)})`);
+  }
+  for (const name of ['gram 56x56x64', 'gram 28x28x256']) { const x = vs(name, 'tfjs-wasm'); if (!isNaN(x)) out.push(`- ${name}: wasm-simd is ${x.toFixed(1)}x TF.js wasm's matMul(A, A, true, false) (target 10x: ${verdict(x, 10)})`); }
+  const g = results.find((r) => r.name === 'matmul 1024³' && r.impl === 'wasm-simd');
+  if (g) { const gf = g.ops / g.ms / 1e6; out.push(`- matmul 1024³: ${gf.toFixed(1)} GFLOP/s on wasm-simd (target 28: ${verdict(gf, 28)}); relaxed SIMD does not validate in Node 20 without --experimental-wasm-relaxed-simd`); }
+  for (const r of threadRows.filter((r) => r.flops)) out.push(`- ${r.name}: 2 threads are ${(r.ms1 / r.msN).toFixed(2)}x 1 thread (target 1.8x: ${verdict(r.ms1 / r.msN, 1.8)})${ort2Wall.has(r.name) ? `, ${(ort2Wall.get(r.name)! / r.msN).toFixed(2)}x ORT Web on 2 threads (target 1.1x: ${verdict(ort2Wall.get(r.name)! / r.msN, 1.1)})` : ''}`);
+  const step = ms('training step, batch 64, Adam', 'wasm-simd'), tfStep = ms('training step, batch 64, Adam', 'tfjs-cpu');
+  if (step) out.push(`- LeNet-5 training step: ${step.toFixed(1)} ms on one thread (target 15 ms: ${step <= 15 ? 'met' : 'NOT met'})${tfStep ? `, ${(tfStep / step).toFixed(0)}x TF.js cpu (target 250x: ${verdict(tfStep / step, 250)})` : ''}`);
+  return out;
 }
 
 /** A markdown table for one section: median ms and rate per implementation, then wasm-simd's speedups. */
@@ -304,6 +351,8 @@ function targets(): string[] {
 }
 
 await init();
+// Every section but the threads one compares single-threaded kernels, timed by CPU time.
+backend.setThreads(1);
 const tf = await loadTf();
 const started = performance.now();
 const peak = await gemmSection();
@@ -312,6 +361,7 @@ const poolNotes = await simpleSection('Pooling', POOL_CASES);
 const eltNotes = await simpleSection('Elementwise', ELTWISE_CASES);
 const lenetNotes = await lenetSection();
 const ortPart = await ortSection();
+const threadsPart = await threadsSection();
 const minutes = ((performance.now() - started) / 60000).toFixed(1);
 
 // One section of the report (nothing when --only left it empty).
@@ -339,12 +389,17 @@ const md = [
   '',
   ...targets(),
   '',
+  '## Targets (issue 10)',
+  '',
+  ...targets10(),
+  '',
   ...part('GEMM and Gram', 'GEMM', 'GFLOP/s', gflops, peak),
   ...part('Convolution (forward with bias + ReLU fused; backprop input; backprop filter)', 'Convolution', 'GFLOP/s', gflops, convNotes),
   ...part('Pooling', 'Pooling', 'G/s', gflops, poolNotes),
   ...part('Elementwise', 'Elementwise', 'G/s', gflops, eltNotes),
   ...part('LeNet-5 (28x28x1, ReLU, max pooling, Adam 0.001), batch 64', 'LeNet-5', 'images/s', perSec, lenetNotes),
   ...ortPart,
+  ...threadsPart,
 ].join('\n');
 
 console.log(md);
