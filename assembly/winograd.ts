@@ -37,21 +37,22 @@ function applies(g: usize): bool {
 }
 
 /**
- * Whether conv() takes Winograd. Measured (CPU-time medians, wasm-simd, one thread; bench/conv.ts
- * --winograd): it beat the direct kernel from 8 -> 16 and 12 -> 12 channels up (1.1x, 1.2x; 16 -> 16:
- * 1.6x; 64 -> 64 and 256 -> 256: 1.9x and 2.2x), tied at 8 -> 8 and lost at 6 -> 16 (0.6x). Its
- * filter transform (36 floats per channel pair) is paid per call, so one tile (a 4x4 image: 0.6x) does
- * not repay it, while 4 tiles do (6x6 and 7x7 images); and the tiles' overhang must stay at most half
- * the work (36 products per tile against 9 per output pixel directly). Its f32 error grows with inC
- * (relative to the output's scale: 7e-6 at 130 channels, 1.3e-5 to 2.1e-5 at 1024), so above 512 input
- * channels the direct kernel keeps the 2e-5 the other kernels are held to.
+ * Whether conv() takes Winograd. Measured with `node --import tsx bench/conv.ts --winograd` (wasm-simd,
+ * one thread, CPU-time medians of interleaved rounds), Winograd against the direct kernel: 1.2x at
+ * 8 -> 8 channels (batch 8 of 28x28), 1.7x at 8 -> 16 (56x56), 1.5x at 12 -> 12, 1.8x at 16 -> 16,
+ * 2.9x at 64 -> 64 (56x56), 2.6x at 256 -> 256 (28x28), but 0.55x at 6 -> 16 (batch 64 of 14x14).
+ * Its filter transform (36 floats per channel pair) is paid per call: one tile (a 4x4 image) gains
+ * nothing (0.8x-1.0x), 4 tiles do (a batch of 4 such images: 1.8x; 7x7x512: 1.3x); and the tiles'
+ * overhang must stay at most half the work (36 products per tile against 9 per output pixel directly).
+ * Its f32 error grows with inC (relative to the output's scale: 7e-6 at 130 channels, 1.3e-5 to 2.1e-5
+ * at 1024), so above 512 input channels the direct kernel keeps the 2e-5 the other kernels are held to.
  */
 export function winogradForward(g: usize): bool {
   if (forced < 0 || !applies(g)) return false;
   if (forced > 0) return true;
   const outH = geo(g, G.outH), outW = geo(g, G.outW), inC = geo(g, G.inC), outC = geo(g, G.outC);
   const tiles = ((outH + 3) >> 2) * ((outW + 3) >> 2);
-  return inC >= 8 && inC <= 512 && outC >= 8 && inC * outC >= 128 && geo(g, G.batch) * tiles >= 4 && tiles * P * 2 <= outH * outW * 9;
+  return inC >= 8 && inC <= 512 && outC >= 8 && geo(g, G.batch) * tiles >= 4 && tiles * P * 2 <= outH * outW * 9;
 }
 
 function chunkTiles(g: usize): i32 {

@@ -150,8 +150,12 @@ export const WINOGRAD_CASES: Case[] = [
   { name: 'LeNet-ish 3x3 64x14x14x6 -> 16 same', g: conv2d(64, 14, 14, 6, 16, 3, 1, 'same') },
   { name: '3x3 8x28x28x16 -> 16 same', g: conv2d(8, 28, 28, 16, 16, 3, 1, 'same') },
   { name: '3x3 8x28x28x8 -> 8 same', g: conv2d(8, 28, 28, 8, 8, 3, 1, 'same') },
+  { name: '3x3 56x56x8 -> 16 same', g: conv2d(1, 56, 56, 8, 16, 3, 1, 'same') },
+  { name: '3x3 28x28x12 -> 12 same', g: conv2d(1, 28, 28, 12, 12, 3, 1, 'same') },
   { name: '3x3 7x7x512 -> 512 same', g: conv2d(1, 7, 7, 512, 512, 3, 1, 'same') },
+  { name: '3x3 6x6x64 -> 64 same', g: conv2d(1, 6, 6, 64, 64, 3, 1, 'same') },
   { name: '3x3 4x4x256 -> 256 same', g: conv2d(1, 4, 4, 256, 256, 3, 1, 'same') },
+  { name: '3x3 4x4x4x256 -> 256 same', g: conv2d(4, 4, 4, 256, 256, 3, 1, 'same') },
 ];
 
 export interface WinogradRow { shape: string; impl: string; ms: number; cpuMs: number; gflops: number }
