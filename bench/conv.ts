@@ -1,7 +1,7 @@
 // Convolution benchmarks on js / wasm / wasm-simd: the issue's conv shapes, forward and both backprops,
 // called straight on backend.kernels(name) with geometry objects (no ops-layer overhead).
 // Run directly: node --import tsx bench/conv.ts [--quick]   (prints a markdown table)
-// Winograd section: node --import tsx bench/conv.ts --winograd [--quick] [--only <part of a shape name>]   (3x3 forward, one thread, vs TF.js wasm)
+// Winograd section: node --import tsx bench/conv.ts --winograd [--quick] [--only <part of a shape name>] [--build wasm]   (3x3 forward, one thread, vs TF.js wasm)
 import { init, backend } from '../src/backend';
 import { loadTf, useTf, tfConv } from './tfjs';
 import type { BackendName, ConvGeometry, DepthwiseGeometry, Kernels } from '../src/backend/kernels';
@@ -161,18 +161,18 @@ export const WINOGRAD_CASES: Case[] = [
 export interface WinogradRow { shape: string; impl: string; ms: number; cpuMs: number; gflops: number }
 
 /**
- * Forward (bias + ReLU) of each 3x3 case on one thread: wasm-simd with Winograd forced on, forced off
- * (the direct kernel), with im2col + sgemm forced, as the heuristic picks, and TF.js wasm. Effective
+ * Forward (bias + ReLU) of each 3x3 case on one thread: wasm-simd (or opts.build) with Winograd forced on, forced off
+ * ('direct': what conv runs otherwise, the direct kernel on wasm-simd), with im2col + sgemm forced, as the heuristic picks, and TF.js wasm. Effective
  * GFLOP/s count the direct convolution's multiply-adds. Each implementation is warmed up warmMs, then
  * all are timed in `rounds` interleaved rounds (so machine noise hits them alike); medians over all calls.
  */
-export async function benchWinograd(opts: { cases?: Case[]; warmMs?: number; runMs?: number; rounds?: number; log?: (r: WinogradRow) => void } = {}): Promise<WinogradRow[]> {
+export async function benchWinograd(opts: { build?: BackendName; cases?: Case[]; warmMs?: number; runMs?: number; rounds?: number; log?: (r: WinogradRow) => void } = {}): Promise<WinogradRow[]> {
   await init();
   backend.setThreads(1);
   await loadTf();
   await useTf('wasm');
   const warmMs = opts.warmMs ?? 1500, runMs = opts.runMs ?? 1500, rounds = opts.rounds ?? 3;
-  const ex = backend.module('wasm-simd')!.exports, k = backend.kernels('wasm-simd');
+  const build = opts.build ?? 'wasm-simd', ex = backend.module(build)!.exports, k = backend.kernels(build);
   const rows: WinogradRow[] = [];
   for (const c of opts.cases ?? WINOGRAD_CASES) {
     const g = c.g, x = rand(g.batch * g.inH * g.inW * g.inC, 1), w = rand(9 * g.inC * g.outC, 3), bias = rand(g.outC, 4);
@@ -216,8 +216,9 @@ export function winogradTable(rows: WinogradRow[]): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv.includes('--winograd')) {
   const quick = process.argv.includes('--quick');
-  const only = process.argv.indexOf('--only');
+  const only = process.argv.indexOf('--only'), build = process.argv.indexOf('--build');
   const rows = await benchWinograd({
+    build: build > 0 ? (process.argv[build + 1] as BackendName) : undefined,
     warmMs: quick ? 300 : undefined, runMs: quick ? 300 : undefined,
     cases: only > 0 ? WINOGRAD_CASES.filter((c) => c.name.includes(process.argv[only + 1])) : undefined,
     log: (r) => console.error(`${r.shape} ${r.impl}: ${r.ms.toFixed(2)} ms (cpu ${r.cpuMs.toFixed(2)}), ${r.gflops.toFixed(1)} GFLOP/s effective`),
