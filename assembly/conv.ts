@@ -1,7 +1,8 @@
 // Convolution over NDHWC data (1D/2D/3D share it: unused axes have size 1). The exported kernels send
 // 1x1 stride-1 unpadded convolutions straight to sgemm (the input already is the [pixels, inC]
-// matrix), take the direct kernels of convdirect.ts where those measured faster (see the predicates
-// there), and otherwise run im2col + the packed sgemm. Filters [fD,fH,fW,inC,outC] already are the
+// matrix), take Winograd (winograd.ts), the direct kernels of convdirect.ts or the tiled gradients of
+// convgrad.ts where those measured faster (see the predicates there), and otherwise run im2col + the
+// packed sgemm. Filters [fD,fH,fW,inC,outC] already are the
 // [K, outC] matrix GEMM wants, with K = fD*fH*fW*inC. im2col runs over chunks of output pixels
 // (flattened across the batch, so small images still make a tall GEMM) to keep the columns bounded.
 import { sgemm, gemmScratchBytes } from './gemm';
@@ -10,15 +11,8 @@ import {
   directForward, directFilterGrad, directInputGrad, directScratchBytes, directInputGradScratchBytes,
   convDirect, convDirectBackpropFilter, convDirectBackpropInput,
 } from './convdirect';
-import { convForceIm2col as directOff } from './convdirect';
-import { winogradForward, winogradScratchBytes, winogradConv, convWinograd } from './winograd';
-export { convWinograd } from './winograd';
-
-/** Benchmarks and tests: true turns the direct and Winograd kernels off, so im2col + sgemm runs everywhere. */
-export function convForceIm2col(on: bool): void {
-  directOff(on);
-  convWinograd(on ? -1 : 0);
-}
+import { winogradForward, winogradScratchBytes, winogradConv } from './winograd';
+import { tiledFilterGrad, tiledFilterGradScratchBytes, convBackpropFilterTiled, tiledInputGrad, tiledInputGradScratchBytes, convBackpropInputTiled } from './convgrad';
 
 /**
  * Floats of columns per chunk (4 MiB, well inside L3): bounds scratch while keeping chunks tall, since
@@ -129,6 +123,8 @@ function walk(x: usize, g: usize, cols: usize, p0: i32, np: i32, scatter: bool):
 /** Scratch bytes for conv (kind 0), convBackpropInput (1) or convBackpropFilter (2) with geometry block g. */
 export function convScratchBytes(g: usize, kind: i32): i32 {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
+  if (kind == 1 && tiledInputGrad(g)) return tiledInputGradScratchBytes(g);
+  if (kind == 2 && tiledFilterGrad(g)) return tiledFilterGradScratchBytes(g);
   if (isPointwise(g)) {
     return kind == 0 ? gemmScratchBytes(P, outC, inC) : kind == 1 ? gemmScratchBytes(P, inC, outC) : gemmScratchBytes(inC, outC, P);
   }
@@ -173,6 +169,10 @@ export function conv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i
 /** dx = dy·Wᵀ scattered back through col2im; scratch of convScratchBytes(g, 1). */
 export function convBackpropInput(dy: usize, w: usize, dx: usize, g: usize, scratch: usize): void {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
+  if (tiledInputGrad(g)) {
+    convBackpropInputTiled(dy, w, dx, g, scratch);
+    return;
+  }
   if (isPointwise(g)) {
     sgemm(false, true, P, inC, outC, dy, outC, w, outC, dx, inC, 0, 0, false, scratch);
     return;
@@ -193,6 +193,10 @@ export function convBackpropInput(dy: usize, w: usize, dx: usize, g: usize, scra
 /** dw = im2col(x)ᵀ·dy, accumulated over chunks of pixels; scratch of convScratchBytes(g, 2). */
 export function convBackpropFilter(x: usize, dy: usize, dw: usize, g: usize, scratch: usize): void {
   const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
+  if (tiledFilterGrad(g)) {
+    convBackpropFilterTiled(x, dy, dw, g, scratch); // reads up to 8 floats past dy (the host leaves room)
+    return;
+  }
   if (isPointwise(g)) {
     sgemm(true, false, inC, outC, P, x, inC, dy, outC, dw, outC, 0, 0, false, scratch);
     return;

@@ -6,7 +6,7 @@
 // Scalar: 8 f32 accumulators, one output pixel at a time. Few output channels (LeNet conv1:
 // 28x28x1 -> 6 @ 5x5) are where im2col + GEMM loses most: K*outC is tiny, copying dominates.
 // The filter gradient has a direct form here too, for outC <= 8.
-import { G, geo, vmadd } from './convgeom';
+import { G, GEO_FIELDS, geo, derived, vmadd, im2colOnly } from './convgeom';
 
 @inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
 @inline function align16(b: i32): i32 { return (b + 15) & ~15; }
@@ -23,10 +23,6 @@ import { G, geo, vmadd } from './convgeom';
     padded(geo(g, G.inW), geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), geo(g, G.pW)) * geo(g, G.inC);
 }
 
-let im2colOnly = false;
-
-/** Benchmarks only: true turns the direct kernels off, so im2col + sgemm can be timed against them. */
-export function convForceIm2col(on: bool): void { im2colOnly = on; }
 
 /**
  * Whether convDirect serves this forward geometry. SIMD build: always; measured here it beat
@@ -34,12 +30,12 @@ export function convForceIm2col(on: bool): void { im2colOnly = on; }
  * build: only outC <= 8; for more channels its im2col + GEMM ran about 30% faster.
  */
 export function directForward(g: usize): bool {
-  return !im2colOnly && (ASC_FEATURE_SIMD || geo(g, G.outC) <= 8);
+  return !im2colOnly(g) && (ASC_FEATURE_SIMD || geo(g, G.outC) <= 8);
 }
 
 /** Whether convDirectBackpropFilter serves this geometry (both builds: it beats im2col + GEMM there). */
 export function directFilterGrad(g: usize): bool {
-  return !im2colOnly && geo(g, G.outC) <= 8;
+  return !im2colOnly(g) && geo(g, G.outC) <= 8;
 }
 
 /** Scratch bytes of convDirect (filterGrad false) or convDirectBackpropFilter (true). */
@@ -253,22 +249,20 @@ export function convDirectBackpropFilter(x: usize, dy: usize, dw: usize, g: usiz
   for (let r = 0; r < K; r++) for (let o = 0; o < outC; o++) store<f32>(ptr(dw, r * outC + o), load<f32>(ptr(acc, r * 8 + o)));
 }
 
-// Geometry of the transposed convolution that computes the input gradient (one call at a time).
-const TG: usize = memory.data(22 * 4, 16);
-
 /**
  * Whether convDirectBackpropInput serves this geometry: SIMD build, stride 1, padding within the
  * filter's reach, and inC > 4 (inC becomes the direct kernel's 8-lane channel axis).
  */
 export function directInputGrad(g: usize): bool {
-  return !im2colOnly && ASC_FEATURE_SIMD && geo(g, G.inC) > 4 && geo(g, G.sD) == 1 && geo(g, G.sH) == 1 && geo(g, G.sW) == 1 &&
+  return !im2colOnly(g) && ASC_FEATURE_SIMD && geo(g, G.inC) > 4 && geo(g, G.sD) == 1 && geo(g, G.sH) == 1 && geo(g, G.sW) == 1 &&
     geo(g, G.pD) <= geo(g, G.dD) * (geo(g, G.fD) - 1) && geo(g, G.pH) <= geo(g, G.dH) * (geo(g, G.fH) - 1) &&
     geo(g, G.pW) <= geo(g, G.dW) * (geo(g, G.fW) - 1);
 }
 
-/** Writes to TG the geometry of the stride-1 convolution of dy by the flipped filters that gives dx. */
-function transposedGeometry(g: usize): void {
-  for (let i = 0; i < 22; i++) store<i32>(TG + (<usize>i << 2), geo(g, i));
+/** Writes (to the block's derived room) the geometry of the stride-1 convolution of dy by the flipped filters that gives dx. */
+function transposedGeometry(g: usize): usize {
+  const TG = derived(g);
+  for (let i = 0; i < GEO_FIELDS; i++) store<i32>(TG + (<usize>i << 2), geo(g, i));
   store<i32>(TG + (<usize>G.inD << 2), geo(g, G.outD)); store<i32>(TG + (<usize>G.outD << 2), geo(g, G.inD));
   store<i32>(TG + (<usize>G.inH << 2), geo(g, G.outH)); store<i32>(TG + (<usize>G.outH << 2), geo(g, G.inH));
   store<i32>(TG + (<usize>G.inW << 2), geo(g, G.outW)); store<i32>(TG + (<usize>G.outW << 2), geo(g, G.inW));
@@ -276,12 +270,12 @@ function transposedGeometry(g: usize): void {
   store<i32>(TG + (<usize>G.pD << 2), geo(g, G.dD) * (geo(g, G.fD) - 1) - geo(g, G.pD));
   store<i32>(TG + (<usize>G.pH << 2), geo(g, G.dH) * (geo(g, G.fH) - 1) - geo(g, G.pH));
   store<i32>(TG + (<usize>G.pW << 2), geo(g, G.dW) * (geo(g, G.fW) - 1) - geo(g, G.pW));
+  return TG;
 }
 
 /** Scratch bytes of convDirectBackpropInput: the flipped filters, then convDirect's scratch. */
 export function directInputGradScratchBytes(g: usize): i32 {
-  transposedGeometry(g);
-  return align16(geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) * geo(g, G.inC) * geo(g, G.outC) * 4) + directScratchBytes(TG, false);
+  return align16(geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) * geo(g, G.inC) * geo(g, G.outC) * 4) + directScratchBytes(transposedGeometry(g), false);
 }
 
 /**
@@ -296,6 +290,5 @@ export function convDirectBackpropInput(dy: usize, w: usize, dx: usize, g: usize
     const dst = ptr(wf, (((fD - 1 - kd) * fH + fH - 1 - kh) * fW + fW - 1 - kw) * outC * inC);
     for (let ic = 0; ic < inC; ic++) for (let oc = 0; oc < outC; oc++) store<f32>(ptr(dst, oc * inC + ic), load<f32>(ptr(src, ic * outC + oc)));
   }
-  transposedGeometry(g);
-  convDirect(dy, wf, 0, dx, TG, 0, scratch + <usize>align16(fD * fH * fW * inC * outC * 4));
+  convDirect(dy, wf, 0, dx, transposedGeometry(g), 0, scratch + <usize>align16(fD * fH * fW * inC * outC * 4));
 }

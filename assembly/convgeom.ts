@@ -2,7 +2,26 @@
 // and small loop helpers. Geometry travels as one pointer to 22 i32s instead of 22 arguments.
 
 /** i32 offsets of the fields in the geometry block (ConvGeometry order, then multiplier). */
-export const enum G { batch, inD, inH, inW, inC, outD, outH, outW, outC, fD, fH, fW, sD, sH, sW, dD, dH, dW, pD, pH, pW, mult }
+export const enum G { batch, inD, inH, inW, inC, outD, outH, outW, outC, fD, fH, fW, sD, sH, sW, dD, dH, dW, pD, pH, pW, mult, algo }
+
+/**
+ * Algorithm switches for benchmarks and tests, in the geometry block (so every thread's instance sees
+ * the same choice): bit 0 turns the direct, tiled and Winograd kernels off (im2col + sgemm everywhere),
+ * bit 1 takes Winograd wherever it applies, bit 2 never. 0 = the measured heuristics.
+ */
+@inline export function im2colOnly(g: usize): bool { return (geo(g, G.algo) & 1) != 0; }
+@inline export function winogradAlways(g: usize): bool { return (geo(g, G.algo) & 2) != 0; }
+@inline export function winogradNever(g: usize): bool { return (geo(g, G.algo) & 5) != 0; }
+
+/** i32s in a geometry block. */
+export const GEO_FIELDS = 23;
+
+/**
+ * Room for one derived geometry (the transposed convolution of the input gradient) right after each
+ * block: every call and every thread's part has its own block, so nothing static is shared between the
+ * instances that run on one shared memory.
+ */
+@inline export function derived(g: usize): usize { return g + GEO_FIELDS * 4; }
 
 /** Reads field i of the geometry block at g. */
 @inline export function geo(g: usize, i: i32): i32 { return load<i32>(g + (<usize>i << 2)); }

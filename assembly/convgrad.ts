@@ -8,15 +8,11 @@
 // Input gradient (outC <= 32, inC <= 16): per image a short-reduction GEMM of dy by the transposed
 // filters in register tiles, then col2im into a padded image. The direct transposed convolution of
 // convdirect.ts multiplies the zero padding of dy too (2x the work for LeNet's 5x5 over 10x10).
-import { G, geo, vmadd } from './convgeom';
+import { G, geo, vmadd, im2colOnly } from './convgeom';
 
 @inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
 @inline function align16(b: i32): i32 { return (b + 15) & ~15; }
 
-let tiledOff = false;
-
-/** Benchmarks and tests only: true turns these kernels off (the host then runs conv.ts's gradients). */
-export function convTiledGradOff(on: bool): void { tiledOff = on; }
 
 /** Extent of a padded axis: every tap of every output, and the whole input, fit inside. */
 @inline function padded(inN: i32, outN: i32, f: i32, s: i32, d: i32, p: i32): i32 {
@@ -30,7 +26,7 @@ export function convTiledGradOff(on: bool): void { tiledOff = on; }
 
 /** Whether convBackpropFilterTiled serves this geometry: SIMD build, 1 <= outC <= 16. */
 export function tiledFilterGrad(g: usize): bool {
-  return ASC_FEATURE_SIMD && !tiledOff && geo(g, G.outC) <= 16;
+  return ASC_FEATURE_SIMD && !im2colOnly(g) && geo(g, G.outC) <= 16;
 }
 
 /** Scratch bytes: one padded image, the tap offsets and [K, Cp] sums. */
@@ -144,7 +140,7 @@ function tiles8(xp: usize, dq: usize, dstep: usize, acc: usize, tab: usize, K: i
 export function tiledInputGrad(g: usize): bool {
   const pointwise = geo(g, G.fD) * geo(g, G.fH) * geo(g, G.fW) == 1 && geo(g, G.pD) == 0 && geo(g, G.pH) == 0 && geo(g, G.pW) == 0 &&
     geo(g, G.sD) == 1 && geo(g, G.sH) == 1 && geo(g, G.sW) == 1;
-  return ASC_FEATURE_SIMD && !tiledOff && !pointwise && geo(g, G.outC) <= 32 && geo(g, G.inC) <= 16;
+  return ASC_FEATURE_SIMD && !im2colOnly(g) && !pointwise && geo(g, G.outC) <= 32 && geo(g, G.inC) <= 16;
 }
 
 /** Columns of one pixel's row of tap gradients, K = fD·fH·fW·inC, rounded up to whole 8-lane blocks. */

@@ -10,4 +10,3 @@ export * from './pool';
 export * from './eltwise';
 export * from './affine';
 export * from './adam';
-export * from './convgrad';

@@ -10,7 +10,7 @@
 // The GEMMs do not go through sgemm: the filter transform writes U straight into 8-column panels and
 // V rows are read in place (4 at a time), so nothing is packed per call. (sgemm, which packs both
 // operands on every call, ran these 36 short products at 17 GFLOP/s for inC = 64 and 20 for 256.)
-import { G, geo, vmadd } from './convgeom';
+import { G, geo, vmadd, winogradAlways, winogradNever } from './convgeom';
 
 const P = 36; // positions of a 6x6 transformed tile
 /** Floats of transformed inputs (or products) per chunk of tiles: 4 MiB, well inside L3. */
@@ -21,10 +21,6 @@ const MIN_TILES: i32 = 32;
 @inline function align16(b: i32): i32 { return (b + 15) & ~15; }
 @inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
 
-let forced = 0;
-
-/** Benchmarks and tests: 1 uses Winograd wherever it applies, -1 never, 0 by the measured heuristic. */
-export function convWinograd(mode: i32): void { forced = mode; }
 
 /**
  * 2D, 3x3, stride 1, dilation 1 (any padding): the geometries F(4x4, 3x3) computes; and a transformed
@@ -48,8 +44,8 @@ function applies(g: usize): bool {
  * at 1024), so above 512 input channels the direct kernel keeps the 2e-5 the other kernels are held to.
  */
 export function winogradForward(g: usize): bool {
-  if (forced < 0 || !applies(g)) return false;
-  if (forced > 0) return true;
+  if (winogradNever(g) || !applies(g)) return false;
+  if (winogradAlways(g)) return true;
   const outH = geo(g, G.outH), outW = geo(g, G.outW), inC = geo(g, G.inC), outC = geo(g, G.outC);
   const tiles = ((outH + 3) >> 2) * ((outW + 3) >> 2);
   return inC >= 8 && inC <= 512 && outC >= 8 && geo(g, G.batch) * tiles >= 4 && tiles * P * 2 <= outH * outW * 9;

@@ -4,6 +4,7 @@
 // Winograd section: node --import tsx bench/conv.ts --winograd [--quick] [--only <part of a shape name>] [--build wasm]   (3x3 forward, one thread, vs TF.js wasm)
 import { init, backend } from '../src/backend';
 import { loadTf, useTf, tfConv } from './tfjs';
+import { setConvAlgorithm, type ConvAlgorithm } from '../src/backend/wasm/conv';
 import type { BackendName, ConvGeometry, DepthwiseGeometry, Kernels } from '../src/backend/kernels';
 import { pathToFileURL } from 'node:url';
 
@@ -109,12 +110,12 @@ export async function benchConv(opts: { backends?: BackendName[]; cases?: Case[]
       }
       // The same calls with the direct kernels switched off: what im2col + sgemm would give instead.
       if (name === 'wasm-simd' && !c.depthwise) {
-        const ex = backend.module(name)!.exports;
-        ex.convForceIm2col(1);
+        const mod = backend.module(name)!;
+        setConvAlgorithm(mod, { im2colOnly: true });
         try {
           for (const { op, run } of kernelsOf(c, backend.kernels(name))) push(c, op, `${name} im2col`, measure(run, warmMs, runMs));
         } finally {
-          ex.convForceIm2col(0);
+          setConvAlgorithm(mod);
         }
       }
     }
@@ -172,14 +173,14 @@ export async function benchWinograd(opts: { build?: BackendName; cases?: Case[];
   await loadTf();
   await useTf('wasm');
   const warmMs = opts.warmMs ?? 1500, runMs = opts.runMs ?? 1500, rounds = opts.rounds ?? 3;
-  const build = opts.build ?? 'wasm-simd', ex = backend.module(build)!.exports, k = backend.kernels(build);
+  const build = opts.build ?? 'wasm-simd', mod = backend.module(build)!, k = backend.kernels(build);
   const rows: WinogradRow[] = [];
   for (const c of opts.cases ?? WINOGRAD_CASES) {
     const g = c.g, x = rand(g.batch * g.inH * g.inW * g.inC, 1), w = rand(9 * g.inC * g.outC, 3), bias = rand(g.outC, 4);
-    // convForceIm2col(0/1) also resets the Winograd switch, so it goes first.
-    const ours = (wino: number, im2col: number) => () => { ex.convForceIm2col(im2col); ex.convWinograd(wino); k.conv(x, w, g, bias, 'relu'); };
+    const ours = (a: ConvAlgorithm) => () => { setConvAlgorithm(mod, a); k.conv(x, w, g, bias, 'relu'); };
     const tfRun = tfConv(g, 'forward');
-    const impls: [string, () => void][] = [['winograd', ours(1, 0)], ['direct', ours(-1, 0)], ['im2col', ours(-1, 1)], ['heuristic', ours(0, 0)], ['tfjs-wasm', tfRun]];
+    const impls: [string, () => void][] = [['winograd', ours({ winograd: 'always' })], ['direct', ours({ winograd: 'never' })],
+      ['im2col', ours({ im2colOnly: true })], ['heuristic', ours({})], ['tfjs-wasm', tfRun]];
     const wall = new Map<string, number[]>(), cpu = new Map<string, number[]>();
     for (const [name, f] of impls) { measure(f, warmMs, 0, 1); wall.set(name, []); cpu.set(name, []); }
     for (let r = 0; r < rounds; r++) {
@@ -188,7 +189,7 @@ export async function benchWinograd(opts: { build?: BackendName; cases?: Case[];
         do sample(f, wall.get(name)!, cpu.get(name)!); while (performance.now() - t < runMs / rounds);
       }
     }
-    ex.convForceIm2col(0);
+    setConvAlgorithm(mod);
     tfRun.dispose();
     for (const [name] of impls) {
       const ms = median(wall.get(name)!), cpuMs = median(cpu.get(name)!);

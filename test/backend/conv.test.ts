@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src/backend';
 import type { BackendName, ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
+import { setConvAlgorithm } from '../../src/backend/wasm/conv';
 import { rng, randArray, geometry, inLen, outLen, filterLen, expectRelClose as expectClose, type Spec } from '../helpers/kernels';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
@@ -127,9 +128,8 @@ for (const name of wasmBackends) {
       });
     });
     it('every case again with the direct kernels switched off (im2col + GEMM throughout)', () => {
-      const ex = backend.module(name)!.exports;
-      ex.convForceIm2col(1);
-      ex.convTiledGradOff(1); // the tiled gradients (assembly/convgrad.ts) too
+      // the switch travels in each call's geometry, so every thread of the pool sees it
+      setConvAlgorithm(backend.module(name)!, { im2colOnly: true });
       try {
         CONV_CASES.forEach(([label, spec], i) => {
           const r = rng(400 + i), g = geometry(spec);
@@ -139,8 +139,7 @@ for (const name of wasmBackends) {
           expectClose(k.convBackpropFilter(x, dy, g), js.convBackpropFilter(x, dy, g), `${label}: backprop filter`);
         });
       } finally {
-        ex.convForceIm2col(0);
-        ex.convTiledGradOff(0);
+        setConvAlgorithm(backend.module(name)!);
       }
     });
     DW_CASES.forEach(([label, spec, m], i) => {

@@ -92,6 +92,7 @@ describe.skipIf(!threaded)('threads', () => {
 
   const CONV: Array<[string, ConvGeometry]> = [
     ['one image, 3x3 same, odd sizes', geometry(1, [1, 37, 29], 7, 13, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1])],
+    ['one image, 3x3 same, Winograd-sized channels', geometry(1, [1, 23, 30], 16, 24, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1])],
     ['one image, 5x5 stride 2, asymmetric pad', geometry(1, [1, 49, 41], 5, 9, [1, 5, 5], [1, 2, 2], [1, 1, 1], [0, 2, 1], [0, 1, 2])],
     ['one image, 3x3 dilation 2', geometry(1, [1, 33, 31], 6, 10, [1, 3, 3], [1, 1, 1], [1, 2, 2], [0, 2, 2], [0, 2, 2])],
     ['one image, 2x2 stride 5 (rows no window reads)', geometry(1, [1, 99, 80], 16, 32, [1, 2, 2], [1, 5, 5])],
@@ -113,6 +114,13 @@ describe.skipIf(!threaded)('threads', () => {
       backend.setThreads(2);
     });
   }
+
+  it('parts that derive a geometry (the direct input gradient) keep it to themselves', () => {
+    // regression: the transposed geometry once lived in static memory that every thread shared
+    const g = geometry(1, [1, 12, 12], 1024, 9, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1]);
+    const w = rand(9 * 1024 * 9, 61), dy = rand(outLen(g), 62), want = js().convBackpropInput(dy, w, g);
+    for (let i = 0; i < 30; i++) expectClose(simd().convBackpropInput(dy, w, g), want, `call ${i}`);
+  });
 
   it('depthwise forward and both gradients on one image and on a batch, stride 2 and padding', () => {
     for (const batch of [1, 3]) {

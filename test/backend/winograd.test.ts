@@ -1,5 +1,6 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { backend } from '../../src/backend';
+import { setConvAlgorithm } from '../../src/backend/wasm/conv';
 import type { BackendName, ConvGeometry } from '../../src/backend/kernels';
 import { WINOGRAD, filterTile, inputTile, outputTile, winogradConv, winogradApplies, type WinogradSize } from '../../src/backend/js/winograd';
 import { rng, randArray, geometry, inLen, outLen, filterLen, expectRelClose, type Spec } from '../helpers/kernels';
@@ -78,10 +79,8 @@ describe('Winograd reference (src/backend/js/winograd.ts)', () => {
 
 describe.each(wasmBackends)('Winograd F(4x4, 3x3) in the %s build', (name) => {
   const k = backend.kernels(name);
-  const force = (mode: number) => backend.module(name)!.exports.convWinograd(mode);
-  // The mode switch is a global of each instance: one thread keeps every call on this one.
-  beforeAll(() => { backend.setThreads(1); });
-  afterAll(() => { force(0); backend.setThreads(null); });
+  const force = (mode: number) => setConvAlgorithm(backend.module(name)!, { winograd: mode > 0 ? 'always' : mode < 0 ? 'never' : 'auto' });
+  afterAll(() => { force(0); });
 
   // F(4x4) multiplies by up to 8 and 1/24 in its transforms: its f32 error is a few times a direct sum's.
   const TOL = 1e-4;

@@ -1,5 +1,6 @@
 // WASM wrappers (conv family): copy inputs into the arena, call the AssemblyScript kernel, copy out.
-// Geometry travels as one block of 22 i32s (layout: assembly/convgeom.ts) rather than 22 arguments.
+// Geometry travels as one block of 23 i32s (layout: assembly/convgeom.ts) rather than 23 arguments: the
+// 21 sizes, the depthwise multiplier and the algorithm switches (0 = the kernels' measured heuristics).
 // Large calls split into parts (split.ts) that the thread pool runs at once, each with its own scratch.
 import type { KernelFamily, ConvGeometry, DepthwiseGeometry, Activation } from '../kernels';
 import { type WasmModule, partsFor, runParts } from './module';
@@ -18,16 +19,33 @@ const depthwiseFilterSize = (g: DepthwiseGeometry) => g.fH * g.fW * g.inC * g.mu
 const convFlops = (g: ConvGeometry, depthwise = false) => 2 * outSize(g) * g.fD * g.fH * g.fW * (depthwise ? 1 : g.inC);
 const F32 = 4;
 
+/** Which convolution algorithms a module may use; benchmarks and tests compare them. */
+export interface ConvAlgorithm {
+  /** im2col + sgemm everywhere: no direct, tiled or Winograd kernels. */
+  im2colOnly?: boolean;
+  /** 'always' where it applies, 'never', or 'auto' (the measured heuristic, the default). */
+  winograd?: 'auto' | 'always' | 'never';
+}
+const algoFlags = new WeakMap<WasmModule, number>();
+
+/** Sets the algorithm switches for a module's convolutions (every thread reads them from the call's geometry). */
+export function setConvAlgorithm(mod: WasmModule, a: ConvAlgorithm = {}): void {
+  algoFlags.set(mod, (a.im2colOnly ? 1 : 0) | (a.winograd === 'always' ? 2 : 0) | (a.winograd === 'never' ? 4 : 0));
+}
+
 /** The conv family of a WASM build: im2col + sgemm conv (1D/2D/3D) and direct depthwise kernels. */
 export function convKernels(mod: WasmModule): KernelFamily {
   const { arena, exports: ex } = mod;
 
   /** Writes g into the arena; returns its pointer. */
   function putGeometry(g: ConvGeometry, multiplier = 1): number {
-    const ptr = arena.allocBytes(4 * (GEOMETRY_FIELDS.length + 1));
-    const v = new Int32Array(ex.memory.buffer, ptr, GEOMETRY_FIELDS.length + 1);
+    const n = GEOMETRY_FIELDS.length;
+    // twice the block: the kernels write a derived geometry after it (assembly/convgeom.ts)
+    const ptr = arena.allocBytes(2 * 4 * (n + 2));
+    const v = new Int32Array(ex.memory.buffer, ptr, n + 2);
     GEOMETRY_FIELDS.forEach((f, i) => { v[i] = g[f]; });
-    v[GEOMETRY_FIELDS.length] = multiplier;
+    v[n] = multiplier;
+    v[n + 1] = algoFlags.get(mod) ?? 0;
     return ptr;
   }
   const multiplierOf = (g: ConvGeometry) => (g as DepthwiseGeometry).multiplier ?? 1;
@@ -61,7 +79,9 @@ export function convKernels(mod: WasmModule): KernelFamily {
     },
     convBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry) {
       arena.reset();
-      const xp = arena.put(x), dyp = arena.put(dy), n = filterSize(g), dwp = arena.alloc(n);
+      // 8 floats of room after dy: the tiled filter gradient reads each pixel's dy as whole vectors
+      const xp = arena.put(x), dyp = arena.alloc(dy.length + 8), n = filterSize(g), dwp = arena.alloc(n);
+      arena.f32(dyp, dy.length).set(dy);
       const split = splitByOutput(g, partsFor(mod, convFlops(g)));
       const partials = split.slice(1).map(() => arena.alloc(n));
       runParts(mod, 'convBackpropFilter', split.map((p, i) => {

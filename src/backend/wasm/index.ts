@@ -6,10 +6,9 @@ import { poolKernels } from './pool';
 import { eltwiseKernels } from './eltwise';
 import { affineKernels } from './affine';
 import { optimKernels } from './optim';
-import { convGradKernels } from './convgrad';
 import { complete } from '../complete';
 
 /** Kernels backed by one loaded WASM build. */
 export function wasmKernels(name: BackendName, mod: WasmModule): Kernels {
-  return complete(name, { ...gemmKernels(mod), ...convKernels(mod), ...convGradKernels(mod), ...poolKernels(mod), ...eltwiseKernels(mod), ...affineKernels(mod), ...optimKernels(mod) });
+  return complete(name, { ...gemmKernels(mod), ...convKernels(mod), ...poolKernels(mod), ...eltwiseKernels(mod), ...affineKernels(mod), ...optimKernels(mod) });
 }

@@ -43,11 +43,12 @@ function byBatch<G extends ConvGeometry>(g: G, parts: number): Array<ConvPart<G>
  * from the first input row its windows touch.
  */
 export function splitByOutput<G extends ConvGeometry>(g: G, parts: number): Array<ConvPart<G>> {
+  // bands start on multiples of 4 rows: Winograd's 4x4 output tiles then fall where they would unsplit
   if (parts <= 1) return [{ g, inOffset: 0, outOffset: 0 }];
   if (g.batch > 1) return byBatch(g, parts);
   const a = rowAxis(g);
   if (!a) return [{ g, inOffset: 0, outOffset: 0 }];
-  return splitRange(a.outN, parts, 2).map(([r0, r1]) => {
+  return splitRange(a.outN, parts, 4).map(([r0, r1]) => {
     const first = r0 * a.stride - a.pad;
     const skip = Math.max(0, first);
     return { g: a.with(g, a.inN - skip, r1 - r0, skip - first), inOffset: skip * a.inSlice, outOffset: r0 * a.outSlice };
