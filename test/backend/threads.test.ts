@@ -42,7 +42,11 @@ describe('splitting work', () => {
     const g = geometry(1, [1, 23, 9], 3, 4, [1, 3, 3], [1, 3, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1]);
     const out = splitByOutput(g, 3);
     expect(out.map((p) => p.g.outH).reduce((a, b) => a + b)).toBe(g.outH);
-    for (const p of out) expect(p.g.padTop).toBeGreaterThanOrEqual(0);
+    for (const p of out) {
+      expect(p.g.padTop).toBeGreaterThanOrEqual(0);
+      // each band gets only the input rows its windows read
+      expect(p.g.inH).toBeLessThanOrEqual((p.g.outH - 1) * g.strideH + (g.fH - 1) * g.dilationH + 1);
+    }
     for (const [h, s] of [[g, 3], [geometry(1, [1, 29, 4], 2, 2, [1, 2, 2], [1, 5, 1]), 4]] as const) {
       let at = 0;
       for (const p of splitByInput(h, s)) {

@@ -39,20 +39,25 @@ function byBatch<G extends ConvGeometry>(g: G, parts: number): Array<ConvPart<G>
 
 /**
  * Splits a call that reads the input and writes (or reduces over) the output rows: the forward pass and
- * the filter gradient. Batches split by items; one image splits into bands of output rows, each reading
- * from the first input row its windows touch.
+ * the filter gradient. Batches split by items; one image splits into bands of output rows, each given
+ * just the input rows its windows read.
  */
 export function splitByOutput<G extends ConvGeometry>(g: G, parts: number): Array<ConvPart<G>> {
-  // bands start on multiples of 4 rows: Winograd's 4x4 output tiles then fall where they would unsplit
-  if (parts <= 1) return [{ g, inOffset: 0, outOffset: 0 }];
+  const whole = [{ g, inOffset: 0, outOffset: 0 }];
+  if (parts <= 1) return whole;
   if (g.batch > 1) return byBatch(g, parts);
   const a = rowAxis(g);
-  if (!a) return [{ g, inOffset: 0, outOffset: 0 }];
-  return splitRange(a.outN, parts, 4).map(([r0, r1]) => {
-    const first = r0 * a.stride - a.pad;
-    const skip = Math.max(0, first);
-    return { g: a.with(g, a.inN - skip, r1 - r0, skip - first), inOffset: skip * a.inSlice, outOffset: r0 * a.outSlice };
+  if (!a) return whole;
+  let readsInput = true;
+  // bands start on multiples of 4 rows: Winograd's 4x4 output tiles then fall where they would unsplit
+  const bands = splitRange(a.outN, parts, 4).map(([r0, r1]) => {
+    const first = r0 * a.stride - a.pad, last = (r1 - 1) * a.stride - a.pad + (a.f - 1) * a.dilation;
+    const skip = Math.max(0, first), rows = Math.min(a.inN, last + 1) - skip; // only the rows its windows read
+    readsInput &&= rows > 0;
+    return { g: a.with(g, rows, r1 - r0, skip - first), inOffset: skip * a.inSlice, outOffset: r0 * a.outSlice };
   });
+  // a band whose windows read only padding (explicit padding wider than the filter reaches): no split
+  return readsInput ? bands : whole;
 }
 
 /**
