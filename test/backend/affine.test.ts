@@ -1,17 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src';
 import type { BackendName } from '../../src/backend/kernels';
+import { uniform } from '../helpers/kernels';
 
 const BUILDS: BackendName[] = ['js', 'wasm', 'wasm-simd'];
 
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = uniform;
 const rand = (r: () => number, n: number, span: number) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * span);
 
 // Naive f64 oracle, independent of the kernels: y = x·scale[k] + shift[k].

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src';
 import type { BackendName, UnaryOp, BinaryOp } from '../../src/backend/kernels';
+import { uniform } from '../helpers/kernels';
 
 const FAST: BackendName[] = ['wasm', 'wasm-simd'];
 const UNARY: UnaryOp[] = ['relu', 'sigmoid', 'tanh', 'exp', 'log', 'neg', 'abs', 'square', 'sqrt'];
@@ -9,14 +10,7 @@ const BINARY: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'max', 'min'];
 const EXACT = new Set<string>(['relu', 'neg', 'abs', 'square', 'sqrt', ...BINARY]);
 const LENGTHS = [...Array.from({ length: 38 }, (_, i) => i), 4099];
 
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = uniform;
 // Domain-aware inputs: log and sqrt get positive values, the rest span negatives, zero and large logits.
 function input(r: () => number, n: number, op?: UnaryOp): Float32Array {
   const positive = op === 'log' || op === 'sqrt';

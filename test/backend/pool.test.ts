@@ -1,18 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src';
 import type { PoolGeometry, BackendName } from '../../src/backend/kernels';
+import { uniform } from '../helpers/kernels';
 
 const FAST: BackendName[] = ['wasm', 'wasm-simd'];
 
 // mulberry32: small seeded generator so failures reproduce.
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = uniform;
 const pick = <T>(r: () => number, xs: T[]) => xs[Math.floor(r() * xs.length)];
 
 // Keras's output size: floor((n + padBefore + padAfter - f) / s) + 1, with each pad below the pool size

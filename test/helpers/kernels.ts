@@ -2,16 +2,21 @@
 import { expect } from 'vitest';
 import type { ConvGeometry } from '../../src/backend/kernels';
 
-/** Seeded uniform [-1, 1) (mulberry32), so every failure reproduces. */
-export function rng(seed: number): () => number {
+/** Seeded uniform [0, 1) (mulberry32), so every failure reproduces. */
+export function uniform(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
+}
+/** The same stream scaled to [-1, 1). */
+export function rng(seed: number): () => number {
+  const u = uniform(seed);
+  return () => u() * 2 - 1;
 }
 export const randArray = (n: number, r: () => number) => Float32Array.from({ length: n }, r);
 
