@@ -3,7 +3,7 @@
 import type { Kernels, BackendName } from './kernels';
 import { jsKernels } from './js';
 import { wasmKernels } from './wasm';
-import { instantiate, instantiateSync, supports, WasmModule, Build, threadsOf, threadsWanted, setThreadsWanted, poolReady } from './wasm/module';
+import { instantiate, instantiateSync, supports, WasmModule, Build, threadsOf, threadsWanted, setThreadsWanted, poolReady, poolFailure } from './wasm/module';
 import { threadsUnavailable, coreCount } from './wasm/threads';
 import { BackendError, ValueError, ConvkitError } from '../errors';
 
@@ -184,7 +184,7 @@ export function kernels(): Kernels {
 }
 
 function threadsReason(k: Kernels, threads: number): string {
-  const why = threadsUnavailable();
+  const why = threadsUnavailable() ?? poolFailure;
   if (why) return `single thread: ${why}`;
   const mod = modules.get(k.name);
   if (!mod) return `single thread: the '${k.name}' kernels are the plain TypeScript reference`;

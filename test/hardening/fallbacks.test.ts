@@ -120,3 +120,23 @@ describe('backend fallbacks', () => {
     await expect(ck.init()).rejects.toThrow(/CONVKIT_BACKEND: unknown backend "wasm-smid"/);
   });
 });
+
+describe('thread fallbacks', () => {
+  it('workers that cannot start leave the kernels on one thread, saying why', async () => {
+    const real = process.getBuiltinModule.bind(process);
+    // a platform whose Worker constructor throws (as a page whose CSP forbids blob: workers does)
+    vi.spyOn(process, 'getBuiltinModule').mockImplementation(((name: string) => name === 'node:worker_threads'
+      ? { Worker: class { constructor() { throw new Error('simulated: workers forbidden'); } } }
+      : real(name)) as typeof process.getBuiltinModule);
+    const { ck } = await fresh();
+    ck.backend.setThreads(2);
+    const info = await ck.init();
+    expect(info.kernel).toBe('wasm-simd');
+    expect(info.threads).toBe(1);
+    expect(info.threadsReason).toMatch(/single thread: workers failed to start \(simulated: workers forbidden\)/);
+    const a = ck.ops.randomUniform([300, 200], { seed: 3 }), b = ck.ops.randomUniform([200, 100], { seed: 4 });
+    const ref = ck.backend.with('js', () => ck.ops.matmul(a, b));
+    ck.ops.matmul(a, b).data.forEach((v, i) => expect(Math.abs(v - ref.data[i])).toBeLessThan(1e-4));
+    convWorks(ck);
+  });
+});

@@ -159,9 +159,12 @@ export function threadsWanted(): number {
 /** Sets the thread count (validated by the caller; null = the default); pools resize on their next call. */
 export function setThreadsWanted(n: number | null): void { wanted = n; }
 
-/** Threads a module's kernels run on now (1 for builds without shared memory). */
+/** Why starting workers failed (e.g. a page whose CSP forbids blob: workers), or null. */
+export let poolFailure: string | null = null;
+
+/** Threads a module's kernels run on now (1 for builds without shared memory, or when workers cannot start). */
 export function threadsOf(mod: WasmModule): number {
-  return mod.build.endsWith('Threads') ? threadsWanted() : 1;
+  return mod.build.endsWith('Threads') && poolFailure === null ? threadsWanted() : 1;
 }
 
 /**
@@ -171,7 +174,14 @@ export function threadsOf(mod: WasmModule): number {
 export function poolOf(mod: WasmModule): ThreadPool | null {
   const n = threadsOf(mod);
   if (n <= 1) return null;
-  if (!mod.pool || mod.pool.threads < n) { mod.pool?.close(); mod.pool = new ThreadPool(mod.compiled, mod.arena.memory, mod.exports, n); }
+  if (!mod.pool || mod.pool.threads < n) {
+    mod.pool?.close();
+    mod.pool = null;
+    try { mod.pool = new ThreadPool(mod.compiled, mod.arena.memory, mod.exports, n); } catch (e) {
+      poolFailure = `workers failed to start (${(e as Error)?.message ?? e})`; // one thread from now on
+      return null;
+    }
+  }
   return mod.pool;
 }
 
