@@ -184,9 +184,9 @@ export function kernels(): Kernels {
 }
 
 function threadsReason(k: Kernels, threads: number): string {
-  const why = threadsUnavailable() ?? poolFailure;
-  if (why) return `single thread: ${why}`;
   const mod = modules.get(k.name);
+  const why = threadsUnavailable() ?? poolFailure ?? (mod?.pool?.failure ? `a worker failed (${mod.pool.failure})` : null);
+  if (why) return `single thread: ${why}`;
   if (!mod) return `single thread: the '${k.name}' kernels are the plain TypeScript reference`;
   if (!mod.build.endsWith('Threads')) return `single thread: the '${k.name}' kernels have no threads build (only wasm-simd and wasm-relaxed-simd do)`;
   if (threads === 1) return 'single thread: set by backend.setThreads(1) or CONVKIT_THREADS';

@@ -34,3 +34,12 @@ describe('relaxed-SIMD probe', () => {
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ kernel: 'wasm-relaxed-simd', relaxed: 1 });
   }, 60_000);
 });
+
+describe('threads in an ES-module program', () => {
+  it('workers start when Node parses eval code as ESM (--input-type=module is inherited by workers)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = "const c = await import('./src/index.ts'); const i = await c.init(); const p = c.backend.module('wasm-simd').pool; console.log(JSON.stringify({ threads: i.threads, ready: p.ready, failure: p.failure }));";
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, CONVKIT_BACKEND: '', CONVKIT_THREADS: '2' } });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ threads: 2, ready: 1, failure: null });
+  }, 60_000);
+});

@@ -164,7 +164,7 @@ export let poolFailure: string | null = null;
 
 /** Threads a module's kernels run on now (1 for builds without shared memory, or when workers cannot start). */
 export function threadsOf(mod: WasmModule): number {
-  return mod.build.endsWith('Threads') && poolFailure === null ? threadsWanted() : 1;
+  return mod.build.endsWith('Threads') && poolFailure === null && !mod.pool?.failure ? threadsWanted() : 1;
 }
 
 /**

@@ -40,14 +40,18 @@ const run = (d) => {
   }
 };
 if (typeof self === 'undefined') {
-  const { parentPort } = require('node:worker_threads');
+  // getBuiltinModule, not require: Node parses this source as ESM when the program runs with --input-type=module
+  const { parentPort } = process.getBuiltinModule('node:worker_threads');
   parentPort.once('message', (d) => { run(d); parentPort.close(); });
 } else {
   self.onmessage = (e) => { run(e.data); self.close(); };
 }
 `;
 
-type AnyWorker = { postMessage(m: unknown): void; terminate(): unknown; unref?(): void };
+type AnyWorker = {
+  postMessage(m: unknown): void; terminate(): unknown; unref?(): void;
+  on?(event: 'error', f: (e: unknown) => void): void; addEventListener?(event: 'error', f: (e: unknown) => void): void;
+};
 
 /** A way to start a worker from source on this platform, or null where there is none. */
 function workerFactory(): ((source: string) => AnyWorker) | null {
@@ -95,6 +99,8 @@ export class ThreadPool {
   private readonly ctl: Int32Array;
   private readonly args: Float64Array;
   private readonly ids = new Map<string, number>();
+  /** Why a worker failed, if one did. */
+  failure: string | null = null;
 
   /** threads counts the calling thread: a pool of n starts n-1 workers. */
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, private readonly local: Record<string, any>, readonly threads: number) {
@@ -109,6 +115,9 @@ export class ThreadPool {
     for (let i = 0; i < n; i++) {
       const w = start(WORKER_SOURCE);
       w.unref?.(); // idle workers must not keep Node alive
+      // a worker that fails never reports ready, so its parts run on the calling thread; keep the reason
+      const failed = (e: unknown) => { this.failure ??= String((e as Error)?.message ?? (e as ErrorEvent)?.message ?? e); };
+      if (w.on) w.on('error', failed); else w.addEventListener?.('error', failed);
       w.postMessage({ module, memory, control, names, index: i, workers: n });
       this.workers.push(w);
     }
