@@ -6,7 +6,7 @@
 // [K, outC] matrix GEMM wants, with K = fD*fH*fW*inC. im2col runs over chunks of output pixels
 // (flattened across the batch, so small images still make a tall GEMM) to keep the columns bounded.
 import { sgemm, gemmScratchBytes } from './gemm';
-import { G, geo } from './convgeom';
+import { G, geo, ptr, align16 } from './convgeom';
 import {
   directForward, directFilterGrad, directInputGrad, directScratchBytes, directInputGradScratchBytes,
   convDirect, convDirectBackpropFilter, convDirectBackpropInput,
@@ -22,8 +22,6 @@ const CHUNK_FLOATS: i32 = 1 << 20;
 /** Fewest pixels per chunk (one GEMM row block), so a huge K still amortises the filter packing. */
 const MIN_CHUNK: i32 = 128;
 
-@inline function align16(b: i32): i32 { return (b + 15) & ~15; }
-@inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
 
 // Short runs (inC of 1..3 in first layers) are frequent: an inline loop beats a memory.copy call.
 @inline function copyF(dst: usize, src: usize, n: i32): void {

@@ -6,23 +6,12 @@
 // Scalar: 8 f32 accumulators, one output pixel at a time. Few output channels (LeNet conv1:
 // 28x28x1 -> 6 @ 5x5) are where im2col + GEMM loses most: K*outC is tiny, copying dominates.
 // The filter gradient has a direct form here too, for outC <= 8.
-import { G, GEO_FIELDS, geo, derived, vmadd, im2colOnly } from './convgeom';
-
-@inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
-@inline function align16(b: i32): i32 { return (b + 15) & ~15; }
-
-/** Extent of padded axis: every tap of every output, and the whole input, fit inside. */
-@inline function padded(inN: i32, outN: i32, f: i32, s: i32, d: i32, p: i32): i32 {
-  return max(p + inN, (outN - 1) * s + (f - 1) * d + 1);
-}
+import { G, GEO_FIELDS, geo, derived, vmadd, im2colOnly, ptr, align16, paddedD, paddedH, paddedW } from './convgeom';
 
 /** Floats of one zero-padded input image (the direct kernels pad one image at a time: bounded scratch). */
 @inline function paddedFloats(g: usize): i32 {
-  return padded(geo(g, G.inD), geo(g, G.outD), geo(g, G.fD), geo(g, G.sD), geo(g, G.dD), geo(g, G.pD)) *
-    padded(geo(g, G.inH), geo(g, G.outH), geo(g, G.fH), geo(g, G.sH), geo(g, G.dH), geo(g, G.pH)) *
-    padded(geo(g, G.inW), geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), geo(g, G.pW)) * geo(g, G.inC);
+  return paddedD(g) * paddedH(g) * paddedW(g) * geo(g, G.inC);
 }
-
 
 /**
  * Whether convDirect serves this forward geometry. SIMD build: always; measured here it beat
@@ -49,8 +38,8 @@ export function directScratchBytes(g: usize, filterGrad: bool): i32 {
 function padImage(x: usize, g: usize, n: i32, xp: usize): void {
   const inD = geo(g, G.inD), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
   const pD = geo(g, G.pD), pH = geo(g, G.pH), pW = geo(g, G.pW);
-  const Hp = padded(inH, geo(g, G.outH), geo(g, G.fH), geo(g, G.sH), geo(g, G.dH), pH);
-  const Wp = padded(inW, geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), pW);
+  const Hp = paddedH(g);
+  const Wp = paddedW(g);
   memory.fill(xp, 0, <usize>paddedFloats(g) << 2);
   const rowBytes = <usize>(inW * inC) << 2;
   for (let id = 0; id < inD; id++) for (let ih = 0; ih < inH; ih++)
@@ -60,8 +49,8 @@ function padImage(x: usize, g: usize, n: i32, xp: usize): void {
 /** Writes the byte offset, within a padded image, of each tap (kd, kh, kw, ic) to tab. */
 function buildTaps(g: usize, tab: usize): void {
   const inC = geo(g, G.inC), fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW), dD = geo(g, G.dD), dH = geo(g, G.dH), dW = geo(g, G.dW);
-  const Hp = padded(geo(g, G.inH), geo(g, G.outH), fH, geo(g, G.sH), dH, geo(g, G.pH));
-  const Wp = padded(geo(g, G.inW), geo(g, G.outW), fW, geo(g, G.sW), dW, geo(g, G.pW));
+  const Hp = paddedH(g);
+  const Wp = paddedW(g);
   let r = 0;
   for (let kd = 0; kd < fD; kd++) for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) for (let ic = 0; ic < inC; ic++)
     store<i32>(tab + (<usize>(r++) << 2), (((kd * dD * Hp + kh * dH) * Wp + kw * dW) * inC + ic) << 2);
@@ -91,8 +80,8 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
   const outD = geo(g, G.outD), outH = geo(g, G.outH), outW = geo(g, G.outW), outC = geo(g, G.outC);
   const fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW);
   const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW), dD = geo(g, G.dD), dH = geo(g, G.dH);
-  const Hp = padded(inH, outH, fH, sH, dH, geo(g, G.pH));
-  const Wp = padded(inW, outW, fW, sW, geo(g, G.dW), geo(g, G.pW));
+  const Hp = paddedH(g);
+  const Wp = paddedW(g);
   const K = fD * fH * fW * inC, relu = act == 1, nb = (outC + 7) >> 3;
 
   // Filters as nb blocks of [K, 8] (zeros past outC), then nb blocks of 8 bias lanes.
@@ -183,8 +172,8 @@ export function convDirectBackpropFilter(x: usize, dy: usize, dw: usize, g: usiz
   const batch = geo(g, G.batch), inC = geo(g, G.inC), outD = geo(g, G.outD), outH = geo(g, G.outH), outW = geo(g, G.outW);
   const outC = geo(g, G.outC), fD = geo(g, G.fD), fH = geo(g, G.fH), fW = geo(g, G.fW);
   const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW);
-  const Hp = padded(geo(g, G.inH), outH, fH, sH, geo(g, G.dH), geo(g, G.pH));
-  const Wp = padded(geo(g, G.inW), outW, fW, sW, geo(g, G.dW), geo(g, G.pW));
+  const Hp = paddedH(g);
+  const Wp = paddedW(g);
   const K = fD * fH * fW * inC;
   const xp = scratch, tab = scratch + <usize>align16(paddedFloats(g) * 4), acc = tab + <usize>align16(K * 4), dq = ptr(acc, K * 8);
   buildTaps(g, tab);

@@ -26,6 +26,20 @@ export const GEO_FIELDS = 23;
 /** Reads field i of the geometry block at g. */
 @inline export function geo(g: usize, i: i32): i32 { return load<i32>(g + (<usize>i << 2)); }
 
+/** The address `floats` f32s past base. */
+@inline export function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
+/** b rounded up to a multiple of 16 (v128 alignment). */
+@inline export function align16(b: i32): i32 { return (b + 15) & ~15; }
+
+/** Extent of a padded axis: every tap of every output, and the whole input, fit inside. */
+@inline function padded(inN: i32, outN: i32, f: i32, s: i32, d: i32, p: i32): i32 {
+  return max(p + inN, (outN - 1) * s + (f - 1) * d + 1);
+}
+/** Depth, height and width of an input padded for every tap (the direct and tiled kernels pad one image at a time). */
+@inline export function paddedD(g: usize): i32 { return padded(geo(g, G.inD), geo(g, G.outD), geo(g, G.fD), geo(g, G.sD), geo(g, G.dD), geo(g, G.pD)); }
+@inline export function paddedH(g: usize): i32 { return padded(geo(g, G.inH), geo(g, G.outH), geo(g, G.fH), geo(g, G.sH), geo(g, G.dH), geo(g, G.pH)); }
+@inline export function paddedW(g: usize): i32 { return padded(geo(g, G.inW), geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), geo(g, G.pW)); }
+
 /** First filter tap whose input coordinate (o*s - p + k*d) is >= 0. */
 @inline export function tapLo(o: i32, s: i32, p: i32, d: i32): i32 {
   const t = p - o * s;

@@ -8,19 +8,8 @@
 // Input gradient (outC <= 32, inC <= 16): per image a short-reduction GEMM of dy by the transposed
 // filters in register tiles, then col2im into a padded image. The direct transposed convolution of
 // convdirect.ts multiplies the zero padding of dy too (2x the work for LeNet's 5x5 over 10x10).
-import { G, geo, vmadd, im2colOnly } from './convgeom';
+import { G, geo, vmadd, im2colOnly, ptr, align16, paddedD, paddedH, paddedW } from './convgeom';
 
-@inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
-@inline function align16(b: i32): i32 { return (b + 15) & ~15; }
-
-
-/** Extent of a padded axis: every tap of every output, and the whole input, fit inside. */
-@inline function padded(inN: i32, outN: i32, f: i32, s: i32, d: i32, p: i32): i32 {
-  return max(p + inN, (outN - 1) * s + (f - 1) * d + 1);
-}
-@inline function paddedH(g: usize): i32 { return padded(geo(g, G.inH), geo(g, G.outH), geo(g, G.fH), geo(g, G.sH), geo(g, G.dH), geo(g, G.pH)); }
-@inline function paddedW(g: usize): i32 { return padded(geo(g, G.inW), geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW), geo(g, G.pW)); }
-@inline function paddedD(g: usize): i32 { return padded(geo(g, G.inD), geo(g, G.outD), geo(g, G.fD), geo(g, G.sD), geo(g, G.dD), geo(g, G.pD)); }
 /** dy channels widened to whole vectors: 8 or 16. */
 @inline function widened(g: usize): i32 { return geo(g, G.outC) <= 8 ? 8 : 16; }
 

@@ -10,7 +10,7 @@
 // The GEMMs do not go through sgemm: the filter transform writes U straight into 8-column panels and
 // V rows are read in place (4 at a time), so nothing is packed per call. (sgemm, which packs both
 // operands on every call, ran these 36 short products at 17 GFLOP/s for inC = 64 and 20 for 256.)
-import { G, geo, vmadd, winogradAlways, winogradNever } from './convgeom';
+import { G, geo, vmadd, winogradAlways, winogradNever, ptr, align16 } from './convgeom';
 
 const P = 36; // positions of a 6x6 transformed tile
 /** Floats of transformed inputs (or products) per chunk of tiles: 4 MiB, well inside L3. */
@@ -18,8 +18,6 @@ const CHUNK_FLOATS: i32 = 1 << 20;
 /** Fewest tiles per chunk, so each of the 36 GEMMs still amortises packing its [inC, outC] operand. */
 const MIN_TILES: i32 = 32;
 
-@inline function align16(b: i32): i32 { return (b + 15) & ~15; }
-@inline function ptr(base: usize, floats: i32): usize { return base + (<usize>floats << 2); }
 
 
 /**

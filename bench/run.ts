@@ -16,6 +16,7 @@ import { benchGemm } from './gemm';
 import { CONV_CASES } from './conv';
 import { POOL_CASES, ELTWISE_CASES, type SimpleCase } from './pool';
 import { threadsBench, threadsTable } from './threads';
+import { seeded } from './util';
 import { loadTf, useTf, tfConv, tfMatmul, tfGram, tfLenet5, tfBatch, type TfBackend, type Runner, type ConvOp } from './tfjs';
 import { benchOrt, ORT_VERSION, type OrtCase, type OrtRow } from './ort';
 
@@ -106,7 +107,7 @@ async function gemmSection(): Promise<string[]> {
 
 // convkit's side of a conv case: the kernel named by op, on fixed seeded inputs.
 function convkitConv(k: Kernels, c: (typeof CONV_CASES)[number], op: ConvOp): () => unknown {
-  const g = c.g, rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.618) * 0.5);
+  const g = c.g, rand = seeded;
   const x = rand(g.batch * g.inH * g.inW * g.inC, 1), dy = rand(g.batch * g.outH * g.outW * g.outC, 2);
   if (c.depthwise) {
     const dg = { ...g, multiplier: c.depthwise }, w = rand(g.fH * g.fW * g.inC * c.depthwise, 3);

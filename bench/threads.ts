@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { init, backend, zoo, Tensor } from '../src';
 import type { Kernels } from '../src/backend/kernels';
 import { CONV_CASES } from './conv';
+import { seeded } from './util';
 
 export interface ThreadsRow { name: string; flops: number; ms1: number; msN: number; threads: number }
 
 interface Case { name: string; flops: number; make: (k: Kernels) => () => unknown }
 
-const seeded = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.618) * 0.5);
 
 function cases(): Case[] {
   const out: Case[] = [];

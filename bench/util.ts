@@ -1,4 +1,4 @@
-// Small helpers shared by the detection benchmarks.
+// Small helpers shared by the benchmarks.
 
 /** A seeded linear congruential generator of floats in [0, 1) (the same inputs on every run). */
 export function lcg(seed: number): () => number {
@@ -17,3 +17,6 @@ export function medianMs(f: () => void, runs: number, warmups = 1): number {
   }
   return t.sort((a, b) => a - b)[runs >> 1];
 }
+
+/** Deterministic inputs in [-0.5, 0.5] (a sine walk: the same on every run, cheap to make). */
+export const seeded = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.618) * 0.5);
