@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { init, face, ops, vision, io, noGrad, valueAndGrads, optimizers, Tensor, Model, Variable } from '../src';
-import { loadDigits, type DigitSet } from './data/mnist';
+import { loadDigits } from './data/mnist';
 
 /** Options of {@link runOneShot}. */
 export interface OneShotOptions {
@@ -164,7 +164,7 @@ export interface TrainEncoderOptions {
  * d(A,P) ≈ d(A,N)); Adam's rate follows a cosine from 2e-3 down to 4e-5 so the last encoder is a
  * settled one.
  */
-export function trainEncoder(train: DigitSet, byClass: number[][], o: TrainEncoderOptions): Model {
+export function trainEncoder(train: { x: Tensor; labels: number[] }, byClass: number[][], o: TrainEncoderOptions): Model {
   const { steps, seed, identities = [], margin = 0.2, extraLoss } = o;
   const rng = ops.rng(seed + 7);
   const enc = face.encoder({ inputShape: [28, 28, 1], embeddingSize: D, filters: FILTERS, seed });

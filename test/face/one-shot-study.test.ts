@@ -89,3 +89,24 @@ describe('examples/one-shot-study', () => {
     expect(lines).toHaveLength(4);
   }, 120_000);
 });
+
+describe('examples/data/mnist-full', () => {
+  it('reads the 60,000 MNIST training digits of the classes asked for, minus the images given to exclude', async () => {
+    const { mnistTrainingSet } = await import('../../examples/data/mnist-full');
+    const { loadDigits } = await import('../../src/datasets');
+    const all7 = mnistTrainingSet([7]);
+    expect(all7.x.shape).toEqual([6265, 28, 28, 1]); // MNIST's training set has 6,265 sevens
+    expect(all7.labels.every((l) => l === 7)).toBe(true);
+    let lo = Infinity, hi = -Infinity;
+    for (const v of all7.x.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    expect([lo, hi]).toEqual([0, 1]);
+    // The `mnist` package's digits are among these: excluding its test split's 7s removes exactly that many.
+    const { test } = loadDigits(8000, 2000, 1);
+    const sevens = test.labels.flatMap((l, i) => (l === 7 ? [i] : []));
+    const rest = mnistTrainingSet([7], ops.gather(test.x, sevens, 0));
+    expect(rest.x.shape[0]).toBe(6265 - sevens.length);
+    const key = (d: Float32Array, i: number) => Array.from(d.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 255)).join();
+    const left = new Set(Array.from({ length: rest.x.shape[0] }, (_, i) => key(rest.x.data, i)));
+    for (const i of sevens) expect(left.has(key(test.x.data, i))).toBe(false);
+  });
+});
