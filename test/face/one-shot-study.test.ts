@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { init, Tensor, ops } from '../../src/index';
 import { evaluateVerification, D } from '../../examples/one-shot';
-import { stackIdentities, rotationIdentities, runStudy, RECIPES } from '../../examples/one-shot-study';
+import { stackIdentities, rotationIdentities, halfSources, runStudy, RECIPES } from '../../examples/one-shot-study';
+import { partIdentities } from '../../examples/one-shot';
 
 beforeAll(async () => { await init(); });
 
@@ -47,6 +48,21 @@ describe('one-shot study identities', () => {
       }
     }
     expect([...seen].sort()).toEqual([1, 2, 3]);
+  });
+});
+
+describe('half names', () => {
+  it('name the digit each half of an identity was cut from, and nothing for other identities', () => {
+    expect(halfSources(4)).toEqual([4, 4, 4, 4]);
+    // partIdentities' own labels: read each image's halves back (pixel values say the digit).
+    const { x: out, labels } = partIdentities(x, byClass, 12, ops.rng(8));
+    for (let i = 0; i < labels.length; i++) {
+      const at = (r: number, c: number) => digitOf(out.data[i * 784 + r * 28 + c]);
+      const [top, bottom, left, right] = halfSources(labels[i]);
+      if (top >= 0) expect([top, bottom, left, right]).toEqual([at(0, 0), at(27, 0), -1, -1]);
+      else expect([top, bottom, left, right]).toEqual([-1, -1, at(0, 0), at(0, 27)]);
+    }
+    expect(halfSources(200 + 3)).toEqual([-1, -1, -1, -1]);
   });
 });
 
