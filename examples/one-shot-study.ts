@@ -1,6 +1,7 @@
-// Why one-shot verification of unseen digits stops near 80%: the one-shot example's encoder trained
-// with other recipes, every one measured the same way (2,000 pairs of held-out 0-6 digits choose the
-// threshold, 2,000 pairs of 7-9 test it; same split, same pairs). Each recipe tests one idea for
+// Why one-shot verification of unseen digits stops short of 90% (71-85% here): the one-shot
+// example's encoder trained with other recipes, every one measured the same way (2,000 pairs of
+// held-out 0-6 digits choose the threshold, 2,000 pairs of 7-9 test it; same split, same pairs).
+// Each recipe tests one idea for
 // making the encoding describe digits it never saw:
 //   whole classes       the 7 digit classes alone (the notes' plain triplet training)
 //   halves              + part identities: halves of two different digits (the example)
@@ -16,7 +17,8 @@
 //                       left, right) naming the digit that half was cut from, so the encoding
 //                       describes a digit by its halves (a 7: a 2's top over a 1's bottom)
 // A linear probe says whether the encoding holds what tells 7 from 9, even where distance ignores it
-// (a diagnosis that peeks at 7 and 9, as the best-threshold column; neither is a result).
+// (a diagnosis that peeks at 7 and 9, as the best-threshold column; neither is a result). It reads
+// 96-99% for every recipe and about 95% after 3 steps: the features tell 7 from 9, the metric does not.
 // Run: node --import tsx examples/one-shot-study.ts [--steps N] [--seed S] [--only a,b]
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
