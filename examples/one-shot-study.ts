@@ -1,8 +1,7 @@
 // Why one-shot verification of unseen digits stops short of 90% (71-85% here): the one-shot
 // example's encoder trained with other recipes, every one measured the same way (2,000 pairs of
 // held-out 0-6 digits choose the threshold, 2,000 pairs of 7-9 test it; same split, same pairs).
-// Each recipe tests one idea for
-// making the encoding describe digits it never saw:
+// Each recipe tests one idea for making the encoding describe digits it never saw:
 //   whole classes       the 7 digit classes alone (the notes' plain triplet training)
 //   halves              + part identities: halves of two different digits (the example)
 //   halves, α 0.5       a wider triplet margin, so identities spread further apart
