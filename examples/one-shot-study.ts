@@ -24,7 +24,7 @@
 // Run: node --import tsx examples/one-shot-study.ts [--steps N] [--seed S] [--only a,b]
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { init, face, ops, vision, noGrad, variable, zeros, Tensor } from '../src';
+import { init, face, ops, vision, noGrad, variable, zeros, Tensor, ValueError } from '../src';
 import { mnistTrainingSet } from './data/mnist-full';
 import { SEEN, oneShotData, trainEncoder, evaluateVerification, partIdentities, take, D, K, PARTS, type IdentitySource, type TrainEncoderOptions } from './one-shot';
 
@@ -94,7 +94,13 @@ function exemplarSource(d: Pool, n: number, seed: number): IdentitySource {
 /** A cosine softmax over every identity met (one learned unit-length proxy each), scaled by s. */
 function proxySoftmax(s: number, seed: number): NonNullable<TrainEncoderOptions['extraLoss']> {
   const MAX = 512, proxies = variable(ops.randomNormal([MAX, D], { seed })), index = new Map<number, number>();
-  const id = (l: number) => { if (!index.has(l)) index.set(l, index.size % MAX); return index.get(l)!; };
+  const id = (l: number) => {
+    if (!index.has(l)) {
+      if (index.size === MAX) throw new ValueError(`proxySoftmax: more than ${MAX} identities`);
+      index.set(l, index.size);
+    }
+    return index.get(l)!;
+  };
   return {
     weights: [proxies],
     loss: (e, labels) => ops.mean(ops.sparseSoftmaxCrossEntropy(ops.mul(ops.matmul(e, face.l2Normalize(proxies), { transposeB: true }), s), labels.map(id))),
