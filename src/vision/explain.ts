@@ -30,8 +30,6 @@ export interface PatchGridOptions {
   zoom?: number;
   /** Pixel values that map to black and white (default [0, 255]; [0, 1] for images scaled to 0–1). */
   range?: readonly [number, number];
-  /** Caption written under the grid. */
-  title?: string;
 }
 
 /**
@@ -63,8 +61,26 @@ export function patchGrid(images: ImageLookup, units: readonly UnitPatches[], op
     }
     tiles.push(new Tensor(cell, [cellH, cellW, c]));
   }
-  const grid = montage(tiles, { cols, zoom, pad: Math.max(1, zoom), background: 255 });
-  return opts.title ? montage([grid], { pad: 2, labels: [opts.title], background: 255 }) : grid;
+  return montage(tiles, { cols, zoom, pad: Math.max(1, zoom), background: 255 });
+}
+
+/**
+ * The notes' whole figure: several layers' grids ({@link patchGrid}) side by side at their own sizes, top-aligned,
+ * each captioned (e.g. with its layer and receptive field).
+ */
+export function patchFigure(grids: readonly Tensor[], titles: readonly string[], opts: { gap?: number; labelScale?: number } = {}): Tensor {
+  if (grids.length === 0 || grids.length !== titles.length) throw new ValueError(`vision.patchFigure: expected one title per grid, got ${grids.length} grids and ${titles.length} titles`);
+  const gap = opts.gap ?? 12;
+  const panels = grids.map((g, i) => montage([g], { pad: 0, labels: [titles[i]], labelScale: opts.labelScale ?? 2, background: 255 }));
+  const height = Math.max(...panels.map((p) => p.shape[0])), width = panels.reduce((a, p) => a + p.shape[1], gap * (panels.length + 1));
+  const out = new Float32Array(height * width * 3).fill(255);
+  let x0 = gap;
+  for (const p of panels) {
+    const [ph, pw, pc] = p.shape;
+    for (let y = 0; y < ph; y++) for (let x = 0; x < pw; x++) for (let k = 0; k < 3; k++) out[(y * width + x0 + x) * 3 + k] = p.data[(y * pw + x) * pc + (pc === 1 ? 0 : k)];
+    x0 += pw + gap;
+  }
+  return new Tensor(out, [height, width, 3]);
 }
 
 /** One image as a batch of one: [H,W,C] or [1,H,W,C] → [1,H,W,C]. */

@@ -10,5 +10,5 @@ export type { HistoryLike, PlotHistoryOptions, ConfusionMatrixOptions, BarChartO
 export * as augment from './augment';
 export { topPatches, receptiveField, fieldSpan } from './patches';
 export type { TopPatchesOptions, UnitPatches, Patch, ReceptiveField, FieldAxis, ImageBatches } from './patches';
-export { patchGrid, activations, featureMaps, saliency, gradCam, overlay } from './explain';
+export { patchGrid, patchFigure, activations, featureMaps, saliency, gradCam, overlay } from './explain';
 export type { ImageLookup, PatchGridOptions, Explanation } from './explain';

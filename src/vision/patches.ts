@@ -29,6 +29,8 @@ export interface TopPatchesOptions {
   units?: readonly number[];
   /** Images per forward pass (default 32); only one batch of activations is held at a time. */
   batchSize?: number;
+  /** At most one patch (its strongest) per image, as in the notes' figure (default false: the k largest anywhere). */
+  distinctImages?: boolean;
 }
 
 /** Layers that keep every position where it is (elementwise or per-channel). */
@@ -150,7 +152,7 @@ async function* batchesOf(images: ImageBatches, batchSize: number): AsyncGenerat
  * functional model; images stream through in batches, so only k patches per unit and one batch are kept.
  */
 export async function topPatches(m: Model, layer: string, images: ImageBatches, opts: TopPatchesOptions = {}): Promise<UnitPatches[]> {
-  const k = opts.k ?? 9, batchSize = opts.batchSize ?? 32;
+  const k = opts.k ?? 9, batchSize = opts.batchSize ?? 32, distinct = !!opts.distinctImages;
   if (!Number.isInteger(k) || k < 1) throw new ValueError(`vision.topPatches: k must be a positive integer, got ${k}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValueError(`vision.topPatches: batchSize must be a positive integer, got ${batchSize}`);
   if (images instanceof Tensor && images.rank >= 3 && m instanceof Model && !m.built) m.build([null, ...images.shape.slice(-3)]);
@@ -178,6 +180,11 @@ export async function topPatches(m: Model, layer: string, images: ImageBatches, 
         const v = d[((i * oh + y) * ow + x) * c + u];
         if (b.v.length === k && !(v > b.v[k - 1])) continue;
         if (Number.isNaN(v)) throw new ValueError(`vision.topPatches: layer '${layer}' gave NaN for unit ${u} on image ${seen + i}`);
+        if (distinct) {
+          const same = b.at.findIndex((p) => p[0] === seen + i);
+          if (same >= 0 && !(v > b.v[same])) continue;
+          if (same >= 0) { b.v.splice(same, 1); b.at.splice(same, 1); }
+        }
         // insertion after any equal value keeps the earlier position first among ties
         let j = b.v.length;
         while (j > 0 && b.v[j - 1] < v) j--;

@@ -149,6 +149,19 @@ describe('vision.topPatches', () => {
     expect(want.map((u) => u.patches.map((p) => p.activation))).toEqual(bf.map((u) => u.top.map((t) => t.activation)));
   });
 
+  it('with distinctImages keeps each image\'s strongest position only (the notes\' figure)', async () => {
+    const [h, w] = [12, 11];
+    const m = branchyNet(h, w);
+    const x = randomImages([13, h, w, 2], 21);
+    const got = await vision.topPatches(m, 'sum', x, { k: 5, batchSize: 4, distinctImages: true });
+    const all = bruteForce(m, 'sum', x, 13 * 1000);
+    all.forEach((u, i) => {
+      const firstPerImage = u.top.filter((t, j) => u.top.findIndex((q) => q.image === t.image) === j).slice(0, 5);
+      expect(got[i].patches.map((p) => [p.image, p.activation])).toEqual(firstPerImage.map((t) => [t.image, t.activation]));
+      expect(new Set(got[i].patches.map((p) => p.image)).size).toBe(5);
+    });
+  });
+
   it('works on a Sequential model (LeNet-5 pooling layer)', async () => {
     const m = zoo.lenet5({ seed: 3 });
     const x = ops.randomUniform([6, 28, 28, 1], { seed: 2 });
