@@ -34,6 +34,8 @@ export interface ExplainOptions {
   distinctImages?: boolean;
   /** Class to explain (default: the model's top class for the first image). */
   classIndex?: number;
+  /** Names of the classes, for captions. */
+  classNames?: readonly string[];
   /** Pixel values of `images` that mean black and white (default [0, 1]). */
   range?: readonly [number, number];
   /** Integer magnification of the patches (default 1). */
@@ -75,7 +77,8 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
   const grids: Tensor[] = [], titles: string[] = [];
   for (const layer of names) {
     const rf = vision.receptiveField(m, layer, [h, w]);
-    const all = await vision.topPatches(m, layer, o.images, { k, distinctImages: o.distinctImages ?? true });
+    // batches of 8: a MobileNetV2 block at 112x112x96 is 4.8 MB per image, and several stay alive per layer
+    const all = await vision.topPatches(m, layer, o.images, { k, distinctImages: o.distinctImages ?? true, batchSize: 8 });
     const shown = [...all].sort((a, b) => (b.patches[0]?.activation ?? 0) - (a.patches[0]?.activation ?? 0)).slice(0, nUnits).sort((a, b) => a.unit - b.unit);
     found.push({ layer, receptiveField: { height: rf.y.size, width: rf.x.size, strideY: rf.y.jump, strideX: rf.x.jump }, units: shown });
     grids.push(vision.patchGrid(batch ?? list!, shown, { zoom: o.zoom ?? 1, range }));
@@ -89,17 +92,18 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
   const camLayer = o.camLayer ?? names[names.length - 1];
   const cam = vision.gradCam(m, camLayer, first, { classIndex: o.classIndex });
   const sal = vision.saliency(m, first, { classIndex: cam.classIndex });
-  await write('saliency.png', vision.montage([shownImage, vision.overlay(shownImage, sal.map, { alpha: 0.8 })], { cols: 2, pad: 4, labels: ['image', `saliency, class ${sal.classIndex}`] }));
-  await write('grad-cam.png', vision.montage([shownImage, vision.overlay(shownImage, cam.map, { alpha: 0.6 })], { cols: 2, pad: 4, labels: ['image', `Grad-CAM at ${camLayer}, class ${cam.classIndex}`] }));
-  log(`class ${cam.classIndex} (logit ${cam.score.toFixed(3)}) explained by saliency and Grad-CAM at ${camLayer} over ${count} image(s)`);
+  const cls = o.classNames?.[cam.classIndex] ?? `class ${cam.classIndex}`;
+  await write('saliency.png', vision.montage([shownImage, vision.overlay(shownImage, sal.map, { alpha: 0.8 })], { cols: 2, pad: 4, labels: ['image', `saliency for ${cls}`] }));
+  await write('grad-cam.png', vision.montage([shownImage, vision.overlay(shownImage, cam.map, { alpha: 0.6 })], { cols: 2, pad: 4, labels: ['image', `Grad-CAM at ${camLayer} for ${cls}`] }));
+  log(`${cls} (logit ${cam.score.toFixed(3)}) explained by saliency and Grad-CAM at ${camLayer} over ${count} image(s)`);
   log(`wrote ${files.join(', ')}`);
   return { layers: found, classIndex: cam.classIndex, score: cam.score, files };
 }
 
-/** Reads photos and cuts them into model-sized crops: each photo scaled so its short side is `2 x size`, crops every size/2 pixels. */
+/** Reads photos and cuts them into model-sized crops: each photo scaled so its short side is `shortSide` (default 2 x size), crops every `stride` (default size: no overlap). */
 export async function photoCrops(paths: readonly string[], size: number, opts: { channels?: 1 | 3; scale?: number; stride?: number; shortSide?: number } = {}): Promise<Tensor[]> {
   const crops: Tensor[] = [];
-  const step = opts.stride ?? Math.round(size / 2), short = opts.shortSide ?? 2 * size;
+  const step = opts.stride ?? size, short = opts.shortSide ?? 2 * size;
   for (const p of paths) {
     const img = await io.readImage(p, { channels: opts.channels ?? 3 });
     const [ih, iw] = img.shape;
@@ -123,11 +127,11 @@ export const explainCommand: Command = {
     model: { type: 'string', arg: 'NAME|PATH', default: 'mobilenet_v2', help: `nsfwjs model (${Object.keys(NSFWJS_MODELS).join(', ')}) or a TF.js Layers model.json/folder` },
     layers: { type: 'string', arg: 'A,B,..', help: 'layers for the patch figure (default: MobileNetV2 bn_Conv1,block_2_add,block_4_add,block_7_add; else first, middle, last Conv2D)' },
     'all-positions': { type: 'boolean', help: 'let one image give several of a unit\'s patches (default: one per image)' },
-    'cam-layer': { type: 'string', arg: 'NAME', help: 'layer for Grad-CAM (default: the last of --layers)' },
+    'cam-layer': { type: 'string', arg: 'NAME', help: "layer for Grad-CAM (default: MobileNetV2's out_relu, else the last of --layers)" },
     k: { type: 'string', arg: 'N', default: '9', help: 'patches per unit' },
     units: { type: 'string', arg: 'N', default: '8', help: 'units shown per layer (those with the strongest activations)' },
     class: { type: 'string', arg: 'N', help: 'class index for saliency and Grad-CAM (default: the top class of the first image)' },
-    crop: { type: 'boolean', help: 'cut each image into model-sized crops (short side scaled to twice the input size, half-overlapping)' },
+    crop: { type: 'boolean', help: 'cut each image into model-sized crops (short side scaled to twice the input size, no overlap)' },
     scale: { type: 'string', arg: 'X', default: '0.00392156862745098', help: 'multiply pixels (0-255) by X for the model (default 1/255)' },
     zoom: { type: 'string', arg: 'N', default: '1', help: 'magnify the patches N times' },
   },
@@ -155,7 +159,8 @@ export const explainCommand: Command = {
       : name === 'mobilenet_v2' ? MOBILENET_V2_LAYERS : undefined;
     log(`${images.length} image(s) of ${ih}x${iw} through model '${m.name}'${isNsfwjs ? ` (classes ${NSFWJS_CLASSES.join(', ')})` : ''}`);
     const r = await explainImages({
-      images, model: m, layers, camLayer: args.values['cam-layer'] as string | undefined,
+      images, model: m, layers, camLayer: (args.values['cam-layer'] as string | undefined) ?? (name === 'mobilenet_v2' ? 'out_relu' : undefined),
+      classNames: isNsfwjs ? NSFWJS_CLASSES : undefined,
       k: numberOption(args, 'k', { min: 1 }), distinctImages: !args.values['all-positions'], units: numberOption(args, 'units', { min: 1 }), classIndex: numberOption(args, 'class', { min: 0 }),
       zoom: numberOption(args, 'zoom', { min: 1 }), range: [0, 255 * scale], out: args.values.out as string, log,
     });
