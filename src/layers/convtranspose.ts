@@ -6,7 +6,7 @@ import { ShapeError, ValueError } from '../errors';
 import { Layer, LayerArgs, SymShape, CallArgs, checkOptions } from './base';
 import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
 import { ActivationName, checkActivation, effectiveActivation } from './activations';
-import { tuple } from './geometry';
+import { spatialParam } from '../ops/geometry';
 
 /** Options of conv2dTranspose (Keras names); padding also takes explicit [top, bottom, left, right]. */
 export interface Conv2DTransposeArgs extends LayerArgs {
@@ -45,9 +45,9 @@ export class Conv2DTranspose extends Layer {
     super('conv2d_transpose', args);
     const where = `conv2dTranspose '${this.name}'`;
     this.filters = args.filters;
-    this.kernelSize = tuple(args.kernelSize, 2, 0, 'kernelSize', where);
-    this.strides = tuple(args.strides, 2, 1, 'strides', where);
-    this.dilationRate = tuple(args.dilationRate, 2, 1, 'dilationRate', where);
+    this.kernelSize = spatialParam(where, 'kernelSize', args.kernelSize, 2);
+    this.strides = spatialParam(where, 'strides', args.strides ?? 1, 2);
+    this.dilationRate = spatialParam(where, 'dilationRate', args.dilationRate ?? 1, 2);
     this.padding = args.padding ?? 'valid';
     this.outputPadding = args.outputPadding === undefined || args.outputPadding === null ? null
       : typeof args.outputPadding === 'number' ? [args.outputPadding, args.outputPadding] : [...args.outputPadding];

@@ -6,7 +6,7 @@ import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import * as ops from '../ops';
 import { Layer, LayerArgs, SymShape, checkOptions } from './base';
-import { tuple } from './geometry';
+import { spatialParam } from '../ops/geometry';
 
 /** Keras UpSampling2D: repeats rows and columns size[0] and size[1] times (nearest) or interpolates (bilinear). */
 export class UpSampling2D extends Layer {
@@ -16,9 +16,9 @@ export class UpSampling2D extends Layer {
   constructor(args: LayerArgs & { size?: number | number[]; interpolation?: 'nearest' | 'bilinear' } = {}) {
     checkOptions('upSampling2d', args, ['size', 'interpolation']);
     super('up_sampling2d', args);
-    this.size = tuple(args.size, 2, 2, 'size', `upSampling2d '${this.name}'`);
+    this.size = spatialParam(`upSampling2d '${this.name}'`, 'size', args.size ?? 2, 2);
     this.interpolation = args.interpolation ?? 'nearest';
-    if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear') throw new ValueError(`upSampling2d '${this.name}': interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(args.interpolation)}`);
+    if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear', 'size', args.size ?? 2, 2) throw new ValueError(`upSampling2d '${this.name}': interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(args.interpolation)}`);
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
   }
   computeOutputShape(s: SymShape): SymShape {
@@ -59,7 +59,7 @@ export class Resizing extends Layer {
   constructor(args: ResizingArgs) {
     checkOptions('resizing', args, ['height', 'width', 'interpolation', 'coordinateTransformation', 'nearestMode', 'scale']);
     super('resizing', args);
-    [this.height, this.width] = tuple([args?.height, args?.width] as number[], 2, 1, 'height and width', `resizing '${this.name}'`);
+    [this.height, this.width] = spatialParam(`resizing '${this.name}'`, 'height and width', [args?.height, args?.width] as number[], 2);
     this.interpolation = args.interpolation ?? 'bilinear';
     this.coordinateTransformation = args.coordinateTransformation ?? 'half_pixel';
     this.nearestMode = args.nearestMode ?? 'round_prefer_ceil';
