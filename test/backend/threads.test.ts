@@ -152,7 +152,9 @@ describe.skipIf(!threaded)('threads', () => {
     expect(mod.arena.memoryBytes).toBe(before);
   });
 
-  it('concurrent async callers get their own results', async () => {
+  // Kernel calls are synchronous, so async tasks interleave between calls, never inside one; real
+  // concurrency (two models training at once in worker_threads) is test/hardening/workers.test.ts.
+  it('calls from interleaved async tasks get their own results', async () => {
     const gs = [CONV[0][1], CONV[5][1], CONV[2][1]];
     const inputs = gs.map((g, i) => [rand(inLen(g), 40 + i), rand(g.fD * g.fH * g.fW * g.inC * g.outC, 50 + i)] as const);
     const results = await Promise.all(gs.map(async (g, i) => {

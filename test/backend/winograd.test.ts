@@ -1,9 +1,9 @@
-import { describe, it, expect, afterAll } from 'vitest';
-import { backend } from '../../src/backend';
+import { describe, it, expect, afterAll, vi } from 'vitest';
+import { backend, init } from '../../src/backend';
 import { setConvAlgorithm } from '../../src/backend/wasm/conv';
 import type { BackendName, ConvGeometry } from '../../src/backend/kernels';
 import { WINOGRAD, filterTile, inputTile, outputTile, winogradConv, winogradApplies, type WinogradSize } from '../../src/backend/js/winograd';
-import { rng, randArray, geometry, inLen, outLen, filterLen, expectRelClose, type Spec } from '../helpers/kernels';
+import { rng, randArray, geometry, inLen, filterLen, expectRelClose, type Spec } from '../helpers/kernels';
 
 const js = backend.kernels('js');
 const wasmBackends: BackendName[] = (['wasm', 'wasm-simd', 'wasm-relaxed-simd'] as BackendName[]).filter((b) => backend.available().includes(b));
@@ -123,16 +123,23 @@ describe.each(wasmBackends)('Winograd F(4x4, 3x3) in the %s build', (name) => {
   });
 });
 
-describe('Winograd under threads (row bands with their own padding)', () => {
-  it('wasm-simd on 2 threads, heuristic on: one image and a batch match the reference', () => {
-    if (!wasmBackends.includes('wasm-simd')) return;
+describe.skipIf(backend.module('wasm-simd')?.build !== 'simdThreads')('Winograd under threads (row bands with their own padding)', () => {
+  afterAll(() => { backend.setThreads(null); });
+  it('wasm-simd on 2 threads, heuristic on: one image and a batch match the reference, with parts run by a worker', async () => {
+    backend.use('wasm-simd');
     backend.setThreads(2);
+    await init(); // resolves once the worker is up, so parts really leave this thread
+    const pool = backend.module('wasm-simd')!.pool!;
+    expect(pool.ready).toBe(1);
+    const run = vi.spyOn(pool, 'run');
     const cases: ConvGeometry[] = [geometry(same(1, 37, 29, 32, 24)), geometry(same(3, 21, 19, 16, 40))];
     for (const g of cases) {
       const r = rng(13), x = randArray(inLen(g), r), w = randArray(filterLen(g), r), bias = randArray(g.outC, r);
       expectRelClose(backend.kernels('wasm-simd').conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), `${g.outH}x${g.outW}`, 1e-4);
     }
-    backend.setThreads(null);
-    expect(outLen(cases[0])).toBeGreaterThan(0);
+    // each conv was split into two parts, one for the ready worker
+    expect(run.mock.calls.length).toBeGreaterThanOrEqual(cases.length);
+    for (const [, parts] of run.mock.calls) expect(parts.length).toBe(2);
+    run.mockRestore();
   });
 });
