@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
 import * as ops from '../ops';
 import { ShapeError, ValueError } from '../errors';
-import { Layer, LayerArgs, SymShape, CallArgs, checkOptions, fmtSymShape } from './base';
+import { Layer, LayerArgs, SymShape, CallArgs, checkLayerOptions, fmtSymShape } from './base';
 import { Initializer, InitializerSpec, serializeInitializer, getInitializer } from './initializers';
 import { ActivationName, checkActivation, effectiveActivation } from './activations';
 import { type Padding, type CheckedPadding, spatialParam, checkPadding, windowOutputShape } from '../ops/geometry';
@@ -86,7 +86,7 @@ export class Conv extends ConvBase {
   private readonly biasInit: Initializer;
 
   constructor(rank: number, args: ConvArgs) {
-    checkOptions(FACTORY[rank], args, CONV_OPTIONS);
+    checkLayerOptions(FACTORY[rank], args, CONV_OPTIONS);
     if (!args || !Number.isInteger(args.filters) || args.filters <= 0) {
       throw new ValueError(`${FACTORY[rank]}: filters must be a positive integer, got ${JSON.stringify(args?.filters)}`);
     }
@@ -169,7 +169,7 @@ export class DepthwiseConv2D extends ConvBase {
   private readonly biasInit: Initializer;
 
   constructor(args: DepthwiseConv2DArgs) {
-    checkOptions('depthwiseConv2d', args, ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'seed']);
+    checkLayerOptions('depthwiseConv2d', args, ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'seed']);
     super('depthwise_conv2d', 2, args);
     this.depthMultiplier = spatialParam(`depthwiseConv2d '${this.name}'`, 'depthMultiplier', args.depthMultiplier ?? 1, 1)[0];
     this.depthwiseInit = getInitializer(args.depthwiseInitializer ?? 'glorotUniform', this.name);

@@ -3,7 +3,7 @@ import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
 import * as ops from '../ops';
 import { ShapeError, ValueError } from '../errors';
-import { Layer, LayerArgs, SymShape, CallArgs, checkOptions } from './base';
+import { Layer, LayerArgs, SymShape, CallArgs, checkLayerOptions } from './base';
 import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
 import { ActivationName, checkActivation, effectiveActivation } from './activations';
 import { spatialParam } from '../ops/geometry';
@@ -40,7 +40,7 @@ export class Conv2DTranspose extends Layer {
   private readonly biasInit: Initializer;
 
   constructor(args: Conv2DTransposeArgs) {
-    checkOptions('conv2dTranspose', args, ['filters', 'kernelSize', 'strides', 'padding', 'outputPadding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed']);
+    checkLayerOptions('conv2dTranspose', args, ['filters', 'kernelSize', 'strides', 'padding', 'outputPadding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed']);
     if (!args || !Number.isInteger(args.filters) || args.filters <= 0) throw new ValueError(`conv2dTranspose: filters must be a positive integer, got ${JSON.stringify(args?.filters)}`);
     super('conv2d_transpose', args);
     const where = `conv2dTranspose '${this.name}'`;

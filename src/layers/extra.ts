@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
 import { ShapeError, ValueError } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions } from './base';
+import { Layer, LayerArgs, SymShape, checkLayerOptions } from './base';
 import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
 
 /** Options of reLU (Keras names): max_value caps the output (6 gives ReLU6). */
@@ -21,7 +21,7 @@ export class ReLU extends Layer {
   readonly negativeSlope: number;
 
   constructor(args: ReLUArgs = {}) {
-    checkOptions('reLU', args, ['maxValue', 'negativeSlope', 'threshold']);
+    checkLayerOptions('reLU', args, ['maxValue', 'negativeSlope', 'threshold']);
     super('re_lu', args);
     this.maxValue = args.maxValue ?? null;
     this.negativeSlope = args.negativeSlope ?? 0;
@@ -50,7 +50,7 @@ export class LeakyReLU extends Layer {
   static override className = 'LeakyReLU';
   readonly alpha: number;
   constructor(args: LayerArgs & { alpha?: number } = {}) {
-    checkOptions('leakyReLU', args, ['alpha']);
+    checkLayerOptions('leakyReLU', args, ['alpha']);
     super('leaky_re_lu', args);
     this.alpha = args.alpha ?? 0.3;
     if (!(this.alpha >= 0)) throw new ValueError(`leakyReLU '${this.name}': alpha must be >= 0, got ${args.alpha}`);
@@ -67,7 +67,7 @@ export class PReLU extends Layer {
   alpha!: Variable;
   private readonly alphaInit: Initializer;
   constructor(args: LayerArgs & { alphaInitializer?: InitializerSpec; sharedAxes?: number | number[] | null } = {}) {
-    checkOptions('pReLU', args, ['alphaInitializer', 'sharedAxes']);
+    checkLayerOptions('pReLU', args, ['alphaInitializer', 'sharedAxes']);
     super('p_re_lu', args);
     const s = args.sharedAxes ?? [];
     this.sharedAxes = typeof s === 'number' ? [s] : [...s];
@@ -93,7 +93,7 @@ export class Softmax extends Layer {
   static override className = 'Softmax';
   readonly axis: number;
   constructor(args: LayerArgs & { axis?: number } = {}) {
-    checkOptions('softmax', args, ['axis']);
+    checkLayerOptions('softmax', args, ['axis']);
     super('softmax', args);
     this.axis = args.axis ?? -1;
     if (!Number.isInteger(this.axis) || this.axis === 0) throw new ValueError(`softmax '${this.name}': axis must be a non-batch axis, got ${JSON.stringify(args.axis)}`);

@@ -2,7 +2,7 @@
 import { Tensor } from '../tensor';
 import { ShapeError, ValueError } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions, fmtSymShape } from './base';
+import { Layer, LayerArgs, SymShape, checkLayerOptions, fmtSymShape } from './base';
 
 /** Shared checks: at least two inputs. */
 abstract class Merge extends Layer {
@@ -20,7 +20,7 @@ abstract class Merge extends Layer {
 /** Keras Add: elementwise sum of inputs of the same shape. */
 export class Add extends Merge {
   static override className = 'Add';
-  constructor(args: LayerArgs = {}) { checkOptions('add', args, []); super('add', args); }
+  constructor(args: LayerArgs = {}) { checkLayerOptions('add', args, []); super('add', args); }
   protected checkShapes(shapes: SymShape[]): void {
     const r = shapes[0];
     // the batch axis too: real tensors with different batches must fail here, naming the layer
@@ -58,14 +58,14 @@ abstract class BroadcastMerge extends Merge {
 /** Keras Multiply: elementwise product (inputs broadcast, e.g. [N,H,W,C] by [N,1,1,C] gates). */
 export class Multiply extends BroadcastMerge {
   static override className = 'Multiply';
-  constructor(args: LayerArgs = {}) { checkOptions('multiply', args, []); super('multiply', args); }
+  constructor(args: LayerArgs = {}) { checkLayerOptions('multiply', args, []); super('multiply', args); }
   call(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.mul(a, b), xs[0]); }
 }
 
 /** Keras Subtract: the first input minus the second (broadcasting). */
 export class Subtract extends BroadcastMerge {
   static override className = 'Subtract';
-  constructor(args: LayerArgs = {}) { checkOptions('subtract', args, []); super('subtract', args); }
+  constructor(args: LayerArgs = {}) { checkLayerOptions('subtract', args, []); super('subtract', args); }
   protected override checkShapes(shapes: SymShape[]): void {
     if (shapes.length !== 2) throw new ValueError(`layer '${this.name}' (Subtract) takes exactly 2 inputs, got ${shapes.length}`);
     super.checkShapes(shapes);
@@ -78,7 +78,7 @@ export class Concatenate extends Merge {
   static override className = 'Concatenate';
   readonly axis: number;
   constructor(args: LayerArgs & { axis?: number } = {}) {
-    checkOptions('concatenate', args, ['axis']);
+    checkLayerOptions('concatenate', args, ['axis']);
     super('concatenate', args);
     this.axis = args.axis ?? -1;
     if (!Number.isInteger(this.axis) || this.axis === 0) throw new ValueError(`concatenate '${this.name}': axis must be a non-batch axis, got ${args.axis}`);

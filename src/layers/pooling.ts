@@ -1,7 +1,7 @@
 // Pooling layers: MaxPooling1D/2D/3D and AveragePooling1D/2D/3D share one class; global average beside it.
 import { Tensor } from '../tensor';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions, fmtSymShape } from './base';
+import { Layer, LayerArgs, SymShape, checkLayerOptions, fmtSymShape } from './base';
 import { type Padding, type CheckedPadding, spatialParam, checkPadding, windowOutputShape } from '../ops/geometry';
 
 /** Options of the pooling layers (Keras names); strides default to poolSize. */
@@ -22,7 +22,7 @@ export class Pool extends Layer {
 
   constructor(readonly kind: 'max' | 'avg', readonly rank: number, args: PoolArgs = {}) {
     const factory = `${kind === 'max' ? 'maxPooling' : 'averagePooling'}${rank}d`;
-    checkOptions(factory, args, ['poolSize', 'strides', 'padding']);
+    checkLayerOptions(factory, args, ['poolSize', 'strides', 'padding']);
     super(`${kind === 'max' ? 'max' : 'average'}_pooling${rank}d`, args);
     const where = `${factory} '${this.name}'`;
     this.poolSize = spatialParam(where, 'poolSize', args.poolSize ?? 2, rank);
@@ -69,7 +69,7 @@ export class AveragePooling3D extends Pool { static override className = 'Averag
 abstract class GlobalPooling2D extends Layer {
   readonly keepdims: boolean;
   constructor(private readonly kind: 'avg' | 'max', factory: string, prefix: string, args: LayerArgs & { keepdims?: boolean }) {
-    checkOptions(factory, args, ['keepdims']);
+    checkLayerOptions(factory, args, ['keepdims']);
     super(prefix, args);
     this.keepdims = args.keepdims ?? false;
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };

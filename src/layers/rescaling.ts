@@ -4,7 +4,7 @@
 import { Tensor, tensor } from '../tensor';
 import { ValueError } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions } from './base';
+import { Layer, LayerArgs, SymShape, checkLayerOptions } from './base';
 
 /** A scale or offset: a number, or a constant tensor (nested arrays in configs). */
 export type RescalingValue = number | Tensor | number[] | number[][] | number[][][] | number[][][][];
@@ -25,7 +25,7 @@ export class Rescaling extends Layer {
   readonly scale: number | Tensor;
   readonly offset: number | Tensor;
   constructor(args: LayerArgs & { scale?: RescalingValue; offset?: RescalingValue } = {}) {
-    checkOptions('rescaling', args, ['scale', 'offset']);
+    checkLayerOptions('rescaling', args, ['scale', 'offset']);
     super('rescaling', args);
     const where = `rescaling '${this.name}'`;
     this.scale = toConstant(args.scale ?? 1, 'scale', where);

@@ -3,14 +3,14 @@
 import { Tensor } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions, fmtSymShape } from './base';
+import { Layer, LayerArgs, SymShape, checkLayerOptions, fmtSymShape } from './base';
 
 /** Keras Reshape: [N, ...] -> [N, ...targetShape]; one entry may be -1. */
 export class Reshape extends Layer {
   static override className = 'Reshape';
   readonly targetShape: number[];
   constructor(args: LayerArgs & { targetShape: number[] }) {
-    checkOptions('reshape', args, ['targetShape']);
+    checkLayerOptions('reshape', args, ['targetShape']);
     super('reshape', args);
     const t = args?.targetShape;
     if (!Array.isArray(t) || t.some((d) => !Number.isInteger(d) || d < -1 || d === 0) || t.filter((d) => d === -1).length > 1) {
@@ -37,7 +37,7 @@ export class Permute extends Layer {
   static override className = 'Permute';
   readonly dims: number[];
   constructor(args: LayerArgs & { dims: number[] }) {
-    checkOptions('permute', args, ['dims']);
+    checkLayerOptions('permute', args, ['dims']);
     super('permute', args);
     const d = args?.dims;
     if (!Array.isArray(d) || [...d].sort((a, b) => a - b).some((v, i) => v !== i + 1)) {
@@ -57,7 +57,7 @@ export class Slice extends Layer {
   readonly begin: number[];
   readonly size: number[];
   constructor(args: LayerArgs & { begin: number[]; size: number[] }) {
-    checkOptions('slice', args, ['begin', 'size']);
+    checkLayerOptions('slice', args, ['begin', 'size']);
     super('slice', args);
     const { begin, size } = args ?? {};
     if (!Array.isArray(begin) || !Array.isArray(size) || begin.length !== size.length

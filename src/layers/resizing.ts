@@ -5,7 +5,7 @@
 import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions } from './base';
+import { Layer, LayerArgs, SymShape, checkLayerOptions } from './base';
 import { spatialParam } from '../ops/geometry';
 
 /** Keras UpSampling2D: repeats rows and columns size[0] and size[1] times (nearest) or interpolates (bilinear). */
@@ -14,7 +14,7 @@ export class UpSampling2D extends Layer {
   readonly size: number[];
   readonly interpolation: 'nearest' | 'bilinear';
   constructor(args: LayerArgs & { size?: number | number[]; interpolation?: 'nearest' | 'bilinear' } = {}) {
-    checkOptions('upSampling2d', args, ['size', 'interpolation']);
+    checkLayerOptions('upSampling2d', args, ['size', 'interpolation']);
     super('up_sampling2d', args);
     this.size = spatialParam(`upSampling2d '${this.name}'`, 'size', args.size ?? 2, 2);
     this.interpolation = args.interpolation ?? 'nearest';
@@ -57,7 +57,7 @@ export class Resizing extends Layer {
   readonly nearestMode: ops.NearestMode;
   readonly scale: number[] | null;
   constructor(args: ResizingArgs) {
-    checkOptions('resizing', args, ['height', 'width', 'interpolation', 'coordinateTransformation', 'nearestMode', 'scale']);
+    checkLayerOptions('resizing', args, ['height', 'width', 'interpolation', 'coordinateTransformation', 'nearestMode', 'scale']);
     super('resizing', args);
     [this.height, this.width] = spatialParam(`resizing '${this.name}'`, 'height and width', [args?.height, args?.width] as number[], 2);
     this.interpolation = args.interpolation ?? 'bilinear';

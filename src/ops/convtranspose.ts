@@ -6,7 +6,8 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { ConvGeometry } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, checkOutputSize } from './util';
+import { checkTensor, needsGrad, checkOutputSize } from './util';
+import { checkOptions } from '../options';
 import { spatialParam, describeShapes } from './geometry';
 import { add } from './eltwise';
 

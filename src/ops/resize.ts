@@ -5,7 +5,8 @@
 import { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, checkOutputSize } from './util';
+import { checkTensor, checkOutputSize } from './util';
+import { checkOptions } from '../options';
 
 /** ONNX coordinate_transformation_mode values (how an output index maps to a source coordinate). */
 export const COORDINATE_MODES = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn'] as const;
