@@ -4,27 +4,29 @@ import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
 import * as ops from '../ops';
 import { ShapeError, ValueError } from '../errors';
-import { Layer, LayerArgs, SymShape, CallArgs, checkOptions } from './base';
+import { Layer, LayerArgs, SymShape, CallArgs, checkLayerOptions, fmtSymShape } from './base';
 import { Initializer, InitializerSpec, serializeInitializer, getInitializer } from './initializers';
 import { ActivationName, checkActivation, effectiveActivation } from './activations';
-import { PaddingSpec, tuple, normalizePadding, outLength } from './geometry';
+import { type Padding, type CheckedPadding, spatialParam, checkPadding, windowOutputShape } from '../ops/geometry';
 
 /** Options of conv1d / conv2d / conv3d (Keras names). */
 export interface ConvArgs extends LayerArgs {
   filters: number;
   kernelSize: number | number[];
   strides?: number | number[];
-  padding?: PaddingSpec;
+  padding?: Padding;
   dilationRate?: number | number[];
   activation?: ActivationName;
   useBias?: boolean;
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
+  /** Conv2D only: channel groups convolved separately (Keras's groups); input channels and filters must divide by it. */
+  groups?: number;
   /** Seed for this layer's initialisers (a seeded model sets it for every layer). */
   seed?: number;
 }
 
-const CONV_OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed'];
+const CONV_OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'groups', 'seed'];
 const LAYOUT = ['', '[N,L,C]', '[N,H,W,C]', '[N,D,H,W,C]'];
 const FACTORY = ['', 'conv1d', 'conv2d', 'conv3d'];
 
@@ -33,20 +35,20 @@ abstract class ConvBase extends Layer {
   readonly kernelSize: number[];
   readonly strides: number[];
   readonly dilationRate: number[];
-  readonly padding: PaddingSpec;
+  readonly padding: Padding;
   readonly activation: ActivationName;
   readonly useBias: boolean;
-  protected readonly pad: 'same' | 'valid' | [number, number][];
+  protected readonly pad: CheckedPadding;
   kernel!: Variable;
   bias: Variable | null = null;
 
   constructor(prefix: string, readonly rank: number, args: ConvArgs | DepthwiseConv2DArgs) {
     super(prefix, args);
     const where = `${prefix} '${this.name}'`;
-    this.kernelSize = tuple(args.kernelSize, rank, 0, 'kernelSize', where);
-    this.strides = tuple(args.strides, rank, 1, 'strides', where);
-    this.dilationRate = tuple(args.dilationRate, rank, 1, 'dilationRate', where);
-    this.pad = normalizePadding(args.padding, rank, where);
+    this.kernelSize = spatialParam(where, 'kernelSize', args.kernelSize, rank);
+    this.strides = spatialParam(where, 'strides', args.strides ?? 1, rank);
+    this.dilationRate = spatialParam(where, 'dilationRate', args.dilationRate ?? 1, rank);
+    this.pad = checkPadding(where, args.padding ?? 'valid', rank);
     this.padding = args.padding ?? 'valid';
     this.activation = checkActivation(args.activation, where);
     this.useBias = args.useBias ?? true;
@@ -55,8 +57,8 @@ abstract class ConvBase extends Layer {
   }
 
   protected spatialOut(inputShape: SymShape): (number | null)[] {
-    return this.kernelSize.map((f, i) => outLength(inputShape[i + 1], f, this.strides[i], this.dilationRate[i],
-      this.pad === 'same' || this.pad === 'valid' ? this.pad : this.pad[i], `layer '${this.name}' (${this.className})`));
+    return windowOutputShape(`layer '${this.name}' (${this.className})`, 'filter', inputShape.slice(1, -1), this.kernelSize,
+      this.strides, this.dilationRate, this.pad, `input ${fmtSymShape(inputShape)}`);
   }
 
   override get finalActivation(): string { return this.activation; }
@@ -79,16 +81,23 @@ abstract class ConvBase extends Layer {
 /** Conv1D / Conv2D / Conv3D: kernel [...kernelSize, inC, filters], optional bias [filters]. */
 export class Conv extends ConvBase {
   readonly filters: number;
+  readonly groups: number;
   private readonly kernelInit: Initializer;
   private readonly biasInit: Initializer;
 
   constructor(rank: number, args: ConvArgs) {
-    checkOptions(FACTORY[rank], args, CONV_OPTIONS);
+    checkLayerOptions(FACTORY[rank], args, CONV_OPTIONS);
     if (!args || !Number.isInteger(args.filters) || args.filters <= 0) {
       throw new ValueError(`${FACTORY[rank]}: filters must be a positive integer, got ${JSON.stringify(args?.filters)}`);
     }
     super(FACTORY[rank], rank, args);
     this.filters = args.filters;
+    this.groups = args.groups ?? 1;
+    const where = `${FACTORY[rank]} '${this.name}'`;
+    if (!Number.isInteger(this.groups) || this.groups < 1) throw new ValueError(`${where}: groups must be a positive integer, got ${JSON.stringify(args.groups)}`);
+    if (this.groups > 1 && (rank !== 2 || this.filters % this.groups !== 0)) {
+      throw new ValueError(`${where}: groups ${this.groups} needs a 2D convolution whose filters (${this.filters}) divide by it`);
+    }
     this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorotUniform', this.name);
     this.biasInit = getInitializer(args.biasInitializer ?? 'zeros', this.name);
   }
@@ -96,7 +105,8 @@ export class Conv extends ConvBase {
   override build(inputShape: SymShape): void {
     const inC = inputShape[inputShape.length - 1];
     if (inC === null) throw new ShapeError(`layer '${this.name}' (${this.className}): the channel dimension of the input must be known, got ${JSON.stringify(inputShape)}`);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, inC, this.filters], this.kernelInit);
+    if (inC % this.groups !== 0) throw new ShapeError(`layer '${this.name}' (${this.className}): ${inC} input channels do not divide into ${this.groups} groups`);
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, inC / this.groups, this.filters], this.kernelInit);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.inputSpec = { ...this.inputSpec!, axes: { [-1]: inC } };
     super.build(inputShape);
@@ -108,6 +118,7 @@ export class Conv extends ConvBase {
 
   call(x: Tensor, args: CallArgs): Tensor {
     const act = effectiveActivation(this.activation, args.logits);
+    if (this.groups > 1) return ops.groupConv2d(x, this.kernel, this.groups, { ...this.opOptions(), bias: this.bias, activation: act } as never);
     const conv = this.rank === 1 ? ops.conv1d : this.rank === 2 ? ops.conv2d : ops.conv3d;
     // The op fuses bias and relu/linear into the kernel and applies other activations after.
     return conv(x, this.kernel, { ...this.opOptions(), bias: this.bias, activation: act } as never);
@@ -116,12 +127,12 @@ export class Conv extends ConvBase {
   override macs(inputShape: SymShape): number {
     const out = this.computeOutputShape(inputShape);
     const inC = inputShape[inputShape.length - 1] ?? 0;
-    return prodKnown(out.slice(1)) * prodKnown(this.kernelSize) * inC;
+    return prodKnown(out.slice(1)) * prodKnown(this.kernelSize) * inC / this.groups;
   }
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...this.convConfig(), filters: this.filters,
+      ...this.convConfig(), filters: this.filters, groups: this.groups,
       kernel_initializer: serializeInitializer(this.kernelInit),
       bias_initializer: serializeInitializer(this.biasInit),
       kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
@@ -141,7 +152,7 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
   kernelSize: number | number[];
   depthMultiplier?: number;
   strides?: number | number[];
-  padding?: PaddingSpec;
+  padding?: Padding;
   dilationRate?: number | number[];
   activation?: ActivationName;
   useBias?: boolean;
@@ -158,9 +169,9 @@ export class DepthwiseConv2D extends ConvBase {
   private readonly biasInit: Initializer;
 
   constructor(args: DepthwiseConv2DArgs) {
-    checkOptions('depthwiseConv2d', args, ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'seed']);
+    checkLayerOptions('depthwiseConv2d', args, ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'seed']);
     super('depthwise_conv2d', 2, args);
-    this.depthMultiplier = tuple(args.depthMultiplier, 1, 1, 'depthMultiplier', `depthwiseConv2d '${this.name}'`)[0];
+    this.depthMultiplier = spatialParam(`depthwiseConv2d '${this.name}'`, 'depthMultiplier', args.depthMultiplier ?? 1, 1)[0];
     this.depthwiseInit = getInitializer(args.depthwiseInitializer ?? 'glorotUniform', this.name);
     this.biasInit = getInitializer(args.biasInitializer ?? 'zeros', this.name);
   }

@@ -1,14 +1,14 @@
 // Pooling layers: MaxPooling1D/2D/3D and AveragePooling1D/2D/3D share one class; global average beside it.
 import { Tensor } from '../tensor';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions } from './base';
-import { PaddingSpec, tuple, normalizePadding, outLength } from './geometry';
+import { Layer, LayerArgs, SymShape, checkLayerOptions, fmtSymShape } from './base';
+import { type Padding, type CheckedPadding, spatialParam, checkPadding, windowOutputShape } from '../ops/geometry';
 
 /** Options of the pooling layers (Keras names); strides default to poolSize. */
 export interface PoolArgs extends LayerArgs {
   poolSize?: number | number[];
   strides?: number | number[];
-  padding?: PaddingSpec;
+  padding?: Padding;
 }
 
 const LAYOUT = ['', '[N,L,C]', '[N,H,W,C]', '[N,D,H,W,C]'];
@@ -17,24 +17,24 @@ const LAYOUT = ['', '[N,L,C]', '[N,H,W,C]', '[N,D,H,W,C]'];
 export class Pool extends Layer {
   readonly poolSize: number[];
   readonly strides: number[];
-  readonly padding: PaddingSpec;
-  private readonly pad: 'same' | 'valid' | [number, number][];
+  readonly padding: Padding;
+  private readonly pad: CheckedPadding;
 
   constructor(readonly kind: 'max' | 'avg', readonly rank: number, args: PoolArgs = {}) {
     const factory = `${kind === 'max' ? 'maxPooling' : 'averagePooling'}${rank}d`;
-    checkOptions(factory, args, ['poolSize', 'strides', 'padding']);
+    checkLayerOptions(factory, args, ['poolSize', 'strides', 'padding']);
     super(`${kind === 'max' ? 'max' : 'average'}_pooling${rank}d`, args);
     const where = `${factory} '${this.name}'`;
-    this.poolSize = tuple(args.poolSize, rank, 2, 'poolSize', where);
-    this.strides = args.strides === undefined ? [...this.poolSize] : tuple(args.strides, rank, 1, 'strides', where);
-    this.pad = normalizePadding(args.padding, rank, where);
+    this.poolSize = spatialParam(where, 'poolSize', args.poolSize ?? 2, rank);
+    this.strides = spatialParam(where, 'strides', args.strides ?? this.poolSize, rank);
+    this.pad = checkPadding(where, args.padding ?? 'valid', rank);
     this.padding = args.padding ?? 'valid';
     this.inputSpec = { ndim: rank + 2, layout: LAYOUT[rank] };
   }
 
   computeOutputShape(s: SymShape): SymShape {
-    const spatial = this.poolSize.map((f, i) => outLength(s[i + 1], f, this.strides[i], 1,
-      this.pad === 'same' || this.pad === 'valid' ? this.pad : this.pad[i], `layer '${this.name}' (${this.className})`));
+    const spatial = windowOutputShape(`layer '${this.name}' (${this.className})`, 'pool', s.slice(1, -1), this.poolSize,
+      this.strides, this.poolSize.map(() => 1), this.pad, `input ${fmtSymShape(s)}`);
     return [s[0], ...spatial, s[s.length - 1]];
   }
 
@@ -65,15 +65,31 @@ export class AveragePooling2D extends Pool { static override className = 'Averag
 /** Keras AveragePooling3D. */
 export class AveragePooling3D extends Pool { static override className = 'AveragePooling3D'; constructor(a?: PoolArgs) { super('avg', 3, a); } }
 
-/** Keras GlobalAveragePooling2D: [N,H,W,C] -> [N,C]. */
-export class GlobalAveragePooling2D extends Layer {
-  static override className = 'GlobalAveragePooling2D';
-  constructor(args: LayerArgs = {}) {
-    checkOptions('globalAveragePooling2d', args, []);
-    super('global_average_pooling2d', args);
+/** Global pooling over height and width: [N,H,W,C] -> [N,C], or [N,1,1,C] with keepdims (Keras). */
+abstract class GlobalPooling2D extends Layer {
+  readonly keepdims: boolean;
+  constructor(private readonly kind: 'avg' | 'max', factory: string, prefix: string, args: LayerArgs & { keepdims?: boolean }) {
+    checkLayerOptions(factory, args, ['keepdims']);
+    super(prefix, args);
+    this.keepdims = args.keepdims ?? false;
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
   }
-  computeOutputShape(s: SymShape): SymShape { return [s[0], s[3]]; }
-  call(x: Tensor): Tensor { return ops.globalAvgPool2d(x); }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), data_format: 'channels_last' }; }
+  computeOutputShape(s: SymShape): SymShape { return this.keepdims ? [s[0], 1, 1, s[3]] : [s[0], s[3]]; }
+  call(x: Tensor): Tensor {
+    const y = this.kind === 'avg' ? ops.globalAvgPool2d(x) : ops.globalMaxPool2d(x);
+    return this.keepdims ? ops.reshape(y, [x.shape[0], 1, 1, x.shape[3]]) : y;
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), data_format: 'channels_last', keepdims: this.keepdims }; }
+}
+
+/** Keras GlobalAveragePooling2D: [N,H,W,C] -> [N,C] ([N,1,1,C] with keepdims). */
+export class GlobalAveragePooling2D extends GlobalPooling2D {
+  static override className = 'GlobalAveragePooling2D';
+  constructor(args: LayerArgs & { keepdims?: boolean } = {}) { super('avg', 'globalAveragePooling2d', 'global_average_pooling2d', args); }
+}
+
+/** Keras GlobalMaxPooling2D: [N,H,W,C] -> [N,C] ([N,1,1,C] with keepdims). */
+export class GlobalMaxPooling2D extends GlobalPooling2D {
+  static override className = 'GlobalMaxPooling2D';
+  constructor(args: LayerArgs & { keepdims?: boolean } = {}) { super('max', 'globalMaxPooling2d', 'global_max_pooling2d', args); }
 }
