@@ -10,9 +10,15 @@ import { crop, resize } from '../vision/image';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { contentCost, gramCost, totalVariation, layerWeights, StyleLayer } from './costs';
 import { gramMatrix } from './gram';
+import { Lbfgs } from './lbfgs';
+import { rng } from '../ops/random';
 
 /** Progress of one step: costs before the step's update; `image` ([H,W,C], a copy) every `previewEvery` steps and at the end. */
-export interface TransferStep { step: number; steps: number; J: number; Jcontent: number; Jstyle: number; Jtv: number; image?: Tensor }
+export interface TransferStep {
+  step: number; steps: number; J: number; Jcontent: number; Jstyle: number; Jtv: number; image?: Tensor;
+  /** Height and width being optimised (coarse to fine) and forward/backward passes so far. */
+  height: number; width: number; evaluations: number;
+}
 
 /** Options of {@link transfer}. Images are [H,W,C] or [1,H,W,C] with pixel values in `pixelRange` (default 0–255). */
 export interface TransferOptions {
@@ -31,10 +37,25 @@ export interface TransferOptions {
   beta?: number;
   /** Weight of the total-variation smoothing on the pixels (default 0: off). */
   tvWeight?: number;
-  /** Adam steps (default 100). */
-  steps?: number;
+  /** Steps at each scale (default 100): one number for every scale or one per scale. */
+  steps?: number | readonly number[];
+  /**
+   * 'adam' (default): one forward and backward pass per step. 'lbfgs': L-BFGS as in Gatys et al., usually one
+   * pass per step once it has curvature, more when its line search backtracks.
+   */
+  optimizer?: 'adam' | 'lbfgs';
   /** Adam step in pixels per step (default 5 on the 0–255 scale; the gradient is normalised, see below). */
   learningRate?: number;
+  /**
+   * Coarse to fine: fractions of the content's size to optimise at in turn, ending at 1 (default [1]). Each scale
+   * starts from the previous result upsampled; the coarse scales are cheap and set the large shapes.
+   */
+  scales?: readonly number[];
+  /**
+   * Shift G by up to this many pixels (seeded, a fresh shift every Adam step) before the network, so the phase of
+   * the stride-2 grids changes between steps and their checkerboard does not build up (default 0: off; Adam only).
+   */
+  jitter?: number;
   /** Starting image: the content image (default, converges fastest), seeded uniform noise (the notes' start) or a tensor. */
   init?: 'content' | 'noise' | Tensor;
   /** Seed of the noise start. */
@@ -128,8 +149,9 @@ function positive(v: number, what: string, integer = false): number {
 }
 
 /**
- * Neural style transfer: returns G (same rank as `content`) after `steps` Adam steps on its pixels minimising
- * J(G) = α·‖a(C) − a(G)‖² + β·Σ λ[l]·J_style[l](S, G) + tvWeight·TV(G), clipped to the pixel range each step.
+ * Neural style transfer: returns G (same rank as `content`) minimising
+ * J(G) = α·‖a(C) − a(G)‖² + β·Σ λ[l]·J_style[l](S, G) + tvWeight·TV(G) with Adam or L-BFGS on its pixels,
+ * kept in the pixel range, at each of `scales` in turn (coarse to fine).
  */
 export async function transfer(opts: TransferOptions): Promise<Tensor> {
   if (opts === null || typeof opts !== 'object') throw new ValueError('style.transfer: expected an options object');
@@ -143,65 +165,131 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
     ? layerWeights(styleSpec as string[])
     : styleSpec.map((s) => (typeof s === 'string' ? { name: s, weight: 1 / styleSpec.length } : s));
   const alpha = positive(opts.alpha ?? 1e-6, 'alpha'), beta = positive(opts.beta ?? 1, 'beta'), tvWeight = positive(opts.tvWeight ?? 0, 'tvWeight');
-  const steps = positive(opts.steps ?? 100, 'steps', true), previewEvery = positive(opts.previewEvery ?? 10, 'previewEvery', true);
+  const scales = opts.scales ?? [1];
+  if (!Array.isArray(scales) || scales.length === 0 || scales.some((v, i) => !(v > 0 && v <= 1) || (i > 0 && v <= scales[i - 1])) || scales[scales.length - 1] !== 1) {
+    throw new ValueError(`style.transfer: scales must increase and end at 1, e.g. [0.5, 1], got ${JSON.stringify(scales)}`);
+  }
+  const stepsSpec = opts.steps ?? 100;
+  const stepsPer = typeof stepsSpec === 'number' ? scales.map(() => stepsSpec) : [...stepsSpec];
+  if (stepsPer.length !== scales.length) throw new ValueError(`style.transfer: ${scales.length} scales but ${stepsPer.length} step counts`);
+  stepsPer.forEach((n) => positive(n, 'steps', true));
+  const steps = stepsPer.reduce((a, b) => a + b, 0);
+  const previewEvery = positive(opts.previewEvery ?? 10, 'previewEvery', true);
+  const jitter = positive(opts.jitter ?? 0, 'jitter', true);
+  const optimizer = opts.optimizer ?? 'adam';
+  if (optimizer !== 'adam' && optimizer !== 'lbfgs') throw new ValueError(`style.transfer: optimizer must be 'adam' or 'lbfgs', got '${optimizer}'`);
   const [lo, hi] = opts.pixelRange ?? [0, 255];
   if (!(hi > lo)) throw new ValueError(`style.transfer: pixelRange must be [low, high] with low < high, got [${lo}, ${hi}]`);
   const preprocess = opts.preprocess ?? recognise(m)?.preprocess ?? unitScale;
 
-  const content = asBatch(opts.content, 'content');
-  const [, h, w, c] = content.shape;
+  const contentFull = asBatch(opts.content, 'content');
+  const [, h, w, c] = contentFull.shape;
   const styleImg = asBatch(opts.style, 'style');
   if (styleImg.shape[3] !== c) throw new ShapeError(`style.transfer: content has ${c} channels but style has ${styleImg.shape[3]} (shapes ${fmtShape(opts.content.shape)} and ${fmtShape(opts.style.shape)})`);
-  const style = fitTo(styleImg, h, w);
 
   const names = [...new Set([contentLayer, ...styleLayers.map((s) => s.name)])];
   const extractor = featureExtractor(m, names);
   const features = (x: Tensor): Tensor[] => extractor.run([preprocess(x)], { training: false });
   const ci = names.indexOf(contentLayer), si = styleLayers.map((s) => names.indexOf(s.name));
-  const aC = noGrad(() => features(content)[ci]);
-  const gS = noGrad(() => { const f = features(style); return si.map((i) => gramMatrix(f[i])); });
 
   const start = opts.init ?? 'content';
   let g0: Tensor;
-  if (start === 'content') g0 = content;
-  else if (start === 'noise') g0 = ops.randomUniform(content.shape, { min: lo, max: hi, seed: opts.seed });
+  if (start === 'content') g0 = contentFull;
+  else if (start === 'noise') g0 = ops.randomUniform(contentFull.shape, { min: lo, max: hi, seed: opts.seed });
   else {
     g0 = asBatch(start, 'init');
-    if (g0.shape.some((d, i) => d !== content.shape[i])) throw new ShapeError(`style.transfer: init must have the content's shape ${fmtShape(content.shape)}, got ${fmtShape(start.shape)}`);
+    if (g0.shape.some((d, i) => d !== contentFull.shape[i])) throw new ShapeError(`style.transfer: init must have the content's shape ${fmtShape(contentFull.shape)}, got ${fmtShape(start.shape)}`);
   }
-  const G = new Variable(g0, { name: 'style_transfer/G' });
-  clipInPlace(G.data, lo, hi);
-  const adam = new Adam({ learningRate: opts.learningRate ?? 5 });
-  const outShape = opts.content.shape;
-  let gradScale = 1;
+  const shift = rng(opts.seed ?? 0);
+  let step = 0, evaluations = 0, stopped = false;
+  let G = g0;
 
-  for (let step = 1; step <= steps; step++) {
-    let jc = 0, js = 0, jtv = 0;
-    const { value, grads } = valueAndGrads(() => {
-      const f = features(G);
-      const jContent = contentCost(aC, f[ci]);
-      let jStyle = ops.mul(gramCost(gS[0], f[si[0]], 'style.transfer'), styleLayers[0].weight);
-      for (let l = 1; l < si.length; l++) jStyle = ops.add(jStyle, ops.mul(gramCost(gS[l], f[si[l]], 'style.transfer'), styleLayers[l].weight));
-      let J = ops.add(ops.mul(jContent, alpha), ops.mul(jStyle, beta));
-      jc = jContent.data[0]; js = jStyle.data[0];
-      if (tvWeight > 0) { const tv = totalVariation(G); jtv = tv.data[0]; J = ops.add(J, ops.mul(tv, tvWeight)); }
-      return J;
-    }, [G]);
-    // Adam's epsilon (1e-7) would swamp gradients as tiny as these costs give (1e-8 per pixel is common):
-    // the gradient is divided by its mean magnitude at the first step, so learningRate is in pixels per step.
-    if (step === 1) gradScale = meanAbsInverse(grads[0].data);
-    const gd = grads[0].data;
-    for (let i = 0; i < gd.length; i++) gd[i] *= gradScale;
-    adam.applyGradients([G], grads);
-    clipInPlace(G.data, lo, hi);
-    const preview = step === steps || (previewEvery > 0 && step % previewEvery === 0);
-    const image = preview ? new Tensor(new Float32Array(G.data), outShape) : undefined;
-    const more = opts.onStep ? await opts.onStep({ step, steps, J: value.data[0], Jcontent: jc, Jstyle: js, Jtv: jtv, image }) : undefined;
-    if (more === false) break;
-    // lets timers, progress output and browser frames run between the long steps
-    await new Promise((r) => setTimeout(r, 0));
+  for (let level = 0; level < scales.length && !stopped; level++) {
+    const sh = Math.max(8, Math.round(h * scales[level])), sw = Math.max(8, Math.round(w * scales[level]));
+    const content = sh === h && sw === w ? contentFull : resize(contentFull, sh, sw);
+    const style = fitTo(styleImg, sh, sw);
+    const aC = noGrad(() => features(content)[ci]);
+    const gS = noGrad(() => { const f = features(style); return si.map((i) => gramMatrix(f[i])); });
+    const X = new Variable(G.shape[1] === sh && G.shape[2] === sw ? G : resize(G, sh, sw), { name: 'style_transfer/G' });
+    clipInPlace(X.data, lo, hi);
+    const outShape = opts.content.rank === 3 ? [sh, sw, c] : [1, sh, sw, c];
+    let parts = { jc: 0, js: 0, jtv: 0 };
+    // J and dJ/dG at the current pixels of X; with jitter the network sees X rolled by (dy, dx).
+    const objective = (dy = 0, dx = 0) => {
+      evaluations++;
+      const { value, grads } = valueAndGrads(() => {
+        const f = features(dy || dx ? roll(X, dy, dx) : X);
+        const jContent = contentCost(aC, f[ci]);
+        let jStyle = ops.mul(gramCost(gS[0], f[si[0]], 'style.transfer'), styleLayers[0].weight);
+        for (let l = 1; l < si.length; l++) jStyle = ops.add(jStyle, ops.mul(gramCost(gS[l], f[si[l]], 'style.transfer'), styleLayers[l].weight));
+        let J = ops.add(ops.mul(jContent, alpha), ops.mul(jStyle, beta));
+        parts = { jc: jContent.data[0], js: jStyle.data[0], jtv: 0 };
+        if (tvWeight > 0) { const tv = totalVariation(X); parts.jtv = tv.data[0]; J = ops.add(J, ops.mul(tv, tvWeight)); }
+        return J;
+      }, [X]);
+      return { value: value.data[0], grad: grads[0].data };
+    };
+    // Adam's epsilon (1e-7) would swamp gradients as tiny as these costs give (1e-8 per pixel is common), and
+    // L-BFGS's first step needs a scale: J is divided by its gradient's mean magnitude at the scale's first step.
+    const first = objective();
+    const scale = meanAbsInverse(first.grad);
+    let pending: { value: number; grad: Float32Array } | null = first;
+    const report = async (J: number): Promise<boolean> => {
+      step++;
+      const endOfScale = step === stepsPer.slice(0, level + 1).reduce((a, b) => a + b, 0);
+      const preview = endOfScale || (previewEvery > 0 && step % previewEvery === 0);
+      const image = preview ? new Tensor(new Float32Array(X.data), outShape) : undefined;
+      const more = opts.onStep ? await opts.onStep({ step, steps, J, Jcontent: parts.jc, Jstyle: parts.js, Jtv: parts.jtv, image, height: sh, width: sw, evaluations }) : undefined;
+      // lets timers, progress output and browser frames run between the long steps
+      await new Promise((r) => setTimeout(r, 0));
+      return more !== false;
+    };
+    if (optimizer === 'adam') {
+      const adam = new Adam({ learningRate: opts.learningRate ?? 5 });
+      for (let i = 0; i < stepsPer[level]; i++) {
+        const dy = jitter ? Math.floor(shift.next() * (2 * jitter + 1)) - jitter : 0, dx = jitter ? Math.floor(shift.next() * (2 * jitter + 1)) - jitter : 0;
+        const r = pending ?? objective(dy, dx);
+        pending = null;
+        const J = r.value;
+        const gd = r.grad;
+        for (let k = 0; k < gd.length; k++) gd[k] *= scale;
+        adam.applyGradients([X], [new Tensor(gd, X.shape)]);
+        clipInPlace(X.data, lo, hi);
+        if (!(await report(J))) { stopped = true; break; }
+      }
+    } else {
+      const lbfgs = new Lbfgs((x) => {
+        let r = pending;
+        pending = null;
+        if (!r) { X.data.set(x); r = objective(); }
+        const g = r.grad;
+        for (let k = 0; k < g.length; k++) g[k] *= scale;
+        return { value: r.value * scale, grad: g };
+      }, { bounds: [lo, hi], firstStep: opts.learningRate ?? 5 });
+      const x = new Float32Array(X.data);
+      for (let i = 0; i < stepsPer[level]; i++) {
+        const J = lbfgs.step(x) / scale;
+        X.data.set(x);
+        if (!(await report(J))) { stopped = true; break; }
+      }
+    }
+    G = new Tensor(new Float32Array(X.data), [1, sh, sw, c]);
   }
-  return new Tensor(new Float32Array(G.data), outShape);
+  const [, gh, gw] = G.shape;
+  return new Tensor(G.data, opts.content.rank === 3 ? [gh, gw, c] : [1, gh, gw, c]);
+}
+
+/** x rolled by (dy, dx) pixels over height and width (wrapping round), built from slices so it has a gradient. */
+function roll(x: Tensor, dy: number, dx: number): Tensor {
+  const [n, h, w, c] = x.shape;
+  const rollAxis = (t: Tensor, d: number, axis: 1 | 2): Tensor => {
+    const len = t.shape[axis], k = ((d % len) + len) % len;
+    if (k === 0) return t;
+    const begin = (b: number) => (axis === 1 ? [0, b, 0, 0] : [0, 0, b, 0]);
+    const size = (s: number) => (axis === 1 ? [n, s, t.shape[2], c] : [n, t.shape[1], s, c]);
+    return ops.concat([ops.slice(t, begin(len - k), size(k)), ops.slice(t, begin(0), size(len - k))], axis);
+  };
+  return rollAxis(rollAxis(x, dy, 1), dx, 2);
 }
 
 function meanAbsInverse(g: Float32Array): number {
