@@ -1,9 +1,10 @@
 // Seconds per neural-style-transfer step (forward through the feature layers, J, gradient to the pixels,
-// Adam, clipping) on nsfwjs's pretrained MobileNetV2 cut at style.DEFAULT_LAYERS.mobilenetV2:
+// Adam, clipping) on nsfwjs's pretrained MobileNetV2 or InceptionV3 (--model) cut at style.DEFAULT_LAYERS:
 // convkit (wasm-simd) vs the same loop written with TF.js (tf.LayersModel of the same topology and
 // weights, tf.train.adam, tf.grad through model.apply) on its 'cpu' and 'wasm' backends.
 // Times are this process's CPU time by default (steadier when other processes share the cores), --wall for elapsed.
-// Run: node --import tsx bench/style.ts [--sizes 256,512] [--steps 3] [--wall]
+// Run: node --import tsx bench/style.ts [--model mobilenet_v2|inception_v3] [--sizes 256,512] [--steps 3] [--wall]
+// (L-BFGS costs the same per pass: its extra work is a few dot products over the pixels.)
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +15,9 @@ import { loadTf, useTf, TfBackend } from './tfjs';
 /** One measurement: implementation, image side, median seconds per step (steps after the first). */
 export interface StyleRow { impl: string; size: number; secondsPerStep: number | null; note?: string }
 
-const { contentLayer, styleLayers } = style.DEFAULT_LAYERS.mobilenetV2;
+type NetName = 'mobilenet_v2' | 'inception_v3';
+let net: NetName = 'mobilenet_v2';
+const layersOf = () => style.DEFAULT_LAYERS[net === 'mobilenet_v2' ? 'mobilenetV2' : 'inceptionV3'];
 /** 'cpu': this process's CPU time (user + system); 'wall': elapsed time. */
 export type Clock = 'cpu' | 'wall';
 let clock: Clock = 'cpu';
@@ -28,7 +31,8 @@ const image = (size: number, seed: number): Tensor => ops.randomUniform([size, s
 
 async function convkitStep(name: BackendName, size: number, steps: number): Promise<number> {
   backend.use(name);
-  const m = await io.loadNsfwjs('mobilenet_v2');
+  const m = await io.loadNsfwjs(net);
+  const { contentLayer, styleLayers } = layersOf();
   const times: number[] = [];
   let last = seconds();
   await style.transfer({
@@ -38,10 +42,10 @@ async function convkitStep(name: BackendName, size: number, steps: number): Prom
   return median(times.slice(1));
 }
 
-/** nsfwjs's MobileNetV2 cut at the named layers (their ancestors only, so no Dense head) for size x size inputs. */
-async function tfMobileNet(tf: Awaited<ReturnType<typeof loadTf>>, size: number, outputs: string[]) {
+/** An nsfwjs model cut at the named layers (their ancestors only, so no Dense head) for size x size inputs. */
+async function tfNsfwjs(tf: Awaited<ReturnType<typeof loadTf>>, size: number, outputs: string[]) {
   const require = createRequire(import.meta.url);
-  const dir = join(dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2');
+  const dir = join(dirname(require.resolve('nsfwjs')), '..', 'models', net);
   const bundle = require(join(dir, 'model.min.js'));
   const topology = JSON.parse(JSON.stringify(bundle.modelTopology));
   const config = (topology.model_config ?? topology).config;
@@ -56,8 +60,8 @@ async function tfMobileNet(tf: Awaited<ReturnType<typeof loadTf>>, size: number,
   config.layers = config.layers.filter((l: any) => keep.has(l.name));
   config.output_layers = outputs.map((n) => [n, 0, 0]);
   for (const l of config.layers) if (l.config.batch_input_shape) l.config.batch_input_shape = [null, size, size, 3];
-  const shard: string = require(join(dir, 'group1-shard1of1.min.js'));
-  const weightData = new Uint8Array(Buffer.from(shard, 'base64')).buffer;
+  const paths: string[] = bundle.weightsManifest.flatMap((g: { paths: string[] }) => g.paths);
+  const weightData = new Uint8Array(Buffer.concat(paths.map((p) => Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64')))).buffer;
   const weightSpecs = bundle.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData }), { strict: false });
 }
@@ -65,8 +69,9 @@ async function tfMobileNet(tf: Awaited<ReturnType<typeof loadTf>>, size: number,
 async function tfStep(name: TfBackend, size: number, steps: number): Promise<number> {
   const tf = await loadTf();
   await useTf(name);
+  const { contentLayer, styleLayers } = layersOf();
   const names = [contentLayer, ...styleLayers.map((s) => s.name).filter((n) => n !== contentLayer)];
-  const sub = await tfMobileNet(tf, size, names);
+  const sub = await tfNsfwjs(tf, size, names);
   const gram = (a: any) => { const c = a.shape[3]; const f = tf.reshape(a, [-1, c]); return tf.matMul(f, f, true, false); };
   const feats = (x: any) => sub.apply(tf.div(x, 255), { training: false }) as any[];
   const C = tf.tensor4d(image(size, 1).data, [1, size, size, 3]), S = tf.tensor4d(image(size, 2).data, [1, size, size, 3]);
@@ -95,8 +100,9 @@ async function tfStep(name: TfBackend, size: number, steps: number): Promise<num
 }
 
 /** Runs every implementation at every size; failures become rows with a note instead of numbers. */
-export async function benchStyle(opts: { sizes?: number[]; steps?: number; clock?: Clock; log?: (r: StyleRow) => void } = {}): Promise<StyleRow[]> {
+export async function benchStyle(opts: { sizes?: number[]; steps?: number; clock?: Clock; model?: NetName; log?: (r: StyleRow) => void } = {}): Promise<StyleRow[]> {
   const { sizes = [256, 512], steps = 3, log = () => {} } = opts;
+  net = opts.model ?? 'mobilenet_v2';
   clock = opts.clock ?? 'cpu';
   await init();
   const rows: StyleRow[] = [];
@@ -132,7 +138,7 @@ export function styleTable(rows: StyleRow[]): string {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (k: string): string | undefined => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : undefined; };
   const sizes = (arg('sizes') ?? '256,512').split(',').map(Number), steps = Number(arg('steps') ?? 3);
-  benchStyle({ sizes, steps, clock: process.argv.includes('--wall') ? 'wall' : 'cpu', log: (r) => console.log(`${r.impl} ${r.size}: ${r.secondsPerStep === null ? `failed (${r.note})` : `${r.secondsPerStep.toFixed(2)} s/step`}`) })
+  benchStyle({ sizes, steps, model: (arg('model') ?? 'mobilenet_v2') as NetName, clock: process.argv.includes('--wall') ? 'wall' : 'cpu', log: (r) => console.log(`${r.impl} ${r.size}: ${r.secondsPerStep === null ? `failed (${r.note})` : `${r.secondsPerStep.toFixed(2)} s/step`}`) })
     .then((rows) => console.log('\n' + styleTable(rows)))
     .catch((e) => { console.error(`error: ${e?.message ?? e}`); process.exit(1); });
 }
