@@ -42,28 +42,16 @@ async function convkitStep(name: BackendName, size: number, steps: number): Prom
   return median(times.slice(1));
 }
 
-/** An nsfwjs model cut at the named layers (their ancestors only, so no Dense head) for size x size inputs. */
-async function tfNsfwjs(tf: Awaited<ReturnType<typeof loadTf>>, size: number, outputs: string[]) {
+/** An nsfwjs model, loaded whole, as a multi-output sub-model of the named layers (any input size: they are all convolutional). */
+async function tfNsfwjs(tf: Awaited<ReturnType<typeof loadTf>>, outputs: string[]) {
   const require = createRequire(import.meta.url);
   const dir = join(dirname(require.resolve('nsfwjs')), '..', 'models', net);
   const bundle = require(join(dir, 'model.min.js'));
-  const topology = JSON.parse(JSON.stringify(bundle.modelTopology));
-  const config = (topology.model_config ?? topology).config;
-  const byName = new Map<string, any>(config.layers.map((l: any) => [l.name, l]));
-  const keep = new Set<string>();
-  const visit = (n: string): void => {
-    if (keep.has(n)) return;
-    keep.add(n);
-    for (const node of byName.get(n).inbound_nodes) for (const [src] of node) visit(src);
-  };
-  outputs.forEach(visit);
-  config.layers = config.layers.filter((l: any) => keep.has(l.name));
-  config.output_layers = outputs.map((n) => [n, 0, 0]);
-  for (const l of config.layers) if (l.config.batch_input_shape) l.config.batch_input_shape = [null, size, size, 3];
   const paths: string[] = bundle.weightsManifest.flatMap((g: { paths: string[] }) => g.paths);
   const weightData = new Uint8Array(Buffer.concat(paths.map((p) => Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64')))).buffer;
   const weightSpecs = bundle.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData }), { strict: false });
+  const whole = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: bundle.modelTopology, weightSpecs, weightData }));
+  return tf.model({ inputs: whole.inputs, outputs: outputs.map((n) => whole.getLayer(n).output as any) });
 }
 
 async function tfStep(name: TfBackend, size: number, steps: number): Promise<number> {
@@ -71,7 +59,7 @@ async function tfStep(name: TfBackend, size: number, steps: number): Promise<num
   await useTf(name);
   const { contentLayer, styleLayers } = layersOf();
   const names = [contentLayer, ...styleLayers.map((s) => s.name).filter((n) => n !== contentLayer)];
-  const sub = await tfNsfwjs(tf, size, names);
+  const sub = await tfNsfwjs(tf, names);
   const gram = (a: any) => { const c = a.shape[3]; const f = tf.reshape(a, [-1, c]); return tf.matMul(f, f, true, false); };
   const feats = (x: any) => sub.apply(tf.div(x, 255), { training: false }) as any[];
   const C = tf.tensor4d(image(size, 1).data, [1, size, size, 3]), S = tf.tensor4d(image(size, 2).data, [1, size, size, 3]);

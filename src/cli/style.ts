@@ -23,7 +23,6 @@ export interface StyleFilesOptions {
   optimizer?: 'adam' | 'lbfgs';
   /** Coarse-to-fine fractions of the size, ending at 1 (default [1]); `steps` then gives the steps per scale. */
   scales?: number[];
-  jitter?: number;
   contentLayer?: string;
   styleLayers?: string[];
   alpha?: number;
@@ -90,7 +89,7 @@ export async function styleFiles(o: StyleFilesOptions): Promise<StyleFilesResult
   const every = Math.max(1, Math.round(steps / 10));
   const t0 = performance.now(), cpu0 = process.cpuUsage();
   const g = await style.transfer({
-    model: m, content, style: styleImg, contentLayer, styleLayers, steps: stepsSpec, optimizer: o.optimizer, scales: o.scales, jitter: o.jitter,
+    model: m, content, style: styleImg, contentLayer, styleLayers, steps: stepsSpec, optimizer: o.optimizer, scales: o.scales,
     alpha: o.alpha, beta: o.beta, tvWeight: o.tvWeight, learningRate: o.learningRate, init: o.init, seed: o.seed, previewEvery: 0,
     onStep: (s) => {
       J.push(s.J); Jc.push(s.Jcontent); Js.push(s.Jstyle);
@@ -130,7 +129,6 @@ export const styleCommand: Command = {
     model: { type: 'string', arg: 'NAME|PATH', help: "mobilenet_v2 or inception_v3 (nsfwjs; inception_v3 gives smoother pictures), or a TF.js Layers model.json or folder (default: mobilenet_v2)" },
     optimizer: { type: 'string', arg: 'adam|lbfgs', default: 'adam', help: 'Adam, or L-BFGS as in Gatys et al.' },
     scales: { type: 'string', arg: 'A,B,..', help: 'coarse to fine: fractions of --size ending at 1, e.g. 0.5,1 (--steps per scale)' },
-    jitter: { type: 'string', arg: 'PX', default: '0', help: 'shift the image by up to PX pixels each Adam step (against stride-2 checkerboards)' },
     'content-layer': { type: 'string', arg: 'NAME', help: 'layer for the content cost (default: per model)' },
     'style-layers': { type: 'string', arg: 'A,B,..', help: 'layers for the style cost, equal weights (default: per model)' },
     alpha: { type: 'string', arg: 'X', default: '1e-6', help: 'weight of the content cost' },
@@ -165,7 +163,7 @@ export const styleCommand: Command = {
         styleLayers: hasStyle ? String(args.values['style-layers']).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
         alpha: num(args, 'alpha', false, 0), beta: num(args, 'beta', false, 0), tvWeight: num(args, 'tv', false, 0), learningRate: num(args, 'lr', false, 0),
         init, seed: num(args, 'seed', true, 0), tileStyle: !!args.values.tile, log, progress,
-        optimizer, scales, jitter: num(args, 'jitter', true, 0),
+        optimizer, scales,
       });
       return { output: r.output, sideBySide: r.sideBySide, width: r.width, height: r.height, steps: r.steps, secondsPerStep: r.secondsPerStep,
         J: { first: r.J[0], last: r.J[r.J.length - 1] }, Jcontent: { first: r.Jcontent[0], last: r.Jcontent[r.Jcontent.length - 1] }, Jstyle: { first: r.Jstyle[0], last: r.Jstyle[r.Jstyle.length - 1] } };

@@ -11,7 +11,6 @@ import { ShapeError, ValueError, fmtShape } from '../errors';
 import { contentCost, gramCost, totalVariation, layerWeights, StyleLayer } from './costs';
 import { gramMatrix } from './gram';
 import { Lbfgs } from './lbfgs';
-import { rng } from '../ops/random';
 
 /** Progress of one step: costs before the step's update; `image` ([H,W,C], a copy) every `previewEvery` steps and at the end. */
 export interface TransferStep {
@@ -51,11 +50,6 @@ export interface TransferOptions {
    * starts from the previous result upsampled; the coarse scales are cheap and set the large shapes.
    */
   scales?: readonly number[];
-  /**
-   * Shift G by up to this many pixels (seeded, a fresh shift every Adam step) before the network, so the phase of
-   * the stride-2 grids changes between steps and their checkerboard does not build up (default 0: off; Adam only).
-   */
-  jitter?: number;
   /** Starting image: the content image (default, converges fastest), seeded uniform noise (the notes' start) or a tensor. */
   init?: 'content' | 'noise' | Tensor;
   /** Seed of the noise start. */
@@ -185,7 +179,6 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
   stepsPer.forEach((n) => positive(n, 'steps', true));
   const steps = stepsPer.reduce((a, b) => a + b, 0);
   const previewEvery = positive(opts.previewEvery ?? 10, 'previewEvery', true);
-  const jitter = positive(opts.jitter ?? 0, 'jitter', true);
   const optimizer = opts.optimizer ?? 'adam';
   if (optimizer !== 'adam' && optimizer !== 'lbfgs') throw new ValueError(`style.transfer: optimizer must be 'adam' or 'lbfgs', got '${optimizer}'`);
   const [lo, hi] = opts.pixelRange ?? [0, 255];
@@ -210,7 +203,6 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
     g0 = asBatch(start, 'init');
     if (g0.shape.some((d, i) => d !== contentFull.shape[i])) throw new ShapeError(`style.transfer: init must have the content's shape ${fmtShape(contentFull.shape)}, got ${fmtShape(start.shape)}`);
   }
-  const shift = rng(opts.seed ?? 0);
   let step = 0, evaluations = 0, stopped = false;
   let G = g0;
 
@@ -224,11 +216,11 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
     clipInPlace(X.data, lo, hi);
     const outShape = opts.content.rank === 3 ? [sh, sw, c] : [1, sh, sw, c];
     let parts = { jc: 0, js: 0, jtv: 0 };
-    // J and dJ/dG at the current pixels of X; with jitter the network sees X rolled by (dy, dx).
-    const objective = (dy = 0, dx = 0) => {
+    // J and dJ/dG at the current pixels of X
+    const objective = () => {
       evaluations++;
       const { value, grads } = valueAndGrads(() => {
-        const f = features(dy || dx ? roll(X, dy, dx) : X);
+        const f = features(X);
         const jContent = contentCost(aC, f[ci]);
         let jStyle = ops.mul(gramCost(gS[0], f[si[0]], 'style.transfer'), styleLayers[0].weight);
         for (let l = 1; l < si.length; l++) jStyle = ops.add(jStyle, ops.mul(gramCost(gS[l], f[si[l]], 'style.transfer'), styleLayers[l].weight));
@@ -257,8 +249,7 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
     if (optimizer === 'adam') {
       const adam = new Adam({ learningRate: opts.learningRate ?? 5 });
       for (let i = 0; i < stepsPer[level]; i++) {
-        const dy = jitter ? Math.floor(shift.next() * (2 * jitter + 1)) - jitter : 0, dx = jitter ? Math.floor(shift.next() * (2 * jitter + 1)) - jitter : 0;
-        const r = pending ?? objective(dy, dx);
+        const r = pending ?? objective();
         pending = null;
         const J = r.value;
         const gd = r.grad;
@@ -287,19 +278,6 @@ export async function transfer(opts: TransferOptions): Promise<Tensor> {
   }
   const [, gh, gw] = G.shape;
   return new Tensor(G.data, opts.content.rank === 3 ? [gh, gw, c] : [1, gh, gw, c]);
-}
-
-/** x rolled by (dy, dx) pixels over height and width (wrapping round), built from slices so it has a gradient. */
-function roll(x: Tensor, dy: number, dx: number): Tensor {
-  const [n, h, w, c] = x.shape;
-  const rollAxis = (t: Tensor, d: number, axis: 1 | 2): Tensor => {
-    const len = t.shape[axis], k = ((d % len) + len) % len;
-    if (k === 0) return t;
-    const begin = (b: number) => (axis === 1 ? [0, b, 0, 0] : [0, 0, b, 0]);
-    const size = (s: number) => (axis === 1 ? [n, s, t.shape[2], c] : [n, t.shape[1], s, c]);
-    return ops.concat([ops.slice(t, begin(len - k), size(k)), ops.slice(t, begin(0), size(len - k))], axis);
-  };
-  return rollAxis(rollAxis(x, dy, 1), dx, 2);
 }
 
 function meanAbsInverse(g: Float32Array): number {

@@ -51,7 +51,7 @@ describe('Lbfgs', () => {
   });
 });
 
-describe('style.transfer with L-BFGS, coarse to fine and jitter', () => {
+describe('style.transfer with L-BFGS and coarse to fine', () => {
   function tinyNet(size: number) {
     const inp = layers.input({ shape: [null, null, 3] as never });
     let x = layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'tanh', name: 'c1' }).apply(inp);
@@ -86,12 +86,5 @@ describe('style.transfer with L-BFGS, coarse to fine and jitter', () => {
     for (const v of g.data) { expect(v).toBeGreaterThanOrEqual(0); expect(v).toBeLessThanOrEqual(255); }
     await expect(style.transfer({ ...base, model: tinyNet(2), scales: [1, 0.5] })).rejects.toThrow(/scales must increase and end at 1/);
     await expect(style.transfer({ ...base, model: tinyNet(2), scales: [0.5, 1], steps: [3] })).rejects.toThrow(/2 scales but 1 step counts/);
-  });
-
-  it('jitter is seeded: the same seed gives the same picture, another seed another', async () => {
-    const run = (seed: number) => style.transfer({ ...base, model: tinyNet(4), jitter: 1, steps: 6, seed });
-    const a = await run(1), b = await run(1), c = await run(2);
-    expect(Array.from(a.data)).toEqual(Array.from(b.data));
-    expect(Array.from(a.data)).not.toEqual(Array.from(c.data));
   });
 });
