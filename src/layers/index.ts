@@ -16,7 +16,7 @@ import { Rescaling, RescalingValue } from './rescaling';
 import { deserializeInitializer } from './initializers';
 import type { ActivationName } from './activations';
 
-export { Layer, SymbolicTensor, fmtSymShape, deriveSeed } from './base';
+export { Layer, SymbolicTensor, fmtSymShape, deriveSeed, resetNames } from './base';
 export type { LayerArgs, CallArgs, SymShape, LayerNode } from './base';
 export * as initializers from './initializers';
 export type { ActivationName } from './activations';

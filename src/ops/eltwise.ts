@@ -2,7 +2,7 @@
 // cases dispatch to the backend's binary kernel; other broadcasts run a plain TS loop. Gradients
 // sum over the broadcast axes (sumTo). Unary ops in the kernel contract use unary/unaryBackward.
 import { Tensor, sizeOf } from '../tensor';
-import { record, setGradientAdder } from '../autograd/tape';
+import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { BinaryOp, UnaryOp } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
@@ -212,6 +212,3 @@ export function activation(x: Tensor, name: ActivationName | string): Tensor {
     default: throw new ValueError(`activation: unknown activation '${name}'; expected one of ${ACTIVATIONS.join(', ')}`);
   }
 }
-
-// Gradient accumulation in the tape goes through add (same shapes, so the binary kernel).
-setGradientAdder((a, b) => add(a, b));

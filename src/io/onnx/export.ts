@@ -6,6 +6,7 @@
 import { Tensor } from '../../tensor';
 import * as ops from '../../ops';
 import { ValueError } from '../../errors';
+import { nodeImport } from '../../platform';
 import { Layer, SymbolicTensor, LayerNode } from '../../layers';
 import type { Model } from '../../models';
 import { resolvePadding } from '../../ops/geometry';
@@ -27,8 +28,6 @@ interface Out {
   /** A Flatten of channels-first data: ONNX flattened C,H,W where convkit flattens H,W,C. */
   flat?: { c: number; hw: number; from: Out };
 }
-
-const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
 
 /** ONNX attribute from a JS value. */
 function attr(name: string, v: number | number[] | string, float = false): AttributeProto {

@@ -2,6 +2,7 @@
 // Variables. Inputs are NHWC by default (weights converted at load, layout changes only where the
 // graph needs them); inputLayout 'nchw' keeps the file's own input (and output) layout.
 import { ModelFormatError, ValueError, ConvkitError } from '../../errors';
+import { nodeImport } from '../../platform';
 import { InputLayer, Permute } from '../../layers';
 import { Model } from '../../models';
 import { decodeModel, tensorValue, opsetOf, ModelProto, ValueInfoProto, ExternalReader, DataType } from './proto';
@@ -21,8 +22,6 @@ export type OnnxSource = string | URL | Uint8Array | ArrayBuffer;
 const CONVERTERS = { ...NN_CONVERTERS, ...BASIC_CONVERTERS };
 /** ONNX op types loadOnnx converts. */
 export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(CONVERTERS).sort();
-
-const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
 
 /** Every node loadOnnx cannot convert, as "name (OpType)". */
 export function unsupportedNodes(m: ModelProto): string[] {
