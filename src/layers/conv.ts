@@ -36,7 +36,8 @@ abstract class ConvBase extends Layer {
   readonly padding: PaddingSpec;
   readonly activation: ActivationName;
   readonly useBias: boolean;
-  protected readonly pad: 'same' | 'valid' | [number, number][];
+  /** Padding as the ops take it: 'same', 'valid' or [before, after] per spatial axis. */
+  readonly pad: 'same' | 'valid' | [number, number][];
   kernel!: Variable;
   bias: Variable | null = null;
 

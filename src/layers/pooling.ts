@@ -18,7 +18,8 @@ export class Pool extends Layer {
   readonly poolSize: number[];
   readonly strides: number[];
   readonly padding: PaddingSpec;
-  private readonly pad: 'same' | 'valid' | [number, number][];
+  /** Padding as the ops take it: 'same', 'valid' or [before, after] per spatial axis. */
+  readonly pad: 'same' | 'valid' | [number, number][];
 
   constructor(readonly kind: 'max' | 'avg', readonly rank: number, args: PoolArgs = {}) {
     const factory = `${kind === 'max' ? 'maxPooling' : 'averagePooling'}${rank}d`;

@@ -16,6 +16,21 @@ const LAYOUT: Record<number, string> = { 1: '[N,L,C]', 2: '[N,H,W,C]', 3: '[N,D,
 function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolOptions): Tensor {
   checkTensor(x, op);
   checkOptions(op, opts, ['poolSize', 'strides', 'padding']);
+  const { g, shape } = poolGeometry(op, r, x.shape, opts);
+  const k = kernels();
+  const y = new Tensor(kind === 'max' ? k.maxPool(x.data, g) : k.avgPool(x.data, g), shape);
+  return record([x], y, (dy) => {
+    if (kind === 'avg') return [new Tensor(kernels().avgPoolBackward(dy.data, g), x.shape)];
+    // x a fused ReLU output whose gradient goes only to that ReLU: fold its mask in here
+    const relu = feedsReluBackward(x), dx = kernels().maxPoolBackward(x.data, dy.data, g, relu);
+    if (relu) markReluMasked(dx, x);
+    return [new Tensor(dx, x.shape)];
+  });
+}
+
+/** The geometry and output shape of pooling an input of shape xShape (validated); inference plans use it too. */
+export function poolGeometry(op: string, r: number, xShape: readonly number[], opts: PoolOptions): { g: PoolGeometry; shape: number[] } {
+  const x = { shape: xShape, rank: xShape.length };
   if (x.rank !== r + 2 && x.rank !== r + 1) throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(x.shape)}`);
   const xs = x.rank === r + 2 ? x.shape : [1, ...x.shape];
   const size = spatialParam(op, 'poolSize', opts.poolSize ?? 2, r);
@@ -33,15 +48,7 @@ function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolO
   };
   const shape = x.rank === r + 2 ? [xs[0], ...out, xs[r + 1]] : [...out, xs[r + 1]];
   checkOutputSize(op, shape, `input ${fmtShape(x.shape)}`);
-  const k = kernels();
-  const y = new Tensor(kind === 'max' ? k.maxPool(x.data, g) : k.avgPool(x.data, g), shape);
-  return record([x], y, (dy) => {
-    if (kind === 'avg') return [new Tensor(kernels().avgPoolBackward(dy.data, g), x.shape)];
-    // x a fused ReLU output whose gradient goes only to that ReLU: fold its mask in here
-    const relu = feedsReluBackward(x), dx = kernels().maxPoolBackward(x.data, dy.data, g, relu);
-    if (relu) markReluMasked(dx, x);
-    return [new Tensor(dx, x.shape)];
-  });
+  return { g, shape };
 }
 
 /**

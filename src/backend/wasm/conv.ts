@@ -6,7 +6,7 @@ import type { KernelFamily, ConvGeometry, DepthwiseGeometry, Activation } from '
 import { type WasmModule, partsFor, runParts } from './module';
 import { splitByOutput, splitByInput } from './split';
 
-const GEOMETRY_FIELDS = [
+export const GEOMETRY_FIELDS = [
   'batch', 'inD', 'inH', 'inW', 'inC', 'outD', 'outH', 'outW', 'outC', 'fD', 'fH', 'fW',
   'strideD', 'strideH', 'strideW', 'dilationD', 'dilationH', 'dilationW', 'padFront', 'padTop', 'padLeft',
 ] as const;
