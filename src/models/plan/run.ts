@@ -118,7 +118,7 @@ export class WasmPlan {
       case 'add': {
         // a chain of two-input adds, the first from xs[0] + xs[1]
         const n = this.program.values[s.y].size, y = value(s.y);
-        return { fn: 'eltBinary', parts: s.xs.slice(1).map((v, i) => [i === 0 ? value(s.xs[0]) : y, n, value(v), n, y]) };
+        return { fn: 'eltBinary', parts: s.xs.slice(1).map((v, i) => [BINARY_ADD, i === 0 ? value(s.xs[0]) : y, n, value(v), n, y]) };
       }
       default: return null;
     }
@@ -138,7 +138,7 @@ export class WasmPlan {
     };
   }
 
-  /** Steps with no kernel of their own: zero padding, concatenation, and eager layers. */
+  /** Steps run from JavaScript: zero padding, concatenation, activations (copy first unless in place), eager layers. */
   private jsAction(s: Step): () => void {
     const ex = this.mod.exports, at = this.at, values = this.program.values;
     const heap = () => ex.memory.buffer as ArrayBuffer;
@@ -148,6 +148,13 @@ export class WasmPlan {
         return () => {
           new Float32Array(heap(), y, n * hp * wp * c).fill(0);
           for (let b = 0; b < n; b++) ex.copyRows(x + b * h * w * c * F32, w * c, y + ((b * hp + s.top) * wp + s.left) * c * F32, wp * c, h, w * c);
+        };
+      }
+      case 'activate': {
+        const x = at[s.x], y = at[s.y], n = values[s.y].size, { act, alpha } = s;
+        return () => {
+          if (x !== y) ex.copyRows(x, n, y, n, 1, n);
+          ex.activateInPlace(y, n, act, alpha);
         };
       }
       case 'concat': {
