@@ -5,7 +5,8 @@
 import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import { Layer, LayerArgs, SymShape, registerLayer } from '../layers';
-import { checkOptions } from '../layers/base';
+import { checkLayerOptions } from '../layers/base';
+import { checkOptions } from '../options';
 import * as layers from '../layers';
 import { Model, model } from '../models';
 import { l2Normalize } from './distance';
@@ -14,7 +15,7 @@ import { l2Normalize } from './distance';
 export class L2Normalize extends Layer {
   static override className = 'UnitNormalization';
   constructor(args: LayerArgs & { axis?: number } = {}) {
-    checkOptions('l2Normalize', args, ['axis']);
+    checkLayerOptions('l2Normalize', args, ['axis'])
     super('unit_normalization', args);
     if (args.axis !== undefined && args.axis !== -1) throw new ValueError(`l2Normalize: only axis -1 is supported, got ${args.axis}`);
     this.inputSpec = { minNdim: 2, layout: '[N,...,d]' };

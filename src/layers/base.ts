@@ -1,8 +1,9 @@
 // The Layer base class and symbolic tensors. A layer holds Variables and calls ops; applied to a
 // SymbolicTensor it records a graph node (functional models), applied to a Tensor it computes.
-import { Tensor } from '../tensor';
+import { Tensor, sizeOf } from '../tensor';
 import { Variable } from '../autograd';
 import { ShapeError, ValueError, fmtShape } from '../errors';
+import { checkOptions } from '../options';
 import { Initializer, getInitializer, InitializerSpec } from './initializers';
 
 /** The most values one weight may hold (2^30 float32 values: 4 GiB). */
@@ -38,15 +39,9 @@ export interface CallArgs {
   logits?: boolean;
 }
 
-/** Throws ValueError naming the layer when opts holds a key outside allowed. */
-export function checkOptions(layer: string, opts: object | undefined, allowed: readonly string[]): void {
-  if (opts === undefined) return;
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ValueError(`${layer}: expected an options object, got ${JSON.stringify(opts)}`);
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k) && !BASE_OPTIONS.includes(k)) {
-      throw new ValueError(`${layer}: unknown option '${k}' (valid options: ${[...allowed, ...BASE_OPTIONS].join(', ')})`);
-    }
-  }
+/** checkOptions for a layer factory: its own options plus BASE_OPTIONS. */
+export function checkLayerOptions(layer: string, opts: unknown, allowed: readonly string[]): void {
+  checkOptions(layer, opts, [...allowed, ...BASE_OPTIONS]);
 }
 
 const nameCounts = new Map<string, number>();
@@ -155,7 +150,7 @@ export abstract class Layer {
   /** Creates a weight from an initialiser (called from build()). */
   protected addWeight(name: string, shape: number[], init: InitializerSpec, trainable = true): Variable {
     // A config (possibly from an untrusted model.json) must not size an allocation past what a Float32Array holds.
-    const size = shape.reduce((p, d) => p * d, 1);
+    const size = sizeOf(shape);
     if (!(size <= MAX_WEIGHT_VALUES)) {
       throw new ShapeError(`layer '${this.name}' (${this.className}): weight '${name}' of shape ${fmtShape(shape)} would hold ${size} values, over the limit of ${MAX_WEIGHT_VALUES}`);
     }

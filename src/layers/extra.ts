@@ -3,7 +3,7 @@
 import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions } from './base';
+import { Layer, LayerArgs, SymShape, checkLayerOptions } from './base';
 
 /** Options of reLU (Keras names): max_value caps the output (6 gives ReLU6). */
 export interface ReLUArgs extends LayerArgs {
@@ -19,7 +19,7 @@ export class ReLU extends Layer {
   readonly negativeSlope: number;
 
   constructor(args: ReLUArgs = {}) {
-    checkOptions('reLU', args, ['maxValue', 'negativeSlope', 'threshold']);
+    checkLayerOptions('reLU', args, ['maxValue', 'negativeSlope', 'threshold']);
     super('re_lu', args);
     this.maxValue = args.maxValue ?? null;
     this.negativeSlope = args.negativeSlope ?? 0;
@@ -48,7 +48,7 @@ export class LeakyReLU extends Layer {
   static override className = 'LeakyReLU';
   readonly alpha: number;
   constructor(args: LayerArgs & { alpha?: number } = {}) {
-    checkOptions('leakyReLU', args, ['alpha']);
+    checkLayerOptions('leakyReLU', args, ['alpha']);
     super('leaky_re_lu', args);
     this.alpha = args.alpha ?? 0.3;
     if (!(this.alpha >= 0)) throw new ValueError(`leakyReLU '${this.name}': alpha must be >= 0, got ${args.alpha}`);

@@ -4,6 +4,7 @@
 import { Tensor } from '../tensor';
 import { Variable, valueAndGrads, noGrad } from '../autograd';
 import { ValueError, ShapeError, NumericalError, fmtShape } from '../errors';
+import { checkOptions } from '../options';
 import * as ops from '../ops';
 import { Layer, SymbolicTensor, LayerNode, SymShape, CallArgs, InputLayer, deriveSeed, serialize } from '../layers';
 import { Optimizer, getOptimizer } from '../train/optimizers';
@@ -207,7 +208,7 @@ export class Model extends Layer {
   /** Chooses the optimizer, loss and metrics for fit/evaluate. */
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') throw new ValueError(`compile: expected { optimizer, loss, metrics }`);
-    for (const k of Object.keys(args)) if (!['optimizer', 'loss', 'metrics'].includes(k)) throw new ValueError(`compile: unknown option '${k}' (valid options: optimizer, loss, metrics)`);
+    checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     if (args.optimizer === undefined || args.loss === undefined) throw new ValueError(`compile: optimizer and loss are required`);
     this.optimizer = getOptimizer(args.optimizer);
     this.loss = getLoss(args.loss);
@@ -315,8 +316,7 @@ export class Model extends Layer {
     const { optimizer, loss } = this.compiled('fit');
     const isData = x instanceof Tensor || (Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof Tensor));
     const args: FitArgs = (isData ? fitArgs : (y as FitArgs)) ?? {};
-    if (typeof args !== 'object') throw new ValueError(`fit: expected an options object`);
-    for (const k of Object.keys(args)) if (!FIT_OPTIONS.includes(k)) throw new ValueError(`fit: unknown option '${k}' (valid options: ${FIT_OPTIONS.join(', ')})`);
+    checkOptions('fit', args, FIT_OPTIONS);
     const epochs = positiveInt(args.epochs ?? 1, 'fit: epochs');
     const bs = positiveInt(args.batchSize ?? 32, 'fit: batchSize');
     const verbose = args.verbose ?? 1;

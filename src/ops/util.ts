@@ -19,15 +19,6 @@ export function toTensor(x: TensorOrNumber, op: string, name = 'x'): Tensor {
   return checkTensor(x, op, name);
 }
 
-/** Rejects option names the op does not know (a typo like `paddding` must not pass silently). */
-export function checkOptions(op: string, opts: object | undefined, valid: readonly string[]): void {
-  if (opts === undefined || opts === null) return;
-  if (typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${typeof opts}`);
-  for (const k of Object.keys(opts)) {
-    if (!valid.includes(k)) throw new ValueError(`${op}: unknown option '${k}'; valid options are ${valid.join(', ')}`);
-  }
-}
-
 /** The most values one op output may hold: 2^30 float32 values, the 4 GiB WebAssembly can address. */
 export const MAX_OUTPUT_VALUES = 2 ** 30;
 
