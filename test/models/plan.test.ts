@@ -45,7 +45,9 @@ function branchy(seed: number): Model {
   const res = layers.add().apply([a, proj]);
   const left = layers.conv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(res);
   const right = layers.leakyReLU({ alpha: 0.1 }).apply(layers.conv2d({ filters: 7, kernelSize: 1 }).apply(res));
-  const cat = layers.concatenate().apply([left, right, res]);
+  // a three-input sum (one add after another) with its ReLU
+  const tri = layers.reLU().apply(layers.add().apply([res, b, a]));
+  const cat = layers.concatenate().apply([left, right, tri]);
   const inner = new Sequential([layers.conv2d({ filters: 4, kernelSize: 2, activation: 'sigmoid', inputShape: [5, 4, 18] }), layers.activation({ activation: 'elu' })]);
   const nested = inner.apply(layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same' }).apply(cat));
   const shared = layers.dense({ units: 3, activation: 'tanh' });

@@ -76,10 +76,6 @@ export class WasmPlan {
       });
       const { fn } = c, mod = this.mod;
       this.actions.push(() => runParts(mod, fn, parts));
-      if (s.kind === 'add' && s.act !== ACT.linear) {
-        const y = this.at[s.y], n = program.values[s.y].size, act = s.act;
-        this.actions.push(() => mod.exports.activateInPlace(y, n, act, 0));
-      }
     });
     this.bytes = { arena: arenaBytes, weights: wBytes, scratch: scratchBytes, peakLive: lay.peakLive * F32 };
   }
@@ -115,11 +111,6 @@ export class WasmPlan {
       case 'affine': return { fn: 'channelAffine', parts: [[value(s.x), weight(s.scale), weight(s.shift), value(s.y), this.program.values[s.x].size / s.channels, s.channels]] };
       case 'unary': return { fn: 'eltUnary', parts: [[UNARY[s.op], value(s.x), value(s.y), this.program.values[s.x].size]] };
       case 'softmax': return { fn: 'softmaxRows', parts: [[value(s.x), value(s.y), s.rows, s.cols]] };
-      case 'add': {
-        // a chain of two-input adds, the first from xs[0] + xs[1]
-        const n = this.program.values[s.y].size, y = value(s.y);
-        return { fn: 'eltBinary', parts: s.xs.slice(1).map((v, i) => [BINARY_ADD, i === 0 ? value(s.xs[0]) : y, n, value(v), n, y]) };
-      }
       default: return null;
     }
   }
@@ -138,7 +129,7 @@ export class WasmPlan {
     };
   }
 
-  /** Steps run from JavaScript: zero padding, concatenation, activations (copy first unless in place), eager layers. */
+  /** Steps run from JavaScript: zero padding, concatenation, sums, activations (copy first unless in place), eager layers. */
   private jsAction(s: Step): () => void {
     const ex = this.mod.exports, at = this.at, values = this.program.values;
     const heap = () => ex.memory.buffer as ArrayBuffer;
@@ -148,6 +139,14 @@ export class WasmPlan {
         return () => {
           new Float32Array(heap(), y, n * hp * wp * c).fill(0);
           for (let b = 0; b < n; b++) ex.copyRows(x + b * h * w * c * F32, w * c, y + ((b * hp + s.top) * wp + s.left) * c * F32, wp * c, h, w * c);
+        };
+      }
+      case 'add': {
+        // one sum after another (not parts: each adds onto the previous), then the fused activation
+        const n = values[s.y].size, y = at[s.y], [x0, ...rest] = s.xs.map((v) => at[v]), act = s.act;
+        return () => {
+          rest.forEach((x, i) => ex.eltBinary(BINARY_ADD, i === 0 ? x0 : y, n, x, n, y));
+          if (act !== ACT.linear) ex.activateInPlace(y, n, act, 0);
         };
       }
       case 'activate': {
