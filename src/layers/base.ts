@@ -52,6 +52,12 @@ export function uniqueName(prefix: string): string {
   return n === 0 ? prefix : `${prefix}_${n}`;
 }
 
+/**
+ * Restarts the automatic names (the next conv2d layer is 'conv2d' again), as Keras's clear_session():
+ * for tests and notebooks that build the same model twice and compare names or summaries.
+ */
+export function resetNames(): void { nameCounts.clear(); }
+
 /** A layer's call in a functional graph: which symbolic tensors went in and came out. */
 export interface LayerNode {
   layer: Layer;

@@ -1,11 +1,11 @@
 // Pooling over NDHWC data (1D/2D/3D): max and average windows on the pool kernels (padded cells are
 // ignored by both, as in Keras/TF), and global pooling as a reduction over the spatial axes.
 import { Tensor } from '../tensor';
-import { record } from '../autograd/tape';
+import { record, isFusedReluOutput, reluMasked } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { PoolGeometry } from '../backend/kernels';
 import { ShapeError, fmtShape } from '../errors';
-import { checkTensor, checkOutputSize, feedsReluBackward, markReluMasked } from './util';
+import { checkTensor, checkOutputSize } from './util';
 import { checkOptions } from '../options';
 import { Padding, spatialParam, windowGeometry } from './geometry';
 import { max } from './reduce';
@@ -23,23 +23,22 @@ function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolO
   return record([x], y, (dy) => {
     if (kind === 'avg') return [new Tensor(kernels().avgPoolBackward(dy.data, g), x.shape)];
     // x a fused ReLU output whose gradient goes only to that ReLU: fold its mask in here
-    const relu = feedsReluBackward(x), dx = kernels().maxPoolBackward(x.data, dy.data, g, relu);
-    if (relu) markReluMasked(dx, x);
-    return [new Tensor(dx, x.shape)];
+    const relu = isFusedReluOutput(x), dx = new Tensor(kernels().maxPoolBackward(x.data, dy.data, g, relu), x.shape);
+    return [relu ? reluMasked(dx) : dx];
   });
 }
 
 /** The geometry and output shape of pooling an input of shape xShape (validated); inference plans use it too. */
 export function poolGeometry(op: string, r: number, xShape: readonly number[], opts: PoolOptions): { g: PoolGeometry; shape: number[] } {
-  const x = { shape: xShape, rank: xShape.length };
-  if (x.rank !== r + 2 && x.rank !== r + 1) throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(x.shape)}`);
-  const xs = x.rank === r + 2 ? x.shape : [1, ...x.shape];
+  const rank = xShape.length;
+  if (rank !== r + 2 && rank !== r + 1) throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(xShape)}`);
+  const xs = rank === r + 2 ? xShape : [1, ...xShape];
   const size = spatialParam(op, 'poolSize', opts.poolSize ?? 2, r);
   const strides = spatialParam(op, 'strides', opts.strides ?? size, r);
   const inSize = xs.slice(1, r + 1);
-  if (inSize.some((n) => n === 0)) throw new ShapeError(`${op}: empty spatial size in input ${fmtShape(x.shape)}`);
+  if (inSize.some((n) => n === 0)) throw new ShapeError(`${op}: empty spatial size in input ${fmtShape(xShape)}`);
   const { out, pads } = windowGeometry(op, 'pool', inSize, size, strides, size.map(() => 1), opts.padding ?? 'valid',
-    `input ${fmtShape(x.shape)}, poolSize ${fmtShape(size)}`);
+    `input ${fmtShape(xShape)}, poolSize ${fmtShape(size)}`);
   const lift = (v: number[], fill: number): number[] => [...new Array<number>(3 - r).fill(fill), ...v];
   const [inD, inH, inW] = lift(inSize, 1), [outD, outH, outW] = lift(out, 1), [poolD, poolH, poolW] = lift(size, 1);
   const [strideD, strideH, strideW] = lift(strides, 1), [padFront, padTop, padLeft] = lift(pads.map((p) => p[0]), 0);
@@ -47,8 +46,8 @@ export function poolGeometry(op: string, r: number, xShape: readonly number[], o
     batch: xs[0], channels: xs[r + 1], inD, inH, inW, outD, outH, outW, poolD, poolH, poolW,
     strideD, strideH, strideW, padFront, padTop, padLeft,
   };
-  const shape = x.rank === r + 2 ? [xs[0], ...out, xs[r + 1]] : [...out, xs[r + 1]];
-  checkOutputSize(op, shape, `input ${fmtShape(x.shape)}`);
+  const shape = rank === r + 2 ? [xs[0], ...out, xs[r + 1]] : [...out, xs[r + 1]];
+  checkOutputSize(op, shape, `input ${fmtShape(xShape)}`);
   return { g, shape };
 }
 
