@@ -5,7 +5,7 @@
 import { Tensor } from '../../tensor';
 import * as ops from '../../ops';
 import {
-  Conv1D, Conv2D, DepthwiseConv2D, Conv2DTranspose, Dense, BatchNormalization, MaxPooling2D, AveragePooling2D,
+  Conv1D, Conv2D, DepthwiseConv2D, Conv2DTranspose, Dense, BatchNormalization, MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D,
   ZeroPadding2D, GlobalAveragePooling2D, GlobalMaxPooling2D, Resizing,
 } from '../../layers';
 import type { CoordinateMode, NearestMode } from '../../ops';
@@ -165,7 +165,7 @@ const batchNorm: Converter = (c: ImportContext) => {
 
 const pool = (kind: 'max' | 'avg'): Converter => (c: ImportContext) => {
   const x = c.actInput(0);
-  if (x.sym.rank !== 4) c.fail(`only 2D pooling is supported, got input rank ${x.sym.rank}`);
+  if (x.sym.rank !== 4 && x.sym.rank !== 3) c.fail(`only 1D and 2D pooling is supported, got input rank ${x.sym.rank}`);
   if (c.node.output && c.node.output.length > 1 && c.node.output[1]) c.fail('the Indices output is not supported');
   const { inSize, kernel, strides, dilations, pads } = windows(c, x);
   if (dilations.some((d) => d !== 1)) c.fail('dilated pooling is not supported');
@@ -181,10 +181,11 @@ const pool = (kind: 'max' | 'avg'): Converter => (c: ImportContext) => {
   let padding = pads.map(([b, a], i) => [b, a + extra[i]]);
   if (kind === 'avg' && c.int('count_include_pad', 0) && pads.some(([b, a]) => b + a > 0)) {
     // padded zeros count in the average: pad explicitly, leaving only the ceil_mode cells uncounted
+    if (x.sym.rank !== 4) c.fail('count_include_pad with padding is supported in 2D only');
     input = c.layer(new ZeroPadding2D({ padding: pads as [[number, number], [number, number]], name: c.layerName('_pad') }), [input]);
     padding = extra.map((e) => [0, e]);
   }
-  const Cls = kind === 'max' ? MaxPooling2D : AveragePooling2D;
+  const Cls = x.sym.rank === 3 ? (kind === 'max' ? MaxPooling1D : AveragePooling1D) : kind === 'max' ? MaxPooling2D : AveragePooling2D;
   c.output({ kind: 'act', sym: c.layer(new Cls({ poolSize: kernel, strides, padding, name: c.layerName() }), [input]), cl: true });
 };
 
