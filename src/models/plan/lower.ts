@@ -105,7 +105,8 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
       return y;
     }
     if (layer instanceof GlobalAveragePooling2D) {
-      const y = value(layer.keepdims ? [xShape[0], 1, 1, xShape[3]] : [xShape[0], xShape[3]]);
+      // [N, C], or [N, 1, 1, C] with keepdims: the same values
+      const y = value(layer.computeOutputShape(xShape).map((d, i) => d ?? xShape[i]));
       steps.push({ kind: 'mean', x, y, batch: xShape[0], cells: xShape[1] * xShape[2], channels: xShape[3] });
       return y;
     }
