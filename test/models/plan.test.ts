@@ -43,7 +43,8 @@ function branchy(seed: number): Model {
   const b = layers.reLU().apply(layers.batchNormalization().apply(dw));
   const proj = layers.batchNormalization().apply(layers.conv2d({ filters: 6, kernelSize: 1, useBias: false }).apply(b));
   const res = layers.add().apply([a, proj]);
-  const left = layers.conv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(res);
+  const grouped = layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', groups: 2 }).apply(res);
+  const left = layers.conv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(grouped);
   const right = layers.leakyReLU({ alpha: 0.1 }).apply(layers.conv2d({ filters: 7, kernelSize: 1 }).apply(res));
   // a three-input sum (one add after another) with its ReLU
   const tri = layers.reLU().apply(layers.add().apply([res, b, a]));
@@ -53,8 +54,9 @@ function branchy(seed: number): Model {
   const shared = layers.dense({ units: 3, activation: 'tanh' });
   const g = layers.globalAveragePooling2d().apply(nested);
   const p = layers.flatten().apply(layers.averagePooling2d({ poolSize: 2 }).apply(nested));
-  const out = layers.concatenate().apply([shared.apply(g), shared.apply(layers.dense({ units: 4 }).apply(p)), layers.dense({ units: 2, activation: 'softmax' }).apply(g)]);
-  const m = model({ inputs: inp, outputs: layers.add().apply([out, layers.dense({ units: 8, activation: 'relu6' }).apply(g)]), seed });
+  const kept = layers.flatten().apply(layers.globalAveragePooling2d({ keepdims: true }).apply(nested));
+  const out = layers.concatenate().apply([shared.apply(g), shared.apply(layers.dense({ units: 4 }).apply(p)), shared.apply(kept), layers.dense({ units: 2, activation: 'softmax' }).apply(g)]);
+  const m = model({ inputs: inp, outputs: layers.add().apply([out, layers.dense({ units: 11, activation: 'relu6' }).apply(g)]), seed });
   randomizeBatchNorm(m, seed);
   return m;
 }
@@ -126,7 +128,7 @@ describe('inference plan invalidation', () => {
     expectRelClose(after, eager(m, x));
     // a training step (weights and batch-norm moving statistics change in place)
     m.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
-    await m.fit(x, rand([2, 8], 5), { epochs: 1, verbose: 0 });
+    await m.fit(x, rand([2, 11], 5), { epochs: 1, verbose: 0 });
     expectRelClose(m.predict(x), eager(m, x));
     // loading weights into the existing model brings the first outputs back
     await io.loadWeights(m, saved.artifacts!);

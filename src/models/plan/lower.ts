@@ -52,7 +52,7 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
       const dg = { ...g, multiplier: layer.depthMultiplier };
       return withActivation((y, act) => ({ kind: 'depthwise', x, y, g: dg, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }), outShape, layer.activation, layer);
     }
-    if (layer instanceof Conv) {
+    if (layer instanceof Conv && layer.groups === 1) {
       const { g, outShape } = convGeometry(`layer '${layer.name}'`, layer.rank, xShape, layer.kernel.shape, { strides: layer.strides, dilation: layer.dilationRate, padding: layer.pad }, false);
       return withActivation((y, act) => ({ kind: 'conv', x, y, g, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }), outShape, layer.activation, layer);
     }
@@ -105,7 +105,8 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
       return y;
     }
     if (layer instanceof GlobalAveragePooling2D) {
-      const y = value([xShape[0], xShape[3]]);
+      // [N, C], or [N, 1, 1, C] with keepdims: the same values
+      const y = value(layer.computeOutputShape(xShape).map((d, i) => d ?? xShape[i]));
       steps.push({ kind: 'mean', x, y, batch: xShape[0], cells: xShape[1] * xShape[2], channels: xShape[3] });
       return y;
     }
