@@ -8,7 +8,7 @@ import { InputLayer, Dense, Flatten, Activation, Dropout, DenseArgs } from './co
 import { BatchNormalization, BatchNormalizationArgs } from './normalization';
 import { Add, Concatenate } from './merge';
 import { ZeroPadding2D } from './padding';
-import { ReLU, LeakyReLU } from './extra';
+import { ReLU, LeakyReLU, L2Normalize, ZeroChannels } from './extra';
 import { deserializeInitializer } from './initializers';
 import type { ActivationName } from './activations';
 
@@ -26,7 +26,7 @@ export { BatchNormalization } from './normalization';
 export type { BatchNormalizationArgs } from './normalization';
 export { Add, Concatenate } from './merge';
 export { ZeroPadding2D } from './padding';
-export { ReLU, LeakyReLU, reLU, leakyReLU } from './extra';
+export { ReLU, LeakyReLU, reLU, leakyReLU, L2Normalize, ZeroChannels } from './extra';
 export type { ReLUArgs } from './extra';
 
 /** 1D convolution over [N, L, C]. */
@@ -76,7 +76,7 @@ export const registry = new Map<string, LayerClass>([
   ['AveragePooling1D', AveragePooling1D], ['AveragePooling2D', AveragePooling2D], ['AveragePooling3D', AveragePooling3D],
   ['GlobalAveragePooling2D', GlobalAveragePooling2D], ['Dense', Dense], ['Flatten', Flatten], ['Activation', Activation],
   ['BatchNormalization', BatchNormalization], ['Dropout', Dropout], ['Add', Add], ['Concatenate', Concatenate], ['ZeroPadding2D', ZeroPadding2D],
-  ['ReLU', ReLU], ['LeakyReLU', LeakyReLU],
+  ['ReLU', ReLU], ['LeakyReLU', LeakyReLU], ['UnitNormalization', L2Normalize], ['ZeroChannels', ZeroChannels],
 ]);
 
 /** Registers a custom layer class for fromConfig. */
