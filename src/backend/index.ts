@@ -5,7 +5,7 @@ import { jsKernels } from './js';
 import { wasmKernels } from './wasm';
 import { instantiate, instantiateSync, supports, WasmModule, Build, threadsOf, threadsWanted, setThreadsWanted, poolReady, poolFailure } from './wasm/module';
 import { threadsUnavailable, coreCount } from './wasm/threads';
-import { BackendError, ValueError, ConvkitError } from '../errors';
+import { BackendError, ValueError, ConvkitError, fmtValue } from '../errors';
 
 export type { Kernels, BackendName } from './kernels';
 
@@ -128,7 +128,7 @@ export function init(opts: { backend?: BackendName } = {}): Promise<BackendInfo>
 }
 
 async function initNow(opts: { backend?: BackendName }): Promise<BackendInfo> {
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`init: expected an options object, got ${JSON.stringify(opts)}`);
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`init: expected an options object, got ${fmtValue(opts)}`);
   const chosen = opts.backend !== undefined ? checkName(opts.backend, 'init') : undefined;
   // Compile every build that validates now, asynchronously, so backend.use() never needs a
   // synchronous compile later (browsers restrict those on the main thread).
@@ -228,7 +228,7 @@ export const backend = {
    * start in the background (their share runs on the calling thread meanwhile); `await init()` waits for them.
    */
   setThreads(n: number | null): BackendInfo {
-    if (n !== null && (!Number.isInteger(n) || n < 1 || n > 256)) throw new ValueError(`backend.setThreads: expected an integer from 1 to 256 or null, got ${JSON.stringify(n)}`);
+    if (n !== null && (!Number.isInteger(n) || n < 1 || n > 256)) throw new ValueError(`backend.setThreads: expected an integer from 1 to 256 or null, got ${fmtValue(n)}`);
     setThreadsWanted(n);
     return info();
   },

@@ -2,7 +2,7 @@
 // SymbolicTensor it records a graph node (functional models), applied to a Tensor it computes.
 import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
-import { ShapeError, ValueError, fmtShape } from '../errors';
+import { ShapeError, ValueError, fmtShape, fmtValue, didYouMean } from '../errors';
 import { Initializer, getInitializer, InitializerSpec } from './initializers';
 
 /** The most values one weight may hold (2^30 float32 values: 4 GiB). */
@@ -41,10 +41,10 @@ export interface CallArgs {
 /** Throws ValueError naming the layer when opts holds a key outside allowed. */
 export function checkOptions(layer: string, opts: object | undefined, allowed: readonly string[]): void {
   if (opts === undefined) return;
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ValueError(`${layer}: expected an options object, got ${JSON.stringify(opts)}`);
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ValueError(`${layer}: expected an options object, got ${fmtValue(opts)}`);
   for (const k of Object.keys(opts)) {
     if (!allowed.includes(k) && !BASE_OPTIONS.includes(k)) {
-      throw new ValueError(`${layer}: unknown option '${k}' (valid options: ${[...allowed, ...BASE_OPTIONS].join(', ')})`);
+      throw new ValueError(`${layer}: unknown option '${k}'${didYouMean(k, [...allowed, ...BASE_OPTIONS])} (valid options: ${[...allowed, ...BASE_OPTIONS].join(', ')})`);
     }
   }
 }
@@ -128,7 +128,7 @@ export abstract class Layer {
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) {
       if (!Array.isArray(args.inputShape) || args.inputShape.some((d) => d !== null && (!Number.isInteger(d) || d <= 0))) {
-        throw new ValueError(`${prefix}: inputShape must be an array of positive integers, got ${JSON.stringify(args.inputShape)}`);
+        throw new ValueError(`${prefix}: inputShape must be an array of positive integers, got ${fmtValue(args.inputShape)}`);
       }
       this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
     }

@@ -1,5 +1,5 @@
 // Output-shape maths for conv and pooling layers (symbolic shapes, so unknown sizes stay null).
-import { ShapeError, ValueError } from '../errors';
+import { ShapeError, ValueError, fmtValue } from '../errors';
 
 /** Layer padding: Keras's 'valid' | 'same', or explicit amounts as accepted by the ops. */
 export type PaddingSpec = 'valid' | 'same' | number | number[] | number[][];
@@ -8,14 +8,14 @@ export type PaddingSpec = 'valid' | 'same' | number | number[] | number[][];
 export function tuple(v: number | number[] | undefined, n: number, def: number, what: string, where: string): number[] {
   const t = v === undefined ? new Array(n).fill(def) : typeof v === 'number' ? new Array(n).fill(v) : v;
   if (!Array.isArray(t) || t.length !== n || t.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new ValueError(`${where}: ${what} must be a positive integer or ${n} of them, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${where}: ${what} must be a positive integer or ${n} of them, got ${fmtValue(v)}`);
   }
   return [...t];
 }
 
 /** Padding per spatial axis as [before, after], or 'same' / 'valid'. */
 export function normalizePadding(p: PaddingSpec | undefined, n: number, where: string): 'same' | 'valid' | [number, number][] {
-  const bad = (): never => { throw new ValueError(`${where}: padding must be 'valid', 'same', a number or explicit amounts per axis, got ${JSON.stringify(p)}`); };
+  const bad = (): never => { throw new ValueError(`${where}: padding must be 'valid', 'same', a number or explicit amounts per axis, got ${fmtValue(p)}`); };
   if (p === undefined || p === 'valid') return 'valid';
   if (p === 'same') return 'same';
   const ok = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;

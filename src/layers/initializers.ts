@@ -1,7 +1,7 @@
 // Weight initialisers (Keras names). Glorot and He are variance scaling with different scale,
 // fan mode and distribution, as in Keras, so one implementation serves all of them.
 import { Tensor, sizeOf } from '../tensor';
-import { ValueError } from '../errors';
+import { ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';
 
 /** Creates initial values; seed is used unless the initialiser carries its own. */
@@ -97,7 +97,7 @@ export function getInitializer(spec: InitializerSpec, where: string): Initialize
     return f();
   }
   if (spec && typeof (spec as Initializer).generate === 'function') return spec;
-  throw new ValueError(`${where}: expected an initializer name or object, got ${JSON.stringify(spec)}`);
+  throw new ValueError(`${where}: expected an initializer name or object, got ${fmtValue(spec)}`);
 }
 
 /** Keras { class_name, config } form of an initialiser. */

@@ -3,7 +3,7 @@
 // valueAndGrads over the trainable Variables and hands the gradients to the optimizer.
 import { Tensor } from '../tensor';
 import { Variable, valueAndGrads, noGrad } from '../autograd';
-import { ValueError, ShapeError, NumericalError, fmtShape } from '../errors';
+import { ValueError, ShapeError, NumericalError, fmtShape, fmtValue, didYouMean } from '../errors';
 import * as ops from '../ops';
 import { Layer, SymbolicTensor, LayerNode, SymShape, CallArgs, InputLayer, deriveSeed, serialize } from '../layers';
 import { Optimizer, getOptimizer } from '../train/optimizers';
@@ -44,6 +44,7 @@ export interface FitArgs {
    */
   terminateOnNaN?: boolean;
 }
+const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'];
 const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'callbacks', 'verbose', 'initialEpoch', 'stepsPerEpoch', 'progressSink', 'terminateOnNaN'];
 
 /** What fit() returns (Keras's History): per-epoch figures by name. */
@@ -78,7 +79,7 @@ export class Model extends Layer {
 
   constructor(args: Partial<ModelArgs> = {}, prefix = 'model') {
     super(prefix, { name: args.name });
-    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new ValueError(`${prefix}: seed must be an integer, got ${args.seed}`);
+    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new ValueError(`${prefix}: seed must be an integer, got ${fmtValue(args.seed)}`);
     this.modelSeed = args.seed;
     this.seed = args.seed;
     if (args.inputs !== undefined || args.outputs !== undefined) {
@@ -184,7 +185,7 @@ export class Model extends Layer {
   }
 
   /** Multiply-adds of one forward pass at batch 1, summed over every layer call. */
-  override macs(): number { return summarize(this).totals.macs; }
+  override macs(): number { return summarize(this, { print: false }).totals.macs; }
 
   /** Rows per layer (name, output shape, params, multiply-adds at batch 1) and totals; prints a Keras-like table with { print: true }. */
   summary(opts: SummaryOptions = {}): Summary { return summarize(this, opts); }
@@ -206,7 +207,7 @@ export class Model extends Layer {
   /** Chooses the optimizer, loss and metrics for fit/evaluate. */
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') throw new ValueError(`compile: expected { optimizer, loss, metrics }`);
-    for (const k of Object.keys(args)) if (!['optimizer', 'loss', 'metrics'].includes(k)) throw new ValueError(`compile: unknown option '${k}' (valid options: optimizer, loss, metrics)`);
+    for (const k of Object.keys(args)) if (!COMPILE_OPTIONS.includes(k)) throw new ValueError(`compile: unknown option '${k}'${didYouMean(k, COMPILE_OPTIONS)} (valid options: optimizer, loss, metrics)`);
     if (args.optimizer === undefined || args.loss === undefined) throw new ValueError(`compile: optimizer and loss are required`);
     this.optimizer = getOptimizer(args.optimizer);
     this.loss = getLoss(args.loss);
@@ -313,12 +314,12 @@ export class Model extends Layer {
     const isData = x instanceof Tensor || (Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof Tensor));
     const args: FitArgs = (isData ? fitArgs : (y as FitArgs)) ?? {};
     if (typeof args !== 'object') throw new ValueError(`fit: expected an options object`);
-    for (const k of Object.keys(args)) if (!FIT_OPTIONS.includes(k)) throw new ValueError(`fit: unknown option '${k}' (valid options: ${FIT_OPTIONS.join(', ')})`);
+    for (const k of Object.keys(args)) if (!FIT_OPTIONS.includes(k)) throw new ValueError(`fit: unknown option '${k}'${didYouMean(k, FIT_OPTIONS)} (valid options: ${FIT_OPTIONS.join(', ')})`);
     const epochs = positiveInt(args.epochs ?? 1, 'fit: epochs');
     const bs = positiveInt(args.batchSize ?? 32, 'fit: batchSize');
     const verbose = args.verbose ?? 1;
-    if (![0, 1, 2].includes(verbose)) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${verbose}`);
-    if (args.terminateOnNaN !== undefined && typeof args.terminateOnNaN !== 'boolean') throw new ValueError(`fit: terminateOnNaN must be true or false, got ${JSON.stringify(args.terminateOnNaN)}`);
+    if (![0, 1, 2].includes(verbose)) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${fmtValue(verbose)}`);
+    if (args.terminateOnNaN !== undefined && typeof args.terminateOnNaN !== 'boolean') throw new ValueError(`fit: terminateOnNaN must be true or false, got ${fmtValue(args.terminateOnNaN)}`);
     const shuffleSeed = args.seed ?? Math.floor(Math.random() * 0x7fffffff);
 
     // Tensor data: validate once, split off validation rows, then batch per epoch.
@@ -330,7 +331,7 @@ export class Model extends Layer {
       let { xs, n } = checkInputs('fit', this.name, this.inputs, x, true);
       let yt = checkLabels('fit', this.outputs[0], loss, y, n);
       if (args.validationSplit !== undefined) {
-        if (!(args.validationSplit > 0 && args.validationSplit < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${args.validationSplit}`);
+        if (!(args.validationSplit > 0 && args.validationSplit < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${fmtValue(args.validationSplit)}`);
         // Keras takes the last rows, before shuffling.
         const nVal = Math.floor(n * args.validationSplit);
         const all = order(n);
@@ -432,7 +433,7 @@ function toList(v: SymbolicTensor | SymbolicTensor[] | undefined, what: string):
 }
 
 function positiveInt(v: number, what: string): number {
-  if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${what} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${what} must be a positive integer, got ${fmtValue(v)}`);
   return v;
 }
 

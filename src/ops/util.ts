@@ -1,7 +1,7 @@
 // Small helpers shared by the op families: argument checks and "which inputs need a gradient".
 import { Tensor, scalar, sizeOf } from '../tensor';
 import { isRecording, isRecordedOutput } from '../autograd/tape';
-import { ShapeError, ValueError, fmtShape } from '../errors';
+import { ShapeError, ValueError, fmtShape, didYouMean } from '../errors';
 import { kernels } from '../backend';
 
 /** A tensor or a plain number (treated as a scalar tensor). */
@@ -24,7 +24,7 @@ export function checkOptions(op: string, opts: object | undefined, valid: readon
   if (opts === undefined || opts === null) return;
   if (typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${typeof opts}`);
   for (const k of Object.keys(opts)) {
-    if (!valid.includes(k)) throw new ValueError(`${op}: unknown option '${k}'; valid options are ${valid.join(', ')}`);
+    if (!valid.includes(k)) throw new ValueError(`${op}: unknown option '${k}'${didYouMean(k, valid)}; valid options are ${valid.join(', ')}`);
   }
 }
 

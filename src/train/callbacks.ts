@@ -1,6 +1,6 @@
 // Training callbacks (Keras's hooks) and early stopping.
 import { Tensor } from '../tensor';
-import { ValueError } from '../errors';
+import { ValueError, didYouMean } from '../errors';
 
 /** Figures of an epoch or batch: loss, metrics, and val_ forms. */
 export type Logs = Record<string, number>;
@@ -51,7 +51,7 @@ export class EarlyStopping implements Callback {
 
   constructor(o: EarlyStoppingArgs = {}) {
     const known = ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights'];
-    for (const k of Object.keys(o)) if (!known.includes(k)) throw new ValueError(`earlyStopping: unknown option '${k}' (valid options: ${known.join(', ')})`);
+    for (const k of Object.keys(o)) if (!known.includes(k)) throw new ValueError(`earlyStopping: unknown option '${k}'${didYouMean(k, known)} (valid options: ${known.join(', ')})`);
     this.monitor = o.monitor ?? 'val_loss';
     this.patience = o.patience ?? 0;
     this.minDelta = Math.abs(o.minDelta ?? 0);

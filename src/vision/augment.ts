@@ -6,7 +6,7 @@
 // Geometric transforms resample bilinearly; outside the image they read `fill` (default 0) unless
 // `border` says 'edge' or 'reflect'.
 import { Tensor } from '../tensor';
-import { ShapeError, ValueError, fmtShape } from '../errors';
+import { ShapeError, ValueError, fmtShape, didYouMean } from '../errors';
 import { rng as makeRng, type Rng } from '../ops/random';
 import type { Batch } from '../models/data';
 import { affineAbout, affineGeometry, fieldGeometry, resample, type Affine, type BorderMode, type Geometry } from './warp';
@@ -56,7 +56,7 @@ export interface GeometricOptions {
 function checkKeys(name: string, opts: object, valid: readonly string[]): void {
   if (opts === null || typeof opts !== 'object') throw new ValueError(`augment.${name}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
   for (const k of Object.keys(opts)) {
-    if (!valid.includes(k)) throw new ValueError(`augment.${name}: unknown option '${k}'; valid options are ${valid.join(', ')}`);
+    if (!valid.includes(k)) throw new ValueError(`augment.${name}: unknown option '${k}'${didYouMean(k, valid)}; valid options are ${valid.join(', ')}`);
   }
 }
 
