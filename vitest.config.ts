@@ -1,11 +1,30 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The kernel, op and gradient suites run a second time with relaxed SIMD enabled in V8, so the build
+ * Chromium runs by default goes through them in Node too (test/helpers/backends.ts lists it there).
+ */
+const RELAXED_SIMD_SUITES = [
+  'test/backend/{conv,gemm,pool,winograd,eltwise,affine,optim}.test.ts',
+  'test/ops/**/*.test.ts',
+  'test/notes/**/*.test.ts',
+  'test/vision/filters.test.ts',
+  'test/style/style.test.ts',
+  'test/layers/layers.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     exclude: ['test/bundlers/**', 'node_modules/**'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'node', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'relaxed-simd', include: RELAXED_SIMD_SUITES, execArgv: ['--experimental-wasm-relaxed-simd'] },
+      },
+    ],
   },
 });

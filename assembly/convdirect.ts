@@ -6,7 +6,8 @@
 // Scalar: 8 f32 accumulators, one output pixel at a time. Few output channels (LeNet conv1:
 // 28x28x1 -> 6 @ 5x5) are where im2col + GEMM loses most: K*outC is tiny, copying dominates.
 // The filter gradient has a direct form here too, for outC <= 8.
-import { G, GEO_FIELDS, geo, derived, vmadd, im2colOnly, ptr, align16, paddedD, paddedH, paddedW } from './convgeom';
+import { vmadd } from './common';
+import { G, GEO_FIELDS, geo, derived, im2colOnly, ptr, align16, paddedD, paddedH, paddedW } from './convgeom';
 
 /** Floats of one zero-padded input image (the direct kernels pad one image at a time: bounded scratch). */
 @inline function paddedFloats(g: usize): i32 {

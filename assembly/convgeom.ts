@@ -53,9 +53,3 @@ export const GEO_FIELDS = 23;
   const h = t / d + 1;
   return h < f ? h : f;
 }
-
-/** a*b + c on four lanes: fused under relaxed SIMD, mul then add otherwise. */
-@inline export function vmadd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}

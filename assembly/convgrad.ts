@@ -8,7 +8,8 @@
 // Input gradient (outC <= 32, inC <= 16): per image a short-reduction GEMM of dy by the transposed
 // filters in register tiles, then col2im into a padded image. The direct transposed convolution of
 // convdirect.ts multiplies the zero padding of dy too (2x the work for LeNet's 5x5 over 10x10).
-import { G, geo, vmadd, im2colOnly, ptr, align16, paddedD, paddedH, paddedW } from './convgeom';
+import { vmadd } from './common';
+import { G, geo, im2colOnly, ptr, align16, paddedD, paddedH, paddedW } from './convgeom';
 
 /** dy channels widened to whole vectors: 8 or 16. */
 @inline function widened(g: usize): i32 { return geo(g, G.outC) <= 8 ? 8 : 16; }

@@ -5,7 +5,8 @@
 // stays in L1 (channel-inner order also keeps the scalar build's loads sequential). Multiplier 1
 // (MobileNet's case) has the SIMD path; other multipliers run the plain loops.
 // Geometry is the block described in convgeom.ts (inD = outD = fD = 1).
-import { G, geo, tapLo, tapHi, vmadd, ptr } from './convgeom';
+import { vmadd } from './common';
+import { G, geo, tapLo, tapHi, ptr } from './convgeom';
 
 
 const FORWARD = 0, INPUT_GRAD = 1, FILTER_GRAD = 2;

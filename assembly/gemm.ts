@@ -3,6 +3,7 @@
 // stays in L1 while an MC x KC block of A (128 KiB) stays in L2. The SIMD micro-kernel holds a
 // 4x8 tile in 8 f32x4 accumulators: wider tiles push V8 past ~14 live v128 values and spill.
 
+import { imin, vmadd } from './common';
 import { MR, NR, packA, packB } from './gemmpack';
 
 const KC = 256; // depth of one packed block
@@ -10,18 +11,11 @@ const MC = 128; // rows of A packed per block
 const NC = 2048; // columns of B packed per block
 
 @inline function roundUp(x: i32, q: i32): i32 { return (x + q - 1) / q * q; }
-@inline function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
 
 /** Bytes of scratch sgemm needs for these sizes (packing buffers and one edge tile). */
 export function gemmScratchBytes(m: i32, n: i32, k: i32): i32 {
   const kc = imin(k, KC);
   return (roundUp(imin(m, MC), MR) * kc + roundUp(imin(n, NC), NR) * kc + MR * NR) << 2;
-}
-
-// a*b + c: fused (one rounding) in the relaxed build, mul then add otherwise.
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
 }
 
 // Stores 4 results: v (+ old C) (+ bias), then ReLU.
@@ -47,13 +41,13 @@ function kernelSimd(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bo
     for (let p = 0; p < kc; p++) {
       const b0 = v128.load(pb), b1 = v128.load(pb, 16);
       let av = v128.load32_splat(pa);
-      c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+      c00 = vmadd(av, b0, c00); c01 = vmadd(av, b1, c01);
       av = v128.load32_splat(pa, 4);
-      c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+      c10 = vmadd(av, b0, c10); c11 = vmadd(av, b1, c11);
       av = v128.load32_splat(pa, 8);
-      c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+      c20 = vmadd(av, b0, c20); c21 = vmadd(av, b1, c21);
       av = v128.load32_splat(pa, 12);
-      c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+      c30 = vmadd(av, b0, c30); c31 = vmadd(av, b1, c31);
       pa += MR << 2; pb += NR << 2;
     }
     const row = <usize>ldd << 2;
@@ -197,8 +191,8 @@ function fewRows(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: us
         let pa = aRow, pb = b + (<usize>j << 2);
         for (let p = 0; p < k; p++) {
           const av = v128.load32_splat(pa);
-          s0 = madd(av, v128.load(pb), s0); s1 = madd(av, v128.load(pb, 16), s1);
-          s2 = madd(av, v128.load(pb, 32), s2); s3 = madd(av, v128.load(pb, 48), s3);
+          s0 = vmadd(av, v128.load(pb), s0); s1 = vmadd(av, v128.load(pb, 16), s1);
+          s2 = vmadd(av, v128.load(pb, 32), s2); s3 = vmadd(av, v128.load(pb, 48), s3);
           pa += aStep; pb += bStep;
         }
         const o = <usize>j << 2, bo = bias != 0 ? bias + o : 0;
@@ -208,7 +202,7 @@ function fewRows(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: us
       for (; j + 4 <= n; j += 4) {
         let s0 = f32x4.splat(0);
         let pa = aRow, pb = b + (<usize>j << 2);
-        for (let p = 0; p < k; p++) { s0 = madd(v128.load32_splat(pa), v128.load(pb), s0); pa += aStep; pb += bStep; }
+        for (let p = 0; p < k; p++) { s0 = vmadd(v128.load32_splat(pa), v128.load(pb), s0); pa += aStep; pb += bStep; }
         const o = <usize>j << 2;
         storeVec(cRow + o, s0, add, bias != 0 ? bias + o : 0, relu);
       }

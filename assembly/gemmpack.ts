@@ -1,12 +1,12 @@
 // Packing for the GEMM in gemm.ts: copies blocks of op(A) and op(B) into zero-padded panels laid
 // out in the order the micro-kernel reads them, so transposed operands never mean strided inner loops.
 
+import { imin } from './common';
+
 /** Rows of the GEMM register tile (A panels are MR values wide). */
 export const MR = 4;
 /** Columns of the GEMM register tile, two f32x4 (B panels are NR values wide). */
 export const NR = 8;
-
-@inline function imin(a: i32, b: i32): i32 { return a < b ? a : b; }
 
 /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into MR-row panels: per p, the MR values of column p (zero past m). */
 export function packA(transA: bool, a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {

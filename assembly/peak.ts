@@ -1,6 +1,9 @@
 // A register-bound multiply-add loop: the machine's arithmetic ceiling, against which the
 // benchmarks express GEMM as a fraction of peak. 12 independent chains hide the mul/add latency.
 
+// vmadd is the GEMM micro-kernel's fused/unfused choice, so the peak matches what GEMM can reach.
+import { vmadd } from './common';
+
 /** FLOPs one iteration of peakLoop performs in this build (12 chains x lanes x mul+add). */
 export function peakFlopsPerIter(): i32 {
   return ASC_FEATURE_SIMD ? 12 * 4 * 2 : 12 * 2;
@@ -14,9 +17,9 @@ export function peakLoop(iters: i32, s: f32, t: f32): f32 {
     let x4 = f32x4.splat(0.5), x5 = f32x4.splat(0.6), x6 = f32x4.splat(0.7), x7 = f32x4.splat(0.8);
     let x8 = f32x4.splat(0.9), x9 = f32x4.splat(1.0), xa = f32x4.splat(1.1), xb = f32x4.splat(1.2);
     for (let i = 0; i < iters; i++) {
-      x0 = madd(x0, vs, vt); x1 = madd(x1, vs, vt); x2 = madd(x2, vs, vt); x3 = madd(x3, vs, vt);
-      x4 = madd(x4, vs, vt); x5 = madd(x5, vs, vt); x6 = madd(x6, vs, vt); x7 = madd(x7, vs, vt);
-      x8 = madd(x8, vs, vt); x9 = madd(x9, vs, vt); xa = madd(xa, vs, vt); xb = madd(xb, vs, vt);
+      x0 = vmadd(x0, vs, vt); x1 = vmadd(x1, vs, vt); x2 = vmadd(x2, vs, vt); x3 = vmadd(x3, vs, vt);
+      x4 = vmadd(x4, vs, vt); x5 = vmadd(x5, vs, vt); x6 = vmadd(x6, vs, vt); x7 = vmadd(x7, vs, vt);
+      x8 = vmadd(x8, vs, vt); x9 = vmadd(x9, vs, vt); xa = vmadd(xa, vs, vt); xb = vmadd(xb, vs, vt);
     }
     const s4 = f32x4.add(f32x4.add(f32x4.add(x0, x1), f32x4.add(x2, x3)),
       f32x4.add(f32x4.add(f32x4.add(x4, x5), f32x4.add(x6, x7)), f32x4.add(f32x4.add(x8, x9), f32x4.add(xa, xb))));
@@ -31,8 +34,3 @@ export function peakLoop(iters: i32, s: f32, t: f32): f32 {
   return y0 + y1 + y2 + y3 + y4 + y5 + y6 + y7 + y8 + y9 + ya + yb;
 }
 
-// Same fused/unfused choice as the GEMM micro-kernel, so the peak matches what GEMM can reach.
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}

@@ -10,7 +10,8 @@
 // The GEMMs do not go through sgemm: the filter transform writes U straight into 8-column panels and
 // V rows are read in place (4 at a time), so nothing is packed per call. (sgemm, which packs both
 // operands on every call, ran these 36 short products at 17 GFLOP/s for inC = 64 and 20 for 256.)
-import { G, geo, vmadd, winogradAlways, winogradNever, ptr, align16 } from './convgeom';
+import { vmadd } from './common';
+import { G, geo, winogradAlways, winogradNever, ptr, align16 } from './convgeom';
 
 const P = 36; // positions of a 6x6 transformed tile
 /** Floats of transformed inputs (or products) per chunk of tiles: 4 MiB, well inside L3. */

@@ -98,5 +98,5 @@ export interface Kernels {
   adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, epsilon: number): void;
 }
 
-/** A backend under construction: families fill in their kernels. */
+/** One family of kernels (conv, pool, ...); a backend is the union of its families. */
 export type KernelFamily = Partial<Omit<Kernels, 'name'>>;

@@ -18,6 +18,7 @@
 // out, as tf.image.resizeBilinear without half-pixel centres), mean-subtracted and divided by 255.
 import { Tensor } from '../tensor';
 import { ModelFormatError, ShapeError, ValueError, fmtShape } from '../errors';
+import { isUrl, nodeImport, packageDir } from '../platform';
 import * as layers from '../layers';
 import { Layer, SymbolicTensor } from '../layers';
 import { Model, model } from '../models';
@@ -42,20 +43,15 @@ const LANDMARK_SIZE = 112;
 // face-api's leaky ReLU slope, the float32 nearest to 0.1
 const LEAKY = 0.10000000149011612;
 
-const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
-const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
 
 /** The installed @vladmandic/face-api model/ folder (Node). */
 async function packageModelDir(where: string): Promise<string> {
-  const { createRequire } = await nodeImport('node:module');
-  const { join, dirname } = await nodeImport('node:path');
-  const { pathToFileURL } = await nodeImport('node:url');
-  const req = createRequire(import.meta.url ?? pathToFileURL(join(process.cwd(), 'index.js')).href);
-  try {
-    return join(dirname(req.resolve('@vladmandic/face-api/package.json')), 'model');
-  } catch {
+  const { join } = await nodeImport('node:path');
+  const dir = await packageDir('@vladmandic/face-api');
+  if (dir === undefined) {
     throw new ValueError(`${where}: the '@vladmandic/face-api' package is not installed (npm install @vladmandic/face-api@1.7); or pass { from: folder or URL }`);
   }
+  return join(dir, 'model');
 }
 
 /** Reads `<name>-weights_manifest.json` and its shards, and dequantises every tensor by name. */

@@ -7,6 +7,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors';
 import { Layer, Dense, Flatten, Dropout, Activation, InputLayer, Conv2D, Add, Concatenate, input, SymbolicTensor, SymShape } from '../layers';
 import { Model, model as functionalModel } from '../models';
 import { resize, crop } from '../vision/image';
+import { convOutputSize } from '../ops';
 import type { CenterBox } from './box';
 
 /** Options of slidingWindows. */
@@ -68,7 +69,7 @@ export function slidingWindows(m: Model, img: Tensor, opts: SlidingWindowOptions
   for (const scale of scales) {
     const h = Math.round(wh * scale), w = Math.round(ww * scale);
     if (h > H || w > W) continue;
-    const rows = Math.floor((H - h) / sh) + 1, cols = Math.floor((W - w) / sw) + 1;
+    const rows = convOutputSize(H, h, sh), cols = convOutputSize(W, w, sw);
     const crops = new Float32Array(rows * cols * h * w * C);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) {
       crops.set(crop(image, { x: c * sw, y: r * sh, width: w, height: h }).data, (r * cols + c) * h * w * C);

@@ -3,6 +3,7 @@
 // distance is below the threshold, else "not recognized".
 import { Tensor } from '../tensor';
 import { ModelFormatError, ShapeError, ValueError, fmtShape } from '../errors';
+import { nodeImport } from '../platform';
 import { noGrad } from '../autograd';
 import { Layer } from '../layers';
 
@@ -22,7 +23,6 @@ export interface FaceDatabaseJSON {
 export interface Match { id: string; distance: number }
 
 const FORMAT = 'convkit-face-database';
-const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
 
 /** A recognition database of face encodings (several per identity allowed). */
 export class FaceDatabase {

@@ -4,7 +4,7 @@
 // every call into the shared Variables, with no copies of the weights.
 import { ValueError } from '../errors';
 import { L2Normalize } from '../layers';
-import { checkOptions } from '../layers/base';
+import { checkOptions } from '../options';
 import * as layers from '../layers';
 import { Model, model } from '../models';
 

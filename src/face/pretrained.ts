@@ -5,6 +5,7 @@
 // matrix. Each conv's bias and scale fold into one conv bias: s·(W∗x + b) + c = (s·W)∗x + (s·b + c).
 import { Tensor, tensor } from '../tensor';
 import { ModelFormatError, ShapeError, ValueError, fmtShape } from '../errors';
+import { nodeImport, packageDir } from '../platform';
 import { noGrad } from '../autograd';
 import { SymbolicTensor, ZeroChannels } from '../layers';
 import * as layers from '../layers';
@@ -128,8 +129,6 @@ export function cropFace(image: Tensor, rect: FaceRect, size = FACE_RECOGNITION_
   return resize(crop(image, { x, y, width: side, height: side }), size, size);
 }
 
-const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
-
 /**
  * Loads face-api's face_recognition weights: by default from the installed `@vladmandic/face-api`
  * package (Node), or from a folder holding face_recognition_model-weights_manifest.json and its .bin,
@@ -140,14 +139,14 @@ export async function loadFaceRecognitionNet(src?: string | { manifest: WeightsM
   let manifest: WeightsManifestEntry[], data: Uint8Array;
   if (src === undefined || typeof src === 'string') {
     const { readFile } = await nodeImport('node:fs/promises');
-    const { join, dirname } = await nodeImport('node:path');
+    const { join } = await nodeImport('node:path');
     let dir = src;
     if (dir === undefined) {
-      const { createRequire } = await nodeImport('node:module');
-      const req = createRequire(import.meta.url);
-      try { dir = join(dirname(req.resolve('@vladmandic/face-api/package.json')), 'model'); } catch {
+      const pkg = await packageDir('@vladmandic/face-api');
+      if (pkg === undefined) {
         throw new ValueError(`${where}: the '@vladmandic/face-api' package is not installed (npm install @vladmandic/face-api), or pass the folder of its weights`);
       }
+      dir = join(pkg, 'model');
     }
     try { manifest = JSON.parse(await readFile(join(dir!, 'face_recognition_model-weights_manifest.json'), 'utf8')); } catch {
       throw new ModelFormatError(`${where}: cannot read face_recognition_model-weights_manifest.json in ${dir}`);

@@ -4,6 +4,7 @@
 // 4 (RGBA), float32 values 0-255.
 import { Tensor } from '../tensor';
 import { ImageError, ShapeError, ValueError, fmtShape, fmtValue } from '../errors';
+import { isNode, nodeImport } from '../platform';
 
 /** Encodings convkit reads and writes. */
 export type ImageFormat = 'png' | 'jpeg';
@@ -34,9 +35,6 @@ export interface WriteImageOptions {
 export interface ImageDataLike { width: number; height: number; data: Uint8ClampedArray | Uint8Array }
 
 const DEFAULT_MAX_PIXELS = 40_000_000;
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-// A non-literal specifier keeps bundlers from pulling Node-only codecs into browser builds.
-const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
 const cjs = (m: any): any => m.default ?? m;
 
 /** Recognises PNG and JPEG by their first bytes; names a few other formats to say they are unsupported. */

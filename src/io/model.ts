@@ -6,6 +6,7 @@
 // TF.js's IOHandler, so tf.io.withSaveHandler / tf.io.fromMemory artifacts pass both ways.
 import { Tensor } from '../tensor';
 import { ModelFormatError, ValueError, ConvkitError, fmtShape } from '../errors';
+import { isUrl, nodeImport } from '../platform';
 import { Layer, registry } from '../layers';
 import { Model, modelFromConfig } from '../models';
 import type { KerasConfig } from '../models';
@@ -52,8 +53,6 @@ export interface SaveResult {
 export const SHARD_BYTES = 4 * 1024 * 1024;
 const GENERATED_BY = 'convkit 0.1.0';
 
-const isUrl = (s: string): boolean => /^https?:\/\//i.test(s);
-const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
 const toPath = (s: string): string => (s.startsWith('file://') ? decodeURIComponent(s.slice('file://'.length)) : s);
 
 /** The TF.js Layers artifacts of a model: Keras topology, weight specs in order, one weight buffer. */

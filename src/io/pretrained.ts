@@ -3,6 +3,7 @@
 // group1-shardXofN.min.js exports one shard as a base64 string (uint8-quantised weights).
 // fromBundle turns such pieces into a convkit model; loadNsfwjs finds them in node_modules (Node).
 import { ModelFormatError, ValueError } from '../errors';
+import { nodeImport, nodeRequire } from '../platform';
 import { Model } from '../models';
 import { artifactsFromManifest, fromArtifacts, WeightsManifestEntry } from './model';
 
@@ -45,8 +46,6 @@ export const NSFWJS_MODELS = { mobilenet_v2: 224, mobilenet_v2_mid: 224, incepti
 /** The nsfwjs output classes, in order. */
 export const NSFWJS_CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
 
-const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
-
 /**
  * Loads a pretrained nsfwjs network (Node; `npm install nsfwjs@4`): 'mobilenet_v2' (MobileNetV2,
  * 224x224x3) or 'inception_v3' (299x299x3). Inputs are RGB in [0, 1] (pixels / 255, as nsfwjs);
@@ -55,10 +54,8 @@ const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ nam
 export async function loadNsfwjs(name: keyof typeof NSFWJS_MODELS = 'mobilenet_v2'): Promise<Model> {
   const where = `io.loadNsfwjs('${name}')`;
   if (!(name in NSFWJS_MODELS)) throw new ValueError(`${where}: unknown model; expected one of ${Object.keys(NSFWJS_MODELS).join(', ')}`);
-  const { createRequire } = await nodeImport('node:module');
   const { join, dirname } = await nodeImport('node:path');
-  const { pathToFileURL } = await nodeImport('node:url');
-  const req = createRequire(import.meta.url ?? pathToFileURL(join(process.cwd(), 'index.js')).href);
+  const req = await nodeRequire();
   let main: string;
   try { main = req.resolve('nsfwjs'); } catch {
     throw new ValueError(`${where}: the 'nsfwjs' package is not installed (npm install nsfwjs@4)`);

@@ -2,7 +2,8 @@
 // SymbolicTensor it records a graph node (functional models), applied to a Tensor it computes.
 import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
-import { ShapeError, ValueError, fmtShape, fmtValue, didYouMean } from '../errors';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors';
+import { checkOptions } from '../options';
 import { Initializer, getInitializer, InitializerSpec } from './initializers';
 
 /** The most values one weight may hold (2^30 float32 values: 4 GiB). */
@@ -38,15 +39,9 @@ export interface CallArgs {
   logits?: boolean;
 }
 
-/** Throws ValueError naming the layer when opts holds a key outside allowed. */
-export function checkOptions(layer: string, opts: object | undefined, allowed: readonly string[]): void {
-  if (opts === undefined) return;
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ValueError(`${layer}: expected an options object, got ${fmtValue(opts)}`);
-  for (const k of Object.keys(opts)) {
-    if (!allowed.includes(k) && !BASE_OPTIONS.includes(k)) {
-      throw new ValueError(`${layer}: unknown option '${k}'${didYouMean(k, [...allowed, ...BASE_OPTIONS])} (valid options: ${[...allowed, ...BASE_OPTIONS].join(', ')})`);
-    }
-  }
+/** checkOptions for a layer factory: its own options plus BASE_OPTIONS. */
+export function checkLayerOptions(layer: string, opts: unknown, allowed: readonly string[]): void {
+  checkOptions(layer, opts, [...allowed, ...BASE_OPTIONS]);
 }
 
 const nameCounts = new Map<string, number>();

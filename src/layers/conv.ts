@@ -4,17 +4,17 @@ import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
 import * as ops from '../ops';
 import { ShapeError, ValueError, fmtValue } from '../errors';
-import { Layer, LayerArgs, SymShape, CallArgs, checkOptions } from './base';
+import { Layer, LayerArgs, SymShape, CallArgs, checkLayerOptions, fmtSymShape } from './base';
 import { Initializer, InitializerSpec, serializeInitializer, getInitializer } from './initializers';
 import { ActivationName, checkActivation, effectiveActivation } from './activations';
-import { PaddingSpec, tuple, normalizePadding, outLength } from './geometry';
+import { type Padding, type CheckedPadding, spatialParam, checkPadding, windowOutputShape } from '../ops/geometry';
 
 /** Options of conv1d / conv2d / conv3d (Keras names). */
 export interface ConvArgs extends LayerArgs {
   filters: number;
   kernelSize: number | number[];
   strides?: number | number[];
-  padding?: PaddingSpec;
+  padding?: Padding;
   dilationRate?: number | number[];
   activation?: ActivationName;
   useBias?: boolean;
@@ -33,20 +33,20 @@ abstract class ConvBase extends Layer {
   readonly kernelSize: number[];
   readonly strides: number[];
   readonly dilationRate: number[];
-  readonly padding: PaddingSpec;
+  readonly padding: Padding;
   readonly activation: ActivationName;
   readonly useBias: boolean;
-  protected readonly pad: 'same' | 'valid' | [number, number][];
+  protected readonly pad: CheckedPadding;
   kernel!: Variable;
   bias: Variable | null = null;
 
   constructor(prefix: string, readonly rank: number, args: ConvArgs | DepthwiseConv2DArgs) {
     super(prefix, args);
     const where = `${prefix} '${this.name}'`;
-    this.kernelSize = tuple(args.kernelSize, rank, 0, 'kernelSize', where);
-    this.strides = tuple(args.strides, rank, 1, 'strides', where);
-    this.dilationRate = tuple(args.dilationRate, rank, 1, 'dilationRate', where);
-    this.pad = normalizePadding(args.padding, rank, where);
+    this.kernelSize = spatialParam(where, 'kernelSize', args.kernelSize, rank);
+    this.strides = spatialParam(where, 'strides', args.strides ?? 1, rank);
+    this.dilationRate = spatialParam(where, 'dilationRate', args.dilationRate ?? 1, rank);
+    this.pad = checkPadding(where, args.padding ?? 'valid', rank);
     this.padding = args.padding ?? 'valid';
     this.activation = checkActivation(args.activation, where);
     this.useBias = args.useBias ?? true;
@@ -55,8 +55,8 @@ abstract class ConvBase extends Layer {
   }
 
   protected spatialOut(inputShape: SymShape): (number | null)[] {
-    return this.kernelSize.map((f, i) => outLength(inputShape[i + 1], f, this.strides[i], this.dilationRate[i],
-      this.pad === 'same' || this.pad === 'valid' ? this.pad : this.pad[i], `layer '${this.name}' (${this.className})`));
+    return windowOutputShape(`layer '${this.name}' (${this.className})`, 'filter', inputShape.slice(1, -1), this.kernelSize,
+      this.strides, this.dilationRate, this.pad, `input ${fmtSymShape(inputShape)}`);
   }
 
   override get finalActivation(): string { return this.activation; }
@@ -83,7 +83,7 @@ export class Conv extends ConvBase {
   private readonly biasInit: Initializer;
 
   constructor(rank: number, args: ConvArgs) {
-    checkOptions(FACTORY[rank], args, CONV_OPTIONS);
+    checkLayerOptions(FACTORY[rank], args, CONV_OPTIONS);
     if (!args || !Number.isInteger(args.filters) || args.filters <= 0) {
       throw new ValueError(`${FACTORY[rank]}: filters must be a positive integer, got ${fmtValue(args?.filters)}`);
     }
@@ -141,7 +141,7 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
   kernelSize: number | number[];
   depthMultiplier?: number;
   strides?: number | number[];
-  padding?: PaddingSpec;
+  padding?: Padding;
   dilationRate?: number | number[];
   activation?: ActivationName;
   useBias?: boolean;
@@ -158,9 +158,9 @@ export class DepthwiseConv2D extends ConvBase {
   private readonly biasInit: Initializer;
 
   constructor(args: DepthwiseConv2DArgs) {
-    checkOptions('depthwiseConv2d', args, ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'seed']);
+    checkLayerOptions('depthwiseConv2d', args, ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'seed']);
     super('depthwise_conv2d', 2, args);
-    this.depthMultiplier = tuple(args.depthMultiplier, 1, 1, 'depthMultiplier', `depthwiseConv2d '${this.name}'`)[0];
+    this.depthMultiplier = spatialParam(`depthwiseConv2d '${this.name}'`, 'depthMultiplier', args.depthMultiplier ?? 1, 1)[0];
     this.depthwiseInit = getInitializer(args.depthwiseInitializer ?? 'glorotUniform', this.name);
     this.biasInit = getInitializer(args.biasInitializer ?? 'zeros', this.name);
   }

@@ -3,7 +3,7 @@ import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
 import { ShapeError, ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, CallArgs, SymbolicTensor, LayerNode, checkOptions, randomSeed } from './base';
+import { Layer, LayerArgs, SymShape, CallArgs, SymbolicTensor, LayerNode, checkLayerOptions, randomSeed } from './base';
 import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
 import { ActivationName, checkActivation, applyActivation, effectiveActivation } from './activations';
 
@@ -13,7 +13,7 @@ export class InputLayer extends Layer {
   readonly output: SymbolicTensor;
 
   constructor(args: { shape?: number[]; batchShape?: SymShape; batchSize?: number; name?: string; dtype?: 'float32' }) {
-    checkOptions('input', args, ['shape', 'batchShape', 'batchSize']);
+    checkLayerOptions('input', args, ['shape', 'batchShape', 'batchSize']);
     // shapes may come from an untrusted model.json: anything but a list is refused, not spread
     const batchInputShape = Array.isArray(args.batchShape) ? args.batchShape
       : args.batchShape === undefined && Array.isArray(args.shape) ? [args.batchSize ?? null, ...args.shape] : undefined;
@@ -63,7 +63,7 @@ export class Dense extends Layer {
   private readonly biasInit: Initializer;
 
   constructor(args: DenseArgs) {
-    checkOptions('dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim', 'seed']);
+    checkLayerOptions('dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim', 'seed']);
     if (!args || !Number.isInteger(args.units) || args.units <= 0) throw new ValueError(`dense: units must be a positive integer, got ${fmtValue(args?.units)}`);
     super('dense', args.inputDim !== undefined && !args.inputShape && !args.batchInputShape ? { ...args, inputShape: [args.inputDim] } : args);
     this.units = args.units;
@@ -113,7 +113,7 @@ export class Dense extends Layer {
 export class Flatten extends Layer {
   static override className = 'Flatten';
   constructor(args: LayerArgs = {}) {
-    checkOptions('flatten', args, []);
+    checkLayerOptions('flatten', args, []);
     super('flatten', args);
     this.inputSpec = { minNdim: 2, layout: '[N,...]' };
   }
@@ -130,7 +130,7 @@ export class Activation extends Layer {
   static override className = 'Activation';
   readonly activation: ActivationName;
   constructor(args: LayerArgs & { activation: ActivationName }) {
-    checkOptions('activation', args, ['activation']);
+    checkLayerOptions('activation', args, ['activation']);
     super('activation', args);
     if (!args || args.activation === undefined) throw new ValueError(`activation: the 'activation' option is required`);
     this.activation = checkActivation(args.activation, `activation '${this.name}'`);
@@ -147,7 +147,7 @@ export class Dropout extends Layer {
   readonly rate: number;
   private calls = 0;
   constructor(args: LayerArgs & { rate: number; seed?: number }) {
-    checkOptions('dropout', args, ['rate', 'seed']);
+    checkLayerOptions('dropout', args, ['rate', 'seed']);
     super('dropout', args);
     if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new ValueError(`dropout '${this.name}': rate must be in [0, 1), got ${fmtValue(args.rate)}`);
     this.rate = args.rate;

@@ -5,7 +5,7 @@
 import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions } from './base';
+import { Layer, LayerArgs, SymShape, checkLayerOptions } from './base';
 import { l2Normalize } from '../face/distance';
 
 /** Options of reLU (Keras names): max_value caps the output (6 gives ReLU6). */
@@ -22,7 +22,7 @@ export class ReLU extends Layer {
   readonly negativeSlope: number;
 
   constructor(args: ReLUArgs = {}) {
-    checkOptions('reLU', args, ['maxValue', 'negativeSlope', 'threshold']);
+    checkLayerOptions('reLU', args, ['maxValue', 'negativeSlope', 'threshold']);
     super('re_lu', args);
     this.maxValue = args.maxValue ?? null;
     this.negativeSlope = args.negativeSlope ?? 0;
@@ -51,7 +51,7 @@ export class LeakyReLU extends Layer {
   static override className = 'LeakyReLU';
   readonly alpha: number;
   constructor(args: LayerArgs & { alpha?: number } = {}) {
-    checkOptions('leakyReLU', args, ['alpha']);
+    checkLayerOptions('leakyReLU', args, ['alpha']);
     super('leaky_re_lu', args);
     this.alpha = args.alpha ?? 0.3;
     if (!(this.alpha >= 0)) throw new ValueError(`leakyReLU '${this.name}': alpha must be >= 0, got ${args.alpha}`);
@@ -70,7 +70,7 @@ export const leakyReLU = (a?: LayerArgs & { alpha?: number }): LeakyReLU => new 
 export class L2Normalize extends Layer {
   static override className = 'UnitNormalization';
   constructor(args: LayerArgs & { axis?: number } = {}) {
-    checkOptions('l2Normalize', args, ['axis']);
+    checkLayerOptions('l2Normalize', args, ['axis']);
     super('unit_normalization', args);
     if (args.axis !== undefined && args.axis !== -1) throw new ValueError(`l2Normalize: only axis -1 is supported, got ${args.axis}`);
     this.inputSpec = { minNdim: 2, layout: '[N,...,d]' };

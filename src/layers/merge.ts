@@ -2,7 +2,7 @@
 import { Tensor } from '../tensor';
 import { ShapeError, ValueError } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions, fmtSymShape } from './base';
+import { Layer, LayerArgs, SymShape, checkLayerOptions, fmtSymShape } from './base';
 
 /** Shared checks: at least two inputs. */
 abstract class Merge extends Layer {
@@ -20,7 +20,7 @@ abstract class Merge extends Layer {
 /** Keras Add: elementwise sum of inputs of the same shape. */
 export class Add extends Merge {
   static override className = 'Add';
-  constructor(args: LayerArgs = {}) { checkOptions('add', args, []); super('add', args); }
+  constructor(args: LayerArgs = {}) { checkLayerOptions('add', args, []); super('add', args); }
   protected checkShapes(shapes: SymShape[]): void {
     const r = shapes[0];
     // the batch axis too: real tensors with different batches must fail here, naming the layer
@@ -37,7 +37,7 @@ export class Concatenate extends Merge {
   static override className = 'Concatenate';
   readonly axis: number;
   constructor(args: LayerArgs & { axis?: number } = {}) {
-    checkOptions('concatenate', args, ['axis']);
+    checkLayerOptions('concatenate', args, ['axis']);
     super('concatenate', args);
     this.axis = args.axis ?? -1;
     if (!Number.isInteger(this.axis) || this.axis === 0) throw new ValueError(`concatenate '${this.name}': axis must be a non-batch axis, got ${args.axis}`);

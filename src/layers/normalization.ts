@@ -5,7 +5,7 @@ import { Tensor } from '../tensor';
 import { Variable, noGrad } from '../autograd';
 import { ShapeError, ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, CallArgs, checkOptions } from './base';
+import { Layer, LayerArgs, SymShape, CallArgs, checkLayerOptions } from './base';
 import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
 
 /** Options of batchNormalization (Keras names and defaults). */
@@ -37,7 +37,7 @@ export class BatchNormalization extends Layer {
   private readonly inits: Initializer[];
 
   constructor(args: BatchNormalizationArgs = {}) {
-    checkOptions('batchNormalization', args, ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer']);
+    checkLayerOptions('batchNormalization', args, ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer']);
     super('batch_normalization', args);
     this.axis = args.axis ?? -1;
     if (!Number.isInteger(this.axis)) throw new ValueError(`batchNormalization '${this.name}': axis must be an integer, got ${fmtValue(args.axis)}`);

@@ -2,7 +2,7 @@
 import { Tensor } from '../tensor';
 import { ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions } from './base';
+import { Layer, LayerArgs, SymShape, checkLayerOptions } from './base';
 
 /** Keras ZeroPadding2D; padding n, [h, w] (symmetric) or [[top, bottom], [left, right]]. */
 export class ZeroPadding2D extends Layer {
@@ -10,7 +10,7 @@ export class ZeroPadding2D extends Layer {
   readonly padding: [[number, number], [number, number]];
 
   constructor(args: LayerArgs & { padding?: number | [number, number] | [[number, number], [number, number]] } = {}) {
-    checkOptions('zeroPadding2d', args, ['padding']);
+    checkLayerOptions('zeroPadding2d', args, ['padding']);
     super('zero_padding2d', args);
     const p = args.padding ?? 1;
     const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;

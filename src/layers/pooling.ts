@@ -1,14 +1,14 @@
 // Pooling layers: MaxPooling1D/2D/3D and AveragePooling1D/2D/3D share one class; global average beside it.
 import { Tensor } from '../tensor';
 import * as ops from '../ops';
-import { Layer, LayerArgs, SymShape, checkOptions } from './base';
-import { PaddingSpec, tuple, normalizePadding, outLength } from './geometry';
+import { Layer, LayerArgs, SymShape, checkLayerOptions, fmtSymShape } from './base';
+import { type Padding, type CheckedPadding, spatialParam, checkPadding, windowOutputShape } from '../ops/geometry';
 
 /** Options of the pooling layers (Keras names); strides default to poolSize. */
 export interface PoolArgs extends LayerArgs {
   poolSize?: number | number[];
   strides?: number | number[];
-  padding?: PaddingSpec;
+  padding?: Padding;
 }
 
 const LAYOUT = ['', '[N,L,C]', '[N,H,W,C]', '[N,D,H,W,C]'];
@@ -17,24 +17,24 @@ const LAYOUT = ['', '[N,L,C]', '[N,H,W,C]', '[N,D,H,W,C]'];
 export class Pool extends Layer {
   readonly poolSize: number[];
   readonly strides: number[];
-  readonly padding: PaddingSpec;
-  private readonly pad: 'same' | 'valid' | [number, number][];
+  readonly padding: Padding;
+  private readonly pad: CheckedPadding;
 
   constructor(readonly kind: 'max' | 'avg', readonly rank: number, args: PoolArgs = {}) {
     const factory = `${kind === 'max' ? 'maxPooling' : 'averagePooling'}${rank}d`;
-    checkOptions(factory, args, ['poolSize', 'strides', 'padding']);
+    checkLayerOptions(factory, args, ['poolSize', 'strides', 'padding']);
     super(`${kind === 'max' ? 'max' : 'average'}_pooling${rank}d`, args);
     const where = `${factory} '${this.name}'`;
-    this.poolSize = tuple(args.poolSize, rank, 2, 'poolSize', where);
-    this.strides = args.strides === undefined ? [...this.poolSize] : tuple(args.strides, rank, 1, 'strides', where);
-    this.pad = normalizePadding(args.padding, rank, where);
+    this.poolSize = spatialParam(where, 'poolSize', args.poolSize ?? 2, rank);
+    this.strides = spatialParam(where, 'strides', args.strides ?? this.poolSize, rank);
+    this.pad = checkPadding(where, args.padding ?? 'valid', rank);
     this.padding = args.padding ?? 'valid';
     this.inputSpec = { ndim: rank + 2, layout: LAYOUT[rank] };
   }
 
   computeOutputShape(s: SymShape): SymShape {
-    const spatial = this.poolSize.map((f, i) => outLength(s[i + 1], f, this.strides[i], 1,
-      this.pad === 'same' || this.pad === 'valid' ? this.pad : this.pad[i], `layer '${this.name}' (${this.className})`));
+    const spatial = windowOutputShape(`layer '${this.name}' (${this.className})`, 'pool', s.slice(1, -1), this.poolSize,
+      this.strides, this.poolSize.map(() => 1), this.pad, `input ${fmtSymShape(s)}`);
     return [s[0], ...spatial, s[s.length - 1]];
   }
 
@@ -69,7 +69,7 @@ export class AveragePooling3D extends Pool { static override className = 'Averag
 export class GlobalAveragePooling2D extends Layer {
   static override className = 'GlobalAveragePooling2D';
   constructor(args: LayerArgs = {}) {
-    checkOptions('globalAveragePooling2d', args, []);
+    checkLayerOptions('globalAveragePooling2d', args, []);
     super('global_average_pooling2d', args);
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
   }

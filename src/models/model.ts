@@ -3,7 +3,8 @@
 // valueAndGrads over the trainable Variables and hands the gradients to the optimizer.
 import { Tensor } from '../tensor';
 import { Variable, valueAndGrads, noGrad } from '../autograd';
-import { ValueError, ShapeError, NumericalError, fmtShape, fmtValue, didYouMean } from '../errors';
+import { ValueError, ShapeError, NumericalError, fmtShape, fmtValue } from '../errors';
+import { checkOptions } from '../options';
 import * as ops from '../ops';
 import { Layer, SymbolicTensor, LayerNode, SymShape, CallArgs, InputLayer, deriveSeed, serialize } from '../layers';
 import { Optimizer, getOptimizer } from '../train/optimizers';
@@ -44,7 +45,6 @@ export interface FitArgs {
    */
   terminateOnNaN?: boolean;
 }
-const COMPILE_OPTIONS = ['optimizer', 'loss', 'metrics'];
 const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'callbacks', 'verbose', 'initialEpoch', 'stepsPerEpoch', 'progressSink', 'terminateOnNaN'];
 
 /** What fit() returns (Keras's History): per-epoch figures by name. */
@@ -207,7 +207,7 @@ export class Model extends Layer {
   /** Chooses the optimizer, loss and metrics for fit/evaluate. */
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') throw new ValueError(`compile: expected { optimizer, loss, metrics }`);
-    for (const k of Object.keys(args)) if (!COMPILE_OPTIONS.includes(k)) throw new ValueError(`compile: unknown option '${k}'${didYouMean(k, COMPILE_OPTIONS)} (valid options: optimizer, loss, metrics)`);
+    checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
     if (args.optimizer === undefined || args.loss === undefined) throw new ValueError(`compile: optimizer and loss are required`);
     this.optimizer = getOptimizer(args.optimizer);
     this.loss = getLoss(args.loss);
@@ -313,8 +313,7 @@ export class Model extends Layer {
     const { optimizer, loss } = this.compiled('fit');
     const isData = x instanceof Tensor || (Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof Tensor));
     const args: FitArgs = (isData ? fitArgs : (y as FitArgs)) ?? {};
-    if (typeof args !== 'object') throw new ValueError(`fit: expected an options object`);
-    for (const k of Object.keys(args)) if (!FIT_OPTIONS.includes(k)) throw new ValueError(`fit: unknown option '${k}'${didYouMean(k, FIT_OPTIONS)} (valid options: ${FIT_OPTIONS.join(', ')})`);
+    checkOptions('fit', args, FIT_OPTIONS);
     const epochs = positiveInt(args.epochs ?? 1, 'fit: epochs');
     const bs = positiveInt(args.batchSize ?? 32, 'fit: batchSize');
     const verbose = args.verbose ?? 1;

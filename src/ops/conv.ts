@@ -7,7 +7,8 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { ConvGeometry, DepthwiseGeometry } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, checkOutputSize, markReluOutput, reluBackward } from './util';
+import { checkTensor, needsGrad, checkOutputSize, markReluOutput, reluBackward } from './util';
+import { checkOptions } from '../options';
 import { Padding, spatialParam, windowGeometry, describeShapes } from './geometry';
 import { activation as applyActivation, add, ACTIVATIONS } from './eltwise';
 

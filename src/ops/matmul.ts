@@ -4,7 +4,8 @@ import { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, needsGrad, checkOutputSize, markReluOutput, reluBackward } from './util';
+import { checkTensor, needsGrad, checkOutputSize, markReluOutput, reluBackward } from './util';
+import { checkOptions } from '../options';
 import { activation as applyActivation } from './eltwise';
 
 /** One GEMM: op(A) m×k times op(B) k×n. */

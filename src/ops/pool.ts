@@ -5,7 +5,8 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { PoolGeometry } from '../backend/kernels';
 import { ShapeError, fmtShape } from '../errors';
-import { checkTensor, checkOptions, checkOutputSize, feedsReluBackward, markReluMasked } from './util';
+import { checkTensor, checkOutputSize, feedsReluBackward, markReluMasked } from './util';
+import { checkOptions } from '../options';
 import { Padding, spatialParam, windowGeometry } from './geometry';
 import { max } from './reduce';
 

@@ -2,7 +2,8 @@
 import { Tensor, allocFor } from '../tensor';
 import { record } from '../autograd/tape';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, checkOptions } from './util';
+import { checkTensor } from './util';
+import { checkOptions } from '../options';
 
 /** A seeded generator: next() is uniform in [0, 1), normal() is standard normal. */
 export interface Rng { next(): number; normal(): number }

@@ -1,7 +1,7 @@
 // Small helpers shared by the op families: argument checks and "which inputs need a gradient".
 import { Tensor, scalar, sizeOf } from '../tensor';
 import { isRecording, isRecordedOutput } from '../autograd/tape';
-import { ShapeError, ValueError, fmtShape, didYouMean } from '../errors';
+import { ShapeError, ValueError, fmtShape } from '../errors';
 import { kernels } from '../backend';
 
 /** A tensor or a plain number (treated as a scalar tensor). */
@@ -17,15 +17,6 @@ export function checkTensor(x: unknown, op: string, name = 'x'): Tensor {
 export function toTensor(x: TensorOrNumber, op: string, name = 'x'): Tensor {
   if (typeof x === 'number') return scalar(x);
   return checkTensor(x, op, name);
-}
-
-/** Rejects option names the op does not know (a typo like `paddding` must not pass silently). */
-export function checkOptions(op: string, opts: object | undefined, valid: readonly string[]): void {
-  if (opts === undefined || opts === null) return;
-  if (typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${typeof opts}`);
-  for (const k of Object.keys(opts)) {
-    if (!valid.includes(k)) throw new ValueError(`${op}: unknown option '${k}'${didYouMean(k, valid)}; valid options are ${valid.join(', ')}`);
-  }
 }
 
 /** The most values one op output may hold: 2^30 float32 values, the 4 GiB WebAssembly can address. */

@@ -1,6 +1,7 @@
 // Training callbacks (Keras's hooks) and early stopping.
 import { Tensor } from '../tensor';
-import { ValueError, didYouMean } from '../errors';
+import { ValueError } from '../errors';
+import { checkOptions } from '../options';
 
 /** Figures of an epoch or batch: loss, metrics, and val_ forms. */
 export type Logs = Record<string, number>;
@@ -50,8 +51,7 @@ export class EarlyStopping implements Callback {
   private bestWeights: Tensor[] | null = null;
 
   constructor(o: EarlyStoppingArgs = {}) {
-    const known = ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights'];
-    for (const k of Object.keys(o)) if (!known.includes(k)) throw new ValueError(`earlyStopping: unknown option '${k}'${didYouMean(k, known)} (valid options: ${known.join(', ')})`);
+    checkOptions('earlyStopping', o, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights']);
     this.monitor = o.monitor ?? 'val_loss';
     this.patience = o.patience ?? 0;
     this.minDelta = Math.abs(o.minDelta ?? 0);

@@ -1,15 +1,14 @@
 // The verbose fit() output. In a terminal (stdout is a TTY) verbose 1 redraws a progress bar with \r;
 // in a log (not a TTY) and with verbose 2 it prints one line per epoch, so logs stay readable.
 import type { Callback, Logs } from './callbacks';
+import { isNode } from '../platform';
 
 /** Where progress goes: a write function and whether it is an interactive terminal. */
 export interface ProgressSink { write(s: string): void; isTTY: boolean }
 
-declare const process: { stdout?: { write(s: string): unknown; isTTY?: boolean } } | undefined;
-
 /** stdout in Node (TTY detected), console.log lines elsewhere. */
 export function defaultSink(): ProgressSink {
-  const out = typeof process !== 'undefined' ? process.stdout : undefined;
+  const out = isNode ? process.stdout : undefined;
   if (out && typeof out.write === 'function') return { write: (s) => { out.write(s); }, isTTY: !!out.isTTY };
   let line = '';
   return {

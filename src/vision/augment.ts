@@ -6,7 +6,8 @@
 // Geometric transforms resample bilinearly; outside the image they read `fill` (default 0) unless
 // `border` says 'edge' or 'reflect'.
 import { Tensor } from '../tensor';
-import { ShapeError, ValueError, fmtShape, didYouMean } from '../errors';
+import { ShapeError, ValueError, fmtShape } from '../errors';
+import { checkOptions } from '../options';
 import { rng as makeRng, type Rng } from '../ops/random';
 import type { Batch } from '../models/data';
 import { affineAbout, affineGeometry, fieldGeometry, resample, type Affine, type BorderMode, type Geometry } from './warp';
@@ -52,13 +53,6 @@ export interface GeometricOptions {
 }
 
 // ---------- option checking ----------
-
-function checkKeys(name: string, opts: object, valid: readonly string[]): void {
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`augment.${name}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
-  for (const k of Object.keys(opts)) {
-    if (!valid.includes(k)) throw new ValueError(`augment.${name}: unknown option '${k}'${didYouMean(k, valid)}; valid options are ${valid.join(', ')}`);
-  }
-}
 
 function checkNum(name: string, key: string, v: unknown, lo: number, hi = Infinity): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
@@ -220,7 +214,7 @@ export interface MirrorOptions {
 
 /** Flips images left-right (or upside down); boxes follow, and `flipPairs` swaps left/right landmark indices. */
 export function mirror(opts: MirrorOptions = {}): Transform {
-  checkKeys('mirror', opts, ['p', 'direction', 'flipPairs']);
+  checkOptions('augment.mirror', opts, ['p', 'direction', 'flipPairs']);
   const p = checkNum('mirror', 'p', opts.p ?? 0.5, 0, 1);
   const dir = opts.direction ?? 'horizontal';
   if (dir !== 'horizontal' && dir !== 'vertical') throw new ValueError(`augment.mirror: direction must be 'horizontal' or 'vertical', got '${dir}'`);
@@ -251,7 +245,7 @@ export interface RotateOptions extends GeometricOptions {
 
 /** Rotates images about their centre, counter-clockwise as displayed for positive angles; the size stays, corners fill per `border`. */
 export function rotate(opts: RotateOptions = {}): Transform {
-  checkKeys('rotate', opts, ['maxDegrees', 'angles', ...GEOMETRIC_KEYS]);
+  checkOptions('augment.rotate', opts, ['maxDegrees', 'angles', ...GEOMETRIC_KEYS]);
   const o = checkGeometric('rotate', opts);
   if (opts.maxDegrees !== undefined && opts.angles !== undefined) throw new ValueError('augment.rotate: give maxDegrees or angles, not both');
   const max = checkNum('rotate', 'maxDegrees', opts.maxDegrees ?? 15, 0, 360);
@@ -277,7 +271,7 @@ export interface ShearOptions extends GeometricOptions {
 
 /** Shears images about their centre (a slanted copy, as Keras's shear_range). */
 export function shear(opts: ShearOptions = {}): Transform {
-  checkKeys('shear', opts, ['maxDegrees', 'axis', ...GEOMETRIC_KEYS]);
+  checkOptions('augment.shear', opts, ['maxDegrees', 'axis', ...GEOMETRIC_KEYS]);
   const o = checkGeometric('shear', opts);
   const max = checkNum('shear', 'maxDegrees', opts.maxDegrees ?? 10, 0, 80);
   const axis = opts.axis ?? 'x';
@@ -299,7 +293,7 @@ export interface TranslateOptions extends GeometricOptions {
 
 /** Shifts images by a random offset; with maxPixels the shift is whole pixels, so values move without blending. */
 export function translate(opts: TranslateOptions = {}): Transform {
-  checkKeys('translate', opts, ['maxPixels', 'maxFraction', ...GEOMETRIC_KEYS]);
+  checkOptions('augment.translate', opts, ['maxPixels', 'maxFraction', ...GEOMETRIC_KEYS]);
   const o = checkGeometric('translate', opts);
   if (opts.maxPixels !== undefined && opts.maxFraction !== undefined) throw new ValueError('augment.translate: give maxPixels or maxFraction, not both');
   const px = opts.maxPixels === undefined ? undefined : checkNum('translate', 'maxPixels', opts.maxPixels, 0);
@@ -327,7 +321,7 @@ export interface RandomCropOptions {
 
 /** Cuts a random rectangle (Inception-style area and aspect ranges) and resizes it back, bilinear; boxes are clipped to the crop. */
 export function randomCrop(opts: RandomCropOptions = {}): Transform {
-  checkKeys('randomCrop', opts, ['scale', 'ratio', 'size', 'p']);
+  checkOptions('augment.randomCrop', opts, ['scale', 'ratio', 'size', 'p']);
   const p = checkNum('randomCrop', 'p', opts.p ?? 1, 0, 1);
   const [s0, s1] = checkRange('randomCrop', 'scale', opts.scale ?? [0.5, 1], 1e-6, 1);
   const [r0, r1] = checkRange('randomCrop', 'ratio', opts.ratio ?? [3 / 4, 4 / 3], 1e-6, 1e6);
@@ -439,7 +433,7 @@ export interface ColorShiftOptions {
  * changing the light's colour and intensity but not the content. Boxes and points are unchanged.
  */
 export function colorShift(opts: ColorShiftOptions = {}): Transform {
-  checkKeys('colorShift', opts, ['shift', 'pca', 'basis', 'range', 'clamp', 'p']);
+  checkOptions('augment.colorShift', opts, ['shift', 'pca', 'basis', 'range', 'clamp', 'p']);
   const p = checkNum('colorShift', 'p', opts.p ?? 1, 0, 1);
   const shifts = typeof opts.shift === 'object' ? opts.shift : undefined;
   if (shifts !== undefined && (!Array.isArray(shifts) || shifts.some((v) => !(Number.isFinite(v) && v >= 0)))) {
@@ -492,7 +486,7 @@ export interface WarpOptions extends GeometricOptions {
  * wobble). Points and boxes follow; keep alpha below about sigma so the warp stays one-to-one.
  */
 export function warp(opts: WarpOptions = {}): Transform {
-  checkKeys('warp', opts, ['alpha', 'sigma', ...GEOMETRIC_KEYS]);
+  checkOptions('augment.warp', opts, ['alpha', 'sigma', ...GEOMETRIC_KEYS]);
   const o = checkGeometric('warp', opts);
   const alpha = checkNum('warp', 'alpha', opts.alpha ?? 2, 0);
   const sigma = checkNum('warp', 'sigma', opts.sigma ?? 4, 0.5);
@@ -557,7 +551,7 @@ export interface ComposeOptions {
 
 /** Chains transforms into one seeded augmenter: `compose([mirror(), rotate({ maxDegrees: 10 })], { seed: 1 })`. */
 export function compose(transforms: readonly Transform[], opts: ComposeOptions = {}): Augmenter {
-  checkKeys('compose', opts, ['seed']);
+  checkOptions('augment.compose', opts, ['seed']);
   if (!Array.isArray(transforms)) throw new ValueError(`augment.compose: expected a list of transforms, got ${typeof transforms}`);
   transforms.forEach((t, i) => {
     if (typeof t?.transformName !== 'string' || typeof t.apply !== 'function') throw new ValueError(`augment.compose: item ${i} is not a transform (use augment.mirror(), augment.rotate(), ...)`);
@@ -589,7 +583,7 @@ export interface AugmentedDatasetOptions {
  * variants. `augmenter` is a compose() result or any function from a batch [N,H,W,C] to a batch.
  */
 export function augmentedDataset(x: Tensor, y: Tensor, augmenter: Augmenter | ((batch: Tensor) => Tensor), opts: AugmentedDatasetOptions = {}): (epoch: number) => Iterable<Batch> {
-  checkKeys('augmentedDataset', opts, ['batchSize', 'seed', 'shuffle']);
+  checkOptions('augment.augmentedDataset', opts, ['batchSize', 'seed', 'shuffle']);
   checkImage('augment.augmentedDataset', x, true);
   if (!(y instanceof Tensor) || y.rank < 1 || y.shape[0] !== x.shape[0]) {
     throw new ShapeError(`augment.augmentedDataset: labels must be a Tensor with ${x.shape[0]} rows like x ${fmtShape(x.shape)}, got ${y instanceof Tensor ? fmtShape(y.shape) : typeof y}`);

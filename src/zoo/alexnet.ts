@@ -4,7 +4,8 @@
 import * as layers from '../layers';
 import type { InitializerSpec } from '../layers/initializers';
 import { Sequential } from '../models';
-import { checkZooOptions, positive, imageShape } from './options';
+import { positive, imageShape } from './options';
+import { checkOptions } from '../options';
 
 /** Options of zoo.alexnet. */
 export interface AlexNetArgs {
@@ -19,7 +20,7 @@ export interface AlexNetArgs {
 
 /** AlexNet (single stream, ReLU, max pooling, dropout 0.5 in the dense layers). */
 export function alexnet(args: AlexNetArgs = {}): Sequential {
-  checkZooOptions('alexnet', args, ['inputShape', 'classes', 'dropout', 'seed', 'kernelInitializer']);
+  checkOptions('alexnet', args, ['inputShape', 'classes', 'dropout', 'seed', 'kernelInitializer']);
   const inputShape = imageShape('alexnet', args.inputShape ?? [227, 227, 3]);
   const classes = positive('alexnet', 'classes', args.classes ?? 1000);
   const rate = args.dropout ?? 0.5;

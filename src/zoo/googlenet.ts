@@ -7,7 +7,8 @@ import * as layers from '../layers';
 import { SymbolicTensor } from '../layers';
 import { Model, model } from '../models';
 import { inceptionModule, InceptionModuleArgs } from './inception';
-import { checkZooOptions, positive, imageShape } from './options';
+import { positive, imageShape } from './options';
+import { checkOptions } from '../options';
 
 /** Options of zoo.googlenet. */
 export interface GoogLeNetArgs {
@@ -29,7 +30,7 @@ export const GOOGLENET_MODULES: readonly Row[] = [
 
 /** GoogLeNet; rows of its summary are named as in the notes (inception_3a ... inception_5b). */
 export function googlenet(args: GoogLeNetArgs = {}): Model {
-  checkZooOptions('googlenet', args, ['auxiliaryClassifiers', 'inputShape', 'classes', 'seed']);
+  checkOptions('googlenet', args, ['auxiliaryClassifiers', 'inputShape', 'classes', 'seed']);
   const aux = args.auxiliaryClassifiers ?? false;
   const inputShape = imageShape('googlenet', args.inputShape ?? [224, 224, 3]);
   const classes = positive('googlenet', 'classes', args.classes ?? 1000);

@@ -5,7 +5,8 @@ import * as layers from '../layers';
 import { SymbolicTensor } from '../layers';
 import { Model } from '../models';
 import { ValueError } from '../errors';
-import { checkZooOptions, positive } from './options';
+import { positive } from './options';
+import { checkOptions } from '../options';
 
 /** Filters of each branch (the columns of the notes' GoogLeNet table). */
 export interface InceptionModuleArgs {
@@ -27,7 +28,7 @@ let moduleCount = 0;
  * summary() shows it as one row (inception_3a, ...) with its parameters and multiply-adds.
  */
 export function inceptionModule(x: SymbolicTensor, args: InceptionModuleArgs): SymbolicTensor {
-  checkZooOptions('inceptionModule', args, [...KEYS, 'name']);
+  checkOptions('inceptionModule', args, [...KEYS, 'name']);
   if (!(x instanceof SymbolicTensor) || x.rank !== 4 || x.shape[3] === null) {
     throw new ValueError(`inceptionModule: expected a symbolic [N,H,W,C] tensor with known channels (from layers.input / layer.apply), got ${String(x)}`);
   }

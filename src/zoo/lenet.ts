@@ -1,7 +1,8 @@
 // LeNet-5 as in the course notes: 28x28x1 input, conv 6@5x5 'same', pool, conv 16@5x5 'valid',
 // pool, dense 120, 84, 10 softmax. relu + max pooling by default; { activation: 'sigmoid',
 // pooling: 'avg' } is the 1998 variant.
-import { ValueError, didYouMean } from '../errors';
+import { ValueError } from '../errors';
+import { checkOptions } from '../options';
 import * as layers from '../layers';
 import { Sequential } from '../models';
 
@@ -17,8 +18,7 @@ export interface LeNet5Args {
 
 /** LeNet-5 (about 61.7k parameters on 28x28x1): per-layer params 156, 2416, 48120, 10164, 850. */
 export function lenet5(args: LeNet5Args = {}): Sequential {
-  const known = ['activation', 'pooling', 'inputShape', 'classes', 'seed'];
-  for (const k of Object.keys(args)) if (!known.includes(k)) throw new ValueError(`lenet5: unknown option '${k}'${didYouMean(k, known)} (valid options: ${known.join(', ')})`);
+  checkOptions('lenet5', args, ['activation', 'pooling', 'inputShape', 'classes', 'seed']);
   const { activation = 'relu', pooling = 'max', inputShape = [28, 28, 1], classes = 10, seed } = args;
   if (pooling !== 'max' && pooling !== 'avg') throw new ValueError(`lenet5: pooling must be 'max' or 'avg', got '${pooling}'`);
   const pool = (name: string) => (pooling === 'max' ? layers.maxPooling2d({ poolSize: 2, name }) : layers.averagePooling2d({ poolSize: 2, name }));

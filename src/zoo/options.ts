@@ -1,14 +1,5 @@
-// Option checking shared by the zoo builders: unknown keys are an error naming the builder.
-import { ValueError, fmtValue, didYouMean } from '../errors';
-
-/** Throws ValueError when args holds a key outside known (catches typos such as 'clases'). */
-export function checkZooOptions(where: string, args: object | undefined, known: readonly string[]): void {
-  if (args === undefined) return;
-  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new ValueError(`${where}: expected an options object, got ${fmtValue(args)}`);
-  for (const k of Object.keys(args)) {
-    if (!known.includes(k)) throw new ValueError(`${where}: unknown option '${k}'${didYouMean(k, known)} (valid options: ${known.join(', ')})`);
-  }
-}
+// Value checks shared by the zoo builders (unknown option names: checkOptions in src/options.ts).
+import { ValueError, fmtValue } from '../errors';
 
 /** Checks a positive integer option. */
 export function positive(where: string, what: string, v: unknown): number {

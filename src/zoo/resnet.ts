@@ -7,7 +7,8 @@ import * as layers from '../layers';
 import { SymbolicTensor } from '../layers';
 import { Model, model } from '../models';
 import { ValueError, fmtValue } from '../errors';
-import { checkZooOptions, positive, imageShape } from './options';
+import { positive, imageShape } from './options';
+import { checkOptions } from '../options';
 
 /** Options of zoo.residualBlock. */
 export interface ResidualBlockArgs {
@@ -37,7 +38,7 @@ let blockCount = 0;
  * connection. Returns the block's output tensor.
  */
 export function residualBlock(x: SymbolicTensor, args: ResidualBlockArgs): SymbolicTensor {
-  checkZooOptions('residualBlock', args, ['filters', 'strides', 'bottleneck', 'shortcut', 'useBias', 'epsilon', 'name']);
+  checkOptions('residualBlock', args, ['filters', 'strides', 'bottleneck', 'shortcut', 'useBias', 'epsilon', 'name']);
   if (!(x instanceof SymbolicTensor) || x.rank !== 4) throw new ValueError(`residualBlock: expected a symbolic [N,H,W,C] tensor (from layers.input / layer.apply), got ${String(x)}`);
   const filters = positive('residualBlock', 'filters', args?.filters);
   const strides = positive('residualBlock', 'strides', args.strides ?? 1);
@@ -85,7 +86,7 @@ const STAGES: Record<number, number[]> = { 18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 5
 
 /** ResNet-18, -34 or -50 (default 50, Keras's ResNet50). */
 export function resnet(args: ResNetArgs = {}): Model {
-  checkZooOptions('resnet', args, ['depth', 'includeTop', 'inputShape', 'classes', 'pooling', 'seed']);
+  checkOptions('resnet', args, ['depth', 'includeTop', 'inputShape', 'classes', 'pooling', 'seed']);
   const depth = args.depth ?? 50;
   if (!(depth in STAGES)) throw new ValueError(`resnet: depth must be 18, 34 or 50, got ${fmtValue(depth)}`);
   const includeTop = args.includeTop ?? true;

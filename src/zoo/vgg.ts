@@ -7,7 +7,8 @@ import type { InitializerSpec } from '../layers/initializers';
 import { Layer } from '../layers';
 import { Sequential } from '../models';
 import { ValueError, fmtValue } from '../errors';
-import { checkZooOptions, positive, imageShape } from './options';
+import { positive, imageShape } from './options';
+import { checkOptions } from '../options';
 
 /** Options of zoo.vgg16 (Keras names). */
 export interface VGG16Args {
@@ -26,7 +27,7 @@ const BLOCKS: [number, number][] = [[64, 2], [128, 2], [256, 3], [512, 3], [512,
 
 /** VGG-16. */
 export function vgg16(args: VGG16Args = {}): Sequential {
-  checkZooOptions('vgg16', args, ['includeTop', 'inputShape', 'classes', 'pooling', 'seed', 'kernelInitializer']);
+  checkOptions('vgg16', args, ['includeTop', 'inputShape', 'classes', 'pooling', 'seed', 'kernelInitializer']);
   const includeTop = args.includeTop ?? true;
   const inputShape = imageShape('vgg16', args.inputShape ?? [224, 224, 3]);
   const classes = positive('vgg16', 'classes', args.classes ?? 1000);

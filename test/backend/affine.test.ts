@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src';
-import type { BackendName } from '../../src/backend/kernels';
 import { uniform } from '../helpers/kernels';
+import { BACKENDS, WASM_BACKENDS } from '../helpers/backends';
 
-const BUILDS: BackendName[] = ['js', 'wasm', 'wasm-simd'];
+const BUILDS = BACKENDS;
 
 const rng = uniform;
 const rand = (r: () => number, n: number, span: number) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * span);
@@ -38,7 +38,7 @@ describe('channelAffine kernel', () => {
     const r = rng(7), js = backend.kernels('js');
     const x = rand(r, 31 * 19, 10), s = rand(r, 19, 3), b = rand(r, 19, 3);
     const want = js.channelAffine(x, s, b, 19);
-    for (const name of ['wasm', 'wasm-simd'] as BackendName[]) expect(Array.from(backend.kernels(name).channelAffine(x, s, b, 19))).toEqual(Array.from(want));
+    for (const name of WASM_BACKENDS) expect(Array.from(backend.kernels(name).channelAffine(x, s, b, 19))).toEqual(Array.from(want));
   });
 
   it('empty input gives empty output', () => {

@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src/backend';
-import type { BackendName, ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
+import type { ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
 import { setConvAlgorithm } from '../../src/backend/wasm/conv';
-import { rng, randArray, geometry, inLen, outLen, filterLen, expectRelClose as expectClose, type Spec } from '../helpers/kernels';
+import { rng, randArray, geometry, inLen, outLen, filterLen, terms, outShape, inShape, filterShape, expectRelClose as expectClose, type Spec } from '../helpers/kernels';
+import { WASM_BACKENDS } from '../helpers/backends';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
 
@@ -48,7 +49,7 @@ const DW_CASES: [string, Spec, number][] = [
 ];
 
 const js = backend.kernels('js');
-const wasmBackends: BackendName[] = (['wasm', 'wasm-simd', 'wasm-relaxed-simd'] as BackendName[]).filter((b) => backend.available().includes(b));
+const wasmBackends = WASM_BACKENDS;
 
 describe('conv reference (js) against hand-computed values', () => {
   const g2 = (h: number, w: number, f: number, outC = 1) => geometry({ batch: 1, in: [1, h, w], inC: 1, outC, f: [1, f, f] });
@@ -121,10 +122,10 @@ for (const name of wasmBackends) {
         const r = rng(100 + i), g = geometry(spec);
         const x = randArray(inLen(g), r), w = randArray(filterLen(g), r), dy = randArray(outLen(g), r);
         const bias = randArray(g.outC, r);
-        expectClose(k.conv(x, w, g, null, 'linear'), js.conv(x, w, g, null, 'linear'), 'conv');
-        expectClose(k.conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), 'conv + bias + relu');
-        expectClose(k.convBackpropInput(dy, w, g), js.convBackpropInput(dy, w, g), 'backprop input');
-        expectClose(k.convBackpropFilter(x, dy, g), js.convBackpropFilter(x, dy, g), 'backprop filter');
+        expectClose(k.conv(x, w, g, null, 'linear'), js.conv(x, w, g, null, 'linear'), 'conv', { terms: terms.forward(g), shape: outShape(g) });
+        expectClose(k.conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), 'conv + bias + relu', { terms: terms.forward(g), shape: outShape(g) });
+        expectClose(k.convBackpropInput(dy, w, g), js.convBackpropInput(dy, w, g), 'backprop input', { terms: terms.input(g), shape: inShape(g) });
+        expectClose(k.convBackpropFilter(x, dy, g), js.convBackpropFilter(x, dy, g), 'backprop filter', { terms: terms.filter(g), shape: filterShape(g) });
       });
     });
     it('every case again with the direct kernels switched off (im2col + GEMM throughout)', () => {
@@ -134,9 +135,9 @@ for (const name of wasmBackends) {
         CONV_CASES.forEach(([label, spec], i) => {
           const r = rng(400 + i), g = geometry(spec);
           const x = randArray(inLen(g), r), w = randArray(filterLen(g), r), dy = randArray(outLen(g), r), bias = randArray(g.outC, r);
-          expectClose(k.conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), `${label}: conv`);
-          expectClose(k.convBackpropInput(dy, w, g), js.convBackpropInput(dy, w, g), `${label}: backprop input`);
-          expectClose(k.convBackpropFilter(x, dy, g), js.convBackpropFilter(x, dy, g), `${label}: backprop filter`);
+          expectClose(k.conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), `${label}: conv`, { terms: terms.forward(g), shape: outShape(g) });
+          expectClose(k.convBackpropInput(dy, w, g), js.convBackpropInput(dy, w, g), `${label}: backprop input`, { terms: terms.input(g), shape: inShape(g) });
+          expectClose(k.convBackpropFilter(x, dy, g), js.convBackpropFilter(x, dy, g), `${label}: backprop filter`, { terms: terms.filter(g), shape: filterShape(g) });
         });
       } finally {
         setConvAlgorithm(backend.module(name)!);
@@ -146,9 +147,9 @@ for (const name of wasmBackends) {
       it(`depthwise ${label}`, () => {
         const r = rng(200 + i), g = dwGeometry(spec, m);
         const x = randArray(inLen(g), r), w = randArray(g.fH * g.fW * g.inC * m, r), dy = randArray(outLen(g), r);
-        expectClose(k.depthwiseConv(x, w, g), js.depthwiseConv(x, w, g), 'depthwise');
-        expectClose(k.depthwiseConvBackpropInput(dy, w, g), js.depthwiseConvBackpropInput(dy, w, g), 'depthwise backprop input');
-        expectClose(k.depthwiseConvBackpropFilter(x, dy, g), js.depthwiseConvBackpropFilter(x, dy, g), 'depthwise backprop filter');
+        expectClose(k.depthwiseConv(x, w, g), js.depthwiseConv(x, w, g), 'depthwise', { terms: g.fH * g.fW });
+        expectClose(k.depthwiseConvBackpropInput(dy, w, g), js.depthwiseConvBackpropInput(dy, w, g), 'depthwise backprop input', { terms: g.fH * g.fW * g.multiplier });
+        expectClose(k.depthwiseConvBackpropFilter(x, dy, g), js.depthwiseConvBackpropFilter(x, dy, g), 'depthwise backprop filter', { terms: terms.filter(g) });
       });
     });
     it('returns fresh arrays: a later call does not change an earlier result', () => {

@@ -1,9 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src';
-import type { BackendName, UnaryOp, BinaryOp } from '../../src/backend/kernels';
+import type { UnaryOp, BinaryOp } from '../../src/backend/kernels';
 import { uniform } from '../helpers/kernels';
+import { WASM_BACKENDS } from '../helpers/backends';
+import { expectClose as close } from '../helpers/close';
 
-const FAST: BackendName[] = ['wasm', 'wasm-simd'];
+const FAST = WASM_BACKENDS;
 const UNARY: UnaryOp[] = ['relu', 'sigmoid', 'tanh', 'exp', 'log', 'neg', 'abs', 'square', 'sqrt'];
 const BINARY: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'max', 'min'];
 // Ops whose f32 result is the correctly rounded f64 one, so every build must agree bit for bit.
@@ -21,12 +23,9 @@ function input(r: () => number, n: number, op?: UnaryOp): Float32Array {
   });
 }
 
+/** Exact ops must match bit for bit (but for the sign of zero); the others within 2e-6·(1 + |expected|). */
 function expectClose(got: Float32Array, want: Float32Array, exact: boolean, what: string) {
-  expect(got.length, what).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const ok = exact ? Object.is(got[i] + 0, want[i] + 0) : Math.abs(got[i] - want[i]) <= 2e-6 * Math.max(1, Math.abs(want[i]));
-    if (!ok) throw new Error(`${what}: index ${i} got ${got[i]}, want ${want[i]}`);
-  }
+  close(got, want, exact ? 0 : 2e-6, exact ? 0 : 2e-6, { what });
 }
 
 describe('elementwise kernels', () => {

@@ -1,24 +1,18 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src';
-import type { BackendName } from '../../src/backend';
 
 import { rng, randArray } from '../helpers/kernels';
+import { WASM_BACKENDS } from '../helpers/backends';
+import { expectClose } from '../helpers/close';
 
 const abs = (a: Float32Array) => a.map(Math.abs);
 
 // f32 error grows with the dot length; scale by Σ|a||b| so large and small entries are judged alike.
-function expectClose(got: Float32Array, want: Float32Array, absScale: Float32Array, k: number, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const tol = 1e-5 * Math.sqrt(Math.max(k, 1)) * absScale[i] + 1e-6;
-    if (!(Math.abs(got[i] - want[i]) <= tol)) {
-      throw new Error(`${what}: element ${i} is ${got[i]}, reference ${want[i]} (tol ${tol})`);
-    }
-  }
+function expectGemmClose(got: Float32Array, want: Float32Array, absScale: Float32Array, k: number, what: string, shape: number[]): void {
+  expectClose(got, want, absScale.map((s) => 1e-5 * Math.sqrt(Math.max(k, 1)) * s + 1e-6), 0, { what, shape });
 }
 
-const builds: BackendName[] = ['wasm', 'wasm-simd'];
-if (backend.available().includes('wasm-relaxed-simd')) builds.push('wasm-relaxed-simd');
+const builds = WASM_BACKENDS;
 const js = backend.kernels('js');
 
 describe('matmul', () => {
@@ -36,7 +30,7 @@ describe('matmul', () => {
           const got = k.matmul(a, b, m, kk, n, tA, tB, null, 'linear');
           const want = js.matmul(a, b, m, kk, n, tA, tB, null, 'linear');
           const scale = js.matmul(abs(a), abs(b), m, kk, n, tA, tB, null, 'linear');
-          expectClose(got, want, scale, kk, `${name} ${m}x${kk}x${n} tA=${tA} tB=${tB}`);
+          expectGemmClose(got, want, scale, kk, `${name} ${m}x${kk}x${n} tA=${tA} tB=${tB}`, [m, n]);
           cases++;
         }
       }
@@ -52,7 +46,7 @@ describe('matmul', () => {
           const got = k.matmul(a, b, m, kk, n, false, tB, bias, act);
           const want = js.matmul(a, b, m, kk, n, false, tB, bias, act);
           const scale = js.matmul(abs(a), abs(b), m, kk, n, false, tB, abs(bias), 'linear');
-          expectClose(got, want, scale, kk, `${name} ${m}x${kk}x${n} bias ${act}`);
+          expectGemmClose(got, want, scale, kk, `${name} ${m}x${kk}x${n} bias ${act}`, [m, n]);
           if (act === 'relu') {
             expect(got.every((v) => v >= 0)).toBe(true);
             expect(want.some((v) => v === 0)).toBe(true);
@@ -69,7 +63,7 @@ describe('matmul', () => {
         const got = k.matmul(a, b, m, kk, n, tA, tB, bias, 'relu');
         const want = js.matmul(a, b, m, kk, n, tA, tB, bias, 'relu');
         const scale = js.matmul(abs(a), abs(b), m, kk, n, tA, tB, abs(bias), 'linear');
-        expectClose(got, want, scale, kk, `${name} ${m}x${kk}x${n}`);
+        expectGemmClose(got, want, scale, kk, `${name} ${m}x${kk}x${n}`, [m, n]);
       }
     });
 
@@ -115,7 +109,7 @@ describe('gram', () => {
         const a = randArray(batch * hw * c, r);
         const got = k.gram(a, batch, hw, c);
         const want = js.gram(a, batch, hw, c);
-        expectClose(got, want, js.gram(abs(a), batch, hw, c), hw, `${name} gram ${batch}x${hw}x${c}`);
+        expectGemmClose(got, want, js.gram(abs(a), batch, hw, c), hw, `${name} gram ${batch}x${hw}x${c}`, [batch, c, c]);
       }
     });
   }

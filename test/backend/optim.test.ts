@@ -1,7 +1,7 @@
 // The optimizer kernels: every build updates weights and state in place like the f64 reference loop.
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src';
-import type { BackendName } from '../../src/backend/kernels';
+import { BACKENDS } from '../helpers/backends';
 
 function rng(seed: number) {
   return () => { seed = (seed * 16807) % 2147483647; return seed / 2147483647 * 2 - 1; };
@@ -18,7 +18,7 @@ function adamOracle(w: Float64Array, g: Float32Array, m: Float64Array, v: Float6
 
 describe('adamUpdate kernel', () => {
   // lengths below, at and past the 4-lane width, with tails
-  for (const name of ['js', 'wasm', 'wasm-simd'] as BackendName[]) {
+  for (const name of BACKENDS) {
     it(`${name}: five steps in place match the f64 oracle on odd lengths`, () => {
       const k = backend.kernels(name);
       for (const n of [1, 3, 4, 5, 17, 1001]) {

@@ -1,9 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src';
-import type { PoolGeometry, BackendName } from '../../src/backend/kernels';
+import type { PoolGeometry } from '../../src/backend/kernels';
 import { uniform } from '../helpers/kernels';
+import { BACKENDS, WASM_BACKENDS } from '../helpers/backends';
+import { expectClose as close } from '../helpers/close';
 
-const FAST: BackendName[] = ['wasm', 'wasm-simd'];
+/** Pool results against the reference: tol·(1 + |expected|) per element. */
+const expectClose = (got: Float32Array, want: Float32Array, tol: number, what: string) => close(got, want, tol, tol, { what });
+
+const FAST = WASM_BACKENDS;
 
 // mulberry32: small seeded generator so failures reproduce.
 const rng = uniform;
@@ -37,14 +42,6 @@ const outLen = (g: PoolGeometry) => g.batch * g.outD * g.outH * g.outW * g.chann
 const randomArray = (r: () => number, n: number, ints = false) =>
   Float32Array.from({ length: n }, () => (ints ? Math.floor(r() * 3) : r() * 4 - 2));
 
-function expectClose(got: Float32Array, want: Float32Array, tol: number, what: string) {
-  expect(got.length, what).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])))) {
-      throw new Error(`${what}: index ${i} got ${got[i]}, want ${want[i]}`);
-    }
-  }
-}
 
 // The notes' 4x4 example: f = 2, s = 2.
 const NOTES_X = Float32Array.of(1, 3, 2, 1, 2, 9, 1, 1, 1, 3, 2, 3, 5, 6, 1, 2);
@@ -54,7 +51,7 @@ const NOTES_G: PoolGeometry = {
 };
 
 describe('pooling kernels', () => {
-  for (const name of ['js', ...FAST] as BackendName[]) {
+  for (const name of BACKENDS) {
     it(`${name}: the notes' 4x4 max and average pooling examples`, () => {
       const k = backend.kernels(name);
       expect(Array.from(k.maxPool(NOTES_X, NOTES_G))).toEqual([9, 2, 6, 3]);
@@ -81,7 +78,7 @@ describe('pooling kernels', () => {
     });
   }
 
-  for (const name of ['js', ...FAST] as BackendName[]) {
+  for (const name of BACKENDS) {
     it(`${name}: max backward sends each gradient to the first of tied maxima`, () => {
       // 2 channels, one 2x2 window: channel 0 all equal, channel 1 max at cells 1 and 3.
       const g: PoolGeometry = { ...NOTES_G, channels: 2, inH: 2, inW: 2, outH: 1, outW: 1 };

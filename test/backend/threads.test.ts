@@ -7,7 +7,7 @@ import { backend, init } from '../../src/backend';
 import type { ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
 import { splitRange, splitByOutput, splitByInput } from '../../src/backend/wasm/split';
 import { ValueError } from '../../src/errors';
-import { rng, randArray, geometry as specGeometry, inLen, outLen, expectRelClose as expectClose, type Triple } from '../helpers/kernels';
+import { rng, randArray, geometry as specGeometry, inLen, outLen, terms, outShape, inShape, filterShape, expectRelClose as expectClose, type Triple } from '../helpers/kernels';
 
 function geometry(batch: number, inp: Triple, inC: number, outC: number, f: Triple, stride?: Triple, dilation?: Triple, padBefore?: Triple, padAfter?: Triple): ConvGeometry {
   return specGeometry({ batch, in: inp, inC, outC, f, stride, dilation, padBefore, padAfter });
@@ -82,7 +82,7 @@ describe.skipIf(!threaded)('threads', () => {
       const a = rand(m * k, m), b = rand(k * n, n), bias = rand(n, k);
       backend.setThreads(2);
       const two = simd().matmul(a, b, m, k, n, tA, tB, bias, 'relu');
-      expectClose(two, js().matmul(a, b, m, k, n, tA, tB, bias, 'relu'), `matmul ${m}x${k}x${n} ${tA} ${tB}`);
+      expectClose(two, js().matmul(a, b, m, k, n, tA, tB, bias, 'relu'), `matmul ${m}x${k}x${n} ${tA} ${tB}`, { terms: k, shape: [m, n] });
       backend.setThreads(1);
       expect(simd().matmul(a, b, m, k, n, tA, tB, bias, 'relu')).toEqual(two);
     }
@@ -91,7 +91,7 @@ describe.skipIf(!threaded)('threads', () => {
 
   it('gram over a batch matches the reference', () => {
     const a = rand(3 * 200 * 67, 5);
-    expectClose(simd().gram(a, 3, 200, 67), js().gram(a, 3, 200, 67), 'gram batch 3');
+    expectClose(simd().gram(a, 3, 200, 67), js().gram(a, 3, 200, 67), 'gram batch 3', { terms: 200, shape: [3, 67, 67] });
   });
 
   const CONV: Array<[string, ConvGeometry]> = [
@@ -110,9 +110,9 @@ describe.skipIf(!threaded)('threads', () => {
       const x = rand(inLen(g), 11), w = rand(g.fD * g.fH * g.fW * g.inC * g.outC, 12), dy = rand(outLen(g), 13), bias = rand(g.outC, 14);
       expect(2 * outLen(g) * g.fD * g.fH * g.fW * g.inC).toBeGreaterThanOrEqual(1 << 20); // big enough to split
       const y = simd().conv(x, w, g, bias, 'relu');
-      expectClose(y, js().conv(x, w, g, bias, 'relu'), `${name} forward`);
-      expectClose(simd().convBackpropInput(dy, w, g), js().convBackpropInput(dy, w, g), `${name} dx`);
-      expectClose(simd().convBackpropFilter(x, dy, g), js().convBackpropFilter(x, dy, g), `${name} dw`);
+      expectClose(y, js().conv(x, w, g, bias, 'relu'), `${name} forward`, { terms: terms.forward(g), shape: outShape(g) });
+      expectClose(simd().convBackpropInput(dy, w, g), js().convBackpropInput(dy, w, g), `${name} dx`, { terms: terms.input(g), shape: inShape(g) });
+      expectClose(simd().convBackpropFilter(x, dy, g), js().convBackpropFilter(x, dy, g), `${name} dw`, { terms: terms.filter(g), shape: filterShape(g) });
       backend.setThreads(1);
       expect(simd().conv(x, w, g, bias, 'relu')).toEqual(y);
       backend.setThreads(2);
@@ -123,7 +123,7 @@ describe.skipIf(!threaded)('threads', () => {
     // regression: the transposed geometry once lived in static memory that every thread shared
     const g = geometry(1, [1, 12, 12], 1024, 9, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1]);
     const w = rand(9 * 1024 * 9, 61), dy = rand(outLen(g), 62), want = js().convBackpropInput(dy, w, g);
-    for (let i = 0; i < 30; i++) expectClose(simd().convBackpropInput(dy, w, g), want, `call ${i}`);
+    for (let i = 0; i < 30; i++) expectClose(simd().convBackpropInput(dy, w, g), want, `call ${i}`, { terms: terms.input(g), shape: inShape(g) });
   });
 
   it('depthwise forward and both gradients on one image and on a batch, stride 2 and padding', () => {
@@ -131,9 +131,9 @@ describe.skipIf(!threaded)('threads', () => {
     for (const batch of [1, 3]) {
       const g: DepthwiseGeometry = { ...geometry(batch, [1, 67, 53], 24, 48, [1, 7, 7], [1, 2, 2], [1, 1, 1], [0, 3, 3], [0, 3, 3]), multiplier: 2 };
       const x = rand(inLen(g), 21), w = rand(49 * 24 * 2, 22), dy = rand(outLen(g), 23);
-      expectClose(simd().depthwiseConv(x, w, g), js().depthwiseConv(x, w, g), `depthwise batch ${batch}`);
-      expectClose(simd().depthwiseConvBackpropInput(dy, w, g), js().depthwiseConvBackpropInput(dy, w, g), `depthwise dx batch ${batch}`);
-      expectClose(simd().depthwiseConvBackpropFilter(x, dy, g), js().depthwiseConvBackpropFilter(x, dy, g), `depthwise dw batch ${batch}`);
+      expectClose(simd().depthwiseConv(x, w, g), js().depthwiseConv(x, w, g), `depthwise batch ${batch}`, { terms: 49 });
+      expectClose(simd().depthwiseConvBackpropInput(dy, w, g), js().depthwiseConvBackpropInput(dy, w, g), `depthwise dx batch ${batch}`, { terms: 49 * 2 });
+      expectClose(simd().depthwiseConvBackpropFilter(x, dy, g), js().depthwiseConvBackpropFilter(x, dy, g), `depthwise dw batch ${batch}`, { terms: terms.filter(g) });
     }
   });
 
@@ -142,7 +142,7 @@ describe.skipIf(!threaded)('threads', () => {
     const x = rand(inLen(g), 31), w = rand(9 * g.inC * g.outC, 32);
     const want = js().conv(x, w, g, null, 'linear');
     const mod = backend.module('wasm-simd')!;
-    for (const t of [3, 1, 2]) { backend.setThreads(t); expectClose(simd().conv(x, w, g, null, 'linear'), want, `threads ${t}`); }
+    for (const t of [3, 1, 2]) { backend.setThreads(t); expectClose(simd().conv(x, w, g, null, 'linear'), want, `threads ${t}`, { terms: terms.forward(g), shape: outShape(g) }); }
     // the pool only grows: going down to 1 and back to 2 threads keeps the 3-thread pool's workers
     expect(mod.pool!.threads).toBe(3);
     await poolReady(2);
@@ -152,13 +152,15 @@ describe.skipIf(!threaded)('threads', () => {
     expect(mod.arena.memoryBytes).toBe(before);
   });
 
-  it('concurrent async callers get their own results', async () => {
+  // Kernel calls are synchronous, so async tasks interleave between calls, never inside one; real
+  // concurrency (two models training at once in worker_threads) is test/hardening/workers.test.ts.
+  it('calls from interleaved async tasks get their own results', async () => {
     const gs = [CONV[0][1], CONV[5][1], CONV[2][1]];
     const inputs = gs.map((g, i) => [rand(inLen(g), 40 + i), rand(g.fD * g.fH * g.fW * g.inC * g.outC, 50 + i)] as const);
     const results = await Promise.all(gs.map(async (g, i) => {
       await new Promise((r) => setTimeout(r, 3 - i));
       return simd().conv(inputs[i][0], inputs[i][1], g, null, 'linear');
     }));
-    results.forEach((r, i) => expectClose(r, js().conv(inputs[i][0], inputs[i][1], gs[i], null, 'linear'), `caller ${i}`));
+    results.forEach((r, i) => expectClose(r, js().conv(inputs[i][0], inputs[i][1], gs[i], null, 'linear'), `caller ${i}`, { terms: terms.forward(gs[i]), shape: outShape(gs[i]) }));
   });
 });

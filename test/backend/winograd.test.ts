@@ -1,19 +1,13 @@
-import { describe, it, expect, afterAll } from 'vitest';
-import { backend } from '../../src/backend';
+import { describe, it, expect, afterAll, vi } from 'vitest';
+import { backend, init } from '../../src/backend';
 import { setConvAlgorithm } from '../../src/backend/wasm/conv';
-import type { BackendName, ConvGeometry } from '../../src/backend/kernels';
+import type { ConvGeometry } from '../../src/backend/kernels';
 import { WINOGRAD, filterTile, inputTile, outputTile, winogradConv, winogradApplies, type WinogradSize } from '../../src/backend/js/winograd';
-import { rng, randArray, geometry, inLen, outLen, filterLen, expectRelClose, type Spec } from '../helpers/kernels';
+import { rng, randArray, geometry, inLen, filterLen, terms, outShape, expectRelClose, relError, type Spec } from '../helpers/kernels';
+import { WASM_BACKENDS } from '../helpers/backends';
 
 const js = backend.kernels('js');
-const wasmBackends: BackendName[] = (['wasm', 'wasm-simd', 'wasm-relaxed-simd'] as BackendName[]).filter((b) => backend.available().includes(b));
-
-/** Max |a - b| over max(1, max |b|): the relative error the tests bound. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  let scale = 1, err = 0;
-  for (let i = 0; i < b.length; i++) { scale = Math.max(scale, Math.abs(b[i])); err = Math.max(err, Math.abs(a[i] - b[i])); }
-  return err / scale;
-}
+const wasmBackends = WASM_BACKENDS;
 
 // 3x3 stride-1 shapes: odd sizes, channels not divisible by 4, 'valid' / 'same' / asymmetric padding
 // (bottom padding implied by inH/outH, as in the row bands threads give a kernel), batches, tiny images.
@@ -65,7 +59,7 @@ describe('Winograd reference (src/backend/js/winograd.ts)', () => {
     it(`whole conv matches the direct reference: ${name}`, () => {
       const { g, x, w, bias } = problem(s, 7);
       const want = js.conv(x, w, g, bias, 'relu');
-      for (const m of [2, 4] as WinogradSize[]) expectRelClose(winogradConv(x, w, g, bias, 'relu', m), want, `F(${m})`, 1e-6);
+      for (const m of [2, 4] as WinogradSize[]) expectRelClose(winogradConv(x, w, g, bias, 'relu', m), want, `F(${m})`, { tol: 1e-6, terms: terms.forward(g), shape: outShape(g) });
     });
   }
   it('applies only to 2D 3x3 stride-1 dilation-1 geometries, and says so', () => {
@@ -91,9 +85,10 @@ describe.each(wasmBackends)('Winograd F(4x4, 3x3) in the %s build', (name) => {
       force(1);
       const relu = k.conv(x, w, g, bias, 'relu'), linear = k.conv(x, w, g, null, 'linear');
       force(0);
-      const e = Math.max(relErr(relu, js.conv(x, w, g, bias, 'relu')), relErr(linear, js.conv(x, w, g, null, 'linear')));
-      worst = Math.max(worst, e);
-      expect(e, cname).toBeLessThan(TOL);
+      const want = { relu: js.conv(x, w, g, bias, 'relu'), linear: js.conv(x, w, g, null, 'linear') }, t = terms.forward(g);
+      worst = Math.max(worst, relError(relu, want.relu, t), relError(linear, want.linear, t));
+      expectRelClose(relu, want.relu, `${cname}, relu`, { tol: TOL, terms: t, shape: outShape(g) });
+      expectRelClose(linear, want.linear, `${cname}, linear`, { tol: TOL, terms: t, shape: outShape(g) });
     });
   }
   it('is a different path from the direct kernels (results differ in the last bits) and both are close', () => {
@@ -102,37 +97,44 @@ describe.each(wasmBackends)('Winograd F(4x4, 3x3) in the %s build', (name) => {
     force(-1); const direct = k.conv(x, w, g, bias, 'linear');
     force(0);
     expect(Array.from(wino)).not.toEqual(Array.from(direct));
-    expectRelClose(direct, js.conv(x, w, g, bias, 'linear'), 'direct');
-    expectRelClose(wino, direct, 'winograd vs direct', TOL);
+    expectRelClose(direct, js.conv(x, w, g, bias, 'linear'), 'direct', { terms: terms.forward(g), shape: outShape(g) });
+    expectRelClose(wino, direct, 'winograd vs direct', { tol: TOL, terms: terms.forward(g), shape: outShape(g) });
   });
   it('forcing it on leaves geometries it does not apply to on their own kernels', () => {
     const shapes: Spec[] = [{ ...same(2, 9, 8, 8, 8), stride: [1, 2, 2] }, { ...same(1, 9, 9, 8, 8), dilation: [1, 2, 2], padBefore: [0, 2, 2], padAfter: [0, 2, 2] },
       { batch: 1, in: [1, 9, 9], inC: 8, outC: 8, f: [1, 5, 5] }];
     force(1);
-    for (const s of shapes) { const { g, x, w, bias } = problem(s, 9); expectRelClose(k.conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), 'not 3x3 s1'); }
+    for (const s of shapes) { const { g, x, w, bias } = problem(s, 9); expectRelClose(k.conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), 'not 3x3 s1', { terms: terms.forward(g), shape: outShape(g) }); }
     force(0);
   });
   it('by the heuristic (the default), 3x3 same 28x28x64 -> 64 and 10x10x512 -> 16 keep the 2e-5 bound of the other kernels', () => {
     for (const s of [same(1, 28, 28, 64, 64), same(1, 10, 10, 512, 16)]) {
       const { g, x, w, bias } = problem(s, 11);
-      const e = relErr(k.conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'));
-      worst = Math.max(worst, e);
-      expect(e).toBeLessThan(2e-5);
+      const got = k.conv(x, w, g, bias, 'relu'), want = js.conv(x, w, g, bias, 'relu');
+      worst = Math.max(worst, relError(got, want, terms.forward(g)));
+      expectRelClose(got, want, 'heuristic', { terms: terms.forward(g), shape: outShape(g) });
     }
-    console.log(`winograd ${name}: worst relative error ${worst.toExponential(2)} (bound ${TOL})`);
+    console.log(`winograd ${name}: worst error ${worst.toExponential(2)} in units of √terms + |expected| (bound ${TOL} forced, 2e-5 by the heuristic)`);
   });
 });
 
-describe('Winograd under threads (row bands with their own padding)', () => {
-  it('wasm-simd on 2 threads, heuristic on: one image and a batch match the reference', () => {
-    if (!wasmBackends.includes('wasm-simd')) return;
+describe.skipIf(backend.module('wasm-simd')?.build !== 'simdThreads')('Winograd under threads (row bands with their own padding)', () => {
+  afterAll(() => { backend.setThreads(null); });
+  it('wasm-simd on 2 threads, heuristic on: one image and a batch match the reference, with parts run by a worker', async () => {
+    backend.use('wasm-simd');
     backend.setThreads(2);
+    await init(); // resolves once the worker is up, so parts really leave this thread
+    const pool = backend.module('wasm-simd')!.pool!;
+    expect(pool.ready).toBe(1);
+    const run = vi.spyOn(pool, 'run');
     const cases: ConvGeometry[] = [geometry(same(1, 37, 29, 32, 24)), geometry(same(3, 21, 19, 16, 40))];
     for (const g of cases) {
       const r = rng(13), x = randArray(inLen(g), r), w = randArray(filterLen(g), r), bias = randArray(g.outC, r);
-      expectRelClose(backend.kernels('wasm-simd').conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), `${g.outH}x${g.outW}`, 1e-4);
+      expectRelClose(backend.kernels('wasm-simd').conv(x, w, g, bias, 'relu'), js.conv(x, w, g, bias, 'relu'), `${g.outH}x${g.outW}`, { tol: 1e-4, terms: terms.forward(g), shape: outShape(g) });
     }
-    backend.setThreads(null);
-    expect(outLen(cases[0])).toBeGreaterThan(0);
+    // each conv was split into two parts, one for the ready worker
+    expect(run.mock.calls.length).toBeGreaterThanOrEqual(cases.length);
+    for (const [, parts] of run.mock.calls) expect(parts.length).toBe(2);
+    run.mockRestore();
   });
 });

@@ -1,6 +1,8 @@
 // Fallbacks that are tested, not assumed: each test loads a fresh copy of convkit with WebAssembly
 // tampered with (a build failing validation, instantiation throwing), or with CONVKIT_BACKEND set.
 import { describe, it, expect, vi, afterEach } from 'vitest';
+import { refConv, refMatmul } from '../ops/reference';
+import { expectClose } from '../helpers/close';
 
 type Convkit = typeof import('../../src');
 type ModuleApi = typeof import('../../src/backend/wasm/module');
@@ -24,13 +26,17 @@ function tamper(over: Partial<typeof WebAssembly>): { calls: number } {
   return count;
 }
 
-/** conv2d on a small case, checked against the 'js' kernels of the same copy. */
+/**
+ * conv2d on a small case, checked against the f64 oracle of test/ops/reference.ts (not the 'js'
+ * kernels, which may be the very backend under test after a fallback or with CONVKIT_BACKEND=js).
+ */
 function convWorks(ck: Convkit): void {
   const x = ck.ops.randomUniform([2, 6, 5, 3], { seed: 1 }), w = ck.ops.randomUniform([3, 3, 3, 4], { seed: 2 });
   const y = ck.ops.conv2d(x, w, { padding: 'same', strides: 2 });
-  const ref = ck.backend.with('js', () => ck.ops.conv2d(x, w, { padding: 'same', strides: 2 }));
+  // 'same' with stride 2: 6 rows need 1 row of padding (after), 5 columns need 2 (one each side)
+  const ref = refConv(x.data, w.data, { n: 2, inS: [6, 5], c: 3, f: [3, 3], outC: 4, s: [2, 2], d: [1, 1], padBefore: [0, 1], outS: [3, 3] });
   expect(y.shape).toEqual([2, 3, 3, 4]);
-  y.data.forEach((v, i) => expect(Math.abs(v - ref.data[i])).toBeLessThan(1e-5));
+  expectClose(y.data, ref, 1e-5, 1e-5, { shape: y.shape, what: `conv2d on ${ck.backend.info().kernel}` });
 }
 
 afterEach(() => {
@@ -135,8 +141,7 @@ describe('thread fallbacks', () => {
     expect(info.threads).toBe(1);
     expect(info.threadsReason).toMatch(/single thread: workers failed to start \(simulated: workers forbidden\)/);
     const a = ck.ops.randomUniform([300, 200], { seed: 3 }), b = ck.ops.randomUniform([200, 100], { seed: 4 });
-    const ref = ck.backend.with('js', () => ck.ops.matmul(a, b));
-    ck.ops.matmul(a, b).data.forEach((v, i) => expect(Math.abs(v - ref.data[i])).toBeLessThan(1e-4));
+    expectClose(ck.ops.matmul(a, b).data, refMatmul(a.data, b.data, 300, 200, 100, false, false), 1e-4, 1e-5, { shape: [300, 100] });
     convWorks(ck);
   });
 });

@@ -3,7 +3,8 @@
 // computes a correct conv2d, and a layer that rejected an input still works on a good one.
 import { describe, it, expect } from 'vitest';
 import { layers, zeros, backend, Sequential, ShapeError, ValueError } from '../../src';
-import { BACKENDS, BadCase, runCase, expectHealthyConv } from './matrix';
+import { BACKENDS } from '../helpers/backends';
+import { BadCase, runCase, expectHealthyConv } from './matrix';
 
 const any = (v: unknown): any => v;
 const x4 = zeros([2, 8, 8, 3]);
@@ -72,22 +73,20 @@ for (const [factory, make] of [
 /** The number of cases per backend (the README quotes it). */
 export const LAYER_CASES = cases.length;
 
-for (const name of BACKENDS) {
-  describe(`bad input to layers on ${name}`, () => {
-    for (const c of cases) it(c.name, () => runCase(name, c));
+describe.each(BACKENDS)('bad input to layers on %s', (name) => {
+  for (const c of cases) it(c.name, () => runCase(name, c));
 
-    it('a layer that rejected an input is not half-built: it then works on a good input', () => {
-      backend.use(name);
-      const conv = layers.conv2d({ filters: 4, kernelSize: 3, seed: 1 });
-      expect(() => conv.apply(zeros([2, 2, 2, 3]))).toThrow(ShapeError);
-      const y = conv.apply(x4);
-      expect(y.shape).toEqual([2, 6, 6, 4]);
-      expect(conv.weights.map((w) => w.shape)).toEqual([[3, 3, 3, 4], [4]]);
-      const dense = layers.dense({ units: 3 });
-      dense.apply(zeros([2, 5]));
-      expect(() => dense.apply(zeros([2, 6]))).toThrow(ShapeError);
-      expect(dense.apply(zeros([1, 5])).shape).toEqual([1, 3]);
-      expectHealthyConv();
-    });
+  it('a layer that rejected an input is not half-built: it then works on a good input', () => {
+    backend.use(name);
+    const conv = layers.conv2d({ filters: 4, kernelSize: 3, seed: 1 });
+    expect(() => conv.apply(zeros([2, 2, 2, 3]))).toThrow(ShapeError);
+    const y = conv.apply(x4);
+    expect(y.shape).toEqual([2, 6, 6, 4]);
+    expect(conv.weights.map((w) => w.shape)).toEqual([[3, 3, 3, 4], [4]]);
+    const dense = layers.dense({ units: 3 });
+    dense.apply(zeros([2, 5]));
+    expect(() => dense.apply(zeros([2, 6]))).toThrow(ShapeError);
+    expect(dense.apply(zeros([1, 5])).shape).toEqual([1, 3]);
+    expectHealthyConv();
   });
-}
+});

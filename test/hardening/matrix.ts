@@ -4,9 +4,6 @@ import { expect } from 'vitest';
 import { ops, backend, tensor, Tensor, ConvkitError } from '../../src';
 import type { BackendName } from '../../src/backend/kernels';
 
-/** The backends every matrix runs on. */
-export const BACKENDS: BackendName[] = ['js', 'wasm', 'wasm-simd'];
-
 /** One bad input: what to call, the error class expected and substrings/patterns its message must hold. */
 export interface BadCase { name: string; run: () => unknown; cls: typeof ConvkitError; parts: (string | RegExp)[] }
 

@@ -2,7 +2,7 @@
 // NumericalError at the batch where training diverged, and deterministic max-pool tie gradients.
 import { describe, it, expect } from 'vitest';
 import { ops, tensor, backend, grad, losses, layers, optimizers, Sequential, Tensor, NumericalError, ValueError } from '../../src';
-import { BACKENDS } from './matrix';
+import { BACKENDS } from '../helpers/backends';
 
 const finite = (t: Tensor): boolean => t.data.every((v) => Number.isFinite(v));
 /** log Σ exp(row) in f64, the oracle for cross-entropy rows. */

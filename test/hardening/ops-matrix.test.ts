@@ -2,7 +2,8 @@
 // naming the op and the shapes (or the bad value), and leave the backend computing a correct conv2d.
 import { describe, it, expect } from 'vitest';
 import { ops, tensor, zeros, backend, Tensor, ShapeError, ValueError, BackendError } from '../../src';
-import { BACKENDS, BadCase, runCase, expectHealthyConv } from './matrix';
+import { BACKENDS } from '../helpers/backends';
+import { BadCase, runCase, expectHealthyConv } from './matrix';
 
 const x4 = zeros([1, 8, 8, 3]), w4 = zeros([3, 3, 3, 8]);
 const x3 = zeros([2, 9, 3]), w3 = zeros([3, 3, 4]);
@@ -106,11 +107,9 @@ for (const [op, f] of windowed) {
 /** The number of cases per backend (the README quotes it). */
 export const OPS_CASES = cases.length;
 
-for (const name of BACKENDS) {
-  describe(`bad input to ops on ${name}`, () => {
-    for (const c of cases) it(c.name, () => runCase(name, c));
-  });
-}
+describe.each(BACKENDS)('bad input to ops on %s', (name) => {
+  for (const c of cases) it(c.name, () => runCase(name, c));
+});
 
 describe('sizes at the edges', () => {
   for (const name of ['wasm', 'wasm-simd'] as const) {

@@ -1,5 +1,5 @@
 // Shared by the kernel tests: a seeded generator, conv geometry from a short spec, and a relative check.
-import { expect } from 'vitest';
+import { expectClose } from './close';
 import type { ConvGeometry } from '../../src/backend/kernels';
 
 /** Seeded uniform [0, 1) (mulberry32), so every failure reproduces. */
@@ -42,13 +42,38 @@ export const inLen = (g: ConvGeometry) => g.batch * g.inD * g.inH * g.inW * g.in
 export const outLen = (g: ConvGeometry) => g.batch * g.outD * g.outH * g.outW * g.outC;
 export const filterLen = (g: ConvGeometry) => g.fD * g.fH * g.fW * g.inC * g.outC;
 
-/** Max abs difference, scaled by the reference's magnitude (sums of up to K f32 products). */
-export function expectRelClose(actual: Float32Array, expected: Float32Array, what: string, tol = 2e-5): void {
-  expect(actual.length, what).toBe(expected.length);
-  let scale = 1, err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  }
-  expect(err / scale, what).toBeLessThan(tol);
+/** Terms summed into each element of a conv kernel's result: its f32 rounding error grows with their number. */
+export const terms = {
+  forward: (g: ConvGeometry) => g.fD * g.fH * g.fW * g.inC,
+  input: (g: ConvGeometry) => g.fD * g.fH * g.fW * g.outC,
+  filter: (g: ConvGeometry) => g.batch * g.outD * g.outH * g.outW,
+};
+/** Shapes of a conv's output, input and filter, to name a failing element. */
+export const outShape = (g: ConvGeometry) => [g.batch, g.outD, g.outH, g.outW, g.outC];
+export const inShape = (g: ConvGeometry) => [g.batch, g.inD, g.inH, g.inW, g.inC];
+export const filterShape = (g: ConvGeometry) => [g.fD, g.fH, g.fW, g.inC, g.outC];
+
+export interface KernelTolerance {
+  /** Relative tolerance, and the absolute one for a sum of one term (inputs of magnitude about 1). */
+  tol?: number;
+  /** Terms summed into each element: the absolute tolerance grows as their square root (random rounding). */
+  terms?: number;
+  /** Shape of the result, to report a failing element along each axis. */
+  shape?: readonly number[];
+}
+
+/**
+ * Kernel output against the reference, element by element: |actual - expected| <= tol·√terms + tol·|expected|,
+ * so a small element beside large ones is held to its own scale. A failure names the first differing
+ * element by index and, given the shape, along each axis.
+ */
+export function expectRelClose(actual: Float32Array, expected: Float32Array, what: string, { tol = 2e-5, terms = 1, shape }: KernelTolerance = {}): void {
+  expectClose(actual, expected, tol * Math.sqrt(terms), tol, { what, shape });
+}
+
+/** The largest |actual - expected| / (√terms + |expected|): the tol that expectRelClose would need, for reports. */
+export function relError(actual: Float32Array, expected: Float32Array, terms = 1): number {
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (Math.sqrt(terms) + Math.abs(expected[i])));
+  return worst;
 }

@@ -1,14 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { layers, ops, tensor, backend, Tensor, ShapeError, ValueError, ModelFormatError } from '../../src/index';
-import type { BackendName } from '../../src/backend';
+import { BACKENDS } from '../helpers/backends';
 
 const rand = (shape: number[], seed: number): Tensor => ops.randomUniform(shape, { min: -1, max: 1, seed });
 const close = (a: Tensor, b: Tensor, tol = 1e-5): void => {
   expect(a.shape).toEqual(b.shape);
   for (let i = 0; i < a.size; i++) expect(Math.abs(a.data[i] - b.data[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(b.data[i])));
 };
-
-const BACKENDS: BackendName[] = ['js', 'wasm', 'wasm-simd'];
 
 describe.each(BACKENDS)('conv and pooling layers on %s', (b) => {
   it('conv2d matches ops.conv2d + bias + activation and its computed output shape (stride, padding, dilation, odd sizes)', () => {

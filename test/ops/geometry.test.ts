@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { ops, ValueError, ShapeError } from '../../src';
+import { windowOutputShape } from '../../src/ops/geometry';
 
 describe('padding and output-size maths', () => {
   it("'same' follows TF: output ceil(n/s), the odd pixel of padding goes at the end", () => {
@@ -29,5 +30,17 @@ describe('padding and output-size maths', () => {
     expect(ops.windowGeometry('op', 'filter', [7, 7], [3, 3], [2, 2], [1, 1], 'valid', '')).toEqual({ out: [3, 3], pads: [[0, 0], [0, 0]] });
     expect(ops.windowGeometry('op', 'filter', [9], [3], [1], [2], 'valid', '').out).toEqual([5]);
     expect(() => ops.windowGeometry('op', 'filter', [4, 4], [5, 5], [1, 1], [1, 1], 'valid', 'x')).toThrow(ShapeError);
+  });
+  it('windowOutputShape keeps unknown sizes unknown and agrees with windowGeometry on the known ones', () => {
+    expect(windowOutputShape('op', 'filter', [null, 7], [3, 3], [2, 2], [1, 1], 'same', '')).toEqual([null, 4]);
+    expect(windowOutputShape('op', 'filter', [9, null, 5], [3, 3, 3], [1, 1, 2], [2, 1, 1], [[1, 0], [2, 2], [0, 1]], ''))
+      .toEqual([6, null, 2]);
+    for (const n of [4, 5, 8]) for (const f of [1, 2, 3]) for (const s of [1, 2, 3]) for (const padding of ['valid', 'same', 1] as const) {
+      const { out } = ops.windowGeometry('op', 'filter', [n], [f], [s], [1], padding, '');
+      expect(windowOutputShape('op', 'filter', [n], [f], [s], [1], padding, '')).toEqual(out);
+    }
+    expect(() => windowOutputShape('layer', 'pool', [null, 2], [3, 3], [1, 1], [1, 1], 'valid', 'input (None, 2)'))
+      .toThrow(/layer: pool 3 is larger than the padded input 2 \(input \(None, 2\)\)/);
+    expect(() => windowOutputShape('layer', 'pool', [null, 8], [3, 3], [1, 1], [1, 1], [1, 2, 3], '')).toThrow(ValueError);
   });
 });

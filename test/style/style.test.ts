@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createRequire } from 'node:module';
 import { init, backend, layers, model, style, ops, zoo, tensor, zeros, Tensor, valueAndGrads, noGrad, ShapeError, ValueError } from '../../src';
-import { BACKENDS, expectClose } from '../helpers/gradcheck';
+import { describeEachBackend } from '../helpers/backends';
+import { expectClose } from '../helpers/close';
 
 beforeAll(async () => { await init(); });
 
@@ -24,76 +25,72 @@ function image(size: number, f: (y: number, x: number, c: number) => number): Te
 const waves = (n: number) => image(n, (y, x, c) => 128 + 100 * Math.sin((x + 2 * c) / 6) * Math.cos(y / 7));
 const stripes = (n: number) => image(n, (y, x, c) => (((x + y) >> 1) % 3 === c ? 230 : 30));
 
-for (const b of BACKENDS) {
-  describe(`style costs on ${b}`, () => {
-    beforeAll(() => backend.use(b));
-
-    it('contentCost is the sum of squared differences', () => {
-      const aC = tensor([[[1, 2], [3, -1]]]), aG = tensor([[[0, 4], [3, 1]]]);
-      expect(style.contentCost(aC, aG).data[0]).toBeCloseTo(1 + 4 + 0 + 4, 5);
-    });
-
-    it('styleCost of one layer is ‖G(S) − G(G)‖² / (2·nH·nW·nC)²', () => {
-      // aS: pixels (1,0) and (0,1) → G(S) = I; aG: (1,1) twice → G(G) = all 2; Σ diff² = 1+4+4+1 = 10, nH·nW·nC = 4.
-      const aS = tensor([[[1, 0], [0, 1]]]), aG = tensor([[[1, 1], [1, 1]]]);
-      expectClose(style.gramMatrix(aS).data, [1, 0, 0, 1]);
-      expect(style.styleCost(aS, aG).data[0]).toBeCloseTo(10 / 64, 6);
-      // batched [1,H,W,C] gives the same
-      expect(style.styleCost(ops.reshape(aS, [1, 1, 2, 2]), ops.reshape(aG, [1, 1, 2, 2])).data[0]).toBeCloseTo(10 / 64, 6);
-    });
-
-    it('styleCost of several layers is Σ λ[l]·J[l]; totalCost and totalVariation follow their formulas', () => {
-      const aS = tensor([[[1, 0], [0, 1]]]), aG = tensor([[[1, 1], [1, 1]]]);
-      // second layer: G(S) = 9, G(G) = 1 → 64 / (2·1)² = 16
-      const aS2 = tensor([[[3]]]), aG2 = tensor([[[1]]]);
-      const j = style.styleCost([{ aS, aG, weight: 0.25 }, { aS: aS2, aG: aG2, weight: 0.75 }]);
-      expect(j.data[0]).toBeCloseTo(0.25 * (10 / 64) + 0.75 * 16, 5);
-      expect(style.styleCost([{ aS: aS2, aG: aG2 }]).data[0]).toBeCloseTo(16, 5);
-      expect(style.totalCost(tensor(5), tensor(10 / 64)).data[0]).toBeCloseTo(10 * 5 + 40 * (10 / 64), 4);
-      expect(style.totalCost(tensor(5), tensor(2), 1, 3).data[0]).toBeCloseTo(11, 5);
-      // [[1,2],[4,8]]: vertical (4-1)² + (8-2)² = 45, horizontal (2-1)² + (8-4)² = 17
-      expect(style.totalVariation(tensor([[[1], [2]], [[4], [8]]])).data[0]).toBeCloseTo(62, 5);
-    });
-
-    it('dJ/dpixels through a conv net matches central differences', () => {
-      const net = tinyNet(8, 'tanh');
-      const ex = style.featureExtractor(net, ['c3', 'c1', 'c2']);
-      const pre = (x: Tensor) => ops.mul(x, 1 / 255);
-      const C = ops.randomUniform([1, 8, 8, 3], { min: 0, max: 255, seed: 1 });
-      const S = ops.randomUniform([1, 8, 8, 3], { min: 0, max: 255, seed: 2 });
-      const G = ops.randomUniform([1, 8, 8, 3], { min: 0, max: 255, seed: 3 });
-      const aC = noGrad(() => ex.run([pre(C)])[0]);
-      const aS = noGrad(() => ex.run([pre(S)]));
-      const J = (): Tensor => {
-        const f = ex.run([pre(G)]);
-        const js = style.styleCost([{ aS: aS[1], aG: f[1], weight: 0.5 }, { aS: aS[2], aG: f[2], weight: 0.5 }]);
-        return ops.add(style.totalCost(style.contentCost(aC, f[0]), js, 1e-2, 100), ops.mul(style.totalVariation(G), 1e-6));
-      };
-      const g = valueAndGrads(J, [G]).grads[0].data;
-      const gmax = g.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
-      expect(gmax).toBeGreaterThan(0);
-      const eps = 0.25;
-      for (let i = 0; i < G.size; i += 5) {
-        const v = G.data[i];
-        G.data[i] = v + eps; const jp = noGrad(J).data[0];
-        G.data[i] = v - eps; const jm = noGrad(J).data[0];
-        G.data[i] = v;
-        const num = (jp - jm) / (2 * eps);
-        if (Math.abs(num - g[i]) > 2e-3 * gmax + 2e-2 * Math.abs(num)) throw new Error(`pixel ${i}: analytic ${g[i]}, numeric ${num} (max |g| ${gmax})`);
-      }
-    });
-
-    it('rejects mismatched or malformed activations with typed errors', () => {
-      expect(() => style.contentCost(tensor([[[1, 2]]]), tensor([[[1, 2, 3]]]))).toThrow(ShapeError);
-      expect(() => style.contentCost(tensor([[[1, 2]]]), tensor([[[1, 2, 3]]]))).toThrow(/contentCost: aC and aG must have the same shape, got \[1,1,2\] and \[1,1,3\]/);
-      expect(() => style.styleCost(tensor([1, 2]), tensor([1, 2]))).toThrow(/styleCost: expected aS \[H,W,C\] or \[N,H,W,C\], got \[2\]/);
-      expect(() => style.styleCost(tensor([[[1, 2]]]), tensor([[[1], [2]]]))).toThrow(ShapeError);
-      expect(() => style.styleCost([])).toThrow(ValueError);
-      expect(() => style.styleCost([{ aS: tensor([[[1]]]), aG: tensor([[[1]]]), weight: NaN }])).toThrow(/term 0 has weight NaN/);
-      expect(() => style.totalVariation(tensor([1, 2, 3]))).toThrow(ShapeError);
-    });
+describeEachBackend('style costs', () => {
+  it('contentCost is the sum of squared differences', () => {
+    const aC = tensor([[[1, 2], [3, -1]]]), aG = tensor([[[0, 4], [3, 1]]]);
+    expect(style.contentCost(aC, aG).data[0]).toBeCloseTo(1 + 4 + 0 + 4, 5);
   });
-}
+
+  it('styleCost of one layer is ‖G(S) − G(G)‖² / (2·nH·nW·nC)²', () => {
+    // aS: pixels (1,0) and (0,1) → G(S) = I; aG: (1,1) twice → G(G) = all 2; Σ diff² = 1+4+4+1 = 10, nH·nW·nC = 4.
+    const aS = tensor([[[1, 0], [0, 1]]]), aG = tensor([[[1, 1], [1, 1]]]);
+    expectClose(style.gramMatrix(aS).data, [1, 0, 0, 1]);
+    expect(style.styleCost(aS, aG).data[0]).toBeCloseTo(10 / 64, 6);
+    // batched [1,H,W,C] gives the same
+    expect(style.styleCost(ops.reshape(aS, [1, 1, 2, 2]), ops.reshape(aG, [1, 1, 2, 2])).data[0]).toBeCloseTo(10 / 64, 6);
+  });
+
+  it('styleCost of several layers is Σ λ[l]·J[l]; totalCost and totalVariation follow their formulas', () => {
+    const aS = tensor([[[1, 0], [0, 1]]]), aG = tensor([[[1, 1], [1, 1]]]);
+    // second layer: G(S) = 9, G(G) = 1 → 64 / (2·1)² = 16
+    const aS2 = tensor([[[3]]]), aG2 = tensor([[[1]]]);
+    const j = style.styleCost([{ aS, aG, weight: 0.25 }, { aS: aS2, aG: aG2, weight: 0.75 }]);
+    expect(j.data[0]).toBeCloseTo(0.25 * (10 / 64) + 0.75 * 16, 5);
+    expect(style.styleCost([{ aS: aS2, aG: aG2 }]).data[0]).toBeCloseTo(16, 5);
+    expect(style.totalCost(tensor(5), tensor(10 / 64)).data[0]).toBeCloseTo(10 * 5 + 40 * (10 / 64), 4);
+    expect(style.totalCost(tensor(5), tensor(2), 1, 3).data[0]).toBeCloseTo(11, 5);
+    // [[1,2],[4,8]]: vertical (4-1)² + (8-2)² = 45, horizontal (2-1)² + (8-4)² = 17
+    expect(style.totalVariation(tensor([[[1], [2]], [[4], [8]]])).data[0]).toBeCloseTo(62, 5);
+  });
+
+  it('dJ/dpixels through a conv net matches central differences', () => {
+    const net = tinyNet(8, 'tanh');
+    const ex = style.featureExtractor(net, ['c3', 'c1', 'c2']);
+    const pre = (x: Tensor) => ops.mul(x, 1 / 255);
+    const C = ops.randomUniform([1, 8, 8, 3], { min: 0, max: 255, seed: 1 });
+    const S = ops.randomUniform([1, 8, 8, 3], { min: 0, max: 255, seed: 2 });
+    const G = ops.randomUniform([1, 8, 8, 3], { min: 0, max: 255, seed: 3 });
+    const aC = noGrad(() => ex.run([pre(C)])[0]);
+    const aS = noGrad(() => ex.run([pre(S)]));
+    const J = (): Tensor => {
+      const f = ex.run([pre(G)]);
+      const js = style.styleCost([{ aS: aS[1], aG: f[1], weight: 0.5 }, { aS: aS[2], aG: f[2], weight: 0.5 }]);
+      return ops.add(style.totalCost(style.contentCost(aC, f[0]), js, 1e-2, 100), ops.mul(style.totalVariation(G), 1e-6));
+    };
+    const g = valueAndGrads(J, [G]).grads[0].data;
+    const gmax = g.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+    expect(gmax).toBeGreaterThan(0);
+    const eps = 0.25;
+    for (let i = 0; i < G.size; i += 5) {
+      const v = G.data[i];
+      G.data[i] = v + eps; const jp = noGrad(J).data[0];
+      G.data[i] = v - eps; const jm = noGrad(J).data[0];
+      G.data[i] = v;
+      const num = (jp - jm) / (2 * eps);
+      if (Math.abs(num - g[i]) > 2e-3 * gmax + 2e-2 * Math.abs(num)) throw new Error(`pixel ${i}: analytic ${g[i]}, numeric ${num} (max |g| ${gmax})`);
+    }
+  });
+
+  it('rejects mismatched or malformed activations with typed errors', () => {
+    expect(() => style.contentCost(tensor([[[1, 2]]]), tensor([[[1, 2, 3]]]))).toThrow(ShapeError);
+    expect(() => style.contentCost(tensor([[[1, 2]]]), tensor([[[1, 2, 3]]]))).toThrow(/contentCost: aC and aG must have the same shape, got \[1,1,2\] and \[1,1,3\]/);
+    expect(() => style.styleCost(tensor([1, 2]), tensor([1, 2]))).toThrow(/styleCost: expected aS \[H,W,C\] or \[N,H,W,C\], got \[2\]/);
+    expect(() => style.styleCost(tensor([[[1, 2]]]), tensor([[[1], [2]]]))).toThrow(ShapeError);
+    expect(() => style.styleCost([])).toThrow(ValueError);
+    expect(() => style.styleCost([{ aS: tensor([[[1]]]), aG: tensor([[[1]]]), weight: NaN }])).toThrow(/term 0 has weight NaN/);
+    expect(() => style.totalVariation(tensor([1, 2, 3]))).toThrow(ShapeError);
+  });
+});
 
 describe('style.layerWeights and default layers', () => {
   it('normalises λ to sum to 1', () => {

@@ -2,7 +2,7 @@
 // channel sums in f64. Plain loops.
 import type { KernelFamily } from '../kernels';
 
-export const affineKernels: KernelFamily = {
+export const affineKernels = {
   channelAffine(x, scale, shift, channels) {
     const y = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) {
@@ -17,4 +17,4 @@ export const affineKernels: KernelFamily = {
     for (let i = 0; i < x.length; i++) acc[i % channels] += x[i];
     return Float32Array.from(acc);
   },
-};
+} satisfies KernelFamily;

@@ -193,7 +193,7 @@ function depthwiseConvBackpropFilter(x: Float32Array, dy: Float32Array, g: Depth
 }
 
 /** The conv family of the 'js' backend: conv forward/backward (1D/2D/3D) and depthwise 2D. */
-export const convKernels: KernelFamily = {
+export const convKernels = {
   conv, convBackpropInput, convBackpropFilter,
   depthwiseConv, depthwiseConvBackpropInput, depthwiseConvBackpropFilter,
-};
+} satisfies KernelFamily;

@@ -35,7 +35,7 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
   min: Math.min,
 };
 
-export const eltwiseKernels: KernelFamily = {
+export const eltwiseKernels = {
   unary(op, x) {
     const f = UNARY[op], y = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
@@ -64,4 +64,4 @@ export const eltwiseKernels: KernelFamily = {
     }
     return y;
   },
-};
+} satisfies KernelFamily;

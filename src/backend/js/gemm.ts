@@ -36,4 +36,4 @@ function gram(a: Float32Array, batch: number, hw: number, c: number): Float32Arr
   return g;
 }
 
-export const gemmKernels: KernelFamily = { matmul, gram };
+export const gemmKernels = { matmul, gram } satisfies KernelFamily;

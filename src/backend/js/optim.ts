@@ -1,7 +1,7 @@
 // Reference kernel (optimizer family): Adam's update in place, plain loop in f64, stored as f32.
 import type { KernelFamily } from '../kernels';
 
-export const optimKernels: KernelFamily = {
+export const optimKernels = {
   adamUpdate(w, g, m, v, lr, beta1, beta2, epsilon) {
     for (let i = 0; i < w.length; i++) {
       const gi = g[i];
@@ -10,4 +10,4 @@ export const optimKernels: KernelFamily = {
       w[i] -= lr * m[i] / (Math.sqrt(v[i]) + epsilon);
     }
   },
-};
+} satisfies KernelFamily;

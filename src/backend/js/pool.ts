@@ -42,7 +42,7 @@ function argmax(x: Float32Array, at: number[], offset: number): number {
   return best;
 }
 
-export const poolKernels: KernelFamily = {
+export const poolKernels = {
   maxPool(x, g) {
     const y = new Float32Array(outSize(g));
     eachWindow(g, (xb, yi, win) => {
@@ -85,4 +85,4 @@ export const poolKernels: KernelFamily = {
     });
     return Float32Array.from(dx);
   },
-};
+} satisfies KernelFamily;

@@ -3,7 +3,7 @@ import type { KernelFamily } from '../kernels';
 import type { WasmModule } from './module';
 
 /** Per-channel kernels backed by one WASM build. */
-export function affineKernels(mod: WasmModule): KernelFamily {
+export function affineKernels(mod: WasmModule) {
   const { arena, exports: ex } = mod;
   return {
     channelAffine(x, scale, shift, channels) {
@@ -18,5 +18,5 @@ export function affineKernels(mod: WasmModule): KernelFamily {
       ex.channelSums(xp, channels === 0 ? 0 : x.length / channels, channels, out, tot);
       return arena.take(out, channels);
     },
-  };
+  } satisfies KernelFamily;
 }

@@ -34,7 +34,7 @@ export function setConvAlgorithm(mod: WasmModule, a: ConvAlgorithm = {}): void {
 }
 
 /** The conv family of a WASM build: im2col + sgemm conv (1D/2D/3D) and direct depthwise kernels. */
-export function convKernels(mod: WasmModule): KernelFamily {
+export function convKernels(mod: WasmModule) {
   const { arena, exports: ex } = mod;
 
   /** Writes g into the arena; returns its pointer. */
@@ -115,5 +115,5 @@ export function convKernels(mod: WasmModule): KernelFamily {
       sumPartials(dwp, partials, n);
       return arena.take(dwp, n);
     },
-  };
+  } satisfies KernelFamily;
 }

@@ -7,7 +7,7 @@ const UNARY_CODE: Record<UnaryOp, number> = { relu: 0, sigmoid: 1, tanh: 2, exp:
 const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
 
 /** Elementwise kernels backed by one WASM build. */
-export function eltwiseKernels(mod: WasmModule): KernelFamily {
+export function eltwiseKernels(mod: WasmModule) {
   const { arena, exports: ex } = mod;
   return {
     unary(op, x) {
@@ -35,5 +35,5 @@ export function eltwiseKernels(mod: WasmModule): KernelFamily {
       ex.softmaxRows(xp, yp, rows, cols);
       return arena.take(yp, n);
     },
-  };
+  } satisfies KernelFamily;
 }

@@ -8,7 +8,7 @@ import { splitRange } from './split';
 const F32 = 4;
 
 /** matmul and gram backed by one WASM build's packed GEMM. */
-export function gemmKernels(mod: WasmModule): KernelFamily {
+export function gemmKernels(mod: WasmModule) {
   const { exports: ex, arena } = mod;
   return {
     matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number,
@@ -41,5 +41,5 @@ export function gemmKernels(mod: WasmModule): KernelFamily {
       runParts(mod, 'gram', parts);
       return arena.take(pout, batch * c * c);
     },
-  };
+  } satisfies KernelFamily;
 }

@@ -4,7 +4,7 @@ import type { KernelFamily } from '../kernels';
 import type { WasmModule } from './module';
 
 /** Adam's update backed by one WASM build. */
-export function optimKernels(mod: WasmModule): KernelFamily {
+export function optimKernels(mod: WasmModule) {
   const { arena, exports: ex } = mod;
   return {
     adamUpdate(w, g, m, v, lr, beta1, beta2, epsilon) {
@@ -13,5 +13,5 @@ export function optimKernels(mod: WasmModule): KernelFamily {
       ex.adamUpdate(wp, gp, mp, vp, n, lr, beta1, beta2, epsilon);
       w.set(arena.f32(wp, n)); m.set(arena.f32(mp, n)); v.set(arena.f32(vp, n));
     },
-  };
+  } satisfies KernelFamily;
 }

@@ -9,7 +9,7 @@ function geometry(g: PoolGeometry): Int32Array {
 }
 
 /** Pooling kernels backed by one WASM build. */
-export function poolKernels(mod: WasmModule): KernelFamily {
+export function poolKernels(mod: WasmModule) {
   const { arena, exports: ex } = mod;
   const putGeometry = (g: PoolGeometry) => {
     const v = geometry(g);
@@ -44,5 +44,5 @@ export function poolKernels(mod: WasmModule): KernelFamily {
       ex.avgPoolBackward(dyp, dxp, gp);
       return arena.take(dxp, n);
     },
-  };
+  } satisfies KernelFamily;
 }
