@@ -234,11 +234,11 @@ export const backend = {
   },
   /** The thread count kernels with a threads build use (1 where threads cannot run). */
   threads(): number { return threadsWanted(); },
-  /** The kernels of a backend by name (loads it if needed); the active one when no name is given. */
+  /** The kernels of a backend by name (loads it if needed); the active one when no name is given. @internal */
   kernels(name?: BackendName): Kernels { return name ? ensure(name) : kernels(); },
   /** Names of the backends this runtime can run. */
   available(): BackendName[] { return preference().reverse(); },
-  /** The loaded WASM module of a backend (tests and benchmarks inspect memory and build flags). */
+  /** The loaded WASM module of a backend (tests and benchmarks inspect memory and build flags). @internal */
   module(name: BackendName): WasmModule | undefined { ensure(name); return modules.get(name); },
   /** Runs f with a backend active, restoring the previous one after. */
   with<T>(name: BackendName, f: () => T): T {

@@ -12,4 +12,4 @@ export type { PairFeatures, SiameseOptions, SiameseFitOptions } from './siamese'
 export { FaceDatabase } from './database';
 export type { Encoder, FaceDatabaseJSON, Match } from './database';
 export { loadFaceRecognitionNet, faceRecognitionModel, FaceRecognitionNet, alignedBox, cropFace, FACE_RECOGNITION_SIZE, FACE_RECOGNITION_MEAN } from './pretrained';
-export type { FaceRect } from './pretrained';
+export type { FaceRect, Weights as FaceRecognitionWeights } from './pretrained';

@@ -21,7 +21,8 @@ export const FACE_RECOGNITION_SIZE = 150;
 export const FACE_RECOGNITION_MEAN = [122.782, 117.001, 104.298] as const;
 
 
-type Weights = Map<string, Tensor>;
+/** face-api's FaceRecognitionNet weights by name. */
+export type Weights = Map<string, Tensor>;
 
 function take(w: Weights, name: string, shape: number[]): Tensor {
   const t = w.get(name);

@@ -13,7 +13,7 @@ import { deserializeInitializer } from './initializers';
 import type { ActivationName } from './activations';
 
 export { Layer, SymbolicTensor, fmtSymShape, deriveSeed } from './base';
-export type { LayerArgs, CallArgs, SymShape, LayerNode } from './base';
+export type { LayerArgs, CallArgs, SymShape, LayerNode, InputSpec } from './base';
 export * as initializers from './initializers';
 export type { ActivationName } from './activations';
 export { Conv, Conv1D, Conv2D, Conv3D, DepthwiseConv2D } from './conv';
@@ -68,7 +68,8 @@ export const concatenate = (a?: LayerArgs & { axis?: number }): Concatenate => n
 /** Zero padding of height and width. */
 export const zeroPadding2d = (a?: ConstructorParameters<typeof ZeroPadding2D>[0]): ZeroPadding2D => new ZeroPadding2D(a);
 
-type LayerClass = new (args: any) => Layer;
+/** A layer class that fromConfig can rebuild. */
+export type LayerClass = new (args: any) => Layer;
 /** Keras class name -> layer class, for rebuilding layers from configs. */
 export const registry = new Map<string, LayerClass>([
   ['InputLayer', InputLayer], ['Conv1D', Conv1D], ['Conv2D', Conv2D], ['Conv3D', Conv3D], ['DepthwiseConv2D', DepthwiseConv2D],

@@ -22,8 +22,10 @@ function fans(shape: number[]): [number, number] {
   return [receptive * shape[shape.length - 2], receptive * shape[shape.length - 1]];
 }
 
-type Mode = 'fanIn' | 'fanOut' | 'fanAvg';
-type Distribution = 'uniform' | 'normal' | 'truncatedNormal';
+/** What VarianceScaling divides the scale by: fan-in, fan-out or their mean. */
+export type Mode = 'fanIn' | 'fanOut' | 'fanAvg';
+/** VarianceScaling's distribution. */
+export type Distribution = 'uniform' | 'normal' | 'truncatedNormal';
 
 /** Stddev of a standard normal truncated at ±2 (Keras divides by it so the variance is kept). */
 const TRUNC_STD = 0.87962566103423978;
