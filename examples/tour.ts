@@ -12,6 +12,7 @@ import { runDetect } from './detect';
 import { runFaces } from './faces';
 import { runOneShot } from './one-shot';
 import { runStyle } from './style';
+import { runExplain } from './explain';
 
 const { values } = parseArgs({
   options: {
@@ -55,6 +56,8 @@ async function main() {
     const r = await runStyle({ out, log, ...(values.quick ? { steps: 10, size: 96 } : {}) });
     return { files: [r.output, r.sideBySide] };
   });
+
+  await step('9. What the ConvNets learned: top patches per unit, saliency and Grad-CAM', () => runExplain({ out, log, quick: values.quick }));
 
   log(`\nfiles written to ${out}:\n${files.map((f) => '  ' + f.replace(out + '/', '')).join('\n')}`);
   log(`\ntour done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

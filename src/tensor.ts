@@ -1,4 +1,6 @@
 import { ShapeError, ValueError, fmtShape } from './errors';
+// tape.ts imports this file too; neither uses the other while loading, so the cycle is harmless.
+import { record } from './autograd/tape';
 
 export type Shape = number[];
 /** Nested arrays of numbers, e.g. [[1, 2], [3, 4]]. */
@@ -49,17 +51,14 @@ export class Tensor {
     return this.data[0];
   }
 
-  /** Same data, new shape; one dimension may be -1. Shares the buffer. Recorded for autodiff via ops.reshape. */
+  /** Same data, new shape; one dimension may be -1. Shares the buffer; differentiable (ops.reshape is this). */
   reshape(shape: readonly number[]): Tensor {
-    return reshapeHook(this, resolveShape(shape, this.size, 'reshape'));
+    const out = new Tensor(this.data, resolveShape(shape, this.size, 'reshape'));
+    return record([this], out, (dy) => [new Tensor(dy.data, this.shape)]);
   }
 
   toString(): string { return `Tensor${fmtShape(this.shape)} ${JSON.stringify(this.toArray())}`; }
 }
-
-/** ops.reshape registers itself here so Tensor.reshape is differentiable without an import cycle. */
-let reshapeHook = (t: Tensor, shape: number[]): Tensor => new Tensor(t.data, shape);
-export function setReshapeHook(f: (t: Tensor, shape: number[]) => Tensor): void { reshapeHook = f; }
 
 /** Resolves one -1 in a shape against a total size. */
 export function resolveShape(shape: readonly number[], size: number, where: string): number[] {

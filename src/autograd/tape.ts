@@ -2,17 +2,25 @@
 // with a backward closure (defined next to the op's forward in src/ops). Backprop walks the nodes
 // in reverse, summing gradients per tensor. Backward closures run with recording paused.
 import { Tensor, Shape } from '../tensor';
+import { kernels } from '../backend';
 
-/** Maps the output gradient to one gradient per input (null where an input needs none). */
-export type Backward = (dy: Tensor) => (Tensor | null)[];
+/**
+ * Maps the output gradient to one gradient per input (null where an input needs none). dyReluMasked
+ * says dy is already zero wherever a fused-ReLU output is 0 (see reluMasked), so the ReLU's own
+ * backward may skip its mask.
+ */
+export type Backward = (dy: Tensor, dyReluMasked: boolean) => (Tensor | null)[];
 
-interface Node { inputs: Tensor[]; output: Tensor; backward: Backward }
+/** One recorded op; reluOutput marks an output that went through a fused ReLU (conv, dense). */
+interface Node { inputs: Tensor[]; output: Tensor; backward: Backward; reluOutput: boolean }
 
 class Tape {
   readonly watched = new Set<Tensor>();
   readonly nodes: Node[] = [];
-  /** Outputs of recorded ops (each such gradient goes to its node's backward alone). */
-  readonly produced = new Set<Tensor>();
+  /** Outputs of recorded ops and their nodes (each such gradient goes to its node's backward alone). */
+  readonly produced = new Map<Tensor, Node>();
+  /** Gradients a backward declared already masked by a fused ReLU output's zeros. */
+  readonly reluMasked = new WeakSet<Tensor>();
 }
 
 const tapes: Tape[] = [];
@@ -21,11 +29,18 @@ let paused = 0;
 let backpropTape: Tape | null = null;
 
 /**
- * During backprop: whether x is the output of an op recorded on this tape (not a source), so its
- * gradient feeds only that op's backward. Ops use it to fold a consumer's work into their own.
+ * During backprop: whether x is the output of a fused ReLU recorded on this tape (not a source), so
+ * its gradient feeds only that ReLU's backward. A consumer whose gradient is already zero wherever x
+ * is 0 (max pooling) folds the ReLU's mask into its own work and says so with reluMasked.
  */
-export function isRecordedOutput(x: Tensor): boolean {
-  return backpropTape !== null && backpropTape.produced.has(x);
+export function isFusedReluOutput(x: Tensor): boolean {
+  return backpropTape?.produced.get(x)?.reluOutput ?? false;
+}
+
+/** During backprop: declares dx zero wherever its fused-ReLU input is 0 (the ReLU backward skips a pass). */
+export function reluMasked(dx: Tensor): Tensor {
+  backpropTape?.reluMasked.add(dx);
+  return dx;
 }
 
 /** True when some tape would record an op on these inputs. */
@@ -34,15 +49,16 @@ export function isRecording(inputs: readonly Tensor[]): boolean {
   return tapes.some((t) => inputs.some((x) => t.watched.has(x)));
 }
 
-/** Called by every differentiable op after its forward pass. */
-export function record(inputs: Tensor[], output: Tensor, backward: Backward): Tensor {
+/** Called by every differentiable op after its forward pass (reluOutput: the op fused a ReLU). */
+export function record(inputs: Tensor[], output: Tensor, backward: Backward, reluOutput = false): Tensor {
   if (paused > 0) return output;
   for (const t of tapes) {
     if (inputs.some((x) => t.watched.has(x))) {
-      t.nodes.push({ inputs, output, backward });
+      const node = { inputs, output, backward, reluOutput };
+      t.nodes.push(node);
       t.watched.add(output);
       // an op that returns one of its inputs produces nothing new
-      if (!inputs.includes(output)) t.produced.add(output);
+      if (!inputs.includes(output)) t.produced.set(output, node);
     }
   }
   return output;
@@ -54,13 +70,8 @@ export function noGrad<T>(f: () => T): T {
   try { return f(); } finally { paused--; }
 }
 
-/** Hook for the adder used to accumulate gradients (set by ops to keep this file kernel-free). */
-let addInto = (a: Tensor, b: Tensor): Tensor => {
-  const out = new Float32Array(a.data);
-  for (let i = 0; i < out.length; i++) out[i] += b.data[i];
-  return new Tensor(out, a.shape);
-};
-export function setGradientAdder(f: (a: Tensor, b: Tensor) => Tensor): void { addInto = f; }
+/** Sums two gradients of one tensor (same shapes) with the active backend's add kernel. */
+const addGradients = (a: Tensor, b: Tensor): Tensor => new Tensor(kernels().binary('add', a.data, b.data), a.shape);
 
 /**
  * Runs f on a fresh tape watching `sources`, then backpropagates from its (scalar or seeded) result.
@@ -87,13 +98,13 @@ export function runTape(f: () => Tensor, sources: readonly Tensor[], seed?: Tens
         const node = tape.nodes[i];
         const dy = grads.get(node.output);
         if (!dy) continue;
-        const dxs = node.backward(dy);
+        const dxs = node.backward(dy, tape.reluMasked.has(dy));
         node.inputs.forEach((x, j) => {
           const dx = dxs[j];
           if (!dx || !tape.watched.has(x)) return;
           checkGradShape(dx.shape, x.shape);
           const prev = grads.get(x);
-          grads.set(x, prev ? addInto(prev, dx) : dx);
+          grads.set(x, prev ? addGradients(prev, dx) : dx);
         });
       }
     });

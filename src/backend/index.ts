@@ -185,7 +185,7 @@ export function kernels(): Kernels {
 
 function threadsReason(k: Kernels, threads: number): string {
   const mod = modules.get(k.name);
-  const why = threadsUnavailable() ?? poolFailure ?? (mod?.pool?.failure ? `a worker failed (${mod.pool.failure})` : null);
+  const why = threadsUnavailable() ?? poolFailure() ?? (mod?.pool?.failure ? `a worker failed (${mod.pool.failure})` : null);
   if (why) return `single thread: ${why}`;
   if (!mod) return `single thread: the '${k.name}' kernels are the plain TypeScript reference`;
   if (!mod.build.endsWith('Threads')) return `single thread: the '${k.name}' kernels have no threads build (only wasm-simd and wasm-relaxed-simd do)`;

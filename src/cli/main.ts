@@ -11,9 +11,10 @@ import { trainCommand } from './train';
 import { detectCommand } from './detect';
 import { facesCommand } from './faces';
 import { styleCommand } from './style';
+import { explainCommand } from './explain';
 
 /** Every command, in the order `convkit --help` lists them. A new command is one entry here. */
-export const COMMANDS: readonly Command[] = [trainCommand, edgesCommand, augmentCommand, detectCommand, facesCommand, styleCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, edgesCommand, augmentCommand, detectCommand, facesCommand, styleCommand, explainCommand];
 
 /** Where main() writes; tests pass their own. */
 export interface Output { stdout(s: string): void; stderr(s: string): void; stderrIsTTY?: boolean }

@@ -5,3 +5,5 @@ export { save, load, loadWeights, memory, fromMemory, toArtifacts, fromArtifacts
 export type { ModelArtifacts, IOHandler, SaveResult, WeightSpec, WeightsManifestEntry } from './model';
 export { fromBundle, loadNsfwjs, NSFWJS_MODELS, NSFWJS_CLASSES } from './pretrained';
 export type { ModelBundle } from './pretrained';
+export { loadOnnx, fromOnnx, unsupportedNodes, SUPPORTED_ONNX_OPS } from './onnx/import';
+export type { LoadOnnxOptions, OnnxSource } from './onnx/import';

@@ -4,7 +4,7 @@
 // Destinations: a directory in Node (or file://...), an http(s) URL (load with fetch, save with a
 // multipart POST like tf.io.http), or an in-memory handler { save(artifacts), load() } shaped like
 // TF.js's IOHandler, so tf.io.withSaveHandler / tf.io.fromMemory artifacts pass both ways.
-import { Tensor } from '../tensor';
+import { Tensor, sizeOf } from '../tensor';
 import { ModelFormatError, ValueError, ConvkitError, fmtShape } from '../errors';
 import { isUrl, nodeImport } from '../platform';
 import { Layer, registry } from '../layers';
@@ -292,7 +292,7 @@ export function decodeWeights(a: ModelArtifacts, where = 'io.load'): Map<string,
     if (!s || typeof s.name !== 'string' || !Array.isArray(s.shape) || s.shape.some((d) => !Number.isInteger(d) || d < 0)) {
       throw new ModelFormatError(`${where}: malformed weight spec ${JSON.stringify(s)?.slice(0, 120)}`);
     }
-    return t + storedBytes(s, where) * s.shape.reduce((p, d) => p * d, 1);
+    return t + storedBytes(s, where) * sizeOf(s.shape);
   }, 0);
   if (bytes.byteLength < needed) {
     throw new ModelFormatError(`${where}: weight data is truncated: the manifest needs ${needed} bytes, the shards hold ${bytes.byteLength}`);
@@ -301,7 +301,7 @@ export function decodeWeights(a: ModelArtifacts, where = 'io.load'): Map<string,
   let off = 0;
   for (const s of specs) {
     if (out.has(s.name)) throw new ModelFormatError(`${where}: weight '${s.name}' appears twice in the manifest`);
-    const n = s.shape.reduce((p, d) => p * d, 1);
+    const n = sizeOf(s.shape);
     const v = new Float32Array(n);
     const q = s.quantization;
     if (!q) for (let i = 0; i < n; i++) v[i] = view.getFloat32(off + 4 * i, true);

@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import * as ops from '../ops';
 
-/** Activation names: linear, relu, sigmoid, tanh, softmax, elu, softplus, leakyRelu, relu6. */
+/** Activation names: linear, relu, sigmoid, tanh, softmax, elu, softplus, leakyRelu, relu6, hardSigmoid, hardSwish. */
 export type ActivationName = ops.ActivationName;
 
 /** Validates an activation name (undefined/null means linear); errors name the layer. */

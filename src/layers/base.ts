@@ -1,6 +1,6 @@
 // The Layer base class and symbolic tensors. A layer holds Variables and calls ops; applied to a
 // SymbolicTensor it records a graph node (functional models), applied to a Tensor it computes.
-import { Tensor } from '../tensor';
+import { Tensor, sizeOf } from '../tensor';
 import { Variable } from '../autograd';
 import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors';
 import { checkOptions } from '../options';
@@ -51,6 +51,12 @@ export function uniqueName(prefix: string): string {
   nameCounts.set(prefix, n + 1);
   return n === 0 ? prefix : `${prefix}_${n}`;
 }
+
+/**
+ * Restarts the automatic names (the next conv2d layer is 'conv2d' again), as Keras's clear_session():
+ * for tests and notebooks that build the same model twice and compare names or summaries.
+ */
+export function resetNames(): void { nameCounts.clear(); }
 
 /** A layer's call in a functional graph: which symbolic tensors went in and came out. */
 export interface LayerNode {
@@ -149,7 +155,7 @@ export abstract class Layer {
   /** Creates a weight from an initialiser (called from build()). */
   protected addWeight(name: string, shape: number[], init: InitializerSpec, trainable = true): Variable {
     // A config (possibly from an untrusted model.json) must not size an allocation past what a Float32Array holds.
-    const size = shape.reduce((p, d) => p * d, 1);
+    const size = sizeOf(shape);
     if (!(size <= MAX_WEIGHT_VALUES)) {
       throw new ShapeError(`layer '${this.name}' (${this.className}): weight '${name}' of shape ${fmtShape(shape)} would hold ${size} values, over the limit of ${MAX_WEIGHT_VALUES}`);
     }

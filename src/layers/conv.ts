@@ -20,11 +20,13 @@ export interface ConvArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
+  /** Conv2D only: channel groups convolved separately (Keras's groups); input channels and filters must divide by it. */
+  groups?: number;
   /** Seed for this layer's initialisers (a seeded model sets it for every layer). */
   seed?: number;
 }
 
-const CONV_OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed'];
+const CONV_OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'groups', 'seed'];
 const LAYOUT = ['', '[N,L,C]', '[N,H,W,C]', '[N,D,H,W,C]'];
 const FACTORY = ['', 'conv1d', 'conv2d', 'conv3d'];
 
@@ -79,6 +81,7 @@ abstract class ConvBase extends Layer {
 /** Conv1D / Conv2D / Conv3D: kernel [...kernelSize, inC, filters], optional bias [filters]. */
 export class Conv extends ConvBase {
   readonly filters: number;
+  readonly groups: number;
   private readonly kernelInit: Initializer;
   private readonly biasInit: Initializer;
 
@@ -89,6 +92,12 @@ export class Conv extends ConvBase {
     }
     super(FACTORY[rank], rank, args);
     this.filters = args.filters;
+    this.groups = args.groups ?? 1;
+    const where = `${FACTORY[rank]} '${this.name}'`;
+    if (!Number.isInteger(this.groups) || this.groups < 1) throw new ValueError(`${where}: groups must be a positive integer, got ${JSON.stringify(args.groups)}`);
+    if (this.groups > 1 && (rank !== 2 || this.filters % this.groups !== 0)) {
+      throw new ValueError(`${where}: groups ${this.groups} needs a 2D convolution whose filters (${this.filters}) divide by it`);
+    }
     this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorotUniform', this.name);
     this.biasInit = getInitializer(args.biasInitializer ?? 'zeros', this.name);
   }
@@ -96,7 +105,8 @@ export class Conv extends ConvBase {
   override build(inputShape: SymShape): void {
     const inC = inputShape[inputShape.length - 1];
     if (inC === null) throw new ShapeError(`layer '${this.name}' (${this.className}): the channel dimension of the input must be known, got ${JSON.stringify(inputShape)}`);
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, inC, this.filters], this.kernelInit);
+    if (inC % this.groups !== 0) throw new ShapeError(`layer '${this.name}' (${this.className}): ${inC} input channels do not divide into ${this.groups} groups`);
+    this.kernel = this.addWeight('kernel', [...this.kernelSize, inC / this.groups, this.filters], this.kernelInit);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.inputSpec = { ...this.inputSpec!, axes: { [-1]: inC } };
     super.build(inputShape);
@@ -108,6 +118,7 @@ export class Conv extends ConvBase {
 
   call(x: Tensor, args: CallArgs): Tensor {
     const act = effectiveActivation(this.activation, args.logits);
+    if (this.groups > 1) return ops.groupConv2d(x, this.kernel, this.groups, { ...this.opOptions(), bias: this.bias, activation: act } as never);
     const conv = this.rank === 1 ? ops.conv1d : this.rank === 2 ? ops.conv2d : ops.conv3d;
     // The op fuses bias and relu/linear into the kernel and applies other activations after.
     return conv(x, this.kernel, { ...this.opOptions(), bias: this.bias, activation: act } as never);
@@ -116,12 +127,12 @@ export class Conv extends ConvBase {
   override macs(inputShape: SymShape): number {
     const out = this.computeOutputShape(inputShape);
     const inC = inputShape[inputShape.length - 1] ?? 0;
-    return prodKnown(out.slice(1)) * prodKnown(this.kernelSize) * inC;
+    return prodKnown(out.slice(1)) * prodKnown(this.kernelSize) * inC / this.groups;
   }
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...this.convConfig(), filters: this.filters,
+      ...this.convConfig(), filters: this.filters, groups: this.groups,
       kernel_initializer: serializeInitializer(this.kernelInit),
       bias_initializer: serializeInitializer(this.biasInit),
       kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,

@@ -1,11 +1,14 @@
 // Layers that pretrained models use as layers of their own: ReLU (with max_value, so ReLU6 in
-// MobileNetV2), LeakyReLU, UnitNormalization (the face encoder's last layer) and ZeroChannels (face-api's
-// shortcut). All are in the registry from the start, so loading a model never depends on which
-// modules an app happened to import (bundlers drop unused modules: package.json `sideEffects`).
+// MobileNetV2), LeakyReLU, PReLU (a learned slope), Softmax over any axis, UnitNormalization (the face
+// encoder's last layer) and ZeroChannels (face-api's shortcut). All are in the registry from the start,
+// so loading a model never depends on which modules an app happened to import (bundlers drop unused
+// modules: package.json `sideEffects`).
 import { Tensor } from '../tensor';
-import { ValueError } from '../errors';
+import { Variable } from '../autograd';
+import { ShapeError, ValueError } from '../errors';
 import * as ops from '../ops';
 import { Layer, LayerArgs, SymShape, checkLayerOptions } from './base';
+import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
 import { l2Normalize } from '../face/distance';
 
 /** Options of reLU (Keras names): max_value caps the output (6 gives ReLU6). */
@@ -59,6 +62,50 @@ export class LeakyReLU extends Layer {
   computeOutputShape(s: SymShape): SymShape { return [...s]; }
   call(x: Tensor): Tensor { return ops.leakyRelu(x, this.alpha); }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), alpha: this.alpha }; }
+}
+
+/** Keras PReLU: x for x > 0, alpha·x otherwise, alpha learned per position; sharedAxes (1-based) share one alpha. */
+export class PReLU extends Layer {
+  static override className = 'PReLU';
+  readonly sharedAxes: number[];
+  alpha!: Variable;
+  private readonly alphaInit: Initializer;
+  constructor(args: LayerArgs & { alphaInitializer?: InitializerSpec; sharedAxes?: number | number[] | null } = {}) {
+    checkLayerOptions('pReLU', args, ['alphaInitializer', 'sharedAxes']);
+    super('p_re_lu', args);
+    const s = args.sharedAxes ?? [];
+    this.sharedAxes = typeof s === 'number' ? [s] : [...s];
+    if (this.sharedAxes.some((a) => !Number.isInteger(a) || a < 1)) throw new ValueError(`pReLU '${this.name}': sharedAxes must be axes >= 1, got ${JSON.stringify(args.sharedAxes)}`);
+    this.alphaInit = getInitializer(args.alphaInitializer ?? 'zeros', this.name);
+  }
+  override build(s: SymShape): void {
+    const shape = s.slice(1).map((d, i) => (this.sharedAxes.includes(i + 1) ? 1 : d));
+    if (shape.some((d) => d === null)) throw new ShapeError(`layer '${this.name}' (PReLU): unshared axes must be known, got input ${JSON.stringify(s)}`);
+    this.alpha = this.addWeight('alpha', shape as number[], this.alphaInit);
+    super.build(s);
+  }
+  computeOutputShape(s: SymShape): SymShape { return [...s]; }
+  // relu(x) + alpha·min(x, 0): both terms have gradients, alpha's summed over its shared axes
+  call(x: Tensor): Tensor { return ops.add(ops.relu(x), ops.mul(this.alpha, ops.minimum(x, 0))); }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), alpha_initializer: serializeInitializer(this.alphaInit), alpha_regularizer: null, alpha_constraint: null, shared_axes: this.sharedAxes.length ? [...this.sharedAxes] : null };
+  }
+}
+
+/** Keras Softmax layer: softmax over one axis (default the last). */
+export class Softmax extends Layer {
+  static override className = 'Softmax';
+  readonly axis: number;
+  constructor(args: LayerArgs & { axis?: number } = {}) {
+    checkLayerOptions('softmax', args, ['axis']);
+    super('softmax', args);
+    this.axis = args.axis ?? -1;
+    if (!Number.isInteger(this.axis) || this.axis === 0) throw new ValueError(`softmax '${this.name}': axis must be a non-batch axis, got ${JSON.stringify(args.axis)}`);
+  }
+  override get finalActivation(): string | undefined { return this.axis === -1 ? 'softmax' : undefined; }
+  computeOutputShape(s: SymShape): SymShape { return [...s]; }
+  call(x: Tensor): Tensor { return ops.softmax(x, this.axis); }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), axis: this.axis }; }
 }
 
 /** ReLU as a layer; { maxValue: 6 } is ReLU6. */

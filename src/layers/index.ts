@@ -3,30 +3,41 @@
 import { ModelFormatError, ConvkitError } from '../errors';
 import { Layer, LayerArgs } from './base';
 import { Conv1D, Conv2D, Conv3D, DepthwiseConv2D, ConvArgs, DepthwiseConv2DArgs } from './conv';
-import { MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling2D, PoolArgs } from './pooling';
+import { MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling2D, GlobalMaxPooling2D, PoolArgs } from './pooling';
 import { InputLayer, Dense, Flatten, Activation, Dropout, DenseArgs } from './core';
 import { BatchNormalization, BatchNormalizationArgs } from './normalization';
-import { Add, Concatenate } from './merge';
+import { Add, Concatenate, Multiply, Subtract } from './merge';
 import { ZeroPadding2D } from './padding';
-import { ReLU, LeakyReLU, L2Normalize, ZeroChannels } from './extra';
+import { ReLU, LeakyReLU, PReLU, Softmax, L2Normalize, ZeroChannels } from './extra';
+import { Conv2DTranspose, Conv2DTransposeArgs } from './convtranspose';
+import { Reshape, Permute, Slice } from './reshaping';
+import { UpSampling2D, Resizing, ResizingArgs } from './resizing';
+import { Rescaling, RescalingValue } from './rescaling';
 import { deserializeInitializer } from './initializers';
 import type { ActivationName } from './activations';
 
-export { Layer, SymbolicTensor, fmtSymShape, deriveSeed } from './base';
+export { Layer, SymbolicTensor, fmtSymShape, deriveSeed, resetNames } from './base';
 export type { LayerArgs, CallArgs, SymShape, LayerNode, InputSpec } from './base';
 export * as initializers from './initializers';
 export type { ActivationName } from './activations';
 export { Conv, Conv1D, Conv2D, Conv3D, DepthwiseConv2D } from './conv';
 export type { ConvArgs, DepthwiseConv2DArgs } from './conv';
-export { Pool, MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling2D } from './pooling';
+export { Pool, MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling2D, GlobalMaxPooling2D } from './pooling';
 export type { PoolArgs } from './pooling';
 export { InputLayer, Dense, Flatten, Activation, Dropout, input } from './core';
 export type { DenseArgs } from './core';
 export { BatchNormalization } from './normalization';
 export type { BatchNormalizationArgs } from './normalization';
-export { Add, Concatenate } from './merge';
+export { Add, Concatenate, Multiply, Subtract } from './merge';
 export { ZeroPadding2D } from './padding';
-export { ReLU, LeakyReLU, reLU, leakyReLU, L2Normalize, ZeroChannels } from './extra';
+export { ReLU, LeakyReLU, PReLU, Softmax, reLU, leakyReLU, L2Normalize, ZeroChannels } from './extra';
+export { Conv2DTranspose } from './convtranspose';
+export type { Conv2DTransposeArgs } from './convtranspose';
+export { Reshape, Permute, Slice } from './reshaping';
+export { UpSampling2D, Resizing } from './resizing';
+export type { ResizingArgs } from './resizing';
+export { Rescaling } from './rescaling';
+export type { RescalingValue } from './rescaling';
 export type { ReLUArgs } from './extra';
 
 /** 1D convolution over [N, L, C]. */
@@ -49,8 +60,32 @@ export const averagePooling1d = (a?: PoolArgs): AveragePooling1D => new AverageP
 export const averagePooling2d = (a?: PoolArgs): AveragePooling2D => new AveragePooling2D(a);
 /** 3D average pooling. */
 export const averagePooling3d = (a?: PoolArgs): AveragePooling3D => new AveragePooling3D(a);
-/** Global average pooling: [N, H, W, C] -> [N, C]. */
-export const globalAveragePooling2d = (a?: LayerArgs): GlobalAveragePooling2D => new GlobalAveragePooling2D(a);
+/** Global average pooling: [N, H, W, C] -> [N, C] ([N, 1, 1, C] with keepdims). */
+export const globalAveragePooling2d = (a?: LayerArgs & { keepdims?: boolean }): GlobalAveragePooling2D => new GlobalAveragePooling2D(a);
+/** Global max pooling: [N, H, W, C] -> [N, C] ([N, 1, 1, C] with keepdims). */
+export const globalMaxPooling2d = (a?: LayerArgs & { keepdims?: boolean }): GlobalMaxPooling2D => new GlobalMaxPooling2D(a);
+/** Transposed 2D convolution (Keras Conv2DTranspose). */
+export const conv2dTranspose = (a: Conv2DTransposeArgs): Conv2DTranspose => new Conv2DTranspose(a);
+/** Reshapes every sample (batch axis kept). */
+export const reshape = (a: LayerArgs & { targetShape: number[] }): Reshape => new Reshape(a);
+/** Permutes the non-batch axes (dims count from 1, as in Keras). */
+export const permute = (a: LayerArgs & { dims: number[] }): Permute => new Permute(a);
+/** A box of every sample (begin and size exclude the batch axis). */
+export const slice = (a: LayerArgs & { begin: number[]; size: number[] }): Slice => new Slice(a);
+/** Integer upsampling of height and width (nearest or bilinear). */
+export const upSampling2d = (a?: ConstructorParameters<typeof UpSampling2D>[0]): UpSampling2D => new UpSampling2D(a);
+/** Resampling to a fixed height and width. */
+export const resizing = (a: ResizingArgs): Resizing => new Resizing(a);
+/** x · scale + offset with constant (broadcast) scale and offset. */
+export const rescaling = (a?: LayerArgs & { scale?: RescalingValue; offset?: RescalingValue }): Rescaling => new Rescaling(a);
+/** Elementwise product of several (broadcasting) inputs. */
+export const multiply = (a?: LayerArgs): Multiply => new Multiply(a);
+/** The first input minus the second (broadcasting). */
+export const subtract = (a?: LayerArgs): Subtract => new Subtract(a);
+/** PReLU: a learned slope below zero. */
+export const pReLU = (a?: ConstructorParameters<typeof PReLU>[0]): PReLU => new PReLU(a);
+/** Softmax over an axis as a layer. */
+export const softmax = (a?: LayerArgs & { axis?: number }): Softmax => new Softmax(a);
 /** Fully connected layer. */
 export const dense = (a: DenseArgs): Dense => new Dense(a);
 /** Flattens all but the batch axis. */
@@ -77,7 +112,10 @@ export const registry = new Map<string, LayerClass>([
   ['AveragePooling1D', AveragePooling1D], ['AveragePooling2D', AveragePooling2D], ['AveragePooling3D', AveragePooling3D],
   ['GlobalAveragePooling2D', GlobalAveragePooling2D], ['Dense', Dense], ['Flatten', Flatten], ['Activation', Activation],
   ['BatchNormalization', BatchNormalization], ['Dropout', Dropout], ['Add', Add], ['Concatenate', Concatenate], ['ZeroPadding2D', ZeroPadding2D],
-  ['ReLU', ReLU], ['LeakyReLU', LeakyReLU], ['UnitNormalization', L2Normalize], ['ZeroChannels', ZeroChannels],
+  ['ReLU', ReLU], ['LeakyReLU', LeakyReLU], ['PReLU', PReLU], ['Softmax', Softmax], ['GlobalMaxPooling2D', GlobalMaxPooling2D],
+  ['Conv2DTranspose', Conv2DTranspose], ['Reshape', Reshape], ['Permute', Permute], ['Slice', Slice], ['UpSampling2D', UpSampling2D],
+  ['Resizing', Resizing], ['Rescaling', Rescaling], ['Multiply', Multiply], ['Subtract', Subtract],
+  ['UnitNormalization', L2Normalize], ['ZeroChannels', ZeroChannels],
 ]);
 
 /** Registers a custom layer class for fromConfig. */
@@ -86,7 +124,7 @@ export function registerLayer(className: string, cls: LayerClass): void { regist
 /** Config keys with no counterpart here; dropped when null or at their Keras default. */
 const IGNORED = new Set(['dtype', 'data_format', 'sparse', 'ragged', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer',
   'kernel_constraint', 'bias_constraint', 'depthwise_regularizer', 'depthwise_constraint', 'beta_regularizer', 'gamma_regularizer',
-  'beta_constraint', 'gamma_constraint', 'noise_shape', 'groups', 'synchronized', 'renorm', 'renorm_clipping', 'renorm_momentum',
+  'beta_constraint', 'gamma_constraint', 'noise_shape', 'synchronized', 'renorm', 'renorm_clipping', 'renorm_momentum',
   'fused', 'virtual_batch_size', 'adjustment', 'trainable']);
 
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -101,7 +139,6 @@ export function fromConfig(c: { class_name: string; config: Record<string, any> 
   const cfg = c.config ?? {};
   const where = `${c.class_name} '${cfg.name ?? '?'}'`;
   if (cfg.data_format !== undefined && cfg.data_format !== 'channels_last') throw new ModelFormatError(`${where}: only data_format 'channels_last' is supported, got '${cfg.data_format}'`);
-  if (cfg.groups !== undefined && cfg.groups !== 1) throw new ModelFormatError(`${where}: grouped convolutions are not supported (groups ${cfg.groups})`);
   const args: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(cfg)) {
     if (v === null || IGNORED.has(k)) continue;

@@ -32,6 +32,47 @@ export class Add extends Merge {
   call(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.add(a, b), xs[0]); }
 }
 
+/** Shapes that broadcast (numpy rules, unknown sizes taken as compatible): Multiply and Subtract accept them, as Keras 3 does. */
+function broadcastSym(shapes: SymShape[]): SymShape | null {
+  const r = Math.max(...shapes.map((s) => s.length));
+  const out: SymShape = [];
+  for (let i = 0; i < r; i++) {
+    let d: number | null = 1;
+    for (const s of shapes) {
+      const v = s[s.length - r + i] ?? 1;
+      if (v === 1) continue;
+      if (d === 1 || d === null) d = v;
+      else if (v !== null && v !== d) return null;
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+/** Elementwise ops over inputs that broadcast against each other. */
+abstract class BroadcastMerge extends Merge {
+  protected checkShapes(shapes: SymShape[]): void { if (!broadcastSym(shapes)) this.mismatch(shapes); }
+  computeOutputShape(shapes: SymShape[]): SymShape { return broadcastSym(shapes)!; }
+}
+
+/** Keras Multiply: elementwise product (inputs broadcast, e.g. [N,H,W,C] by [N,1,1,C] gates). */
+export class Multiply extends BroadcastMerge {
+  static override className = 'Multiply';
+  constructor(args: LayerArgs = {}) { checkLayerOptions('multiply', args, []); super('multiply', args); }
+  call(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.mul(a, b), xs[0]); }
+}
+
+/** Keras Subtract: the first input minus the second (broadcasting). */
+export class Subtract extends BroadcastMerge {
+  static override className = 'Subtract';
+  constructor(args: LayerArgs = {}) { checkLayerOptions('subtract', args, []); super('subtract', args); }
+  protected override checkShapes(shapes: SymShape[]): void {
+    if (shapes.length !== 2) throw new ValueError(`layer '${this.name}' (Subtract) takes exactly 2 inputs, got ${shapes.length}`);
+    super.checkShapes(shapes);
+  }
+  call(xs: Tensor[]): Tensor { return ops.sub(xs[0], xs[1]); }
+}
+
 /** Keras Concatenate along an axis (default -1, channels). */
 export class Concatenate extends Merge {
   static override className = 'Concatenate';

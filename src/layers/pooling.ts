@@ -65,15 +65,31 @@ export class AveragePooling2D extends Pool { static override className = 'Averag
 /** Keras AveragePooling3D. */
 export class AveragePooling3D extends Pool { static override className = 'AveragePooling3D'; constructor(a?: PoolArgs) { super('avg', 3, a); } }
 
-/** Keras GlobalAveragePooling2D: [N,H,W,C] -> [N,C]. */
-export class GlobalAveragePooling2D extends Layer {
-  static override className = 'GlobalAveragePooling2D';
-  constructor(args: LayerArgs = {}) {
-    checkLayerOptions('globalAveragePooling2d', args, []);
-    super('global_average_pooling2d', args);
+/** Global pooling over height and width: [N,H,W,C] -> [N,C], or [N,1,1,C] with keepdims (Keras). */
+abstract class GlobalPooling2D extends Layer {
+  readonly keepdims: boolean;
+  constructor(private readonly kind: 'avg' | 'max', factory: string, prefix: string, args: LayerArgs & { keepdims?: boolean }) {
+    checkLayerOptions(factory, args, ['keepdims']);
+    super(prefix, args);
+    this.keepdims = args.keepdims ?? false;
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
   }
-  computeOutputShape(s: SymShape): SymShape { return [s[0], s[3]]; }
-  call(x: Tensor): Tensor { return ops.globalAvgPool2d(x); }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), data_format: 'channels_last' }; }
+  computeOutputShape(s: SymShape): SymShape { return this.keepdims ? [s[0], 1, 1, s[3]] : [s[0], s[3]]; }
+  call(x: Tensor): Tensor {
+    const y = this.kind === 'avg' ? ops.globalAvgPool2d(x) : ops.globalMaxPool2d(x);
+    return this.keepdims ? ops.reshape(y, [x.shape[0], 1, 1, x.shape[3]]) : y;
+  }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), data_format: 'channels_last', keepdims: this.keepdims }; }
+}
+
+/** Keras GlobalAveragePooling2D: [N,H,W,C] -> [N,C] ([N,1,1,C] with keepdims). */
+export class GlobalAveragePooling2D extends GlobalPooling2D {
+  static override className = 'GlobalAveragePooling2D';
+  constructor(args: LayerArgs & { keepdims?: boolean } = {}) { super('avg', 'globalAveragePooling2d', 'global_average_pooling2d', args); }
+}
+
+/** Keras GlobalMaxPooling2D: [N,H,W,C] -> [N,C] ([N,1,1,C] with keepdims). */
+export class GlobalMaxPooling2D extends GlobalPooling2D {
+  static override className = 'GlobalMaxPooling2D';
+  constructor(args: LayerArgs & { keepdims?: boolean } = {}) { super('max', 'globalMaxPooling2d', 'global_max_pooling2d', args); }
 }

@@ -7,7 +7,7 @@ import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { ConvGeometry, DepthwiseGeometry } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, needsGrad, checkOutputSize, markReluOutput, reluBackward } from './util';
+import { checkTensor, needsGrad, checkOutputSize, reluBackward } from './util';
 import { checkOptions } from '../options';
 import { Padding, spatialParam, windowGeometry, describeShapes } from './geometry';
 import { activation as applyActivation, add, ACTIVATIONS } from './eltwise';
@@ -80,15 +80,14 @@ function convN(op: string, r: number, x: Tensor, w: Tensor, opts: ConvOptions): 
   const inputs = bias ? [x, w, bias] : [x, w];
   const want = needsGrad(inputs);
   const y = new Tensor(kernels().conv(x.data, w.data, g, bias ? bias.data : null, fused), outShape);
-  if (fused === 'relu') markReluOutput(y);
-  const out = record(inputs, y, (dy) => {
-    const dz = fused === 'relu' ? reluBackward(y, dy) : dy.data;
+  const out = record(inputs, y, (dy, dyReluMasked) => {
+    const dz = fused === 'relu' ? reluBackward(y, dy, dyReluMasked) : dy.data;
     return [
       want[0] ? new Tensor(kernels().convBackpropInput(dz, w.data, g), x.shape) : null,
       want[1] ? new Tensor(kernels().convBackpropFilter(x.data, dz, g), w.shape) : null,
       bias && want[2] ? new Tensor(kernels().channelSums(dz, g.outC), bias.shape) : null,
     ];
-  });
+  }, fused === 'relu');
   return act === fused ? out : applyActivation(out, act);
 }
 

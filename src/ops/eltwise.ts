@@ -2,7 +2,7 @@
 // cases dispatch to the backend's binary kernel; other broadcasts run a plain TS loop. Gradients
 // sum over the broadcast axes (sumTo). Unary ops in the kernel contract use unary/unaryBackward.
 import { Tensor, sizeOf } from '../tensor';
-import { record, setGradientAdder } from '../autograd/tape';
+import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { BinaryOp, UnaryOp } from '../backend/kernels';
 import { ShapeError, ValueError, fmtShape } from '../errors';
@@ -178,6 +178,13 @@ export const rsqrt = (x: Tensor): Tensor => mapOp('rsqrt', x, (v) => 1 / Math.sq
 /** 1/x */
 export const reciprocal = (x: Tensor): Tensor => mapOp('reciprocal', x, (v) => 1 / v, (_v, y) => -y * y);
 
+/** relu6(x + 3) / 6: PyTorch's and Keras 3's hard sigmoid (ONNX HardSigmoid with alpha 1/6, beta 1/2). */
+export const hardSigmoid = (x: Tensor): Tensor => mapOp('hardSigmoid', x,
+  (v) => Math.min(Math.max(v / 6 + 0.5, 0), 1), (v) => (v > -3 && v < 3 ? 1 / 6 : 0));
+/** x · hardSigmoid(x) (MobileNetV3's hard-swish). */
+export const hardSwish = (x: Tensor): Tensor => mapOp('hardSwish', x,
+  (v) => v * Math.min(Math.max(v / 6 + 0.5, 0), 1), (v) => (v <= -3 ? 0 : v >= 3 ? 1 : v / 3 + 0.5));
+
 /** Clamps to [lo, hi]; the gradient passes where lo ≤ x ≤ hi. */
 export function clip(x: Tensor, lo: number, hi: number): Tensor {
   if (!(lo <= hi)) throw new ValueError(`clip: expected lo <= hi, got lo=${lo}, hi=${hi}`);
@@ -185,7 +192,7 @@ export function clip(x: Tensor, lo: number, hi: number): Tensor {
 }
 
 /** Names accepted by `activation` (and by the `activation` option of conv and dense). */
-export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'softplus', 'leakyRelu', 'relu6'] as const;
+export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'softplus', 'leakyRelu', 'relu6', 'hardSigmoid', 'hardSwish'] as const;
 export type ActivationName = typeof ACTIVATIONS[number];
 
 /** Applies a named activation (Keras names): 'linear', 'relu', 'sigmoid', 'tanh', 'softmax', ... */
@@ -200,9 +207,8 @@ export function activation(x: Tensor, name: ActivationName | string): Tensor {
     case 'softplus': return softplus(x);
     case 'leakyRelu': return leakyRelu(x);
     case 'relu6': return clip(x, 0, 6);
+    case 'hardSigmoid': return hardSigmoid(x);
+    case 'hardSwish': return hardSwish(x);
     default: throw new ValueError(`activation: unknown activation '${name}'; expected one of ${ACTIVATIONS.join(', ')}`);
   }
 }
-
-// Gradient accumulation in the tape goes through add (same shapes, so the binary kernel).
-setGradientAdder((a, b) => add(a, b));

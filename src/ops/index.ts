@@ -11,3 +11,6 @@ export * from './norm';
 export * from './gram';
 export * from './random';
 export type { TensorOrNumber } from './util';
+export * from './convtranspose';
+export * from './groupconv';
+export * from './resize';

@@ -4,7 +4,7 @@ import { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { kernels } from '../backend';
 import { ShapeError, ValueError, fmtShape } from '../errors';
-import { checkTensor, needsGrad, checkOutputSize, markReluOutput, reluBackward } from './util';
+import { checkTensor, needsGrad, checkOutputSize, reluBackward } from './util';
 import { checkOptions } from '../options';
 import { activation as applyActivation } from './eltwise';
 
@@ -74,14 +74,13 @@ export function dense(x: Tensor, w: Tensor, bias?: Tensor | null, activation: st
   const inputs = bias ? [x, w, bias] : [x, w];
   const want = needsGrad(inputs);
   const y = new Tensor(kernels().matmul(x.data, w.data, n, k, m, false, false, bias ? bias.data : null, fused), [n, m]);
-  if (fused === 'relu') markReluOutput(y);
-  const out = record(inputs, y, (dy) => {
-    const dz = fused === 'relu' ? reluBackward(y, dy) : dy.data;
+  const out = record(inputs, y, (dy, dyReluMasked) => {
+    const dz = fused === 'relu' ? reluBackward(y, dy, dyReluMasked) : dy.data;
     return [
       want[0] ? new Tensor(mm(dz, w.data, n, m, k, false, true), x.shape) : null,
       want[1] ? new Tensor(mm(x.data, dz, k, n, m, true, false), w.shape) : null,
       bias && want[2] ? new Tensor(kernels().channelSums(dz, m), bias.shape) : null,
     ];
-  });
+  }, fused === 'relu');
   return fused === activation ? out : applyActivation(out, activation);
 }

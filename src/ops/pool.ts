@@ -1,11 +1,11 @@
 // Pooling over NDHWC data (1D/2D/3D): max and average windows on the pool kernels (padded cells are
 // ignored by both, as in Keras/TF), and global pooling as a reduction over the spatial axes.
 import { Tensor } from '../tensor';
-import { record } from '../autograd/tape';
+import { record, isFusedReluOutput, reluMasked } from '../autograd/tape';
 import { kernels } from '../backend';
 import type { PoolGeometry } from '../backend/kernels';
 import { ShapeError, fmtShape } from '../errors';
-import { checkTensor, checkOutputSize, feedsReluBackward, markReluMasked } from './util';
+import { checkTensor, checkOutputSize } from './util';
 import { checkOptions } from '../options';
 import { Padding, spatialParam, windowGeometry } from './geometry';
 import { max } from './reduce';
@@ -39,9 +39,8 @@ function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolO
   return record([x], y, (dy) => {
     if (kind === 'avg') return [new Tensor(kernels().avgPoolBackward(dy.data, g), x.shape)];
     // x a fused ReLU output whose gradient goes only to that ReLU: fold its mask in here
-    const relu = feedsReluBackward(x), dx = kernels().maxPoolBackward(x.data, dy.data, g, relu);
-    if (relu) markReluMasked(dx, x);
-    return [new Tensor(dx, x.shape)];
+    const relu = isFusedReluOutput(x), dx = new Tensor(kernels().maxPoolBackward(x.data, dy.data, g, relu), x.shape);
+    return [relu ? reluMasked(dx) : dx];
   });
 }
 

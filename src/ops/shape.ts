@@ -1,6 +1,6 @@
 // Shape ops: reshape, flatten, transpose, concat, slice, pad, stack, gather, expandDims, squeeze,
 // broadcastTo. Each copies (or shares, for reshape) data in plain TypeScript and records its backward.
-import { Tensor, resolveShape, setReshapeHook, sizeOf, allocFor } from '../tensor';
+import { Tensor, sizeOf, allocFor } from '../tensor';
 import { record } from '../autograd/tape';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { checkTensor, normAxis, stridesOf, sameShape } from './util';
@@ -8,11 +8,8 @@ import { sumTo } from './reduce';
 
 /** Same values, new shape (one dimension may be -1); shares the data buffer. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  checkTensor(x, 'reshape');
-  const out = new Tensor(x.data, resolveShape(shape, x.size, 'reshape'));
-  return record([x], out, (dy) => [new Tensor(dy.data, x.shape)]);
+  return checkTensor(x, 'reshape').reshape(shape);
 }
-setReshapeHook((t, s) => reshape(t, s));
 
 /** [N, ...] -> [N, product of the rest]. */
 export function flatten(x: Tensor): Tensor {

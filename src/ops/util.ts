@@ -1,6 +1,6 @@
 // Small helpers shared by the op families: argument checks and "which inputs need a gradient".
 import { Tensor, scalar, sizeOf } from '../tensor';
-import { isRecording, isRecordedOutput } from '../autograd/tape';
+import { isRecording } from '../autograd/tape';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { kernels } from '../backend';
 
@@ -31,26 +31,9 @@ export function checkOutputSize(op: string, shape: readonly number[], shapes: st
 /** For each input, whether some tape wants its gradient (lets backward skip unneeded work). */
 export const needsGrad = (inputs: readonly Tensor[]): boolean[] => inputs.map((x) => isRecording([x]));
 
-/**
- * Outputs of a fused ReLU (conv, dense): nonnegative, and their backward masks dy by y > 0. A
- * consumer that already zeroes its gradient wherever such an output is 0 (max pooling) marks that
- * gradient's data in reluMasked, so the ReLU backward skips its mask (a pass and an array fewer).
- */
-const reluOutputs = new WeakSet<Tensor>();
-const reluMasked = new WeakMap<Float32Array, Tensor>();
-
-/** Records y as the output of a fused ReLU. */
-export function markReluOutput(y: Tensor): void { reluOutputs.add(y); }
-
-/** During backprop: whether x is a fused ReLU output whose gradient goes only to that ReLU's backward. */
-export const feedsReluBackward = (x: Tensor): boolean => reluOutputs.has(x) && isRecordedOutput(x);
-
-/** Marks dx (the gradient of x) as zero wherever x is 0: x's ReLU backward need not mask it. */
-export function markReluMasked(dx: Float32Array, x: Tensor): void { reluMasked.set(dx, x); }
-
 /** dy masked by the fused ReLU output y (y > 0 exactly where the pre-activation is), unless already masked. */
-export function reluBackward(y: Tensor, dy: Tensor): Float32Array {
-  return reluMasked.get(dy.data) === y ? dy.data : kernels().unaryBackward('relu', y.data, y.data, dy.data);
+export function reluBackward(y: Tensor, dy: Tensor, dyReluMasked: boolean): Float32Array {
+  return dyReluMasked ? dy.data : kernels().unaryBackward('relu', y.data, y.data, dy.data);
 }
 
 /** True when two shapes are equal. */

@@ -8,3 +8,7 @@ export type { Color, DrawTextOptions, DrawBoxesOptions, DrawPointsOptions, Monta
 export { plotHistory, plotConfusionMatrix, barChart } from './plot';
 export type { HistoryLike, PlotHistoryOptions, ConfusionMatrixOptions, BarChartOptions, ChartFormat } from './plot';
 export * as augment from './augment';
+export { topPatches, receptiveField, fieldSpan } from './patches';
+export type { TopPatchesOptions, UnitPatches, Patch, ReceptiveField, FieldAxis, ImageBatches } from './patches';
+export { patchGrid, patchFigure, activations, featureMaps, saliency, gradCam, overlay } from './explain';
+export type { ImageLookup, PatchGridOptions, Explanation } from './explain';

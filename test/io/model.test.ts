@@ -270,12 +270,12 @@ describe('io.load errors', () => {
     const dir = variant((j) => {
       // layers[0] is the InputLayer
       j.modelTopology.config.layers[2].class_name = 'SeparableConv2D';
-      j.modelTopology.config.layers[4].class_name = 'PReLU';
+      j.modelTopology.config.layers[4].class_name = 'ThresholdedReLU';
       j.modelTopology.config.layers[5].class_name = 'SeparableConv2D';
     });
     const err = await io.load(dir).catch((e) => e);
     expect(err).toBeInstanceOf(ModelFormatError);
-    expect(err.message).toMatch(/unknown layer class\(es\): SeparableConv2D \(bn, pool\); PReLU \(relu6\)/);
+    expect(err.message).toMatch(/unknown layer class\(es\): SeparableConv2D \(bn, pool\); ThresholdedReLU \(relu6\)/);
   });
 
   it('missing weights, wrong dtype, shape mismatch, missing and truncated shards', async () => {

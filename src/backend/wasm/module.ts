@@ -159,12 +159,15 @@ export function threadsWanted(): number {
 /** Sets the thread count (validated by the caller; null = the default); pools resize on their next call. */
 export function setThreadsWanted(n: number | null): void { wanted = n; }
 
+// Why starting workers failed (e.g. a page whose CSP forbids blob: workers), or null; set once, read via poolFailure().
+let startFailure: string | null = null;
+
 /** Why starting workers failed (e.g. a page whose CSP forbids blob: workers), or null. */
-export let poolFailure: string | null = null;
+export const poolFailure = (): string | null => startFailure;
 
 /** Threads a module's kernels run on now (1 for builds without shared memory, or when workers cannot start). */
 export function threadsOf(mod: WasmModule): number {
-  return mod.build.endsWith('Threads') && poolFailure === null && !mod.pool?.failure ? threadsWanted() : 1;
+  return mod.build.endsWith('Threads') && startFailure === null && !mod.pool?.failure ? threadsWanted() : 1;
 }
 
 /**
@@ -178,7 +181,7 @@ export function poolOf(mod: WasmModule): ThreadPool | null {
     mod.pool?.close();
     mod.pool = null;
     try { mod.pool = new ThreadPool(mod.compiled, mod.arena.memory, mod.exports, n); } catch (e) {
-      poolFailure = `workers failed to start (${(e as Error)?.message ?? e})`; // one thread from now on
+      startFailure = `workers failed to start (${(e as Error)?.message ?? e})`; // one thread from now on
       return null;
     }
   }
