@@ -6,7 +6,9 @@
 // does not inflate them; --wall uses elapsed time instead.
 // Flags: --quick (short warm-up and timing, for development), --only <substring> (cases whose name
 // contains it; prints the table and leaves RESULTS.md alone), --out <file> (write the table there), --wall,
-// --slow (also time TF.js cpu's backprop-filter kernel on the big conv shapes: minutes).
+// --slow (also time TF.js cpu's backprop-filter kernel on the big conv shapes: minutes), --repeat <n> (run
+// every section n times, back to back; the tables show the last run and a section lists each headline
+// figure of every run, the run-to-run variation on this machine).
 import { writeFileSync } from 'node:fs';
 import { cpus, platform, arch } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +34,8 @@ const outFile = flag('--out') ?? (only ? undefined : fileURLToPath(new URL('./RE
 // TF.js wasm needs >= 1.5 s of warm-up before V8 has tiered its code up (NOTES); the rest settle sooner.
 const WARM = quick ? 300 : 500, WARM_TF_WASM = quick ? 300 : 1500, RUN = quick ? 300 : 1000;
 const SLOW = args.includes('--slow');
+const REPEAT = Number(flag('--repeat') ?? 1);
+if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error(`--repeat: expected a positive integer, got ${flag('--repeat')}`);
 const CONVKIT: BackendName[] = ['js', 'wasm', 'wasm-simd'];
 const TF: TfBackend[] = ['cpu', 'wasm'];
 const IMPLS: Impl[] = [...CONVKIT, 'tfjs-cpu', 'tfjs-wasm'];
@@ -139,8 +143,7 @@ async function convSection(): Promise<string[]> {
       await timeTf(section, `${c.name} · ${op}`, tfb, flops(c), () => tfConv(c.g, op, c.depthwise));
     }
   }
-  return SLOW ? [] : ['- TF.js cpu backprop filter on the big shapes is skipped by default: one call each, timed separately on this',
-    '  machine (CPU time), took VGG 56x56x64 36.8 s, VGG 28x28x256 115.7 s, 5x5 28x28x192 32.9 s, stem 38.7 s (`--slow` times them).',
+  return [...(SLOW ? [] : ['- TF.js cpu backprop filter on the big shapes is skipped: over 30 s per call (`--slow` times them).']),
     "- TF.js wasm has no Conv2DBackpropFilter kernel, so it cannot train convolutions (the 'fails' cells).", ''];
 }
 
@@ -356,14 +359,44 @@ await init();
 backend.setThreads(1);
 const tf = await loadTf();
 const started = performance.now();
-const peak = await gemmSection();
-const convNotes = await convSection();
-const poolNotes = await simpleSection('Pooling', POOL_CASES);
-const eltNotes = await simpleSection('Elementwise', ELTWISE_CASES);
-const lenetNotes = await lenetSection();
-const ortPart = await ortSection();
-const threadsPart = await threadsSection();
+/** Every run's rows and thread speedups, for the variation section (--repeat). */
+const runs: { results: Result[]; threads: typeof threadRows }[] = [];
+let peak: string[] = [], convNotes: string[] = [], poolNotes: string[] = [], eltNotes: string[] = [], lenetNotes: string[] = [];
+let ortPart: string[] = [], threadsPart: string[] = [];
+for (let run = 1; run <= REPEAT; run++) {
+  if (REPEAT > 1) console.error(`---- run ${run} of ${REPEAT} ----`);
+  results.length = 0; peaks.clear(); ort2Wall.clear();
+  peak = await gemmSection();
+  convNotes = await convSection();
+  poolNotes = await simpleSection('Pooling', POOL_CASES);
+  eltNotes = await simpleSection('Elementwise', ELTWISE_CASES);
+  lenetNotes = await lenetSection();
+  ortPart = await ortSection();
+  threadsPart = await threadsSection();
+  runs.push({ results: [...results], threads: threadRows });
+}
 const minutes = ((performance.now() - started) / 60000).toFixed(1);
+
+// The headline figures of each run side by side: wasm-simd's speed and its ratio to TF.js wasm per case,
+// the thread speedups and the LeNet-5 step. Empty for a single run.
+function variation(): string[] {
+  if (runs.length < 2) return [];
+  const head = `| figure | ${runs.map((_, i) => `run ${i + 1}`).join(' | ')} | max / min |`;
+  const out = [`## Run-to-run variation (${runs.length} runs of this command, back to back)`, '', head, `|---|${runs.map(() => '---:').join('|')}|---:|`];
+  const row = (label: string, vals: number[], fmt: (v: number) => string) => {
+    const ok = vals.filter((v) => isFinite(v));
+    if (ok.length === vals.length) out.push(`| ${label} | ${vals.map(fmt).join(' | ')} | ${(Math.max(...ok) / Math.min(...ok)).toFixed(2)} |`);
+  };
+  const ms = (rs: Result[], name: string, impl: Impl) => rs.find((r) => r.name === name && r.impl === impl)?.ms ?? NaN;
+  const names = [...new Set(runs[0].results.filter((r) => r.impl === 'wasm-simd').map((r) => r.name))];
+  for (const name of names) {
+    const r0 = runs[0].results.find((r) => r.name === name && r.impl === 'wasm-simd')!;
+    row(`${name}: wasm-simd ms`, runs.map((r) => ms(r.results, name, 'wasm-simd')), (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1)));
+    if (r0.section !== 'LeNet-5' || name.startsWith('inference')) row(`${name}: simd vs tfjs-wasm`, runs.map((r) => ms(r.results, name, 'tfjs-wasm') / ms(r.results, name, 'wasm-simd')), (v) => `${v.toFixed(2)}x`);
+  }
+  for (const t of runs[0].threads) row(`${t.name}: 2 threads vs 1`, runs.map((r) => { const x = r.threads.find((y) => y.name === t.name); return x ? x.ms1 / x.msN : NaN; }), (v) => `${v.toFixed(2)}x`);
+  return [...out, '', `- The tables above are run ${runs.length}'s.`, ''];
+}
 
 // One section of the report (nothing when --only left it empty).
 function part(title: string, section: string, rateLabel: string, rate: (r: Result) => string, notes: string[]): string[] {
@@ -401,6 +434,7 @@ const md = [
   ...part('LeNet-5 (28x28x1, ReLU, max pooling, Adam 0.001), batch 64', 'LeNet-5', 'images/s', perSec, lenetNotes),
   ...ortPart,
   ...threadsPart,
+  ...variation(),
 ].join('\n');
 
 console.log(md);

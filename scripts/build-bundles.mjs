@@ -82,7 +82,8 @@ async function main() {
     entryPoints: [join(root, 'src/index.ts')], outfile: join(dist, 'convkit.browser.js'), bundle: true, format: 'esm',
     platform: 'browser', target: 'es2022', minify: true, external: ['node:*'], logLevel: 'warning',
   });
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  // node_modules/.bin/tsc is TypeScript 7 (the 'typescript' package is 6, the API typescript-eslint needs)
+  execFileSync(process.execPath, [join(root, 'node_modules/.bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   fixDeclarations(join(dist, 'types'));
   console.log('build-bundles: dist/**/*.js (ESM per file), dist/index.cjs, dist/convkit.browser.js, dist/types/ (.d.ts, .d.cts)');
 }

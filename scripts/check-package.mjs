@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules/.bin', name);
-const tsc7 = join(root, 'node_modules/typescript/bin/tsc');
+const tsc7 = join(root, 'node_modules/.bin/tsc'); // TypeScript 7 (the 'typescript' package is 6)
 const tsc5 = join(root, 'tools/node_modules/typescript/bin/tsc');
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));

@@ -18,7 +18,7 @@ export class UpSampling2D extends Layer {
     super('up_sampling2d', args);
     this.size = spatialParam(`upSampling2d '${this.name}'`, 'size', args.size ?? 2, 2);
     this.interpolation = args.interpolation ?? 'nearest';
-    if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear', 'size', args.size ?? 2, 2) throw new ValueError(`upSampling2d '${this.name}': interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(args.interpolation)}`);
+    if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear') throw new ValueError(`upSampling2d '${this.name}': interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(args.interpolation)}`);
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
   }
   computeOutputShape(s: SymShape): SymShape {

@@ -128,7 +128,8 @@ export function tensorValue(t: TensorProto, where: string, external?: ExternalRe
         default: return Number(type === DataType.INT64 ? v.getBigInt64(8 * i, true) : v.getBigUint64(8 * i, true));
       }
     };
-    if (type === DataType.FLOAT) return { dims, float, data: new Float32Array(raw.slice().buffer) };
+    // a copy, aligned: raw may be a view into the file (Node's Buffer.slice does not copy)
+    if (type === DataType.FLOAT) { const copy = new Uint8Array(raw.length); copy.set(raw); return { dims, float, data: new Float32Array(copy.buffer) }; }
     const data = float ? new Float32Array(n) : new Array<number>(n);
     for (let i = 0; i < n; i++) data[i] = read(i);
     return { dims, float, data };
