@@ -16,7 +16,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The package's subpath entries besides the root (package.json `exports`). */
 export const SUBPATHS = ['io', 'detect', 'face', 'style'];
 
-const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+const walk = (dir) =>
+  readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
 const posix = (p) => p.split('\\').join('/');
 const dotted = (p) => (p.startsWith('.') ? p : `./${p}`);
 
@@ -43,16 +44,25 @@ const perFile = {
 /** One ES module per file of src/ into `outdir` (also used by the bundler tests to lay out a package). */
 export async function buildModules(outdir) {
   await build({
-    entryPoints: walk(join(root, 'src')).filter((f) => f.endsWith('.ts')), outbase: join(root, 'src'), outdir,
-    bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', plugins: [perFile], logLevel: 'warning',
+    entryPoints: walk(join(root, 'src')).filter((f) => f.endsWith('.ts')),
+    outbase: join(root, 'src'),
+    outdir,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    plugins: [perFile],
+    logLevel: 'warning',
   });
 }
 
 /** The CommonJS entries: each loads its ES module, so `require` and `import` give the same objects. */
 export function writeCjsEntries(outdir) {
   for (const sub of ['.', ...SUBPATHS]) {
-    writeFileSync(join(outdir, sub, 'index.cjs'),
-      "'use strict';\n// The ES module itself (require(esm), Node >= 20.19): one instance for import and require.\nmodule.exports = require('./index.js');\n");
+    writeFileSync(
+      join(outdir, sub, 'index.cjs'),
+      "'use strict';\n// The ES module itself (require(esm), Node >= 20.19): one instance for import and require.\nmodule.exports = require('./index.js');\n",
+    );
   }
 }
 
@@ -62,12 +72,19 @@ function fixDeclarations(typesDir) {
   for (const file of walk(typesDir).filter((f) => f.endsWith('.d.ts'))) {
     const withExt = readFileSync(file, 'utf8').replace(spec, (_, lead, q, p) => {
       const target = join(dirname(file), p);
-      const js = existsSync(`${target}.d.ts`) ? `${p}.js` : existsSync(join(target, 'index.d.ts')) ? `${p}/index.js` : null;
+      const js = existsSync(`${target}.d.ts`)
+        ? `${p}.js`
+        : existsSync(join(target, 'index.d.ts'))
+          ? `${p}/index.js`
+          : null;
       if (!js) throw new Error(`build: ${relative(typesDir, file)} imports ${p}, which has no declaration`);
       return `${lead}${q}${js}${q}`;
     });
     writeFileSync(file, withExt);
-    writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), withExt.replace(spec, (_, lead, q, p) => `${lead}${q}${p.replace(/\.js$/, '.cjs')}${q}`));
+    writeFileSync(
+      file.replace(/\.d\.ts$/, '.d.cts'),
+      withExt.replace(spec, (_, lead, q, p) => `${lead}${q}${p.replace(/\.js$/, '.cjs')}${q}`),
+    );
   }
 }
 
@@ -79,13 +96,25 @@ async function main() {
   // The browser build is self-contained; Node-only modules are reached only through dynamic imports
   // on Node code paths, so they stay external and are never loaded in a page.
   await build({
-    entryPoints: [join(root, 'src/index.ts')], outfile: join(dist, 'convkit.browser.js'), bundle: true, format: 'esm',
-    platform: 'browser', target: 'es2022', minify: true, external: ['node:*'], logLevel: 'warning',
+    entryPoints: [join(root, 'src/index.ts')],
+    outfile: join(dist, 'convkit.browser.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    external: ['node:*'],
+    logLevel: 'warning',
   });
   // node_modules/.bin/tsc is TypeScript 7 (the 'typescript' package is 6, the API typescript-eslint needs)
-  execFileSync(process.execPath, [join(root, 'node_modules/.bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules/.bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   fixDeclarations(join(dist, 'types'));
-  console.log('build-bundles: dist/**/*.js (ESM per file), dist/index.cjs, dist/convkit.browser.js, dist/types/ (.d.ts, .d.cts)');
+  console.log(
+    'build-bundles: dist/**/*.js (ESM per file), dist/index.cjs, dist/convkit.browser.js, dist/types/ (.d.ts, .d.cts)',
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

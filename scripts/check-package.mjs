@@ -8,7 +8,16 @@
 //    error made through one works with the other.
 // 5. The `convkit` command runs from the installed package.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,17 +27,24 @@ const bin = (name) => join(root, 'node_modules/.bin', name);
 const tsc7 = join(root, 'node_modules/.bin/tsc'); // TypeScript 7 (the 'typescript' package is 6)
 const tsc5 = join(root, 'tools/node_modules/typescript/bin/tsc');
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+const walk = (dir) =>
+  readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
 let failed = 0;
 function step(name, fn) {
-  try { const note = fn(); console.log(`ok   ${name}${note ? `: ${note}` : ''}`); }
-  catch (e) { failed++; console.log(`FAIL ${name}\n${[e.stdout, e.stderr, e.message].filter(Boolean).join('\n')}`); }
+  try {
+    const note = fn();
+    console.log(`ok   ${name}${note ? `: ${note}` : ''}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}\n${[e.stdout, e.stderr, e.message].filter(Boolean).join('\n')}`);
+  }
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'convkit-package-'));
 try {
   const tgz = join(tmp, run('npm', ['pack', '--silent', '--pack-destination', tmp], root).trim().split('\n').pop());
-  const app = join(tmp, 'app'), pkg = join(app, 'node_modules/convkit');
+  const app = join(tmp, 'app'),
+    pkg = join(app, 'node_modules/convkit');
   mkdirSync(pkg, { recursive: true });
   run('tar', ['-xzf', tgz, '-C', pkg, '--strip-components=1'], tmp);
   // what npm would install beside it: the dependencies, and @types/node as a Node project has
@@ -46,8 +62,12 @@ try {
     if (b64.length) throw new Error(`base64 in: ${b64.join(', ')}`);
     return `${files.length} files, ${(statSync(tgz).size / 1e6).toFixed(2)} MB packed`;
   });
-  step('@arethetypeswrong/cli', () => { run(bin('attw'), [tgz, '--format', 'table-flipped'], tmp); });
-  step('publint --strict', () => { run(bin('publint'), ['run', tgz, '--strict'], tmp); });
+  step('@arethetypeswrong/cli', () => {
+    run(bin('attw'), [tgz, '--format', 'table-flipped'], tmp);
+  });
+  step('publint --strict', () => {
+    run(bin('publint'), ['run', tgz, '--strict'], tmp);
+  });
 
   // Typed use of the root and of each subpath; the @ts-expect-error lines fail to compile if the
   // imports came back as `any`.
@@ -99,10 +119,15 @@ export const used = [iou, h, wrong];
     ['bundler', tsc7, ['--module', 'esnext', '--moduleResolution', 'bundler', 'bundled.ts']],
     ['node10 (TypeScript 5)', tsc5, ['--module', 'commonjs', '--moduleResolution', 'node10', 'classic.ts']],
   ];
-  for (const [name, tsc, args] of resolvers) step(`tsc --strict, ${name}`, () => { run(process.execPath, [tsc, ...strict, ...args], app); });
+  for (const [name, tsc, args] of resolvers)
+    step(`tsc --strict, ${name}`, () => {
+      run(process.execPath, [tsc, ...strict, ...args], app);
+    });
 
   step('one module instance for import and require', () => {
-    writeFileSync(join(app, 'identity.cjs'), `const assert = require('node:assert');
+    writeFileSync(
+      join(app, 'identity.cjs'),
+      `const assert = require('node:assert');
 const ck = require('convkit'), ckIo = require('convkit/io');
 (async () => {
   const esm = await import('convkit'), esmIo = await import('convkit/io');
@@ -119,8 +144,13 @@ const ck = require('convkit'), ckIo = require('convkit/io');
   catch (e) { assert.ok(e instanceof esm.ShapeError && e instanceof ck.ConvkitError, String(e)); }
   console.log('identity ok');
 })().catch((e) => { console.error(e); process.exit(1); });
-`);
-    const out = execFileSync(process.execPath, ['identity.cjs'], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+`,
+    );
+    const out = execFileSync(process.execPath, ['identity.cjs'], {
+      cwd: app,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     if (!out.includes('identity ok')) throw new Error(out);
   });
   step('convkit --help from the installed package', () => {
@@ -130,5 +160,8 @@ const ck = require('convkit'), ckIo = require('convkit/io');
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-if (failed) { console.log(`check-package: ${failed} check(s) failed`); process.exit(1); }
+if (failed) {
+  console.log(`check-package: ${failed} check(s) failed`);
+  process.exit(1);
+}
 console.log('check-package: all checks passed');

@@ -40,7 +40,10 @@ export function fmtValue(v: unknown): string {
   return json === undefined ? kind : `${json} (${kind})`;
 }
 
-/** ` (did you mean 'x'?)` when a mistyped name is one or two edits from a valid one, else ''; `prefix` goes before the suggestion ('--' for flags). */
+/**
+ * ` (did you mean 'x'?)` when a mistyped name is one or two edits from a valid one, else '';
+ * `prefix` goes before the suggestion ('--' for flags).
+ */
 export function didYouMean(name: string, valid: readonly string[], prefix = ''): string {
   const near = valid
     .map((v) => ({ v, d: leven(name.toLowerCase(), v.toLowerCase()) }))
