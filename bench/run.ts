@@ -1,12 +1,14 @@
 // `npm run bench`: convkit's js / wasm / wasm-simd kernels against TensorFlow.js 4.22 ('cpu' and 'wasm')
-// on the shapes of issues 2 and 3, in one process, single thread, then ONNX Runtime Web and convkit on 1 and
-// 2 threads (issue 10; wall clock there). Each case is warmed up first (V8 tiers
+// on the shapes of LeNet-5, VGG-16, GoogLeNet and MobileNet layers, in one process, single thread, then ONNX
+// Runtime Web and convkit on 1 and 2 threads (wall clock there). Each case is warmed up first (V8 tiers
 // WebAssembly up late; TF.js wasm needs >= 1.5 s), then timed; the median goes in bench/RESULTS.md.
 // Times are this process's CPU time (user + system) per call, so the other work that shares the cores
 // does not inflate them; --wall uses elapsed time instead.
 // Flags: --quick (short warm-up and timing, for development), --only <substring> (cases whose name
 // contains it; prints the table and leaves RESULTS.md alone), --out <file> (write the table there), --wall,
-// --slow (also time TF.js cpu's backprop-filter kernel on the big conv shapes: minutes).
+// --slow (also time TF.js cpu's backprop-filter kernel on the big conv shapes: minutes), --repeat <n> (run
+// every section n times, back to back; the tables show the last run and a section lists each headline
+// figure of every run, the run-to-run variation on this machine).
 import { writeFileSync } from 'node:fs';
 import { cpus, platform, arch } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +34,8 @@ const outFile = flag('--out') ?? (only ? undefined : fileURLToPath(new URL('./RE
 // TF.js wasm needs >= 1.5 s of warm-up before V8 has tiered its code up (NOTES); the rest settle sooner.
 const WARM = quick ? 300 : 500, WARM_TF_WASM = quick ? 300 : 1500, RUN = quick ? 300 : 1000;
 const SLOW = args.includes('--slow');
+const REPEAT = Number(flag('--repeat') ?? 1);
+if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error(`--repeat: expected a positive integer, got ${flag('--repeat')}`);
 const CONVKIT: BackendName[] = ['js', 'wasm', 'wasm-simd'];
 const TF: TfBackend[] = ['cpu', 'wasm'];
 const IMPLS: Impl[] = [...CONVKIT, 'tfjs-cpu', 'tfjs-wasm'];
@@ -139,8 +143,7 @@ async function convSection(): Promise<string[]> {
       await timeTf(section, `${c.name} · ${op}`, tfb, flops(c), () => tfConv(c.g, op, c.depthwise));
     }
   }
-  return SLOW ? [] : ['- TF.js cpu backprop filter on the big shapes is skipped by default: one call each, timed separately on this',
-    '  machine (CPU time), took VGG 56x56x64 36.8 s, VGG 28x28x256 115.7 s, 5x5 28x28x192 32.9 s, stem 38.7 s (`--slow` times them).',
+  return [...(SLOW ? [] : ['- TF.js cpu backprop filter on the big shapes is skipped: over 30 s per call (`--slow` times them).']),
     "- TF.js wasm has no Conv2DBackpropFilter kernel, so it cannot train convolutions (the 'fails' cells).", ''];
 }
 
@@ -203,7 +206,7 @@ async function lenetSection(): Promise<string[]> {
 /** ORT's 2-thread wall ms per case (names as bench/threads.ts spells them), for the threads section. */
 const ort2Wall = new Map<string, number>();
 
-// ---- ONNX Runtime Web (issue 10) ----
+// ---- ONNX Runtime Web ----
 // ORT's wasm execution provider at 1 and 2 threads on the matmul and conv-forward shapes, beside convkit
 // wasm-simd and TF.js wasm (reused from the GEMM / Convolution sections when they ran, else timed here).
 // Returns the whole report part; selected by --only onnx or by a case name.
@@ -270,7 +273,7 @@ async function ortSection(): Promise<string[]> {
     '  --check [threads]` compares these models\' outputs with convkit\'s plain TypeScript reference on every shape.', ''];
 }
 
-// ---- Threads (issue 10) ----
+// ---- Threads ----
 // wasm-simd on 1 thread and on 2 (bench/threads.ts: wall clock, the two interleaved in rounds), beside
 // ORT's 2-thread wall time when the ONNX section ran. Selected by --only threads or by a case name.
 let threadRows: Awaited<ReturnType<typeof threadsBench>> = [];
@@ -286,28 +289,28 @@ async function threadsSection(): Promise<string[]> {
     ...vsOrt, ''];
 }
 
-// The issue-10 targets, checked from the measured rows.
-function targets10(): string[] {
+// The goals against TF.js wasm, ONNX Runtime Web and one thread, checked from the measured rows.
+function peerGoals(): string[] {
   const out: string[] = [];
   const ms = (name: string, impl: Impl) => results.find((r) => r.name === name && r.impl === impl && isFinite(r.ms))?.ms;
   const vs = (name: string, impl: Impl) => { const a = ms(name, impl), b = ms(name, 'wasm-simd'); return a && b ? a / b : NaN; };
-  const verdict = (x: number, target: number) => (isNaN(x) ? 'not measured' : x >= target ? 'met' : 'NOT met');
+  const verdict = (x: number, goal: number) => (isNaN(x) ? 'not measured' : x >= goal ? 'met' : 'NOT met');
   const fwd = [...new Set(results.filter((r) => (r.section === 'Convolution' && r.name.endsWith('forward')) || r.name.startsWith('matmul')).map((r) => r.name))];
   for (const name of fwd) {
     const target = name.startsWith('depthwise') || /3x3 (56|28)x\d+x\d+ -> \d+ same · forward/.test(name) ? 1.5 : 1.0;
     const x = vs(name, 'tfjs-wasm');
-    out.push(`- ${name}: wasm-simd is ${x.toFixed(2)}x TF.js wasm (target ${target}x: ${verdict(x, target)})`);
+    out.push(`- ${name}: wasm-simd is ${x.toFixed(2)}x TF.js wasm (goal ${target}x: ${verdict(x, target)})`);
   }
   for (const r of results.filter((r) => r.section === 'Pooling' && r.name.endsWith('forward') && r.impl === 'wasm-simd')) {
     const x = vs(r.name, 'tfjs-wasm');
-    out.push(`- ${r.name}: wasm-simd is ${x.toFixed(2)}x TF.js wasm (target 1.5x: ${verdict(x, 1.5)})`);
+    out.push(`- ${r.name}: wasm-simd is ${x.toFixed(2)}x TF.js wasm (goal 1.5x: ${verdict(x, 1.5)})`);
   }
-  for (const name of ['gram 56x56x64', 'gram 28x28x256']) { const x = vs(name, 'tfjs-wasm'); if (!isNaN(x)) out.push(`- ${name}: wasm-simd is ${x.toFixed(1)}x TF.js wasm's matMul(A, A, true, false) (target 10x: ${verdict(x, 10)})`); }
+  for (const name of ['gram 56x56x64', 'gram 28x28x256']) { const x = vs(name, 'tfjs-wasm'); if (!isNaN(x)) out.push(`- ${name}: wasm-simd is ${x.toFixed(1)}x TF.js wasm's matMul(A, A, true, false) (goal 10x: ${verdict(x, 10)})`); }
   const g = results.find((r) => r.name === 'matmul 1024³' && r.impl === 'wasm-simd');
-  if (g) { const gf = g.ops / g.ms / 1e6; out.push(`- matmul 1024³: ${gf.toFixed(1)} GFLOP/s on wasm-simd (target 28: ${verdict(gf, 28)}); relaxed SIMD does not validate in Node 20 without --experimental-wasm-relaxed-simd`); }
-  for (const r of threadRows.filter((r) => r.flops)) out.push(`- ${r.name}: 2 threads are ${(r.ms1 / r.msN).toFixed(2)}x 1 thread (target 1.8x: ${verdict(r.ms1 / r.msN, 1.8)})${ort2Wall.has(r.name) ? `, ${(ort2Wall.get(r.name)! / r.msN).toFixed(2)}x ORT Web on 2 threads (target 1.1x: ${verdict(ort2Wall.get(r.name)! / r.msN, 1.1)})` : ''}`);
+  if (g) { const gf = g.ops / g.ms / 1e6; out.push(`- matmul 1024³: ${gf.toFixed(1)} GFLOP/s on wasm-simd (goal 28: ${verdict(gf, 28)}); relaxed SIMD does not validate in Node 20 without --experimental-wasm-relaxed-simd`); }
+  for (const r of threadRows.filter((r) => r.flops)) out.push(`- ${r.name}: 2 threads are ${(r.ms1 / r.msN).toFixed(2)}x 1 thread (goal 1.8x: ${verdict(r.ms1 / r.msN, 1.8)})${ort2Wall.has(r.name) ? `, ${(ort2Wall.get(r.name)! / r.msN).toFixed(2)}x ORT Web on 2 threads (goal 1.1x: ${verdict(ort2Wall.get(r.name)! / r.msN, 1.1)})` : ''}`);
   const step = ms('training step, batch 64, Adam', 'wasm-simd'), tfStep = ms('training step, batch 64, Adam', 'tfjs-cpu');
-  if (step) out.push(`- LeNet-5 training step: ${step.toFixed(1)} ms on one thread (target 15 ms: ${step <= 15 ? 'met' : 'NOT met'})${tfStep ? `, ${(tfStep / step).toFixed(0)}x TF.js cpu (target 250x: ${verdict(tfStep / step, 250)})` : ''}`);
+  if (step) out.push(`- LeNet-5 training step: ${step.toFixed(1)} ms on one thread (goal 15 ms: ${step <= 15 ? 'met' : 'NOT met'})${tfStep ? `, ${(tfStep / step).toFixed(0)}x TF.js cpu (goal 250x: ${verdict(tfStep / step, 250)})` : ''}`);
   return out;
 }
 
@@ -329,8 +332,8 @@ function table(section: string, rateLabel: string, perSecond: (r: Result) => str
 const gflops = (r: Result) => (r.ops / r.ms / 1e6).toFixed(2);
 const perSec = (r: Result) => (r.ops / r.ms * 1000).toFixed(0);
 
-// The issue targets, checked from the measured rows.
-function targets(): string[] {
+// The goals against scalar WASM, plain JS, the SIMD peak and TF.js cpu, checked from the measured rows.
+function kernelGoals(): string[] {
   const out: string[] = [];
   const ratio = (name: string, a: Impl, b: Impl) => {
     const x = results.find((r) => r.name === name && r.impl === a), y = results.find((r) => r.name === name && r.impl === b);
@@ -339,15 +342,15 @@ function targets(): string[] {
   const heavy = [...new Set(results.filter((r) => (r.section === 'Convolution' && r.name.endsWith('forward')) || r.name.startsWith('matmul')).map((r) => r.name))];
   for (const name of heavy) {
     const w = ratio(name, 'wasm', 'wasm-simd'), j = ratio(name, 'js', 'wasm-simd');
-    out.push(`- ${name}: wasm-simd is ${w.toFixed(1)}x wasm (target 3x: ${w >= 3 ? 'met' : 'NOT met'}), ${j.toFixed(1)}x js (target 10x: ${j >= 10 ? 'met' : 'NOT met'})`);
+    out.push(`- ${name}: wasm-simd is ${w.toFixed(1)}x wasm (goal 3x: ${w >= 3 ? 'met' : 'NOT met'}), ${j.toFixed(1)}x js (goal 10x: ${j >= 10 ? 'met' : 'NOT met'})`);
   }
   const peak = peaks.get('wasm-simd'), gemm = results.find((r) => r.name === 'matmul 512³' && r.impl === 'wasm-simd');
   if (peak && gemm) {
     const pct = (100 * gemm.ops) / gemm.ms / 1e6 / peak;
-    out.push(`- matmul 512³ on wasm-simd: ${pct.toFixed(0)}% of the ${peak.toFixed(1)} GFLOP/s SIMD peak (target 50%: ${pct >= 50 ? 'met' : 'NOT met'})`);
+    out.push(`- matmul 512³ on wasm-simd: ${pct.toFixed(0)}% of the ${peak.toFixed(1)} GFLOP/s SIMD peak (goal 50%: ${pct >= 50 ? 'met' : 'NOT met'})`);
   }
   const t = ratio('training step, batch 64, Adam', 'tfjs-cpu', 'wasm-simd');
-  if (isFinite(t)) out.push(`- LeNet-5 training step: wasm-simd is ${t.toFixed(1)}x TF.js cpu (target 3x: ${t >= 3 ? 'met' : 'NOT met'})`);
+  if (isFinite(t)) out.push(`- LeNet-5 training step: wasm-simd is ${t.toFixed(1)}x TF.js cpu (goal 3x: ${t >= 3 ? 'met' : 'NOT met'})`);
   return out;
 }
 
@@ -356,14 +359,44 @@ await init();
 backend.setThreads(1);
 const tf = await loadTf();
 const started = performance.now();
-const peak = await gemmSection();
-const convNotes = await convSection();
-const poolNotes = await simpleSection('Pooling', POOL_CASES);
-const eltNotes = await simpleSection('Elementwise', ELTWISE_CASES);
-const lenetNotes = await lenetSection();
-const ortPart = await ortSection();
-const threadsPart = await threadsSection();
+/** Every run's rows and thread speedups, for the variation section (--repeat). */
+const runs: { results: Result[]; threads: typeof threadRows }[] = [];
+let peak: string[] = [], convNotes: string[] = [], poolNotes: string[] = [], eltNotes: string[] = [], lenetNotes: string[] = [];
+let ortPart: string[] = [], threadsPart: string[] = [];
+for (let run = 1; run <= REPEAT; run++) {
+  if (REPEAT > 1) console.error(`---- run ${run} of ${REPEAT} ----`);
+  results.length = 0; peaks.clear(); ort2Wall.clear();
+  peak = await gemmSection();
+  convNotes = await convSection();
+  poolNotes = await simpleSection('Pooling', POOL_CASES);
+  eltNotes = await simpleSection('Elementwise', ELTWISE_CASES);
+  lenetNotes = await lenetSection();
+  ortPart = await ortSection();
+  threadsPart = await threadsSection();
+  runs.push({ results: [...results], threads: threadRows });
+}
 const minutes = ((performance.now() - started) / 60000).toFixed(1);
+
+// The headline figures of each run side by side: wasm-simd's speed and its ratio to TF.js wasm per case,
+// the thread speedups and the LeNet-5 step. Empty for a single run.
+function variation(): string[] {
+  if (runs.length < 2) return [];
+  const head = `| figure | ${runs.map((_, i) => `run ${i + 1}`).join(' | ')} | max / min |`;
+  const out = [`## Run-to-run variation (${runs.length} runs of this command, back to back)`, '', head, `|---|${runs.map(() => '---:').join('|')}|---:|`];
+  const row = (label: string, vals: number[], fmt: (v: number) => string) => {
+    const ok = vals.filter((v) => isFinite(v));
+    if (ok.length === vals.length) out.push(`| ${label} | ${vals.map(fmt).join(' | ')} | ${(Math.max(...ok) / Math.min(...ok)).toFixed(2)} |`);
+  };
+  const ms = (rs: Result[], name: string, impl: Impl) => rs.find((r) => r.name === name && r.impl === impl)?.ms ?? NaN;
+  const names = [...new Set(runs[0].results.filter((r) => r.impl === 'wasm-simd').map((r) => r.name))];
+  for (const name of names) {
+    const r0 = runs[0].results.find((r) => r.name === name && r.impl === 'wasm-simd')!;
+    row(`${name}: wasm-simd ms`, runs.map((r) => ms(r.results, name, 'wasm-simd')), (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1)));
+    if (r0.section !== 'LeNet-5' || name.startsWith('inference')) row(`${name}: simd vs tfjs-wasm`, runs.map((r) => ms(r.results, name, 'tfjs-wasm') / ms(r.results, name, 'wasm-simd')), (v) => `${v.toFixed(2)}x`);
+  }
+  for (const t of runs[0].threads) row(`${t.name}: 2 threads vs 1`, runs.map((r) => { const x = r.threads.find((y) => y.name === t.name); return x ? x.ms1 / x.msN : NaN; }), (v) => `${v.toFixed(2)}x`);
+  return [...out, '', `- The tables above are run ${runs.length}'s.`, ''];
+}
 
 // One section of the report (nothing when --only left it empty).
 function part(title: string, section: string, rateLabel: string, rate: (r: Result) => string, notes: string[]): string[] {
@@ -386,13 +419,13 @@ const md = [
   '`backend.kernels(name)` with precomputed geometry; each call includes copying its inputs into WebAssembly memory and its',
   'result out. TF.js closures read their result back with dataSync(); backward kernels go through `engine().runKernel`.',
   '',
-  '## Targets (issues 2 and 3)',
+  '## Goals: SIMD against scalar WASM, plain JS, the SIMD peak and TF.js cpu',
   '',
-  ...targets(),
+  ...kernelGoals(),
   '',
-  '## Targets (issue 10)',
+  '## Goals: against TF.js wasm and ONNX Runtime Web, and threads',
   '',
-  ...targets10(),
+  ...peerGoals(),
   '',
   ...part('GEMM and Gram', 'GEMM', 'GFLOP/s', gflops, peak),
   ...part('Convolution (forward with bias + ReLU fused; backprop input; backprop filter)', 'Convolution', 'GFLOP/s', gflops, convNotes),
@@ -401,6 +434,7 @@ const md = [
   ...part('LeNet-5 (28x28x1, ReLU, max pooling, Adam 0.001), batch 64', 'LeNet-5', 'images/s', perSec, lenetNotes),
   ...ortPart,
   ...threadsPart,
+  ...variation(),
 ].join('\n');
 
 console.log(md);

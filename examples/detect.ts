@@ -3,6 +3,7 @@
 // 68-point landmark net, rebuilt in convkit, find the faces in its six real group photos.
 // Run alone: node --import tsx examples/detect.ts [--quick] [--out DIR]
 import { join } from 'node:path';
+import { fileLog } from './log';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -171,7 +172,7 @@ export async function runDetect(o: DetectJobOptions): Promise<DetectJobResult> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({ options: { out: { type: 'string', default: 'out' }, quick: { type: 'boolean', default: false }, epochs: { type: 'string' }, seed: { type: 'string' } } });
-  runDetect({ out: values.out!, quick: values.quick, epochs: values.epochs ? Number(values.epochs) : undefined, seed: values.seed ? Number(values.seed) : undefined, log: (s) => console.log(s) })
+  runDetect({ out: values.out!, quick: values.quick, epochs: values.epochs ? Number(values.epochs) : undefined, seed: values.seed ? Number(values.seed) : undefined, log: fileLog(join(values.out!, 'detect.log')) })
     .then((r) => console.log(`\nwrote ${r.files.join(', ')}`))
     .catch((e) => { console.error(`error: ${e?.message ?? e}`); process.exit(1); });
 }

@@ -21,11 +21,13 @@
 // Tried earlier and not kept as recipes (all 60-82%): batch-normalised or wider encoders, batch-hard
 // mining, α = 1, a softmax head over 0-6, rotated/mirrored digits, rotation and shear augmentation,
 // quadrant identities, the features before the last dense layer, centring on the 0-6 mean.
-// Run: node --import tsx examples/one-shot-study.ts [--steps N] [--seed S] [--only a,b]
+// Run: node --import tsx examples/one-shot-study.ts [--steps N] [--seed S] [--only a,b] [--log FILE]
+// (the table also goes to FILE, out/one-shot-study.log by default)
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { init, face, ops, vision, noGrad, variable, zeros, Tensor, ValueError } from '../src';
 import { mnistTrainingSet } from './data/mnist-full';
+import { fileLog } from './log';
 import { SEEN, oneShotData, trainEncoder, evaluateVerification, partIdentities, take, D, K, PARTS, type IdentitySource, type TrainEncoderOptions } from './one-shot';
 
 type Data = ReturnType<typeof oneShotData>;
@@ -203,8 +205,8 @@ export async function runStudy(o: { steps: number; seed: number; recipes: Recipe
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { steps: { type: 'string', default: '600' }, seed: { type: 'string', default: '1' }, only: { type: 'string' } } });
+  const { values } = parseArgs({ options: { steps: { type: 'string', default: '600' }, seed: { type: 'string', default: '1' }, only: { type: 'string' }, log: { type: 'string', default: 'out/one-shot-study.log' } } });
   const only = values.only?.split(',');
   await init();
-  await runStudy({ steps: Number(values.steps), seed: Number(values.seed), log: (s) => console.log(s), recipes: only ? RECIPES.filter((r) => only.some((n) => r.name.includes(n))) : RECIPES });
+  await runStudy({ steps: Number(values.steps), seed: Number(values.seed), log: fileLog(values.log!), recipes: only ? RECIPES.filter((r) => only.some((n) => r.name.includes(n))) : RECIPES });
 }

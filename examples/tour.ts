@@ -1,7 +1,8 @@
 // `npm start`: the demo tour. Step 1 is the main job, LeNet-5 learning the real MNIST digits.
-// Flags: --backend js|wasm|wasm-simd (or CONVKIT_BACKEND), --epochs N, --out DIR, --quick.
+// Flags: --backend js|wasm|wasm-simd (or CONVKIT_BACKEND), --epochs N, --out DIR, --quick. It writes its
+// output to DIR/tour.log as well.
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { resolve, join } from 'node:path';
 import { init } from '../src';
 import type { BackendName } from '../src';
 import { trainLenet } from '../src/cli/train';
@@ -13,6 +14,7 @@ import { runFaces } from './faces';
 import { runOneShot } from './one-shot';
 import { runStyle } from './style';
 import { runExplain } from './explain';
+import { fileLog } from './log';
 
 const { values } = parseArgs({
   options: {
@@ -24,7 +26,8 @@ const { values } = parseArgs({
   },
 });
 const out = resolve(values.out!);
-const log = (s: string) => console.log(s);
+/** Everything the tour prints also goes to out/tour.log, the record the README's figures come from. */
+const log = fileLog(join(out, 'tour.log'));
 const files: string[] = [];
 
 async function step(title: string, f: () => Promise<{ files: string[] }>): Promise<void> {

@@ -7,3 +7,5 @@ export { fromBundle, loadNsfwjs, NSFWJS_MODELS, NSFWJS_CLASSES } from './pretrai
 export type { ModelBundle } from './pretrained';
 export { loadOnnx, fromOnnx, unsupportedNodes, SUPPORTED_ONNX_OPS } from './onnx/import';
 export type { LoadOnnxOptions, OnnxSource } from './onnx/import';
+export { saveOnnx, toOnnx, unexportableLayers } from './onnx/export';
+export type { SaveOnnxOptions } from './onnx/export';

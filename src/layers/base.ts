@@ -2,7 +2,7 @@
 // SymbolicTensor it records a graph node (functional models), applied to a Tensor it computes.
 import { Tensor, sizeOf } from '../tensor';
 import { Variable } from '../autograd';
-import { ShapeError, ValueError, fmtShape } from '../errors';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors';
 import { checkOptions } from '../options';
 import { Initializer, getInitializer, InitializerSpec } from './initializers';
 
@@ -51,6 +51,12 @@ export function uniqueName(prefix: string): string {
   nameCounts.set(prefix, n + 1);
   return n === 0 ? prefix : `${prefix}_${n}`;
 }
+
+/**
+ * Restarts the automatic names (the next conv2d layer is 'conv2d' again), as Keras's clear_session():
+ * for tests and notebooks that build the same model twice and compare names or summaries.
+ */
+export function resetNames(): void { nameCounts.clear(); }
 
 /** A layer's call in a functional graph: which symbolic tensors went in and came out. */
 export interface LayerNode {
@@ -123,7 +129,7 @@ export abstract class Layer {
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) {
       if (!Array.isArray(args.inputShape) || args.inputShape.some((d) => d !== null && (!Number.isInteger(d) || d <= 0))) {
-        throw new ValueError(`${prefix}: inputShape must be an array of positive integers, got ${JSON.stringify(args.inputShape)}`);
+        throw new ValueError(`${prefix}: inputShape must be an array of positive integers, got ${fmtValue(args.inputShape)}`);
       }
       this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
     }
@@ -143,7 +149,8 @@ export abstract class Layer {
   get trainable(): boolean { return this._trainable; }
   set trainable(v: boolean) {
     this._trainable = v;
-    for (const s of this.specs) s.variable.trainable = v && s.trainable;
+    // counted as a change: an inference plan built before freezing or unfreezing is rebuilt
+    for (const s of this.specs) { s.variable.trainable = v && s.trainable; s.variable.markChanged(); }
   }
 
   /** Creates a weight from an initialiser (called from build()). */

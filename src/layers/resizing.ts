@@ -18,7 +18,7 @@ export class UpSampling2D extends Layer {
     super('up_sampling2d', args);
     this.size = spatialParam(`upSampling2d '${this.name}'`, 'size', args.size ?? 2, 2);
     this.interpolation = args.interpolation ?? 'nearest';
-    if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear', 'size', args.size ?? 2, 2) throw new ValueError(`upSampling2d '${this.name}': interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(args.interpolation)}`);
+    if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear') throw new ValueError(`upSampling2d '${this.name}': interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(args.interpolation)}`);
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
   }
   computeOutputShape(s: SymShape): SymShape {
@@ -45,6 +45,8 @@ export interface ResizingArgs extends LayerArgs {
   nearestMode?: ops.NearestMode;
   /** Scale factors when they differ from output/input (ONNX Resize given scales). */
   scale?: number[] | null;
+  /** Keras's crop_to_aspect_ratio: only false (stretch) is supported. */
+  cropToAspectRatio?: boolean;
 }
 
 /** Keras Resizing: resamples every image to height x width. */
@@ -57,8 +59,9 @@ export class Resizing extends Layer {
   readonly nearestMode: ops.NearestMode;
   readonly scale: number[] | null;
   constructor(args: ResizingArgs) {
-    checkLayerOptions('resizing', args, ['height', 'width', 'interpolation', 'coordinateTransformation', 'nearestMode', 'scale']);
+    checkLayerOptions('resizing', args, ['height', 'width', 'interpolation', 'coordinateTransformation', 'nearestMode', 'scale', 'cropToAspectRatio']);
     super('resizing', args);
+    if (args.cropToAspectRatio) throw new ValueError(`resizing '${this.name}': cropToAspectRatio is not supported`);
     [this.height, this.width] = spatialParam(`resizing '${this.name}'`, 'height and width', [args?.height, args?.width] as number[], 2);
     this.interpolation = args.interpolation ?? 'bilinear';
     this.coordinateTransformation = args.coordinateTransformation ?? 'half_pixel';

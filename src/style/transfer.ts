@@ -154,7 +154,7 @@ function positive(v: number, what: string, integer = false): number {
 
 /**
  * Neural style transfer: returns G (same rank as `content`) minimising
- * J(G) = α·‖a(C) − a(G)‖² + β·Σ λ[l]·J_style[l](S, G) + tvWeight·TV(G) with Adam or L-BFGS on its pixels,
+ * J(G) = α·‖a(C) − a(G)‖² + β·Σ λ[l]·J_style[l]\(S, G) + tvWeight·TV(G) with Adam or L-BFGS on its pixels,
  * kept in the pixel range, at each of `scales` in turn (coarse to fine).
  */
 export async function transfer(opts: TransferOptions): Promise<Tensor> {

@@ -42,6 +42,7 @@ run('browser bundle in Chromium', () => {
     expect(result.info.threads).toBe(result.cores);
     if (result.cores > 1) {
       expect(result.info.threadsReason).toMatch(/threads share one WebAssembly.Memory/);
+      console.log(`browser bundle: ${result.threaded.ready} workers ready ${result.threaded.startMs.toFixed(0)} ms after the first threaded call`);
       expect(result.threaded.ready).toBe(result.cores - 1);
       expect(result.threaded.checks.map((c: any) => c.kernel)).toEqual(['matmul', 'conv', 'convBackpropInput', 'convBackpropFilter']);
       for (const c of result.threaded.checks) expect(c.maxRelErr, c.kernel).toBeLessThan(1e-4);

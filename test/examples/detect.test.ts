@@ -20,8 +20,10 @@ describe('examples/detect (quick)', () => {
     const lines: string[] = [];
     const r = await runDetect({ out, quick: true, log: (s) => lines.push(s) });
     expect(r.files.map((f) => f.slice(out.length + 1))).toEqual(['detect-shapes.png', 'yolo-shapes', 'detect-faces-1.png']);
-    expect(r.map).toBeGreaterThanOrEqual(0);
-    expect(r.map).toBeLessThanOrEqual(1);
+    // the seeded quick run (300 images, 2 epochs) finds no box at IoU 0.5 yet: mAP 0.000 for every class.
+    // The full run's 0.80 is in the log `node --import tsx examples/detect.ts` writes (detect.log).
+    expect(r.map).toBe(0);
+    expect(r.perClass).toEqual([0, 0, 0]);
     expect(r.perClass).toHaveLength(3);
     expect(lines.filter((l) => /^ {2}epoch \d+: held-out mAP@0\.5 \d\.\d{3}$/.test(l))).toHaveLength(2);
     expect(lines.some((l) => l.startsWith(`held-out mAP@0.5: ${r.map.toFixed(3)}`))).toBe(true);

@@ -1,12 +1,14 @@
 // A seeded few hundred fuzz cases per loader (npm run fuzz runs 10,000): every mutated model file or
-// image ends in a correct load or a typed error within a second, and loadWeights is all or nothing.
+// image ends in a correct load or a typed error within two seconds of CPU time, and loadWeights is all or
+// nothing. Each summary, with its slowest case, is printed.
 import { describe, it, expect } from 'vitest';
 import { io, ops, ImageError } from '../../src';
-import { fuzzModelLoader, fuzzImageLoader, describeSummary } from '../../scripts/fuzz';
+import { fuzzModelLoader, fuzzImageLoader, fuzzOnnxLoader, describeSummary } from '../../scripts/fuzz';
 
 describe('loader fuzzing (seeded)', () => {
   it('io.load and io.loadWeights: 150 mutated model directories', async () => {
     const s = await fuzzModelLoader(150, 2026, { escapes: false });
+    console.log(describeSummary(s));
     expect(s.failures, describeSummary(s)).toEqual([]);
     expect(s.cases).toBe(150);
     expect(s.typedErrors).toBeGreaterThan(50);
@@ -15,12 +17,23 @@ describe('loader fuzzing (seeded)', () => {
 
   it('io.load: 100 mutated model directories whose manifests may point outside the model directory', async () => {
     const s = await fuzzModelLoader(100, 7, { escapes: true });
+    console.log(describeSummary(s));
     expect(s.failures, describeSummary(s)).toEqual([]);
     expect(s.typedErrors).toBeGreaterThan(50);
   }, 60_000);
 
+  it('io.loadOnnx: 200 truncated, byte-flipped and graph-edited ONNX files', async () => {
+    const s = await fuzzOnnxLoader(200, 2026);
+    console.log(describeSummary(s));
+    expect(s.failures, describeSummary(s)).toEqual([]);
+    expect(s.errorKinds).toEqual({ ModelFormatError: s.typedErrors });
+    expect(s.typedErrors).toBeGreaterThan(50);
+    expect(s.loaded).toBeGreaterThan(0);
+  }, 120_000);
+
   it('io.readImage: 300 mutated PNG and JPEG files', async () => {
     const s = await fuzzImageLoader(300, 2026);
+    console.log(describeSummary(s));
     expect(s.failures, describeSummary(s)).toEqual([]);
     expect(s.typedErrors).toBeGreaterThan(100);
     expect(s.loaded).toBeGreaterThan(0);

@@ -58,7 +58,7 @@ const arithmetic = (op: 'Add' | 'Sub' | 'Mul' | 'Div'): Converter => (c: ImportC
     else c.fail('dividing a constant by an activation is not supported');
     return;
   }
-  let [x, y] = [c.plainAct(a), c.plainAct(b)];
+  const [x, y] = [c.plainAct(a), c.plainAct(b)];
   const sameRank = x.sym.rank === y.sym.rank && x.sym.rank >= 3;
   // both channels-last when the ranks match (broadcasting then maps axis by axis), else both in ONNX order
   const xs = sameRank && (x.cl || y.cl) ? [c.channelsLast(x), c.channelsLast(y)] : [c.channelsFirst(x), c.channelsFirst(y)];
@@ -194,6 +194,8 @@ const transpose: Converter = (c: ImportContext) => {
   if (perm[0] !== 0) c.fail(`transposing the batch axis (perm [${perm}]) is not supported`);
   // NCHW -> NHWC of channels-last data is the stored tensor itself
   if (a.cl && perm.join() === [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1].join()) { c.output(act(a.sym, false)); return; }
+  // and NHWC -> NCHW of plain data is that data stored channels-last (an NHWC file's input boundary)
+  if (!a.cl && r >= 3 && perm.join() === [0, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)].join()) { c.output(act(a.sym, true)); return; }
   const sym = c.layer(new Permute({ dims: perm.slice(1), name: c.layerName() }), [c.channelsFirst(a)]);
   c.output(act(sym, false));
 };

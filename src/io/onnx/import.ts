@@ -2,7 +2,8 @@
 // Variables. Inputs are NHWC by default (weights converted at load, layout changes only where the
 // graph needs them); inputLayout 'nchw' keeps the file's own input (and output) layout.
 import { ModelFormatError, ValueError, ConvkitError } from '../../errors';
-import { InputLayer } from '../../layers';
+import { nodeImport } from '../../platform';
+import { InputLayer, Permute } from '../../layers';
 import { Model } from '../../models';
 import { decodeModel, tensorValue, opsetOf, ModelProto, ValueInfoProto, ExternalReader, DataType } from './proto';
 import { ImportContext, Act } from './graph';
@@ -21,8 +22,6 @@ export type OnnxSource = string | URL | Uint8Array | ArrayBuffer;
 const CONVERTERS = { ...NN_CONVERTERS, ...BASIC_CONVERTERS };
 /** ONNX op types loadOnnx converts. */
 export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(CONVERTERS).sort();
-
-const nodeImport = (name: string): Promise<any> => import(/* @vite-ignore */ name);
 
 /** Every node loadOnnx cannot convert, as "name (OpType)". */
 export function unsupportedNodes(m: ModelProto): string[] {
@@ -109,7 +108,7 @@ export function fromOnnx(m: ModelProto, opts: LoadOnnxOptions = {}, external?: E
     const v = tensorValue(t, 'loadOnnx', external);
     c.values.set(t.name, { kind: 'const', dims: v.dims, data: v.data, float: v.float });
   }
-  const inputs = (g.input ?? []).filter((i) => !c.values.has(i.name)).map((vi) => graphInput(c, vi, layout));
+  const inputs = (g.input ?? []).filter((i) => !c.values.has(i.name)).map((vi) => graphInput(c, vi, layout, alreadyChannelsLast(m, vi.name)));
   if (!inputs.length) throw new ModelFormatError('loadOnnx: the graph has no inputs');
   for (const node of g.node ?? []) {
     c.node = node;
@@ -137,19 +136,35 @@ export function fromOnnx(m: ModelProto, opts: LoadOnnxOptions = {}, external?: E
   }
 }
 
-function graphInput(c: ImportContext, vi: ValueInfoProto, layout: 'nhwc' | 'nchw'): Act {
+/**
+ * True when every consumer of a graph input transposes it from channels-last to channels-first (the
+ * boundary of an NHWC file: convkit's own exports, tf2onnx's): such an input is NHWC already.
+ */
+function alreadyChannelsLast(m: ModelProto, name: string): boolean {
+  const users = (m.graph!.node ?? []).filter((n) => n.input?.includes(name));
+  return users.length > 0 && users.every((n) => {
+    const perm = n.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number);
+    return n.op_type === 'Transpose' && !!perm && perm.length >= 3 && perm.join() === [0, perm.length - 1, ...perm.slice(2).map((_, i) => i + 1)].join();
+  });
+}
+
+function graphInput(c: ImportContext, vi: ValueInfoProto, layout: 'nhwc' | 'nchw', channelsLast: boolean): Act {
   const t = vi.type?.tensor_type;
   if (!t) throw new ModelFormatError(`loadOnnx: graph input '${vi.name}' is not a tensor`);
   if (t.elem_type !== undefined && t.elem_type !== DataType.FLOAT) throw new ModelFormatError(`loadOnnx: graph input '${vi.name}' has element type ${t.elem_type}; only float32 inputs are supported`);
   const dims = (t.shape?.dim ?? []).map((d, i) => (i === 0 ? null : d.dim_value !== undefined && Number(d.dim_value) > 0 ? Number(d.dim_value) : null));
   if (dims.length < 2) throw new ModelFormatError(`loadOnnx: graph input '${vi.name}' needs a batch axis and at least one more, got rank ${dims.length}`);
   if (dims.slice(1).some((d) => d !== null && (!Number.isSafeInteger(d) || d > 2 ** 30))) throw new ModelFormatError(`loadOnnx: graph input '${vi.name}' has invalid dims`);
-  const cl = layout === 'nhwc' && dims.length >= 3;
-  const shape = cl ? [null, ...dims.slice(2), dims[1]] : dims;
+  // an NHWC file input stays as it is (its Transpose to NCHW becomes free); with 'nchw' it is converted
+  const cl = layout === 'nhwc' && dims.length >= 3 && !channelsLast;
+  const toNchw = layout === 'nchw' && channelsLast && dims.length >= 3;
+  const shape = cl ? [null, ...dims.slice(2), dims[1]] : toNchw ? [null, dims[dims.length - 1], ...dims.slice(1, -1)] : dims;
   const name = vi.name.replace(/[^A-Za-z0-9_.-]+/g, '_') || 'input';
   c.reserve(name);
   const layer = new InputLayer({ batchShape: shape, name });
-  const a: Act = { kind: 'act', sym: layer.output, cl };
+  const r = dims.length;
+  const sym = toNchw ? new Permute({ dims: [...Array.from({ length: r - 2 }, (_, i) => i + 2), 1], name: c.layerName(`${name}_nhwc`) }).apply(layer.output) : layer.output;
+  const a: Act = { kind: 'act', sym, cl };
   c.values.set(vi.name, a);
   return a;
 }

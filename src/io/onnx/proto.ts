@@ -2,7 +2,7 @@
 // (protobufjs's runtime without its .proto parser keeps the bundles small), plus tensor payloads:
 // raw_data or typed fields, float16/bfloat16 widening, external data, and size checks made before
 // anything is allocated.
-import protobuf from 'protobufjs/light';
+import protobuf from 'protobufjs/light.js'; // with .js: Node's ES module resolver adds no extensions and protobufjs has no exports map
 import { ModelFormatError } from '../../errors';
 import { ONNX_SCHEMA } from './schema';
 
@@ -128,7 +128,8 @@ export function tensorValue(t: TensorProto, where: string, external?: ExternalRe
         default: return Number(type === DataType.INT64 ? v.getBigInt64(8 * i, true) : v.getBigUint64(8 * i, true));
       }
     };
-    if (type === DataType.FLOAT) return { dims, float, data: new Float32Array(raw.slice().buffer) };
+    // a copy, aligned: raw may be a view into the file (Node's Buffer.slice does not copy)
+    if (type === DataType.FLOAT) { const copy = new Uint8Array(raw.length); copy.set(raw); return { dims, float, data: new Float32Array(copy.buffer) }; }
     const data = float ? new Float32Array(n) : new Array<number>(n);
     for (let i = 0; i < n; i++) data[i] = read(i);
     return { dims, float, data };
