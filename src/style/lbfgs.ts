@@ -18,7 +18,11 @@ export interface LbfgsOptions {
   bounds?: readonly [number, number];
 }
 
-const dot = (a: Float32Array, b: Float32Array): number => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; };
+const dot = (a: Float32Array, b: Float32Array): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
 
 /** A minimiser that keeps its curvature pairs between calls of {@link Lbfgs.step}. */
 export class Lbfgs {
@@ -28,34 +32,49 @@ export class Lbfgs {
   private gx: Float32Array | null = null;
   /** Objective evaluations so far (each is one forward and backward pass in style transfer). */
   evaluations = 0;
-  private readonly history: number; private readonly firstStep: number; private readonly maxBacktracks: number;
+  private readonly history: number;
+  private readonly firstStep: number;
+  private readonly maxBacktracks: number;
 
-  constructor(private readonly f: Objective, private readonly opts: LbfgsOptions = {}) {
-    this.history = opts.history ?? 10; this.firstStep = opts.firstStep ?? 10; this.maxBacktracks = opts.maxBacktracks ?? 10;
-    if (!Number.isInteger(this.history) || this.history < 1) throw new ValueError(`Lbfgs: history must be a positive integer, got ${this.history}`);
+  constructor(
+    private readonly f: Objective,
+    private readonly opts: LbfgsOptions = {},
+  ) {
+    this.history = opts.history ?? 10;
+    this.firstStep = opts.firstStep ?? 10;
+    this.maxBacktracks = opts.maxBacktracks ?? 10;
+    if (!Number.isInteger(this.history) || this.history < 1)
+      throw new ValueError(`Lbfgs: history must be a positive integer, got ${this.history}`);
     if (!(this.firstStep > 0)) throw new ValueError(`Lbfgs: firstStep must be positive, got ${this.firstStep}`);
   }
 
   private evaluate(x: Float32Array): { value: number; grad: Float32Array } {
     this.evaluations++;
     const r = this.f(x);
-    if (!Number.isFinite(r.value)) throw new ValueError(`Lbfgs: the objective is ${r.value} at evaluation ${this.evaluations}`);
+    if (!Number.isFinite(r.value))
+      throw new ValueError(`Lbfgs: the objective is ${r.value} at evaluation ${this.evaluations}`);
     return r;
   }
 
   /** The direction −H·g from the stored pairs (H₀ = γI with γ = s·y / y·y of the newest pair). */
   private direction(g: Float32Array): Float32Array {
     const q = Float32Array.from(g, (v) => -v);
-    const k = this.s.length, alpha = new Float64Array(k), rho = new Float64Array(k);
+    const k = this.s.length,
+      alpha = new Float64Array(k),
+      rho = new Float64Array(k);
     for (let i = k - 1; i >= 0; i--) {
       rho[i] = 1 / dot(this.y[i], this.s[i]);
       alpha[i] = rho[i] * dot(this.s[i], q);
       const yi = this.y[i];
       for (let j = 0; j < q.length; j++) q[j] -= alpha[i] * yi[j];
     }
-    if (k > 0) { const gamma = dot(this.s[k - 1], this.y[k - 1]) / dot(this.y[k - 1], this.y[k - 1]); for (let j = 0; j < q.length; j++) q[j] *= gamma; }
+    if (k > 0) {
+      const gamma = dot(this.s[k - 1], this.y[k - 1]) / dot(this.y[k - 1], this.y[k - 1]);
+      for (let j = 0; j < q.length; j++) q[j] *= gamma;
+    }
     for (let i = 0; i < k; i++) {
-      const beta = rho[i] * dot(this.y[i], q), si = this.s[i];
+      const beta = rho[i] * dot(this.y[i], q),
+        si = this.s[i];
       for (let j = 0; j < q.length; j++) q[j] += (alpha[i] - beta) * si[j];
     }
     return q;
@@ -69,13 +88,26 @@ export class Lbfgs {
 
   /** One iteration on x (updated in place); returns the objective at the new x. */
   step(x: Float32Array): number {
-    if (!this.gx) { const r = this.evaluate(x); this.fx = r.value; this.gx = r.grad; }
+    if (!this.gx) {
+      const r = this.evaluate(x);
+      this.fx = r.value;
+      this.gx = r.grad;
+    }
     const g = this.gx;
     let d = this.direction(g);
     let slope = dot(g, d);
-    if (!(slope < 0)) { this.s.length = 0; this.y.length = 0; d = Float32Array.from(g, (v) => -v); slope = dot(g, d); }
+    if (!(slope < 0)) {
+      this.s.length = 0;
+      this.y.length = 0;
+      d = Float32Array.from(g, (v) => -v);
+      slope = dot(g, d);
+    }
     let t = 1;
-    if (this.s.length === 0) { let m = 0; for (const v of d) m = Math.max(m, Math.abs(v)); t = m > 0 ? this.firstStep / m : 0; }
+    if (this.s.length === 0) {
+      let m = 0;
+      for (const v of d) m = Math.max(m, Math.abs(v));
+      t = m > 0 ? this.firstStep / m : 0;
+    }
     const xNew = new Float32Array(x.length);
     let r: { value: number; grad: Float32Array } | null = null;
     for (let tries = 0; tries <= this.maxBacktracks; tries++) {
@@ -86,16 +118,29 @@ export class Lbfgs {
       t /= 2;
       r = null;
     }
-    if (!r) { this.s.length = 0; this.y.length = 0; return this.fx; } // no decrease along d: forget the curvature, keep x
-    const s = new Float32Array(x.length), y = new Float32Array(x.length);
-    for (let i = 0; i < x.length; i++) { s[i] = xNew[i] - x[i]; y[i] = r.grad[i] - g[i]; }
+    if (!r) {
+      this.s.length = 0;
+      this.y.length = 0;
+      return this.fx;
+    } // no decrease along d: forget the curvature, keep x
+    const s = new Float32Array(x.length),
+      y = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      s[i] = xNew[i] - x[i];
+      y[i] = r.grad[i] - g[i];
+    }
     // only pairs with positive curvature keep H positive definite
     if (dot(s, y) > 1e-10 * dot(y, y)) {
-      this.s.push(s); this.y.push(y);
-      if (this.s.length > this.history) { this.s.shift(); this.y.shift(); }
+      this.s.push(s);
+      this.y.push(y);
+      if (this.s.length > this.history) {
+        this.s.shift();
+        this.y.shift();
+      }
     }
     x.set(xNew);
-    this.fx = r.value; this.gx = r.grad;
+    this.fx = r.value;
+    this.gx = r.grad;
     return this.fx;
   }
 }
