@@ -8,7 +8,7 @@ import { BackendError } from '../../errors';
 import type { ConvGeometry, PoolGeometry } from '../../backend/kernels';
 import { type WasmModule, partsFor, runParts, threadsOf } from '../../backend/wasm/module';
 import { splitByOutput, splitRange } from '../../backend/wasm/split';
-import { GEOMETRY_FIELDS } from '../../backend/wasm/conv';
+import { geometryBlock } from '../../backend/wasm/geometry';
 import { ACT, Program, Step, isPointwise } from './steps';
 import { layout } from './memory';
 
@@ -90,7 +90,7 @@ export class WasmPlan {
         if (s.residual !== undefined || isPointwise(g)) return this.gemm(P, g.inC, g.outC, value(s.x), weight(s.w), weight(s.bias), value(s.y), s.act, s.residual !== undefined);
         const x = value(s.x), y = value(s.y), w = weight(s.w), b = weight(s.bias);
         const split = splitByOutput(g, partsFor(mod, 2 * P * g.fD * g.fH * g.fW * g.inC * g.outC));
-        const geos = split.map((p) => geometry(convBlock(p.g, 1)));
+        const geos = split.map((p) => geometry(geometryBlock(p.g)));
         return {
           fn: 'conv',
           parts: split.map((p, i) => [() => x() + p.inOffset * F32, w, b, () => y() + p.outOffset * F32, geos[i], s.act]),
@@ -100,7 +100,7 @@ export class WasmPlan {
       case 'depthwise': {
         const g = s.g, x = value(s.x), y = value(s.y), w = weight(s.w), b = weight(s.bias);
         const split = splitByOutput(g, partsFor(mod, 2 * g.batch * g.outH * g.outW * g.outC * g.fH * g.fW));
-        return { fn: 'depthwiseConv', parts: split.map((p) => [() => x() + p.inOffset * F32, w, b, () => y() + p.outOffset * F32, geometry(convBlock(p.g, g.multiplier)), s.act]) };
+        return { fn: 'depthwiseConv', parts: split.map((p) => [() => x() + p.inOffset * F32, w, b, () => y() + p.outOffset * F32, geometry(geometryBlock(p.g, g.multiplier)), s.act]) };
       }
       case 'dense': return this.gemm(s.m, s.k, s.n, value(s.x), weight(s.w), weight(s.bias), value(s.y), s.act, false);
       case 'pool': {
@@ -200,10 +200,3 @@ export class WasmPlan {
   }
 }
 
-/** A conv geometry block as assembly/convgeom.ts reads it, with room for the derived block after it. */
-function convBlock(g: ConvGeometry, multiplier: number): Int32Array {
-  const n = GEOMETRY_FIELDS.length, v = new Int32Array(2 * (n + 2));
-  GEOMETRY_FIELDS.forEach((f, i) => { v[i] = g[f]; });
-  v[n] = multiplier;
-  return v;
-}
