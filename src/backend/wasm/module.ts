@@ -1,6 +1,7 @@
 // Loads one WebAssembly build and manages its memory with a grow-only scratch arena:
 // each kernel call resets the arena, copies its inputs in, runs, and copies the output out.
-// Memory therefore never exceeds the largest single call's needs, with no dispose() anywhere.
+// Memory therefore never exceeds the largest single call's needs (plus the blocks inference plans pin
+// below the scratch for their lives), with no dispose() anywhere.
 // The threads builds import one shared memory that a pool of workers also instantiates the module on.
 import { instantiate as loaderInstantiate, instantiateSync as loaderInstantiateSync } from '@assemblyscript/loader';
 import * as binaries from './binaries';
