@@ -6,6 +6,7 @@
 // convkit's and TF.js's implementations run interleaved in rounds, so drift on a shared machine hits them
 // alike; medians. Prints a markdown table and the plans' memory.
 // Run: node --import tsx bench/networks.ts [--rounds 15] [--passes 3] [--models mobilenetv2,resnet50,resnet18] [--no-tf] [--no-ort]
+// or:  node --import tsx bench/networks.ts --parts (the thread-scaling model of the plans' splits, no timing)
 import { spawn } from 'node:child_process';
 import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,10 @@ import { init, backend, zoo, io, tensor, noGrad } from '../src';
 import type { Model } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
 import { planBytes } from '../src/models/plan';
+import { lower } from '../src/models/plan/lower';
+import { fuse } from '../src/models/plan/fuse';
+import { partsWork } from '../src/models/plan/parts';
+import { Model as ModelClass } from '../src/models/model';
 import { loadTf, useTf } from './tfjs';
 import { configureOrt, nhwcToNchw } from './ort';
 import { seeded } from './util';
@@ -134,7 +139,32 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
+/**
+ * The scaling model (--parts): each network's plan split for 1 to 16 threads without running it. A step
+ * takes as long as its largest part (parts run at once, one per thread); steps that do not split (under
+ * 2^20 flops) take their whole work. Modeled speedup = total flops / sum over steps of the largest part.
+ * It counts multiply-adds only: the memory-bound steps (pooling, sums, copies) and the threads' wake-ups
+ * are left out, so it is an upper bound of what the split allows.
+ */
+async function partsModel(): Promise<void> {
+  const names = (flag('--models') ?? 'mobilenetv2,resnet50,resnet18').split(',');
+  const out = ['| network | threads | modeled speedup | steps split / kernel steps | flops in steps left whole |', '|---|---:|---:|---:|---:|'];
+  for (const name of names) {
+    const m = await NETWORKS[name]();
+    const program = fuse(lower(m, [[1, 224, 224, 3]], (l): l is ModelClass => l instanceof ModelClass));
+    for (const t of [1, 2, 4, 8, 16]) {
+      const work = partsWork(program, t).filter((w) => w.parts.length > 0);
+      const total = work.reduce((a, w) => a + w.parts.reduce((x, y) => x + y, 0), 0);
+      const span = work.reduce((a, w) => a + Math.max(...w.parts), 0);
+      const whole = work.filter((w) => w.parts.length === 1).reduce((a, w) => a + w.parts[0], 0);
+      out.push(`| ${name} | ${t} | ${(total / span).toFixed(2)}x | ${work.filter((w) => w.parts.length > 1).length} / ${work.length} | ${(100 * whole / total).toFixed(1)}% |`);
+    }
+  }
+  console.log(out.join('\n'));
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (args[0] === '--ort-child') await ortChild(JSON.parse(args[1]));
+  else if (args.includes('--parts')) await partsModel();
   else await main();
 }
