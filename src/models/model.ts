@@ -3,7 +3,7 @@
 // valueAndGrads over the trainable Variables and hands the gradients to the optimizer.
 import { Tensor } from '../tensor';
 import { Variable, valueAndGrads, noGrad } from '../autograd';
-import { ValueError, ShapeError, NumericalError, fmtShape } from '../errors';
+import { ValueError, ShapeError, NumericalError, fmtShape, fmtValue } from '../errors';
 import { checkOptions } from '../options';
 import * as ops from '../ops';
 import { Layer, SymbolicTensor, LayerNode, SymShape, CallArgs, InputLayer, deriveSeed, serialize } from '../layers';
@@ -97,7 +97,7 @@ export class Model extends Layer {
 
   constructor(args: Partial<ModelArgs> = {}, prefix = 'model') {
     super(prefix, { name: args.name });
-    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new ValueError(`${prefix}: seed must be an integer, got ${args.seed}`);
+    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new ValueError(`${prefix}: seed must be an integer, got ${fmtValue(args.seed)}`);
     this.modelSeed = args.seed;
     this.seed = args.seed;
     if (args.inputs !== undefined || args.outputs !== undefined) {
@@ -203,7 +203,7 @@ export class Model extends Layer {
   }
 
   /** Multiply-adds of one forward pass at batch 1, summed over every layer call. */
-  override macs(): number { return summarize(this).totals.macs; }
+  override macs(): number { return summarize(this, { print: false }).totals.macs; }
 
   /** Rows per layer (name, output shape, params, multiply-adds at batch 1) and totals; prints a Keras-like table with { print: true }. */
   summary(opts: SummaryOptions = {}): Summary { return summarize(this, opts); }
@@ -343,8 +343,8 @@ export class Model extends Layer {
     const epochs = positiveInt(args.epochs ?? 1, 'fit: epochs');
     const bs = positiveInt(args.batchSize ?? 32, 'fit: batchSize');
     const verbose = args.verbose ?? 1;
-    if (![0, 1, 2].includes(verbose)) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${verbose}`);
-    if (args.terminateOnNaN !== undefined && typeof args.terminateOnNaN !== 'boolean') throw new ValueError(`fit: terminateOnNaN must be true or false, got ${JSON.stringify(args.terminateOnNaN)}`);
+    if (![0, 1, 2].includes(verbose)) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${fmtValue(verbose)}`);
+    if (args.terminateOnNaN !== undefined && typeof args.terminateOnNaN !== 'boolean') throw new ValueError(`fit: terminateOnNaN must be true or false, got ${fmtValue(args.terminateOnNaN)}`);
     const shuffleSeed = args.seed ?? Math.floor(Math.random() * 0x7fffffff);
 
     // Tensor data: validate once, split off validation rows, then batch per epoch.
@@ -356,7 +356,7 @@ export class Model extends Layer {
       let { xs, n } = checkInputs('fit', this.name, this.inputs, x, true);
       let yt = checkLabels('fit', this.outputs[0], loss, y, n);
       if (args.validationSplit !== undefined) {
-        if (!(args.validationSplit > 0 && args.validationSplit < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${args.validationSplit}`);
+        if (!(args.validationSplit > 0 && args.validationSplit < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${fmtValue(args.validationSplit)}`);
         // Keras takes the last rows, before shuffling.
         const nVal = Math.floor(n * args.validationSplit);
         const all = order(n);
@@ -467,7 +467,7 @@ function toList(v: SymbolicTensor | SymbolicTensor[] | undefined, what: string):
 }
 
 function positiveInt(v: number, what: string): number {
-  if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${what} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${what} must be a positive integer, got ${fmtValue(v)}`);
   return v;
 }
 
