@@ -9,7 +9,7 @@ describe('checkOptions', () => {
   });
   it('names the function, the unknown key and the valid keys', () => {
     expect(() => checkOptions('conv2d', { paddding: 'same' }, ['strides', 'padding']))
-      .toThrow(new ValueError("conv2d: unknown option 'paddding' (valid options: strides, padding)"));
+      .toThrow(new ValueError("conv2d: unknown option 'paddding' (did you mean 'padding'?) (valid options: strides, padding)"));
   });
   it('refuses what is not an options object', () => {
     for (const bad of [null, 3, 'same', [1, 2]]) {
