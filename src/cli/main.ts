@@ -12,9 +12,10 @@ import { detectCommand } from './detect';
 import { facesCommand } from './faces';
 import { styleCommand } from './style';
 import { explainCommand } from './explain';
+import { infoCommand, convertCommand } from './onnx';
 
 /** Every command, in the order `convkit --help` lists them. A new command is one entry here. */
-export const COMMANDS: readonly Command[] = [trainCommand, edgesCommand, augmentCommand, detectCommand, facesCommand, styleCommand, explainCommand];
+export const COMMANDS: readonly Command[] = [trainCommand, edgesCommand, augmentCommand, detectCommand, facesCommand, styleCommand, explainCommand, infoCommand, convertCommand];
 
 /** Where main() writes; tests pass their own. */
 export interface Output { stdout(s: string): void; stderr(s: string): void; stderrIsTTY?: boolean }
