@@ -201,7 +201,26 @@ function positive(v: number, what: string, integer = false): number {
   return v;
 }
 
-const TRANSFER_OPTIONS = optionNames<TransferOptions>({ model: true, content: true, style: true, contentLayer: true, styleLayers: true, alpha: true, beta: true, tvWeight: true, steps: true, learningRate: true, init: true, seed: true, pixelRange: true, preprocess: true, onStep: true, previewEvery: true });
+const TRANSFER_OPTIONS = optionNames<TransferOptions>({
+  model: true,
+  content: true,
+  style: true,
+  contentLayer: true,
+  styleLayers: true,
+  alpha: true,
+  beta: true,
+  tvWeight: true,
+  steps: true,
+  learningRate: true,
+  init: true,
+  seed: true,
+  pixelRange: true,
+  preprocess: true,
+  onStep: true,
+  previewEvery: true,
+  optimizer: true,
+  scales: true,
+});
 
 /**
  * Neural style transfer: returns G (same rank as `content`) minimising
