@@ -122,6 +122,7 @@ export const explainCommand: Command = {
   name: 'explain',
   summary: 'what a ConvNet sees: top patches per unit, feature maps, saliency and Grad-CAM as PNGs',
   usage: '<image> [more images...] -o <dir> [options]',
+  needs: [{ package: 'nsfwjs', for: 'the pretrained MobileNetV2 and InceptionV3 it explains', unless: 'model' }],
   options: {
     out: { type: 'string', short: 'o', arg: 'DIR', default: 'explain', help: 'folder for patches.png, feature-maps.png, saliency.png, grad-cam.png' },
     model: { type: 'string', arg: 'NAME|PATH', default: 'mobilenet_v2', help: `nsfwjs model (${Object.keys(NSFWJS_MODELS).join(', ')}) or a TF.js Layers model.json/folder` },

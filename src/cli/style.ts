@@ -114,6 +114,7 @@ export const styleCommand: Command = {
   name: 'style',
   summary: 'neural style transfer: repaint a photo with the textures of another image',
   usage: '<content> <style> -o <out.png> [options]',
+  needs: [{ package: 'nsfwjs', for: "the pretrained MobileNetV2 whose features it matches", unless: 'model' }],
   options: {
     out: { type: 'string', short: 'o', arg: 'FILE', default: 'styled.png', help: 'output image (a side-by-side is written as FILE-side.png)' },
     steps: { type: 'string', arg: 'N', default: '200', help: 'Adam steps on the pixels' },
