@@ -14,10 +14,12 @@ import { styleCommand } from './style';
 import { doctorCommand } from './doctor';
 import { packageDir } from '../platform';
 import { explainCommand } from './explain';
+import { infoCommand, convertCommand } from './onnx';
 
 /** Every command, in the order `convkit --help` lists them. A new command is one entry here. */
 export const COMMANDS: readonly Command[] = [
-  trainCommand, edgesCommand, augmentCommand, detectCommand, facesCommand, styleCommand, explainCommand, doctorCommand(() => COMMANDS),
+  trainCommand, edgesCommand, augmentCommand, detectCommand, facesCommand, styleCommand, explainCommand, infoCommand, convertCommand,
+  doctorCommand(() => COMMANDS),
 ];
 
 /** Where main() writes; tests pass their own. */
