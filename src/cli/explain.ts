@@ -177,6 +177,7 @@ export const explainCommand: Command = {
   name: 'explain',
   summary: 'what a ConvNet sees: top patches per unit, feature maps, saliency and Grad-CAM as PNGs',
   usage: '<image> [more images...] -o <dir> [options]',
+  needs: [{ package: 'nsfwjs', for: 'the pretrained MobileNetV2 and InceptionV3 it explains', unless: 'model' }],
   options: {
     out: {
       type: 'string',
