@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { init, backend, tensor, ops } from './src';
+import { init, tensor, ops } from './src';
 import { loadOnnx } from './src/io/onnx/import';
 await init();
 const which = process.argv[2] ?? 'test/fixtures/onnx';

@@ -11,6 +11,7 @@ const RELAXED_SIMD_SUITES = [
   'test/vision/filters.test.ts',
   'test/style/style.test.ts',
   'test/layers/layers.test.ts',
+  'test/io/onnx.test.ts',
 ];
 
 export default defineConfig({

@@ -8,6 +8,7 @@
 // The filter gradient has a direct form here too, for outC <= 8.
 import { vmadd } from './common';
 import { G, GEO_FIELDS, geo, derived, im2colOnly, ptr, align16, paddedD, paddedH, paddedW } from './convgeom';
+import { actv, acts } from './epilogue';
 
 /** Floats of one zero-padded input image (the direct kernels pad one image at a time: bounded scratch). */
 @inline function paddedFloats(g: usize): i32 {
@@ -65,14 +66,14 @@ function buildTaps(g: usize, tab: usize): void {
   if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
-@inline function finish(p: usize, a: v128, b: v128, relu: bool, outC: i32): void {
-  if (relu) { a = f32x4.max(a, f32x4.splat(0)); b = f32x4.max(b, f32x4.splat(0)); }
+@inline function finish(p: usize, a: v128, b: v128, act: i32, outC: i32): void {
+  a = actv(a, act); b = actv(b, act);
   storeLanes(p, a, min(outC, 4));
   storeLanes(p + 16, b, max(outC - 4, 0));
 }
 
-@inline function put1(p: usize, o: i32, outC: i32, v: f32, relu: bool): void {
-  if (o < outC) store<f32>(ptr(p, o), relu && v < 0 ? 0 : v);
+@inline function put1(p: usize, o: i32, outC: i32, v: f32, act: i32): void {
+  if (o < outC) store<f32>(ptr(p, o), acts(v, act));
 }
 
 /** conv by direct tiles: same contract as conv() in conv.ts, scratch of directScratchBytes(g, false). */
@@ -83,7 +84,7 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
   const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW), dD = geo(g, G.dD), dH = geo(g, G.dH);
   const Hp = paddedH(g);
   const Wp = paddedW(g);
-  const K = fD * fH * fW * inC, relu = act == 1, nb = (outC + 7) >> 3;
+  const K = fD * fH * fW * inC, nb = (outC + 7) >> 3;
 
   // Filters as nb blocks of [K, 8] (zeros past outC), then nb blocks of 8 bias lanes.
   const xp = scratch, tab = scratch + <usize>align16(paddedFloats(g) * 4), wq = tab + <usize>align16(K * 4), bq = ptr(wq, nb * K * 8);
@@ -122,10 +123,10 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
               h0 = vmadd(v, w0, h0); h1 = vmadd(v, w1, h1);
             }
             const o = ptr(yp, j * 8), m = min(outC - j * 8, 8);
-            finish(o, a0, a1, relu, m);
-            finish(ptr(o, outC), c0, c1, relu, m);
-            finish(ptr(o, 2 * outC), e0, e1, relu, m);
-            finish(ptr(o, 3 * outC), h0, h1, relu, m);
+            finish(o, a0, a1, act, m);
+            finish(ptr(o, outC), c0, c1, act, m);
+            finish(ptr(o, 2 * outC), e0, e1, act, m);
+            finish(ptr(o, 3 * outC), h0, h1, act, m);
           }
           yp = ptr(yp, 4 * outC);
           xb += 4 * step;
@@ -138,7 +139,7 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
               a0 = vmadd(v, v128.load(wr), a0); a1 = vmadd(v, v128.load(wr, 16), a1);
               wr += 32;
             }
-            finish(ptr(yp, j * 8), a0, a1, relu, min(outC - j * 8, 8));
+            finish(ptr(yp, j * 8), a0, a1, act, min(outC - j * 8, 8));
           }
           yp = ptr(yp, outC);
           xb += step;
@@ -157,8 +158,8 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
               wr += 32;
             }
             const o = ptr(yp, j * 8), m = min(outC - j * 8, 8);
-            put1(o, 0, m, s0, relu); put1(o, 1, m, s1, relu); put1(o, 2, m, s2, relu); put1(o, 3, m, s3, relu);
-            put1(o, 4, m, s4, relu); put1(o, 5, m, s5, relu); put1(o, 6, m, s6, relu); put1(o, 7, m, s7, relu);
+            put1(o, 0, m, s0, act); put1(o, 1, m, s1, act); put1(o, 2, m, s2, act); put1(o, 3, m, s3, act);
+            put1(o, 4, m, s4, act); put1(o, 5, m, s5, act); put1(o, 6, m, s6, act); put1(o, 7, m, s7, act);
           }
           yp = ptr(yp, outC);
           xb += step;

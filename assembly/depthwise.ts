@@ -7,6 +7,7 @@
 // Geometry is the block described in convgeom.ts (inD = outD = fD = 1).
 import { vmadd } from './common';
 import { G, geo, tapLo, tapHi, ptr } from './convgeom';
+import { actv, acts } from './epilogue';
 
 
 const FORWARD = 0, INPUT_GRAD = 1, FILTER_GRAD = 2;
@@ -65,20 +66,27 @@ const FORWARD = 0, INPUT_GRAD = 1, FILTER_GRAD = 2;
   }
 }
 
-/** y = depthwise(x, w); geometry at g. */
-export function depthwiseConv(x: usize, w: usize, y: usize, g: usize): void {
+/** y = depthwise(x, w) (+ bias[o] if bias != 0) then act (epilogue.ts); geometry at g. */
+export function depthwiseConv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i32): void {
   if (ASC_FEATURE_SIMD) {
-    if (geo(g, G.mult) == 1) { forwardSimd(x, w, y, g); return; }
+    if (geo(g, G.mult) == 1) { forwardSimd(x, w, bias, y, g, act); return; }
   }
-  memory.fill(y, 0, <usize>(geo(g, G.batch) * geo(g, G.outH) * geo(g, G.outW) * geo(g, G.inC) * geo(g, G.mult)) << 2);
+  const pixels = geo(g, G.batch) * geo(g, G.outH) * geo(g, G.outW), OC = geo(g, G.inC) * geo(g, G.mult);
+  memory.fill(y, 0, <usize>(pixels * OC) << 2);
   walk(x, w, y, g, FORWARD);
+  if (bias != 0 || act != 0) {
+    for (let p = 0; p < pixels; p++) for (let o = 0; o < OC; o++) {
+      const d = ptr(y, p * OC + o);
+      store<f32>(d, acts(load<f32>(d) + (bias != 0 ? load<f32>(ptr(bias, o)) : 0), act));
+    }
+  }
 }
 
 /**
  * Forward for multiplier 1 in the SIMD build: sums stay in registers over the taps (16 channels per
  * step, four independent accumulators) instead of going through memory like walk() does.
  */
-function forwardSimd(x: usize, w: usize, y: usize, g: usize): void {
+function forwardSimd(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i32): void {
   if (ASC_FEATURE_SIMD) {
     const batch = geo(g, G.batch), inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.inC);
     const outH = geo(g, G.outH), outW = geo(g, G.outW), fW = geo(g, G.fW), fH = geo(g, G.fH);
@@ -103,13 +111,18 @@ function forwardSimd(x: usize, w: usize, y: usize, g: usize): void {
             }
           }
           const o = ptr(yp, c);
-          v128.store(o, a0); v128.store(o, a1, 16); v128.store(o, a2, 32); v128.store(o, a3, 48);
+          if (bias != 0) {
+            const b = ptr(bias, c);
+            a0 = f32x4.add(a0, v128.load(b)); a1 = f32x4.add(a1, v128.load(b, 16));
+            a2 = f32x4.add(a2, v128.load(b, 32)); a3 = f32x4.add(a3, v128.load(b, 48));
+          }
+          v128.store(o, actv(a0, act)); v128.store(o, actv(a1, act), 16); v128.store(o, actv(a2, act), 32); v128.store(o, actv(a3, act), 48);
         }
         for (; c < C; c++) {
           let s: f32 = 0;
           for (let kh = kh0; kh < kh1; kh++) for (let kw = kw0; kw < kw1; kw++)
             s += load<f32>(ptr(x, xo + (kh * dH * inW + kw * dW) * C + c)) * load<f32>(ptr(w, (kh * fW + kw) * C + c));
-          store<f32>(ptr(yp, c), s);
+          store<f32>(ptr(yp, c), acts(s + (bias != 0 ? load<f32>(ptr(bias, c)) : 0), act));
         }
       }
     }

@@ -5,6 +5,7 @@
 
 import { imin, vmadd } from './common';
 import { MR, NR, packA, packB } from './gemmpack';
+import { actv, acts } from './epilogue';
 
 const KC = 256; // depth of one packed block
 const MC = 128; // rows of A packed per block
@@ -18,23 +19,22 @@ export function gemmScratchBytes(m: i32, n: i32, k: i32): i32 {
   return (roundUp(imin(m, MC), MR) * kc + roundUp(imin(n, NC), NR) * kc + MR * NR) << 2;
 }
 
-// Stores 4 results: v (+ old C) (+ bias), then ReLU.
-@inline function storeVec(dst: usize, v: v128, add: bool, bias: usize, relu: bool): void {
+// Stores 4 results: v (+ old C) (+ bias), then the activation (epilogue.ts).
+@inline function storeVec(dst: usize, v: v128, add: bool, bias: usize, act: i32): void {
   if (add) v = f32x4.add(v, v128.load(dst));
   if (bias != 0) v = f32x4.add(v, v128.load(bias));
-  if (relu) v = f32x4.max(v, f32x4.splat(0));
-  v128.store(dst, v);
+  v128.store(dst, actv(v, act));
 }
 
 // Stores one row of a 4x8 SIMD tile.
-@inline function storeRow(dst: usize, lo: v128, hi: v128, add: bool, bias: usize, relu: bool): void {
-  storeVec(dst, lo, add, bias, relu);
-  storeVec(dst + 16, hi, add, bias != 0 ? bias + 16 : 0, relu);
+@inline function storeRow(dst: usize, lo: v128, hi: v128, add: bool, bias: usize, act: i32): void {
+  storeVec(dst, lo, add, bias, act);
+  storeVec(dst + 16, hi, add, bias != 0 ? bias + 16 : 0, act);
 }
 
 // SIMD micro-kernel: C tile (at dst, row stride ldd floats) op= A panel (kc x 4) * B panel (kc x 8).
 // A values are broadcast with load32_splat, so the tile needs 8 accumulators + 2 B vectors + 1 A.
-function kernelSimd(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, relu: bool): void {
+function kernelSimd(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, act: i32): void {
   if (ASC_FEATURE_SIMD) {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
@@ -51,16 +51,16 @@ function kernelSimd(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bo
       pa += MR << 2; pb += NR << 2;
     }
     const row = <usize>ldd << 2;
-    storeRow(dst, c00, c01, add, bias, relu);
-    storeRow(dst + row, c10, c11, add, bias, relu);
-    storeRow(dst + 2 * row, c20, c21, add, bias, relu);
-    storeRow(dst + 3 * row, c30, c31, add, bias, relu);
+    storeRow(dst, c00, c01, add, bias, act);
+    storeRow(dst + row, c10, c11, add, bias, act);
+    storeRow(dst + 2 * row, c20, c21, add, bias, act);
+    storeRow(dst + 3 * row, c30, c31, add, bias, act);
   }
 }
 
 // Scalar micro-kernel: a 4x4 tile of f32 locals (16 accumulators fit x64's registers), run on
 // each half of the 8-wide B panel. Same epilogue as the SIMD tile.
-function kernelScalar4(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, relu: bool): void {
+function kernelScalar4(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, act: i32): void {
   let c00: f32 = 0, c01: f32 = 0, c02: f32 = 0, c03: f32 = 0, c10: f32 = 0, c11: f32 = 0, c12: f32 = 0, c13: f32 = 0;
   let c20: f32 = 0, c21: f32 = 0, c22: f32 = 0, c23: f32 = 0, c30: f32 = 0, c31: f32 = 0, c32: f32 = 0, c33: f32 = 0;
   for (let p = 0; p < kc; p++) {
@@ -76,38 +76,37 @@ function kernelScalar4(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add:
     pa += MR << 2; pb += NR << 2;
   }
   const row = <usize>ldd << 2;
-  storeScalarRow(dst, c00, c01, c02, c03, add, bias, relu);
-  storeScalarRow(dst + row, c10, c11, c12, c13, add, bias, relu);
-  storeScalarRow(dst + 2 * row, c20, c21, c22, c23, add, bias, relu);
-  storeScalarRow(dst + 3 * row, c30, c31, c32, c33, add, bias, relu);
+  storeScalarRow(dst, c00, c01, c02, c03, add, bias, act);
+  storeScalarRow(dst + row, c10, c11, c12, c13, add, bias, act);
+  storeScalarRow(dst + 2 * row, c20, c21, c22, c23, add, bias, act);
+  storeScalarRow(dst + 3 * row, c30, c31, c32, c33, add, bias, act);
 }
 
-@inline function epilogue(v: f32, dst: usize, add: bool, bias: usize, relu: bool): void {
+@inline function epilogue(v: f32, dst: usize, add: bool, bias: usize, act: i32): void {
   if (add) v += load<f32>(dst);
   if (bias != 0) v += load<f32>(bias);
-  if (relu && v < 0) v = 0;
-  store<f32>(dst, v);
+  store<f32>(dst, acts(v, act));
 }
 
-@inline function storeScalarRow(dst: usize, v0: f32, v1: f32, v2: f32, v3: f32, add: bool, bias: usize, relu: bool): void {
-  epilogue(v0, dst, add, bias, relu);
-  epilogue(v1, dst + 4, add, bias != 0 ? bias + 4 : 0, relu);
-  epilogue(v2, dst + 8, add, bias != 0 ? bias + 8 : 0, relu);
-  epilogue(v3, dst + 12, add, bias != 0 ? bias + 12 : 0, relu);
+@inline function storeScalarRow(dst: usize, v0: f32, v1: f32, v2: f32, v3: f32, add: bool, bias: usize, act: i32): void {
+  epilogue(v0, dst, add, bias, act);
+  epilogue(v1, dst + 4, add, bias != 0 ? bias + 4 : 0, act);
+  epilogue(v2, dst + 8, add, bias != 0 ? bias + 8 : 0, act);
+  epilogue(v3, dst + 12, add, bias != 0 ? bias + 12 : 0, act);
 }
 
 // One MR x NR tile with the epilogue fused into its stores.
-@inline function tile(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, relu: bool): void {
+@inline function tile(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, act: i32): void {
   if (ASC_FEATURE_SIMD) {
-    kernelSimd(kc, pa, pb, dst, ldd, add, bias, relu);
+    kernelSimd(kc, pa, pb, dst, ldd, add, bias, act);
   } else {
-    kernelScalar4(kc, pa, pb, dst, ldd, add, bias, relu);
-    kernelScalar4(kc, pa, pb + 16, dst + 16, ldd, add, bias != 0 ? bias + 16 : 0, relu);
+    kernelScalar4(kc, pa, pb, dst, ldd, add, bias, act);
+    kernelScalar4(kc, pa, pb + 16, dst + 16, ldd, add, bias != 0 ? bias + 16 : 0, act);
   }
 }
 
 /**
- * C[m×n] (row stride ldc) = (accumulate ? C : 0) + op(A)·op(B) (+ bias[n] if bias != 0), then act (0 linear, 1 relu).
+ * C[m×n] (row stride ldc) = (accumulate ? C : 0) + op(A)·op(B) (+ bias[n] if bias != 0), then act (0 linear, 1 relu, 2 relu6: epilogue.ts).
  * op(A) is m×k: A row-major with row stride lda ([m,k]), or [k,m] when transA. op(B) is k×n: B [k,n] (ldb), or [n,k] when transB.
  * scratch: gemmScratchBytes(m, n, k) bytes, 16-aligned.
  */
@@ -134,7 +133,7 @@ function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda:
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { emptyProduct(m, n, c, ldc, bias, act, accumulate); return; }
   if (ASC_FEATURE_SIMD) {
-    if (m < MR && !transB) { fewRows(transA, m, n, k, a, lda, b, ldb, c, ldc, bias, act == 1, accumulate); return; }
+    if (m < MR && !transB) { fewRows(transA, m, n, k, a, lda, b, ldb, c, ldc, bias, act, accumulate); return; }
   }
   const kcMax = imin(k, KC);
   const packedA = scratch;
@@ -147,7 +146,7 @@ function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda:
       const kc = imin(KC, k - p0);
       const add = accumulate || p0 > 0;
       const last = p0 + kc >= k;
-      const relu = last && act == 1;
+      const ep = last ? act : 0;
       packB(transB, b, ldb, p0, kc, j0, nc, packedB);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = imin(MC, m - i0);
@@ -163,10 +162,10 @@ function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda:
             const pa = packedA + (<usize>(ir * kc) << 2);
             const dst = c + (<usize>((i0 + ir) * ldc + j0 + jr) << 2);
             if (rows == MR && cols == NR) {
-              tile(kc, pa, pb, dst, ldc, add, biasJ, relu);
+              tile(kc, pa, pb, dst, ldc, add, biasJ, ep);
             } else {
-              tile(kc, pa, pb, edge, NR, false, 0, false);
-              edgeStore(edge, rows, cols, dst, ldc, add, biasJ, relu);
+              tile(kc, pa, pb, edge, NR, false, 0, 0);
+              edgeStore(edge, rows, cols, dst, ldc, add, biasJ, ep);
             }
           }
         }
@@ -178,7 +177,7 @@ function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda:
 // Fewer rows than a tile (a dense layer on one sample): packing B would cost as much as the
 // product, so each row of C streams B's rows directly, 16 columns (4 accumulators) at a time.
 function fewRows(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32,
-  c: usize, ldc: i32, bias: usize, relu: bool, add: bool): void {
+  c: usize, ldc: i32, bias: usize, act: i32, add: bool): void {
   if (ASC_FEATURE_SIMD) {
     const aStep: usize = transA ? <usize>lda << 2 : 4;
     const bStep = <usize>ldb << 2;
@@ -196,22 +195,22 @@ function fewRows(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: us
           pa += aStep; pb += bStep;
         }
         const o = <usize>j << 2, bo = bias != 0 ? bias + o : 0;
-        storeVec(cRow + o, s0, add, bo, relu); storeVec(cRow + o + 16, s1, add, bo != 0 ? bo + 16 : 0, relu);
-        storeVec(cRow + o + 32, s2, add, bo != 0 ? bo + 32 : 0, relu); storeVec(cRow + o + 48, s3, add, bo != 0 ? bo + 48 : 0, relu);
+        storeVec(cRow + o, s0, add, bo, act); storeVec(cRow + o + 16, s1, add, bo != 0 ? bo + 16 : 0, act);
+        storeVec(cRow + o + 32, s2, add, bo != 0 ? bo + 32 : 0, act); storeVec(cRow + o + 48, s3, add, bo != 0 ? bo + 48 : 0, act);
       }
       for (; j + 4 <= n; j += 4) {
         let s0 = f32x4.splat(0);
         let pa = aRow, pb = b + (<usize>j << 2);
         for (let p = 0; p < k; p++) { s0 = vmadd(v128.load32_splat(pa), v128.load(pb), s0); pa += aStep; pb += bStep; }
         const o = <usize>j << 2;
-        storeVec(cRow + o, s0, add, bias != 0 ? bias + o : 0, relu);
+        storeVec(cRow + o, s0, add, bias != 0 ? bias + o : 0, act);
       }
       for (; j < n; j++) {
         let s: f32 = 0;
         let pa = aRow, pb = b + (<usize>j << 2);
         for (let p = 0; p < k; p++) { s += load<f32>(pa) * load<f32>(pb); pa += aStep; pb += bStep; }
         const o = <usize>j << 2;
-        epilogue(s, cRow + o, add, bias != 0 ? bias + o : 0, relu);
+        epilogue(s, cRow + o, add, bias != 0 ? bias + o : 0, act);
       }
     }
   }
@@ -219,7 +218,7 @@ function fewRows(transA: bool, m: i32, n: i32, k: i32, a: usize, lda: i32, b: us
 
 // Copies the valid rows x cols corner of an edge tile into C with the epilogue: whole f32x4
 // groups in SIMD (only lanes inside C are ever read or written), the last cols % 4 as scalars.
-function edgeStore(edge: usize, rows: i32, cols: i32, dst: usize, ldc: i32, add: bool, bias: usize, relu: bool): void {
+function edgeStore(edge: usize, rows: i32, cols: i32, dst: usize, ldc: i32, add: bool, bias: usize, act: i32): void {
   for (let r = 0; r < rows; r++) {
     const src = edge + (<usize>(r * NR) << 2);
     const d = dst + (<usize>(r * ldc) << 2);
@@ -227,12 +226,12 @@ function edgeStore(edge: usize, rows: i32, cols: i32, dst: usize, ldc: i32, add:
     if (ASC_FEATURE_SIMD) {
       for (; j + 4 <= cols; j += 4) {
         const o = <usize>j << 2;
-        storeVec(d + o, v128.load(src + o), add, bias != 0 ? bias + o : 0, relu);
+        storeVec(d + o, v128.load(src + o), add, bias != 0 ? bias + o : 0, act);
       }
     }
     for (; j < cols; j++) {
       const o = <usize>j << 2;
-      epilogue(load<f32>(src + o), d + o, add, bias != 0 ? bias + o : 0, relu);
+      epilogue(load<f32>(src + o), d + o, add, bias != 0 ? bias + o : 0, act);
     }
   }
 }
@@ -243,7 +242,7 @@ function emptyProduct(m: i32, n: i32, c: usize, ldc: i32, bias: usize, act: i32,
     for (let j = 0; j < n; j++) {
       const d = c + (<usize>(i * ldc + j) << 2);
       if (!accumulate) store<f32>(d, 0);
-      epilogue(0, d, true, bias != 0 ? bias + (<usize>j << 2) : 0, act == 1);
+      epilogue(0, d, true, bias != 0 ? bias + (<usize>j << 2) : 0, act);
     }
   }
 }

@@ -10,3 +10,5 @@ export * from './pool';
 export * from './eltwise';
 export * from './affine';
 export * from './adam';
+export { activateInPlace } from './epilogue';
+export * from './layout';

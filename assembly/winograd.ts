@@ -12,6 +12,7 @@
 // operands on every call, ran these 36 short products at 17 GFLOP/s for inC = 64 and 20 for 256.)
 import { vmadd } from './common';
 import { G, geo, winogradAlways, winogradNever, ptr, align16 } from './convgeom';
+import { actv, acts } from './epilogue';
 
 const P = 36; // positions of a 6x6 transformed tile
 /** Floats of transformed inputs (or products) per chunk of tiles: 4 MiB, well inside L3. */
@@ -78,8 +79,8 @@ export function winogradScratchBytes(g: usize): i32 {
 @inline function mul<T>(a: T, k: f32): T {
   if (sizeof<T>() == 16) { return <T>f32x4.mul(<v128>a, f32x4.splat(k)); } else { return <T>(<f32>a * k); }
 }
-@inline function relu<T>(a: T): T {
-  if (sizeof<T>() == 16) { return <T>f32x4.max(<v128>a, f32x4.splat(0)); } else { return <T>max<f32>(<f32>a, 0); }
+@inline function activate<T>(a: T, act: i32): T {
+  if (sizeof<T>() == 16) { return <T>actv(<v128>a, act); } else { return <T>acts(<f32>a, act); }
 }
 
 // The three 1D transforms; each reads values `ss` bytes apart from src and writes them `ds` bytes apart to dst.
@@ -137,8 +138,8 @@ export function winogradScratchBytes(g: usize): i32 {
   for (let r: usize = 0; r < 6; r++) bt<T>(tmp + r * 6 * t, t, v + r * 6 * ps, ps);
 }
 
-/** Y = Aᵀ M A (+ bias, relu) for one channel group; stores the rows x cols corner to y (rows ys, columns cs bytes apart). */
-@inline function outputTile<T>(m: usize, ps: usize, tmp: usize, bias: usize, reluOn: bool, y: usize, ys: usize, cs: usize, rows: i32, cols: i32): void {
+/** Y = Aᵀ M A (+ bias, activation) for one channel group; stores the rows x cols corner to y (rows ys, columns cs bytes apart). */
+@inline function outputTile<T>(m: usize, ps: usize, tmp: usize, bias: usize, act: i32, y: usize, ys: usize, cs: usize, rows: i32, cols: i32): void {
   const t = sizeof<T>();
   for (let s: usize = 0; s < 6; s++) at<T>(m + s * ps, 6 * ps, tmp + s * t, 6 * t);
   for (let i = 0; i < rows; i++) {
@@ -147,7 +148,7 @@ export function winogradScratchBytes(g: usize): i32 {
     for (let j = 0; j < cols; j++) {
       let v = load<T>(row + <usize>j * t);
       if (bias != 0) v = add<T>(v, load<T>(bias));
-      if (reluOn) v = relu<T>(v);
+      v = activate<T>(v, act);
       store<T>(y + <usize>i * ys + <usize>j * cs, v);
     }
   }
@@ -215,7 +216,7 @@ function tile4x8(a: usize, lda: usize, b: usize, k: i32, c: usize, ldc: usize): 
 export function winogradConv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i32, scratch: usize): void {
   const batch = geo(g, G.batch), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
   const outH = geo(g, G.outH), outW = geo(g, G.outW), outC = geo(g, G.outC), pH = geo(g, G.pH), pW = geo(g, G.pW);
-  const tH = (outH + 3) >> 2, tW = (outW + 3) >> 2, all = batch * tH * tW, nt = chunkTiles(g), reluOn = act == 1;
+  const tH = (outH + 3) >> 2, tW = (outW + 3) >> 2, all = batch * tH * tW, nt = chunkTiles(g);
   const outC8 = round8(outC), kb = blockFloats(inC), panels = outC8 >> 3;
   const u = scratch, v = u + <usize>align16(panels * P * kb * 4), m = v + <usize>align16(P * round4(nt) * inC * 4);
   const patch = m + <usize>align16(P * round4(nt) * outC8 * 4), tmp = patch + <usize>align16(P * inC * 4);
@@ -257,8 +258,8 @@ export function winogradConv(x: usize, w: usize, bias: usize, y: usize, g: usize
       const rows = min(4, outH - th * 4), cols = min(4, outW - tw * 4);
       const yt = ptr(y, ((n * outH + th * 4) * outW + tw * 4) * outC), mt = ptr(m, k * outC8);
       let c = 0;
-      if (ASC_FEATURE_SIMD) for (; c + 4 <= outC; c += 4) outputTile<v128>(ptr(mt, c), mps, tmp, bias != 0 ? ptr(bias, c) : 0, reluOn, ptr(yt, c), yrs, ycs, rows, cols);
-      for (; c < outC; c++) outputTile<f32>(ptr(mt, c), mps, tmp, bias != 0 ? ptr(bias, c) : 0, reluOn, ptr(yt, c), yrs, ycs, rows, cols);
+      if (ASC_FEATURE_SIMD) for (; c + 4 <= outC; c += 4) outputTile<v128>(ptr(mt, c), mps, tmp, bias != 0 ? ptr(bias, c) : 0, act, ptr(yt, c), yrs, ycs, rows, cols);
+      for (; c < outC; c++) outputTile<f32>(ptr(mt, c), mps, tmp, bias != 0 ? ptr(bias, c) : 0, act, ptr(yt, c), yrs, ycs, rows, cols);
     }
   }
 }

@@ -33,5 +33,6 @@ await build({
   external: ['node:*'],
 });
 
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+// node_modules/.bin/tsc is TypeScript 7 (package.json: 'typescript' itself is 6, the API typescript-eslint needs)
+execFileSync(process.execPath, [join(root, 'node_modules/.bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 console.log('build-bundles: dist/index.js, dist/index.cjs, dist/cli.js, dist/convkit.browser.js, dist/types/');

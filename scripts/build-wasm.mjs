@@ -11,7 +11,7 @@ const targets = ['scalar', 'simd', 'relaxed', 'simdThreads', 'relaxedThreads'];
 
 const newest = (dir) => Math.max(...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs));
 let fresh = false;
-try { fresh = statSync(out).mtimeMs > Math.max(newest(join(root, 'assembly')), statSync(join(root, 'asconfig.json')).mtimeMs); } catch {}
+try { fresh = statSync(out).mtimeMs > Math.max(newest(join(root, 'assembly')), statSync(join(root, 'asconfig.json')).mtimeMs); } catch { /* no binaries yet */ }
 if (fresh && !process.argv.includes('--force')) process.exit(0);
 
 mkdirSync(join(root, 'build'), { recursive: true });

@@ -74,7 +74,7 @@ export function resolveShape(shape: readonly number[], size: number, where: stri
   return s;
 }
 
-function inferShape(data: NestedArray, where: string): number[] {
+function inferShape(data: NestedArray): number[] {
   const shape: number[] = [];
   let d: NestedArray = data;
   while (Array.isArray(d)) { shape.push(d.length); d = d[0]; }
@@ -107,7 +107,7 @@ export function tensor(data: TensorLike | number[] | ArrayLike<number>, shape?: 
   }
   if (typeof data === 'number') return new Tensor(Float32Array.of(data), shape ?? []);
   if (!Array.isArray(data)) throw new ValueError(`tensor: expected Float32Array, nested number arrays or a number, got ${typeof data}`);
-  const inferred = inferShape(data as NestedArray, 'tensor');
+  const inferred = inferShape(data as NestedArray);
   const out = new Float32Array(sizeOf(inferred));
   flatten(data as NestedArray, inferred, out);
   return new Tensor(out, shape ? resolveShape(shape, out.length, 'tensor') : inferred);

@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
 // (stryker.config.mjs) runs against each mutant.
 export default defineConfig({
   test: {
-    include: ['test/ops/**/*.test.ts', 'test/backend/{conv,gemm,pool,eltwise,affine,optim,winograd}.test.ts', 'test/notes/**/*.test.ts', 'test/helpers/*.test.ts'],
+    include: [
+      'test/ops/**/*.test.ts',
+      'test/backend/{conv,gemm,pool,eltwise,affine,optim,winograd}.test.ts',
+      'test/notes/**/*.test.ts',
+      'test/helpers/*.test.ts',
+    ],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -7,6 +7,11 @@ let nextId = 0;
 export class Variable extends Tensor {
   name: string;
   trainable: boolean;
+  /**
+   * Counts changes of the value (assign, optimizer steps, moving statistics): an inference plan that
+   * packed this weight is rebuilt when it moved. Code writing into `data` directly calls markChanged().
+   */
+  version = 0;
 
   constructor(initial: Tensor | NestedArray | Float32Array, opts: { name?: string; trainable?: boolean } = {}) {
     const t = initial instanceof Tensor ? initial : tensor(initial);
@@ -23,5 +28,9 @@ export class Variable extends Tensor {
     }
     if (data.length !== this.size) throw new ShapeError(`Variable ${this.name}.assign: expected ${this.size} values, got ${data.length}`);
     this.data.set(data);
+    this.markChanged();
   }
+
+  /** Records that the value changed in place. */
+  markChanged(): void { this.version++; }
 }

@@ -149,7 +149,8 @@ export abstract class Layer {
   get trainable(): boolean { return this._trainable; }
   set trainable(v: boolean) {
     this._trainable = v;
-    for (const s of this.specs) s.variable.trainable = v && s.trainable;
+    // counted as a change: an inference plan built before freezing or unfreezing is rebuilt
+    for (const s of this.specs) { s.variable.trainable = v && s.trainable; s.variable.markChanged(); }
   }
 
   /** Creates a weight from an initialiser (called from build()). */

@@ -38,7 +38,8 @@ abstract class ConvBase extends Layer {
   readonly padding: Padding;
   readonly activation: ActivationName;
   readonly useBias: boolean;
-  protected readonly pad: CheckedPadding;
+  /** Padding as the ops take it (checked): 'same', 'valid' or [before, after] per spatial axis. */
+  readonly pad: CheckedPadding;
   kernel!: Variable;
   bias: Variable | null = null;
 

@@ -89,6 +89,8 @@ export class BatchNormalization extends Layer {
         mm[i] = mm[i] * k + mean.data[i] * (1 - k);
         mv[i] = mv[i] * k + variance.data[i] * debias * (1 - k);
       }
+      this.movingMean.markChanged();
+      this.movingVariance.markChanged();
     });
     return ops.batchNorm(x, mean, variance, offset, scale, this.epsilon);
   }

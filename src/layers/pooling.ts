@@ -18,7 +18,8 @@ export class Pool extends Layer {
   readonly poolSize: number[];
   readonly strides: number[];
   readonly padding: Padding;
-  private readonly pad: CheckedPadding;
+  /** Padding as the ops take it (checked): 'same', 'valid' or [before, after] per spatial axis. */
+  readonly pad: CheckedPadding;
 
   constructor(readonly kind: 'max' | 'avg', readonly rank: number, args: PoolArgs = {}) {
     const factory = `${kind === 'max' ? 'maxPooling' : 'averagePooling'}${rank}d`;

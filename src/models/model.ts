@@ -14,6 +14,7 @@ import type { Callback, Logs } from '../train/callbacks';
 import { ProgressLogger, ProgressSink } from '../train/progress';
 import { Dataset, Batch, checkInputs, checkLabels, takeRows, order, datasetBatches, yieldToEventLoop } from './data';
 import { summarize, Summary, SummaryOptions } from './summary';
+import { predictPlanned } from './plan';
 
 /** compile() options: names ('adam', 'categoricalCrossentropy', 'accuracy') or objects/functions. */
 export interface CompileArgs {
@@ -272,7 +273,9 @@ export class Model extends Layer {
     noGrad(() => {
       for (let i = 0; i < n; i += bs) {
         const j = Math.min(n, i + bs);
-        parts.push(this.run(xs.map((t) => (n <= bs ? t : takeRows(t, idx, i, j))))[0]);
+        const batch = xs.map((t) => (n <= bs ? t : takeRows(t, idx, i, j)));
+        // the inference plan (models/plan) where the backend runs one, else the layers one by one
+        parts.push(predictPlanned(this, batch, isModel) ?? this.run(batch)[0]);
       }
     });
     if (parts.length === 1) return parts[0];
@@ -435,6 +438,8 @@ function positiveInt(v: number, what: string): number {
   if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${what} must be a positive integer, got ${v}`);
   return v;
 }
+
+const isModel = (l: Layer): l is Model => l instanceof Model;
 
 /** A functional model from symbolic inputs and outputs (Keras's tf.keras.Model(inputs, outputs)). */
 export const model = (args: ModelArgs): Model => new Model(args);

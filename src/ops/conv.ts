@@ -33,34 +33,45 @@ interface Prepared { g: ConvGeometry; outShape: number[]; bias: Tensor | null; a
 function prepare(op: string, r: number, x: Tensor, w: Tensor, opts: ConvOptions, depthwise: boolean): Prepared {
   checkTensor(x, op, 'input'); checkTensor(w, op, 'filter');
   checkOptions(op, opts, CONV_OPTIONS);
+  const { g, outShape } = convGeometry(op, r, x.shape, w.shape, opts, depthwise);
   const shapes = describeShapes({ input: x.shape, filter: w.shape });
-  const [xl, wl] = depthwise ? ['[N,H,W,C]', '[fH,fW,inC,multiplier]'] : LAYOUT[r];
-  if (x.rank !== r + 2 && x.rank !== r + 1) throw new ShapeError(`${op}: expected input ${xl}, got ${fmtShape(x.shape)} (filter ${fmtShape(w.shape)})`);
-  if (w.rank !== r + 2) throw new ShapeError(`${op}: expected filter ${wl}, got ${fmtShape(w.shape)} (input ${fmtShape(x.shape)})`);
-  const batched = x.rank === r + 2;
-  const xs = batched ? x.shape : [1, ...x.shape];
-  const inC = xs[r + 1], fC = w.shape[r];
-  if (inC !== fC) {
-    // a common slip: channels-first (NCHW) data, or an unbatched [C,H,W] image read as [H,W,C]
-    const hint = xs[1] === fC ? `; the input looks channels-first, convkit expects ${xl}${batched ? '' : ' (or unbatched, without N)'}` : '';
-    throw new ShapeError(`${op}: input has ${inC} channels but filter expects ${fC} (${shapes})${hint}`);
-  }
-  const outC = depthwise ? inC * w.shape[r + 1] : w.shape[r + 1];
-  const strides = spatialParam(op, 'strides', opts.strides ?? 1, r);
-  const dilation = spatialParam(op, 'dilation', opts.dilation ?? 1, r);
-  const f = w.shape.slice(0, r);
-  if (f.some((k) => k === 0) || xs.slice(1, r + 1).some((n) => n === 0)) throw new ShapeError(`${op}: empty spatial size (${shapes})`);
-  if (inC === 0 || outC === 0) throw new ShapeError(`${op}: input and filter need at least one channel (${shapes})`);
-  const { out, pads } = windowGeometry(op, 'filter', xs.slice(1, r + 1), f, strides, dilation, opts.padding ?? 'valid', shapes);
   const bias = opts.bias ?? null;
-  if (bias && (checkTensor(bias, op, 'bias').rank !== 1 || bias.size !== outC)) {
-    throw new ShapeError(`${op}: bias must be [${outC}], got ${fmtShape(bias.shape)} (${shapes})`);
+  if (bias && (checkTensor(bias, op, 'bias').rank !== 1 || bias.size !== g.outC)) {
+    throw new ShapeError(`${op}: bias must be [${g.outC}], got ${fmtShape(bias.shape)} (${shapes})`);
   }
   const act = opts.activation ?? 'linear';
   // checked before the kernel runs, so a typo costs no convolution and the error names this op
   if (!(ACTIVATIONS as readonly unknown[]).includes(act)) {
     throw new ValueError(`${op}: unknown activation ${JSON.stringify(act)}; expected one of ${ACTIVATIONS.join(', ')}`);
   }
+  return { g, outShape, bias, act, fused: act === 'relu' ? 'relu' : 'linear' };
+}
+
+/**
+ * The geometry and output shape of a convolution of an input of shape xShape by filters of shape wShape
+ * (validated, with errors naming op and both shapes); inference plans use it too.
+ */
+export function convGeometry(op: string, r: number, xShape: readonly number[], wShape: readonly number[],
+  opts: Pick<ConvOptions, 'strides' | 'padding' | 'dilation'>, depthwise: boolean): { g: ConvGeometry; outShape: number[] } {
+  const shapes = describeShapes({ input: xShape, filter: wShape });
+  const [xl, wl] = depthwise ? ['[N,H,W,C]', '[fH,fW,inC,multiplier]'] : LAYOUT[r];
+  if (xShape.length !== r + 2 && xShape.length !== r + 1) throw new ShapeError(`${op}: expected input ${xl}, got ${fmtShape(xShape)} (filter ${fmtShape(wShape)})`);
+  if (wShape.length !== r + 2) throw new ShapeError(`${op}: expected filter ${wl}, got ${fmtShape(wShape)} (input ${fmtShape(xShape)})`);
+  const batched = xShape.length === r + 2;
+  const xs = batched ? xShape : [1, ...xShape];
+  const inC = xs[r + 1], fC = wShape[r];
+  if (inC !== fC) {
+    // a common slip: channels-first (NCHW) data, or an unbatched [C,H,W] image read as [H,W,C]
+    const hint = xs[1] === fC ? `; the input looks channels-first, convkit expects ${xl}${batched ? '' : ' (or unbatched, without N)'}` : '';
+    throw new ShapeError(`${op}: input has ${inC} channels but filter expects ${fC} (${shapes})${hint}`);
+  }
+  const outC = depthwise ? inC * wShape[r + 1] : wShape[r + 1];
+  const strides = spatialParam(op, 'strides', opts.strides ?? 1, r);
+  const dilation = spatialParam(op, 'dilation', opts.dilation ?? 1, r);
+  const f = wShape.slice(0, r);
+  if (f.some((k) => k === 0) || xs.slice(1, r + 1).some((n) => n === 0)) throw new ShapeError(`${op}: empty spatial size (${shapes})`);
+  if (inC === 0 || outC === 0) throw new ShapeError(`${op}: input and filter need at least one channel (${shapes})`);
+  const { out, pads } = windowGeometry(op, 'filter', xs.slice(1, r + 1), f, strides, dilation, opts.padding ?? 'valid', shapes);
   // lift to 3 spatial axes: missing leading axes have size 1, stride 1, no padding
   const lift = (v: number[], fill: number): number[] => [...new Array<number>(3 - r).fill(fill), ...v];
   const [inD, inH, inW] = lift(xs.slice(1, r + 1), 1), [outD, outH, outW] = lift(out, 1), [fD, fH, fW] = lift(f, 1);
@@ -72,7 +83,7 @@ function prepare(op: string, r: number, x: Tensor, w: Tensor, opts: ConvOptions,
   };
   const outShape = batched ? [xs[0], ...out, outC] : [...out, outC];
   checkOutputSize(op, outShape, shapes);
-  return { g, outShape, bias, act, fused: act === 'relu' ? 'relu' : 'linear' };
+  return { g, outShape };
 }
 
 function convN(op: string, r: number, x: Tensor, w: Tensor, opts: ConvOptions): Tensor {

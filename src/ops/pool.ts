@@ -17,23 +17,7 @@ const LAYOUT: Record<number, string> = { 1: '[N,L,C]', 2: '[N,H,W,C]', 3: '[N,D,
 function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolOptions): Tensor {
   checkTensor(x, op);
   checkOptions(op, opts, ['poolSize', 'strides', 'padding']);
-  if (x.rank !== r + 2 && x.rank !== r + 1) throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(x.shape)}`);
-  const xs = x.rank === r + 2 ? x.shape : [1, ...x.shape];
-  const size = spatialParam(op, 'poolSize', opts.poolSize ?? 2, r);
-  const strides = spatialParam(op, 'strides', opts.strides ?? size, r);
-  const inSize = xs.slice(1, r + 1);
-  if (inSize.some((n) => n === 0)) throw new ShapeError(`${op}: empty spatial size in input ${fmtShape(x.shape)}`);
-  const { out, pads } = windowGeometry(op, 'pool', inSize, size, strides, size.map(() => 1), opts.padding ?? 'valid',
-    `input ${fmtShape(x.shape)}, poolSize ${fmtShape(size)}`);
-  const lift = (v: number[], fill: number): number[] => [...new Array<number>(3 - r).fill(fill), ...v];
-  const [inD, inH, inW] = lift(inSize, 1), [outD, outH, outW] = lift(out, 1), [poolD, poolH, poolW] = lift(size, 1);
-  const [strideD, strideH, strideW] = lift(strides, 1), [padFront, padTop, padLeft] = lift(pads.map((p) => p[0]), 0);
-  const g: PoolGeometry = {
-    batch: xs[0], channels: xs[r + 1], inD, inH, inW, outD, outH, outW, poolD, poolH, poolW,
-    strideD, strideH, strideW, padFront, padTop, padLeft,
-  };
-  const shape = x.rank === r + 2 ? [xs[0], ...out, xs[r + 1]] : [...out, xs[r + 1]];
-  checkOutputSize(op, shape, `input ${fmtShape(x.shape)}`);
+  const { g, shape } = poolGeometry(op, r, x.shape, opts);
   const k = kernels();
   const y = new Tensor(kind === 'max' ? k.maxPool(x.data, g) : k.avgPool(x.data, g), shape);
   return record([x], y, (dy) => {
@@ -42,6 +26,29 @@ function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolO
     const relu = isFusedReluOutput(x), dx = new Tensor(kernels().maxPoolBackward(x.data, dy.data, g, relu), x.shape);
     return [relu ? reluMasked(dx) : dx];
   });
+}
+
+/** The geometry and output shape of pooling an input of shape xShape (validated); inference plans use it too. */
+export function poolGeometry(op: string, r: number, xShape: readonly number[], opts: PoolOptions): { g: PoolGeometry; shape: number[] } {
+  const rank = xShape.length;
+  if (rank !== r + 2 && rank !== r + 1) throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(xShape)}`);
+  const xs = rank === r + 2 ? xShape : [1, ...xShape];
+  const size = spatialParam(op, 'poolSize', opts.poolSize ?? 2, r);
+  const strides = spatialParam(op, 'strides', opts.strides ?? size, r);
+  const inSize = xs.slice(1, r + 1);
+  if (inSize.some((n) => n === 0)) throw new ShapeError(`${op}: empty spatial size in input ${fmtShape(xShape)}`);
+  const { out, pads } = windowGeometry(op, 'pool', inSize, size, strides, size.map(() => 1), opts.padding ?? 'valid',
+    `input ${fmtShape(xShape)}, poolSize ${fmtShape(size)}`);
+  const lift = (v: number[], fill: number): number[] => [...new Array<number>(3 - r).fill(fill), ...v];
+  const [inD, inH, inW] = lift(inSize, 1), [outD, outH, outW] = lift(out, 1), [poolD, poolH, poolW] = lift(size, 1);
+  const [strideD, strideH, strideW] = lift(strides, 1), [padFront, padTop, padLeft] = lift(pads.map((p) => p[0]), 0);
+  const g: PoolGeometry = {
+    batch: xs[0], channels: xs[r + 1], inD, inH, inW, outD, outH, outW, poolD, poolH, poolW,
+    strideD, strideH, strideW, padFront, padTop, padLeft,
+  };
+  const shape = rank === r + 2 ? [xs[0], ...out, xs[r + 1]] : [...out, xs[r + 1]];
+  checkOutputSize(op, shape, `input ${fmtShape(xShape)}`);
+  return { g, shape };
 }
 
 /**

@@ -32,6 +32,7 @@ export abstract class Optimizer {
       let s = this.slots.get(v);
       if (!s) { s = Array.from({ length: this.slotCount }, () => new Float32Array(v.size)); this.slots.set(v, s); }
       this.update(v.data, grads[i].data, s);
+      v.markChanged();
     });
   }
 

@@ -6,7 +6,7 @@ import type { KernelFamily, ConvGeometry, DepthwiseGeometry, Activation } from '
 import { type WasmModule, partsFor, runParts } from './module';
 import { splitByOutput, splitByInput } from './split';
 
-const GEOMETRY_FIELDS = [
+export const GEOMETRY_FIELDS = [
   'batch', 'inD', 'inH', 'inW', 'inC', 'outD', 'outH', 'outW', 'outC', 'fD', 'fH', 'fW',
   'strideD', 'strideH', 'strideW', 'dilationD', 'dilationH', 'dilationW', 'padFront', 'padTop', 'padLeft',
 ] as const;
@@ -95,7 +95,7 @@ export function convKernels(mod: WasmModule) {
       arena.reset();
       const xp = arena.put(x), wp = arena.put(w), n = outSize(g), yp = arena.alloc(n);
       runParts(mod, 'depthwiseConv', splitByOutput(g, partsFor(mod, convFlops(g, true), inSize(g) + outSize(g))).map((p) =>
-        [xp + p.inOffset * F32, wp, yp + p.outOffset * F32, putGeometry(p.g, multiplierOf(p.g))]));
+        [xp + p.inOffset * F32, wp, 0, yp + p.outOffset * F32, putGeometry(p.g, multiplierOf(p.g)), 0]));
       return arena.take(yp, n);
     },
     depthwiseConvBackpropInput(dy: Float32Array, w: Float32Array, g: DepthwiseGeometry) {

@@ -19,27 +19,63 @@ export type WasmExports = Record<string, any> & { memory: WebAssembly.Memory };
 
 const PAGE = 65536;
 
+const align16 = (p: number) => (p + 15) & ~15;
+
 export class Arena {
   private top: number;
-  constructor(readonly memory: WebAssembly.Memory, readonly base: number) { this.top = base; }
+  /** Where the scratch starts: past every pinned block. */
+  private base: number;
+  /** Pinned blocks, start -> end (bytes). */
+  private readonly pinned = new Map<number, number>();
+  constructor(readonly memory: WebAssembly.Memory, private readonly heapBase: number) { this.base = this.top = align16(heapBase); }
 
   /** Forgets every allocation; call at the start of each kernel. */
   reset(): void { this.top = this.base; }
 
+  /** Grows memory to hold `end` bytes, or throws a BackendError naming the need. */
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    // past 4 GiB (or the engine's limit) grow() throws a RangeError; keep the arena as it was
+    try { this.memory.grow(Math.ceil((end - have) / PAGE)); } catch (e) {
+      throw new BackendError(`wasm: a kernel needs ${end} bytes of memory and WebAssembly cannot grow that far (${(e as Error).message}); use smaller batches or backend 'js'`);
+    }
+  }
+
   /** Reserves bytes (16-aligned for v128 loads), growing memory when needed. */
   allocBytes(bytes: number): number {
-    const ptr = (this.top + 15) & ~15;
+    const ptr = align16(this.top);
     const end = ptr + bytes;
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      // past 4 GiB (or the engine's limit) grow() throws a RangeError; keep the arena as it was
-      try { this.memory.grow(Math.ceil((end - have) / PAGE)); } catch (e) {
-        throw new BackendError(`wasm: a kernel needs ${end} bytes of memory and WebAssembly cannot grow that far (${(e as Error).message}); use smaller batches or backend 'js'`);
-      }
-    }
+    this.ensure(end);
     this.top = end;
     return ptr;
   }
+
+  /**
+   * Reserves bytes that outlive kernel calls (an inference plan's weights and activations) until
+   * unpin(ptr): first fit among the pinned blocks, the scratch moving past the last one. Call between
+   * kernel calls only (it resets the scratch).
+   */
+  pin(bytes: number): number {
+    let at = align16(this.heapBase);
+    for (const [s, e] of [...this.pinned].sort((a, b) => a[0] - b[0])) {
+      if (s - at >= bytes) break;
+      at = align16(e);
+    }
+    this.ensure(at + bytes);
+    this.pinned.set(at, at + bytes);
+    this.base = this.top = Math.max(this.base, align16(at + bytes));
+    return at;
+  }
+
+  /** Frees a pinned block; the scratch moves down to the end of the last one still pinned. */
+  unpin(ptr: number): void {
+    if (!this.pinned.delete(ptr)) return;
+    this.base = this.top = align16(Math.max(this.heapBase, ...this.pinned.values()));
+  }
+
+  /** Bytes pinned now. */
+  get pinnedBytes(): number { let n = 0; for (const [s, e] of this.pinned) n += e - s; return n; }
 
   /** Reserves room for n float32 values. */
   alloc(n: number): number { return this.allocBytes(n * 4); }

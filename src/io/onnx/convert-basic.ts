@@ -58,7 +58,7 @@ const arithmetic = (op: 'Add' | 'Sub' | 'Mul' | 'Div'): Converter => (c: ImportC
     else c.fail('dividing a constant by an activation is not supported');
     return;
   }
-  let [x, y] = [c.plainAct(a), c.plainAct(b)];
+  const [x, y] = [c.plainAct(a), c.plainAct(b)];
   const sameRank = x.sym.rank === y.sym.rank && x.sym.rank >= 3;
   // both channels-last when the ranks match (broadcasting then maps axis by axis), else both in ONNX order
   const xs = sameRank && (x.cl || y.cl) ? [c.channelsLast(x), c.channelsLast(y)] : [c.channelsFirst(x), c.channelsFirst(y)];

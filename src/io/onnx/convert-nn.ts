@@ -22,13 +22,16 @@ const spatialOf = (c: ImportContext, x: Act): number[] => onnxShape(x).slice(2).
   return d;
 });
 
-/** ONNX pads for k spatial axes after auto_pad: [[before, after] per axis]. */
-function resolvePads(c: ImportContext, inSize: number[], kernel: number[], strides: number[], dilations: number[]): [number, number][] {
+/** ONNX pads for k spatial axes after auto_pad: [[before, after] per axis]; sizes may be unknown (null) unless SAME. */
+function resolvePads(c: ImportContext, inSize: (number | null)[], kernel: number[], strides: number[], dilations: number[]): [number, number][] | 'same' {
   const k = inSize.length;
   const autoPad = c.str('auto_pad', 'NOTSET');
   if (autoPad === 'VALID') return inSize.map(() => [0, 0]);
+  // SAME_UPPER is TensorFlow's 'same' (the odd cell at the end), which layers resolve per input size
+  if (autoPad === 'SAME_UPPER' && inSize.some((n) => n === null)) return 'same';
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     return inSize.map((n, i) => {
+      if (n === null) c.fail('auto_pad SAME_LOWER needs known spatial sizes');
       const total = Math.max((Math.ceil(n / strides[i]) - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - n, 0);
       const small = Math.floor(total / 2);
       return autoPad === 'SAME_UPPER' ? [small, total - small] : [total - small, small];
@@ -41,7 +44,7 @@ function resolvePads(c: ImportContext, inSize: number[], kernel: number[], strid
 }
 
 function windows(c: ImportContext, x: Act, kernelDefault?: number[]) {
-  const inSize = spatialOf(c, x), k = inSize.length;
+  const inSize = onnxShape(x).slice(2), k = inSize.length;
   const kernel = c.ints('kernel_shape') ?? kernelDefault;
   if (!kernel || kernel.length !== k) c.fail(`kernel_shape must have ${k} entries for input ${JSON.stringify(onnxShape(x))}`);
   const strides = c.ints('strides') ?? new Array<number>(k).fill(1);
@@ -170,8 +173,15 @@ const pool = (kind: 'max' | 'avg'): Converter => (c: ImportContext) => {
   const { inSize, kernel, strides, dilations, pads } = windows(c, x);
   if (dilations.some((d) => d !== 1)) c.fail('dilated pooling is not supported');
   // ceil_mode: extra cells at the end, but no window may start in the end padding (PyTorch's rule)
+  if (pads === 'same') {
+    if (c.int('ceil_mode', 0) || (kind === 'avg' && c.int('count_include_pad', 0))) c.fail('ceil_mode and count_include_pad need known spatial sizes with auto_pad');
+    const Cls = x.sym.rank === 3 ? (kind === 'max' ? MaxPooling1D : AveragePooling1D) : kind === 'max' ? MaxPooling2D : AveragePooling2D;
+    c.output({ kind: 'act', sym: c.layer(new Cls({ poolSize: kernel, strides, padding: 'same', name: c.layerName() }), [c.channelsLast(x)]), cl: true });
+    return;
+  }
   const extra = inSize.map((n, i) => {
     if (!c.int('ceil_mode', 0)) return 0;
+    if (n === null) c.fail('ceil_mode needs known spatial sizes');
     const span = n + pads[i][0] + pads[i][1] - kernel[i];
     let out = Math.ceil(span / strides[i]) + 1;
     if ((out - 1) * strides[i] >= n + pads[i][0]) out--;

@@ -120,7 +120,9 @@ class Exporter {
 function windowPads(layer: Layer, padding: unknown, inSize: (number | null)[], f: number[], strides: number[], dilation: number[]): AttributeProto[] {
   if (padding === 'same' && inSize.some((d) => d === null)) return [attr('auto_pad', 'SAME_UPPER')];
   const fe = f.map((k, i) => (k - 1) * dilation[i] + 1);
-  const pads = resolvePadding(`saveOnnx: layer '${layer.name}'`, padding as never, known(inSize, `layer '${layer.name}'`), fe, strides);
+  // explicit and 'valid' padding do not depend on the input size (which may be unknown)
+  const sizes = padding === 'same' ? known(inSize, `layer '${layer.name}'`) : inSize.map((d) => d ?? 1);
+  const pads = resolvePadding(`saveOnnx: layer '${layer.name}'`, padding as never, sizes, fe, strides);
   return [attr('pads', [...pads.map((p) => p[0]), ...pads.map((p) => p[1])])];
 }
 

@@ -1,0 +1,70 @@
+// Inference plans behind Model.predict (TF.js and ONNX Runtime keep a session per model; this is that
+// session, made lazily): one per model, backend, thread count and input shapes, kept while no weight of
+// the model changed (Variable.version counts assign, optimizer steps, moving statistics and freezing).
+import { Tensor } from '../../tensor';
+import { kernels, backend } from '../../backend';
+import { threadsOf } from '../../backend/wasm/module';
+import type { Layer } from '../../layers';
+import type { Variable } from '../../autograd';
+import type { Model } from '../model';
+import { lower } from './lower';
+import { fuse } from './fuse';
+import { WasmPlan, PlanBytes } from './run';
+
+/** Plans kept per model: alternating two input shapes (or a last, smaller batch) never rebuilds. */
+const PLANS_PER_MODEL = 2;
+
+interface Entry { key: string; plan: WasmPlan; weights: Variable[]; versions: number[] }
+
+const cache = new WeakMap<Model, Entry[]>();
+// a model dropped by the program frees its plans' WebAssembly memory
+const freed = new FinalizationRegistry<Entry[]>((entries) => { for (const e of entries) e.plan.release(); });
+
+function enabled(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONVKIT_PLAN;
+  return env !== '0' && env !== 'false';
+}
+
+/**
+ * The model's plan for inputs of these shapes on the active backend, built or reused; null where plans do
+ * not run (the 'js' reference kernels, or CONVKIT_PLAN=0), and predict runs the layers eagerly.
+ */
+export function planFor(model: Model, shapes: number[][], isModel: (l: Layer) => l is Model): WasmPlan | null {
+  const k = kernels();
+  if (k.name === 'js' || !enabled()) return null;
+  const mod = backend.module(k.name)!;
+  const key = `${k.name}|${threadsOf(mod)}|${shapes.map((s) => s.join('x')).join(',')}`;
+  let entries = cache.get(model);
+  if (!entries) { entries = []; cache.set(model, entries); freed.register(model, entries); }
+  const weights = model.weights;
+  const i = entries.findIndex((e) => e.key === key);
+  if (i >= 0) {
+    const e = entries[i];
+    if (e.weights.length === weights.length && e.weights.every((w, j) => w === weights[j] && w.version === e.versions[j])) return e.plan;
+    e.plan.release();
+    entries.splice(i, 1);
+  }
+  const plan = new WasmPlan(mod, fuse(lower(model, shapes, isModel)));
+  entries.unshift({ key, plan, weights, versions: weights.map((w) => w.version) });
+  while (entries.length > PLANS_PER_MODEL) entries.pop()!.plan.release();
+  return plan;
+}
+
+/** Runs the model's plan on xs; returns its first output, or null where plans do not run. */
+export function predictPlanned(model: Model, xs: Tensor[], isModel: (l: Layer) => l is Model): Tensor | null {
+  const plan = planFor(model, xs.map((t) => t.shape), isModel);
+  if (!plan) return null;
+  const [y] = plan.run(xs.map((t) => t.data));
+  return new Tensor(y, plan.outputShape);
+}
+
+/** Bytes the model's most recent plan holds in WebAssembly memory (arena, packed weights, scratch), or null. */
+export function planBytes(model: Model): PlanBytes | null {
+  return cache.get(model)?.[0]?.plan.bytes ?? null;
+}
+
+/** Frees every plan of a model (the next predict builds a new one). */
+export function releasePlans(model: Model): void {
+  for (const e of cache.get(model) ?? []) e.plan.release();
+  cache.delete(model);
+}

@@ -1,0 +1,55 @@
+// The steps an inference plan runs, over numbered values (tensors of known shape). Lowering (lower.ts)
+// turns a model's graph into steps, fusion (fuse.ts) merges them, memory.ts places the values in one
+// arena and run.ts executes them on a WebAssembly build.
+import type { ConvGeometry, DepthwiseGeometry, PoolGeometry } from '../../backend/kernels';
+import type { Layer } from '../../layers';
+import type { Tensor } from '../../tensor';
+
+/** Activations a step applies in place or in its kernel's epilogue (codes of assembly/epilogue.ts). */
+export const ACT = { linear: 0, relu: 1, relu6: 2, leaky: 3, reluMax: 4 } as const;
+/** The codes every conv/GEMM epilogue applies as it stores; the others run as an activate step. */
+export const EPILOGUE_ACTS: readonly number[] = [ACT.linear, ACT.relu, ACT.relu6];
+
+/** A value: shape (batch first) and, after fusion, the value whose memory it shares (views, in-place ops). */
+export interface Value { shape: number[]; size: number; alias?: number }
+
+/** Weights the plan owns: folded copies, or a Variable's data when nothing folds into it. */
+export type Weights = Float32Array;
+
+export type Step =
+  /** y = act(conv(x, w) + bias) (+ the old y first, for a fused residual: accumulate). */
+  | { kind: 'conv'; x: number; y: number; g: ConvGeometry; w: Weights; bias: Weights | null; act: number; residual?: number }
+  | { kind: 'depthwise'; x: number; y: number; g: DepthwiseGeometry; w: Weights; bias: Weights | null; act: number }
+  /** y [m, n] = act(x [m, k] · w [k, n] + bias). */
+  | { kind: 'dense'; x: number; y: number; m: number; k: number; n: number; w: Weights; bias: Weights | null; act: number }
+  | { kind: 'pool'; x: number; y: number; max: boolean; g: PoolGeometry }
+  /** y [batch, channels] = mean over the cells of x [batch, cells, channels]. */
+  | { kind: 'mean'; x: number; y: number; batch: number; cells: number; channels: number }
+  /** Per-channel y = x·scale + shift (a batch norm with nothing to fold into). */
+  | { kind: 'affine'; x: number; y: number; scale: Weights; shift: Weights; channels: number }
+  /** y = act(x) with parameter alpha (leaky slope, ReLU cap). */
+  | { kind: 'activate'; x: number; y: number; act: number; alpha: number }
+  /** y = sigmoid(x) or tanh(x) (the eltwise kernels' codes). */
+  | { kind: 'unary'; x: number; y: number; op: 'sigmoid' | 'tanh' }
+  | { kind: 'softmax'; x: number; y: number; rows: number; cols: number }
+  /** y = act(x0 + x1 + ...). */
+  | { kind: 'add'; xs: number[]; y: number; act: number }
+  /** y = the inputs side by side along the last axis (each input `cols` wide, `rows` rows). */
+  | { kind: 'concat'; xs: number[]; y: number; rows: number; cols: number[] }
+  /** y = x zero-padded in height and width ([N,H,W,C]). */
+  | { kind: 'pad'; x: number; y: number; top: number; bottom: number; left: number; right: number }
+  /** A layer the plan has no kernel for: its inputs leave WebAssembly memory, it runs eagerly, its output comes back. */
+  | { kind: 'eager'; layer: Layer; xs: number[]; y: number; run: (xs: Tensor[]) => Tensor };
+
+/** The values a step reads. */
+export const inputsOf = (s: Step): number[] =>
+  'xs' in s ? s.xs : s.kind === 'conv' && s.residual !== undefined ? [s.x, s.residual] : [s.x];
+
+/** A lowered network: its values, steps, and which values are the inputs and outputs. */
+export interface Program { values: Value[]; steps: Step[]; inputs: number[]; outputs: number[] }
+
+/** A 1x1x1 convolution, stride 1, no padding: a GEMM of the input's pixels by the filters. */
+export function isPointwise(g: ConvGeometry): boolean {
+  return g.fD * g.fH * g.fW === 1 && g.strideD * g.strideH * g.strideW === 1 && g.padFront + g.padTop + g.padLeft === 0 &&
+    g.outD === g.inD && g.outH === g.inH && g.outW === g.inW;
+}
