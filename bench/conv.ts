@@ -1,4 +1,4 @@
-// Convolution benchmarks on js / wasm / wasm-simd: the issue's conv shapes, forward and both backprops,
+// Convolution benchmarks on js / wasm / wasm-simd: conv shapes from LeNet-5, VGG-16, GoogLeNet and MobileNet, forward and both backprops,
 // called straight on backend.kernels(name) with geometry objects (no ops-layer overhead).
 // Run directly: node --import tsx bench/conv.ts [--quick]   (prints a markdown table)
 // Winograd section: node --import tsx bench/conv.ts --winograd [--quick] [--only <part of a shape name>] [--build wasm]   (3x3 forward, one thread, vs TF.js wasm)
@@ -28,7 +28,7 @@ function conv2d(batch: number, h: number, w: number, inC: number, outC: number, 
   };
 }
 
-/** The conv shapes named in issue 2 (and their backward passes for issue 3). */
+/** The conv shapes of classic networks' layers (LeNet-5, VGG-16, GoogLeNet, ResNet's stem, MobileNet), and their backward passes. */
 export const CONV_CASES: Case[] = [
   { name: 'LeNet conv1 64x28x28x1 -> 6 @5x5 same', g: conv2d(64, 28, 28, 1, 6, 5, 1, 'same') },
   { name: 'VGG 3x3 56x56x64 -> 64 same', g: conv2d(1, 56, 56, 64, 64, 3, 1, 'same') },
@@ -145,7 +145,7 @@ export function convTable(rows: Row[]): string {
   return out.join('\n');
 }
 
-/** 3x3 stride-1 shapes for the Winograd section: the issue's two, a LeNet-ish one, and a few around the heuristic's edges. */
+/** 3x3 stride-1 shapes for the Winograd section: VGG's two, a LeNet-ish one, and a few around the heuristic's edges. */
 export const WINOGRAD_CASES: Case[] = [
   ...CONV_CASES.filter((c) => c.name.startsWith('VGG 3x3')),
   { name: 'LeNet-ish 3x3 64x14x14x6 -> 16 same', g: conv2d(64, 14, 14, 6, 16, 3, 1, 'same') },

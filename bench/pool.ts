@@ -20,7 +20,7 @@ function rand(n: number, seed: number): Float32Array {
   return a;
 }
 
-// The pooling shape: 2x2 stride 2 on 112x112x64, batch 1.
+// A VGG-style pooling shape: 2x2 stride 2 on 112x112x64, batch 1.
 const POOL: PoolGeometry = {
   batch: 1, channels: 64, inD: 1, inH: 112, inW: 112, outD: 1, outH: 56, outW: 56,
   poolD: 1, poolH: 2, poolW: 2, strideD: 1, strideH: 2, strideW: 2, padFront: 0, padTop: 0, padLeft: 0,

@@ -1,6 +1,6 @@
 // `npm run bench`: convkit's js / wasm / wasm-simd kernels against TensorFlow.js 4.22 ('cpu' and 'wasm')
-// on the shapes of issues 2 and 3, in one process, single thread, then ONNX Runtime Web and convkit on 1 and
-// 2 threads (issue 10; wall clock there). Each case is warmed up first (V8 tiers
+// on the shapes of LeNet-5, VGG-16, GoogLeNet and MobileNet layers, in one process, single thread, then ONNX
+// Runtime Web and convkit on 1 and 2 threads (wall clock there). Each case is warmed up first (V8 tiers
 // WebAssembly up late; TF.js wasm needs >= 1.5 s), then timed; the median goes in bench/RESULTS.md.
 // Times are this process's CPU time (user + system) per call, so the other work that shares the cores
 // does not inflate them; --wall uses elapsed time instead.
@@ -206,7 +206,7 @@ async function lenetSection(): Promise<string[]> {
 /** ORT's 2-thread wall ms per case (names as bench/threads.ts spells them), for the threads section. */
 const ort2Wall = new Map<string, number>();
 
-// ---- ONNX Runtime Web (issue 10) ----
+// ---- ONNX Runtime Web ----
 // ORT's wasm execution provider at 1 and 2 threads on the matmul and conv-forward shapes, beside convkit
 // wasm-simd and TF.js wasm (reused from the GEMM / Convolution sections when they ran, else timed here).
 // Returns the whole report part; selected by --only onnx or by a case name.
@@ -273,7 +273,7 @@ async function ortSection(): Promise<string[]> {
     '  --check [threads]` compares these models\' outputs with convkit\'s plain TypeScript reference on every shape.', ''];
 }
 
-// ---- Threads (issue 10) ----
+// ---- Threads ----
 // wasm-simd on 1 thread and on 2 (bench/threads.ts: wall clock, the two interleaved in rounds), beside
 // ORT's 2-thread wall time when the ONNX section ran. Selected by --only threads or by a case name.
 let threadRows: Awaited<ReturnType<typeof threadsBench>> = [];
@@ -289,28 +289,28 @@ async function threadsSection(): Promise<string[]> {
     ...vsOrt, ''];
 }
 
-// The issue-10 targets, checked from the measured rows.
-function targets10(): string[] {
+// The goals against TF.js wasm, ONNX Runtime Web and one thread, checked from the measured rows.
+function peerGoals(): string[] {
   const out: string[] = [];
   const ms = (name: string, impl: Impl) => results.find((r) => r.name === name && r.impl === impl && isFinite(r.ms))?.ms;
   const vs = (name: string, impl: Impl) => { const a = ms(name, impl), b = ms(name, 'wasm-simd'); return a && b ? a / b : NaN; };
-  const verdict = (x: number, target: number) => (isNaN(x) ? 'not measured' : x >= target ? 'met' : 'NOT met');
+  const verdict = (x: number, goal: number) => (isNaN(x) ? 'not measured' : x >= goal ? 'met' : 'NOT met');
   const fwd = [...new Set(results.filter((r) => (r.section === 'Convolution' && r.name.endsWith('forward')) || r.name.startsWith('matmul')).map((r) => r.name))];
   for (const name of fwd) {
     const target = name.startsWith('depthwise') || /3x3 (56|28)x\d+x\d+ -> \d+ same · forward/.test(name) ? 1.5 : 1.0;
     const x = vs(name, 'tfjs-wasm');
-    out.push(`- ${name}: wasm-simd is ${x.toFixed(2)}x TF.js wasm (target ${target}x: ${verdict(x, target)})`);
+    out.push(`- ${name}: wasm-simd is ${x.toFixed(2)}x TF.js wasm (goal ${target}x: ${verdict(x, target)})`);
   }
   for (const r of results.filter((r) => r.section === 'Pooling' && r.name.endsWith('forward') && r.impl === 'wasm-simd')) {
     const x = vs(r.name, 'tfjs-wasm');
-    out.push(`- ${r.name}: wasm-simd is ${x.toFixed(2)}x TF.js wasm (target 1.5x: ${verdict(x, 1.5)})`);
+    out.push(`- ${r.name}: wasm-simd is ${x.toFixed(2)}x TF.js wasm (goal 1.5x: ${verdict(x, 1.5)})`);
   }
-  for (const name of ['gram 56x56x64', 'gram 28x28x256']) { const x = vs(name, 'tfjs-wasm'); if (!isNaN(x)) out.push(`- ${name}: wasm-simd is ${x.toFixed(1)}x TF.js wasm's matMul(A, A, true, false) (target 10x: ${verdict(x, 10)})`); }
+  for (const name of ['gram 56x56x64', 'gram 28x28x256']) { const x = vs(name, 'tfjs-wasm'); if (!isNaN(x)) out.push(`- ${name}: wasm-simd is ${x.toFixed(1)}x TF.js wasm's matMul(A, A, true, false) (goal 10x: ${verdict(x, 10)})`); }
   const g = results.find((r) => r.name === 'matmul 1024³' && r.impl === 'wasm-simd');
-  if (g) { const gf = g.ops / g.ms / 1e6; out.push(`- matmul 1024³: ${gf.toFixed(1)} GFLOP/s on wasm-simd (target 28: ${verdict(gf, 28)}); relaxed SIMD does not validate in Node 20 without --experimental-wasm-relaxed-simd`); }
-  for (const r of threadRows.filter((r) => r.flops)) out.push(`- ${r.name}: 2 threads are ${(r.ms1 / r.msN).toFixed(2)}x 1 thread (target 1.8x: ${verdict(r.ms1 / r.msN, 1.8)})${ort2Wall.has(r.name) ? `, ${(ort2Wall.get(r.name)! / r.msN).toFixed(2)}x ORT Web on 2 threads (target 1.1x: ${verdict(ort2Wall.get(r.name)! / r.msN, 1.1)})` : ''}`);
+  if (g) { const gf = g.ops / g.ms / 1e6; out.push(`- matmul 1024³: ${gf.toFixed(1)} GFLOP/s on wasm-simd (goal 28: ${verdict(gf, 28)}); relaxed SIMD does not validate in Node 20 without --experimental-wasm-relaxed-simd`); }
+  for (const r of threadRows.filter((r) => r.flops)) out.push(`- ${r.name}: 2 threads are ${(r.ms1 / r.msN).toFixed(2)}x 1 thread (goal 1.8x: ${verdict(r.ms1 / r.msN, 1.8)})${ort2Wall.has(r.name) ? `, ${(ort2Wall.get(r.name)! / r.msN).toFixed(2)}x ORT Web on 2 threads (goal 1.1x: ${verdict(ort2Wall.get(r.name)! / r.msN, 1.1)})` : ''}`);
   const step = ms('training step, batch 64, Adam', 'wasm-simd'), tfStep = ms('training step, batch 64, Adam', 'tfjs-cpu');
-  if (step) out.push(`- LeNet-5 training step: ${step.toFixed(1)} ms on one thread (target 15 ms: ${step <= 15 ? 'met' : 'NOT met'})${tfStep ? `, ${(tfStep / step).toFixed(0)}x TF.js cpu (target 250x: ${verdict(tfStep / step, 250)})` : ''}`);
+  if (step) out.push(`- LeNet-5 training step: ${step.toFixed(1)} ms on one thread (goal 15 ms: ${step <= 15 ? 'met' : 'NOT met'})${tfStep ? `, ${(tfStep / step).toFixed(0)}x TF.js cpu (goal 250x: ${verdict(tfStep / step, 250)})` : ''}`);
   return out;
 }
 
@@ -332,8 +332,8 @@ function table(section: string, rateLabel: string, perSecond: (r: Result) => str
 const gflops = (r: Result) => (r.ops / r.ms / 1e6).toFixed(2);
 const perSec = (r: Result) => (r.ops / r.ms * 1000).toFixed(0);
 
-// The issue targets, checked from the measured rows.
-function targets(): string[] {
+// The goals against scalar WASM, plain JS, the SIMD peak and TF.js cpu, checked from the measured rows.
+function kernelGoals(): string[] {
   const out: string[] = [];
   const ratio = (name: string, a: Impl, b: Impl) => {
     const x = results.find((r) => r.name === name && r.impl === a), y = results.find((r) => r.name === name && r.impl === b);
@@ -342,15 +342,15 @@ function targets(): string[] {
   const heavy = [...new Set(results.filter((r) => (r.section === 'Convolution' && r.name.endsWith('forward')) || r.name.startsWith('matmul')).map((r) => r.name))];
   for (const name of heavy) {
     const w = ratio(name, 'wasm', 'wasm-simd'), j = ratio(name, 'js', 'wasm-simd');
-    out.push(`- ${name}: wasm-simd is ${w.toFixed(1)}x wasm (target 3x: ${w >= 3 ? 'met' : 'NOT met'}), ${j.toFixed(1)}x js (target 10x: ${j >= 10 ? 'met' : 'NOT met'})`);
+    out.push(`- ${name}: wasm-simd is ${w.toFixed(1)}x wasm (goal 3x: ${w >= 3 ? 'met' : 'NOT met'}), ${j.toFixed(1)}x js (goal 10x: ${j >= 10 ? 'met' : 'NOT met'})`);
   }
   const peak = peaks.get('wasm-simd'), gemm = results.find((r) => r.name === 'matmul 512³' && r.impl === 'wasm-simd');
   if (peak && gemm) {
     const pct = (100 * gemm.ops) / gemm.ms / 1e6 / peak;
-    out.push(`- matmul 512³ on wasm-simd: ${pct.toFixed(0)}% of the ${peak.toFixed(1)} GFLOP/s SIMD peak (target 50%: ${pct >= 50 ? 'met' : 'NOT met'})`);
+    out.push(`- matmul 512³ on wasm-simd: ${pct.toFixed(0)}% of the ${peak.toFixed(1)} GFLOP/s SIMD peak (goal 50%: ${pct >= 50 ? 'met' : 'NOT met'})`);
   }
   const t = ratio('training step, batch 64, Adam', 'tfjs-cpu', 'wasm-simd');
-  if (isFinite(t)) out.push(`- LeNet-5 training step: wasm-simd is ${t.toFixed(1)}x TF.js cpu (target 3x: ${t >= 3 ? 'met' : 'NOT met'})`);
+  if (isFinite(t)) out.push(`- LeNet-5 training step: wasm-simd is ${t.toFixed(1)}x TF.js cpu (goal 3x: ${t >= 3 ? 'met' : 'NOT met'})`);
   return out;
 }
 
@@ -419,13 +419,13 @@ const md = [
   '`backend.kernels(name)` with precomputed geometry; each call includes copying its inputs into WebAssembly memory and its',
   'result out. TF.js closures read their result back with dataSync(); backward kernels go through `engine().runKernel`.',
   '',
-  '## Targets (issues 2 and 3)',
+  '## Goals: SIMD against scalar WASM, plain JS, the SIMD peak and TF.js cpu',
   '',
-  ...targets(),
+  ...kernelGoals(),
   '',
-  '## Targets (issue 10)',
+  '## Goals: against TF.js wasm and ONNX Runtime Web, and threads',
   '',
-  ...targets10(),
+  ...peerGoals(),
   '',
   ...part('GEMM and Gram', 'GEMM', 'GFLOP/s', gflops, peak),
   ...part('Convolution (forward with bias + ReLU fused; backprop input; backprop filter)', 'Convolution', 'GFLOP/s', gflops, convNotes),

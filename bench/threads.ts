@@ -1,6 +1,6 @@
 // Threads: the wasm-simd kernels on 1 thread and on every core (backend.setThreads), in one process.
 // Wall-clock medians (CPU time would add the workers' time up), with the two settings interleaved in
-// rounds so drift on a shared machine hits both alike. Cases: the GEMM and conv shapes of issue 2
+// rounds so drift on a shared machine hits both alike. Cases: the GEMM and conv shapes of bench/run.ts
 // (forward, and both gradients of the two training-relevant shapes) and the LeNet-5 training step.
 // Run: node --import tsx bench/threads.ts [--quick] [--threads 2]
 import { fileURLToPath } from 'node:url';

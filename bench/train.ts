@@ -2,7 +2,7 @@
 // softmax logits, via model.trainOnBatch) and inference of the same batch (model.predict), on each
 // backend. Times are this process's CPU time (user + system), medians after a warm-up (V8 tiers
 // WebAssembly up late), so other work sharing the cores does not inflate them. One thread by default
-// (the target; CPU time would add up the workers of a thread pool).
+// (CPU time would add up the workers of a thread pool).
 // Run: node --import tsx bench/train.ts [--runs 100] [--warm 3000] [--backends js,wasm,wasm-simd] [--threads 1]
 import { fileURLToPath } from 'node:url';
 import { init, backend, zoo, Tensor } from '../src';

@@ -1,38 +1,120 @@
-// Bundles src/ with esbuild: dist/index.js (ESM, Node), dist/index.cjs (CommonJS, Node),
-// dist/convkit.browser.js (ESM for browsers, WASM inlined, Node-only modules left out),
-// then emits .d.ts files with tsc. Run after scripts/build-wasm.mjs (npm run build does both).
+// Builds dist/ from src/ (run after scripts/build-wasm.mjs; `npm run build` does both):
+// - dist/**/*.js: one ES module per source file, imports rewritten to their .js files. Node and
+//   bundlers load these, so a bundle keeps only the modules it imports (`sideEffects` in package.json).
+// - dist/index.cjs and dist/{io,detect,face,style}/index.cjs: CommonJS entries that require() the ES
+//   modules themselves (Node >= 20.19), so ESM and CJS callers share one module instance.
+// - dist/types/**/*.d.ts and a .d.cts twin of each, with explicit file extensions, so the types resolve
+//   under the nodenext, node16, bundler and node10 resolvers.
+// - dist/convkit.browser.js: one self-contained minified ES module for pages without a bundler.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = join(root, 'src/index.ts');
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+/** The package's subpath entries besides the root (package.json `exports`). */
+export const SUBPATHS = ['io', 'detect', 'face', 'style'];
 
-const pkg = (await import(join(root, 'package.json'), { with: { type: 'json' } })).default;
-const deps = Object.keys(pkg.dependencies ?? {});
-const common = { entryPoints: [entry], bundle: true, sourcemap: true, target: 'es2022', logLevel: 'warning' };
+const walk = (dir) =>
+  readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
+const posix = (p) => p.split('\\').join('/');
+const dotted = (p) => (p.startsWith('.') ? p : `./${p}`);
 
-// Node builds keep runtime dependencies external (npm installs them).
-await build({ ...common, outfile: join(root, 'dist/index.js'), format: 'esm', platform: 'node', external: deps });
-// CommonJS has no import.meta: the modules that locate optional packages (mnist, nsfwjs, face-api)
-// get the bundle's own file URL instead.
-await build({
-  ...common, outfile: join(root, 'dist/index.cjs'), format: 'cjs', platform: 'node', external: deps,
-  define: { 'import.meta.url': '__convkitFileUrl' },
-  banner: { js: "const __convkitFileUrl = require('node:url').pathToFileURL(__filename).href;" },
-});
-// The `convkit` command (bin/convkit.js runs it).
-await build({ ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(root, 'dist/cli.js'), format: 'esm', platform: 'node', external: deps });
-// The browser build is self-contained; Node-only modules are reached only through dynamic imports
-// on Node code paths, so they stay external and are never loaded in a page.
-await build({
-  ...common, outfile: join(root, 'dist/convkit.browser.js'), format: 'esm', platform: 'browser', minify: true,
-  external: ['node:*'],
-});
+/** The .ts source an extensionless relative import names: the file itself or the folder's index. */
+function sourceOf(from, spec) {
+  const base = join(from, spec);
+  for (const f of [`${base}.ts`, join(base, 'index.ts'), base]) if (existsSync(f) && statSync(f).isFile()) return f;
+  throw new Error(`build: cannot resolve ${spec} from ${from}`);
+}
 
-// node_modules/.bin/tsc is TypeScript 7 (package.json: 'typescript' itself is 6, the API typescript-eslint needs)
-execFileSync(process.execPath, [join(root, 'node_modules/.bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-console.log('build-bundles: dist/index.js, dist/index.cjs, dist/cli.js, dist/convkit.browser.js, dist/types/');
+/** Keeps every import external; relative ones point at the .js file the build writes for them. */
+const perFile = {
+  name: 'per-file',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      if (!args.path.startsWith('.')) return { path: args.path, external: true };
+      const js = relative(args.resolveDir, sourceOf(args.resolveDir, args.path)).replace(/\.ts$/, '.js');
+      return { path: dotted(posix(js)), external: true };
+    });
+  },
+};
+
+/** One ES module per file of src/ into `outdir` (also used by the bundler tests to lay out a package). */
+export async function buildModules(outdir) {
+  await build({
+    entryPoints: walk(join(root, 'src')).filter((f) => f.endsWith('.ts')),
+    outbase: join(root, 'src'),
+    outdir,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    plugins: [perFile],
+    logLevel: 'warning',
+  });
+}
+
+/** The CommonJS entries: each loads its ES module, so `require` and `import` give the same objects. */
+export function writeCjsEntries(outdir) {
+  for (const sub of ['.', ...SUBPATHS]) {
+    writeFileSync(
+      join(outdir, sub, 'index.cjs'),
+      "'use strict';\n// The ES module itself (require(esm), Node >= 20.19): one instance for import and require.\nmodule.exports = require('./index.js');\n",
+    );
+  }
+}
+
+/** Gives the emitted declarations explicit extensions (.js, or .cjs in the .d.cts twins). */
+function fixDeclarations(typesDir) {
+  const spec = /(\bfrom\s*|\bimport\s*\(\s*)(['"])(\.{1,2}\/[^'"]*)\2/g;
+  for (const file of walk(typesDir).filter((f) => f.endsWith('.d.ts'))) {
+    const withExt = readFileSync(file, 'utf8').replace(spec, (_, lead, q, p) => {
+      const target = join(dirname(file), p);
+      const js = existsSync(`${target}.d.ts`)
+        ? `${p}.js`
+        : existsSync(join(target, 'index.d.ts'))
+          ? `${p}/index.js`
+          : null;
+      if (!js) throw new Error(`build: ${relative(typesDir, file)} imports ${p}, which has no declaration`);
+      return `${lead}${q}${js}${q}`;
+    });
+    writeFileSync(file, withExt);
+    writeFileSync(
+      file.replace(/\.d\.ts$/, '.d.cts'),
+      withExt.replace(spec, (_, lead, q, p) => `${lead}${q}${p.replace(/\.js$/, '.cjs')}${q}`),
+    );
+  }
+}
+
+async function main() {
+  const dist = join(root, 'dist');
+  rmSync(dist, { recursive: true, force: true });
+  await buildModules(dist);
+  writeCjsEntries(dist);
+  // The browser build is self-contained; Node-only modules are reached only through dynamic imports
+  // on Node code paths, so they stay external and are never loaded in a page.
+  await build({
+    entryPoints: [join(root, 'src/index.ts')],
+    outfile: join(dist, 'convkit.browser.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    external: ['node:*'],
+    logLevel: 'warning',
+  });
+  // node_modules/.bin/tsc is TypeScript 7 (the 'typescript' package is 6, the API typescript-eslint needs)
+  execFileSync(process.execPath, [join(root, 'node_modules/.bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  fixDeclarations(join(dist, 'types'));
+  console.log(
+    'build-bundles: dist/**/*.js (ESM per file), dist/index.cjs, dist/convkit.browser.js, dist/types/ (.d.ts, .d.cts)',
+  );
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -16,3 +16,7 @@ export * as zoo from './zoo';
 export * as datasets from './datasets';
 export * as style from './style';
 export * as face from './face';
+// The types of the public API, so `import { type History } from 'convkit'` works.
+export type { CompileArgs, FitArgs, History, ModelArgs, Summary, SummaryRow, SummaryOptions, Batch, Dataset, KerasConfig } from './models';
+export type { Callback, Logs, ProgressSink } from './train';
+export type { Layer, LayerArgs, SymShape, SymbolicTensor, InputSpec } from './layers';

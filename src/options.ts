@@ -1,14 +1,14 @@
 // The one check every function with an options object runs first: a typo such as `paddding` or
 // `clases` must fail loudly, naming the function and the options it knows, instead of being ignored.
-import { ValueError } from './errors';
+import { ValueError, fmtValue, didYouMean } from './errors';
 
 /** Throws a ValueError naming `where` when opts is not an options object or holds a key outside `valid`. */
 export function checkOptions(where: string, opts: unknown, valid: readonly string[]): void {
   if (opts === undefined) return;
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
-    throw new ValueError(`${where}: expected an options object, got ${JSON.stringify(opts) ?? typeof opts}`);
+    throw new ValueError(`${where}: expected an options object, got ${fmtValue(opts)}`);
   }
   for (const k of Object.keys(opts)) {
-    if (!valid.includes(k)) throw new ValueError(`${where}: unknown option '${k}' (valid options: ${valid.join(', ')})`);
+    if (!valid.includes(k)) throw new ValueError(`${where}: unknown option '${k}'${didYouMean(k, valid)} (valid options: ${valid.join(', ')})`);
   }
 }

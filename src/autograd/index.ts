@@ -1,10 +1,10 @@
 import { Tensor, NestedArray } from '../tensor';
 import { ValueError } from '../errors';
-import { runTape, noGrad } from './tape';
+import { runTape } from './tape';
 import { Variable } from './variable';
 
 export { Variable } from './variable';
-export { noGrad, record, isRecording } from './tape';
+export { noGrad } from './tape';
 
 /** grad(f)(x): the gradient of a scalar-valued f at x (same shape as x). */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
@@ -30,5 +30,3 @@ export function variable(initial: Tensor | NestedArray | Float32Array, opts?: { 
   return new Variable(initial, opts);
 }
 
-export { runTape };
-export const _noGrad = noGrad;

@@ -5,7 +5,7 @@ import { jsKernels } from './js';
 import { wasmKernels } from './wasm';
 import { instantiate, instantiateSync, supports, WasmModule, Build, threadsOf, threadsWanted, setThreadsWanted, poolReady, poolFailure } from './wasm/module';
 import { threadsUnavailable, coreCount } from './wasm/threads';
-import { BackendError, ValueError, ConvkitError } from '../errors';
+import { BackendError, ValueError, ConvkitError, fmtValue } from '../errors';
 
 export type { Kernels, BackendName } from './kernels';
 
@@ -128,7 +128,7 @@ export function init(opts: { backend?: BackendName } = {}): Promise<BackendInfo>
 }
 
 async function initNow(opts: { backend?: BackendName }): Promise<BackendInfo> {
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`init: expected an options object, got ${JSON.stringify(opts)}`);
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`init: expected an options object, got ${fmtValue(opts)}`);
   const chosen = opts.backend !== undefined ? checkName(opts.backend, 'init') : undefined;
   // Compile every build that validates now, asynchronously, so backend.use() never needs a
   // synchronous compile later (browsers restrict those on the main thread).
@@ -228,17 +228,17 @@ export const backend = {
    * start in the background (their share runs on the calling thread meanwhile); `await init()` waits for them.
    */
   setThreads(n: number | null): BackendInfo {
-    if (n !== null && (!Number.isInteger(n) || n < 1 || n > 256)) throw new ValueError(`backend.setThreads: expected an integer from 1 to 256 or null, got ${JSON.stringify(n)}`);
+    if (n !== null && (!Number.isInteger(n) || n < 1 || n > 256)) throw new ValueError(`backend.setThreads: expected an integer from 1 to 256 or null, got ${fmtValue(n)}`);
     setThreadsWanted(n);
     return info();
   },
   /** The thread count kernels with a threads build use (1 where threads cannot run). */
   threads(): number { return threadsWanted(); },
-  /** The kernels of a backend by name (loads it if needed); the active one when no name is given. */
+  /** The kernels of a backend by name (loads it if needed); the active one when no name is given. @internal */
   kernels(name?: BackendName): Kernels { return name ? ensure(name) : kernels(); },
   /** Names of the backends this runtime can run. */
   available(): BackendName[] { return preference().reverse(); },
-  /** The loaded WASM module of a backend (tests and benchmarks inspect memory and build flags). */
+  /** The loaded WASM module of a backend (tests and benchmarks inspect memory and build flags). @internal */
   module(name: BackendName): WasmModule | undefined { ensure(name); return modules.get(name); },
   /** Runs f with a backend active, restoring the previous one after. */
   with<T>(name: BackendName, f: () => T): T {

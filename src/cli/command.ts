@@ -1,6 +1,7 @@
 // The shape every `convkit` subcommand shares: its options (node:util parseArgs), its help text, and
 // a run() that returns a result object. main.ts prints the summary, or the result as JSON with --json.
 import { parseArgs } from 'node:util';
+import { didYouMean } from '../errors';
 
 /** A wrong command line (unknown option, missing argument): exit code 2 and a pointer to --help. */
 export class UsageError extends Error {
@@ -64,7 +65,9 @@ export function parseCommand(cmd: Command, argv: string[]): Parsed {
     });
     return { values: values as Parsed['values'], positionals };
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const unknown = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
+    throw new UsageError(message + (unknown ? didYouMean(unknown, Object.keys(options), '--') : ''));
   }
 }
 

@@ -2,6 +2,7 @@
 // its result as JSON with --json; --help on each. Exit codes: 0 done, 1 the work failed (bad image,
 // bad model file, ...), 2 the command line is wrong. Errors are one line on stderr.
 import { init } from '../backend';
+import { didYouMean } from '../errors';
 import type { BackendName } from '../backend';
 import { type Command, UsageError, parseCommand, helpText } from './command';
 import { edgesCommand } from './edges';
@@ -35,7 +36,7 @@ export async function main(argv: readonly string[], out: Output = processOutput)
   if (name === undefined) { out.stderr(overview() + '\n'); return 2; }
   if (name === '--help' || name === '-h' || name === 'help') { out.stdout(overview() + '\n'); return 0; }
   const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) { out.stderr(`convkit: unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see convkit --help)\n`); return 2; }
+  if (!cmd) { out.stderr(`convkit: unknown command '${name}'${didYouMean(name, COMMANDS.map((c) => c.name))} (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see convkit --help)\n`); return 2; }
   const withBackend: Command = { ...cmd, options: { ...cmd.options, backend: { type: 'string', arg: 'NAME', help: 'kernels: js | wasm | wasm-simd (default: the fastest that loads)' } } };
   try {
     const args = parseCommand(withBackend, [...rest]);

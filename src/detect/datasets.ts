@@ -45,7 +45,7 @@ function inside(k: number, u: number, v: number, w: number): boolean {
 }
 
 /**
- * Generates a seeded synthetic detection set (the issue's `detect.datasets.shapes`): each image has
+ * Generates a seeded synthetic detection set (`detect.datasets.shapes`): each image has
  * a random flat background and 1–3 objects of the classes in SHAPE_CLASSES, each box the exact
  * pixel extent of its drawn shape, later objects drawn over earlier ones.
  */

@@ -2,7 +2,7 @@
 export { iou, shapeIou, toCenter, toCorners } from './box';
 export type { Box, CenterBox, CornerBox, Size } from './box';
 export { nms, nmsPerClass } from './nms';
-export type { NmsOptions, NmsPerClassOptions } from './nms';
+export type { NmsOptions, NmsPerClassOptions, Scores } from './nms';
 export { kmeansAnchors, bestAnchor } from './anchors';
 export type { KmeansOptions, KmeansResult } from './anchors';
 export { meanAveragePrecision } from './map';

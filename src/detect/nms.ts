@@ -21,7 +21,8 @@ export interface NmsPerClassOptions extends NmsOptions {
   maxOutputsPerClass?: number;
 }
 
-type Scores = ArrayLike<number> | Tensor;
+/** Scores of the boxes, one per box: a plain array or a Tensor. */
+export type Scores = ArrayLike<number> | Tensor;
 
 function readOptions(op: string, o: NmsOptions): { iouThreshold: number; scoreThreshold: number; maxOutputs: number } {
   const iouThreshold = o.iouThreshold ?? 0.5;

@@ -2,29 +2,12 @@
 // squared distances lie in [0, 4] and one threshold works for every pair. Siamese use is just
 // calling the same model on two or three inputs inside one loss: the tape sums the gradients of
 // every call into the shared Variables, with no copies of the weights.
-import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
-import { Layer, LayerArgs, SymShape, registerLayer } from '../layers';
-import { checkLayerOptions } from '../layers/base';
+import { L2Normalize } from '../layers';
 import { checkOptions } from '../options';
 import * as layers from '../layers';
 import { Model, model } from '../models';
-import { l2Normalize } from './distance';
 
-/** Divides each row by its Euclidean norm (Keras's UnitNormalization over the last axis). */
-export class L2Normalize extends Layer {
-  static override className = 'UnitNormalization';
-  constructor(args: LayerArgs & { axis?: number } = {}) {
-    checkLayerOptions('l2Normalize', args, ['axis'])
-    super('unit_normalization', args);
-    if (args.axis !== undefined && args.axis !== -1) throw new ValueError(`l2Normalize: only axis -1 is supported, got ${args.axis}`);
-    this.inputSpec = { minNdim: 2, layout: '[N,...,d]' };
-  }
-  computeOutputShape(s: SymShape): SymShape { return [...s]; }
-  call(x: Tensor): Tensor { return l2Normalize(x); }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), axis: -1 }; }
-}
-registerLayer('UnitNormalization', L2Normalize);
 
 /** Options of {@link encoder}. */
 export interface EncoderOptions {

@@ -7,7 +7,7 @@ import { Tensor, tensor } from '../tensor';
 import { ModelFormatError, ShapeError, ValueError, fmtShape } from '../errors';
 import { nodeImport, packageDir } from '../platform';
 import { noGrad } from '../autograd';
-import { Layer, LayerArgs, SymShape, SymbolicTensor, registerLayer } from '../layers';
+import { SymbolicTensor, ZeroChannels } from '../layers';
 import * as layers from '../layers';
 import { Model, model } from '../models';
 import * as ops from '../ops';
@@ -20,23 +20,9 @@ export const FACE_RECOGNITION_SIZE = 150;
 /** The per-channel RGB mean face-api subtracts before dividing by 255. */
 export const FACE_RECOGNITION_MEAN = [122.782, 117.001, 104.298] as const;
 
-/** Appends zero channels (face-api's shortcut when a block doubles the channels). */
-export class ZeroChannels extends Layer {
-  static override className = 'ZeroChannels';
-  readonly channels: number;
-  constructor(args: LayerArgs & { channels: number }) {
-    super('zero_channels', args);
-    if (!Number.isInteger(args?.channels) || args.channels < 0) throw new ValueError(`zeroChannels: channels must be an integer >= 0, got ${args?.channels}`);
-    this.channels = args.channels;
-    this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
-  }
-  computeOutputShape(s: SymShape): SymShape { return [s[0], s[1], s[2], s[3] === null ? null : s[3] + this.channels]; }
-  call(x: Tensor): Tensor { return ops.pad(x, [[0, 0], [0, 0], [0, 0], [0, this.channels]]); }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), channels: this.channels }; }
-}
-registerLayer('ZeroChannels', ZeroChannels);
 
-type Weights = Map<string, Tensor>;
+/** face-api's FaceRecognitionNet weights by name. */
+export type Weights = Map<string, Tensor>;
 
 function take(w: Weights, name: string, shape: number[]): Tensor {
   const t = w.get(name);

@@ -3,7 +3,7 @@
 // through ImageData, ImageBitmap and canvases. Images are Tensors [H, W, C], C = 1 (gray), 3 (RGB) or
 // 4 (RGBA), float32 values 0-255.
 import { Tensor } from '../tensor';
-import { ImageError, ShapeError, ValueError, fmtShape } from '../errors';
+import { ImageError, ShapeError, ValueError, fmtShape, fmtValue } from '../errors';
 import { isNode, nodeImport } from '../platform';
 
 /** Encodings convkit reads and writes. */
@@ -215,7 +215,7 @@ export function toBytes(t: Tensor, scale: WriteImageOptions['scale'] = 'clamp'):
   } else if (Array.isArray(scale)) {
     [lo, hi] = scale;
   } else if (scale !== 'clamp') {
-    throw new ValueError(`writeImage: scale must be 'clamp', 'auto' or [lo, hi], got ${JSON.stringify(scale)}`);
+    throw new ValueError(`writeImage: scale must be 'clamp', 'auto' or [lo, hi], got ${fmtValue(scale)}`);
   }
   const k = hi > lo ? 255 / (hi - lo) : 0;
   const out = new Uint8Array(t.size);

@@ -2,7 +2,7 @@
 // SymbolicTensor it records a graph node (functional models), applied to a Tensor it computes.
 import { Tensor, sizeOf } from '../tensor';
 import { Variable } from '../autograd';
-import { ShapeError, ValueError, fmtShape } from '../errors';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors';
 import { checkOptions } from '../options';
 import { Initializer, getInitializer, InitializerSpec } from './initializers';
 
@@ -129,7 +129,7 @@ export abstract class Layer {
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) {
       if (!Array.isArray(args.inputShape) || args.inputShape.some((d) => d !== null && (!Number.isInteger(d) || d <= 0))) {
-        throw new ValueError(`${prefix}: inputShape must be an array of positive integers, got ${JSON.stringify(args.inputShape)}`);
+        throw new ValueError(`${prefix}: inputShape must be an array of positive integers, got ${fmtValue(args.inputShape)}`);
       }
       this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
     }

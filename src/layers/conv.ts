@@ -3,7 +3,7 @@
 import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
 import * as ops from '../ops';
-import { ShapeError, ValueError } from '../errors';
+import { ShapeError, ValueError, fmtValue } from '../errors';
 import { Layer, LayerArgs, SymShape, CallArgs, checkLayerOptions, fmtSymShape } from './base';
 import { Initializer, InitializerSpec, serializeInitializer, getInitializer } from './initializers';
 import { ActivationName, checkActivation, effectiveActivation } from './activations';
@@ -89,7 +89,7 @@ export class Conv extends ConvBase {
   constructor(rank: number, args: ConvArgs) {
     checkLayerOptions(FACTORY[rank], args, CONV_OPTIONS);
     if (!args || !Number.isInteger(args.filters) || args.filters <= 0) {
-      throw new ValueError(`${FACTORY[rank]}: filters must be a positive integer, got ${JSON.stringify(args?.filters)}`);
+      throw new ValueError(`${FACTORY[rank]}: filters must be a positive integer, got ${fmtValue(args?.filters)}`);
     }
     super(FACTORY[rank], rank, args);
     this.filters = args.filters;

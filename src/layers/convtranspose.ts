@@ -2,6 +2,7 @@
 import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
 import * as ops from '../ops';
+import { convTransposeGeometry } from '../ops/convtranspose';
 import { ShapeError, ValueError } from '../errors';
 import { Layer, LayerArgs, SymShape, CallArgs, checkLayerOptions } from './base';
 import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
@@ -58,7 +59,7 @@ export class Conv2DTranspose extends Layer {
     if (args.seed !== undefined) this.seed = args.seed;
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
     // validates padding and outputPadding now, on a nominal input
-    ops.convTransposeGeometry(`layer '${this.name}' (Conv2DTranspose)`, [1, 8, 8, 1], [...this.kernelSize, this.filters, 1], this.opOptions());
+    convTransposeGeometry(`layer '${this.name}' (Conv2DTranspose)`, [1, 8, 8, 1], [...this.kernelSize, this.filters, 1], this.opOptions());
   }
 
   private opOptions(): ops.ConvTransposeOptions {
@@ -75,7 +76,7 @@ export class Conv2DTranspose extends Layer {
   }
 
   computeOutputShape(s: SymShape): SymShape {
-    const { outShape } = ops.convTransposeGeometry(`layer '${this.name}' (Conv2DTranspose)`, [1, s[1] ?? 1, s[2] ?? 1, s[3] ?? 1], [...this.kernelSize, this.filters, s[3] ?? 1], this.opOptions());
+    const { outShape } = convTransposeGeometry(`layer '${this.name}' (Conv2DTranspose)`, [1, s[1] ?? 1, s[2] ?? 1, s[3] ?? 1], [...this.kernelSize, this.filters, s[3] ?? 1], this.opOptions());
     return [s[0], s[1] === null ? null : outShape[1], s[2] === null ? null : outShape[2], this.filters];
   }
 

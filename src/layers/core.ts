@@ -1,7 +1,7 @@
 // Core layers: Input, Dense, Flatten, Activation, Dropout.
 import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
-import { ShapeError, ValueError } from '../errors';
+import { ShapeError, ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';
 import { Layer, LayerArgs, SymShape, CallArgs, SymbolicTensor, LayerNode, checkLayerOptions, randomSeed } from './base';
 import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
@@ -18,7 +18,7 @@ export class InputLayer extends Layer {
     const batchInputShape = Array.isArray(args.batchShape) ? args.batchShape
       : args.batchShape === undefined && Array.isArray(args.shape) ? [args.batchSize ?? null, ...args.shape] : undefined;
     if (!batchInputShape || batchInputShape.slice(1).some((d) => d !== null && (!Number.isInteger(d) || d <= 0))) {
-      throw new ValueError(`input: expected shape as an array of positive integers, got ${JSON.stringify(args.shape ?? args.batchShape)}`);
+      throw new ValueError(`input: expected shape as an array of positive integers, got ${fmtValue(args.shape ?? args.batchShape)}`);
     }
     super('input', { name: args.name, batchInputShape, dtype: args.dtype });
     this.built = true;
@@ -64,7 +64,7 @@ export class Dense extends Layer {
 
   constructor(args: DenseArgs) {
     checkLayerOptions('dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim', 'seed']);
-    if (!args || !Number.isInteger(args.units) || args.units <= 0) throw new ValueError(`dense: units must be a positive integer, got ${JSON.stringify(args?.units)}`);
+    if (!args || !Number.isInteger(args.units) || args.units <= 0) throw new ValueError(`dense: units must be a positive integer, got ${fmtValue(args?.units)}`);
     super('dense', args.inputDim !== undefined && !args.inputShape && !args.batchInputShape ? { ...args, inputShape: [args.inputDim] } : args);
     this.units = args.units;
     this.activation = checkActivation(args.activation, `dense '${this.name}'`);
@@ -149,7 +149,7 @@ export class Dropout extends Layer {
   constructor(args: LayerArgs & { rate: number; seed?: number }) {
     checkLayerOptions('dropout', args, ['rate', 'seed']);
     super('dropout', args);
-    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new ValueError(`dropout '${this.name}': rate must be in [0, 1), got ${JSON.stringify(args.rate)}`);
+    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new ValueError(`dropout '${this.name}': rate must be in [0, 1), got ${fmtValue(args.rate)}`);
     this.rate = args.rate;
     if (args.seed !== undefined) this.seed = args.seed;
   }

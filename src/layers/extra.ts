@@ -1,11 +1,15 @@
-// Activation layers that pretrained Keras models use as layers of their own: ReLU (with max_value,
-// so ReLU6 in MobileNetV2), LeakyReLU, PReLU (a learned slope) and Softmax over any axis.
+// Layers that pretrained models use as layers of their own: ReLU (with max_value, so ReLU6 in
+// MobileNetV2), LeakyReLU, PReLU (a learned slope), Softmax over any axis, UnitNormalization (the face
+// encoder's last layer) and ZeroChannels (face-api's shortcut). All are in the registry from the start,
+// so loading a model never depends on which modules an app happened to import (bundlers drop unused
+// modules: package.json `sideEffects`).
 import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
 import { ShapeError, ValueError } from '../errors';
 import * as ops from '../ops';
 import { Layer, LayerArgs, SymShape, checkLayerOptions } from './base';
 import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
+import { l2Normalize } from '../face/distance';
 
 /** Options of reLU (Keras names): max_value caps the output (6 gives ReLU6). */
 export interface ReLUArgs extends LayerArgs {
@@ -108,3 +112,32 @@ export class Softmax extends Layer {
 export const reLU = (a?: ReLUArgs): ReLU => new ReLU(a);
 /** Leaky ReLU as a layer. */
 export const leakyReLU = (a?: LayerArgs & { alpha?: number }): LeakyReLU => new LeakyReLU(a);
+
+/** Divides each row by its Euclidean norm (Keras's UnitNormalization over the last axis). */
+export class L2Normalize extends Layer {
+  static override className = 'UnitNormalization';
+  constructor(args: LayerArgs & { axis?: number } = {}) {
+    checkLayerOptions('l2Normalize', args, ['axis']);
+    super('unit_normalization', args);
+    if (args.axis !== undefined && args.axis !== -1) throw new ValueError(`l2Normalize: only axis -1 is supported, got ${args.axis}`);
+    this.inputSpec = { minNdim: 2, layout: '[N,...,d]' };
+  }
+  computeOutputShape(s: SymShape): SymShape { return [...s]; }
+  call(x: Tensor): Tensor { return l2Normalize(x); }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), axis: -1 }; }
+}
+
+/** Appends zero channels (face-api's shortcut when a block doubles the channels). */
+export class ZeroChannels extends Layer {
+  static override className = 'ZeroChannels';
+  readonly channels: number;
+  constructor(args: LayerArgs & { channels: number }) {
+    super('zero_channels', args);
+    if (!Number.isInteger(args?.channels) || args.channels < 0) throw new ValueError(`zeroChannels: channels must be an integer >= 0, got ${args?.channels}`);
+    this.channels = args.channels;
+    this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
+  }
+  computeOutputShape(s: SymShape): SymShape { return [s[0], s[1], s[2], s[3] === null ? null : s[3] + this.channels]; }
+  call(x: Tensor): Tensor { return ops.pad(x, [[0, 0], [0, 0], [0, 0], [0, this.channels]]); }
+  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), channels: this.channels }; }
+}

@@ -8,7 +8,7 @@ import { InputLayer, Dense, Flatten, Activation, Dropout, DenseArgs } from './co
 import { BatchNormalization, BatchNormalizationArgs } from './normalization';
 import { Add, Concatenate, Multiply, Subtract } from './merge';
 import { ZeroPadding2D } from './padding';
-import { ReLU, LeakyReLU, PReLU, Softmax } from './extra';
+import { ReLU, LeakyReLU, PReLU, Softmax, L2Normalize, ZeroChannels } from './extra';
 import { Conv2DTranspose, Conv2DTransposeArgs } from './convtranspose';
 import { Reshape, Permute, Slice } from './reshaping';
 import { UpSampling2D, Resizing, ResizingArgs } from './resizing';
@@ -17,7 +17,7 @@ import { deserializeInitializer } from './initializers';
 import type { ActivationName } from './activations';
 
 export { Layer, SymbolicTensor, fmtSymShape, deriveSeed, resetNames } from './base';
-export type { LayerArgs, CallArgs, SymShape, LayerNode } from './base';
+export type { LayerArgs, CallArgs, SymShape, LayerNode, InputSpec } from './base';
 export * as initializers from './initializers';
 export type { ActivationName } from './activations';
 export { Conv, Conv1D, Conv2D, Conv3D, DepthwiseConv2D } from './conv';
@@ -30,7 +30,7 @@ export { BatchNormalization } from './normalization';
 export type { BatchNormalizationArgs } from './normalization';
 export { Add, Concatenate, Multiply, Subtract } from './merge';
 export { ZeroPadding2D } from './padding';
-export { ReLU, LeakyReLU, PReLU, Softmax, reLU, leakyReLU } from './extra';
+export { ReLU, LeakyReLU, PReLU, Softmax, reLU, leakyReLU, L2Normalize, ZeroChannels } from './extra';
 export { Conv2DTranspose } from './convtranspose';
 export type { Conv2DTransposeArgs } from './convtranspose';
 export { Reshape, Permute, Slice } from './reshaping';
@@ -103,7 +103,8 @@ export const concatenate = (a?: LayerArgs & { axis?: number }): Concatenate => n
 /** Zero padding of height and width. */
 export const zeroPadding2d = (a?: ConstructorParameters<typeof ZeroPadding2D>[0]): ZeroPadding2D => new ZeroPadding2D(a);
 
-type LayerClass = new (args: any) => Layer;
+/** A layer class that fromConfig can rebuild. */
+export type LayerClass = new (args: any) => Layer;
 /** Keras class name -> layer class, for rebuilding layers from configs. */
 export const registry = new Map<string, LayerClass>([
   ['InputLayer', InputLayer], ['Conv1D', Conv1D], ['Conv2D', Conv2D], ['Conv3D', Conv3D], ['DepthwiseConv2D', DepthwiseConv2D],
@@ -114,6 +115,7 @@ export const registry = new Map<string, LayerClass>([
   ['ReLU', ReLU], ['LeakyReLU', LeakyReLU], ['PReLU', PReLU], ['Softmax', Softmax], ['GlobalMaxPooling2D', GlobalMaxPooling2D],
   ['Conv2DTranspose', Conv2DTranspose], ['Reshape', Reshape], ['Permute', Permute], ['Slice', Slice], ['UpSampling2D', UpSampling2D],
   ['Resizing', Resizing], ['Rescaling', Rescaling], ['Multiply', Multiply], ['Subtract', Subtract],
+  ['UnitNormalization', L2Normalize], ['ZeroChannels', ZeroChannels],
 ]);
 
 /** Registers a custom layer class for fromConfig. */

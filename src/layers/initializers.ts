@@ -1,7 +1,7 @@
 // Weight initialisers (Keras names). Glorot and He are variance scaling with different scale,
 // fan mode and distribution, as in Keras, so one implementation serves all of them.
 import { Tensor, sizeOf } from '../tensor';
-import { ValueError } from '../errors';
+import { ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';
 
 /** Creates initial values; seed is used unless the initialiser carries its own. */
@@ -22,8 +22,10 @@ function fans(shape: number[]): [number, number] {
   return [receptive * shape[shape.length - 2], receptive * shape[shape.length - 1]];
 }
 
-type Mode = 'fanIn' | 'fanOut' | 'fanAvg';
-type Distribution = 'uniform' | 'normal' | 'truncatedNormal';
+/** What VarianceScaling divides the scale by: fan-in, fan-out or their mean. */
+export type Mode = 'fanIn' | 'fanOut' | 'fanAvg';
+/** VarianceScaling's distribution. */
+export type Distribution = 'uniform' | 'normal' | 'truncatedNormal';
 
 /** Stddev of a standard normal truncated at ±2 (Keras divides by it so the variance is kept). */
 const TRUNC_STD = 0.87962566103423978;
@@ -97,7 +99,7 @@ export function getInitializer(spec: InitializerSpec, where: string): Initialize
     return f();
   }
   if (spec && typeof (spec as Initializer).generate === 'function') return spec;
-  throw new ValueError(`${where}: expected an initializer name or object, got ${JSON.stringify(spec)}`);
+  throw new ValueError(`${where}: expected an initializer name or object, got ${fmtValue(spec)}`);
 }
 
 /** Keras { class_name, config } form of an initialiser. */

@@ -3,7 +3,7 @@
 // as in Keras 2, so fine-tuning never disturbs its statistics.
 import { Tensor } from '../tensor';
 import { Variable, noGrad } from '../autograd';
-import { ShapeError, ValueError } from '../errors';
+import { ShapeError, ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';
 import { Layer, LayerArgs, SymShape, CallArgs, checkLayerOptions } from './base';
 import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
@@ -40,7 +40,7 @@ export class BatchNormalization extends Layer {
     checkLayerOptions('batchNormalization', args, ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer']);
     super('batch_normalization', args);
     this.axis = args.axis ?? -1;
-    if (!Number.isInteger(this.axis)) throw new ValueError(`batchNormalization '${this.name}': axis must be an integer, got ${JSON.stringify(args.axis)}`);
+    if (!Number.isInteger(this.axis)) throw new ValueError(`batchNormalization '${this.name}': axis must be an integer, got ${fmtValue(args.axis)}`);
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
     if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`batchNormalization '${this.name}': momentum must be in [0, 1], got ${this.momentum}`);

@@ -1,6 +1,6 @@
 // Keras ZeroPadding2D: pads height and width with zeros.
 import { Tensor } from '../tensor';
-import { ValueError } from '../errors';
+import { ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';
 import { Layer, LayerArgs, SymShape, checkLayerOptions } from './base';
 
@@ -19,7 +19,7 @@ export class ZeroPadding2D extends Layer {
     else if (Array.isArray(p) && p.length === 2 && p.every((q) => Array.isArray(q) && q.length === 2 && q.every(ok))) {
       const q = p as [[number, number], [number, number]];
       this.padding = [[q[0][0], q[0][1]], [q[1][0], q[1][1]]];
-    } else throw new ValueError(`zeroPadding2d '${this.name}': padding must be n, [h, w] or [[top, bottom], [left, right]], got ${JSON.stringify(p)}`);
+    } else throw new ValueError(`zeroPadding2d '${this.name}': padding must be n, [h, w] or [[top, bottom], [left, right]], got ${fmtValue(p)}`);
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
   }
 

@@ -4,6 +4,7 @@
 import { Tensor, tensor } from '../tensor';
 import { ValueError } from '../errors';
 import * as ops from '../ops';
+import { broadcastShapes } from '../ops/eltwise';
 import { Layer, LayerArgs, SymShape, checkLayerOptions } from './base';
 
 /** A scale or offset: a number, or a constant tensor (nested arrays in configs). */
@@ -36,7 +37,7 @@ export class Rescaling extends Layer {
     for (const c of [this.scale, this.offset]) {
       if (typeof c === 'number') continue;
       const known = out.map((d) => d ?? 1);
-      const b = ops.broadcastShapes(known, c.shape, `layer '${this.name}' (Rescaling)`);
+      const b = broadcastShapes(known, c.shape, `layer '${this.name}' (Rescaling)`);
       out = b.map((d, i) => (i >= b.length - out.length && out[i - (b.length - out.length)] === null ? null : d));
     }
     return out;

@@ -3,7 +3,7 @@
 // valueAndGrads over the trainable Variables and hands the gradients to the optimizer.
 import { Tensor } from '../tensor';
 import { Variable, valueAndGrads, noGrad } from '../autograd';
-import { ValueError, ShapeError, NumericalError, fmtShape } from '../errors';
+import { ValueError, ShapeError, NumericalError, fmtShape, fmtValue } from '../errors';
 import { checkOptions } from '../options';
 import * as ops from '../ops';
 import { Layer, SymbolicTensor, LayerNode, SymShape, CallArgs, InputLayer, deriveSeed, serialize } from '../layers';
@@ -48,6 +48,23 @@ export interface FitArgs {
 }
 const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'callbacks', 'verbose', 'initialEpoch', 'stepsPerEpoch', 'progressSink', 'terminateOnNaN'];
 
+/** What fit() trains on, checked once before the first epoch (prepareFit), for the epoch loop (runEpochs). */
+interface FitPlan {
+  epochs: number;
+  batchSize: number;
+  /** Batches per epoch, for progress (0 when a dataset does not say). */
+  steps: number;
+  initialEpoch: number;
+  stepsPerEpoch?: number;
+  /** One epoch's batches (tensor data is reshuffled per epoch with a seed derived from fit's). */
+  batchesOf: (epoch: number) => AsyncGenerator<Batch> | Generator<Batch>;
+  /** Dataset batches are checked as they arrive; tensor data was checked once. */
+  checkBatches: boolean;
+  validation: { xs: Tensor[]; y: Tensor; n: number } | null;
+  callbacks: Callback[];
+  terminateOnNaN: boolean;
+}
+
 /** What fit() returns (Keras's History): per-epoch figures by name. */
 export interface History { history: Record<string, number[]>; epoch: number[] }
 
@@ -80,7 +97,7 @@ export class Model extends Layer {
 
   constructor(args: Partial<ModelArgs> = {}, prefix = 'model') {
     super(prefix, { name: args.name });
-    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new ValueError(`${prefix}: seed must be an integer, got ${args.seed}`);
+    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new ValueError(`${prefix}: seed must be an integer, got ${fmtValue(args.seed)}`);
     this.modelSeed = args.seed;
     this.seed = args.seed;
     if (args.inputs !== undefined || args.outputs !== undefined) {
@@ -186,7 +203,7 @@ export class Model extends Layer {
   }
 
   /** Multiply-adds of one forward pass at batch 1, summed over every layer call. */
-  override macs(): number { return summarize(this).totals.macs; }
+  override macs(): number { return summarize(this, { print: false }).totals.macs; }
 
   /** Rows per layer (name, output shape, params, multiply-adds at batch 1) and totals; prints a Keras-like table with { print: true }. */
   summary(opts: SummaryOptions = {}): Summary { return summarize(this, opts); }
@@ -314,26 +331,32 @@ export class Model extends Layer {
    */
   async fit(x: Tensor | Tensor[] | Dataset, y?: Tensor | FitArgs, fitArgs?: FitArgs): Promise<History> {
     const { optimizer, loss } = this.compiled('fit');
+    const plan = this.prepareFit(loss, x, y, fitArgs);
+    return this.runEpochs(plan, optimizer, loss);
+  }
+
+  /** Checks fit()'s options and data once, splits off validation rows, and says how to batch each epoch. */
+  private prepareFit(loss: LossInfo, x: Tensor | Tensor[] | Dataset, y?: Tensor | FitArgs, fitArgs?: FitArgs): FitPlan {
     const isData = x instanceof Tensor || (Array.isArray(x) && x.length > 0 && x.every((t) => t instanceof Tensor));
     const args: FitArgs = (isData ? fitArgs : (y as FitArgs)) ?? {};
     checkOptions('fit', args, FIT_OPTIONS);
     const epochs = positiveInt(args.epochs ?? 1, 'fit: epochs');
     const bs = positiveInt(args.batchSize ?? 32, 'fit: batchSize');
     const verbose = args.verbose ?? 1;
-    if (![0, 1, 2].includes(verbose)) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${verbose}`);
-    if (args.terminateOnNaN !== undefined && typeof args.terminateOnNaN !== 'boolean') throw new ValueError(`fit: terminateOnNaN must be true or false, got ${JSON.stringify(args.terminateOnNaN)}`);
+    if (![0, 1, 2].includes(verbose)) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${fmtValue(verbose)}`);
+    if (args.terminateOnNaN !== undefined && typeof args.terminateOnNaN !== 'boolean') throw new ValueError(`fit: terminateOnNaN must be true or false, got ${fmtValue(args.terminateOnNaN)}`);
     const shuffleSeed = args.seed ?? Math.floor(Math.random() * 0x7fffffff);
 
     // Tensor data: validate once, split off validation rows, then batch per epoch.
-    let batchesOf: (epoch: number) => AsyncGenerator<Batch> | Generator<Batch>;
+    let batchesOf: FitPlan['batchesOf'];
     let steps = 0;
-    let validation: { xs: Tensor[]; y: Tensor; n: number } | null = null;
+    let validation: FitPlan['validation'] = null;
     if (isData) {
       this.ensureBuilt(x);
       let { xs, n } = checkInputs('fit', this.name, this.inputs, x, true);
       let yt = checkLabels('fit', this.outputs[0], loss, y, n);
       if (args.validationSplit !== undefined) {
-        if (!(args.validationSplit > 0 && args.validationSplit < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${args.validationSplit}`);
+        if (!(args.validationSplit > 0 && args.validationSplit < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${fmtValue(args.validationSplit)}`);
         // Keras takes the last rows, before shuffling.
         const nVal = Math.floor(n * args.validationSplit);
         const all = order(n);
@@ -368,26 +391,35 @@ export class Model extends Layer {
 
     const callbacks: Callback[] = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? [...args.callbacks] : [args.callbacks];
     if (verbose > 0) callbacks.push(new ProgressLogger({ verbose: verbose as 1 | 2, epochs, batches: steps, sink: args.progressSink }));
+    return {
+      epochs, batchSize: bs, steps, initialEpoch: args.initialEpoch ?? 0, stepsPerEpoch: args.stepsPerEpoch,
+      batchesOf, checkBatches: !isData, validation, callbacks, terminateOnNaN: args.terminateOnNaN ?? true,
+    };
+  }
+
+  /** fit()'s epoch loop: a step per batch, validation after each epoch, and the callbacks around both. */
+  private async runEpochs(plan: FitPlan, optimizer: Optimizer, loss: LossInfo): Promise<History> {
+    const { epochs, steps, callbacks, validation } = plan;
     for (const cb of callbacks) cb.setModel?.(this);
     const history: History = { history: {}, epoch: [] };
     this.history = history;
     this.stopTraining = false;
     for (const cb of callbacks) await cb.onTrainBegin?.();
-    for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !this.stopTraining; epoch++) {
+    for (let epoch = plan.initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
       const sums = new Map<string, number>();
       let seen = 0, batch = 0;
-      for await (const b of batchesOf(epoch)) {
-        if (args.stepsPerEpoch !== undefined && batch >= args.stepsPerEpoch) break;
+      for await (const b of plan.batchesOf(epoch)) {
+        if (plan.stepsPerEpoch !== undefined && batch >= plan.stepsPerEpoch) break;
         for (const cb of callbacks) await cb.onBatchBegin?.(batch);
         let xs = Array.isArray(b.xs) ? b.xs : [b.xs];
         let n = xs[0]?.shape[0] ?? 0;
-        if (!isData) {
+        if (plan.checkBatches) {
           this.ensureBuilt(b.xs);
           ({ xs, n } = checkInputs('fit (dataset batch)', this.name, this.inputs, b.xs, true));
           checkLabels('fit (dataset batch)', this.outputs[0], loss, b.ys, n);
         }
-        const where = args.terminateOnNaN === false ? undefined : `epoch ${epoch + 1}/${epochs}, batch ${batch + 1}${steps ? `/${steps}` : ''} (counting from 1)`;
+        const where = plan.terminateOnNaN ? `epoch ${epoch + 1}/${epochs}, batch ${batch + 1}${steps ? `/${steps}` : ''} (counting from 1)` : undefined;
         const logs = this.step(xs, b.ys, optimizer, where);
         for (const [k, v] of Object.entries(logs)) sums.set(k, (sums.get(k) ?? 0) + v * n);
         seen += n;
@@ -398,7 +430,7 @@ export class Model extends Layer {
       const logs: Logs = {};
       for (const [k, v] of sums) logs[k] = v / Math.max(seen, 1);
       if (validation) {
-        for (const [k, v] of Object.entries(this.evaluateChecked(validation.xs, validation.y, validation.n, bs))) logs[`val_${k}`] = v;
+        for (const [k, v] of Object.entries(this.evaluateChecked(validation.xs, validation.y, validation.n, plan.batchSize))) logs[`val_${k}`] = v;
       }
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
@@ -435,7 +467,7 @@ function toList(v: SymbolicTensor | SymbolicTensor[] | undefined, what: string):
 }
 
 function positiveInt(v: number, what: string): number {
-  if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${what} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${what} must be a positive integer, got ${fmtValue(v)}`);
   return v;
 }
 

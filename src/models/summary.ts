@@ -1,5 +1,5 @@
 // model.summary(): one row per layer (name, type, output shape, params, multiply-adds at batch 1)
-// and totals, optionally printed as a Keras-like table.
+// and totals, printed as a Keras-like table (unless print: false) and returned.
 import { Layer, SymShape, fmtSymShape, InputLayer } from '../layers';
 import type { Model } from './model';
 
@@ -11,7 +11,10 @@ export interface Summary {
   totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number };
   text: string;
 }
-/** print: true writes the table with console.log, or pass a function taking each line. */
+/**
+ * Where the table goes: printed with console.log by default, as Keras and TF.js do; `false` only
+ * returns it; a function receives each line (Keras's print_fn).
+ */
 export interface SummaryOptions { print?: boolean | ((line: string) => void) }
 
 const num = (n: number): string => n.toLocaleString('en-US');
@@ -47,7 +50,7 @@ export function summarize(m: Model, opts: SummaryOptions = {}): Summary {
   out.push(`Total params: ${num(totals.params)}`, `Trainable params: ${num(totals.trainableParams)}`,
     `Non-trainable params: ${num(totals.nonTrainableParams)}`, `Multiply-adds (batch 1): ${num(totals.macs)}`, rule('_'));
   const text = out.join('\n');
-  if (opts.print) {
+  if (opts.print ?? true) {
     const p = typeof opts.print === 'function' ? opts.print : (s: string) => console.log(s);
     for (const l of out) p(l);
   }

@@ -1,5 +1,5 @@
 // Padding and output-size maths shared by convolutions and pooling (1D, 2D and 3D).
-import { ShapeError, ValueError, fmtShape } from '../errors';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors';
 
 /**
  * 'valid' (none), 'same' (TF rule: output = ceil(n / s), extra padding at the end), a number (same on
@@ -23,11 +23,11 @@ export function samePadding(f: number): number {
 export function spatialParam(op: string, name: string, v: number | readonly number[] | undefined, rank: number): number[] {
   const list = typeof v === 'number' ? new Array<number>(rank).fill(v) : Array.isArray(v) ? [...v] : null;
   if (!list || list.length !== rank) {
-    throw new ValueError(`${op}: ${name} must be a number or a list of ${rank}, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${op}: ${name} must be a number or a list of ${rank}, got ${fmtValue(v)}`);
   }
   for (const s of list) {
     if (typeof s !== 'number' || !Number.isInteger(s) || s <= 0) {
-      throw new ValueError(`${op}: ${name} must be positive integers, got ${JSON.stringify(v)}`);
+      throw new ValueError(`${op}: ${name} must be positive integers, got ${fmtValue(v)}`);
     }
   }
   return list;
@@ -51,7 +51,7 @@ export function checkPadding(op: string, padding: Padding, rank: number): Checke
     }
   }
   const hint = rank === 2 ? '[top, bottom, left, right]' : rank === 1 ? '[left, right]' : '[[front, back], [top, bottom], [left, right]]';
-  throw new ValueError(`${op}: padding must be 'valid', 'same', a non-negative integer or ${hint}, got ${JSON.stringify(padding)}`);
+  throw new ValueError(`${op}: padding must be 'valid', 'same', a non-negative integer or ${hint}, got ${fmtValue(padding)}`);
 }
 
 /** Resolves a padding spec to [before, after] per spatial axis. fEff is the dilated filter size. */

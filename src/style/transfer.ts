@@ -129,7 +129,7 @@ function positive(v: number, what: string, integer = false): number {
 
 /**
  * Neural style transfer: returns G (same rank as `content`) after `steps` Adam steps on its pixels minimising
- * J(G) = α·‖a(C) − a(G)‖² + β·Σ λ[l]·J_style[l](S, G) + tvWeight·TV(G), clipped to the pixel range each step.
+ * J(G) = α·‖a(C) − a(G)‖² + β·Σ λ[l]·J_style[l]\(S, G) + tvWeight·TV(G), clipped to the pixel range each step.
  */
 export async function transfer(opts: TransferOptions): Promise<Tensor> {
   if (opts === null || typeof opts !== 'object') throw new ValueError('style.transfer: expected an options object');

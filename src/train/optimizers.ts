@@ -2,7 +2,7 @@
 // Keras's update rules and defaults. Per-variable slots (momentum, moments) live in a WeakMap.
 import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
-import { ShapeError, ValueError } from '../errors';
+import { ShapeError, ValueError, fmtValue } from '../errors';
 import { kernels } from '../backend';
 
 /** Base class: applyGradients(vars, grads) updates each variable in place. */
@@ -19,7 +19,7 @@ export abstract class Optimizer {
   /** Step size; schedules (callbacks.learningRateScheduler) change it between epochs. */
   get learningRate(): number { return this.lr; }
   set learningRate(v: number) {
-    if (!(v > 0) || !Number.isFinite(v)) throw new ValueError(`optimizer: learningRate must be a positive number, got ${v}`);
+    if (!(v > 0) || !Number.isFinite(v)) throw new ValueError(`optimizer: learningRate must be a positive number, got ${fmtValue(v)}`);
     this.lr = v;
   }
 

@@ -24,6 +24,12 @@ export function defaultSink(): ProgressSink {
 
 const fmtNum = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
 const fmtTime = (s: number): string => (s >= 60 ? `${Math.floor(s / 60)}m${Math.round(s % 60).toString().padStart(2, '0')}s` : `${s.toFixed(1)}s`);
+/** ` - N samples/s`, with two significant digits below 10 so a slow epoch never reads 0; nothing when nothing was timed. */
+const fmtRate = (samples: number, secs: number): string => {
+  if (!(samples > 0 && secs > 0)) return '';
+  const r = samples / secs;
+  return ` - ${r >= 10 ? Math.round(r) : r.toPrecision(2)} samples/s`;
+};
 const fmtLogs = (logs: Logs): string => Object.entries(logs).filter(([k]) => k !== 'batch' && k !== 'size').map(([k, v]) => `${k}: ${fmtNum(v)}`).join(' - ');
 
 /** Prints fit() progress: verbose 1 = bar (TTY) or a line per epoch, verbose 2 = a line per epoch. */
@@ -81,8 +87,7 @@ export class ProgressLogger implements Callback {
 
   onEpochEnd(epoch: number, logs: Logs): void {
     const secs = (this.now() - this.start) / 1000;
-    const rate = secs > 0 ? Math.round(this.samples / secs) : 0;
-    const timing = `${fmtTime(secs)} - ${rate} samples/s`;
+    const timing = `${fmtTime(secs)}${fmtRate(this.samples, secs)}`;
     const figures = fmtLogs(logs);
     const done = `${this.batches}/${this.o.batches || this.batches}`;
     if (this.bar) this.sink.write(`\r${done} [${'='.repeat(this.width)}] - ${timing} - ${figures}\x1b[K\n`);

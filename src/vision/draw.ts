@@ -2,7 +2,7 @@
 // the drawing functions built on it (drawText, drawBoxes, drawPoints, montage). Every function
 // returns a new image and leaves its input untouched.
 import { Tensor } from '../tensor';
-import { ShapeError, ValueError, fmtShape } from '../errors';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors';
 import { imageDims } from './image';
 import { glyphRows, measureText, ADVANCE, LINE_HEIGHT, GLYPH_WIDTH, GLYPH_HEIGHT } from './font';
 
@@ -316,10 +316,10 @@ export function montage(images: readonly Tensor[] | Tensor, opts: MontageOptions
   });
   if (opts.labels && opts.labels.length !== n) throw new ValueError(`montage: got ${opts.labels.length} labels for ${n} images`);
   const cols = opts.cols ?? Math.ceil(Math.sqrt(n));
-  if (!Number.isInteger(cols) || cols < 1) throw new ValueError(`montage: cols must be a positive integer, got ${cols}`);
+  if (!Number.isInteger(cols) || cols < 1) throw new ValueError(`montage: cols must be a positive integer, got ${fmtValue(cols)}`);
   const rows = Math.ceil(n / cols);
   const pad = opts.pad ?? 2, zoom = opts.zoom ?? 1, ls = opts.labelScale ?? 1;
-  if (!Number.isInteger(zoom) || zoom < 1) throw new ValueError(`montage: zoom must be a positive integer, got ${zoom}`);
+  if (!Number.isInteger(zoom) || zoom < 1) throw new ValueError(`montage: zoom must be a positive integer, got ${fmtValue(zoom)}`);
   const background = opts.background ?? 255;
   const labelColor = opts.labelColor ?? contrastOn(background);
   const labelW = opts.labels ? Math.max(...opts.labels.map((l) => measureText(l, ls).width)) : 0;

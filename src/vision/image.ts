@@ -2,7 +2,7 @@
 // tensors (C = 1, 3 or 4, values 0-255 as io.readImage gives them); a batch [N, H, W, C] is accepted
 // wherever it makes sense and keeps its rank.
 import { Tensor } from '../tensor';
-import { ShapeError, ValueError, fmtShape } from '../errors';
+import { ShapeError, ValueError, fmtShape, fmtValue } from '../errors';
 import { conv2d } from '../ops/conv';
 import type { Padding } from '../ops/geometry';
 import { filters } from './filters';
@@ -97,7 +97,7 @@ export function crop(img: Tensor, r: Rect): Tensor {
   const d = imageDims(img, 'crop');
   const { x, y, width, height } = r;
   for (const [k, v] of Object.entries({ x, y, width, height })) {
-    if (!Number.isInteger(v)) throw new ValueError(`crop: ${k} must be an integer, got ${v}`);
+    if (!Number.isInteger(v)) throw new ValueError(`crop: ${k} must be an integer, got ${fmtValue(v)}`);
   }
   if (x < 0 || y < 0 || width < 1 || height < 1 || x + width > d.w || y + height > d.h) {
     throw new ValueError(`crop: rectangle x=${x} y=${y} ${width}x${height} does not fit in image ${fmtShape(img.shape)}`);

@@ -19,7 +19,8 @@ export interface GoogLeNetArgs {
   seed?: number;
 }
 
-type Row = [string, number, number, number, number, number, number];
+/** One row of the GoogLeNet table: module name and its filter counts (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj). */
+export type Row = [string, number, number, number, number, number, number];
 /** The notes' table: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj of each module. */
 export const GOOGLENET_MODULES: readonly Row[] = [
   ['3a', 64, 96, 128, 16, 32, 32], ['3b', 128, 128, 192, 32, 96, 64],

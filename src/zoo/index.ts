@@ -10,4 +10,4 @@ export type { ResNetArgs, ResidualBlockArgs } from './resnet';
 export { inceptionModule } from './inception';
 export type { InceptionModuleArgs } from './inception';
 export { googlenet, GOOGLENET_MODULES } from './googlenet';
-export type { GoogLeNetArgs } from './googlenet';
+export type { GoogLeNetArgs, Row as GoogLeNetRow } from './googlenet';

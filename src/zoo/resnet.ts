@@ -6,7 +6,7 @@
 import * as layers from '../layers';
 import { SymbolicTensor } from '../layers';
 import { Model, model } from '../models';
-import { ValueError } from '../errors';
+import { ValueError, fmtValue } from '../errors';
 import { positive, imageShape } from './options';
 import { checkOptions } from '../options';
 
@@ -48,7 +48,7 @@ export function residualBlock(x: SymbolicTensor, args: ResidualBlockArgs): Symbo
   const name = args.name ?? `res_block${blockCount++ === 0 ? '' : `_${blockCount - 1}`}`;
   const outC = bottleneck ? 4 * filters : filters;
   const shortcut = args.shortcut ?? (strides !== 1 || x.shape[3] !== outC ? 'projection' : 'identity');
-  if (shortcut !== 'identity' && shortcut !== 'projection') throw new ValueError(`residualBlock '${name}': shortcut must be 'identity' or 'projection', got ${JSON.stringify(shortcut)}`);
+  if (shortcut !== 'identity' && shortcut !== 'projection') throw new ValueError(`residualBlock '${name}': shortcut must be 'identity' or 'projection', got ${fmtValue(shortcut)}`);
   if (shortcut === 'identity' && (strides !== 1 || x.shape[3] !== outC)) {
     throw new ValueError(`residualBlock '${name}': an identity shortcut needs stride 1 and ${outC} input channels, got stride ${strides} and input ${String(x)}; use shortcut: 'projection'`);
   }
@@ -88,12 +88,12 @@ const STAGES: Record<number, number[]> = { 18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 5
 export function resnet(args: ResNetArgs = {}): Model {
   checkOptions('resnet', args, ['depth', 'includeTop', 'inputShape', 'classes', 'pooling', 'seed']);
   const depth = args.depth ?? 50;
-  if (!(depth in STAGES)) throw new ValueError(`resnet: depth must be 18, 34 or 50, got ${JSON.stringify(depth)}`);
+  if (!(depth in STAGES)) throw new ValueError(`resnet: depth must be 18, 34 or 50, got ${fmtValue(depth)}`);
   const includeTop = args.includeTop ?? true;
   const inputShape = imageShape('resnet', args.inputShape ?? [224, 224, 3]);
   const classes = positive('resnet', 'classes', args.classes ?? 1000);
   const pooling = args.pooling ?? null;
-  if (pooling !== null && pooling !== 'avg') throw new ValueError(`resnet: pooling must be 'avg' or null, got ${JSON.stringify(pooling)}`);
+  if (pooling !== null && pooling !== 'avg') throw new ValueError(`resnet: pooling must be 'avg' or null, got ${fmtValue(pooling)}`);
   const bottleneck = depth === 50;
   const useBias = bottleneck;
 

@@ -6,7 +6,7 @@ import * as layers from '../layers';
 import type { InitializerSpec } from '../layers/initializers';
 import { Layer } from '../layers';
 import { Sequential } from '../models';
-import { ValueError } from '../errors';
+import { ValueError, fmtValue } from '../errors';
 import { positive, imageShape } from './options';
 import { checkOptions } from '../options';
 
@@ -33,7 +33,7 @@ export function vgg16(args: VGG16Args = {}): Sequential {
   const classes = positive('vgg16', 'classes', args.classes ?? 1000);
   const pooling = args.pooling ?? null;
   const kernelInitializer = args.kernelInitializer;
-  if (pooling !== null && pooling !== 'avg') throw new ValueError(`vgg16: pooling must be 'avg' or null, got ${JSON.stringify(pooling)}`);
+  if (pooling !== null && pooling !== 'avg') throw new ValueError(`vgg16: pooling must be 'avg' or null, got ${fmtValue(pooling)}`);
   const stack: Layer[] = [];
   BLOCKS.forEach(([filters, n], b) => {
     for (let i = 1; i <= n; i++) {

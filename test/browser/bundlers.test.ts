@@ -1,13 +1,13 @@
 // Zero-config bundling: the consumer app in test/bundlers/app imports 'convkit' as a package (no WASM
 // path, no plugin) and is built with esbuild, Vite and webpack against a package folder laid out like the
-// published one (the repo's package.json and its `exports`), then runs in Chromium. The Node entries are
-// stubs that throw, so an app that works proves the bundler picked the `browser` entry; and the page
-// must fetch nothing but its own HTML and JS (convkit inlines its WASM, so there is no .wasm request).
+// published one (the repo's package.json and its `exports`, dist/ built by scripts/build-bundles.mjs),
+// then runs in Chromium. The page must fetch nothing but its own HTML and JS (convkit inlines its WASM,
+// so there is no .wasm request).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { build as esbuild } from 'esbuild';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, cpSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { serve, launch, hasChromium } from './harness';
 import { backend, ops, tensor, vision } from '../../src';
@@ -17,16 +17,20 @@ const root = join(__dirname, '../..');
 let base = '';
 const run = hasChromium || process.env.CI ? describe : describe.skip;
 
-/** Lays out node_modules/convkit as npm would install it: package.json, the browser bundle, Node entries that must not be picked. */
+/** Lays out node_modules/convkit as npm would install it: package.json and the ES modules of dist/. */
 async function installPackage(): Promise<void> {
   const pkg = join(base, 'node_modules/convkit');
   mkdirSync(join(pkg, 'dist'), { recursive: true });
   copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
-  // The options of scripts/build-bundles.mjs for dist/convkit.browser.js.
-  await esbuild({ entryPoints: [join(root, 'src/index.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, external: ['node:*'], outfile: join(pkg, 'dist/convkit.browser.js'), logLevel: 'error' });
-  const wrong = 'throw new Error("the bundler resolved convkit\'s Node entry instead of its browser entry");\n';
-  writeFileSync(join(pkg, 'dist/index.js'), wrong);
-  writeFileSync(join(pkg, 'dist/index.cjs'), wrong);
+  const { buildModules, writeCjsEntries } = await import('../../scripts/build-bundles.mjs');
+  await buildModules(join(pkg, 'dist'));
+  writeCjsEntries(join(pkg, 'dist'));
+  // its dependencies, as npm would install them beside it
+  const { dependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  for (const dep of Object.keys(dependencies)) {
+    mkdirSync(dirname(join(base, 'node_modules', dep)), { recursive: true });
+    symlinkSync(join(root, 'node_modules', dep), join(base, 'node_modules', dep), 'dir');
+  }
 }
 
 /** Copies the fixture app next to the package, so 'convkit' resolves through node_modules. */

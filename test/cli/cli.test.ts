@@ -37,7 +37,7 @@ describe('convkit CLI', () => {
     expect((await run()).code).toBe(2);
     const bad = await run('detekt');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^convkit: unknown command 'detekt' \(commands: train, edges, augment[a-z, ]*; see convkit --help\)\n$/);
+    expect(bad.stderr).toMatch(/^convkit: unknown command 'detekt' \(did you mean 'detect'\?\) \(commands: train, edges, augment[a-z, ]*; see convkit --help\)\n$/);
     const opt = await run('edges', stepPng, '-o', join(dir, 'x.png'), '--colour');
     expect(opt.code).toBe(2);
     expect(opt.stderr.trim().split('\n')).toHaveLength(1);

@@ -45,7 +45,7 @@ describe('functional models', () => {
     const ref = d.apply(gap.apply(cat.apply([b1.apply(hh), b2.apply(hh)])));
     // predict runs the inference plan: the same arithmetic but f32 sums in the global average pooling
     m.predict(x).data.forEach((v, i) => expect(v).toBeCloseTo(ref.data[i], 5));
-    const s = m.summary();
+    const s = m.summary({ print: false });
     expect(s.rows.map((r) => r.name)).toEqual(['img', 'c', 'b1', 'b2', 'cat', 'gap', 'd']);
     expect(s.rows.find((r) => r.name === 'cat')!.outputShape).toEqual([null, 6, 6, 5]);
     expect(s.rows[0].outputShape).toEqual([null, 6, 6, 2]);
@@ -67,7 +67,7 @@ describe('functional models', () => {
     const ga = one(xa), gb = one(xb);
     for (let i = 0; i < k.size; i++) expect(grads[0].data[i]).toBeCloseTo(ga[0].data[i] + gb[0].data[i], 5);
     for (let i = 0; i < 3; i++) expect(grads[1].data[i]).toBeCloseTo(10, 5);
-    const row = m.summary().rows.find((r) => r.name === 'shared')!;
+    const row = m.summary({ print: false }).rows.find((r) => r.name === 'shared')!;
     expect(row.params).toBe(15);
     expect(row.macs).toBe(24);
     expect(m.countParams()).toBe(15);
@@ -91,7 +91,7 @@ describe('Sequential and model utilities', () => {
     const parts = m.predict(x, { batchSize: 4 });
     expect(all.shape).toEqual([37, 2]);
     expect([...parts.data]).toEqual([...all.data]);
-    expect(m.summary().rows.map((r) => r.outputShape)).toEqual([[null, 5], [null, 2]]);
+    expect(m.summary({ print: false }).rows.map((r) => r.outputShape)).toEqual([[null, 5], [null, 2]]);
   });
 
   it('a layer that does not fit is not added', () => {
@@ -99,7 +99,7 @@ describe('Sequential and model utilities', () => {
     expect(() => m.add(layers.conv2d({ filters: 2, kernelSize: 5, name: 'too_big' }))).toThrow(/too_big/);
     expect(m.layers.length).toBe(1);
     m.add(layers.flatten());
-    expect(m.summary().rows.map((r) => r.outputShape)).toEqual([[null, 3, 3, 2], [null, 18]]);
+    expect(m.summary({ print: false }).rows.map((r) => r.outputShape)).toEqual([[null, 3, 3, 2], [null, 18]]);
   });
 
   it('getWeights / setWeights / getLayer', () => {
@@ -129,7 +129,7 @@ describe('Sequential and model utilities', () => {
     await m.fit(rand([16, 6, 6, 1], 3), oneHot([...Array(16).keys()].map((i) => i % 2), 2), { epochs: 2, batchSize: 4, verbose: 0 });
     expect(copy(base.getWeights())).toEqual(frozen);
     expect(copy(head.getWeights())).not.toEqual(headBefore);
-    expect(m.summary().totals).toMatchObject({ params: 40 + 16 + (4 * 4 * 4 * 2 + 2), trainableParams: 4 * 4 * 4 * 2 + 2, nonTrainableParams: 56 });
+    expect(m.summary({ print: false }).totals).toMatchObject({ params: 40 + 16 + (4 * 4 * 4 * 2 + 2), trainableParams: 4 * 4 * 4 * 2 + 2, nonTrainableParams: 56 });
   });
 });
 
@@ -273,7 +273,7 @@ describe('configs', () => {
     const again = modelFromConfig(json) as Model;
     again.setWeights(m.getWeights());
     expect([...again.predict(x).data]).toEqual([...m.predict(x).data]);
-    expect(again.summary().rows).toEqual(m.summary().rows);
+    expect(again.summary({ print: false }).rows).toEqual(m.summary({ print: false }).rows);
     return again;
   };
 

@@ -120,6 +120,21 @@ describe('progress output', () => {
     }
   });
 
+  it('never reports 0 samples/s: slow epochs get two significant digits, untimed ones no rate', () => {
+    const line = (msPerBatch: number, size: number): string => {
+      let out = '', t = 0;
+      const p = new ProgressLogger({ verbose: 2, epochs: 1, batches: 2, sink: { isTTY: false, write: (s) => { out += s; } }, now: () => (t += msPerBatch) });
+      p.onEpochBegin(0);
+      for (let b = 0; b < 2; b++) p.onBatchEnd(b, { loss: 1, batch: b, size });
+      p.onEpochEnd(0, { loss: 1 });
+      return out;
+    };
+    // the clock is read at the epoch's start and end: 2 samples in 10 s
+    expect(line(10_000, 1)).toContain(' - 10.0s - 0.20 samples/s - loss');
+    expect(line(100, 3)).toContain(' - 0.1s - 60 samples/s - loss');
+    expect(line(0, 1)).toMatch(/^Epoch 1\/1 - 2\/2 - 0\.0s - loss: 1\.0000\n$/);
+  });
+
   it('redraws a bar with \\r in a terminal', () => {
     const out = run(true, 1);
     expect(out).toContain('Epoch 1/2\n');

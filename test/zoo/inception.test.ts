@@ -12,14 +12,14 @@ describe('zoo.inceptionModule', () => {
   it("the notes' bottleneck example: 120M multiplies direct, 12.4M with a 16-channel 1x1", () => {
     const x = layers.input({ shape: [28, 28, 192] });
     const direct = model({ inputs: x, outputs: layers.conv2d({ filters: 32, kernelSize: 5, padding: 'same' }).apply(x) });
-    expect(direct.summary().totals.macs).toBe(5 * 5 * 192 * 28 * 28 * 32);
-    expect(direct.summary().totals.macs / 1e6).toBeCloseTo(120.4, 1);
+    expect(direct.summary({ print: false }).totals.macs).toBe(5 * 5 * 192 * 28 * 28 * 32);
+    expect(direct.summary({ print: false }).totals.macs / 1e6).toBeCloseTo(120.4, 1);
     const reduced = layers.conv2d({ filters: 16, kernelSize: 1 }).apply(x);
     const bottleneck = model({ inputs: x, outputs: layers.conv2d({ filters: 32, kernelSize: 5, padding: 'same' }).apply(reduced) });
-    const rows = bottleneck.summary().rows;
+    const rows = bottleneck.summary({ print: false }).rows;
     expect(rows[1].macs / 1e6).toBeCloseTo(2.4, 1);
     expect(rows[2].macs / 1e6).toBeCloseTo(10.0, 1);
-    expect(bottleneck.summary().totals.macs / 1e6).toBeCloseTo(12.4, 1);
+    expect(bottleneck.summary({ print: false }).totals.macs / 1e6).toBeCloseTo(12.4, 1);
   });
 
   it('concatenates the four branches and matches a hand-built module', () => {
@@ -47,7 +47,7 @@ describe('zoo.inceptionModule', () => {
 
 describe('zoo.googlenet', () => {
   it("reproduces the notes' table: per-module output shapes and multiply-adds", () => {
-    const s = zoo.googlenet().summary();
+    const s = zoo.googlenet().summary({ print: false });
     for (const [id, opsM] of Object.entries(NOTES_OPS)) {
       const row = s.rows.find((r) => r.name === `inception_${id}`)!;
       expect(row.outputShape.slice(1)).toEqual(NOTES_OUT[id]);

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { zoo, tensor, backend, optimizers, ValueError } from '../../src/index';
 import { loadDigits } from '../helpers/mnist';
 
@@ -15,7 +15,7 @@ const NOTES_TABLE: [string, number[], number, number][] = [
 
 describe('zoo.lenet5', () => {
   it("reproduces the notes' table: activation shapes, sizes and parameters", () => {
-    const s = zoo.lenet5().summary();
+    const s = zoo.lenet5().summary({ print: false });
     for (const [name, shape, size, params] of NOTES_TABLE) {
       const row = s.rows.find((r) => r.name === name)!;
       expect(row.outputShape).toEqual([null, ...shape]);
@@ -26,7 +26,7 @@ describe('zoo.lenet5', () => {
   });
 
   it('counts params and multiply-adds exactly', () => {
-    const s = zoo.lenet5().summary();
+    const s = zoo.lenet5().summary({ print: false });
     // conv: outH*outW*outC*fH*fW*inC; dense: in*out
     const macs = [28 * 28 * 6 * 25, 0, 10 * 10 * 16 * 25 * 6, 0, 0, 400 * 120, 120 * 84, 84 * 10];
     expect(s.rows.map((r) => r.macs)).toEqual(macs);
@@ -42,9 +42,23 @@ describe('zoo.lenet5', () => {
     expect(lines.some((l) => l.includes('(None, 5, 5, 16)'))).toBe(true);
   });
 
+  it('prints the table by default, as Keras and TF.js do, and still returns it', () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const s = zoo.lenet5().summary();
+      expect(log.mock.calls.map((c) => c[0]).join('\n')).toBe(s.text);
+      expect(s.totals.params).toBe(61706);
+      log.mockClear();
+      zoo.lenet5().summary({ print: false });
+      expect(log).not.toHaveBeenCalled();
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   it('builds the 1998 variant with sigmoid and average pooling', () => {
     const m = zoo.lenet5({ activation: 'sigmoid', pooling: 'avg' });
-    const s = m.summary();
+    const s = m.summary({ print: false });
     expect(s.rows[1].type).toBe('AveragePooling2D');
     expect((m.getLayer('conv1').getConfig() as { activation: string }).activation).toBe('sigmoid');
     expect(s.totals.params).toBe(61706);

@@ -10,6 +10,7 @@ import { nodeImport } from '../../platform';
 import { Layer, SymbolicTensor, LayerNode } from '../../layers';
 import type { Model } from '../../models';
 import { resolvePadding } from '../../ops/geometry';
+import { convTransposeGeometry } from '../../ops/convtranspose';
 import { encodeModel, floatTensor, int64Tensor, NodeProto, TensorProto, ValueInfoProto, AttributeProto, AttrType } from './proto';
 
 /** Options of saveOnnx. */
@@ -145,7 +146,7 @@ const CONVERTERS: Record<string, LayerConverter> = {
     const w = e.init(`${base}/weight`, tr(l.kernel, l.kernel.shape, [3, 2, 0, 1]), [i, o, fh, fw]);
     const b = l.bias ? [e.init(`${base}/bias`, l.bias.data, [o])] : [];
     const inShape = known(node.inputs[0].shape.slice(1), `layer '${l.name}'`);
-    const { g } = ops.convTransposeGeometry(`saveOnnx: layer '${l.name}'`, [1, ...inShape], l.kernel.shape, { strides: l.strides, dilation: l.dilationRate, padding: l.padding, outputPadding: l.outputPadding ?? 0 });
+    const { g } = convTransposeGeometry(`saveOnnx: layer '${l.name}'`, [1, ...inShape], l.kernel.shape, { strides: l.strides, dilation: l.dilationRate, padding: l.padding, outputPadding: l.outputPadding ?? 0 });
     const outShape = known(node.outputs[0].shape.slice(1, 3), `layer '${l.name}'`);
     const padBottom = (inShape[0] - 1) * l.strides[0] + (fh - 1) * l.dilationRate[0] + 1 - g.padTop - outShape[0];
     const padRight = (inShape[1] - 1) * l.strides[1] + (fw - 1) * l.dilationRate[1] + 1 - g.padLeft - outShape[1];

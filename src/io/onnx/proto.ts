@@ -2,7 +2,7 @@
 // (protobufjs's runtime without its .proto parser keeps the bundles small), plus tensor payloads:
 // raw_data or typed fields, float16/bfloat16 widening, external data, and size checks made before
 // anything is allocated.
-import protobuf from 'protobufjs/light';
+import protobuf from 'protobufjs/light.js'; // with .js: Node's ES module resolver adds no extensions and protobufjs has no exports map
 import { ModelFormatError } from '../../errors';
 import { ONNX_SCHEMA } from './schema';
 

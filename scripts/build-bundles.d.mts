@@ -1,0 +1,6 @@
+/** The package's subpath entries besides the root. */
+export declare const SUBPATHS: string[];
+/** One ES module per file of src/ into `outdir`. */
+export declare function buildModules(outdir: string): Promise<void>;
+/** The CommonJS entries, each loading its ES module. */
+export declare function writeCjsEntries(outdir: string): void;
