@@ -10,7 +10,8 @@ import { mkdtemp, mkdir, writeFile, readFile, readdir, rm } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { io, layers, model, Sequential, ops, tensor, ConvkitError, Tensor } from '../src';
+import { io, layers, model, Sequential, ops, tensor, ConvkitError, ModelFormatError, Tensor } from '../src';
+import { decodeModel, encodeModel } from '../src/io/onnx/proto';
 import type { Model } from '../src/models';
 
 /** What happened to each case. */
@@ -285,6 +286,83 @@ export async function fuzzImageLoader(runs: number, seed: number): Promise<FuzzS
   return s;
 }
 
+// ---------- io.loadOnnx ----------
+
+const ONNX_OPS = ['Conv', 'Relu', 'Gemm', 'Reshape', 'Concat', 'Slice', 'Pad', 'MaxPool', 'Resize', 'Softmax', 'Gather', 'Einsum', 'LSTM', 'Mul', 'Transpose', 'Split'];
+type OnnxMutation =
+  | { kind: 'bytes'; base: number; at: number; cut: boolean; value: number }
+  | { kind: 'op'; base: number; node: number; op: string }
+  | { kind: 'attr'; base: number; node: number; value: number; float: boolean }
+  | { kind: 'dims'; base: number; init: number; dims: number[] }
+  | { kind: 'raw'; base: number; init: number; keep: number }
+  | { kind: 'input'; base: number; node: number; slot: number; name: number }
+  | { kind: 'opset'; base: number; version: number };
+
+/** Truncated and byte-flipped files, and decoded graphs with nodes, attributes, initializers and opsets edited. */
+function onnxMutation(bases: number): fc.Arbitrary<OnnxMutation> {
+  const base = fc.nat(bases - 1), ix = fc.nat(200);
+  const big = fc.oneof(fc.integer({ min: -3, max: 40 }), fc.constantFrom(2 ** 31 - 1, -(2 ** 31), 2 ** 40, 2 ** 53), fc.double({ noNaN: false }));
+  return fc.oneof(
+    fc.record({ kind: fc.constant('bytes' as const), base, at: fc.nat(20000), cut: fc.boolean(), value: fc.nat(255) }),
+    fc.record({ kind: fc.constant('op' as const), base, node: ix, op: fc.constantFrom(...ONNX_OPS) }),
+    fc.record({ kind: fc.constant('attr' as const), base, node: ix, value: big, float: fc.boolean() }),
+    fc.record({ kind: fc.constant('dims' as const), base, init: ix, dims: fc.array(fc.oneof(fc.integer({ min: -2, max: 12 }), fc.constantFrom(2 ** 20, 2 ** 40)), { maxLength: 5 }) }),
+    fc.record({ kind: fc.constant('raw' as const), base, init: ix, keep: fc.double({ min: 0, max: 1.2, noNaN: true }) }),
+    fc.record({ kind: fc.constant('input' as const), base, node: ix, slot: fc.nat(3), name: ix }),
+    fc.record({ kind: fc.constant('opset' as const), base, version: fc.integer({ min: 1, max: 25 }) }),
+  );
+}
+
+function mutateOnnx(bases: Uint8Array[], m: OnnxMutation): Uint8Array {
+  const bytes = bases[m.base];
+  if (m.kind === 'bytes') {
+    const at = m.at % bytes.length;
+    if (m.cut) return bytes.subarray(0, at);
+    const b = bytes.slice();
+    b[at] = m.value;
+    return b;
+  }
+  const model = decodeModel(bytes);
+  const g = model.graph!, nodes = g.node!, inits = g.initializer!;
+  const node = nodes[(m as { node?: number }).node! % nodes.length], init = inits[((m as { init?: number }).init ?? 0) % inits.length];
+  if (m.kind === 'op') node.op_type = m.op;
+  if (m.kind === 'attr' && node.attribute?.length) {
+    const a = node.attribute[Math.abs(Math.trunc(m.value)) % node.attribute.length];
+    if (m.float) a.f = m.value; else if (a.ints?.length) a.ints[0] = Math.trunc(m.value) || 0; else a.i = Number.isFinite(m.value) ? Math.trunc(m.value) : 0;
+  }
+  if (m.kind === 'dims') init.dims = m.dims;
+  if (m.kind === 'raw' && init.raw_data) init.raw_data = init.raw_data.subarray(0, Math.floor(init.raw_data.length * Math.min(m.keep, 1)));
+  if (m.kind === 'input') {
+    const names = [...nodes.flatMap((n) => n.output ?? []), ...inits.map((t) => t.name!), 'nowhere', ''];
+    if (node.input) node.input[m.slot % Math.max(node.input.length, 1)] = names[m.name % names.length];
+  }
+  if (m.kind === 'opset') model.opset_import = [{ domain: '', version: m.version }];
+  return encodeModel(model);
+}
+
+/** Fuzzes io.loadOnnx: every case loads (and predicts) or throws a ModelFormatError; nothing else. */
+export async function fuzzOnnxLoader(runs: number, seed: number): Promise<FuzzSummary> {
+  const s = newSummary('io.loadOnnx');
+  const dir = new URL('../test/fixtures/onnx/', import.meta.url);
+  const bases = await Promise.all(['custom-op13.onnx', 'extras-op11.onnx', 'custom-op9.onnx'].map(async (f) => new Uint8Array(await readFile(new URL(f, dir)))));
+  await fc.assert(fc.asyncProperty(onnxMutation(bases.length), async (mut) => {
+    let bytes: Uint8Array;
+    try { bytes = mutateOnnx(bases, mut); } catch { return; } // an edit protobuf itself refuses to encode
+    await outcome(s, JSON.stringify(mut).slice(0, 200), async () => {
+      try {
+        const m = await io.loadOnnx(bytes);
+        const shape = m.inputs[0].shape.map((d, i) => (i === 0 ? 1 : d ?? 8));
+        return m.predict(ops.randomUniform(shape as number[], { seed: 1 })) as Tensor;
+      } catch (e) {
+        // only ModelFormatError may come out of the loader; a ShapeError at predict time is a model the file made
+        if (e instanceof ConvkitError && !(e instanceof ModelFormatError) && !String((e as Error).message).startsWith('predict')) throw new Error(`${e.name} from loadOnnx: ${e.message}`);
+        throw e;
+      }
+    }, (y) => (y instanceof Tensor ? null : 'predict returned no tensor'));
+  }), { numRuns: runs, seed, endOnFailure: false });
+  return s;
+}
+
 /** One line per loader for the console and the README. */
 export function describeSummary(s: FuzzSummary): string {
   const kinds = Object.entries(s.errorKinds).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -301,8 +379,9 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', () => { unhandled++; });
   const results: FuzzSummary[] = [];
   const t0 = performance.now();
-  if (values.only !== 'image') results.push(await fuzzModelLoader(runs, seed));
-  if (values.only !== 'model') results.push(await fuzzImageLoader(runs, seed));
+  if (!values.only || values.only === 'model') results.push(await fuzzModelLoader(runs, seed));
+  if (!values.only || values.only === 'image') results.push(await fuzzImageLoader(runs, seed));
+  if (!values.only || values.only === 'onnx') results.push(await fuzzOnnxLoader(runs, seed));
   for (const r of results) {
     console.log(describeSummary(r));
     // up to five examples of each kind of failure

@@ -12,8 +12,21 @@
 // sizes in cells), so decode(encode(objects)) gives the objects back. The loss (YOLOv1's sum of
 // squares, on YOLOv2's parameterisation) compares activated predictions with encode's targets.
 // A conv head outputs [N, S, S, A·(5 + C)]: reshape it to [N, S, S, A, 5 + C] for decode and loss.
+/**
+ * YOLO as in the notes: grid-and-anchor targets, decoding of the network's output, and the loss.
+ *
+ * @example
+ * ```ts
+ * import { detect } from 'convkit';
+ * const opts = { grid: 3, anchors: [{ w: 1, h: 2 }, { w: 2, h: 1 }], classes: 3 };
+ * const y = detect.yolo.encode([{ box: { x: 0.5, y: 0.5, w: 0.2, h: 0.4 }, classId: 1 }], opts);   // [3, 3, 2, 8]
+ * const found = detect.yolo.decode(y.reshape([1, 3, 3, 2, 8]), { ...opts, scoreThreshold: 0.5 });
+ * ```
+ * @module
+ */
 import { Tensor, zeros } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
+import { checkOptions, optionNames } from '../options';
 import { Box, Size, CenterBox, toCenter } from './box';
 import { bestAnchor } from './anchors';
 import { nmsPerClass } from './nms';
@@ -74,6 +87,7 @@ function checkAnchors(anchors: readonly Size[], where: string): void {
  */
 export function encode(objects: readonly YoloObject[], opts: EncodeOptions): Tensor {
   const where = 'yolo.encode';
+  checkOptions(where, opts, optionNames<EncodeOptions>({ grid: true, anchors: true, classes: true }));
   const [rows, cols] = gridOf(opts.grid, where);
   checkAnchors(opts.anchors, where);
   const C = opts.classes;
@@ -119,6 +133,7 @@ function volumeShape(shape: readonly number[], anchors: readonly Size[], where: 
  */
 export function decode(output: Tensor, opts: DecodeOptions): YoloDetection[] | YoloDetection[][] {
   const where = 'yolo.decode';
+  checkOptions(where, opts, optionNames<DecodeOptions>({ anchors: true, grid: true, classes: true, scoreThreshold: true, iouThreshold: true, maxOutputs: true, activated: true }));
   if (!(output instanceof Tensor)) throw new ValueError(`${where}: expected a Tensor`);
   checkAnchors(opts.anchors, where);
   const [N, rows, cols, A, D] = volumeShape(output.shape, opts.anchors, where, opts.grid, opts.classes);
@@ -185,6 +200,7 @@ export interface LossOptions {
  */
 export function loss(yTrue: Tensor, yPred: Tensor, opts: LossOptions = {}): Tensor {
   const where = 'yolo.loss';
+  checkOptions(where, opts, optionNames<LossOptions>({ anchors: true, lambdaCoord: true, lambdaNoobj: true, classLoss: true, activated: true }));
   if (!(yTrue instanceof Tensor) || !(yPred instanceof Tensor)) throw new ValueError(`${where}: yTrue and yPred must be Tensors`);
   if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {
     throw new ShapeError(`${where}: yTrue ${fmtShape(yTrue.shape)} and yPred ${fmtShape(yPred.shape)} must have the same shape`);

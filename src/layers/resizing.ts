@@ -45,6 +45,8 @@ export interface ResizingArgs extends LayerArgs {
   nearestMode?: ops.NearestMode;
   /** Scale factors when they differ from output/input (ONNX Resize given scales). */
   scale?: number[] | null;
+  /** Keras's crop_to_aspect_ratio: only false (stretch) is supported. */
+  cropToAspectRatio?: boolean;
 }
 
 /** Keras Resizing: resamples every image to height x width. */
@@ -57,8 +59,9 @@ export class Resizing extends Layer {
   readonly nearestMode: ops.NearestMode;
   readonly scale: number[] | null;
   constructor(args: ResizingArgs) {
-    checkLayerOptions('resizing', args, ['height', 'width', 'interpolation', 'coordinateTransformation', 'nearestMode', 'scale']);
+    checkLayerOptions('resizing', args, ['height', 'width', 'interpolation', 'coordinateTransformation', 'nearestMode', 'scale', 'cropToAspectRatio']);
     super('resizing', args);
+    if (args.cropToAspectRatio) throw new ValueError(`resizing '${this.name}': cropToAspectRatio is not supported`);
     [this.height, this.width] = spatialParam(`resizing '${this.name}'`, 'height and width', [args?.height, args?.width] as number[], 2);
     this.interpolation = args.interpolation ?? 'bilinear';
     this.coordinateTransformation = args.coordinateTransformation ?? 'half_pixel';

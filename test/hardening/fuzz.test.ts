@@ -3,7 +3,7 @@
 // nothing. Each summary, with its slowest case, is printed.
 import { describe, it, expect } from 'vitest';
 import { io, ops, ImageError } from '../../src';
-import { fuzzModelLoader, fuzzImageLoader, describeSummary } from '../../scripts/fuzz';
+import { fuzzModelLoader, fuzzImageLoader, fuzzOnnxLoader, describeSummary } from '../../scripts/fuzz';
 
 describe('loader fuzzing (seeded)', () => {
   it('io.load and io.loadWeights: 150 mutated model directories', async () => {
@@ -21,6 +21,15 @@ describe('loader fuzzing (seeded)', () => {
     expect(s.failures, describeSummary(s)).toEqual([]);
     expect(s.typedErrors).toBeGreaterThan(50);
   }, 60_000);
+
+  it('io.loadOnnx: 200 truncated, byte-flipped and graph-edited ONNX files', async () => {
+    const s = await fuzzOnnxLoader(200, 2026);
+    console.log(describeSummary(s));
+    expect(s.failures, describeSummary(s)).toEqual([]);
+    expect(s.errorKinds).toEqual({ ModelFormatError: s.typedErrors });
+    expect(s.typedErrors).toBeGreaterThan(50);
+    expect(s.loaded).toBeGreaterThan(0);
+  }, 120_000);
 
   it('io.readImage: 300 mutated PNG and JPEG files', async () => {
     const s = await fuzzImageLoader(300, 2026);
