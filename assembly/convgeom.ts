@@ -16,6 +16,9 @@ export const enum G { batch, inD, inH, inW, inC, outD, outH, outW, outC, fD, fH,
 /** i32s in a geometry block. */
 export const GEO_FIELDS = 23;
 
+/** GEO_FIELDS for the host, which checks it against the block it writes when it loads a build. */
+export function geometryFields(): i32 { return GEO_FIELDS; }
+
 /**
  * Room for one derived geometry (the transposed convolution of the input gradient) right after each
  * block: every call and every thread's part has its own block, so nothing static is shared between the

@@ -11,4 +11,5 @@ export * from './eltwise';
 export * from './affine';
 export * from './adam';
 export { activateInPlace } from './epilogue';
+export { geometryFields } from './convgeom';
 export * from './layout';

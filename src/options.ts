@@ -12,3 +12,9 @@ export function checkOptions(where: string, opts: unknown, valid: readonly strin
     if (!valid.includes(k)) throw new ValueError(`${where}: unknown option '${k}'${didYouMean(k, valid)} (valid options: ${valid.join(', ')})`);
   }
 }
+
+/**
+ * The option names of T, which the compiler proves complete: optionNames<NmsOptions>({ iouThreshold: true,
+ * scoreThreshold: true, maxOutputs: true }) fails to compile when the interface gains or loses a name.
+ */
+export const optionNames = <T>(names: Record<keyof T, true>): readonly string[] => Object.keys(names);

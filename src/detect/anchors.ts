@@ -2,6 +2,7 @@
 // k-means over box sizes with the distance 1 − IoU (boxes aligned at a common centre), as in
 // YOLOv2: plain Euclidean k-means would let big boxes dominate the error.
 import { ValueError } from '../errors';
+import { checkOptions, optionNames } from '../options';
 import { rng } from '../ops';
 import { Size, shapeIou } from './box';
 
@@ -37,6 +38,7 @@ export function bestAnchor(size: Size, anchors: readonly Size[]): number {
  * Pass sizes in grid-cell units (w · S, h · S) to get anchors in the units yolo.encode/decode use.
  */
 export function kmeansAnchors(sizes: readonly Size[], k: number, opts: KmeansOptions = {}): KmeansResult {
+  checkOptions('kmeansAnchors', opts, optionNames<KmeansOptions>({ seed: true, iterations: true }));
   const iterations = opts.iterations ?? 100;
   if (!Array.isArray(sizes) || sizes.length === 0) throw new ValueError('kmeansAnchors: expected a non-empty array of { w, h }');
   if (!Number.isInteger(k) || k < 1 || k > sizes.length) throw new ValueError(`kmeansAnchors: k must be an integer in [1, ${sizes.length}] (the number of sizes), got ${k}`);

@@ -3,6 +3,7 @@
 // it is ≥ iouThreshold. nmsPerClass runs it independently for each class.
 import { Tensor } from '../tensor';
 import { ShapeError, ValueError } from '../errors';
+import { checkOptions, optionNames } from '../options';
 import { Box, corners, iouCorners } from './box';
 
 /** Options of nms / nmsPerClass. */
@@ -114,12 +115,16 @@ function candidates(s: ArrayLike<number>, scoreThreshold: number, pick?: (i: num
   return idx.sort((a, b) => s[b] - s[a] || a - b);
 }
 
+const NMS_OPTIONS = optionNames<NmsOptions>({ iouThreshold: true, scoreThreshold: true, maxOutputs: true });
+const NMS_PER_CLASS_OPTIONS = optionNames<NmsPerClassOptions>({ iouThreshold: true, scoreThreshold: true, maxOutputs: true, maxOutputsPerClass: true });
+
 /**
  * Non-max suppression: returns the indices of the kept boxes, highest score first. Boxes with
  * score ≤ scoreThreshold are dropped first; a box is then suppressed when its IoU with an already
  * kept box is ≥ iouThreshold (default 0.5). An empty list gives []; NaN scores throw a ValueError.
  */
 export function nms(boxes: readonly Box[], scores: Scores, opts: NmsOptions = {}): number[] {
+  checkOptions('nms', opts, NMS_OPTIONS);
   const o = readOptions('nms', opts);
   const s = readScores('nms', scores, boxes.length);
   const c = readBoxes('nms', boxes);
@@ -132,6 +137,7 @@ export function nms(boxes: readonly Box[], scores: Scores, opts: NmsOptions = {}
  * classes merged, highest score first, at most maxOutputs in total.
  */
 export function nmsPerClass(boxes: readonly Box[], scores: Scores, classIds: ArrayLike<number>, opts: NmsPerClassOptions = {}): number[] {
+  checkOptions('nmsPerClass', opts, NMS_PER_CLASS_OPTIONS);
   const o = readOptions('nmsPerClass', opts);
   const perClass = opts.maxOutputsPerClass ?? Infinity;
   if (!(perClass >= 0)) throw new ValueError(`nmsPerClass: maxOutputsPerClass must be non-negative, got ${perClass}`);

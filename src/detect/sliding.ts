@@ -4,6 +4,7 @@
 // over a larger image computes every window's output at once, sharing the overlapping work.
 import { Tensor, sizeOf } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
+import { checkOptions, optionNames } from '../options';
 import { Layer, Dense, Flatten, Dropout, Activation, InputLayer, Conv2D, Add, Concatenate, input, SymbolicTensor, SymShape } from '../layers';
 import { Model, model as functionalModel } from '../models';
 import { resize, crop } from '../vision/image';
@@ -51,6 +52,7 @@ const pair = (v: number | [number, number], what: string): [number, number] => {
  * convolutional version is checked against.
  */
 export function slidingWindows(m: Model, img: Tensor, opts: SlidingWindowOptions = {}): SlidingWindow[] {
+  checkOptions('slidingWindows', opts, optionNames<SlidingWindowOptions>({ window: true, stride: true, scales: true, batchSize: true }));
   if (!(m instanceof Model)) throw new ValueError('slidingWindows: expected a model');
   if (!(img instanceof Tensor) || !(img.rank === 3 || (img.rank === 4 && img.shape[0] === 1))) {
     throw new ShapeError(`slidingWindows: expected an image [H,W,C] or [1,H,W,C], got ${img instanceof Tensor ? fmtShape(img.shape) : typeof img}`);
@@ -109,6 +111,7 @@ export interface ToConvolutionalOptions {
  */
 export function toConvolutional(m: Model, opts: ToConvolutionalOptions = {}): Model {
   const where = 'toConvolutional';
+  checkOptions(where, opts, optionNames<ToConvolutionalOptions>({ inputShape: true }));
   if (!(m instanceof Model) || m.inputs.length !== 1) throw new ValueError(`${where}: expected a model with one image input`);
   const inShape = m.inputs[0].shape;
   if (inShape.length !== 4) throw new ShapeError(`${where}: expected a model taking images [N,H,W,C], got input ${fmtShape(inShape.map((d) => d ?? -1))}`);

@@ -14,6 +14,7 @@
 // A conv head outputs [N, S, S, A·(5 + C)]: reshape it to [N, S, S, A, 5 + C] for decode and loss.
 import { Tensor, zeros } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
+import { checkOptions, optionNames } from '../options';
 import { Box, Size, CenterBox, toCenter } from './box';
 import { bestAnchor } from './anchors';
 import { nmsPerClass } from './nms';
@@ -74,6 +75,7 @@ function checkAnchors(anchors: readonly Size[], where: string): void {
  */
 export function encode(objects: readonly YoloObject[], opts: EncodeOptions): Tensor {
   const where = 'yolo.encode';
+  checkOptions(where, opts, optionNames<EncodeOptions>({ grid: true, anchors: true, classes: true }));
   const [rows, cols] = gridOf(opts.grid, where);
   checkAnchors(opts.anchors, where);
   const C = opts.classes;
@@ -119,6 +121,7 @@ function volumeShape(shape: readonly number[], anchors: readonly Size[], where: 
  */
 export function decode(output: Tensor, opts: DecodeOptions): YoloDetection[] | YoloDetection[][] {
   const where = 'yolo.decode';
+  checkOptions(where, opts, optionNames<DecodeOptions>({ anchors: true, grid: true, classes: true, scoreThreshold: true, iouThreshold: true, maxOutputs: true, activated: true }));
   if (!(output instanceof Tensor)) throw new ValueError(`${where}: expected a Tensor`);
   checkAnchors(opts.anchors, where);
   const [N, rows, cols, A, D] = volumeShape(output.shape, opts.anchors, where, opts.grid, opts.classes);
@@ -185,6 +188,7 @@ export interface LossOptions {
  */
 export function loss(yTrue: Tensor, yPred: Tensor, opts: LossOptions = {}): Tensor {
   const where = 'yolo.loss';
+  checkOptions(where, opts, optionNames<LossOptions>({ anchors: true, lambdaCoord: true, lambdaNoobj: true, classLoss: true, activated: true }));
   if (!(yTrue instanceof Tensor) || !(yPred instanceof Tensor)) throw new ValueError(`${where}: yTrue and yPred must be Tensors`);
   if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {
     throw new ShapeError(`${where}: yTrue ${fmtShape(yTrue.shape)} and yPred ${fmtShape(yPred.shape)} must have the same shape`);

@@ -1,6 +1,7 @@
 // model.summary(): one row per layer (name, type, output shape, params, multiply-adds at batch 1)
 // and totals, printed as a Keras-like table (unless print: false) and returned.
 import { Layer, SymShape, fmtSymShape, InputLayer } from '../layers';
+import { checkOptions, optionNames } from '../options';
 import type { Model } from './model';
 
 /** One layer of a summary. */
@@ -21,6 +22,7 @@ const num = (n: number): string => n.toLocaleString('en-US');
 
 /** Builds the summary of a model (shared layers: params once, multiply-adds per call). */
 export function summarize(m: Model, opts: SummaryOptions = {}): Summary {
+  checkOptions('summary', opts, optionNames<SummaryOptions>({ print: true }));
   const rows: SummaryRow[] = m.layers.map((l: Layer) => {
     const nodes = l instanceof InputLayer ? l.inboundNodes.slice(0, 1) : m.nodes.filter((n) => n.layer === l);
     const inShape = (n: typeof nodes[number]): SymShape | SymShape[] => {

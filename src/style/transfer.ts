@@ -8,6 +8,7 @@ import { Model, model as functionalModel } from '../models';
 import { Adam } from '../train/optimizers';
 import { crop, resize } from '../vision/image';
 import { ShapeError, ValueError, fmtShape } from '../errors';
+import { checkOptions, optionNames } from '../options';
 import { contentCost, gramCost, totalVariation, layerWeights, StyleLayer } from './costs';
 import { gramMatrix } from './gram';
 
@@ -127,12 +128,15 @@ function positive(v: number, what: string, integer = false): number {
   return v;
 }
 
+const TRANSFER_OPTIONS = optionNames<TransferOptions>({ model: true, content: true, style: true, contentLayer: true, styleLayers: true, alpha: true, beta: true, tvWeight: true, steps: true, learningRate: true, init: true, seed: true, pixelRange: true, preprocess: true, onStep: true, previewEvery: true });
+
 /**
  * Neural style transfer: returns G (same rank as `content`) after `steps` Adam steps on its pixels minimising
  * J(G) = α·‖a(C) − a(G)‖² + β·Σ λ[l]·J_style[l]\(S, G) + tvWeight·TV(G), clipped to the pixel range each step.
  */
 export async function transfer(opts: TransferOptions): Promise<Tensor> {
-  if (opts === null || typeof opts !== 'object') throw new ValueError('style.transfer: expected an options object');
+  if (opts === undefined) throw new ValueError('style.transfer: expected an options object');
+  checkOptions('style.transfer', opts, TRANSFER_OPTIONS);
   const m = opts.model;
   if (!(m instanceof Model)) throw new ValueError('style.transfer: model must be a convkit Model');
   const chosen = opts.contentLayer === undefined || opts.styleLayers === undefined ? defaultLayers(m) : null;

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src/backend';
-import type { ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
+import type { DepthwiseGeometry } from '../../src/backend/kernels';
 import { setConvAlgorithm } from '../../src/backend/wasm/conv';
 import { rng, randArray, geometry, inLen, outLen, filterLen, terms, outShape, inShape, filterShape, expectRelClose as expectClose, type Spec } from '../helpers/kernels';
 import { WASM_BACKENDS } from '../helpers/backends';

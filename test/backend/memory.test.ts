@@ -26,3 +26,26 @@ describe('WASM memory stays bounded without dispose()', () => {
     });
   }
 });
+
+describe('pinned blocks (inference plans) and the scratch arena', () => {
+  it('keeps pinned bytes intact across kernel calls, reuses freed blocks first-fit, and moves the scratch back down', () => {
+    const mod = backend.module('wasm-simd')!, arena = mod.arena, k = backend.kernels('wasm-simd');
+    const before = arena.pinnedBytes;
+    const a = arena.pin(1000), b = arena.pin(5000);
+    expect(a % 16).toBe(0);
+    expect(b).toBeGreaterThanOrEqual(a + 1000);
+    const mark = Float32Array.from({ length: 250 }, (_, i) => i * 0.5);
+    new Float32Array(mod.exports.memory.buffer, a, 250).set(mark);
+    // kernel calls use the scratch above every pinned block
+    const y = k.conv(x, w, g, bias, 'relu');
+    expect(y).toEqual(backend.kernels('wasm-simd').conv(x, w, g, bias, 'relu'));
+    expect([...new Float32Array(mod.exports.memory.buffer, a, 250)]).toEqual([...mark]);
+    // a freed block is reused by the next pin that fits in it
+    arena.unpin(a);
+    expect(arena.pin(800)).toBe(a);
+    expect(arena.pinnedBytes).toBe(before + 800 + 5000);
+    arena.unpin(a);
+    arena.unpin(b);
+    expect(arena.pinnedBytes).toBe(before);
+  });
+});

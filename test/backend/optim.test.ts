@@ -1,5 +1,5 @@
 // The optimizer kernels: every build updates weights and state in place like the f64 reference loop.
-import { describe, it, expect } from 'vitest';
+import { describe, it } from 'vitest';
 import { backend } from '../../src';
 import { BACKENDS } from '../helpers/backends';
 

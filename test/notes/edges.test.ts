@@ -1,7 +1,7 @@
 // The notes' worked examples on convolution and edge detection ("Edge Detection Example", "More Edge
 // Detection", "cross-correlation vs. convolution", "Convolutions Over Volume"), on every backend.
-import { describe, it, expect, beforeAll } from 'vitest';
-import { ops, backend, tensor, Tensor, init, vision } from '../../src';
+import { it, expect, beforeAll } from 'vitest';
+import { ops, tensor, Tensor, init, vision } from '../../src';
 import { describeEachBackend } from '../helpers/backends';
 
 const img = (rows: number[][]): Tensor => tensor(rows).reshape([1, rows.length, rows[0].length, 1]);

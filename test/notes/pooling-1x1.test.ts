@@ -1,5 +1,5 @@
 // The notes' pooling examples (4x4, f = 2, s = 2) and the 1x1 convolution ("Networks in Networks").
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect, beforeAll } from 'vitest';
 import { ops, tensor, Tensor, init } from '../../src';
 import { describeEachBackend } from '../helpers/backends';
 import { rand } from '../helpers/gradcheck';

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect, beforeAll } from 'vitest';
 import { ops, tensor, init, grad } from '../../src';
 import { describeEachBackend } from '../helpers/backends';
 import { rand, distinct, gradcheck } from '../helpers/gradcheck';

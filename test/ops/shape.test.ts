@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { it, expect, beforeAll } from 'vitest';
 import { ops, tensor, init, grad, ShapeError, ValueError } from '../../src';
 import { describeEachBackend } from '../helpers/backends';
 import { rand, gradcheck } from '../helpers/gradcheck';

@@ -5,11 +5,8 @@
 import type { KernelFamily, ConvGeometry, DepthwiseGeometry, Activation } from '../kernels';
 import { type WasmModule, partsFor, runParts } from './module';
 import { splitByOutput, splitByInput } from './split';
+import { geometryBlock } from './geometry';
 
-export const GEOMETRY_FIELDS = [
-  'batch', 'inD', 'inH', 'inW', 'inC', 'outD', 'outH', 'outW', 'outC', 'fD', 'fH', 'fW',
-  'strideD', 'strideH', 'strideW', 'dilationD', 'dilationH', 'dilationW', 'padFront', 'padTop', 'padLeft',
-] as const;
 
 const inSize = (g: ConvGeometry) => g.batch * g.inD * g.inH * g.inW * g.inC;
 const outSize = (g: ConvGeometry) => g.batch * g.outD * g.outH * g.outW * g.outC;
@@ -39,13 +36,9 @@ export function convKernels(mod: WasmModule) {
 
   /** Writes g into the arena; returns its pointer. */
   function putGeometry(g: ConvGeometry, multiplier = 1): number {
-    const n = GEOMETRY_FIELDS.length;
-    // twice the block: the kernels write a derived geometry after it (assembly/convgeom.ts)
-    const ptr = arena.allocBytes(2 * 4 * (n + 2));
-    const v = new Int32Array(ex.memory.buffer, ptr, n + 2);
-    GEOMETRY_FIELDS.forEach((f, i) => { v[i] = g[f]; });
-    v[n] = multiplier;
-    v[n + 1] = algoFlags.get(mod) ?? 0;
+    const block = geometryBlock(g, multiplier, algoFlags.get(mod) ?? 0);
+    const ptr = arena.allocBytes(block.byteLength);
+    new Int32Array(ex.memory.buffer, ptr, block.length).set(block);
     return ptr;
   }
   const multiplierOf = (g: ConvGeometry) => (g as DepthwiseGeometry).multiplier ?? 1;

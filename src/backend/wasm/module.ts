@@ -1,11 +1,13 @@
 // Loads one WebAssembly build and manages its memory with a grow-only scratch arena:
 // each kernel call resets the arena, copies its inputs in, runs, and copies the output out.
-// Memory therefore never exceeds the largest single call's needs, with no dispose() anywhere.
+// Memory therefore never exceeds the largest single call's needs (plus the blocks inference plans pin
+// below the scratch for their lives), with no dispose() anywhere.
 // The threads builds import one shared memory that a pool of workers also instantiates the module on.
 import { instantiate as loaderInstantiate, instantiateSync as loaderInstantiateSync } from '@assemblyscript/loader';
 import * as binaries from './binaries';
 import { BackendError, ValueError } from '../../errors';
 import { ThreadPool, threadsUnavailable, coreCount } from './threads';
+import { GEOMETRY_BLOCK_FIELDS } from './geometry';
 
 export type Build = 'scalar' | 'simd' | 'relaxed' | 'simdThreads' | 'relaxedThreads';
 
@@ -151,6 +153,10 @@ function importsFor(build: Build): WebAssembly.Imports {
 
 function wrap(build: Build, compiled: WebAssembly.Module, exports: any): WasmModule {
   const ex = exports as WasmExports;
+  // the conv geometry block is written here and read there: a build from other sources must not load
+  if (ex.geometryFields() !== GEOMETRY_BLOCK_FIELDS) {
+    throw new BackendError(`wasm build '${build}' reads conv geometry blocks of ${ex.geometryFields()} fields, the host writes ${GEOMETRY_BLOCK_FIELDS}; rebuild with npm run build:wasm`);
+  }
   const base = Number(ex.heapBase());
   return { build, exports: ex, arena: new Arena(ex.memory, base), compiled, pool: null };
 }

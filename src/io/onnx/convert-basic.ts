@@ -6,7 +6,7 @@ import {
   Activation, ReLU, LeakyReLU, PReLU, Softmax, Rescaling, Add, Multiply, Subtract, Concatenate, Flatten, Reshape, Permute, Slice, ZeroPadding2D,
 } from '../../layers';
 import type { ActivationName } from '../../ops';
-import { Tensor } from '../../tensor';
+import { Tensor, sizeOf } from '../../tensor';
 import { ImportContext, Act, Value, ConstValue, onnxShape, clAxis } from './graph';
 import { Const, broadcast, transposeConst, gatherConst, concatConst, sliceConst, ints, floats, axisOf } from './fold';
 
@@ -362,7 +362,7 @@ const constantOfShape: Converter = (c: ImportContext) => {
   const dims = ints(c.constInput(0, 'shape'), 'shape');
   const a = c.attr('value');
   const v = a ? c.tensorAttr(a) : { data: [0], float: true };
-  const n = dims.reduce((p, d) => p * d, 1);
+  const n = sizeOf(dims);
   if (!(n <= 2 ** 24)) c.fail(`ConstantOfShape of ${n} values is over the limit of 2^24`);
   c.output(konst({ dims, data: new Array(n).fill(Number(v.data[0] ?? 0)), float: v.float }));
 };
@@ -370,7 +370,7 @@ const constantOfShape: Converter = (c: ImportContext) => {
 const expand: Converter = (c: ImportContext) => {
   const x = c.input(0), s = c.constInput(1, 'shape');
   if (!x || x.kind !== 'const') c.fail('expanding an activation is not supported');
-  const n = ints(s, 'shape').reduce((p, d) => p * d, 1);
+  const n = sizeOf(ints(s, 'shape'));
   if (!(n <= 2 ** 24)) c.fail(`Expand to ${n} values is over the limit of 2^24`);
   c.output(konst(broadcast(x, { dims: ints(s, 'shape'), data: new Array(n).fill(0), float: false }, (v) => v)));
 };

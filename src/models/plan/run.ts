@@ -6,10 +6,10 @@
 import { Tensor } from '../../tensor';
 import { BackendError } from '../../errors';
 import type { ConvGeometry, PoolGeometry } from '../../backend/kernels';
-import { type WasmModule, partsFor, runParts, threadsOf } from '../../backend/wasm/module';
-import { splitByOutput, splitRange } from '../../backend/wasm/split';
-import { GEOMETRY_FIELDS } from '../../backend/wasm/conv';
-import { ACT, Program, Step, isPointwise } from './steps';
+import { type WasmModule, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
+import { splitStep, type GemmSplit } from './parts';
+import { geometryBlock } from '../../backend/wasm/geometry';
+import { ACT, Program, Step } from './steps';
 import { layout } from './memory';
 
 const F32 = 4;
@@ -31,9 +31,12 @@ export class WasmPlan {
   private readonly at: number[];
   readonly bytes: PlanBytes;
   private released = false;
+  /** Threads the plan's parts were split for (1 where no pool runs). */
+  readonly threads: number;
 
   constructor(private readonly mod: WasmModule, private readonly program: Program) {
     const { arena } = mod;
+    this.threads = poolOf(mod) ? threadsOf(mod) : 1;
     const lay = layout(program);
     // weights once each (a shared layer's, or an unfolded Variable's, appear in several steps)
     const weights = new Map<Float32Array, number>();
@@ -86,23 +89,25 @@ export class WasmPlan {
     const { mod } = this, ex = mod.exports;
     switch (s.kind) {
       case 'conv': {
-        const g = s.g, P = g.batch * g.outD * g.outH * g.outW;
-        if (s.residual !== undefined || isPointwise(g)) return this.gemm(P, g.inC, g.outC, value(s.x), weight(s.w), weight(s.bias), value(s.y), s.act, s.residual !== undefined);
+        const split = splitStep(s, this.threads)!;
+        if ('gemm' in split) return this.gemm(split.gemm, value(s.x), weight(s.w), weight(s.bias), value(s.y), s.act, s.residual !== undefined);
         const x = value(s.x), y = value(s.y), w = weight(s.w), b = weight(s.bias);
-        const split = splitByOutput(g, partsFor(mod, 2 * P * g.fD * g.fH * g.fW * g.inC * g.outC));
-        const geos = split.map((p) => geometry(convBlock(p.g, 1)));
+        const geos = split.bands.map((p) => geometry(geometryBlock(p.g)));
         return {
           fn: 'conv',
-          parts: split.map((p, i) => [() => x() + p.inOffset * F32, w, b, () => y() + p.outOffset * F32, geos[i], s.act]),
+          parts: split.bands.map((p, i) => [() => x() + p.inOffset * F32, w, b, () => y() + p.outOffset * F32, geos[i], s.act]),
           scratch: geos.map((gp) => () => ex.convScratchBytes(gp(), 0)),
         };
       }
       case 'depthwise': {
         const g = s.g, x = value(s.x), y = value(s.y), w = weight(s.w), b = weight(s.bias);
-        const split = splitByOutput(g, partsFor(mod, 2 * g.batch * g.outH * g.outW * g.outC * g.fH * g.fW));
-        return { fn: 'depthwiseConv', parts: split.map((p) => [() => x() + p.inOffset * F32, w, b, () => y() + p.outOffset * F32, geometry(convBlock(p.g, g.multiplier)), s.act]) };
+        const split = splitStep(s, this.threads) as { bands: Array<{ g: typeof g; inOffset: number; outOffset: number }> };
+        return { fn: 'depthwiseConv', parts: split.bands.map((p) => [() => x() + p.inOffset * F32, w, b, () => y() + p.outOffset * F32, geometry(geometryBlock(p.g, g.multiplier)), s.act]) };
       }
-      case 'dense': return this.gemm(s.m, s.k, s.n, value(s.x), weight(s.w), weight(s.bias), value(s.y), s.act, false);
+      case 'dense': {
+        const split = splitStep(s, this.threads) as { gemm: GemmSplit };
+        return this.gemm(split.gemm, value(s.x), weight(s.w), weight(s.bias), value(s.y), s.act, false);
+      }
       case 'pool': {
         const g = s.g;
         return { fn: s.max ? 'maxPool' : 'avgPool', parts: [[value(s.x), value(s.y), geometry(Int32Array.from(POOL_FIELDS, (f) => g[f]))]] };
@@ -115,11 +120,9 @@ export class WasmPlan {
     }
   }
 
-  /** [m, k] · [k, n] (+ bias, act) into y (accumulating onto y when asked), split along the longer side. */
-  private gemm(m: number, k: number, n: number, x: () => number, w: () => number, b: () => number, y: () => number, act: number, accumulate: boolean): Call {
+  /** [m, k] · [k, n] (+ bias, act) into y (accumulating onto y when asked), in the parts of its split. */
+  private gemm({ m, k, n, alongN, ranges }: GemmSplit, x: () => number, w: () => number, b: () => number, y: () => number, act: number, accumulate: boolean): Call {
     const ex = this.mod.exports, acc = accumulate ? 1 : 0;
-    const alongN = n >= m;
-    const ranges = splitRange(alongN ? n : m, partsFor(this.mod, 2 * m * n * k), alongN ? 8 : 4);
     return {
       fn: 'sgemm',
       parts: ranges.map(([s, e]) => alongN
@@ -188,8 +191,6 @@ export class WasmPlan {
   /** Shape of the first output. */
   get outputShape(): number[] { return this.program.values[this.program.outputs[0]].shape; }
 
-  /** Threads the plan's parts were split for. */
-  get threads(): number { return threadsOf(this.mod); }
 
   /** Frees the plan's WebAssembly memory (for reuse by later plans and kernel calls). */
   release(): void {
@@ -200,10 +201,3 @@ export class WasmPlan {
   }
 }
 
-/** A conv geometry block as assembly/convgeom.ts reads it, with room for the derived block after it. */
-function convBlock(g: ConvGeometry, multiplier: number): Int32Array {
-  const n = GEOMETRY_FIELDS.length, v = new Int32Array(2 * (n + 2));
-  GEOMETRY_FIELDS.forEach((f, i) => { v[i] = g[f]; });
-  v[n] = multiplier;
-  return v;
-}

@@ -1,0 +1,25 @@
+// The conv geometry block, the one interface between the TypeScript wrappers and assembly/convgeom.ts: one
+// pointer to i32s instead of 23 arguments. Its layout is the order of GEOMETRY_FIELDS here and of the G
+// enum there; module.ts refuses a build whose geometryFields() differs from GEOMETRY_BLOCK_FIELDS.
+import type { ConvGeometry } from '../kernels';
+
+export const GEOMETRY_FIELDS = [
+  'batch', 'inD', 'inH', 'inW', 'inC', 'outD', 'outH', 'outW', 'outC', 'fD', 'fH', 'fW',
+  'strideD', 'strideH', 'strideW', 'dilationD', 'dilationH', 'dilationW', 'padFront', 'padTop', 'padLeft',
+] as const;
+
+/** i32s in a geometry block: the sizes, the depthwise multiplier and the algorithm switches (assembly/convgeom.ts's G). */
+export const GEOMETRY_BLOCK_FIELDS = GEOMETRY_FIELDS.length + 2;
+
+/**
+ * A geometry block as assembly/convgeom.ts reads it, followed by as much room again: the kernels write a
+ * derived geometry after it. module.ts checks at load that the build's block has GEOMETRY_BLOCK_FIELDS fields.
+ */
+export function geometryBlock(g: ConvGeometry, multiplier = 1, algo = 0): Int32Array {
+  const n = GEOMETRY_FIELDS.length, v = new Int32Array(2 * GEOMETRY_BLOCK_FIELDS);
+  GEOMETRY_FIELDS.forEach((f, i) => { v[i] = g[f]; });
+  v[n] = multiplier;
+  v[n + 1] = algo;
+  return v;
+}
+
