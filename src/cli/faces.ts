@@ -39,6 +39,7 @@ export const facesCommand: Command = {
   name: 'faces',
   summary: 'recognise the faces in a photo against a saved face database (face-api\'s pretrained 128-d encoder, run by convkit)',
   usage: '<photo> [--db <faces.json>] [--add <name>] [-o <out.png>] [options]',
+  needs: [{ package: '@vladmandic/face-api', for: 'the pretrained face detector and 128-d face encoder weights' }],
   options: {
     db: { type: 'string', arg: 'FILE', help: 'the face database (JSON written by convkit faces --add or face.FaceDatabase.save)' },
     add: { type: 'string', arg: 'NAME', help: 'enrol the photo\'s only face under NAME and save the database (created if missing)' },

@@ -4,18 +4,23 @@
 import { init } from '../backend';
 import { didYouMean } from '../errors';
 import type { BackendName } from '../backend';
-import { type Command, UsageError, parseCommand, helpText } from './command';
+import { type Command, type Parsed, UsageError, parseCommand, helpText } from './command';
 import { edgesCommand } from './edges';
 import { augmentCommand } from './augment';
 import { trainCommand } from './train';
 import { detectCommand } from './detect';
 import { facesCommand } from './faces';
 import { styleCommand } from './style';
+import { doctorCommand } from './doctor';
+import { packageDir } from '../platform';
 import { explainCommand } from './explain';
 import { infoCommand, convertCommand } from './onnx';
 
 /** Every command, in the order `convkit --help` lists them. A new command is one entry here. */
-export const COMMANDS: readonly Command[] = [trainCommand, edgesCommand, augmentCommand, detectCommand, facesCommand, styleCommand, explainCommand, infoCommand, convertCommand];
+export const COMMANDS: readonly Command[] = [
+  trainCommand, edgesCommand, augmentCommand, detectCommand, facesCommand, styleCommand, explainCommand, infoCommand, convertCommand,
+  doctorCommand(() => COMMANDS),
+];
 
 /** Where main() writes; tests pass their own. */
 export interface Output { stdout(s: string): void; stderr(s: string): void; stderrIsTTY?: boolean }
@@ -31,6 +36,14 @@ function overview(): string {
     'every command takes --help, --json (print the result as JSON) and --backend js|wasm|wasm-simd'].join('\n');
 }
 
+/** Fails with one line naming the npm install to run when a package the command needs is missing. */
+export async function checkNeeds(cmd: Command, args: Parsed): Promise<void> {
+  for (const n of cmd.needs ?? []) {
+    if (n.unless && args.values[n.unless] !== undefined && args.values[n.unless] !== cmd.options[n.unless]?.default) continue;
+    if (!(await packageDir(n.package))) throw new Error(`needs the ${n.package} package for ${n.for}: npm install ${n.package}`);
+  }
+}
+
 /** Runs `convkit` with the arguments after the program name; resolves to the exit code. */
 export async function main(argv: readonly string[], out: Output = processOutput): Promise<number> {
   const [name, ...rest] = argv;
@@ -44,6 +57,7 @@ export async function main(argv: readonly string[], out: Output = processOutput)
     if (args.values.help) { out.stdout(helpText(withBackend) + '\n'); return 0; }
     const backend = args.values.backend as string | undefined;
     if (backend !== undefined && !BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
+    await checkNeeds(cmd, args);
     await init(backend ? { backend: backend as BackendName } : {});
     const json = !!args.values.json;
     const result = await cmd.run(args, json ? () => {} : (line) => out.stdout(line + '\n'), { write: (s) => out.stderr(s), isTTY: !!out.stderrIsTTY });

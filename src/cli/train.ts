@@ -100,6 +100,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train LeNet-5 on the mnist package\'s real digits, report accuracy, save the model and pictures',
   usage: '[options]',
+  needs: [{ package: 'mnist', for: 'the 10,000 real digits it trains and tests on' }],
   options: {
     epochs: { type: 'string', arg: 'N', default: '3', help: 'passes over the training digits' },
     train: { type: 'string', arg: 'N', default: '8000', help: 'training digits' },

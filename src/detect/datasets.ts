@@ -1,6 +1,16 @@
 // Synthetic detection data: images of rectangles, ellipses and triangles at random positions,
 // sizes, colours and (bounded) overlaps, with their boxes and classes: enough to train and test
 // a small YOLO from scratch without downloading anything. Seeded, so a seed gives the same set.
+/**
+ * A seeded synthetic detection data set: rectangles, ellipses and triangles with their boxes and classes.
+ *
+ * @example
+ * ```ts
+ * import { detect } from 'convkit';
+ * const { images, objects, classNames } = detect.datasets.shapes({ seed: 1, n: 16, size: 64 });   // images [16, 64, 64, 3]
+ * ```
+ * @module
+ */
 import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import { rng } from '../ops';

@@ -1,4 +1,16 @@
 // detect: IoU, NMS, anchors (k-means), YOLO encode/decode/loss, localization, landmarks, mAP.
+/**
+ * Detection as in the course notes: IoU, non-max suppression, anchor boxes, YOLO targets and loss, localization, landmarks, sliding windows, mAP.
+ *
+ * @example
+ * ```ts
+ * import { detect } from 'convkit';
+ * const boxes = [{ x: 0.5, y: 0.5, w: 0.4, h: 0.4 }, { x: 0.52, y: 0.5, w: 0.4, h: 0.4 }, { x: 0.1, y: 0.1, w: 0.1, h: 0.1 }];
+ * detect.iou(boxes[0], boxes[1]);                                          // 0.905
+ * const kept = detect.nms(boxes, [0.9, 0.8, 0.7], { iouThreshold: 0.5 });  // [0, 2]
+ * ```
+ * @module
+ */
 export { iou, shapeIou, toCenter, toCorners } from './box';
 export type { Box, CenterBox, CornerBox, Size } from './box';
 export { nms, nmsPerClass } from './nms';

@@ -1,5 +1,16 @@
 // Landmark detection (the notes: a face with 64 landmarks gives 129 outputs): the target
 // [present, l_1x, l_1y, ..., l_Kx, l_Ky] and its loss, masked when no face/object is present.
+/**
+ * Landmark detection: the target [present, l_1x, l_1y, ..., l_Kx, l_Ky] and its masked loss.
+ *
+ * @example
+ * ```ts
+ * import { detect } from 'convkit';
+ * const y = detect.landmarks.target({ present: true, points: [{ x: 0.3, y: 0.4 }, { x: 0.7, y: 0.4 }]}, 2);   // [5]
+ * const l = detect.landmarks.loss(y, y);
+ * ```
+ * @module
+ */
 import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import { add, sub, mul, square, sum, div, sigmoidCrossEntropy } from '../ops';

@@ -1,5 +1,16 @@
 // Classification with localization (the notes' "Object Localization"): the target vector
 // y = [p_c, b_x, b_y, b_h, b_w, c_1..c_n] and its loss, built from ops so it is differentiable.
+/**
+ * Classification with localization: the target y = [p_c, b_x, b_y, b_h, b_w, c_1..c_n] and its loss.
+ *
+ * @example
+ * ```ts
+ * import { detect } from 'convkit';
+ * const y = detect.localization.target([{ present: true, box: { x: 0.5, y: 0.4, w: 0.3, h: 0.2 }, classId: 2 }, { present: false }], 3);   // [2, 8]
+ * const l = detect.localization.loss(y, y);   // 0: a perfect prediction
+ * ```
+ * @module
+ */
 import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import { add, sub, mul, square, sum, div, sigmoidCrossEntropy, softmaxCrossEntropy } from '../ops';

@@ -12,6 +12,18 @@
 // sizes in cells), so decode(encode(objects)) gives the objects back. The loss (YOLOv1's sum of
 // squares, on YOLOv2's parameterisation) compares activated predictions with encode's targets.
 // A conv head outputs [N, S, S, A·(5 + C)]: reshape it to [N, S, S, A, 5 + C] for decode and loss.
+/**
+ * YOLO as in the notes: grid-and-anchor targets, decoding of the network's output, and the loss.
+ *
+ * @example
+ * ```ts
+ * import { detect } from 'convkit';
+ * const opts = { grid: 3, anchors: [{ w: 1, h: 2 }, { w: 2, h: 1 }], classes: 3 };
+ * const y = detect.yolo.encode([{ box: { x: 0.5, y: 0.5, w: 0.2, h: 0.4 }, classId: 1 }], opts);   // [3, 3, 2, 8]
+ * const found = detect.yolo.decode(y.reshape([1, 3, 3, 2, 8]), { ...opts, scoreThreshold: 0.5 });
+ * ```
+ * @module
+ */
 import { Tensor, zeros } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { checkOptions, optionNames } from '../options';

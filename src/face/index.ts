@@ -1,5 +1,18 @@
 // face: encoders, distances, triplet loss and mining, siamese classifier, recognition database,
 // and the pretrained 128-d face encoder of face-api.
+/**
+ * Face verification and recognition as in the notes: encoders, squared distances, triplet loss and mining, a recognition database, and face-api's pretrained 128-d encoder.
+ *
+ * @example
+ * ```ts
+ * import { tensor, face } from 'convkit';
+ * const e1 = tensor([[0.6, 0.8]]), e2 = tensor([[0.8, 0.6]]);
+ * face.distance(e1, e2);                   // ||e1 - e2||^2 = 0.08
+ * face.verify(e1, e2, 0.36);               // [true]: the same person, below the threshold
+ * const loss = face.tripletLoss(e1, e1, e2, 0.2);
+ * ```
+ * @module
+ */
 export { distance, verify, l2Normalize } from './distance';
 export type { EmbeddingLike } from './distance';
 export { tripletLoss, mineTriplets } from './losses';

@@ -10,6 +10,7 @@ import { isUrl, nodeImport } from '../platform';
 import { Layer, registry } from '../layers';
 import { Model, modelFromConfig } from '../models';
 import type { KerasConfig } from '../models';
+import { trainingConfig, compileFrom, type TrainingConfig } from '../models/training-config';
 
 /** One tensor in a weights manifest. */
 export interface WeightSpec {
@@ -32,6 +33,8 @@ export interface ModelArtifacts {
   format?: string;
   generatedBy?: string;
   convertedBy?: string | null;
+  /** The compile settings (TF.js's trainingConfig); io.load compiles the model with them. */
+  trainingConfig?: TrainingConfig;
 }
 
 /** A place to save to and load from, like TF.js's IOHandler. */
@@ -77,6 +80,7 @@ export function toArtifacts(model: Model): ModelArtifacts {
     format: 'layers-model',
     generatedBy: GENERATED_BY,
     convertedBy: null,
+    ...(trainingConfig(model) ? { trainingConfig: trainingConfig(model) } : {}),
   };
 }
 
@@ -92,6 +96,7 @@ function modelJson(a: ModelArtifacts, paths: string[]): Record<string, unknown> 
   return {
     format: a.format ?? 'layers-model', generatedBy: a.generatedBy ?? GENERATED_BY, convertedBy: a.convertedBy ?? null,
     modelTopology: a.modelTopology, weightsManifest: [{ paths, weights: a.weightSpecs ?? [] }],
+    ...(a.trainingConfig ? { trainingConfig: a.trainingConfig } : {}),
   };
 }
 
@@ -144,7 +149,7 @@ export function memory(): IOHandler & { artifacts: ModelArtifacts | null } {
 export const fromMemory = (artifacts: ModelArtifacts): IOHandler => ({ load: () => artifacts });
 
 /** Parses model.json text; anything that is not a Layers-format model.json is a ModelFormatError. */
-export function parseModelJson(text: string, where: string): { modelTopology: Record<string, unknown>; weightsManifest: WeightsManifestEntry[] } {
+export function parseModelJson(text: string, where: string): { modelTopology: Record<string, unknown>; weightsManifest: WeightsManifestEntry[]; trainingConfig?: TrainingConfig } {
   let j: any;
   try { j = JSON.parse(text); } catch (e) {
     throw new ModelFormatError(`io.load: ${where} is not JSON (${(e as Error).message})`);
@@ -157,7 +162,7 @@ export function parseModelJson(text: string, where: string): { modelTopology: Re
   if (!Array.isArray(wm) || wm.some((g: any) => !g || !Array.isArray(g.paths) || !Array.isArray(g.weights))) {
     throw new ModelFormatError(`io.load: ${where} has a malformed weightsManifest; expected [{ paths: [...], weights: [...] }]`);
   }
-  return { modelTopology: j.modelTopology, weightsManifest: wm };
+  return { modelTopology: j.modelTopology, weightsManifest: wm, ...(j.trainingConfig ? { trainingConfig: j.trainingConfig } : {}) };
 }
 
 /** Concatenates byte buffers. */
@@ -189,7 +194,7 @@ async function readFromDisk(src: string): Promise<ModelArtifacts> {
   }
   let text: string;
   try { text = await readFile(file, 'utf8'); } catch (e) { throw new ModelFormatError(`io.load: cannot read ${file} (${(e as Error).message})`); }
-  const { modelTopology, weightsManifest } = parseModelJson(text, file);
+  const { modelTopology, weightsManifest, trainingConfig: tc } = parseModelJson(text, file);
   const groups: Uint8Array[][] = [];
   for (const g of weightsManifest) {
     const shards: Uint8Array[] = [];
@@ -206,7 +211,7 @@ async function readFromDisk(src: string): Promise<ModelArtifacts> {
     }
     groups.push(shards);
   }
-  return artifactsFromManifest(modelTopology, weightsManifest, groups);
+  return { ...artifactsFromManifest(modelTopology, weightsManifest, groups), ...(tc ? { trainingConfig: tc } : {}) };
 }
 
 /** Reads artifacts over HTTP: the model.json URL (or a folder URL holding model.json) and its shards. */
@@ -217,7 +222,7 @@ async function readFromUrl(url: string): Promise<ModelArtifacts> {
     if (!r.ok) throw new ModelFormatError(`io.load: GET ${u} failed with HTTP ${r.status}`);
     return r;
   };
-  const { modelTopology, weightsManifest } = parseModelJson(await (await get(jsonUrl)).text(), jsonUrl);
+  const { modelTopology, weightsManifest, trainingConfig: tc } = parseModelJson(await (await get(jsonUrl)).text(), jsonUrl);
   const groups: Uint8Array[][] = [];
   for (const g of weightsManifest) {
     groups.push(await Promise.all(g.paths.map(async (p) => {
@@ -227,7 +232,7 @@ async function readFromUrl(url: string): Promise<ModelArtifacts> {
       return new Uint8Array(await (await get(u.href)).arrayBuffer());
     })));
   }
-  return artifactsFromManifest(modelTopology, weightsManifest, groups);
+  return { ...artifactsFromManifest(modelTopology, weightsManifest, groups), ...(tc ? { trainingConfig: tc } : {}) };
 }
 
 /** Gets artifacts from a path, URL or handler. */
@@ -362,6 +367,16 @@ export function fromArtifacts(a: ModelArtifacts, where = 'io.load'): Model {
   if (!(m instanceof Model)) throw new ModelFormatError(`${where}: the topology is a single ${m.className} layer, not a model`);
   if (!m.built) throw new ModelFormatError(`${where}: the topology has no input shape, so its weights cannot be created`);
   assignWeights(m, named, where);
+  // Compiled as saved (TF.js's trainingConfig, or Keras's training_config inside the topology), as TF.js
+  // and Keras load models. Settings convkit cannot restore leave the model uncompiled, with a warning:
+  // its topology and weights are still good.
+  const tc = a.trainingConfig ?? topo.training_config;
+  if (tc) {
+    try { compileFrom(m, tc, where); } catch (e) {
+      if (!(e instanceof ModelFormatError)) throw e;
+      console.warn(`${e.message}; the model is loaded uncompiled`);
+    }
+  }
   return m;
 }
 

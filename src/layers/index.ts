@@ -1,5 +1,24 @@
 // Keras-style layers: factories with Keras option names (camelCase), the classes, initialisers,
 // and a registry to rebuild layers from their Keras { class_name, config } form.
+/**
+ * Keras layers with Keras option names in camelCase; `fromConfig` rebuilds them from Keras's `{ class_name, config }`.
+ *
+ * @example
+ * ```ts
+ * import { layers, model, Sequential } from 'convkit';
+ * const net = new Sequential([
+ *   layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+ *   layers.maxPooling2d({ poolSize: 2 }),
+ *   layers.flatten(),
+ *   layers.dense({ units: 10, activation: 'softmax' }),
+ * ]);
+ * // the functional API: branches and merges
+ * const x = layers.input({ shape: [8] });
+ * const y = layers.add().apply([layers.dense({ units: 4 }).apply(x), layers.dense({ units: 4 }).apply(x)]);
+ * const twoBranches = model({ inputs: x, outputs: y });
+ * ```
+ * @module
+ */
 import { ModelFormatError, ConvkitError } from '../errors';
 import { Layer, LayerArgs } from './base';
 import { Conv1D, Conv2D, Conv3D, DepthwiseConv2D, ConvArgs, DepthwiseConv2DArgs } from './conv';

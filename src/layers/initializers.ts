@@ -1,5 +1,16 @@
 // Weight initialisers (Keras names). Glorot and He are variance scaling with different scale,
 // fan mode and distribution, as in Keras, so one implementation serves all of them.
+/**
+ * Weight initialisers with Keras names (Glorot, He, LeCun, variance scaling, constants), by name or object.
+ *
+ * @example
+ * ```ts
+ * import { layers } from 'convkit';
+ * const conv = layers.conv2d({ filters: 16, kernelSize: 3, kernelInitializer: layers.initializers.heNormal({ seed: 1 }) });
+ * const dense = layers.dense({ units: 10, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' });
+ * ```
+ * @module
+ */
 import { Tensor, sizeOf } from '../tensor';
 import { ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';

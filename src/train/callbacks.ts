@@ -1,4 +1,20 @@
 // Training callbacks (Keras's hooks) and early stopping.
+/**
+ * Training callbacks (Keras's hooks): early stopping, learning-rate schedules, or any object with onEpochEnd and friends.
+ *
+ * @example
+ * ```ts
+ * import { callbacks, zoo, ops } from 'convkit';
+ * const net = zoo.lenet5();
+ * net.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+ * const x = ops.randomNormal([64, 32, 32, 1], { seed: 1 }), y = ops.oneHot([...Array(64)].map((_, i) => i % 10), 10);
+ * await net.fit(x, y, {
+ *   epochs: 5, validationSplit: 0.25,
+ *   callbacks: [callbacks.earlyStopping({ monitor: 'val_loss', patience: 2 }), callbacks.learningRateScheduler((epoch, lr) => lr * 0.9)],
+ * });
+ * ```
+ * @module
+ */
 import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import { checkOptions } from '../options';

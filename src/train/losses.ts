@@ -1,6 +1,18 @@
 // Losses (Keras names, (yTrue, yPred) order) returning the scalar mean over the batch. Each also
 // has a from-logits form that Model.fit uses when the model ends in softmax/sigmoid, so the
 // softmax and the log fuse into one stable op.
+/**
+ * Losses with Keras names and the `(yTrue, yPred)` order, each the mean over the batch; `compile` also takes them by name.
+ *
+ * @example
+ * ```ts
+ * import { tensor, losses } from 'convkit';
+ * const yTrue = tensor([[0, 1], [1, 0]]), yPred = tensor([[0.2, 0.8], [0.6, 0.4]]);
+ * losses.categoricalCrossentropy(yTrue, yPred);   // -(ln 0.8 + ln 0.6) / 2 = 0.367
+ * losses.meanSquaredError(yTrue, yPred);
+ * ```
+ * @module
+ */
 import { Tensor } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import * as ops from '../ops';

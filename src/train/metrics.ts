@@ -1,4 +1,14 @@
 // Metrics computed on plain arrays (no tape): each returns the fraction of correct predictions.
+/**
+ * Metrics on predictions (fractions of correct answers); `compile({ metrics: ['accuracy'] })` picks the right accuracy for the loss, as Keras does.
+ *
+ * @example
+ * ```ts
+ * import { tensor, metrics } from 'convkit';
+ * metrics.categoricalAccuracy(tensor([[0, 1], [1, 0]]), tensor([[0.2, 0.8], [0.4, 0.6]]));   // 0.5
+ * ```
+ * @module
+ */
 import { Tensor } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 

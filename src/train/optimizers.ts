@@ -1,5 +1,17 @@
 // Optimizers update Variables in place on their Float32Arrays (no tape, no new tensors), with
 // Keras's update rules and defaults. Per-variable slots (momentum, moments) live in a WeakMap.
+/**
+ * Optimizers with Keras's update rules and defaults: SGD (momentum, Nesterov), Adam, RMSprop.
+ *
+ * @example
+ * ```ts
+ * import { optimizers, zoo } from 'convkit';
+ * const net = zoo.lenet5();
+ * net.compile({ optimizer: optimizers.adam({ learningRate: 0.002 }), loss: 'categoricalCrossentropy' });
+ * const sgd = optimizers.sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true });
+ * ```
+ * @module
+ */
 import { Tensor } from '../tensor';
 import { Variable } from '../autograd';
 import { ShapeError, ValueError, fmtValue } from '../errors';

@@ -5,6 +5,18 @@
 // normalised to the image (0..1 across, 0..1 down). Extra fields on boxes and points are kept.
 // Geometric transforms resample bilinearly; outside the image they read `fill` (default 0) unless
 // `border` says 'edge' or 'reflect'.
+/**
+ * Seeded data augmentation (mirroring, cropping, colour shifts, rotation, shearing, warping) that moves boxes and landmarks with the pixels.
+ *
+ * @example
+ * ```ts
+ * import { ops, vision } from 'convkit';
+ * const aug = vision.augment.compose([vision.augment.mirror(), vision.augment.rotate({ maxDegrees: 10 }), vision.augment.colorShift()], { seed: 1 });
+ * const image = ops.randomUniform([32, 32, 3], { seed: 2 });
+ * const out = aug({ image, boxes: [{ x: 0.3, y: 0.5, w: 0.2, h: 0.2 }] });   // the box follows the mirror and rotation
+ * ```
+ * @module
+ */
 import { Tensor } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import { checkOptions } from '../options';

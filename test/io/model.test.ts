@@ -1,11 +1,11 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { io, layers, Sequential, model, tensor, zoo, ModelFormatError, ValueError } from '../../src/index';
+import { io, layers, optimizers, Sequential, model, tensor, zoo, ModelFormatError, ValueError } from '../../src/index';
 import type { Tensor, Model } from '../../src/index';
 
 const rand = (n: number, seed: number): Float32Array => {
@@ -327,6 +327,105 @@ describe('io.load refuses weight paths that leave the model directory', () => {
       writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
       await expect(io.load(dir)).rejects.toThrow(ModelFormatError);
       await expect(io.load(dir)).rejects.toThrow(/leaves the model's directory/);
+    }
+  });
+});
+
+describe('io.save / io.load keep the compile settings (TF.js trainingConfig)', () => {
+  const dense = (): Sequential =>
+    new Sequential([layers.dense({ units: 3, activation: 'softmax', inputShape: [4], name: 'out' })], { name: 'tiny', seed: 3 });
+  const x = tensor(Array.from({ length: 8 }, (_, i) => [i % 2, (i >> 1) % 2, 1, -1]));
+  const y = tensor(Array.from({ length: 8 }, (_, i) => [i % 3 === 0 ? 1 : 0, i % 3 === 1 ? 1 : 0, i % 3 === 2 ? 1 : 0]));
+  /** TF.js's own reading of a model.json (getModelArtifactsForJSON, as its file and http loaders do). */
+  const tfFromDir = (dir: string): tf.io.IOHandler => ({
+    load: async () => {
+      const j = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      return tf.io.getModelArtifactsForJSON(j, async (manifest) => {
+        const artifacts = await tfDirHandler(dir).load!();
+        return [manifest.flatMap((g) => g.weights), artifacts.weightData!];
+      });
+    },
+  });
+
+  it('writes TF.js training_config form, and io.load compiles the model so fit runs straight away', async () => {
+    const m = dense();
+    m.compile({ optimizer: optimizers.adam({ learningRate: 0.003, beta1: 0.8 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const dir = tmp();
+    try {
+      await io.save(m, dir);
+      const j = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      expect(j.trainingConfig).toEqual({
+        loss: 'categorical_crossentropy', metrics: ['accuracy'],
+        optimizer_config: { class_name: 'Adam', config: { learningRate: 0.003, beta1: 0.8, beta2: 0.999, epsilon: 1e-7 } },
+      });
+      const back = await io.load(dir);
+      expect(back.optimizer?.className).toBe('Adam');
+      expect(back.optimizer?.learningRate).toBe(0.003);
+      expect((back.optimizer as unknown as { beta1: number }).beta1).toBe(0.8);
+      expect(back.loss?.name).toBe('categoricalCrossentropy');
+      expect(back.metrics.map((x) => x.name)).toEqual(['accuracy']);
+      const h = await back.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+      expect(Object.keys(h.history).sort()).toEqual(['accuracy', 'loss']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('TensorFlow.js itself loads the model compiled (Adam and SGD with momentum) and trains it', async () => {
+    for (const [opt, cls, lr] of [[optimizers.adam({ learningRate: 0.003 }), 'Adam', 0.003], [optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), 'Momentum', 0.05]] as const) {
+      const m = dense();
+      m.compile({ optimizer: opt, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      const dir = tmp();
+      try {
+        await io.save(m, dir);
+        const tm = await tf.loadLayersModel(tfFromDir(dir));
+        expect(tm.optimizer.getClassName()).toBe(cls);
+        expect((tm.optimizer as unknown as { learningRate: number }).learningRate).toBeCloseTo(lr, 9);
+        expect(tm.loss).toBe('categoricalCrossentropy');
+        const h = await tm.fit(tf.tensor(x.toArray() as number[][]), tf.tensor(y.toArray() as number[][]), { epochs: 1, verbose: 0 });
+        expect(Number.isFinite(h.history.loss[0] as number)).toBe(true);
+        expect(Object.keys(h.history).sort()).toEqual(['acc', 'loss']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it("reads TF.js's trainingConfig and Keras's training_config (nsfwjs's form: lr, momentum)", async () => {
+    const tm = tf.sequential({ layers: [tf.layers.dense({ units: 3, activation: 'softmax', inputShape: [4], name: 'out' })] });
+    tm.compile({ optimizer: tf.train.rmsprop(0.01, 0.8), loss: 'meanSquaredError', metrics: ['accuracy'] });
+    const art = { ...(await tfArtifacts(tm)), trainingConfig: (tm as unknown as { getTrainingConfig(): unknown }).getTrainingConfig() } as unknown as io.ModelArtifacts;
+    const back = await io.load(art);
+    expect(back.optimizer?.className).toBe('RMSprop');
+    expect(back.optimizer?.learningRate).toBeCloseTo(0.01, 9);
+    expect((back.optimizer as unknown as { rho: number }).rho).toBeCloseTo(0.8, 6);
+    expect(back.loss?.name).toBe('meanSquaredError');
+
+    const keras = { ...io.toArtifacts(dense()) };
+    keras.modelTopology = { ...keras.modelTopology, training_config: {
+      optimizer_config: { class_name: 'SGD', config: { lr: 9e-7, momentum: 0.9, decay: 0, nesterov: false } },
+      loss: 'categorical_crossentropy', metrics: ['accuracy'], sample_weight_mode: null, loss_weights: null,
+    } };
+    const k = await io.load(keras);
+    expect(k.optimizer?.className).toBe('SGD');
+    expect(k.optimizer?.learningRate).toBe(9e-7);
+    expect((k.optimizer as unknown as { momentum: number }).momentum).toBe(0.9);
+  });
+
+  it('leaves out what cannot be restored: uncompiled and custom-loss models save none; an unknown optimizer loads uncompiled with a warning', async () => {
+    expect(io.toArtifacts(dense()).trainingConfig).toBeUndefined();
+    const custom = dense();
+    custom.compile({ optimizer: 'sgd', loss: function myLoss(yTrue: Tensor) { return yTrue; } });
+    expect(io.toArtifacts(custom).trainingConfig).toBeUndefined();
+    const art = io.toArtifacts(dense());
+    art.trainingConfig = { loss: 'categorical_crossentropy', optimizer_config: { class_name: 'Nadam', config: {} } };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const m = await io.load(art);
+      expect(m.optimizer).toBeNull();
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/optimizer 'Nadam'.*loaded uncompiled/));
+    } finally {
+      warn.mockRestore();
     }
   });
 });
