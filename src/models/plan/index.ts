@@ -81,9 +81,3 @@ export function predictPlanned(model: Model, xs: Tensor[], isModel: (l: Layer) =
 export function planBytes(model: Model): PlanBytes | null {
   return cache.get(model)?.[0]?.plan.bytes ?? null;
 }
-
-/** Frees every plan of a model (the next predict builds a new one). */
-export function releasePlans(model: Model): void {
-  for (const e of cache.get(model) ?? []) e.plan.release();
-  cache.delete(model);
-}
