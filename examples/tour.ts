@@ -55,9 +55,9 @@ async function main() {
   await step('5. Object detection: a small YOLO on synthetic shapes, and real faces with landmarks', () => runDetect({ out, log, quick: values.quick, seed: Number(values.seed) }));
   await step('6. Face recognition with a pretrained 128-d encoder', () => runFaces({ out, log }));
   await step('7. One-shot learning: a triplet-loss encoder meets digits it never saw', () => runOneShot({ out, log, seed: Number(values.seed), ...(values.quick ? { steps: 60 } : {}) }));
-  await step('8. Neural style transfer on a real photo', async () => {
-    const r = await runStyle({ out, log, ...(values.quick ? { steps: 10, size: 96 } : {}) });
-    return { files: [r.output, r.sideBySide] };
+  await step('8. Neural style transfer: a real photo in the style of Van Gogh', async () => {
+    const r = await runStyle({ out, log, ...(values.quick ? { steps: [4, 2], size: 128, stripSteps: 3 } : {}) });
+    return { files: [r.output, r.sideBySide, r.strip] };
   });
 
   await step('9. What the ConvNets learned: top patches per unit, saliency and Grad-CAM', () => runExplain({ out, log, quick: values.quick }));

@@ -24,3 +24,5 @@ export { contentCost, styleCost, gramCost, totalCost, totalVariation, layerWeigh
 export type { StyleTerm, StyleLayer } from './costs';
 export { transfer, featureExtractor, defaultLayers, DEFAULT_LAYERS } from './transfer';
 export type { TransferOptions, TransferStep, LayerChoice } from './transfer';
+export { Lbfgs } from './lbfgs';
+export type { LbfgsOptions, Objective } from './lbfgs';

@@ -16,7 +16,17 @@ export { convolve2d, rotate180 } from './convolve';
 export { resize, crop, normalize, toGrayscale, edges } from './image';
 export type { ResizeOptions, Rect, NormalizeOptions, EdgesOptions, Edges } from './image';
 export { Raster, PALETTE, drawText, drawBoxes, drawPoints, montage, channelTiles, filterTiles } from './draw';
-export type { Color, DrawTextOptions, DrawBoxesOptions, DrawPointsOptions, MontageOptions, DetectionLike, PointLike, BoxLike, TextAnchor } from './draw';
+export type {
+  Color,
+  DrawTextOptions,
+  DrawBoxesOptions,
+  DrawPointsOptions,
+  MontageOptions,
+  DetectionLike,
+  PointLike,
+  BoxLike,
+  TextAnchor,
+} from './draw';
 export { plotHistory, plotConfusionMatrix, barChart } from './plot';
 export type { HistoryLike, PlotHistoryOptions, ConfusionMatrixOptions, BarChartOptions, ChartFormat } from './plot';
 export * as augment from './augment';

@@ -108,7 +108,7 @@ describe('style.layerWeights and default layers', () => {
     const names = new Set((topo.config.layers as { name: string }[]).map((l) => l.name));
     const d = style.DEFAULT_LAYERS.mobilenetV2;
     for (const n of [d.contentLayer, ...d.styleLayers.map((s) => s.name)]) expect(names.has(n), n).toBe(true);
-    expect(() => style.defaultLayers(tinyNet(8))).toThrow(/neither MobileNetV2 nor VGG/);
+    expect(() => style.defaultLayers(tinyNet(8))).toThrow(/is not InceptionV3, MobileNetV2 or VGG/);
   });
 
   it("recognises a Keras-named VGG-16 (Sequential) and feeds it 'caffe' pixels (BGR minus ImageNet means) by default", async () => {

@@ -1,12 +1,16 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { init, layers, model, vision, ops, Tensor, noGrad, ShapeError, ValueError } from '../../src';
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 /** conv (tanh, smooth for finite differences) → conv → global average → dense logits. */
 function net(h: number, w: number, seed = 4) {
   const inp = layers.input({ shape: [h, w, 3] });
-  const a = layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh', name: 'a' }).apply(inp);
+  const a = layers
+    .conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'tanh', name: 'a' })
+    .apply(inp);
   const b = layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'tanh', name: 'b' }).apply(a);
   const g = layers.globalAveragePooling2d({ name: 'gap' }).apply(b);
   const out = layers.dense({ units: 3, activation: 'softmax', name: 'out' }).apply(g);
@@ -30,8 +34,10 @@ describe('vision.saliency', () => {
       for (let p = 0; p < h * w; p += 5) {
         let best = 0;
         for (let k = 0; k < 3; k++) {
-          const up = new Tensor(new Float32Array(x.data), x.shape), dn = new Tensor(new Float32Array(x.data), x.shape);
-          up.data[p * 3 + k] += 1e-2; dn.data[p * 3 + k] -= 1e-2;
+          const up = new Tensor(new Float32Array(x.data), x.shape),
+            dn = new Tensor(new Float32Array(x.data), x.shape);
+          up.data[p * 3 + k] += 1e-2;
+          dn.data[p * 3 + k] -= 1e-2;
           best = Math.max(best, Math.abs((logit(up, c) - logit(dn, c)) / 2e-2));
         }
         expect(Number.isFinite(e.raw.data[p])).toBe(true);
@@ -76,7 +82,10 @@ describe('explanation pictures', () => {
   it('overlay, featureMaps and patchGrid draw what they are given', async () => {
     const m = net(16, 16);
     const x = ops.randomUniform([3, 16, 16, 3], { seed: 2 });
-    const heat = new Tensor(Float32Array.from({ length: 16 }, (_, i) => i / 15), [4, 4, 1]);
+    const heat = new Tensor(
+      Float32Array.from({ length: 16 }, (_, i) => i / 15),
+      [4, 4, 1],
+    );
     const img = new Tensor(new Float32Array(16 * 16 * 3).fill(100), [16, 16, 3]);
     const o = vision.overlay(img, heat, { alpha: 1 });
     expect(o.shape).toEqual([16, 16, 3]);
