@@ -7,8 +7,9 @@ import globals from 'globals';
 import { defineConfig, globalIgnores } from 'eslint/config';
 
 export default defineConfig([
-  // assembly/ is AssemblyScript (decorators on functions, v128 types), which TypeScript's parser rejects
-  globalIgnores(['dist/', 'assembly/', 'src/backend/wasm/binaries.ts', '.cache/', 'coverage/']),
+  // what .gitignore lists (outputs of builds and tests), and assembly/: AssemblyScript (decorators on
+  // functions, v128 types), which TypeScript's parser rejects
+  globalIgnores(['dist/', 'build/', 'out/', 'docs/api/', '.cache/', 'coverage/', 'src/backend/wasm/binaries.ts', 'assembly/']),
   js.configs.recommended,
   tseslint.configs.recommended,
   prettier,

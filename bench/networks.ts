@@ -5,7 +5,8 @@
 // count (ORT fixes its threads when its wasm starts), started between passes of the convkit rounds.
 // convkit's and TF.js's implementations run interleaved in rounds, so drift on a shared machine hits them
 // alike; medians. Prints a markdown table and the plans' memory.
-// Run: node --import tsx bench/networks.ts [--rounds 15] [--passes 3] [--models mobilenetv2,resnet50,resnet18] [--no-tf] [--no-ort]
+// Run: node --import tsx bench/networks.ts [--rounds 15] [--passes 3] [--models mobilenetv2,resnet50,resnet18]
+//        [--no-tf] [--no-ort]
 // or:  node --import tsx bench/networks.ts --parts (the thread-scaling model of the plans' splits, no timing)
 import { spawn } from 'node:child_process';
 import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
@@ -25,8 +26,14 @@ import { configureOrt, nhwcToNchw } from './ort';
 import { seeded } from './util';
 
 const args = process.argv.slice(2);
-const flag = (f: string) => { const i = args.indexOf(f); return i >= 0 ? args[i + 1] : undefined; };
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const flag = (f: string) => {
+  const i = args.indexOf(f);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
 /** The networks: nsfwjs's pretrained MobileNetV2, and the zoo's ResNets (seeded random weights). */
 const NETWORKS: Record<string, () => Promise<Model>> = {
@@ -35,56 +42,106 @@ const NETWORKS: Record<string, () => Promise<Model>> = {
   resnet18: async () => zoo.resnet({ depth: 18, seed: 1 }),
 };
 
-interface Row { model: string; impl: string; threads: number; ms: number; runs: number }
+interface Row {
+  model: string;
+  impl: string;
+  threads: number;
+  ms: number;
+  runs: number;
+}
 
 /** ORT on an exported model in this process (the child): warm-up, then `runs` timed runs; prints JSON. */
-async function ortChild(spec: { file: string; threads: number; shape: number[]; runs: number; warmMs: number }): Promise<void> {
+async function ortChild(spec: {
+  file: string;
+  threads: number;
+  shape: number[];
+  runs: number;
+  warmMs: number;
+}): Promise<void> {
   configureOrt(spec.threads);
   const ort = await import('onnxruntime-web');
-  const s = await ort.InferenceSession.create(readFileSync(spec.file), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const s = await ort.InferenceSession.create(readFileSync(spec.file), {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+  });
   const [b, h, w, c] = spec.shape;
-  const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', nhwcToNchw(seeded(b * h * w * c, 1), b, h, w, c), [b, c, h, w]) };
+  const feeds = {
+    [s.inputNames[0]]: new ort.Tensor('float32', nhwcToNchw(seeded(b * h * w * c, 1), b, h, w, c), [b, c, h, w]),
+  };
   const first = (await s.run(feeds))[s.outputNames[0]].data as Float32Array;
   const t0 = performance.now();
   while (performance.now() - t0 < spec.warmMs) await s.run(feeds);
   const ms: number[] = [];
-  for (let i = 0; i < spec.runs; i++) { const t = performance.now(); await s.run(feeds); ms.push(performance.now() - t); }
+  for (let i = 0; i < spec.runs; i++) {
+    const t = performance.now();
+    await s.run(feeds);
+    ms.push(performance.now() - t);
+  }
   process.stdout.write(JSON.stringify({ ms, output: [...first] }));
   process.exit(0);
 }
 
 function runChild(spec: object): Promise<{ ms: number[]; output: number[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--ort-child', JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--ort-child', JSON.stringify(spec)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`ORT child exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`ORT child exited with ${code}`)),
+    );
   });
 }
 
 /** max |a - b| / max |b|. */
 function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, s = 0;
-  for (let i = 0; i < b.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); s = Math.max(s, Math.abs(b[i])); }
+  let d = 0,
+    s = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
   return d / s;
 }
 
 async function main(): Promise<void> {
-  const rounds = Number(flag('--rounds') ?? 15), passes = Number(flag('--passes') ?? 3);
+  const rounds = Number(flag('--rounds') ?? 15),
+    passes = Number(flag('--passes') ?? 3);
   const names = (flag('--models') ?? 'mobilenetv2,resnet50').split(',');
   const info = await init();
-  const rows: Row[] = [], notes: string[] = [];
+  const rows: Row[] = [],
+    notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'convkit-networks-'));
   for (const name of names) {
     const m = await NETWORKS[name]();
     const shape = [1, 224, 224, 3];
     const x = tensor(seeded(224 * 224 * 3, 1), shape);
-    const plan1 = () => { backend.setThreads(1); m.predict(x); };
-    const plan2 = () => { backend.setThreads(2); m.predict(x); };
-    const eager1 = () => { backend.setThreads(1); noGrad(() => m.apply(x)); };
-    const eager2 = () => { backend.setThreads(2); noGrad(() => m.apply(x)); };
+    const plan1 = () => {
+      backend.setThreads(1);
+      m.predict(x);
+    };
+    const plan2 = () => {
+      backend.setThreads(2);
+      m.predict(x);
+    };
+    const eager1 = () => {
+      backend.setThreads(1);
+      noGrad(() => m.apply(x));
+    };
+    const eager2 = () => {
+      backend.setThreads(2);
+      noGrad(() => m.apply(x));
+    };
     await init(); // workers up before timing
-    const impls: [string, number, () => void][] = [['convkit plan', 1, plan1], ['convkit plan', 2, plan2], ['convkit eager', 1, eager1], ['convkit eager', 2, eager2]];
+    const impls: [string, number, () => void][] = [
+      ['convkit plan', 1, plan1],
+      ['convkit plan', 2, plan2],
+      ['convkit eager', 1, eager1],
+      ['convkit eager', 2, eager2],
+    ];
     const mine = m.predict(x).data;
     if (!args.includes('--no-tf')) {
       const tf = await loadTf();
@@ -93,11 +150,17 @@ async function main(): Promise<void> {
       await io.save(m, mem);
       const tm = await tf.loadLayersModel(tf.io.fromMemory(mem.artifacts as never));
       const input = tf.tensor(x.data, shape);
-      const run = () => { const y = tm.predict(input) as import('@tensorflow/tfjs').Tensor; y.dataSync(); y.dispose(); };
+      const run = () => {
+        const y = tm.predict(input) as import('@tensorflow/tfjs').Tensor;
+        y.dataSync();
+        y.dispose();
+      };
       const t0 = performance.now();
       while (performance.now() - t0 < 1500) run(); // TF.js wasm tiers up late
       const y = tm.predict(input) as import('@tensorflow/tfjs').Tensor;
-      notes.push(`${name}: TF.js wasm output vs convkit plan: max relative difference ${relDiff(y.dataSync(), mine).toExponential(1)}`);
+      notes.push(
+        `${name}: TF.js wasm output vs convkit plan: max relative difference ${relDiff(y.dataSync(), mine).toExponential(1)}`,
+      );
       y.dispose();
       impls.push(['TF.js wasm', 1, run]);
     }
@@ -111,29 +174,58 @@ async function main(): Promise<void> {
     // are spread over the same stretch of time as the others'
     for (let pass = 0; pass < passes; pass++) {
       for (let r = 0; r < Math.ceil(rounds / passes); r++) {
-        impls.forEach(([, , f], i) => { const t = performance.now(); f(); times[i].push(performance.now() - t); });
+        impls.forEach(([, , f], i) => {
+          const t = performance.now();
+          f();
+          times[i].push(performance.now() - t);
+        });
       }
       if (!ort) continue;
       for (const threads of [1, 2]) {
         const r = await runChild({ file, threads, shape, runs: Math.ceil(rounds / passes), warmMs: 1500 });
         ortTimes[threads].push(...r.ms);
-        if (threads === 1 && pass === 0) notes.push(`${name}: ORT Web output (convkit's ONNX export) vs convkit plan: max relative difference ${relDiff(r.output, mine).toExponential(1)}`);
+        if (threads === 1 && pass === 0)
+          notes.push(
+            `${name}: ORT Web output (convkit's ONNX export) vs convkit plan: max relative difference ${relDiff(r.output, mine).toExponential(1)}`,
+          );
       }
     }
-    impls.forEach(([impl, threads], i) => rows.push({ model: name, impl, threads, ms: median(times[i]), runs: times[i].length }));
-    if (ort) for (const threads of [1, 2]) rows.push({ model: name, impl: 'ORT Web', threads, ms: median(ortTimes[threads]), runs: ortTimes[threads].length });
-    backend.setThreads(1); m.predict(x);
+    impls.forEach(([impl, threads], i) =>
+      rows.push({ model: name, impl, threads, ms: median(times[i]), runs: times[i].length }),
+    );
+    if (ort)
+      for (const threads of [1, 2])
+        rows.push({
+          model: name,
+          impl: 'ORT Web',
+          threads,
+          ms: median(ortTimes[threads]),
+          runs: ortTimes[threads].length,
+        });
+    backend.setThreads(1);
+    m.predict(x);
     const b1 = planBytes(m)!;
-    notes.push(`${name}: plan memory: activation arena ${(b1.arena / 2 ** 20).toFixed(1)} MiB (largest set of activations alive at once ${(b1.peakLive / 2 ** 20).toFixed(1)} MiB), weights ${(b1.weights / 2 ** 20).toFixed(1)} MiB, scratch ${(b1.scratch / 2 ** 20).toFixed(1)} MiB (1 thread)`);
+    notes.push(
+      `${name}: plan memory: activation arena ${(b1.arena / 2 ** 20).toFixed(1)} MiB (largest set of activations alive at once ${(b1.peakLive / 2 ** 20).toFixed(1)} MiB), weights ${(b1.weights / 2 ** 20).toFixed(1)} MiB, scratch ${(b1.scratch / 2 ** 20).toFixed(1)} MiB (1 thread)`,
+    );
     backend.setThreads(null);
     console.error(`${name} done`);
   }
-  const table = ['| network | implementation | threads | ms (median) | runs | vs convkit plan, same threads |', '|---|---|---:|---:|---:|---:|'];
+  const table = [
+    '| network | implementation | threads | ms (median) | runs | vs convkit plan, same threads |',
+    '|---|---|---:|---:|---:|---:|',
+  ];
   for (const r of rows) {
-    const ref = rows.find((q) => q.model === r.model && q.impl === 'convkit plan' && q.threads === r.threads) ?? rows.find((q) => q.model === r.model && q.impl === 'convkit plan' && q.threads === 1)!;
-    table.push(`| ${r.model} | ${r.impl} | ${r.threads} | ${r.ms.toFixed(1)} | ${r.runs} | ${(r.ms / ref.ms).toFixed(2)}x |`);
+    const ref =
+      rows.find((q) => q.model === r.model && q.impl === 'convkit plan' && q.threads === r.threads) ??
+      rows.find((q) => q.model === r.model && q.impl === 'convkit plan' && q.threads === 1)!;
+    table.push(
+      `| ${r.model} | ${r.impl} | ${r.threads} | ${r.ms.toFixed(1)} | ${r.runs} | ${(r.ms / ref.ms).toFixed(2)}x |`,
+    );
   }
-  console.log(`convkit ${info.kernel}, Node ${process.version}, ${rounds} interleaved rounds in ${passes} passes, batch 1, 224x224x3\n`);
+  console.log(
+    `convkit ${info.kernel}, Node ${process.version}, ${rounds} interleaved rounds in ${passes} passes, batch 1, 224x224x3\n`,
+  );
   console.log(table.join('\n'));
   console.log('\n' + notes.map((n) => `- ${n}`).join('\n'));
   process.exit(0);
@@ -148,7 +240,10 @@ async function main(): Promise<void> {
  */
 async function partsModel(): Promise<void> {
   const names = (flag('--models') ?? 'mobilenetv2,resnet50,resnet18').split(',');
-  const out = ['| network | threads | modeled speedup | steps split / kernel steps | flops in steps left whole |', '|---|---:|---:|---:|---:|'];
+  const out = [
+    '| network | threads | modeled speedup | steps split / kernel steps | flops in steps left whole |',
+    '|---|---:|---:|---:|---:|',
+  ];
   for (const name of names) {
     const m = await NETWORKS[name]();
     const program = fuse(lower(m, [[1, 224, 224, 3]], (l): l is ModelClass => l instanceof ModelClass));
@@ -157,7 +252,9 @@ async function partsModel(): Promise<void> {
       const total = work.reduce((a, w) => a + w.parts.reduce((x, y) => x + y, 0), 0);
       const span = work.reduce((a, w) => a + Math.max(...w.parts), 0);
       const whole = work.filter((w) => w.parts.length === 1).reduce((a, w) => a + w.parts[0], 0);
-      out.push(`| ${name} | ${t} | ${(total / span).toFixed(2)}x | ${work.filter((w) => w.parts.length > 1).length} / ${work.length} | ${(100 * whole / total).toFixed(1)}% |`);
+      out.push(
+        `| ${name} | ${t} | ${(total / span).toFixed(2)}x | ${work.filter((w) => w.parts.length > 1).length} / ${work.length} | ${((100 * whole) / total).toFixed(1)}% |`,
+      );
     }
   }
   console.log(out.join('\n'));

@@ -7,5 +7,8 @@ import { dirname } from 'node:path';
 export function fileLog(file: string): (s: string) => void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, '');
-  return (s: string) => { console.log(s); appendFileSync(file, s + '\n'); };
+  return (s: string) => {
+    console.log(s);
+    appendFileSync(file, s + '\n');
+  };
 }

@@ -46,7 +46,7 @@ function optimizerConfig(o: Optimizer): TrainingConfig['optimizer_config'] {
   throw new Error(`no TF.js form for optimizer ${o.className}`);
 }
 
-/** The compile settings of a model as TF.js saves them, or undefined when it is not compiled or uses custom functions. */
+/** The compile settings of a model as TF.js saves them; undefined when uncompiled or compiled with custom functions. */
 export function trainingConfig(m: Model): TrainingConfig | undefined {
   if (!m.optimizer || !m.loss) return undefined;
   // a custom loss or metric function has no name another library could resolve

@@ -202,7 +202,8 @@ run('demo page in Chromium', () => {
     const meta = JSON.parse(readFileSync(join(yoloDir, 'yolo.json'), 'utf8'));
     const net = await io.load(join(yoloDir, 'model.json'));
     const set = detect.datasets.shapes({ n: 6, size: meta.size, seed: Number(await page.getAttribute('#yolo', 'data-seed')) });
-    const found = detect.yolo.decode(ops.reshape(net.predict(set.images), [6, 6, 6, 2, 8]), meta) as detect.YoloDetection[][];
+    const opts = { anchors: meta.anchors, grid: meta.grid, classes: meta.classes, scoreThreshold: meta.scoreThreshold, iouThreshold: meta.iouThreshold };
+    const found = detect.yolo.decode(ops.reshape(net.predict(set.images), [6, 6, 6, 2, 8]), opts) as detect.YoloDetection[][];
     const drawn = await page.$$eval('#yolo canvas', (cs) => cs.map((c) => ({ ...(c as HTMLCanvasElement).dataset })));
     expect(drawn.map((d) => Number(d.detections))).toEqual(found.map((f) => f.length));
     expect(drawn.map((d) => Number(d.objects))).toEqual(set.objects.map((o) => o.length));

@@ -11,7 +11,11 @@ export const BACKENDS: readonly BackendName[] = backend.available();
 export const WASM_BACKENDS: readonly BackendName[] = BACKENDS.filter((b) => b !== 'js');
 
 /** One suite per backend, that backend active for its tests (TF.js's describeWithFlags(ALL_ENVS)). */
-export function describeEachBackend(title: string, suite: (b: BackendName) => void, backends: readonly BackendName[] = BACKENDS): void {
+export function describeEachBackend(
+  title: string,
+  suite: (b: BackendName) => void,
+  backends: readonly BackendName[] = BACKENDS,
+): void {
   describe.each(backends)(`${title} on %s`, (b) => {
     beforeAll(() => backend.use(b));
     suite(b);

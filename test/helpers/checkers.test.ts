@@ -6,26 +6,49 @@ import { gradcheck, rand } from './gradcheck';
 import { expectClose, unflatten } from './close';
 
 /** y = x², with a backward the test chooses. */
-const squareWith = (backward: (x: Tensor, dy: Tensor) => Tensor) => (x: Tensor): Tensor =>
-  record([x], noGrad(() => ops.square(x)), (dy) => [backward(x, dy)]);
+const squareWith =
+  (backward: (x: Tensor, dy: Tensor) => Tensor) =>
+  (x: Tensor): Tensor =>
+    record(
+      [x],
+      noGrad(() => ops.square(x)),
+      (dy) => [backward(x, dy)],
+    );
 const map = (t: Tensor, f: (v: number) => number) => new Tensor(Float32Array.from(t.data, f), t.shape);
 
 describe('gradcheck', () => {
   const x = rand([2, 3], 1);
   it('passes a correct gradient', () => {
-    expect(gradcheck(squareWith((x, dy) => ops.mul(dy, ops.mul(x, scalar(2)))), [x])).toBeLessThanOrEqual(1);
+    expect(
+      gradcheck(
+        squareWith((x, dy) => ops.mul(dy, ops.mul(x, scalar(2)))),
+        [x],
+      ),
+    ).toBeLessThanOrEqual(1);
   });
   it('fails a wrong gradient (half the true one)', () => {
-    expect(() => gradcheck(squareWith((x, dy) => ops.mul(dy, x)), [x])).toThrow(/gradcheck: input 0 element 0 of shape \[2, 3\]/);
+    expect(() =>
+      gradcheck(
+        squareWith((x, dy) => ops.mul(dy, x)),
+        [x],
+      ),
+    ).toThrow(/gradcheck: input 0 element 0 of shape \[2, 3\]/);
   });
   it('fails a NaN gradient: sqrt(square(x)) at 0', () => {
     const f = (x: Tensor) => ops.sqrt(ops.square(x));
     expect(() => gradcheck(f, [zeros([3])])).toThrow(/analytic NaN/);
   });
   it('fails an infinite analytic gradient, and an infinite numeric one', () => {
-    expect(() => gradcheck(squareWith((x, dy) => map(dy, () => Infinity)), [x])).toThrow(/analytic Infinity/);
+    expect(() =>
+      gradcheck(
+        squareWith((x, dy) => map(dy, () => Infinity)),
+        [x],
+      ),
+    ).toThrow(/analytic Infinity/);
     const blowsUp = (x: Tensor) => map(x, (v) => (v > 0.5 ? Infinity : v));
-    expect(() => gradcheck((x) => record([x], blowsUp(x), (dy) => [dy]), [new Tensor(Float32Array.of(0.5), [1])])).toThrow(/numeric -?Infinity/);
+    expect(() =>
+      gradcheck((x) => record([x], blowsUp(x), (dy) => [dy]), [new Tensor(Float32Array.of(0.5), [1])]),
+    ).toThrow(/numeric -?Infinity/);
   });
 });
 
@@ -47,10 +70,13 @@ describe('expectClose', () => {
     expectClose([Infinity, -Infinity], [Infinity, -Infinity]);
   });
   it('reports the index and the shape of the first element that differs, and how many differ', () => {
-    const want = new Float32Array(2 * 3 * 4), got = want.slice();
-    got[17] = 1; got[20] = 1;
-    expect(() => expectClose(got, want, 1e-6, 0, { shape: [2, 3, 4], what: 'conv' }))
-      .toThrow('conv: element 17 [1, 1, 1] of shape [2, 3, 4]: got 1, expected 0 (|diff| 1 > 0.000001 + 0·|expected|); 2 of 24 elements differ');
+    const want = new Float32Array(2 * 3 * 4),
+      got = want.slice();
+    got[17] = 1;
+    got[20] = 1;
+    expect(() => expectClose(got, want, 1e-6, 0, { shape: [2, 3, 4], what: 'conv' })).toThrow(
+      'conv: element 17 [1, 1, 1] of shape [2, 3, 4]: got 1, expected 0 (|diff| 1 > 0.000001 + 0·|expected|); 2 of 24 elements differ',
+    );
     expect(unflatten(23, [2, 3, 4])).toEqual([1, 2, 3]);
     expect(() => expectClose([1, 2], [1, 2, 3])).toThrow(/length 2, expected 3/);
   });

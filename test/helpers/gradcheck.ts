@@ -22,9 +22,13 @@ export function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
 
 /** Seeded tensor of well-separated distinct values in [-1, 1) (no near-ties for max-type ops). */
 export function distinct(shape: number[], seed: number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1), g = ops.rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1),
+    g = ops.rng(seed);
   const v = Array.from({ length: n }, (_, i) => -1 + (2 * i) / n);
-  for (let i = n - 1; i > 0; i--) { const j = Math.floor(g.next() * (i + 1)); [v[i], v[j]] = [v[j], v[i]]; }
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(g.next() * (i + 1));
+    [v[i], v[j]] = [v[j], v[i]];
+  }
   return new Tensor(Float32Array.from(v), shape);
 }
 
@@ -34,12 +38,17 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts
   const y0 = noGrad(() => f(...inputs));
   const r = ops.randomNormal(y0.shape, { seed }).data;
   // the loss in f64 so the difference quotient loses as little as possible
-  const loss = (y: Tensor): number => { let s = 0; for (let i = 0; i < y.size; i++) s += y.data[i] * r[i]; return s; };
+  const loss = (y: Tensor): number => {
+    let s = 0;
+    for (let i = 0; i < y.size; i++) s += y.data[i] * r[i];
+    return s;
+  };
   const proj = new Tensor(Float32Array.from(r), y0.shape);
   const { grads } = valueAndGrads(() => ops.sum(ops.mul(f(...inputs), proj)), inputs);
   let worst = 0;
   for (const i of opts.check ?? inputs.map((_, j) => j)) {
-    const x = inputs[i], g = grads[i];
+    const x = inputs[i],
+      g = grads[i];
     expect(g.shape).toEqual(x.shape);
     for (let j = 0; j < x.size; j++) {
       const v = x.data[j];
@@ -48,11 +57,14 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts
       x.data[j] = v - eps;
       const lm = loss(noGrad(() => f(...inputs)));
       x.data[j] = v;
-      const num = (lp - lm) / (2 * eps), ana = g.data[j];
+      const num = (lp - lm) / (2 * eps),
+        ana = g.data[j];
       // written so that NaN fails: every comparison with NaN is false, so ask for agreement, not for disagreement
       const ratio = Math.abs(num - ana) / (atol + rtol * Math.max(Math.abs(num), Math.abs(ana)));
       if (!(Number.isFinite(num) && Number.isFinite(ana) && ratio <= 1)) {
-        throw new Error(`gradcheck: input ${i} element ${j} of shape [${x.shape.join(', ')}]: analytic ${ana}, numeric ${num}`);
+        throw new Error(
+          `gradcheck: input ${i} element ${j} of shape [${x.shape.join(', ')}]: analytic ${ana}, numeric ${num}`,
+        );
       }
       worst = Math.max(worst, ratio);
     }

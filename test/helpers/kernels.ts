@@ -23,19 +23,46 @@ export const randArray = (n: number, r: () => number) => Float32Array.from({ len
 export type Triple = [number, number, number];
 /** A convolution by its sizes; axes are [D, H, W] (2D: D = 1; 1D: D = H = 1). */
 export interface Spec {
-  batch: number; in: Triple; inC: number; outC: number; f: Triple;
-  stride?: Triple; dilation?: Triple; padBefore?: Triple; padAfter?: Triple;
+  batch: number;
+  in: Triple;
+  inC: number;
+  outC: number;
+  f: Triple;
+  stride?: Triple;
+  dilation?: Triple;
+  padBefore?: Triple;
+  padAfter?: Triple;
 }
 
 /** Geometry from a spec, with out = floor((in + before + after - dilation*(f-1) - 1) / stride) + 1. */
 export function geometry(s: Spec): ConvGeometry {
-  const st = s.stride ?? [1, 1, 1], dl = s.dilation ?? [1, 1, 1], pb = s.padBefore ?? [0, 0, 0], pa = s.padAfter ?? [0, 0, 0];
+  const st = s.stride ?? [1, 1, 1],
+    dl = s.dilation ?? [1, 1, 1],
+    pb = s.padBefore ?? [0, 0, 0],
+    pa = s.padAfter ?? [0, 0, 0];
   const out = [0, 1, 2].map((i) => Math.floor((s.in[i] + pb[i] + pa[i] - dl[i] * (s.f[i] - 1) - 1) / st[i]) + 1);
   return {
-    batch: s.batch, inD: s.in[0], inH: s.in[1], inW: s.in[2], inC: s.inC,
-    outD: out[0], outH: out[1], outW: out[2], outC: s.outC, fD: s.f[0], fH: s.f[1], fW: s.f[2],
-    strideD: st[0], strideH: st[1], strideW: st[2], dilationD: dl[0], dilationH: dl[1], dilationW: dl[2],
-    padFront: pb[0], padTop: pb[1], padLeft: pb[2],
+    batch: s.batch,
+    inD: s.in[0],
+    inH: s.in[1],
+    inW: s.in[2],
+    inC: s.inC,
+    outD: out[0],
+    outH: out[1],
+    outW: out[2],
+    outC: s.outC,
+    fD: s.f[0],
+    fH: s.f[1],
+    fW: s.f[2],
+    strideD: st[0],
+    strideH: st[1],
+    strideW: st[2],
+    dilationD: dl[0],
+    dilationH: dl[1],
+    dilationW: dl[2],
+    padFront: pb[0],
+    padTop: pb[1],
+    padLeft: pb[2],
   };
 }
 export const inLen = (g: ConvGeometry) => g.batch * g.inD * g.inH * g.inW * g.inC;
@@ -67,13 +94,19 @@ export interface KernelTolerance {
  * so a small element beside large ones is held to its own scale. A failure names the first differing
  * element by index and, given the shape, along each axis.
  */
-export function expectRelClose(actual: Float32Array, expected: Float32Array, what: string, { tol = 2e-5, terms = 1, shape }: KernelTolerance = {}): void {
+export function expectRelClose(
+  actual: Float32Array,
+  expected: Float32Array,
+  what: string,
+  { tol = 2e-5, terms = 1, shape }: KernelTolerance = {},
+): void {
   expectClose(actual, expected, tol * Math.sqrt(terms), tol, { what, shape });
 }
 
 /** The largest |actual - expected| / (√terms + |expected|): the tol that expectRelClose would need, for reports. */
 export function relError(actual: Float32Array, expected: Float32Array, terms = 1): number {
   let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (Math.sqrt(terms) + Math.abs(expected[i])));
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (Math.sqrt(terms) + Math.abs(expected[i])));
   return worst;
 }

@@ -114,6 +114,12 @@ describe('loadOnnx on bad input', () => {
     w.raw_data = w.raw_data!.subarray(0, 6 * 4 * 2 * 3 * 4);
     await expect(io.loadOnnx(encodeModel(m))).rejects.toThrow(/node '\/conv2\/Conv' \(Conv\): weight \[6,4,2,3\] with group 1 does not fit 8 input channels/);
   });
+  it('an attribute out of range (Softmax axis 20, found by the fuzzer) is a ModelFormatError at load', async () => {
+    const m = fresh();
+    const sm = m.graph!.node!.find((n) => n.op_type === 'Softmax')!;
+    sm.attribute = [{ name: 'axis', type: 2, i: 20 }];
+    await expect(io.loadOnnx(encodeModel(m))).rejects.toThrow(/node '\/Softmax' \(Softmax\): axis 20 is out of range for rank 2/);
+  });
   it('truncated files and non-ONNX bytes are ModelFormatErrors', async () => {
     const bytes = new Uint8Array(readFileSync(FILE));
     await expect(io.loadOnnx(bytes.subarray(0, 5000))).rejects.toBeInstanceOf(ModelFormatError);

@@ -13,9 +13,11 @@ const eager = (m: Model, x: Tensor | Tensor[]): Tensor => noGrad(() => m.apply(x
 /** max |a - b| over max |b|: the plans' 1e-5 budget; NaN anywhere fails. */
 function expectRelClose(a: Tensor, b: Tensor, tol = 1e-5): void {
   expect(a.shape).toEqual(b.shape);
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < a.size; i++) {
-    if (!Number.isFinite(a.data[i]) || !Number.isFinite(b.data[i])) throw new Error(`non-finite value at ${i}: ${a.data[i]} vs ${b.data[i]}`);
+    if (!Number.isFinite(a.data[i]) || !Number.isFinite(b.data[i]))
+      throw new Error(`non-finite value at ${i}: ${a.data[i]} vs ${b.data[i]}`);
     diff = Math.max(diff, Math.abs(a.data[i] - b.data[i]));
     scale = Math.max(scale, Math.abs(b.data[i]));
   }
@@ -34,10 +36,22 @@ function randomizeBatchNorm(m: Model, seed: number): void {
   });
 }
 
-/** A graph with branches, a shared layer, a nested model, zero padding, batch norm, every fused activation and a fallback layer. */
+/**
+ * A graph with branches, a shared layer, a nested model, zero padding, batch norm, every fused activation and
+ * layers run eagerly inside the plan (grouped convolution, ELU).
+ */
 function branchy(seed: number): Model {
   const inp = layers.input({ shape: [11, 9, 3] });
-  const stem = layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, useBias: false }).apply(layers.zeroPadding2d({ padding: [[1, 0], [0, 1]] }).apply(inp));
+  const stem = layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, useBias: false }).apply(
+    layers
+      .zeroPadding2d({
+        padding: [
+          [1, 0],
+          [0, 1],
+        ],
+      })
+      .apply(inp),
+  );
   const a = layers.reLU({ maxValue: 6 }).apply(layers.batchNormalization().apply(stem));
   const dw = layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }).apply(a);
   const b = layers.reLU().apply(layers.batchNormalization().apply(dw));
@@ -49,14 +63,28 @@ function branchy(seed: number): Model {
   // a three-input sum (one add after another) with its ReLU
   const tri = layers.reLU().apply(layers.add().apply([res, b, a]));
   const cat = layers.concatenate().apply([left, right, tri]);
-  const inner = new Sequential([layers.conv2d({ filters: 4, kernelSize: 2, activation: 'sigmoid', inputShape: [5, 4, 18] }), layers.activation({ activation: 'elu' })]);
+  const inner = new Sequential([
+    layers.conv2d({ filters: 4, kernelSize: 2, activation: 'sigmoid', inputShape: [5, 4, 18] }),
+    layers.activation({ activation: 'elu' }),
+  ]);
   const nested = inner.apply(layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same' }).apply(cat));
   const shared = layers.dense({ units: 3, activation: 'tanh' });
   const g = layers.globalAveragePooling2d().apply(nested);
   const p = layers.flatten().apply(layers.averagePooling2d({ poolSize: 2 }).apply(nested));
   const kept = layers.flatten().apply(layers.globalAveragePooling2d({ keepdims: true }).apply(nested));
-  const out = layers.concatenate().apply([shared.apply(g), shared.apply(layers.dense({ units: 4 }).apply(p)), shared.apply(kept), layers.dense({ units: 2, activation: 'softmax' }).apply(g)]);
-  const m = model({ inputs: inp, outputs: layers.add().apply([out, layers.dense({ units: 11, activation: 'relu6' }).apply(g)]), seed });
+  const out = layers
+    .concatenate()
+    .apply([
+      shared.apply(g),
+      shared.apply(layers.dense({ units: 4 }).apply(p)),
+      shared.apply(kept),
+      layers.dense({ units: 2, activation: 'softmax' }).apply(g),
+    ]);
+  const m = model({
+    inputs: inp,
+    outputs: layers.add().apply([out, layers.dense({ units: 11, activation: 'relu6' }).apply(g)]),
+    seed,
+  });
   randomizeBatchNorm(m, seed);
   return m;
 }
@@ -92,15 +120,23 @@ describe.each(PLANNED)('inference plans on %s', (name) => {
         const x = rand([n, 11, 9, 3], 10 * seed + n);
         on(() => expectRelClose(m.predict(x), eager(m, x)));
         // and the reference kernels agree within float rounding
-        expectRelClose(on(() => m.predict(x)), backend.with('js', () => eager(m, x)), 1e-4);
+        expectRelClose(
+          on(() => m.predict(x)),
+          backend.with('js', () => eager(m, x)),
+          1e-4,
+        );
       }
     }
   });
 
-  it.each(Object.keys(ZOO))('give the eager outputs on %s (small input)', (net) => {
-    const { m, x } = zooNet(net);
-    on(() => expectRelClose(m.predict(x), eager(m, x)));
-  }, 30_000);
+  it.each(Object.keys(ZOO))(
+    'give the eager outputs on %s (small input)',
+    (net) => {
+      const { m, x } = zooNet(net);
+      on(() => expectRelClose(m.predict(x), eager(m, x)));
+    },
+    30_000,
+  );
 
   it('give the eager outputs on the pretrained MobileNetV2 (nsfwjs)', async () => {
     const m = await loadNsfwjs('mobilenet_v2');
@@ -141,8 +177,10 @@ describe('inference plan invalidation', () => {
   }, 30_000);
 
   it('keeps two models apart when their predicts interleave', () => {
-    const a = branchy(6), b = branchy(7);
-    const ea = eager(a, x), eb = eager(b, x);
+    const a = branchy(6),
+      b = branchy(7);
+    const ea = eager(a, x),
+      eb = eager(b, x);
     for (let i = 0; i < 3; i++) {
       expectRelClose(a.predict(x), ea);
       expectRelClose(b.predict(x), eb);
@@ -152,17 +190,29 @@ describe('inference plan invalidation', () => {
   it('stays within bounded memory over 1,000 predicts alternating input shapes and batch sizes', () => {
     const inp = layers.input({ shape: [null, null, 3] as unknown as number[] });
     const h = layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(inp);
-    const m = model({ inputs: inp, outputs: layers.globalAveragePooling2d().apply(layers.batchNormalization().apply(h)), seed: 1 });
-    const shapes = [[1, 12, 12, 3], [4, 12, 12, 3], [2, 20, 16, 3]];
+    const m = model({
+      inputs: inp,
+      outputs: layers.globalAveragePooling2d().apply(layers.batchNormalization().apply(h)),
+      seed: 1,
+    });
+    const shapes = [
+      [1, 12, 12, 3],
+      [4, 12, 12, 3],
+      [2, 20, 16, 3],
+    ];
     const xs = shapes.map((s, i) => rand(s, i));
     const want = xs.map((t) => eager(m, t));
     const mod = backend.module(backend.info().kernel);
-    let settled = 0, pinned = 0;
+    let settled = 0,
+      pinned = 0;
     for (let i = 0; i < 1000; i++) {
       const k = i % 3;
       const y = m.predict(xs[k]);
       if (i < 3) expectRelClose(y, want[k]);
-      if (i === 99) { settled = backend.info().memoryBytes; pinned = mod?.arena.pinnedBytes ?? 0; }
+      if (i === 99) {
+        settled = backend.info().memoryBytes;
+        pinned = mod?.arena.pinnedBytes ?? 0;
+      }
     }
     // plans are rebuilt as shapes alternate (two kept per model), in the memory the last ones freed
     expect(backend.info().memoryBytes).toBe(settled);

@@ -4,11 +4,30 @@
 import type { ConvGeometry } from '../kernels';
 
 export const GEOMETRY_FIELDS = [
-  'batch', 'inD', 'inH', 'inW', 'inC', 'outD', 'outH', 'outW', 'outC', 'fD', 'fH', 'fW',
-  'strideD', 'strideH', 'strideW', 'dilationD', 'dilationH', 'dilationW', 'padFront', 'padTop', 'padLeft',
+  'batch',
+  'inD',
+  'inH',
+  'inW',
+  'inC',
+  'outD',
+  'outH',
+  'outW',
+  'outC',
+  'fD',
+  'fH',
+  'fW',
+  'strideD',
+  'strideH',
+  'strideW',
+  'dilationD',
+  'dilationH',
+  'dilationW',
+  'padFront',
+  'padTop',
+  'padLeft',
 ] as const;
 
-/** i32s in a geometry block: the sizes, the depthwise multiplier and the algorithm switches (assembly/convgeom.ts's G). */
+/** i32s in a geometry block: the sizes, the depthwise multiplier, the algorithm switches (convgeom.ts's G). */
 export const GEOMETRY_BLOCK_FIELDS = GEOMETRY_FIELDS.length + 2;
 
 /**
@@ -16,10 +35,12 @@ export const GEOMETRY_BLOCK_FIELDS = GEOMETRY_FIELDS.length + 2;
  * derived geometry after it. module.ts checks at load that the build's block has GEOMETRY_BLOCK_FIELDS fields.
  */
 export function geometryBlock(g: ConvGeometry, multiplier = 1, algo = 0): Int32Array {
-  const n = GEOMETRY_FIELDS.length, v = new Int32Array(2 * GEOMETRY_BLOCK_FIELDS);
-  GEOMETRY_FIELDS.forEach((f, i) => { v[i] = g[f]; });
+  const n = GEOMETRY_FIELDS.length,
+    v = new Int32Array(2 * GEOMETRY_BLOCK_FIELDS);
+  GEOMETRY_FIELDS.forEach((f, i) => {
+    v[i] = g[f];
+  });
   v[n] = multiplier;
   v[n + 1] = algo;
   return v;
 }
-

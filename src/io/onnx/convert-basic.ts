@@ -123,6 +123,7 @@ const softmax: Converter = (c: ImportContext) => {
   const r = x.sym.rank;
   let axis = c.int('axis', c.opset < 13 ? 1 : -1);
   axis = axis < 0 ? axis + r : axis;
+  if (!(axis >= 0 && axis < r)) c.fail(`axis ${c.int('axis', -1)} is out of range for rank ${r}`);
   // before opset 13 the input is coerced to 2-D at axis: the same as one axis only when it is the last
   if (c.opset < 13 && axis !== r - 1) c.fail(`softmax over the flattened axes ${axis}..${r - 1} (opset ${c.opset}) is not supported`);
   const a = x.cl ? clAxis(axis, r) : axis;

@@ -14,11 +14,18 @@ import { WasmPlan, PlanBytes } from './run';
 /** Plans kept per model: alternating two input shapes (or a last, smaller batch) never rebuilds. */
 const PLANS_PER_MODEL = 2;
 
-interface Entry { key: string; plan: WasmPlan; weights: Variable[]; versions: number[] }
+interface Entry {
+  key: string;
+  plan: WasmPlan;
+  weights: Variable[];
+  versions: number[];
+}
 
 const cache = new WeakMap<Model, Entry[]>();
 // a model dropped by the program frees its plans' WebAssembly memory
-const freed = new FinalizationRegistry<Entry[]>((entries) => { for (const e of entries) e.plan.release(); });
+const freed = new FinalizationRegistry<Entry[]>((entries) => {
+  for (const e of entries) e.plan.release();
+});
 
 function enabled(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONVKIT_PLAN;
@@ -35,12 +42,20 @@ export function planFor(model: Model, shapes: number[][], isModel: (l: Layer) =>
   const mod = backend.module(k.name)!;
   const key = `${k.name}|${threadsOf(mod)}|${shapes.map((s) => s.join('x')).join(',')}`;
   let entries = cache.get(model);
-  if (!entries) { entries = []; cache.set(model, entries); freed.register(model, entries); }
+  if (!entries) {
+    entries = [];
+    cache.set(model, entries);
+    freed.register(model, entries);
+  }
   const weights = model.weights;
   const i = entries.findIndex((e) => e.key === key);
   if (i >= 0) {
     const e = entries[i];
-    if (e.weights.length === weights.length && e.weights.every((w, j) => w === weights[j] && w.version === e.versions[j])) return e.plan;
+    if (
+      e.weights.length === weights.length &&
+      e.weights.every((w, j) => w === weights[j] && w.version === e.versions[j])
+    )
+      return e.plan;
     e.plan.release();
     entries.splice(i, 1);
   }
@@ -52,7 +67,11 @@ export function planFor(model: Model, shapes: number[][], isModel: (l: Layer) =>
 
 /** Runs the model's plan on xs; returns its first output, or null where plans do not run. */
 export function predictPlanned(model: Model, xs: Tensor[], isModel: (l: Layer) => l is Model): Tensor | null {
-  const plan = planFor(model, xs.map((t) => t.shape), isModel);
+  const plan = planFor(
+    model,
+    xs.map((t) => t.shape),
+    isModel,
+  );
   if (!plan) return null;
   const [y] = plan.run(xs.map((t) => t.data));
   return new Tensor(y, plan.outputShape);
@@ -61,10 +80,4 @@ export function predictPlanned(model: Model, xs: Tensor[], isModel: (l: Layer) =
 /** Bytes the model's most recent plan holds in WebAssembly memory (arena, packed weights, scratch), or null. */
 export function planBytes(model: Model): PlanBytes | null {
   return cache.get(model)?.[0]?.plan.bytes ?? null;
-}
-
-/** Frees every plan of a model (the next predict builds a new one). */
-export function releasePlans(model: Model): void {
-  for (const e of cache.get(model) ?? []) e.plan.release();
-  cache.delete(model);
 }

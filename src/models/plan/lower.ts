@@ -6,8 +6,23 @@ import * as ops from '../../ops';
 import { convGeometry } from '../../ops/conv';
 import { poolGeometry } from '../../ops/pool';
 import {
-  Layer, SymbolicTensor, Conv, DepthwiseConv2D, Dense, BatchNormalization, ReLU, LeakyReLU, Activation, Dropout, Flatten,
-  InputLayer, ZeroPadding2D, Pool, GlobalAveragePooling2D, Add, Concatenate,
+  Layer,
+  SymbolicTensor,
+  Conv,
+  DepthwiseConv2D,
+  Dense,
+  BatchNormalization,
+  ReLU,
+  LeakyReLU,
+  Activation,
+  Dropout,
+  Flatten,
+  InputLayer,
+  ZeroPadding2D,
+  Pool,
+  GlobalAveragePooling2D,
+  Add,
+  Concatenate,
 } from '../../layers';
 import type { Model } from '../model';
 import { ACT, Program, Step, Value } from './steps';
@@ -21,18 +36,30 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
   const values: Value[] = [];
   const steps: Step[] = [];
   const value = (shape: number[]): number => values.push({ shape, size: sizeOf(shape) }) - 1;
-  const view = (of: number, shape: number[]): number => { const v = value(shape); values[v].alias = of; return v; };
+  const view = (of: number, shape: number[]): number => {
+    const v = value(shape);
+    values[v].alias = of;
+    return v;
+  };
   const shapeOf = (v: number) => values[v].shape;
 
   /** Steps for an activation after a value (x returned for linear). */
   function activation(x: number, name: string, where: Layer): number {
-    const shape = shapeOf(x), code = actCode(name);
+    const shape = shapeOf(x),
+      code = actCode(name);
     if (code === ACT.linear) return x;
     const y = value(shape);
     if (code !== null) steps.push({ kind: 'activate', x, y, act: code, alpha: 0 });
     else if (name === 'leakyRelu') steps.push({ kind: 'activate', x, y, act: ACT.leaky, alpha: 0.2 });
     else if (name === 'sigmoid' || name === 'tanh') steps.push({ kind: 'unary', x, y, op: name });
-    else if (name === 'softmax') steps.push({ kind: 'softmax', x, y, rows: values[x].size / shape[shape.length - 1], cols: shape[shape.length - 1] });
+    else if (name === 'softmax')
+      steps.push({
+        kind: 'softmax',
+        x,
+        y,
+        rows: values[x].size / shape[shape.length - 1],
+        cols: shape[shape.length - 1],
+      });
     else steps.push({ kind: 'eager', layer: where, xs: [x], y, run: ([t]) => ops.activation(t, name) });
     return y;
   }
@@ -46,24 +73,57 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
   }
 
   function lowerLayer(layer: Layer, xs: number[]): number {
-    const x = xs[0], xShape = shapeOf(x);
+    const x = xs[0],
+      xShape = shapeOf(x);
     if (layer instanceof DepthwiseConv2D) {
-      const { g, outShape } = convGeometry(`layer '${layer.name}'`, 2, xShape, layer.kernel.shape, { strides: layer.strides, dilation: layer.dilationRate, padding: layer.pad }, true);
+      const { g, outShape } = convGeometry(
+        `layer '${layer.name}'`,
+        2,
+        xShape,
+        layer.kernel.shape,
+        { strides: layer.strides, dilation: layer.dilationRate, padding: layer.pad },
+        true,
+      );
       const dg = { ...g, multiplier: layer.depthMultiplier };
-      return withActivation((y, act) => ({ kind: 'depthwise', x, y, g: dg, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }), outShape, layer.activation, layer);
+      return withActivation(
+        (y, act) => ({ kind: 'depthwise', x, y, g: dg, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }),
+        outShape,
+        layer.activation,
+        layer,
+      );
     }
     if (layer instanceof Conv && layer.groups === 1) {
-      const { g, outShape } = convGeometry(`layer '${layer.name}'`, layer.rank, xShape, layer.kernel.shape, { strides: layer.strides, dilation: layer.dilationRate, padding: layer.pad }, false);
-      return withActivation((y, act) => ({ kind: 'conv', x, y, g, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }), outShape, layer.activation, layer);
+      const { g, outShape } = convGeometry(
+        `layer '${layer.name}'`,
+        layer.rank,
+        xShape,
+        layer.kernel.shape,
+        { strides: layer.strides, dilation: layer.dilationRate, padding: layer.pad },
+        false,
+      );
+      return withActivation(
+        (y, act) => ({ kind: 'conv', x, y, g, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }),
+        outShape,
+        layer.activation,
+        layer,
+      );
     }
     if (layer instanceof Dense) {
-      const k = xShape[xShape.length - 1], m = values[x].size / k, n = layer.units;
-      return withActivation((y, act) => ({ kind: 'dense', x, y, m, k, n, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }),
-        [...xShape.slice(0, -1), n], layer.activation, layer);
+      const k = xShape[xShape.length - 1],
+        m = values[x].size / k,
+        n = layer.units;
+      return withActivation(
+        (y, act) => ({ kind: 'dense', x, y, m, k, n, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }),
+        [...xShape.slice(0, -1), n],
+        layer.activation,
+        layer,
+      );
     }
     if (layer instanceof BatchNormalization && (layer.axis === -1 || layer.axis === xShape.length - 1)) {
-      const c = xShape[xShape.length - 1], eps = layer.epsilon;
-      const scale = new Float32Array(c), shift = new Float32Array(c);
+      const c = xShape[xShape.length - 1],
+        eps = layer.epsilon;
+      const scale = new Float32Array(c),
+        shift = new Float32Array(c);
       for (let i = 0; i < c; i++) {
         // ops.batchNorm's arithmetic (f64), so folding changes nothing but the rounding of the final products
         const a = (layer.gamma ? layer.gamma.data[i] : 1) / Math.sqrt(layer.movingVariance.data[i] + eps);
@@ -78,7 +138,8 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
       const y = value(xShape);
       if (layer.negativeSlope > 0 && layer.maxValue !== null) {
         steps.push({ kind: 'eager', layer, xs, y, run: ([t]) => layer.apply(t) });
-      } else if (layer.negativeSlope > 0) steps.push({ kind: 'activate', x, y, act: ACT.leaky, alpha: layer.negativeSlope });
+      } else if (layer.negativeSlope > 0)
+        steps.push({ kind: 'activate', x, y, act: ACT.leaky, alpha: layer.negativeSlope });
       else if (layer.maxValue === null) steps.push({ kind: 'activate', x, y, act: ACT.relu, alpha: 0 });
       else if (layer.maxValue === 6) steps.push({ kind: 'activate', x, y, act: ACT.relu6, alpha: 0 });
       else steps.push({ kind: 'activate', x, y, act: ACT.reluMax, alpha: layer.maxValue });
@@ -99,7 +160,11 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
       return y;
     }
     if (layer instanceof Pool) {
-      const { g, shape } = poolGeometry(`layer '${layer.name}'`, layer.rank, xShape, { poolSize: layer.poolSize, strides: layer.strides, padding: layer.pad });
+      const { g, shape } = poolGeometry(`layer '${layer.name}'`, layer.rank, xShape, {
+        poolSize: layer.poolSize,
+        strides: layer.strides,
+        padding: layer.pad,
+      });
       const y = value(shape);
       steps.push({ kind: 'pool', x, y, max: layer.kind === 'max', g });
       return y;

@@ -5,17 +5,32 @@ import { Program, inputsOf } from './steps';
 import { rootOf } from './fuse';
 
 /** Offsets in floats (16-byte aligned) per value, the arena's size, and the most floats alive at once. */
-export interface Layout { offset: number[]; floats: number; peakLive: number }
+export interface Layout {
+  offset: number[];
+  floats: number;
+  peakLive: number;
+}
 
 const align4 = (n: number) => (n + 3) & ~3;
 
 export function layout(p: Program): Layout {
-  const n = p.values.length, last = p.steps.length;
+  const n = p.values.length,
+    last = p.steps.length;
   const root = p.values.map((_, v) => rootOf(p, v));
-  const first = new Array<number>(n).fill(Infinity), end = new Array<number>(n).fill(-Infinity), size = new Array<number>(n).fill(0);
-  const touch = (v: number, i: number) => { const r = root[v]; first[r] = Math.min(first[r], i); end[r] = Math.max(end[r], i); size[r] = Math.max(size[r], p.values[v].size); };
+  const first = new Array<number>(n).fill(Infinity),
+    end = new Array<number>(n).fill(-Infinity),
+    size = new Array<number>(n).fill(0);
+  const touch = (v: number, i: number) => {
+    const r = root[v];
+    first[r] = Math.min(first[r], i);
+    end[r] = Math.max(end[r], i);
+    size[r] = Math.max(size[r], p.values[v].size);
+  };
   for (const v of p.inputs) touch(v, -1);
-  p.steps.forEach((s, i) => { touch(s.y, i); for (const v of inputsOf(s)) touch(v, i); });
+  p.steps.forEach((s, i) => {
+    touch(s.y, i);
+    for (const v of inputsOf(s)) touch(v, i);
+  });
   for (const v of p.outputs) touch(v, last);
   const buffers = [...new Set(root)].filter((r) => first[r] !== Infinity).sort((a, b) => size[b] - size[a] || a - b);
   const placed: { r: number; at: number }[] = [];
@@ -34,6 +49,10 @@ export function layout(p: Program): Layout {
     floats = Math.max(floats, offset + need);
   }
   let peakLive = 0;
-  for (let i = -1; i <= last; i++) peakLive = Math.max(peakLive, buffers.reduce((t, r) => t + (first[r] <= i && i <= end[r] ? size[r] : 0), 0));
+  for (let i = -1; i <= last; i++)
+    peakLive = Math.max(
+      peakLive,
+      buffers.reduce((t, r) => t + (first[r] <= i && i <= end[r] ? size[r] : 0), 0),
+    );
   return { offset: p.values.map((_, v) => at[root[v]]), floats, peakLive };
 }

@@ -22,7 +22,8 @@ export function splitGemm(m: number, k: number, n: number, threads: number): Gem
 }
 
 /** Flops of a convolution over geometry g (depthwise: one input channel per output). */
-const convFlops = (g: ConvGeometry, depthwise: boolean) => 2 * g.batch * g.outD * g.outH * g.outW * g.outC * g.fD * g.fH * g.fW * (depthwise ? 1 : g.inC);
+const convFlops = (g: ConvGeometry, depthwise: boolean) =>
+  2 * g.batch * g.outD * g.outH * g.outW * g.outC * g.fD * g.fH * g.fW * (depthwise ? 1 : g.inC);
 
 /** The split of a conv, depthwise or dense step (null for steps that run whole). */
 export function splitStep(s: Step, threads: number): Split<ConvGeometry> | null {
@@ -30,7 +31,8 @@ export function splitStep(s: Step, threads: number): Split<ConvGeometry> | null 
   if (s.kind === 'conv' && (s.residual !== undefined || isPointwise(s.g))) {
     return { gemm: splitGemm(s.g.batch * s.g.outD * s.g.outH * s.g.outW, s.g.inC, s.g.outC, threads) };
   }
-  if (s.kind === 'conv' || s.kind === 'depthwise') return { bands: splitByOutput(s.g, partsFor(convFlops(s.g, s.kind === 'depthwise'), threads)) };
+  if (s.kind === 'conv' || s.kind === 'depthwise')
+    return { bands: splitByOutput(s.g, partsFor(convFlops(s.g, s.kind === 'depthwise'), threads)) };
   return null;
 }
 

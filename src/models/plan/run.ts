@@ -5,7 +5,7 @@
 // taking part 0; each part has its own scratch.
 import { Tensor } from '../../tensor';
 import { BackendError } from '../../errors';
-import type { ConvGeometry, PoolGeometry } from '../../backend/kernels';
+import type { PoolGeometry } from '../../backend/kernels';
 import { type WasmModule, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
 import { splitStep, type GemmSplit } from './parts';
 import { geometryBlock } from '../../backend/wasm/geometry';
@@ -14,15 +14,42 @@ import { layout } from './memory';
 
 const F32 = 4;
 const align16 = (b: number) => (b + 15) & ~15;
-const BINARY_ADD = 0, UNARY = { sigmoid: 1, tanh: 2 } as const;
-const POOL_FIELDS: (keyof PoolGeometry)[] = ['batch', 'channels', 'inD', 'inH', 'inW', 'outD', 'outH', 'outW',
-  'poolD', 'poolH', 'poolW', 'strideD', 'strideH', 'strideW', 'padFront', 'padTop', 'padLeft'];
+const BINARY_ADD = 0,
+  UNARY = { sigmoid: 1, tanh: 2 } as const;
+const POOL_FIELDS: (keyof PoolGeometry)[] = [
+  'batch',
+  'channels',
+  'inD',
+  'inH',
+  'inW',
+  'outD',
+  'outH',
+  'outW',
+  'poolD',
+  'poolH',
+  'poolW',
+  'strideD',
+  'strideH',
+  'strideW',
+  'padFront',
+  'padTop',
+  'padLeft',
+];
 
 /** One kernel export and its argument lists (one per part); pointers are filled in once memory is pinned. */
-interface Call { fn: string; parts: Array<Array<number | (() => number)>>; scratch?: Array<() => number> }
+interface Call {
+  fn: string;
+  parts: Array<Array<number | (() => number)>>;
+  scratch?: Array<() => number>;
+}
 
 /** What a plan holds in WebAssembly memory. */
-export interface PlanBytes { arena: number; weights: number; scratch: number; peakLive: number }
+export interface PlanBytes {
+  arena: number;
+  weights: number;
+  scratch: number;
+  peakLive: number;
+}
 
 export class WasmPlan {
   private readonly block: number;
@@ -34,7 +61,10 @@ export class WasmPlan {
   /** Threads the plan's parts were split for (1 where no pool runs). */
   readonly threads: number;
 
-  constructor(private readonly mod: WasmModule, private readonly program: Program) {
+  constructor(
+    private readonly mod: WasmModule,
+    private readonly program: Program,
+  ) {
     const { arena } = mod;
     this.threads = poolOf(mod) ? threadsOf(mod) : 1;
     const lay = layout(program);
@@ -42,16 +72,28 @@ export class WasmPlan {
     const weights = new Map<Float32Array, number>();
     let wBytes = 0;
     const weight = (w: Float32Array | null) => {
-      if (w && !weights.has(w)) { weights.set(w, wBytes); wBytes += align16(w.length * F32); }
+      if (w && !weights.has(w)) {
+        weights.set(w, wBytes);
+        wBytes += align16(w.length * F32);
+      }
     };
     for (const s of program.steps) {
-      if ('w' in s) { weight(s.w); weight(s.bias); }
-      if (s.kind === 'affine') { weight(s.scale); weight(s.shift); }
+      if ('w' in s) {
+        weight(s.w);
+        weight(s.bias);
+      }
+      if (s.kind === 'affine') {
+        weight(s.scale);
+        weight(s.shift);
+      }
     }
     // geometry blocks: collected while the calls are built, sized before pinning
     const geoBlocks: Int32Array[] = [];
     const geoPtr: number[] = [];
-    const geometry = (v: Int32Array): (() => number) => { const i = geoBlocks.push(v) - 1; return () => geoPtr[i]; };
+    const geometry = (v: Int32Array): (() => number) => {
+      const i = geoBlocks.push(v) - 1;
+      return () => geoPtr[i];
+    };
     const arenaBytes = lay.floats * F32;
     const valuePtr = (v: number) => () => this.block + wBytes + lay.offset[v] * F32;
     const weightPtr = (w: Float32Array | null) => () => (w ? this.block + weights.get(w)! : 0);
@@ -63,46 +105,102 @@ export class WasmPlan {
     const heap = () => mod.exports.memory.buffer;
     for (const [w, off] of weights) new Float32Array(heap(), this.block + off, w.length).set(w);
     let g = this.block + wBytes + arenaBytes;
-    geoBlocks.forEach((b, i) => { geoPtr[i] = g; new Int32Array(heap(), g, b.length).set(b); g += align16(b.byteLength); });
+    geoBlocks.forEach((b, i) => {
+      geoPtr[i] = g;
+      new Int32Array(heap(), g, b.length).set(b);
+      g += align16(b.byteLength);
+    });
     // scratch: the most any step's parts need together (parts run at once, each in its own share)
     const need = calls.map((c) => (c ? c.parts.map((_, i) => align16(c.scratch?.[i]() ?? 0)) : []));
     const scratchBytes = Math.max(16, ...need.map((n) => n.reduce((a, b) => a + b, 0)));
-    try { this.scratchBlock = arena.pin(scratchBytes); } catch (e) { arena.unpin(this.block); throw e; }
+    try {
+      this.scratchBlock = arena.pin(scratchBytes);
+    } catch (e) {
+      arena.unpin(this.block);
+      throw e;
+    }
     calls.forEach((c, i) => {
       const s = program.steps[i];
-      if (!c) { this.actions.push(this.jsAction(s)); return; }
+      if (!c) {
+        this.actions.push(this.jsAction(s));
+        return;
+      }
       let sp = this.scratchBlock;
       const parts = c.parts.map((args, j) => {
         const out = args.map((a) => (typeof a === 'function' ? a() : a));
-        if (c.scratch) { out.push(sp); sp += need[i][j]; }
+        if (c.scratch) {
+          out.push(sp);
+          sp += need[i][j];
+        }
         return out;
       });
-      const { fn } = c, mod = this.mod;
+      const { fn } = c,
+        mod = this.mod;
       this.actions.push(() => runParts(mod, fn, parts));
     });
     this.bytes = { arena: arenaBytes, weights: wBytes, scratch: scratchBytes, peakLive: lay.peakLive * F32 };
   }
 
   /** The kernel call for a step, or null for steps run from JavaScript (pad, concat, eager). */
-  private lower(s: Step, value: (v: number) => () => number, weight: (w: Float32Array | null) => () => number,
-    geometry: (v: Int32Array) => () => number): Call | null {
-    const { mod } = this, ex = mod.exports;
+  private lower(
+    s: Step,
+    value: (v: number) => () => number,
+    weight: (w: Float32Array | null) => () => number,
+    geometry: (v: Int32Array) => () => number,
+  ): Call | null {
+    const { mod } = this,
+      ex = mod.exports;
     switch (s.kind) {
       case 'conv': {
         const split = splitStep(s, this.threads)!;
-        if ('gemm' in split) return this.gemm(split.gemm, value(s.x), weight(s.w), weight(s.bias), value(s.y), s.act, s.residual !== undefined);
-        const x = value(s.x), y = value(s.y), w = weight(s.w), b = weight(s.bias);
+        if ('gemm' in split)
+          return this.gemm(
+            split.gemm,
+            value(s.x),
+            weight(s.w),
+            weight(s.bias),
+            value(s.y),
+            s.act,
+            s.residual !== undefined,
+          );
+        const x = value(s.x),
+          y = value(s.y),
+          w = weight(s.w),
+          b = weight(s.bias);
         const geos = split.bands.map((p) => geometry(geometryBlock(p.g)));
         return {
           fn: 'conv',
-          parts: split.bands.map((p, i) => [() => x() + p.inOffset * F32, w, b, () => y() + p.outOffset * F32, geos[i], s.act]),
+          parts: split.bands.map((p, i) => [
+            () => x() + p.inOffset * F32,
+            w,
+            b,
+            () => y() + p.outOffset * F32,
+            geos[i],
+            s.act,
+          ]),
           scratch: geos.map((gp) => () => ex.convScratchBytes(gp(), 0)),
         };
       }
       case 'depthwise': {
-        const g = s.g, x = value(s.x), y = value(s.y), w = weight(s.w), b = weight(s.bias);
-        const split = splitStep(s, this.threads) as { bands: Array<{ g: typeof g; inOffset: number; outOffset: number }> };
-        return { fn: 'depthwiseConv', parts: split.bands.map((p) => [() => x() + p.inOffset * F32, w, b, () => y() + p.outOffset * F32, geometry(geometryBlock(p.g, g.multiplier)), s.act]) };
+        const g = s.g,
+          x = value(s.x),
+          y = value(s.y),
+          w = weight(s.w),
+          b = weight(s.bias);
+        const split = splitStep(s, this.threads) as {
+          bands: Array<{ g: typeof g; inOffset: number; outOffset: number }>;
+        };
+        return {
+          fn: 'depthwiseConv',
+          parts: split.bands.map((p) => [
+            () => x() + p.inOffset * F32,
+            w,
+            b,
+            () => y() + p.outOffset * F32,
+            geometry(geometryBlock(p.g, g.multiplier)),
+            s.act,
+          ]),
+        };
       }
       case 'dense': {
         const split = splitStep(s, this.threads) as { gemm: GemmSplit };
@@ -110,72 +208,152 @@ export class WasmPlan {
       }
       case 'pool': {
         const g = s.g;
-        return { fn: s.max ? 'maxPool' : 'avgPool', parts: [[value(s.x), value(s.y), geometry(Int32Array.from(POOL_FIELDS, (f) => g[f]))]] };
+        return {
+          fn: s.max ? 'maxPool' : 'avgPool',
+          parts: [[value(s.x), value(s.y), geometry(Int32Array.from(POOL_FIELDS, (f) => g[f]))]],
+        };
       }
-      case 'mean': return { fn: 'meanRows', parts: [[value(s.x), value(s.y), s.batch, s.cells, s.channels]] };
-      case 'affine': return { fn: 'channelAffine', parts: [[value(s.x), weight(s.scale), weight(s.shift), value(s.y), this.program.values[s.x].size / s.channels, s.channels]] };
-      case 'unary': return { fn: 'eltUnary', parts: [[UNARY[s.op], value(s.x), value(s.y), this.program.values[s.x].size]] };
-      case 'softmax': return { fn: 'softmaxRows', parts: [[value(s.x), value(s.y), s.rows, s.cols]] };
-      default: return null;
+      case 'mean':
+        return { fn: 'meanRows', parts: [[value(s.x), value(s.y), s.batch, s.cells, s.channels]] };
+      case 'affine':
+        return {
+          fn: 'channelAffine',
+          parts: [
+            [
+              value(s.x),
+              weight(s.scale),
+              weight(s.shift),
+              value(s.y),
+              this.program.values[s.x].size / s.channels,
+              s.channels,
+            ],
+          ],
+        };
+      case 'unary':
+        return { fn: 'eltUnary', parts: [[UNARY[s.op], value(s.x), value(s.y), this.program.values[s.x].size]] };
+      case 'softmax':
+        return { fn: 'softmaxRows', parts: [[value(s.x), value(s.y), s.rows, s.cols]] };
+      default:
+        return null;
     }
   }
 
   /** [m, k] · [k, n] (+ bias, act) into y (accumulating onto y when asked), in the parts of its split. */
-  private gemm({ m, k, n, alongN, ranges }: GemmSplit, x: () => number, w: () => number, b: () => number, y: () => number, act: number, accumulate: boolean): Call {
-    const ex = this.mod.exports, acc = accumulate ? 1 : 0;
+  private gemm(
+    { m, k, n, alongN, ranges }: GemmSplit,
+    x: () => number,
+    w: () => number,
+    b: () => number,
+    y: () => number,
+    act: number,
+    accumulate: boolean,
+  ): Call {
+    const ex = this.mod.exports,
+      acc = accumulate ? 1 : 0;
     return {
       fn: 'sgemm',
-      parts: ranges.map(([s, e]) => alongN
-        ? [0, 0, m, e - s, k, x, k, () => w() + s * F32, n, () => y() + s * F32, n, () => (b() ? b() + s * F32 : 0), act, acc]
-        : [0, 0, e - s, n, k, () => x() + s * k * F32, k, w, n, () => y() + s * n * F32, n, b, act, acc]),
-      scratch: ranges.map(([s, e]) => () => (alongN ? ex.gemmScratchBytes(m, e - s, k) : ex.gemmScratchBytes(e - s, n, k))),
+      parts: ranges.map(([s, e]) =>
+        alongN
+          ? [
+              0,
+              0,
+              m,
+              e - s,
+              k,
+              x,
+              k,
+              () => w() + s * F32,
+              n,
+              () => y() + s * F32,
+              n,
+              () => (b() ? b() + s * F32 : 0),
+              act,
+              acc,
+            ]
+          : [0, 0, e - s, n, k, () => x() + s * k * F32, k, w, n, () => y() + s * n * F32, n, b, act, acc],
+      ),
+      scratch: ranges.map(
+        ([s, e]) =>
+          () =>
+            alongN ? ex.gemmScratchBytes(m, e - s, k) : ex.gemmScratchBytes(e - s, n, k),
+      ),
     };
   }
 
-  /** Steps run from JavaScript: zero padding, concatenation, sums, activations (copy first unless in place), eager layers. */
+  /** Steps run from JavaScript: padding, concatenation, sums, activations (copied unless in place), eager layers. */
   private jsAction(s: Step): () => void {
-    const ex = this.mod.exports, at = this.at, values = this.program.values;
+    const ex = this.mod.exports,
+      at = this.at,
+      values = this.program.values;
     const heap = () => ex.memory.buffer as ArrayBuffer;
     switch (s.kind) {
       case 'pad': {
-        const [n, h, w, c] = values[s.x].shape, [, hp, wp] = values[s.y].shape, x = at[s.x], y = at[s.y];
+        const [n, h, w, c] = values[s.x].shape,
+          [, hp, wp] = values[s.y].shape,
+          x = at[s.x],
+          y = at[s.y];
         return () => {
           new Float32Array(heap(), y, n * hp * wp * c).fill(0);
-          for (let b = 0; b < n; b++) ex.copyRows(x + b * h * w * c * F32, w * c, y + ((b * hp + s.top) * wp + s.left) * c * F32, wp * c, h, w * c);
+          for (let b = 0; b < n; b++)
+            ex.copyRows(
+              x + b * h * w * c * F32,
+              w * c,
+              y + ((b * hp + s.top) * wp + s.left) * c * F32,
+              wp * c,
+              h,
+              w * c,
+            );
         };
       }
       case 'add': {
         // one sum after another (not parts: each adds onto the previous), then the fused activation
-        const n = values[s.y].size, y = at[s.y], [x0, ...rest] = s.xs.map((v) => at[v]), act = s.act;
+        const n = values[s.y].size,
+          y = at[s.y],
+          [x0, ...rest] = s.xs.map((v) => at[v]),
+          act = s.act;
         return () => {
           rest.forEach((x, i) => ex.eltBinary(BINARY_ADD, i === 0 ? x0 : y, n, x, n, y));
           if (act !== ACT.linear) ex.activateInPlace(y, n, act, 0);
         };
       }
       case 'activate': {
-        const x = at[s.x], y = at[s.y], n = values[s.y].size, { act, alpha } = s;
+        const x = at[s.x],
+          y = at[s.y],
+          n = values[s.y].size,
+          { act, alpha } = s;
         return () => {
           if (x !== y) ex.copyRows(x, n, y, n, 1, n);
           ex.activateInPlace(y, n, act, alpha);
         };
       }
       case 'concat': {
-        const total = s.cols.reduce((a, b) => a + b, 0), y = at[s.y];
+        const total = s.cols.reduce((a, b) => a + b, 0),
+          y = at[s.y];
         return () => {
           let off = 0;
-          s.xs.forEach((v, i) => { ex.copyRows(at[v], s.cols[i], y + off * F32, total, s.rows, s.cols[i]); off += s.cols[i]; });
+          s.xs.forEach((v, i) => {
+            ex.copyRows(at[v], s.cols[i], y + off * F32, total, s.rows, s.cols[i]);
+            off += s.cols[i];
+          });
         };
       }
       case 'eager': {
-        const y = at[s.y], size = values[s.y].size;
+        const y = at[s.y],
+          size = values[s.y].size;
         return () => {
-          const ins = s.xs.map((v) => new Tensor(new Float32Array(heap(), at[v], values[v].size).slice(), values[v].shape));
+          const ins = s.xs.map(
+            (v) => new Tensor(new Float32Array(heap(), at[v], values[v].size).slice(), values[v].shape),
+          );
           const out = s.run(ins);
-          if (out.size !== size) throw new BackendError(`inference plan: layer '${s.layer.name}' gave ${out.size} values, the plan expected ${size}`);
+          if (out.size !== size)
+            throw new BackendError(
+              `inference plan: layer '${s.layer.name}' gave ${out.size} values, the plan expected ${size}`,
+            );
           new Float32Array(heap(), y, size).set(out.data);
         };
       }
-      default: throw new BackendError(`inference plan: no way to run a '${s.kind}' step`);
+      default:
+        throw new BackendError(`inference plan: no way to run a '${s.kind}' step`);
     }
   }
 
@@ -183,14 +361,19 @@ export class WasmPlan {
   run(inputs: Float32Array[]): Float32Array[] {
     if (this.released) throw new BackendError('inference plan: used after release');
     const buf = this.mod.exports.memory.buffer as ArrayBuffer;
-    this.program.inputs.forEach((v, i) => new Float32Array(buf, this.at[v], this.program.values[v].size).set(inputs[i]));
+    this.program.inputs.forEach((v, i) =>
+      new Float32Array(buf, this.at[v], this.program.values[v].size).set(inputs[i]),
+    );
     for (const a of this.actions) a();
-    return this.program.outputs.map((v) => new Float32Array(this.mod.exports.memory.buffer as ArrayBuffer, this.at[v], this.program.values[v].size).slice());
+    return this.program.outputs.map((v) =>
+      new Float32Array(this.mod.exports.memory.buffer as ArrayBuffer, this.at[v], this.program.values[v].size).slice(),
+    );
   }
 
   /** Shape of the first output. */
-  get outputShape(): number[] { return this.program.values[this.program.outputs[0]].shape; }
-
+  get outputShape(): number[] {
+    return this.program.values[this.program.outputs[0]].shape;
+  }
 
   /** Frees the plan's WebAssembly memory (for reuse by later plans and kernel calls). */
   release(): void {
@@ -200,4 +383,3 @@ export class WasmPlan {
     this.mod.arena.unpin(this.block);
   }
 }
-

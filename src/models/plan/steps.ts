@@ -11,17 +11,40 @@ export const ACT = { linear: 0, relu: 1, relu6: 2, leaky: 3, reluMax: 4 } as con
 export const EPILOGUE_ACTS: readonly number[] = [ACT.linear, ACT.relu, ACT.relu6];
 
 /** A value: shape (batch first) and, after fusion, the value whose memory it shares (views, in-place ops). */
-export interface Value { shape: number[]; size: number; alias?: number }
+export interface Value {
+  shape: number[];
+  size: number;
+  alias?: number;
+}
 
 /** Weights the plan owns: folded copies, or a Variable's data when nothing folds into it. */
 export type Weights = Float32Array;
 
 export type Step =
   /** y = act(conv(x, w) + bias) (+ the old y first, for a fused residual: accumulate). */
-  | { kind: 'conv'; x: number; y: number; g: ConvGeometry; w: Weights; bias: Weights | null; act: number; residual?: number }
+  | {
+      kind: 'conv';
+      x: number;
+      y: number;
+      g: ConvGeometry;
+      w: Weights;
+      bias: Weights | null;
+      act: number;
+      residual?: number;
+    }
   | { kind: 'depthwise'; x: number; y: number; g: DepthwiseGeometry; w: Weights; bias: Weights | null; act: number }
   /** y [m, n] = act(x [m, k] · w [k, n] + bias). */
-  | { kind: 'dense'; x: number; y: number; m: number; k: number; n: number; w: Weights; bias: Weights | null; act: number }
+  | {
+      kind: 'dense';
+      x: number;
+      y: number;
+      m: number;
+      k: number;
+      n: number;
+      w: Weights;
+      bias: Weights | null;
+      act: number;
+    }
   | { kind: 'pool'; x: number; y: number; max: boolean; g: PoolGeometry }
   /** y [batch, channels] = mean over the cells of x [batch, cells, channels]. */
   | { kind: 'mean'; x: number; y: number; batch: number; cells: number; channels: number }
@@ -38,7 +61,7 @@ export type Step =
   | { kind: 'concat'; xs: number[]; y: number; rows: number; cols: number[] }
   /** y = x zero-padded in height and width ([N,H,W,C]). */
   | { kind: 'pad'; x: number; y: number; top: number; bottom: number; left: number; right: number }
-  /** A layer the plan has no kernel for: its inputs leave WebAssembly memory, it runs eagerly, its output comes back. */
+  /** A layer with no kernel here: its inputs leave WebAssembly memory, it runs eagerly, its output comes back. */
   | { kind: 'eager'; layer: Layer; xs: number[]; y: number; run: (xs: Tensor[]) => Tensor };
 
 /** The values a step reads. */
@@ -46,10 +69,21 @@ export const inputsOf = (s: Step): number[] =>
   'xs' in s ? s.xs : s.kind === 'conv' && s.residual !== undefined ? [s.x, s.residual] : [s.x];
 
 /** A lowered network: its values, steps, and which values are the inputs and outputs. */
-export interface Program { values: Value[]; steps: Step[]; inputs: number[]; outputs: number[] }
+export interface Program {
+  values: Value[];
+  steps: Step[];
+  inputs: number[];
+  outputs: number[];
+}
 
 /** A 1x1x1 convolution, stride 1, no padding: a GEMM of the input's pixels by the filters. */
 export function isPointwise(g: ConvGeometry): boolean {
-  return g.fD * g.fH * g.fW === 1 && g.strideD * g.strideH * g.strideW === 1 && g.padFront + g.padTop + g.padLeft === 0 &&
-    g.outD === g.inD && g.outH === g.inH && g.outW === g.inW;
+  return (
+    g.fD * g.fH * g.fW === 1 &&
+    g.strideD * g.strideH * g.strideW === 1 &&
+    g.padFront + g.padTop + g.padLeft === 0 &&
+    g.outD === g.inD &&
+    g.outH === g.inH &&
+    g.outW === g.inW
+  );
 }
