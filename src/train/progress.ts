@@ -46,7 +46,7 @@ export class ProgressLogger implements Callback {
   constructor(private readonly o: { verbose: 1 | 2; epochs: number; batches: number; sink?: ProgressSink; now?: () => number }) {}
 
   private get sink(): ProgressSink { return this.o.sink ?? (this.o.sink = defaultSink()); }
-  private now(): number { return this.o.now ? this.o.now() : Date.now(); }
+  private now(): number { return this.o.now ? this.o.now() : performance.now(); }
   private get bar(): boolean { return this.o.verbose === 1 && this.sink.isTTY; }
 
   onEpochBegin(epoch: number): void {
