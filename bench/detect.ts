@@ -10,15 +10,29 @@ import type { Tensor } from '../src';
 import { DEMO_PHOTOS, faceApiFaces } from '../examples/data/face-api-detect';
 
 /** One row: who ran, on which kernels, with or without landmarks, median CPU / wall ms per photo, faces found. */
-export interface DetectRow { impl: string; backend: string; landmarks: boolean; cpuMs: number; wallMs: number; faces: number }
+export interface DetectRow {
+  impl: string;
+  backend: string;
+  landmarks: boolean;
+  cpuMs: number;
+  wallMs: number;
+  faces: number;
+}
 
-async function timed(f: () => Promise<number>, warmupMs: number, runs: number): Promise<{ cpu: number; wall: number; faces: number }> {
+async function timed(
+  f: () => Promise<number>,
+  warmupMs: number,
+  runs: number,
+): Promise<{ cpu: number; wall: number; faces: number }> {
   let faces = 0;
   const start = performance.now();
-  do faces = await f(); while (performance.now() - start < warmupMs);
-  const cpu: number[] = [], wall: number[] = [];
+  do faces = await f();
+  while (performance.now() - start < warmupMs);
+  const cpu: number[] = [],
+    wall: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const c0 = process.cpuUsage(), t0 = performance.now();
+    const c0 = process.cpuUsage(),
+      t0 = performance.now();
     faces = await f();
     wall.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
@@ -47,8 +61,19 @@ export async function benchDetect(runs = 5): Promise<DetectRow[]> {
     }
     backend.use('wasm-simd');
     for (const tfBackend of ['cpu', 'wasm'] as const) {
-      const r = await timed(async () => (await faceApiFaces(photo, { backend: tfBackend, landmarks: landmarks ? 'full' : false })).length, tfBackend === 'wasm' ? 4000 : 1000, runs);
-      rows.push({ impl: 'face-api (TF.js)', backend: tfBackend, landmarks, cpuMs: r.cpu, wallMs: r.wall, faces: r.faces });
+      const r = await timed(
+        async () => (await faceApiFaces(photo, { backend: tfBackend, landmarks: landmarks ? 'full' : false })).length,
+        tfBackend === 'wasm' ? 4000 : 1000,
+        runs,
+      );
+      rows.push({
+        impl: 'face-api (TF.js)',
+        backend: tfBackend,
+        landmarks,
+        cpuMs: r.cpu,
+        wallMs: r.wall,
+        faces: r.faces,
+      });
     }
   }
   return rows;
@@ -56,11 +81,15 @@ export async function benchDetect(runs = 5): Promise<DetectRow[]> {
 
 /** Formats rows as a markdown table, with each row's speed relative to convkit wasm-simd on the same task. */
 export function detectTable(rows: DetectRow[]): string {
-  const head = '| task | implementation | kernels | CPU ms / photo | wall ms / photo | faces | vs convkit wasm-simd (CPU) |\n|---|---|---|---:|---:|---:|---:|';
-  return [head, ...rows.map((r) => {
-    const base = rows.find((b) => b.landmarks === r.landmarks && b.impl === 'convkit' && b.backend === 'wasm-simd')!;
-    return `| ${r.landmarks ? 'faces + 68 landmarks' : 'faces'} | ${r.impl} | ${r.backend} | ${r.cpuMs.toFixed(0)} | ${r.wallMs.toFixed(0)} | ${r.faces} | ${(r.cpuMs / base.cpuMs).toFixed(2)}x |`;
-  })].join('\n');
+  const head =
+    '| task | implementation | kernels | CPU ms / photo | wall ms / photo | faces | vs convkit wasm-simd (CPU) |\n|---|---|---|---:|---:|---:|---:|';
+  return [
+    head,
+    ...rows.map((r) => {
+      const base = rows.find((b) => b.landmarks === r.landmarks && b.impl === 'convkit' && b.backend === 'wasm-simd')!;
+      return `| ${r.landmarks ? 'faces + 68 landmarks' : 'faces'} | ${r.impl} | ${r.backend} | ${r.cpuMs.toFixed(0)} | ${r.wallMs.toFixed(0)} | ${r.faces} | ${(r.cpuMs / base.cpuMs).toFixed(2)}x |`;
+    }),
+  ].join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -9,7 +9,12 @@ import { init, backend, face, io, ops, optimizers, valueAndGrads, Tensor } from 
 import { readDetections, FACE_API_PHOTOS, faceCrop, faceApiDescriptors, loadFaceApi } from '../examples/data/face-api';
 
 /** One row: implementation, batch size, median ms per descriptor and descriptors per second. */
-export interface FaceBenchRow { impl: string; batch: number; msPerDescriptor: number; descriptorsPerSecond: number }
+export interface FaceBenchRow {
+  impl: string;
+  batch: number;
+  msPerDescriptor: number;
+  descriptorsPerSecond: number;
+}
 
 const clock = (wall: boolean): number => {
   if (wall) return performance.now();
@@ -37,10 +42,12 @@ export async function benchFace(opts: { runs?: number; wall?: boolean } = {}): P
     const img = await io.readImage(file);
     for (const f of det[file.split(/[\\/]/).pop()!].faces) crops.push(faceCrop(img, f.box).reshape([1, 150, 150, 3]));
   }
-  const batch8 = ops.concat(crops.slice(0, 8), 0), one = crops[0];
+  const batch8 = ops.concat(crops.slice(0, 8), 0),
+    one = crops[0];
   const net = await face.loadFaceRecognitionNet();
   const rows: FaceBenchRow[] = [];
-  const row = (impl: string, batch: number, ms: number) => rows.push({ impl, batch, msPerDescriptor: ms / batch, descriptorsPerSecond: (1000 * batch) / ms });
+  const row = (impl: string, batch: number, ms: number) =>
+    rows.push({ impl, batch, msPerDescriptor: ms / batch, descriptorsPerSecond: (1000 * batch) / ms });
   for (const b of ['js', 'wasm', 'wasm-simd'] as const) {
     backend.use(b);
     net.descriptors(one); // warm-up: WebAssembly tiers up, the arena grows once
@@ -51,20 +58,26 @@ export async function benchFace(opts: { runs?: number; wall?: boolean } = {}): P
   for (const tb of ['cpu', 'wasm'] as const) {
     await loadFaceApi(tb);
     // TF.js's wasm backend needs seconds of warm-up before its times settle.
-    for (let t0 = performance.now(), i = 0; i < 2 || performance.now() - t0 < 2000; i++) await faceApiDescriptors(one, tb);
+    for (let t0 = performance.now(), i = 0; i < 2 || performance.now() - t0 < 2000; i++)
+      await faceApiDescriptors(one, tb);
     row(`face-api TF.js ${tb}`, 1, await median(() => faceApiDescriptors(one, tb), runs, wall));
   }
   return rows;
 }
 
 /** One row of the training benchmark: implementation, median ms per step, steps per second. */
-export interface TripletBenchRow { impl: string; msPerStep: number; stepsPerSecond: number }
+export interface TripletBenchRow {
+  impl: string;
+  msPerStep: number;
+  stepsPerSecond: number;
+}
 
 /** Triplet-training steps of a [16, 32, 64]-filter, 128-d encoder on 56 random 28x28 digits (7 labels). */
 export async function benchTriplet(opts: { runs?: number; wall?: boolean } = {}): Promise<TripletBenchRow[]> {
   const { runs = 5, wall = false } = opts;
   await init();
-  const x = ops.randomUniform([56, 28, 28, 1], { seed: 1 }), labels = Array.from({ length: 56 }, (_, i) => i % 7);
+  const x = ops.randomUniform([56, 28, 28, 1], { seed: 1 }),
+    labels = Array.from({ length: 56 }, (_, i) => i % 7);
   const rows: TripletBenchRow[] = [];
   const row = (impl: string, ms: number) => rows.push({ impl, msPerStep: ms, stepsPerSecond: 1000 / ms });
   const enc = face.encoder({ inputShape: [28, 28, 1], embeddingSize: 128, filters: [16, 32, 64], seed: 1 });
@@ -86,12 +99,21 @@ export async function benchTriplet(opts: { runs?: number; wall?: boolean } = {})
   const { tf } = await loadFaceApi('cpu');
   const m = tf.sequential();
   [16, 32, 64].forEach((f, i) => {
-    m.add(tf.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', ...(i === 0 ? { inputShape: [28, 28, 1] } : {}) }));
+    m.add(
+      tf.layers.conv2d({
+        filters: f,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        ...(i === 0 ? { inputShape: [28, 28, 1] } : {}),
+      }),
+    );
     m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
   });
   m.add(tf.layers.flatten());
   m.add(tf.layers.dense({ units: 128 }));
-  const tx = tf.tensor4d(x.data, [56, 28, 28, 1]), tOpt = tf.train.adam(1e-3);
+  const tx = tf.tensor4d(x.data, [56, 28, 28, 1]),
+    tOpt = tf.train.adam(1e-3);
   const tfStep = () => {
     // mining reads the current encodings (as convkit's step does), then the loss is differentiated
     const e0 = tf.tidy(() => m.predict(tx));
@@ -115,19 +137,28 @@ export async function benchTriplet(opts: { runs?: number; wall?: boolean } = {})
 /** Formats triplet-training rows as a markdown table. */
 export function tripletTable(rows: TripletBenchRow[]): string {
   const head = '| implementation | ms per step | steps/s |\n|---|---:|---:|';
-  return [head, ...rows.map((r) => `| ${r.impl} | ${r.msPerStep.toFixed(1)} | ${r.stepsPerSecond.toFixed(2)} |`)].join('\n');
+  return [head, ...rows.map((r) => `| ${r.impl} | ${r.msPerStep.toFixed(1)} | ${r.stepsPerSecond.toFixed(2)} |`)].join(
+    '\n',
+  );
 }
 
 /** Formats rows as a markdown table. */
 export function faceTable(rows: FaceBenchRow[]): string {
   const head = '| implementation | batch | ms per descriptor | descriptors/s |\n|---|---:|---:|---:|';
-  return [head, ...rows.map((r) => `| ${r.impl} | ${r.batch} | ${r.msPerDescriptor.toFixed(1)} | ${r.descriptorsPerSecond.toFixed(2)} |`)].join('\n');
+  return [
+    head,
+    ...rows.map(
+      (r) => `| ${r.impl} | ${r.batch} | ${r.msPerDescriptor.toFixed(1)} | ${r.descriptorsPerSecond.toFixed(2)} |`,
+    ),
+  ].join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const wall = process.argv.includes('--wall');
   console.log(`face descriptors, 150x150 crops (${wall ? 'wall-clock' : 'CPU'} time, median)\n`);
   console.log(faceTable(await benchFace({ wall })));
-  console.log(`\ntriplet-training steps, 56 digits 28x28, encoder [16, 32, 64] -> 128-d (${wall ? 'wall-clock' : 'CPU'} time, median)\n`);
+  console.log(
+    `\ntriplet-training steps, 56 digits 28x28, encoder [16, 32, 64] -> 128-d (${wall ? 'wall-clock' : 'CPU'} time, median)\n`,
+  );
   console.log(tripletTable(await benchTriplet({ wall })));
 }

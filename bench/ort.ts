@@ -25,17 +25,40 @@ message GraphProto { repeated NodeProto node = 1; optional string name = 2; repe
 message OperatorSetIdProto { optional string domain = 1; optional int64 version = 2; }
 message ModelProto { optional int64 ir_version = 1; optional GraphProto graph = 7; repeated OperatorSetIdProto opset_import = 8; }`;
 const ModelProto = protobuf.parse(ONNX_SUBSET, { keepCase: true }).root.lookupType('onnx.ModelProto');
-const FLOAT = 1, ATTR_INT = 2, ATTR_INTS = 7;
+const FLOAT = 1,
+  ATTR_INT = 2,
+  ATTR_INTS = 7;
 
 type Node = { op_type: string; input: string[]; output: string[]; attribute?: object[] };
-const valueInfo = (name: string, dims: number[]) => ({ name, type: { tensor_type: { elem_type: FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } } } });
-const initializer = (name: string, dims: number[], data: Float32Array) => ({ name, dims, data_type: FLOAT, raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+const valueInfo = (name: string, dims: number[]) => ({
+  name,
+  type: { tensor_type: { elem_type: FLOAT, shape: { dim: dims.map((d) => ({ dim_value: d })) } } },
+});
+const initializer = (name: string, dims: number[], data: Float32Array) => ({
+  name,
+  dims,
+  data_type: FLOAT,
+  raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+});
 const ints = (name: string, v: number[]) => ({ name, type: ATTR_INTS, ints: v });
 
 /** Encodes a one-graph float model (opset 13) as ONNX bytes. */
-function onnxModel(nodes: Node[], inputs: [string, number[]][], output: [string, number[]], inits: object[] = []): Uint8Array {
-  const graph = { name: 'bench', node: nodes, initializer: inits, input: inputs.map(([n, d]) => valueInfo(n, d)), output: [valueInfo(...output)] };
-  return ModelProto.encode(ModelProto.fromObject({ ir_version: 8, opset_import: [{ domain: '', version: 13 }], graph })).finish();
+function onnxModel(
+  nodes: Node[],
+  inputs: [string, number[]][],
+  output: [string, number[]],
+  inits: object[] = [],
+): Uint8Array {
+  const graph = {
+    name: 'bench',
+    node: nodes,
+    initializer: inits,
+    input: inputs.map(([n, d]) => valueInfo(n, d)),
+    output: [valueInfo(...output)],
+  };
+  return ModelProto.encode(
+    ModelProto.fromObject({ ir_version: 8, opset_import: [{ domain: '', version: 13 }], graph }),
+  ).finish();
 }
 
 /** Loads ORT's wasm from the package's own dist/ folder (resolved, not hard-coded) with n threads; once per process. */
@@ -59,14 +82,23 @@ async function session(model: Uint8Array, feeds: Record<string, ort.Tensor>, out
 
 /** C = A·B with A [m,k], B [k,n], both fed as inputs on every run (as convkit's and TF.js's matmuls take them). */
 export async function ortMatmul(m: number, k: number, n: number, a: Float32Array, b: Float32Array): Promise<OrtRunner> {
-  const model = onnxModel([{ op_type: 'MatMul', input: ['a', 'b'], output: ['y'] }], [['a', [m, k]], ['b', [k, n]]], ['y', [m, n]]);
+  const model = onnxModel(
+    [{ op_type: 'MatMul', input: ['a', 'b'], output: ['y'] }],
+    [
+      ['a', [m, k]],
+      ['b', [k, n]],
+    ],
+    ['y', [m, n]],
+  );
   return session(model, { a: new ort.Tensor('float32', a, [m, k]), b: new ort.Tensor('float32', b, [k, n]) }, [m, n]);
 }
 
 /** NHWC [b,h,w,c] → NCHW [b,c,h,w]. */
 export function nhwcToNchw(x: Float32Array, b: number, h: number, w: number, c: number): Float32Array {
   const y = new Float32Array(x.length);
-  for (let n = 0; n < b; n++) for (let i = 0; i < h * w; i++) for (let ch = 0; ch < c; ch++) y[(n * c + ch) * h * w + i] = x[(n * h * w + i) * c + ch];
+  for (let n = 0; n < b; n++)
+    for (let i = 0; i < h * w; i++)
+      for (let ch = 0; ch < c; ch++) y[(n * c + ch) * h * w + i] = x[(n * h * w + i) * c + ch];
   return y;
 }
 
@@ -75,33 +107,75 @@ export function nhwcToNchw(x: Float32Array, b: number, h: number, w: number, c: 
  * group = inC). ONNX wants NCHW data and [outC, inC/group, fH, fW] filters, so both are transposed here,
  * once, untimed: the runner times only session.run on NCHW tensors and returns NCHW output.
  */
-export async function ortConv(g: ConvGeometry, x: Float32Array, w: Float32Array, bias: Float32Array, depthwise = false): Promise<OrtRunner> {
+export async function ortConv(
+  g: ConvGeometry,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array,
+  depthwise = false,
+): Promise<OrtRunner> {
   const perGroup = depthwise ? 1 : g.inC;
-  const taps = g.fH * g.fW, oihw = new Float32Array(w.length);
-  for (let s = 0; s < taps; s++) for (let i = 0; i < perGroup; i++) for (let o = 0; o < g.outC; o++) oihw[(o * perGroup + i) * taps + s] = w[(s * perGroup + i) * g.outC + o];
-  const wDims = [g.outC, perGroup, g.fH, g.fW], xDims = [g.batch, g.inC, g.inH, g.inW], yDims = [g.batch, g.outC, g.outH, g.outW];
-  const padBottom = (g.outH - 1) * g.strideH + g.fH - g.inH - g.padTop, padRight = (g.outW - 1) * g.strideW + g.fW - g.inW - g.padLeft;
-  const attribute = [ints('kernel_shape', [g.fH, g.fW]), ints('strides', [g.strideH, g.strideW]), ints('dilations', [g.dilationH, g.dilationW]),
-    ints('pads', [g.padTop, g.padLeft, Math.max(padBottom, 0), Math.max(padRight, 0)]), { name: 'group', type: ATTR_INT, i: depthwise ? g.inC : 1 }];
+  const taps = g.fH * g.fW,
+    oihw = new Float32Array(w.length);
+  for (let s = 0; s < taps; s++)
+    for (let i = 0; i < perGroup; i++)
+      for (let o = 0; o < g.outC; o++) oihw[(o * perGroup + i) * taps + s] = w[(s * perGroup + i) * g.outC + o];
+  const wDims = [g.outC, perGroup, g.fH, g.fW],
+    xDims = [g.batch, g.inC, g.inH, g.inW],
+    yDims = [g.batch, g.outC, g.outH, g.outW];
+  const padBottom = (g.outH - 1) * g.strideH + g.fH - g.inH - g.padTop,
+    padRight = (g.outW - 1) * g.strideW + g.fW - g.inW - g.padLeft;
+  const attribute = [
+    ints('kernel_shape', [g.fH, g.fW]),
+    ints('strides', [g.strideH, g.strideW]),
+    ints('dilations', [g.dilationH, g.dilationW]),
+    ints('pads', [g.padTop, g.padLeft, Math.max(padBottom, 0), Math.max(padRight, 0)]),
+    { name: 'group', type: ATTR_INT, i: depthwise ? g.inC : 1 },
+  ];
   const model = onnxModel(
-    [{ op_type: 'Conv', input: ['x', 'w', 'b'], output: ['c'], attribute }, { op_type: 'Relu', input: ['c'], output: ['y'] }],
-    [['x', xDims]], ['y', yDims], [initializer('w', wDims, oihw), initializer('b', [g.outC], bias)]);
+    [
+      { op_type: 'Conv', input: ['x', 'w', 'b'], output: ['c'], attribute },
+      { op_type: 'Relu', input: ['c'], output: ['y'] },
+    ],
+    [['x', xDims]],
+    ['y', yDims],
+    [initializer('w', wDims, oihw), initializer('b', [g.outC], bias)],
+  );
   return session(model, { x: new ort.Tensor('float32', nhwcToNchw(x, g.batch, g.inH, g.inW, g.inC), xDims) }, yDims);
 }
 
-export type OrtCase = { name: string; matmul: [number, number, number] } | { name: string; conv: ConvGeometry; depthwise?: boolean };
-export interface OrtSpec { threads: number; warmMs: number; runMs: number; cases: OrtCase[] }
+export type OrtCase =
+  { name: string; matmul: [number, number, number] } | { name: string; conv: ConvGeometry; depthwise?: boolean };
+export interface OrtSpec {
+  threads: number;
+  warmMs: number;
+  runMs: number;
+  cases: OrtCase[];
+}
 /** Median ms per session.run by wall clock and by this process's CPU time (all its threads, so above wall with 2). */
-export interface OrtRow { name: string; threads: number; wallMs: number; cpuMs: number; runs: number }
+export interface OrtRow {
+  name: string;
+  threads: number;
+  wallMs: number;
+  cpuMs: number;
+  runs: number;
+}
 
 // Untimed runs for warmMs (V8 tiers WebAssembly up late), then runs for about runMs (3 to 25), medians.
-async function measure(f: OrtRunner, warmMs: number, runMs: number): Promise<{ wallMs: number; cpuMs: number; runs: number }> {
+async function measure(
+  f: OrtRunner,
+  warmMs: number,
+  runMs: number,
+): Promise<{ wallMs: number; cpuMs: number; runs: number }> {
   let t = performance.now();
-  do await f(); while (performance.now() - t < warmMs);
-  const wall: number[] = [], cpu: number[] = [];
+  do await f();
+  while (performance.now() - t < warmMs);
+  const wall: number[] = [],
+    cpu: number[] = [];
   t = performance.now();
   do {
-    const s = performance.now(), c = process.cpuUsage();
+    const s = performance.now(),
+      c = process.cpuUsage();
     await f();
     const d = process.cpuUsage(c);
     wall.push(performance.now() - s);
@@ -113,16 +187,23 @@ async function measure(f: OrtRunner, warmMs: number, runMs: number): Promise<{ w
 
 /** Times the cases in this process; call configureOrt first. */
 export async function timeOrtCases(spec: OrtSpec, log?: (r: OrtRow) => void): Promise<OrtRow[]> {
-  const rows: OrtRow[] = [], r = lcg(7), rand = (n: number) => Float32Array.from({ length: n }, () => r() - 0.5);
+  const rows: OrtRow[] = [],
+    r = lcg(7),
+    rand = (n: number) => Float32Array.from({ length: n }, () => r() - 0.5);
   for (const c of spec.cases) {
     let run: OrtRunner;
     if ('matmul' in c) {
       const [m, k, n] = c.matmul;
       run = await ortMatmul(m, k, n, rand(m * k), rand(k * n));
-    }
-    else {
+    } else {
       const g = c.conv;
-      run = await ortConv(g, rand(g.batch * g.inH * g.inW * g.inC), rand(g.fH * g.fW * (c.depthwise ? 1 : g.inC) * g.outC), rand(g.outC), c.depthwise);
+      run = await ortConv(
+        g,
+        rand(g.batch * g.inH * g.inW * g.inC),
+        rand(g.fH * g.fW * (c.depthwise ? 1 : g.inC) * g.outC),
+        rand(g.outC),
+        c.depthwise,
+      );
     }
     const row = { name: c.name, threads: spec.threads, ...(await measure(run, spec.warmMs, spec.runMs)) };
     rows.push(row);
@@ -134,11 +215,17 @@ export async function timeOrtCases(spec: OrtSpec, log?: (r: OrtRow) => void): Pr
 /** Times the cases with ORT at spec.threads threads in a fresh child process (stderr passes through as progress). */
 export function benchOrt(spec: OrtSpec): Promise<OrtRow[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bench/ort.ts child (${spec.threads} threads) exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out))
+        : reject(new Error(`bench/ort.ts child (${spec.threads} threads) exited with ${code}`)),
+    );
   });
 }
 
@@ -149,21 +236,37 @@ async function check(threads: number): Promise<void> {
   const { CONV_CASES } = await import('./conv');
   await init();
   configureOrt(threads);
-  const k = backend.kernels('js'), r = lcg(3), rand = (n: number) => Float32Array.from({ length: n }, () => r() - 0.5);
+  const k = backend.kernels('js'),
+    r = lcg(3),
+    rand = (n: number) => Float32Array.from({ length: n }, () => r() - 0.5);
   const report = (name: string, y: Float32Array, ref: Float32Array) => {
-    let e = 0, scale = 0;
-    for (let i = 0; i < ref.length; i++) { e = Math.max(e, Math.abs(y[i] - ref[i])); scale = Math.max(scale, Math.abs(ref[i])); }
+    let e = 0,
+      scale = 0;
+    for (let i = 0; i < ref.length; i++) {
+      e = Math.max(e, Math.abs(y[i] - ref[i]));
+      scale = Math.max(scale, Math.abs(ref[i]));
+    }
     console.log(`${name}: max abs difference ${e.toExponential(1)} (max |value| ${scale.toFixed(1)})`);
     if (y.length !== ref.length || !(e <= 1e-5 * Math.max(scale, 1))) process.exitCode = 1;
   };
-  for (const [m, kk, n] of [[37, 29, 23], [256, 256, 256]]) {
-    const a = rand(m * kk), b = rand(kk * n), y = (await (await ortMatmul(m, kk, n, a, b))()).y.data as Float32Array;
+  for (const [m, kk, n] of [
+    [37, 29, 23],
+    [256, 256, 256],
+  ]) {
+    const a = rand(m * kk),
+      b = rand(kk * n),
+      y = (await (await ortMatmul(m, kk, n, a, b))()).y.data as Float32Array;
     report(`matmul ${m}x${kk}x${n}`, y, k.matmul(a, b, m, kk, n, false, false, null, 'linear'));
   }
   for (const c of CONV_CASES) {
-    const g = c.g, dw = !!c.depthwise;
-    const x = rand(g.batch * g.inH * g.inW * g.inC), w = rand(g.fH * g.fW * (dw ? 1 : g.inC) * g.outC), b = rand(g.outC);
-    const ref = dw ? k.depthwiseConv(x, w, { ...g, multiplier: 1 }).map((v, i) => Math.max(v + b[i % g.outC], 0)) : k.conv(x, w, g, b, 'relu');
+    const g = c.g,
+      dw = !!c.depthwise;
+    const x = rand(g.batch * g.inH * g.inW * g.inC),
+      w = rand(g.fH * g.fW * (dw ? 1 : g.inC) * g.outC),
+      b = rand(g.outC);
+    const ref = dw
+      ? k.depthwiseConv(x, w, { ...g, multiplier: 1 }).map((v, i) => Math.max(v + b[i % g.outC], 0))
+      : k.conv(x, w, g, b, 'relu');
     const y = (await (await ortConv(g, x, w, b, dw))()).y.data as Float32Array;
     report(c.name, y, nhwcToNchw(ref, g.batch, g.outH, g.outW, g.outC));
   }
@@ -175,7 +278,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.arg
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const spec: OrtSpec = JSON.parse(process.argv[2]);
   configureOrt(spec.threads);
-  const rows = await timeOrtCases(spec, (r) => console.error(`ORT ${r.threads}T | ${r.name}: wall ${r.wallMs.toFixed(2)} ms, cpu ${r.cpuMs.toFixed(2)} ms`));
+  const rows = await timeOrtCases(spec, (r) =>
+    console.error(`ORT ${r.threads}T | ${r.name}: wall ${r.wallMs.toFixed(2)} ms, cpu ${r.cpuMs.toFixed(2)} ms`),
+  );
   process.stdout.write(JSON.stringify(rows));
   // ORT's worker threads keep the event loop alive.
   process.exit(0);

@@ -71,7 +71,9 @@ async function tfNsfwjs(tf: Awaited<ReturnType<typeof loadTf>>, outputs: string[
   const topology = JSON.parse(JSON.stringify(bundle.modelTopology));
   const paths: string[] = bundle.weightsManifest.flatMap((g: { paths: string[] }) => g.paths);
   const shards = paths.map((p) => Buffer.from(require(join(dir, `${p}.min.js`)) as string, 'base64'));
-  const weightSpecs = bundle.weightsManifest.flatMap((g: { weights: { name: string; shape: number[] }[] }) => g.weights);
+  const weightSpecs = bundle.weightsManifest.flatMap(
+    (g: { weights: { name: string; shape: number[] }[] }) => g.weights,
+  );
   // TF.js 4.22 fails to differentiate BatchNormalization layers without a scale (InceptionV3's: "Cannot read
   // properties of undefined (reading 'dataId')"): give them scale: true and a gamma of ones, the same function.
   const layers = (topology.model_config ?? topology).config.layers as { class_name: string; config: any }[];
@@ -83,9 +85,7 @@ async function tfNsfwjs(tf: Awaited<ReturnType<typeof loadTf>>, outputs: string[
     shards.push(Buffer.from(new Float32Array(beta.shape[0]).fill(1).buffer));
   }
   const weightData = new Uint8Array(Buffer.concat(shards)).buffer;
-  const whole = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData }),
-  );
+  const whole = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs, weightData }));
   return tf.model({ inputs: whole.inputs, outputs: outputs.map((n) => whole.getLayer(n).output as any) });
 }
 

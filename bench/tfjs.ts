@@ -32,7 +32,11 @@ export async function useTf(name: TfBackend): Promise<void> {
 const uniform = (shape: number[]) => tf.randomUniform(shape, -0.5, 0.5, 'float32', 1);
 // Wraps an op so its output is read back and freed, and its inputs are freed by dispose().
 function runner(inputs: tf.Tensor[], op: () => tf.Tensor): Runner & { dispose(): void } {
-  const f = (() => { const y = op(); y.dataSync(); y.dispose(); }) as Runner & { dispose(): void };
+  const f = (() => {
+    const y = op();
+    y.dataSync();
+    y.dispose();
+  }) as Runner & { dispose(): void };
   f.dispose = () => inputs.forEach((t) => t.dispose());
   return f;
 }
@@ -46,27 +50,38 @@ export type ConvOp = 'forward' | 'backprop input' | 'backprop filter';
 
 /** One kernel of a 2D conv case (depthwise when multiplier is given); forward fuses bias + ReLU like convkit's. */
 export function tfConv(g: ConvGeometry, op: ConvOp, multiplier?: number): Runner & { dispose(): void } {
-  const pad = padMode(g), strides: [number, number] = [g.strideH, g.strideW];
+  const pad = padMode(g),
+    strides: [number, number] = [g.strideH, g.strideW];
   const xShape: [number, number, number, number] = [g.batch, g.inH, g.inW, g.inC];
   const fShape: [number, number, number, number] = [g.fH, g.fW, g.inC, multiplier ?? g.outC];
-  const x = uniform(xShape) as tf.Tensor4D, w = uniform(fShape) as tf.Tensor4D, b = uniform([g.outC]) as tf.Tensor1D;
+  const x = uniform(xShape) as tf.Tensor4D,
+    w = uniform(fShape) as tf.Tensor4D,
+    b = uniform([g.outC]) as tf.Tensor1D;
   const dy = uniform([g.batch, g.outH, g.outW, g.outC]) as tf.Tensor4D;
-  const eng = tf.engine(), inputs = [x, w, b, dy];
+  const eng = tf.engine(),
+    inputs = [x, w, b, dy];
   if (multiplier) {
     const attrs = { strides, pad, dilations: 1, inputShape: xShape, filterShape: fShape } as any;
     if (op === 'forward') return runner(inputs, () => tf.depthwiseConv2d(x, w, strides, pad));
-    if (op === 'backprop input') return runner(inputs, () => eng.runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, attrs) as tf.Tensor);
+    if (op === 'backprop input')
+      return runner(
+        inputs,
+        () => eng.runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, attrs) as tf.Tensor,
+      );
     return runner(inputs, () => eng.runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs) as tf.Tensor);
   }
   const attrs = { strides, pad, dataFormat: 'NHWC', inputShape: xShape, filterShape: fShape } as any;
-  if (op === 'forward') return runner(inputs, () => tf.fused.conv2d({ x, filter: w, strides, pad, bias: b, activation: 'relu' }));
-  if (op === 'backprop input') return runner(inputs, () => eng.runKernel('Conv2DBackpropInput', { dy, filter: w }, attrs) as tf.Tensor);
+  if (op === 'forward')
+    return runner(inputs, () => tf.fused.conv2d({ x, filter: w, strides, pad, bias: b, activation: 'relu' }));
+  if (op === 'backprop input')
+    return runner(inputs, () => eng.runKernel('Conv2DBackpropInput', { dy, filter: w }, attrs) as tf.Tensor);
   return runner(inputs, () => eng.runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor);
 }
 
 /** C = A·B with A [m,k], B [k,n]. */
 export function tfMatmul(m: number, k: number, n: number): Runner & { dispose(): void } {
-  const a = uniform([m, k]) as tf.Tensor2D, b = uniform([k, n]) as tf.Tensor2D;
+  const a = uniform([m, k]) as tf.Tensor2D,
+    b = uniform([k, n]) as tf.Tensor2D;
   return runner([a, b], () => tf.matMul(a, b));
 }
 
@@ -77,21 +92,45 @@ export function tfGram(hw: number, c: number): Runner & { dispose(): void } {
 }
 
 /** Max or average pooling of an NHWC input, forward or backward ('valid' padding). */
-export function tfPool(kind: 'max' | 'avg', backward: boolean, shape: [number, number, number, number], pool: number, stride: number): Runner & { dispose(): void } {
+export function tfPool(
+  kind: 'max' | 'avg',
+  backward: boolean,
+  shape: [number, number, number, number],
+  pool: number,
+  stride: number,
+): Runner & { dispose(): void } {
   const x = uniform(shape) as tf.Tensor4D;
   const y = kind === 'max' ? tf.maxPool(x, pool, stride, 'valid') : tf.avgPool(x, pool, stride, 'valid');
   const dy = uniform(y.shape) as tf.Tensor4D;
-  const attrs = { filterSize: pool, strides: stride, pad: 'valid' } as any, eng = tf.engine();
-  if (!backward) return runner([x, y, dy], () => (kind === 'max' ? tf.maxPool(x, pool, stride, 'valid') : tf.avgPool(x, pool, stride, 'valid')));
-  return runner([x, y, dy], () => (kind === 'max'
-    ? eng.runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs)
-    : eng.runKernel('AvgPoolGrad', { dy, input: x }, attrs)) as tf.Tensor);
+  const attrs = { filterSize: pool, strides: stride, pad: 'valid' } as any,
+    eng = tf.engine();
+  if (!backward)
+    return runner([x, y, dy], () =>
+      kind === 'max' ? tf.maxPool(x, pool, stride, 'valid') : tf.avgPool(x, pool, stride, 'valid'),
+    );
+  return runner(
+    [x, y, dy],
+    () =>
+      (kind === 'max'
+        ? eng.runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs)
+        : eng.runKernel('AvgPoolGrad', { dy, input: x }, attrs)) as tf.Tensor,
+  );
 }
 
 /** An elementwise op on a [n] input (b repeats over the last axis for 'bias add'); softmax over [rows, cols]. */
-export function tfEltwise(op: 'relu' | 'sigmoid' | 'bias add' | 'softmax', n: number, inner: number): Runner & { dispose(): void } {
-  const x = uniform([n / inner, inner]), b = uniform([inner]);
-  const f = { relu: () => tf.relu(x), sigmoid: () => tf.sigmoid(x), 'bias add': () => tf.add(x, b), softmax: () => tf.softmax(x) }[op];
+export function tfEltwise(
+  op: 'relu' | 'sigmoid' | 'bias add' | 'softmax',
+  n: number,
+  inner: number,
+): Runner & { dispose(): void } {
+  const x = uniform([n / inner, inner]),
+    b = uniform([inner]);
+  const f = {
+    relu: () => tf.relu(x),
+    sigmoid: () => tf.sigmoid(x),
+    'bias add': () => tf.add(x, b),
+    softmax: () => tf.softmax(x),
+  }[op];
   return runner([x, b], f);
 }
 
@@ -116,6 +155,14 @@ export function tfLenet5(): tf.Sequential {
 /** A batch of n random 28x28x1 images with one-hot labels. */
 export function tfBatch(n: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const x = tf.randomUniform([n, 28, 28, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % 10), 'int32'), 10).toFloat() as tf.Tensor2D;
+  const y = tf
+    .oneHot(
+      tf.tensor1d(
+        Array.from({ length: n }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    )
+    .toFloat() as tf.Tensor2D;
   return { x, y };
 }

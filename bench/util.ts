@@ -3,7 +3,7 @@
 /** A seeded linear congruential generator of floats in [0, 1) (the same inputs on every run). */
 export function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 /** Median wall-clock ms of f over `runs` calls, after `warmups` untimed calls. */
@@ -19,4 +19,5 @@ export function medianMs(f: () => void, runs: number, warmups = 1): number {
 }
 
 /** Deterministic inputs in [-0.5, 0.5] (a sine walk: the same on every run, cheap to make). */
-export const seeded = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.618) * 0.5);
+export const seeded = (n: number, seed: number): Float32Array =>
+  Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.618) * 0.5);

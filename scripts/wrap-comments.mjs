@@ -12,7 +12,10 @@ function wrap(text, width) {
   const lines = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
   }
   if (line) lines.push(line);
   return lines;
@@ -41,7 +44,8 @@ function rewrap(src) {
 
 const eslint = new ESLint();
 const results = await eslint.lintFiles(process.argv.length > 2 ? process.argv.slice(2) : ['.']);
-let changed = 0, left = 0;
+let changed = 0,
+  left = 0;
 for (const r of results) {
   const flagged = new Set(r.messages.filter((m) => m.ruleId === 'max-len').map((m) => m.line));
   if (flagged.size === 0) continue;
@@ -49,7 +53,8 @@ for (const r of results) {
   const out = [];
   lines.forEach((line, i) => {
     const repl = flagged.has(i + 1) ? rewrap(line) : null;
-    if (repl) changed++; else if (flagged.has(i + 1)) left++;
+    if (repl) changed++;
+    else if (flagged.has(i + 1)) left++;
     out.push(...(repl ?? [line]));
   });
   writeFileSync(r.filePath, out.join('\n'));

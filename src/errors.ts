@@ -34,9 +34,15 @@ export function fmtValue(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n (a bigint)`;
   if (typeof v === 'symbol') return `${String(v)} (a symbol)`;
   let json: string | undefined;
-  try { json = JSON.stringify(v); } catch { /* cyclic */ }
+  try {
+    json = JSON.stringify(v);
+  } catch {
+    /* cyclic */
+  }
   if (json !== undefined && json.length > 80) json = `${json.slice(0, 77)}...`;
-  const kind = Array.isArray(v) ? 'an array' : `an object${(v as object).constructor && (v as object).constructor !== Object ? ` of class ${(v as object).constructor.name}` : ''}`;
+  const kind = Array.isArray(v)
+    ? 'an array'
+    : `an object${(v as object).constructor && (v as object).constructor !== Object ? ` of class ${(v as object).constructor.name}` : ''}`;
   return json === undefined ? kind : `${json} (${kind})`;
 }
 

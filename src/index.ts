@@ -4,7 +4,15 @@ export type { BackendInfo, BackendName } from './backend';
 export { Tensor, tensor, zeros, ones, fill, scalar } from './tensor';
 export type { Shape, NestedArray, TensorLike } from './tensor';
 export { grad, grads, valueAndGrads, Variable, variable, noGrad } from './autograd';
-export { ConvkitError, ShapeError, ValueError, BackendError, ModelFormatError, ImageError, NumericalError } from './errors';
+export {
+  ConvkitError,
+  ShapeError,
+  ValueError,
+  BackendError,
+  ModelFormatError,
+  ImageError,
+  NumericalError,
+} from './errors';
 export * as detect from './detect';
 export * as io from './io';
 export * as ops from './ops';
@@ -17,6 +25,17 @@ export * as datasets from './datasets';
 export * as style from './style';
 export * as face from './face';
 // The types of the public API, so `import { type History } from 'convkit'` works.
-export type { CompileArgs, FitArgs, History, ModelArgs, Summary, SummaryRow, SummaryOptions, Batch, Dataset, KerasConfig } from './models';
+export type {
+  CompileArgs,
+  FitArgs,
+  History,
+  ModelArgs,
+  Summary,
+  SummaryRow,
+  SummaryOptions,
+  Batch,
+  Dataset,
+  KerasConfig,
+} from './models';
 export type { Callback, Logs, ProgressSink } from './train';
 export type { Layer, LayerArgs, SymShape, SymbolicTensor, InputSpec } from './layers';

@@ -9,7 +9,10 @@ export function checkOptions(where: string, opts: unknown, valid: readonly strin
     throw new ValueError(`${where}: expected an options object, got ${fmtValue(opts)}`);
   }
   for (const k of Object.keys(opts)) {
-    if (!valid.includes(k)) throw new ValueError(`${where}: unknown option '${k}'${didYouMean(k, valid)} (valid options: ${valid.join(', ')})`);
+    if (!valid.includes(k))
+      throw new ValueError(
+        `${where}: unknown option '${k}'${didYouMean(k, valid)} (valid options: ${valid.join(', ')})`,
+      );
   }
 }
 

@@ -28,8 +28,14 @@ export async function nodeRequire(): Promise<NodeJS.Require> {
 export async function packageDir(name: string): Promise<string | undefined> {
   const { dirname } = await nodeImport('node:path');
   const req = await nodeRequire();
-  try { return dirname(req.resolve(`${name}/package.json`)); } catch { /* exports may hide package.json (nsfwjs) */ }
+  try {
+    return dirname(req.resolve(`${name}/package.json`));
+  } catch {
+    /* exports may hide package.json (nsfwjs) */
+  }
   const { existsSync } = await nodeImport('node:fs');
   const { join } = await nodeImport('node:path');
-  return (req.resolve.paths(name) ?? []).map((base: string) => join(base, name)).find((d: string) => existsSync(join(d, 'package.json')));
+  return (req.resolve.paths(name) ?? [])
+    .map((base: string) => join(base, name))
+    .find((d: string) => existsSync(join(d, 'package.json')));
 }

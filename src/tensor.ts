@@ -12,7 +12,8 @@ export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) 
 
 function checkShape(shape: readonly number[], where: string): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${where}: shape must hold non-negative integers, got ${fmtShape(shape)}`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ShapeError(`${where}: shape must hold non-negative integers, got ${fmtShape(shape)}`);
   }
 }
 
@@ -30,8 +31,12 @@ export class Tensor {
     this.data = data;
   }
 
-  get rank(): number { return this.shape.length; }
-  get size(): number { return this.data.length; }
+  get rank(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return this.data.length;
+  }
 
   /** The values as nested arrays (a number for a scalar). */
   toArray(): NestedArray {
@@ -47,7 +52,8 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new ShapeError(`item: expected a tensor with one value, got shape ${fmtShape(this.shape)}`);
+    if (this.size !== 1)
+      throw new ShapeError(`item: expected a tensor with one value, got shape ${fmtShape(this.shape)}`);
     return this.data[0];
   }
 
@@ -57,7 +63,9 @@ export class Tensor {
     return record([this], out, (dy) => [new Tensor(dy.data, this.shape)]);
   }
 
-  toString(): string { return `Tensor${fmtShape(this.shape)} ${JSON.stringify(this.toArray())}`; }
+  toString(): string {
+    return `Tensor${fmtShape(this.shape)} ${JSON.stringify(this.toArray())}`;
+  }
 }
 
 /** Resolves one -1 in a shape against a total size. */
@@ -66,7 +74,8 @@ export function resolveShape(shape: readonly number[], size: number, where: stri
   const free = s.indexOf(-1);
   if (free >= 0) {
     const known = sizeOf(s.filter((_, i) => i !== free));
-    if (known === 0 || size % known !== 0) throw new ShapeError(`${where}: cannot reshape ${size} values into ${fmtShape(shape)}`);
+    if (known === 0 || size % known !== 0)
+      throw new ShapeError(`${where}: cannot reshape ${size} values into ${fmtShape(shape)}`);
     s[free] = size / known;
   }
   checkShape(s, where);
@@ -77,7 +86,10 @@ export function resolveShape(shape: readonly number[], size: number, where: stri
 function inferShape(data: NestedArray): number[] {
   const shape: number[] = [];
   let d: NestedArray = data;
-  while (Array.isArray(d)) { shape.push(d.length); d = d[0]; }
+  while (Array.isArray(d)) {
+    shape.push(d.length);
+    d = d[0];
+  }
   // ragged check happens during flattening
   return shape;
 }
@@ -86,12 +98,17 @@ function flatten(data: NestedArray, shape: number[], out: Float32Array): void {
   let k = 0;
   const walk = (d: NestedArray, dim: number): void => {
     if (dim === shape.length) {
-      if (typeof d !== 'number') throw new ValueError(`tensor: expected a number at depth ${dim}, got ${Array.isArray(d) ? 'an array' : typeof d}`);
+      if (typeof d !== 'number')
+        throw new ValueError(
+          `tensor: expected a number at depth ${dim}, got ${Array.isArray(d) ? 'an array' : typeof d}`,
+        );
       out[k++] = d;
       return;
     }
     if (!Array.isArray(d) || d.length !== shape[dim]) {
-      throw new ShapeError(`tensor: ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(d) ? d.length : typeof d}`);
+      throw new ShapeError(
+        `tensor: ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(d) ? d.length : typeof d}`,
+      );
     }
     for (const e of d) walk(e, dim + 1);
   };
@@ -101,12 +118,16 @@ function flatten(data: NestedArray, shape: number[], out: Float32Array): void {
 /** Makes a Tensor from nested arrays, a Float32Array or a plain number array (with a shape). */
 export function tensor(data: TensorLike | number[] | ArrayLike<number>, shape?: readonly number[]): Tensor {
   if (data instanceof Tensor) return shape ? new Tensor(data.data, resolveShape(shape, data.size, 'tensor')) : data;
-  if (data instanceof Float32Array) return new Tensor(data, shape ? resolveShape(shape, data.length, 'tensor') : [data.length]);
+  if (data instanceof Float32Array)
+    return new Tensor(data, shape ? resolveShape(shape, data.length, 'tensor') : [data.length]);
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
-    throw new ValueError(`tensor: expected Float32Array or nested number arrays, got ${data.constructor.name} (convert with Float32Array.from)`);
+    throw new ValueError(
+      `tensor: expected Float32Array or nested number arrays, got ${data.constructor.name} (convert with Float32Array.from)`,
+    );
   }
   if (typeof data === 'number') return new Tensor(Float32Array.of(data), shape ?? []);
-  if (!Array.isArray(data)) throw new ValueError(`tensor: expected Float32Array, nested number arrays or a number, got ${typeof data}`);
+  if (!Array.isArray(data))
+    throw new ValueError(`tensor: expected Float32Array, nested number arrays or a number, got ${typeof data}`);
   const inferred = inferShape(data as NestedArray);
   const out = new Float32Array(sizeOf(inferred));
   flatten(data as NestedArray, inferred, out);
@@ -120,8 +141,11 @@ export function tensor(data: TensorLike | number[] | ArrayLike<number>, shape?: 
 export function allocFor(shape: readonly number[], where: string): Float32Array {
   checkShape(shape, where);
   const n = sizeOf(shape);
-  try { return new Float32Array(n); } catch (e) {
-    if (e instanceof RangeError) throw new ShapeError(`${where}: cannot allocate ${n} values for shape ${fmtShape(shape)} (${e.message})`);
+  try {
+    return new Float32Array(n);
+  } catch (e) {
+    if (e instanceof RangeError)
+      throw new ShapeError(`${where}: cannot allocate ${n} values for shape ${fmtShape(shape)} (${e.message})`);
     throw e;
   }
 }
@@ -129,7 +153,8 @@ export function allocFor(shape: readonly number[], where: string): Float32Array 
 /** A tensor of zeros. */
 export const zeros = (shape: readonly number[]): Tensor => new Tensor(allocFor(shape, 'zeros'), shape);
 /** A tensor filled with one value. */
-export const fill = (shape: readonly number[], value: number): Tensor => new Tensor(allocFor(shape, 'fill').fill(value), shape);
+export const fill = (shape: readonly number[], value: number): Tensor =>
+  new Tensor(allocFor(shape, 'fill').fill(value), shape);
 /** A tensor of ones. */
 export const ones = (shape: readonly number[]): Tensor => fill(shape, 1);
 /** A scalar tensor. */

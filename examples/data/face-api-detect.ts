@@ -30,7 +30,9 @@ export async function loadFaceApi(backend: 'cpu' | 'wasm' = 'cpu'): Promise<{ tf
   loaded ??= (async () => {
     // one CommonJS graph, so face-api uses the TF.js instance configured here
     const tf = require('@tensorflow/tfjs');
-    require('@tensorflow/tfjs-backend-wasm').setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+    require('@tensorflow/tfjs-backend-wasm').setWasmPaths(
+      join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/',
+    );
     const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
     // a backend must be ready before weights load (they become tensors)
     await tf.setBackend(backend);
@@ -55,17 +57,27 @@ export function toTf(tf: any, img: Tensor): any {
 }
 
 /** face-api's faces for an image, in convkit's Face format; landmarks from the full or tiny net, or none. */
-export async function faceApiFaces(img: Tensor, opts: { backend?: 'cpu' | 'wasm'; inputSize?: number; landmarks?: 'full' | 'tiny' | false } = {}): Promise<Face[]> {
+export async function faceApiFaces(
+  img: Tensor,
+  opts: { backend?: 'cpu' | 'wasm'; inputSize?: number; landmarks?: 'full' | 'tiny' | false } = {},
+): Promise<Face[]> {
   const { tf, faceapi } = await loadFaceApi(opts.backend ?? 'cpu');
   const [h, w] = img.shape;
   const t = toTf(tf, img);
   try {
-    const task = faceapi.detectAllFaces(t, new faceapi.TinyFaceDetectorOptions({ inputSize: opts.inputSize ?? 416, scoreThreshold: 0.5 }));
+    const task = faceapi.detectAllFaces(
+      t,
+      new faceapi.TinyFaceDetectorOptions({ inputSize: opts.inputSize ?? 416, scoreThreshold: 0.5 }),
+    );
     const lm = opts.landmarks ?? 'full';
-    const res: any[] = lm === false ? (await task).map((d: any) => ({ detection: d })) : await task.withFaceLandmarks(lm === 'tiny');
+    const res: any[] =
+      lm === false ? (await task).map((d: any) => ({ detection: d })) : await task.withFaceLandmarks(lm === 'tiny');
     return res.map((r) => {
       const b = r.detection.box;
-      const face: Face = { box: { x: (b.x + b.width / 2) / w, y: (b.y + b.height / 2) / h, w: b.width / w, h: b.height / h }, score: r.detection.score };
+      const face: Face = {
+        box: { x: (b.x + b.width / 2) / w, y: (b.y + b.height / 2) / h, w: b.width / w, h: b.height / h },
+        score: r.detection.score,
+      };
       if (r.landmarks) face.landmarks = r.landmarks.positions.map((p: any) => ({ x: p.x / w, y: p.y / h }));
       return face;
     });
@@ -84,9 +96,11 @@ async function regenerate(): Promise<void> {
     const faces = await faceApiFaces(img);
     const name = file.split(/[\\/]/).pop()!;
     out[name] = {
-      width: img.shape[1], height: img.shape[0],
+      width: img.shape[1],
+      height: img.shape[0],
       faces: faces.map((f) => ({
-        box: { x: r5(f.box.x), y: r5(f.box.y), w: r5(f.box.w), h: r5(f.box.h) }, score: r5(f.score),
+        box: { x: r5(f.box.x), y: r5(f.box.y), w: r5(f.box.w), h: r5(f.box.h) },
+        score: r5(f.score),
         landmarks: f.landmarks!.map((p) => ({ x: r5(p.x), y: r5(p.y) })),
       })),
     };
@@ -95,4 +109,8 @@ async function regenerate(): Promise<void> {
   writeFileSync(REFERENCE_FILE, JSON.stringify(out) + '\n');
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) regenerate().catch((e) => { console.error(e); process.exit(1); });
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
+  regenerate().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

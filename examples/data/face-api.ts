@@ -20,7 +20,10 @@ export const FACE_API_PHOTOS = [1, 2, 3, 4, 5, 6].map((i) => join(dirname(FACE_A
 export const DETECTIONS_FILE = join(here, 'face-detections.json');
 
 /** One face found by the package: its landmark-aligned box in pixels and detector score. */
-export interface FaceDetection { box: { x: number; y: number; width: number; height: number }; score: number }
+export interface FaceDetection {
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+}
 /** The stored detections: photo file name -> faces. */
 export type DetectionsFile = Record<string, { width: number; height: number; faces: FaceDetection[] }>;
 
@@ -30,7 +33,10 @@ export const readDetections = (): DetectionsFile => JSON.parse(readFileSync(DETE
 // Both come from the same CommonJS graph, so face-api sees the TF.js instance we configure.
 let loaded: Promise<{ tf: any; faceapi: any }> | null = null;
 /** Loads TF.js and face-api (weights included) once, on the given TF.js backend. */
-export function loadFaceApi(backend: 'cpu' | 'wasm' = 'cpu', nets: ('detector' | 'recognition')[] = ['recognition']): Promise<{ tf: any; faceapi: any }> {
+export function loadFaceApi(
+  backend: 'cpu' | 'wasm' = 'cpu',
+  nets: ('detector' | 'recognition')[] = ['recognition'],
+): Promise<{ tf: any; faceapi: any }> {
   loaded ??= (async () => {
     const tf = require('@tensorflow/tfjs');
     const wasm = require('@tensorflow/tfjs-backend-wasm');
@@ -46,7 +52,10 @@ export function loadFaceApi(backend: 'cpu' | 'wasm' = 'cpu', nets: ('detector' |
     return { tf, faceapi };
   })();
   return loaded.then(async (r) => {
-    if (r.tf.getBackend() !== backend) { await r.tf.setBackend(backend); await r.tf.ready(); }
+    if (r.tf.getBackend() !== backend) {
+      await r.tf.setBackend(backend);
+      await r.tf.ready();
+    }
     return r;
   });
 }
@@ -77,19 +86,31 @@ async function regenerate(): Promise<void> {
     const rgb = new Int32Array(img.width * img.height * 3);
     for (let i = 0; i < img.width * img.height; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = img.data[i * 4 + c];
     const t = tf.tensor3d(rgb, [img.height, img.width, 3], 'int32');
-    const res = await faceapi.detectAllFaces(t, new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 })).withFaceLandmarks();
+    const res = await faceapi
+      .detectAllFaces(t, new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 }))
+      .withFaceLandmarks();
     t.dispose();
     const name = file.split(/[\\/]/).pop()!;
     out[name] = {
-      width: img.width, height: img.height,
-      faces: res.map((r: any) => {
-        const b = r.alignedRect.box;
-        return { box: { x: +b.x.toFixed(2), y: +b.y.toFixed(2), width: +b.width.toFixed(2), height: +b.height.toFixed(2) }, score: +r.detection.score.toFixed(4) };
-      }).sort((a: FaceDetection, b: FaceDetection) => a.box.x - b.box.x),
+      width: img.width,
+      height: img.height,
+      faces: res
+        .map((r: any) => {
+          const b = r.alignedRect.box;
+          return {
+            box: { x: +b.x.toFixed(2), y: +b.y.toFixed(2), width: +b.width.toFixed(2), height: +b.height.toFixed(2) },
+            score: +r.detection.score.toFixed(4),
+          };
+        })
+        .sort((a: FaceDetection, b: FaceDetection) => a.box.x - b.box.x),
     };
     console.log(`${name}: ${out[name].faces.length} faces`);
   }
   writeFileSync(DETECTIONS_FILE, JSON.stringify(out, null, 1) + '\n');
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) regenerate().catch((e) => { console.error(e); process.exit(1); });
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
+  regenerate().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -2,11 +2,15 @@
 import { layers, Sequential } from '../../src';
 
 /** A seeded, untrained copy of the notes' classifier (tests and the sliding-window bench share it). */
-export const notesClassifier = (seed: number): Sequential => new Sequential([
-  layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu', inputShape: [14, 14, 3] }),
-  layers.maxPooling2d({ poolSize: 2 }),
-  layers.flatten(),
-  layers.dense({ units: 400, activation: 'relu' }),
-  layers.dense({ units: 400, activation: 'relu' }),
-  layers.dense({ units: 4, activation: 'softmax' }),
-], { seed });
+export const notesClassifier = (seed: number): Sequential =>
+  new Sequential(
+    [
+      layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu', inputShape: [14, 14, 3] }),
+      layers.maxPooling2d({ poolSize: 2 }),
+      layers.flatten(),
+      layers.dense({ units: 400, activation: 'relu' }),
+      layers.dense({ units: 400, activation: 'relu' }),
+      layers.dense({ units: 4, activation: 'softmax' }),
+    ],
+    { seed },
+  );

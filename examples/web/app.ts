@@ -11,8 +11,9 @@ import { setupBench } from './bench';
 
 async function main(): Promise<void> {
   const info = await init();
-  $('backend-info').textContent = `backend: ${info.kernel} (SIMD ${info.simd ? 'yes' : 'no'}, relaxed SIMD ${info.relaxedSimd ? 'yes' : 'no'}); `
-    + `available: ${backend.available().join(', ')}; threads: ${info.threads}: ${info.threadsReason}; crossOriginIsolated: ${globalThis.crossOriginIsolated}`;
+  $('backend-info').textContent =
+    `backend: ${info.kernel} (SIMD ${info.simd ? 'yes' : 'no'}, relaxed SIMD ${info.relaxedSimd ? 'yes' : 'no'}); ` +
+    `available: ${backend.available().join(', ')}; threads: ${info.threads}: ${info.threadsReason}; crossOriginIsolated: ${globalThis.crossOriginIsolated}`;
   $('backend-info').dataset.kernel = info.kernel;
   const edges = setupEdges();
   let edgesShown = false;
@@ -21,7 +22,10 @@ async function main(): Promise<void> {
       for (const o of document.querySelectorAll('#tabs button, .tab')) o.classList.remove('active');
       b.classList.add('active');
       $(`tab-${b.dataset.tab}`).classList.add('active');
-      if (b.dataset.tab === 'edges' && !edgesShown) { edgesShown = true; void edges(); }
+      if (b.dataset.tab === 'edges' && !edgesShown) {
+        edgesShown = true;
+        void edges();
+      }
     });
   }
   setupDetect();

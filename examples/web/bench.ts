@@ -7,19 +7,37 @@ import { $, status, nextFrame, barChart, Bar } from './ui';
 function random(shape: number[], seed: number): Tensor {
   let s = seed;
   const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(Float32Array.from({ length: n }, () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5), shape);
+  return new Tensor(
+    Float32Array.from({ length: n }, () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5),
+    shape,
+  );
 }
 
-interface Case { name: string; flops: number; run: () => Tensor }
+interface Case {
+  name: string;
+  flops: number;
+  run: () => Tensor;
+}
 
 function cases(): Case[] {
-  const a = random([256, 256], 1), b = random([256, 256], 2);
-  const x = random([1, 56, 56, 32], 3), w = random([3, 3, 32, 32], 4);
-  const xd = random([1, 56, 56, 64], 5), wd = random([3, 3, 64, 1], 6);
+  const a = random([256, 256], 1),
+    b = random([256, 256], 2);
+  const x = random([1, 56, 56, 32], 3),
+    w = random([3, 3, 32, 32], 4);
+  const xd = random([1, 56, 56, 64], 5),
+    wd = random([3, 3, 64, 1], 6);
   return [
     { name: 'matmul 256³', flops: 2 * 256 ** 3, run: () => ops.matmul(a, b) },
-    { name: 'conv2d 56x56x32→32 3x3', flops: 2 * 56 * 56 * 32 * 32 * 9, run: () => ops.conv2d(x, w, { padding: 'same' }) },
-    { name: 'depthwise 56x56x64 3x3', flops: 2 * 56 * 56 * 64 * 9, run: () => ops.depthwiseConv2d(xd, wd, { padding: 'same' }) },
+    {
+      name: 'conv2d 56x56x32→32 3x3',
+      flops: 2 * 56 * 56 * 32 * 32 * 9,
+      run: () => ops.conv2d(x, w, { padding: 'same' }),
+    },
+    {
+      name: 'depthwise 56x56x64 3x3',
+      flops: 2 * 56 * 56 * 64 * 9,
+      run: () => ops.depthwiseConv2d(xd, wd, { padding: 'same' }),
+    },
   ];
 }
 
@@ -37,7 +55,10 @@ function time(f: () => unknown): number {
   return t[t.length >> 1];
 }
 
-/** Runs every case on every available backend (and on all threads when the page is isolated); rows carry data-* for tests. */
+/**
+ * Runs every case on every available backend (and on all threads when the page is isolated); rows carry data-* for
+ * tests.
+ */
 async function run(): Promise<void> {
   const names = backend.available() as BackendName[];
   const best = names[names.length - 1];
@@ -59,13 +80,21 @@ async function run(): Promise<void> {
         const ms = backend.with(r.name, () => time(c.run));
         const gflops = c.flops / ms / 1e6;
         bars.push({ group: c.name, series, value: gflops });
-        rows.push(`<tr data-op="${c.name}" data-backend="${r.name}" data-threads="${r.threads}" data-ms="${ms}" data-gflops="${gflops}"><td>${c.name}</td><td>${series}</td><td>${ms.toFixed(2)}</td><td>${gflops.toFixed(2)}</td></tr>`);
+        rows.push(
+          `<tr data-op="${c.name}" data-backend="${r.name}" data-threads="${r.threads}" data-ms="${ms}" data-gflops="${gflops}"><td>${c.name}</td><td>${series}</td><td>${ms.toFixed(2)}</td><td>${gflops.toFixed(2)}</td></tr>`,
+        );
         barChart($<HTMLCanvasElement>('bench-chart'), bars, 'GFLOP/s');
       }
     }
-    $('bench-table').innerHTML = `<tr><th>op</th><th>backend</th><th>median ms</th><th>GFLOP/s</th></tr>${rows.join('')}`;
-    const where = threads > 1 ? `one thread, and ${best} on ${threads} threads` : `one thread (${backend.info().threadsReason})`;
-    status('bench-status', 'ready', `done: ${names.join(', ')} on ${where} (${navigator.userAgent.match(/Chrom\w+\/[\d.]+|Firefox\/[\d.]+|Version\/[\d.]+ Safari/)?.[0] ?? 'this browser'})`);
+    $('bench-table').innerHTML =
+      `<tr><th>op</th><th>backend</th><th>median ms</th><th>GFLOP/s</th></tr>${rows.join('')}`;
+    const where =
+      threads > 1 ? `one thread, and ${best} on ${threads} threads` : `one thread (${backend.info().threadsReason})`;
+    status(
+      'bench-status',
+      'ready',
+      `done: ${names.join(', ')} on ${where} (${navigator.userAgent.match(/Chrom\w+\/[\d.]+|Firefox\/[\d.]+|Version\/[\d.]+ Safari/)?.[0] ?? 'this browser'})`,
+    );
   } catch (e) {
     status('bench-status', 'error', `benchmark: ${(e as Error).message}`);
   } finally {

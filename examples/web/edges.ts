@@ -13,8 +13,24 @@ async function run(img: Tensor, what: string): Promise<void> {
   const gray = vision.toGrayscale(img);
   const views: [string, () => Tensor][] = [
     ['input (grayscale)', () => gray],
-    ['vertical [1,0,-1]', () => abs(ops.conv2d(gray.reshape([1, ...gray.shape]), vision.filters.vertical, { padding: 'same' }).reshape(gray.shape))],
-    ['horizontal', () => abs(ops.conv2d(gray.reshape([1, ...gray.shape]), vision.filters.horizontal, { padding: 'same' }).reshape(gray.shape))],
+    [
+      'vertical [1,0,-1]',
+      () =>
+        abs(
+          ops
+            .conv2d(gray.reshape([1, ...gray.shape]), vision.filters.vertical, { padding: 'same' })
+            .reshape(gray.shape),
+        ),
+    ],
+    [
+      'horizontal',
+      () =>
+        abs(
+          ops
+            .conv2d(gray.reshape([1, ...gray.shape]), vision.filters.horizontal, { padding: 'same' })
+            .reshape(gray.shape),
+        ),
+    ],
     ['Sobel magnitude', () => vision.edges(gray, { filter: 'sobel', padding: 'reflect' }).magnitude],
     ['Scharr magnitude', () => vision.edges(gray, { filter: 'scharr', padding: 'reflect' }).magnitude],
   ];
@@ -30,7 +46,8 @@ async function run(img: Tensor, what: string): Promise<void> {
     canvas.dataset.filter = name;
     showTensor(canvas, out, 'auto');
     const cap = document.createElement('figcaption');
-    cap.textContent = name === views[0][0] ? `${name}, ${gray.shape[1]}x${gray.shape[0]}` : `${name} (${ms.toFixed(1)} ms)`;
+    cap.textContent =
+      name === views[0][0] ? `${name}, ${gray.shape[1]}x${gray.shape[0]}` : `${name} (${ms.toFixed(1)} ms)`;
     fig.append(canvas, cap);
     grid.append(fig);
   }
@@ -40,13 +57,21 @@ async function run(img: Tensor, what: string): Promise<void> {
 /** Wires the sample-photo button and the file upload. */
 export function setupEdges(): () => Promise<void> {
   const sample = async () => {
-    try { await run(pixels(await loadBitmap('sample.jpg'), 360), 'the sample photo'); } catch (e) { status('edges-status', 'error', String((e as Error).message)); }
+    try {
+      await run(pixels(await loadBitmap('sample.jpg'), 360), 'the sample photo');
+    } catch (e) {
+      status('edges-status', 'error', String((e as Error).message));
+    }
   };
   $('run-edges').addEventListener('click', sample);
   $<HTMLInputElement>('upload').addEventListener('change', async (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (!file) return;
-    try { await run(pixels(await createImageBitmap(file), 360), file.name); } catch (err) { status('edges-status', 'error', String((err as Error).message)); }
+    try {
+      await run(pixels(await createImageBitmap(file), 360), file.name);
+    } catch (err) {
+      status('edges-status', 'error', String((err as Error).message));
+    }
   });
   return sample;
 }

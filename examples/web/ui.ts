@@ -26,7 +26,10 @@ export function showTensor(canvas: HTMLCanvasElement, t: Tensor, scale: 'clamp' 
   canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(img.data), img.width, img.height), 0, 0);
 }
 
-/** Reads the pixels of an image, bitmap or canvas, downscaled so its longer side is at most `maxSide`, as RGB 0–255 [H,W,3]. */
+/**
+ * Reads the pixels of an image, bitmap or canvas, downscaled so its longer side is at most `maxSide`, as RGB 0–255
+ * [H,W,3].
+ */
 export function pixels(src: CanvasImageSource & { width: number; height: number }, maxSide: number): Tensor {
   const k = Math.min(1, maxSide / Math.max(src.width, src.height));
   const c = document.createElement('canvas');
@@ -52,21 +55,27 @@ export function lineChart(canvas: HTMLCanvasElement, values: number[], label: st
   ctx.fillStyle = '#666';
   ctx.font = '12px sans-serif';
   if (!values.length) return;
-  const max = Math.max(...values), pad = 20;
+  const max = Math.max(...values),
+    pad = 20;
   ctx.strokeStyle = '#2b6cb0';
   ctx.lineWidth = 1.5;
   ctx.beginPath();
   values.forEach((v, i) => {
     const x = pad + (i / Math.max(1, values.length - 1)) * (W - 2 * pad);
     const y = H - pad - (v / (max || 1)) * (H - 2 * pad);
-    if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+    if (i) ctx.lineTo(x, y);
+    else ctx.moveTo(x, y);
   });
   ctx.stroke();
   ctx.fillText(`${label}: ${values[values.length - 1].toFixed(3)} (max ${max.toFixed(2)})`, pad, 14);
 }
 
 /** One bar of a grouped bar chart. */
-export interface Bar { group: string; series: string; value: number }
+export interface Bar {
+  group: string;
+  series: string;
+  value: number;
+}
 
 const COLORS = ['#a0aec0', '#4299e1', '#2b6cb0', '#dd6b20', '#38a169'];
 
@@ -75,9 +84,14 @@ export function barChart(canvas: HTMLCanvasElement, bars: Bar[], unit: string): 
   const ctx = canvas.getContext('2d')!;
   const { width: W, height: H } = canvas;
   ctx.clearRect(0, 0, W, H);
-  const groups = [...new Set(bars.map((b) => b.group))], series = [...new Set(bars.map((b) => b.series))];
+  const groups = [...new Set(bars.map((b) => b.group))],
+    series = [...new Set(bars.map((b) => b.series))];
   const max = Math.max(...bars.map((b) => b.value), 1e-9);
-  const top = 52, bottom = 30, left = 10, gw = (W - left) / groups.length, bw = (gw - 30) / series.length;
+  const top = 52,
+    bottom = 30,
+    left = 10,
+    gw = (W - left) / groups.length,
+    bw = (gw - 30) / series.length;
   ctx.font = '12px sans-serif';
   let lx = left; // legend entries sit side by side, each as wide as its name
   series.forEach((s, i) => {
@@ -93,7 +107,9 @@ export function barChart(canvas: HTMLCanvasElement, bars: Bar[], unit: string): 
     series.forEach((s, si) => {
       const b = bars.find((x) => x.group === g && x.series === s);
       if (!b) return;
-      const h = (b.value / max) * (H - top - bottom), x = left + gi * gw + si * bw, y = H - bottom - h;
+      const h = (b.value / max) * (H - top - bottom),
+        x = left + gi * gw + si * bw,
+        y = H - bottom - h;
       ctx.fillStyle = COLORS[si % COLORS.length];
       ctx.fillRect(x, y, bw - 4, h);
       ctx.fillStyle = '#222';

@@ -20,13 +20,20 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: Tensor[], dy?: Tenso
  * valueAndGrads(f, vars): runs f() once, returns its value and the gradient of each of `vars`
  * (Variables or any tensors f reads), in the same order. f must return a scalar unless dy is given.
  */
-export function valueAndGrads(f: () => Tensor, vars: readonly Tensor[], dy?: Tensor): { value: Tensor; grads: Tensor[] } {
-  if (!Array.isArray(vars)) throw new ValueError('valueAndGrads: expected an array of tensors or Variables to differentiate');
+export function valueAndGrads(
+  f: () => Tensor,
+  vars: readonly Tensor[],
+  dy?: Tensor,
+): { value: Tensor; grads: Tensor[] } {
+  if (!Array.isArray(vars))
+    throw new ValueError('valueAndGrads: expected an array of tensors or Variables to differentiate');
   return runTape(f, vars, dy);
 }
 
 /** Creates a trainable Variable from a tensor or nested arrays. */
-export function variable(initial: Tensor | NestedArray | Float32Array, opts?: { name?: string; trainable?: boolean }): Variable {
+export function variable(
+  initial: Tensor | NestedArray | Float32Array,
+  opts?: { name?: string; trainable?: boolean },
+): Variable {
   return new Variable(initial, opts);
 }
-

@@ -12,7 +12,12 @@ import { kernels } from '../backend';
 export type Backward = (dy: Tensor, dyReluMasked: boolean) => (Tensor | null)[];
 
 /** One recorded op; reluOutput marks an output that went through a fused ReLU (conv, dense). */
-interface Node { inputs: Tensor[]; output: Tensor; backward: Backward; reluOutput: boolean }
+interface Node {
+  inputs: Tensor[];
+  output: Tensor;
+  backward: Backward;
+  reluOutput: boolean;
+}
 
 class Tape {
   readonly watched = new Set<Tensor>();
@@ -67,7 +72,11 @@ export function record(inputs: Tensor[], output: Tensor, backward: Backward, rel
 /** Runs f without recording (inference, optimizer updates, backward closures). */
 export function noGrad<T>(f: () => T): T {
   paused++;
-  try { return f(); } finally { paused--; }
+  try {
+    return f();
+  } finally {
+    paused--;
+  }
 }
 
 /** Sums two gradients of one tensor (same shapes) with the active backend's add kernel. */
@@ -77,7 +86,11 @@ const addGradients = (a: Tensor, b: Tensor): Tensor => new Tensor(kernels().bina
  * Runs f on a fresh tape watching `sources`, then backpropagates from its (scalar or seeded) result.
  * Returns the value and the gradient of each source (zeros when the result does not depend on it).
  */
-export function runTape(f: () => Tensor, sources: readonly Tensor[], seed?: Tensor): { value: Tensor; grads: Tensor[] } {
+export function runTape(
+  f: () => Tensor,
+  sources: readonly Tensor[],
+  seed?: Tensor,
+): { value: Tensor; grads: Tensor[] } {
   const tape = new Tape();
   for (const s of sources) tape.watched.add(s);
   tapes.push(tape);

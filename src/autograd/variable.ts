@@ -23,14 +23,22 @@ export class Variable extends Tensor {
   /** Overwrites the value (same shape required). */
   assign(value: Tensor | Float32Array): void {
     const data = value instanceof Tensor ? value.data : value;
-    if (value instanceof Tensor && (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i]))) {
-      throw new ShapeError(`Variable ${this.name}.assign: expected shape ${fmtShape(this.shape)}, got ${fmtShape(value.shape)}`);
+    if (
+      value instanceof Tensor &&
+      (value.shape.length !== this.shape.length || value.shape.some((d, i) => d !== this.shape[i]))
+    ) {
+      throw new ShapeError(
+        `Variable ${this.name}.assign: expected shape ${fmtShape(this.shape)}, got ${fmtShape(value.shape)}`,
+      );
     }
-    if (data.length !== this.size) throw new ShapeError(`Variable ${this.name}.assign: expected ${this.size} values, got ${data.length}`);
+    if (data.length !== this.size)
+      throw new ShapeError(`Variable ${this.name}.assign: expected ${this.size} values, got ${data.length}`);
     this.data.set(data);
     this.markChanged();
   }
 
   /** Records that the value changed in place. */
-  markChanged(): void { this.version++; }
+  markChanged(): void {
+    this.version++;
+  }
 }

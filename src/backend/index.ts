@@ -3,7 +3,18 @@
 import type { Kernels, BackendName } from './kernels';
 import { jsKernels } from './js';
 import { wasmKernels } from './wasm';
-import { instantiate, instantiateSync, supports, WasmModule, Build, threadsOf, threadsWanted, setThreadsWanted, poolReady, poolFailure } from './wasm/module';
+import {
+  instantiate,
+  instantiateSync,
+  supports,
+  WasmModule,
+  Build,
+  threadsOf,
+  threadsWanted,
+  setThreadsWanted,
+  poolReady,
+  poolFailure,
+} from './wasm/module';
 import { threadsUnavailable, coreCount } from './wasm/threads';
 import { BackendError, ValueError, ConvkitError, fmtValue } from '../errors';
 
@@ -26,7 +37,11 @@ export interface BackendInfo {
   memoryBytes: number;
 }
 
-const BUILD_OF: Record<Exclude<BackendName, 'js'>, Build> = { wasm: 'scalar', 'wasm-simd': 'simd', 'wasm-relaxed-simd': 'relaxed' };
+const BUILD_OF: Record<Exclude<BackendName, 'js'>, Build> = {
+  wasm: 'scalar',
+  'wasm-simd': 'simd',
+  'wasm-relaxed-simd': 'relaxed',
+};
 const NAMES: BackendName[] = ['js', 'wasm', 'wasm-simd', 'wasm-relaxed-simd'];
 
 const modules = new Map<BackendName, WasmModule>();
@@ -44,15 +59,47 @@ const probeFailures = new Map<BackendName, string>();
  */
 export function probeKernels(k: Kernels): string | null {
   let state = 12345;
-  const rand = (n: number) => Float32Array.from({ length: n }, () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5);
-  const close = (a: Float32Array, b: Float32Array) => a.every((v, i) => Math.abs(v - b[i]) <= 1e-4 * (1 + Math.abs(b[i])));
+  const rand = (n: number) =>
+    Float32Array.from({ length: n }, () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5);
+  const close = (a: Float32Array, b: Float32Array) =>
+    a.every((v, i) => Math.abs(v - b[i]) <= 1e-4 * (1 + Math.abs(b[i])));
   const [m, kk, n] = [19, 37, 27];
-  const a = rand(m * kk), b = rand(kk * n), bias = rand(n);
-  for (const [tA, tB] of [[false, false], [true, true]] as const) {
-    if (!close(k.matmul(a, b, m, kk, n, tA, tB, bias, 'relu'), jsKernels.matmul(a, b, m, kk, n, tA, tB, bias, 'relu'))) return `matmul ${m}x${kk}x${n} (transA ${tA}, transB ${tB})`;
+  const a = rand(m * kk),
+    b = rand(kk * n),
+    bias = rand(n);
+  for (const [tA, tB] of [
+    [false, false],
+    [true, true],
+  ] as const) {
+    if (!close(k.matmul(a, b, m, kk, n, tA, tB, bias, 'relu'), jsKernels.matmul(a, b, m, kk, n, tA, tB, bias, 'relu')))
+      return `matmul ${m}x${kk}x${n} (transA ${tA}, transB ${tB})`;
   }
-  const g = { batch: 2, inD: 1, inH: 9, inW: 7, inC: 5, outD: 1, outH: 9, outW: 7, outC: 6, fD: 1, fH: 3, fW: 3, strideD: 1, strideH: 1, strideW: 1, dilationD: 1, dilationH: 1, dilationW: 1, padFront: 0, padTop: 1, padLeft: 1 };
-  const x = rand(2 * 9 * 7 * 5), w = rand(9 * 5 * 6), dy = rand(2 * 9 * 7 * 6);
+  const g = {
+    batch: 2,
+    inD: 1,
+    inH: 9,
+    inW: 7,
+    inC: 5,
+    outD: 1,
+    outH: 9,
+    outW: 7,
+    outC: 6,
+    fD: 1,
+    fH: 3,
+    fW: 3,
+    strideD: 1,
+    strideH: 1,
+    strideW: 1,
+    dilationD: 1,
+    dilationH: 1,
+    dilationW: 1,
+    padFront: 0,
+    padTop: 1,
+    padLeft: 1,
+  };
+  const x = rand(2 * 9 * 7 * 5),
+    w = rand(9 * 5 * 6),
+    dy = rand(2 * 9 * 7 * 6);
   if (!close(k.conv(x, w, g, null, 'linear'), jsKernels.conv(x, w, g, null, 'linear'))) return 'conv 3x3 same';
   if (!close(k.convBackpropFilter(x, dy, g), jsKernels.convBackpropFilter(x, dy, g))) return 'conv filter gradient';
   return null;
@@ -72,7 +119,9 @@ function load(name: BackendName, mod: WasmModule): Kernels {
   return k;
 }
 
-/** The best backend this runtime supports, best first. Relaxed SIMD only if its build validates and its probe passed. */
+/**
+ * The best backend this runtime supports, best first. Relaxed SIMD only if its build validates and its probe passed.
+ */
 function preference(): BackendName[] {
   const order: BackendName[] = [];
   if (supports('relaxed') && !probeFailures.has('wasm-relaxed-simd')) order.push('wasm-relaxed-simd');
@@ -99,7 +148,8 @@ function envBackend(): BackendName | undefined {
 }
 
 function checkName(v: unknown, where: string): BackendName {
-  if (!NAMES.includes(v as BackendName)) throw new ValueError(`${where}: unknown backend ${JSON.stringify(v)}, expected one of ${NAMES.join(', ')}`);
+  if (!NAMES.includes(v as BackendName))
+    throw new ValueError(`${where}: unknown backend ${JSON.stringify(v)}, expected one of ${NAMES.join(', ')}`);
   return v as BackendName;
 }
 
@@ -118,37 +168,52 @@ let initQueue: Promise<unknown> = Promise.resolve();
  * run, it resolves once the worker pool is up (call it again after backend.setThreads to wait for new workers).
  */
 export function init(opts: { backend?: BackendName } = {}): Promise<BackendInfo> {
-  const run = initQueue.then(() => initNow(opts)).then(async (i) => {
-    const mod = modules.get(i.kernel);
-    if (mod) await poolReady(mod); // so the first calls already run on every thread
-    return info();
-  });
+  const run = initQueue
+    .then(() => initNow(opts))
+    .then(async (i) => {
+      const mod = modules.get(i.kernel);
+      if (mod) await poolReady(mod); // so the first calls already run on every thread
+      return info();
+    });
   initQueue = run.catch(() => undefined);
   return run;
 }
 
 async function initNow(opts: { backend?: BackendName }): Promise<BackendInfo> {
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`init: expected an options object, got ${fmtValue(opts)}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new ValueError(`init: expected an options object, got ${fmtValue(opts)}`);
   const chosen = opts.backend !== undefined ? checkName(opts.backend, 'init') : undefined;
   // Compile every build that validates now, asynchronously, so backend.use() never needs a
   // synchronous compile later (browsers restrict those on the main thread).
   let failure: unknown = null;
   for (const name of preference()) {
     if (name !== 'js' && !kernelSets.has(name)) {
-      try { load(name, await instantiate(BUILD_OF[name])); } catch (e) { failure = e; }
+      try {
+        load(name, await instantiate(BUILD_OF[name]));
+      } catch (e) {
+        failure = e;
+      }
     }
   }
   // A later init() without a choice keeps the backend already in use (as tf.ready() does).
   if (!chosen && active) return info();
   const forced = chosen ?? envBackend();
   if (forced) {
-    try { active = ensure(forced); } catch (e) { throw loadError(forced, e); }
+    try {
+      active = ensure(forced);
+    } catch (e) {
+      throw loadError(forced, e);
+    }
     reason = chosen ? 'requested' : 'forced by CONVKIT_BACKEND';
     return info();
   }
   for (const name of preference()) {
     const k = kernelSets.get(name);
-    if (k) { active = k; reason = name === 'js' ? 'no WebAssembly build validates here' : `best build that validates (${name})`; break; }
+    if (k) {
+      active = k;
+      reason = name === 'js' ? 'no WebAssembly build validates here' : `best build that validates (${name})`;
+      break;
+    }
   }
   if (active === jsKernels && failure) warnFallback(failure);
   return info();
@@ -170,13 +235,23 @@ export function kernels(): Kernels {
   if (active) return active;
   const forced = envBackend();
   if (forced) {
-    try { active = ensure(forced); } catch (e) { throw loadError(forced, e); }
+    try {
+      active = ensure(forced);
+    } catch (e) {
+      throw loadError(forced, e);
+    }
     reason = 'forced by CONVKIT_BACKEND';
     return active;
   }
   let failure: unknown = null;
   for (const name of preference()) {
-    try { active = ensure(name); reason = `loaded on first use (${name}); call init() to choose`; break; } catch (e) { failure = e; }
+    try {
+      active = ensure(name);
+      reason = `loaded on first use (${name}); call init() to choose`;
+      break;
+    } catch (e) {
+      failure = e;
+    }
   }
   active ??= jsKernels;
   if (active === jsKernels && failure) warnFallback(failure);
@@ -185,10 +260,12 @@ export function kernels(): Kernels {
 
 function threadsReason(k: Kernels, threads: number): string {
   const mod = modules.get(k.name);
-  const why = threadsUnavailable() ?? poolFailure() ?? (mod?.pool?.failure ? `a worker failed (${mod.pool.failure})` : null);
+  const why =
+    threadsUnavailable() ?? poolFailure() ?? (mod?.pool?.failure ? `a worker failed (${mod.pool.failure})` : null);
   if (why) return `single thread: ${why}`;
   if (!mod) return `single thread: the '${k.name}' kernels are the plain TypeScript reference`;
-  if (!mod.build.endsWith('Threads')) return `single thread: the '${k.name}' kernels have no threads build (only wasm-simd and wasm-relaxed-simd do)`;
+  if (!mod.build.endsWith('Threads'))
+    return `single thread: the '${k.name}' kernels have no threads build (only wasm-simd and wasm-relaxed-simd do)`;
   if (threads === 1) return 'single thread: set by backend.setThreads(1) or CONVKIT_THREADS';
   return `${threads} threads share one WebAssembly.Memory (${coreCount()} cores; backend.setThreads(n) changes it)`;
 }
@@ -212,12 +289,15 @@ export function info(): BackendInfo {
 export const backend = {
   /** Switches to a backend: 'js' (TypeScript reference), 'wasm' (scalar) or 'wasm-simd'. */
   use(name: BackendName): void {
-    if (!NAMES.includes(name)) throw new ValueError(`backend.use: unknown backend '${name}', expected one of ${NAMES.join(', ')}`);
+    if (!NAMES.includes(name))
+      throw new ValueError(`backend.use: unknown backend '${name}', expected one of ${NAMES.join(', ')}`);
     try {
       active = ensure(name);
       reason = 'requested';
     } catch (e) {
-      throw new BackendError(`backend.use('${name}'): ${(e as Error).message}; await init({ backend: '${name}' }) in browsers`);
+      throw new BackendError(
+        `backend.use('${name}'): ${(e as Error).message}; await init({ backend: '${name}' }) in browsers`,
+      );
     }
   },
   info,
@@ -228,22 +308,38 @@ export const backend = {
    * start in the background (their share runs on the calling thread meanwhile); `await init()` waits for them.
    */
   setThreads(n: number | null): BackendInfo {
-    if (n !== null && (!Number.isInteger(n) || n < 1 || n > 256)) throw new ValueError(`backend.setThreads: expected an integer from 1 to 256 or null, got ${fmtValue(n)}`);
+    if (n !== null && (!Number.isInteger(n) || n < 1 || n > 256))
+      throw new ValueError(`backend.setThreads: expected an integer from 1 to 256 or null, got ${fmtValue(n)}`);
     setThreadsWanted(n);
     return info();
   },
   /** The thread count kernels with a threads build use (1 where threads cannot run). */
-  threads(): number { return threadsWanted(); },
+  threads(): number {
+    return threadsWanted();
+  },
   /** The kernels of a backend by name (loads it if needed); the active one when no name is given. @internal */
-  kernels(name?: BackendName): Kernels { return name ? ensure(name) : kernels(); },
+  kernels(name?: BackendName): Kernels {
+    return name ? ensure(name) : kernels();
+  },
   /** Names of the backends this runtime can run. */
-  available(): BackendName[] { return preference().reverse(); },
+  available(): BackendName[] {
+    return preference().reverse();
+  },
   /** The loaded WASM module of a backend (tests and benchmarks inspect memory and build flags). @internal */
-  module(name: BackendName): WasmModule | undefined { ensure(name); return modules.get(name); },
+  module(name: BackendName): WasmModule | undefined {
+    ensure(name);
+    return modules.get(name);
+  },
   /** Runs f with a backend active, restoring the previous one after. */
   with<T>(name: BackendName, f: () => T): T {
-    const prev = kernels(), prevReason = reason;
+    const prev = kernels(),
+      prevReason = reason;
     backend.use(name);
-    try { return f(); } finally { active = prev; reason = prevReason; }
+    try {
+      return f();
+    } finally {
+      active = prev;
+      reason = prevReason;
+    }
   },
 };

@@ -6,7 +6,20 @@ import { Tensor } from '../tensor';
 import { ValueError } from '../errors';
 import { montage, drawBoxes, drawPoints, PALETTE } from '../vision/draw';
 import { readImage, writeImage } from '../io/image';
-import { mirror, randomCrop, rotate, shear, translate, colorShift, warp, compose, type Transform, type AugBox, type AugPoint, type Sample } from '../vision/augment';
+import {
+  mirror,
+  randomCrop,
+  rotate,
+  shear,
+  translate,
+  colorShift,
+  warp,
+  compose,
+  type Transform,
+  type AugBox,
+  type AugPoint,
+  type Sample,
+} from '../vision/augment';
 import { shrinkToWidth } from './picture';
 import { type Command, UsageError, numberOption, onePositional } from './command';
 
@@ -51,14 +64,23 @@ export function augmentMontage(img: Tensor, opts: AugmentMontageOptions = {}): {
   const original: Sample = { image: photo, boxes: opts.boxes, points: opts.points };
   const copies = Array.from({ length: n }, () => aug(original));
   const tiles = [original, ...copies].map(annotate);
-  const m = montage(tiles, { cols: opts.cols ?? Math.ceil(Math.sqrt(n + 1)), pad: 6, labels: ['original', ...copies.map((_, i) => `#${i + 1}`)], labelScale: 2 });
+  const m = montage(tiles, {
+    cols: opts.cols ?? Math.ceil(Math.sqrt(n + 1)),
+    pad: 6,
+    labels: ['original', ...copies.map((_, i) => `#${i + 1}`)],
+    labelScale: 2,
+  });
   return { montage: m, copies };
 }
 
 /** The sample's image with its boxes and points drawn on it. */
 export function annotate(s: Sample): Tensor {
   let t = s.image;
-  if (s.boxes?.length) t = drawBoxes(t, s.boxes, { lineWidth: 2, labels: s.boxes.map((b) => String((b as { label?: unknown }).label ?? '')) });
+  if (s.boxes?.length)
+    t = drawBoxes(t, s.boxes, {
+      lineWidth: 2,
+      labels: s.boxes.map((b) => String((b as { label?: unknown }).label ?? '')),
+    });
   // One colour per landmark index, so a left/right swap by mirror's flipPairs is visible.
   if (s.points?.length) t = drawPoints(t, s.points, { numbers: true, colors: PALETTE, radius: 3 });
   return t;
@@ -73,10 +95,18 @@ export const augmentCommand: Command = {
     out: { type: 'string', short: 'o', arg: 'DIR', help: 'directory for augment-montage.png and augment-N.png' },
     n: { type: 'string', short: 'n', arg: 'N', default: '8', help: 'number of augmented copies' },
     seed: { type: 'string', arg: 'S', default: '1', help: 'random seed (same seed, same copies)' },
-    transforms: { type: 'string', arg: 'LIST', default: DEFAULT_TRANSFORMS.join(','), help: `comma-separated, from ${Object.keys(NAMED_TRANSFORMS).join(', ')}` },
+    transforms: {
+      type: 'string',
+      arg: 'LIST',
+      default: DEFAULT_TRANSFORMS.join(','),
+      help: `comma-separated, from ${Object.keys(NAMED_TRANSFORMS).join(', ')}`,
+    },
     width: { type: 'string', arg: 'PX', default: '240', help: 'width of each copy' },
   },
-  examples: ['convkit augment photo.jpg -o out/ --n 8', 'convkit augment photo.jpg -o out/ --transforms mirror,rotate,warp --seed 3 --json'],
+  examples: [
+    'convkit augment photo.jpg -o out/ --n 8',
+    'convkit augment photo.jpg -o out/ --transforms mirror,rotate,warp --seed 3 --json',
+  ],
   async run(args, log) {
     const file = onePositional(args, 'input image');
     const out = args.values.out as string | undefined;
@@ -86,12 +116,23 @@ export const augmentCommand: Command = {
     const seed = numberOption(args, 'seed')!;
     const width = numberOption(args, 'width', { min: 16 })!;
     if (width > 2048) throw new ValueError(`augment: --width ${width} is larger than 2048`);
-    const names = (args.values.transforms as string).split(',').map((s) => s.trim()).filter(Boolean);
+    const names = (args.values.transforms as string)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = names.filter((k) => !(k in NAMED_TRANSFORMS));
-    if (!names.length || unknown.length) throw new UsageError(`--transforms: unknown ${unknown.length ? `'${unknown.join("', '")}'` : '(empty list)'}; choose from ${Object.keys(NAMED_TRANSFORMS).join(', ')}`);
+    if (!names.length || unknown.length)
+      throw new UsageError(
+        `--transforms: unknown ${unknown.length ? `'${unknown.join("', '")}'` : '(empty list)'}; choose from ${Object.keys(NAMED_TRANSFORMS).join(', ')}`,
+      );
     const img = await readImage(file);
     const photoW = Math.min(width, img.shape[1]);
-    const r = augmentMontage(img, { n, seed, tileWidth: width, transforms: names.map((k) => NAMED_TRANSFORMS[k](photoW)) });
+    const r = augmentMontage(img, {
+      n,
+      seed,
+      tileWidth: width,
+      transforms: names.map((k) => NAMED_TRANSFORMS[k](photoW)),
+    });
     await mkdir(out, { recursive: true });
     const files = [join(out, 'augment-montage.png')];
     await writeImage(files[0], r.montage);
@@ -99,7 +140,9 @@ export const augmentCommand: Command = {
       files.push(join(out, `augment-${i + 1}.png`));
       await writeImage(files[i + 1], c.image);
     }
-    log(`${file}: ${img.shape[1]}x${img.shape[0]}; ${n} copies at ${r.copies[0].image.shape[1]}x${r.copies[0].image.shape[0]} through ${names.join(' -> ')} (seed ${seed})`);
+    log(
+      `${file}: ${img.shape[1]}x${img.shape[0]}; ${n} copies at ${r.copies[0].image.shape[1]}x${r.copies[0].image.shape[0]} through ${names.join(' -> ')} (seed ${seed})`,
+    );
     log(`wrote ${files[0]} and ${n} augment-N.png files`);
     return { file, width: img.shape[1], height: img.shape[0], transforms: names, seed, n, out, files };
   },

@@ -22,13 +22,19 @@ export interface OptionSpec {
 }
 
 /** Parsed command line of one command. */
-export interface Parsed { values: Record<string, string | boolean | undefined>; positionals: string[] }
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
 
 /** Where a command writes its readable summary (stdout normally; silenced with --json). */
 export type Log = (line: string) => void;
 
 /** Where progress (a training bar) goes: stderr, so --json output stays clean. */
-export interface Progress { write(s: string): void; isTTY: boolean }
+export interface Progress {
+  write(s: string): void;
+  isTTY: boolean;
+}
 
 /**
  * An npm package a command needs that convkit does not install (an optional peer dependency in
@@ -73,9 +79,16 @@ export function parseCommand(cmd: Command, argv: string[]): Parsed {
       allowPositionals: true,
       strict: true,
       // parseArgs rejects keys present with the value undefined.
-      options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, {
-        type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.default !== undefined ? { default: o.default } : {}),
-      }])) as never,
+      options: Object.fromEntries(
+        Object.entries(options).map(([k, o]) => [
+          k,
+          {
+            type: o.type,
+            ...(o.short ? { short: o.short } : {}),
+            ...(o.default !== undefined ? { default: o.default } : {}),
+          },
+        ]),
+      ) as never,
     });
     return { values: values as Parsed['values'], positionals };
   } catch (e) {
@@ -94,24 +107,47 @@ export function helpText(cmd: Command): string {
     return [flag, o.help + def];
   });
   const width = Math.max(...rows.map(([f]) => f.length));
-  const lines = [`convkit ${cmd.name}: ${cmd.summary}`, '', `usage: convkit ${cmd.name} ${cmd.usage}`, '', 'options:',
-    ...rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`)];
+  const lines = [
+    `convkit ${cmd.name}: ${cmd.summary}`,
+    '',
+    `usage: convkit ${cmd.name} ${cmd.usage}`,
+    '',
+    'options:',
+    ...rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`),
+  ];
   if (cmd.needs?.length) {
-    lines.push('', 'needs (optional peer dependencies of convkit; install them beside it):',
-      ...cmd.needs.map((n) => `  npm install ${n.package}  (${n.for}${n.unless ? `; not needed with --${n.unless}` : ''})`));
+    lines.push(
+      '',
+      'needs (optional peer dependencies of convkit; install them beside it):',
+      ...cmd.needs.map(
+        (n) => `  npm install ${n.package}  (${n.for}${n.unless ? `; not needed with --${n.unless}` : ''})`,
+      ),
+    );
   }
   if (cmd.examples?.length) lines.push('', 'examples:', ...cmd.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }
 
 /** A string option as a number, checked to be an integer (or any finite number) at least `min`. */
-export function numberOption(args: Parsed, name: string, opts: { integer?: boolean; min?: number } = {}): number | undefined {
+export function numberOption(
+  args: Parsed,
+  name: string,
+  opts: { integer?: boolean; min?: number } = {},
+): number | undefined {
   const raw = args.values[name];
   if (raw === undefined) return undefined;
   const v = Number(raw);
   const { integer = true, min = -Infinity } = opts;
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min) {
-    throw new UsageError(`--${name} expects ${integer ? 'a whole number' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got '${raw}'`);
+  if (
+    typeof raw !== 'string' ||
+    raw.trim() === '' ||
+    !Number.isFinite(v) ||
+    (integer && !Number.isInteger(v)) ||
+    v < min
+  ) {
+    throw new UsageError(
+      `--${name} expects ${integer ? 'a whole number' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got '${raw}'`,
+    );
   }
   return v;
 }
@@ -119,7 +155,11 @@ export function numberOption(args: Parsed, name: string, opts: { integer?: boole
 /** The single positional argument (an input file), or a UsageError naming what is missing. */
 export function onePositional(args: Parsed, what: string): string {
   if (args.positionals.length !== 1) {
-    throw new UsageError(args.positionals.length ? `expected one ${what}, got ${args.positionals.length}: ${args.positionals.join(' ')}` : `missing the ${what}`);
+    throw new UsageError(
+      args.positionals.length
+        ? `expected one ${what}, got ${args.positionals.length}: ${args.positionals.join(' ')}`
+        : `missing the ${what}`,
+    );
   }
   return args.positionals[0];
 }

@@ -34,15 +34,30 @@ export function edgePanel(img: Tensor, opts: EdgePanelOptions = {}): EdgePanel {
   const filter = opts.filter ?? 'sobel';
   const photo = shrinkToWidth(img, opts.tileWidth ?? 400);
   const maps = edges(photo, { filter, padding: 'reflect' });
-  const fullScale = { vertical: absQuantile(maps.vertical.data, 0.995), horizontal: absQuantile(maps.horizontal.data, 0.995), magnitude: absQuantile(maps.magnitude.data, 0.995) };
-  const tiles = [photo.shape[2] === 4 ? dropAlpha(photo) : photo, signedToGray(maps.vertical, fullScale.vertical), signedToGray(maps.horizontal, fullScale.horizontal), magnitudeToGray(maps.magnitude, fullScale.magnitude)];
-  const labels = [`photo (${img.shape[1]}x${img.shape[0]})`, `vertical edges (${filter})`, `horizontal edges (${filter})`, 'magnitude'];
+  const fullScale = {
+    vertical: absQuantile(maps.vertical.data, 0.995),
+    horizontal: absQuantile(maps.horizontal.data, 0.995),
+    magnitude: absQuantile(maps.magnitude.data, 0.995),
+  };
+  const tiles = [
+    photo.shape[2] === 4 ? dropAlpha(photo) : photo,
+    signedToGray(maps.vertical, fullScale.vertical),
+    signedToGray(maps.horizontal, fullScale.horizontal),
+    magnitudeToGray(maps.magnitude, fullScale.magnitude),
+  ];
+  const labels = [
+    `photo (${img.shape[1]}x${img.shape[0]})`,
+    `vertical edges (${filter})`,
+    `horizontal edges (${filter})`,
+    'magnitude',
+  ];
   const panel = montage(tiles, { cols: 4, pad: 8, labels, labelScale: 2 });
   return { panel, maps, fullScale, tile: { width: photo.shape[1], height: photo.shape[0] } };
 }
 
 function dropAlpha(t: Tensor): Tensor {
-  const n = t.size / 4, out = new Float32Array(n * 3);
+  const n = t.size / 4,
+    out = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) out.set(t.data.subarray(i * 4, i * 4 + 3), i * 3);
   return new Tensor(out, [t.shape[0], t.shape[1], 3]);
 }
@@ -56,7 +71,12 @@ export const edgesCommand: Command = {
   usage: '<image> -o <out.png> [options]',
   options: {
     out: { type: 'string', short: 'o', arg: 'FILE', help: 'where to write the picture (.png or .jpg)' },
-    filter: { type: 'string', arg: 'NAME', default: 'sobel', help: 'sobel | scharr | simple (the notes\' [1,0,-1] filters)' },
+    filter: {
+      type: 'string',
+      arg: 'NAME',
+      default: 'sobel',
+      help: "sobel | scharr | simple (the notes' [1,0,-1] filters)",
+    },
     width: { type: 'string', arg: 'PX', default: '400', help: 'width of each tile' },
   },
   examples: ['convkit edges photo.jpg -o edges.png', 'convkit edges photo.jpg -o edges.png --filter scharr --json'],
@@ -65,15 +85,28 @@ export const edgesCommand: Command = {
     const out = args.values.out as string | undefined;
     if (!out) throw new UsageError('missing -o <out.png>');
     const filter = args.values.filter as string;
-    if (!(FILTERS as readonly string[]).includes(filter)) throw new UsageError(`--filter must be one of ${FILTERS.join(', ')}, got '${filter}'`);
+    if (!(FILTERS as readonly string[]).includes(filter))
+      throw new UsageError(`--filter must be one of ${FILTERS.join(', ')}, got '${filter}'`);
     const width = numberOption(args, 'width', { min: 16 })!;
     if (width > 4096) throw new ValueError(`edges: --width ${width} is larger than 4096`);
     const img = await readImage(file);
     const r = edgePanel(img, { filter: filter as EdgePanelOptions['filter'], tileWidth: width });
     await writeImage(out, r.panel);
     log(`${file}: ${img.shape[1]}x${img.shape[0]}, ${filter} edges on a ${r.tile.width}x${r.tile.height} copy`);
-    log(`full scale (99.5th percentile): vertical ${r.fullScale.vertical.toFixed(1)}, horizontal ${r.fullScale.horizontal.toFixed(1)}, magnitude ${r.fullScale.magnitude.toFixed(1)}`);
+    log(
+      `full scale (99.5th percentile): vertical ${r.fullScale.vertical.toFixed(1)}, horizontal ${r.fullScale.horizontal.toFixed(1)}, magnitude ${r.fullScale.magnitude.toFixed(1)}`,
+    );
     log(`wrote ${out} (${r.panel.shape[1]}x${r.panel.shape[0]})`);
-    return { file, width: img.shape[1], height: img.shape[0], filter, out, outWidth: r.panel.shape[1], outHeight: r.panel.shape[0], tile: r.tile, fullScale: r.fullScale };
+    return {
+      file,
+      width: img.shape[1],
+      height: img.shape[0],
+      filter,
+      out,
+      outWidth: r.panel.shape[1],
+      outHeight: r.panel.shape[0],
+      tile: r.tile,
+      fullScale: r.fullScale,
+    };
   },
 };

@@ -10,7 +10,8 @@ import { resize } from '../vision/image';
  */
 export function shrinkToWidth(img: Tensor, maxWidth: number): Tensor {
   let t = img;
-  while (t.shape[1] >= 2 * maxWidth && t.shape[0] >= 4) t = resize(t, Math.floor(t.shape[0] / 2), Math.floor(t.shape[1] / 2));
+  while (t.shape[1] >= 2 * maxWidth && t.shape[0] >= 4)
+    t = resize(t, Math.floor(t.shape[0] / 2), Math.floor(t.shape[1] / 2));
   if (t.shape[1] <= maxWidth) return t;
   return resize(t, Math.max(1, Math.round((t.shape[0] * maxWidth) / t.shape[1])), maxWidth);
 }
@@ -24,11 +25,17 @@ export function absQuantile(data: Float32Array, q: number): number {
 /** Signed responses to gray: 0 is mid-gray (128), +scale white, -scale black (clamped). */
 export function signedToGray(t: Tensor, scale: number): Tensor {
   const k = scale > 0 ? 127 / scale : 0;
-  return new Tensor(Float32Array.from(t.data, (v) => Math.min(255, Math.max(0, 128 + v * k))), t.shape);
+  return new Tensor(
+    Float32Array.from(t.data, (v) => Math.min(255, Math.max(0, 128 + v * k))),
+    t.shape,
+  );
 }
 
 /** Non-negative responses to gray: 0 black, `scale` and above white. */
 export function magnitudeToGray(t: Tensor, scale: number): Tensor {
   const k = scale > 0 ? 255 / scale : 0;
-  return new Tensor(Float32Array.from(t.data, (v) => Math.min(255, v * k)), t.shape);
+  return new Tensor(
+    Float32Array.from(t.data, (v) => Math.min(255, v * k)),
+    t.shape,
+  );
 }

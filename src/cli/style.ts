@@ -179,7 +179,7 @@ export const styleCommand: Command = {
   name: 'style',
   summary: 'neural style transfer: repaint a photo with the textures of another image',
   usage: '<content> <style> -o <out.png> [options]',
-  needs: [{ package: 'nsfwjs', for: "the pretrained MobileNetV2 whose features it matches", unless: 'model' }],
+  needs: [{ package: 'nsfwjs', for: 'the pretrained MobileNetV2 whose features it matches', unless: 'model' }],
   options: {
     out: {
       type: 'string',

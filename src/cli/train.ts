@@ -47,21 +47,41 @@ export interface TrainLenetResult {
 
 /** Trains LeNet-5 on a seeded split of the mnist package's digits and scores it on the held-out ones. */
 export async function trainLenet(o: TrainLenetOptions): Promise<TrainLenetResult> {
-  const { epochs, train: nTrain = 8000, test: nTest = 2000, batchSize = 64, learningRate = 0.002, decay = 1, seed = 1, augment = false, out, log = () => {} } = o;
+  const {
+    epochs,
+    train: nTrain = 8000,
+    test: nTest = 2000,
+    batchSize = 64,
+    learningRate = 0.002,
+    decay = 1,
+    seed = 1,
+    augment = false,
+    out,
+    log = () => {},
+  } = o;
   if (!(decay > 0 && decay <= 1)) throw new ValueError(`train: decay must be in (0, 1], got ${decay}`);
   const { train, test } = loadDigits(nTrain, nTest, seed);
-  log(`LeNet-5 on ${nTrain} training and ${nTest} held-out digits from the mnist package${augment ? ', shifted by up to 2 px per batch' : ''}`);
+  log(
+    `LeNet-5 on ${nTrain} training and ${nTest} held-out digits from the mnist package${augment ? ', shifted by up to 2 px per batch' : ''}`,
+  );
 
   const net = lenet5({ seed });
   net.compile({ optimizer: optimizers.adam({ learningRate }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const fitArgs = {
-    epochs, batchSize, seed, verbose: 1 as const, progressSink: o.progress,
+    epochs,
+    batchSize,
+    seed,
+    verbose: 1 as const,
+    progressSink: o.progress,
     // The held-out digits are only watched, as in the Keras MNIST example: nothing is selected with them.
     validationData: [test.x, test.y] as [Tensor, Tensor],
     callbacks: decay < 1 ? [callbacks.learningRateScheduler((epoch) => learningRate * decay ** epoch)] : [],
   };
   const history = augment
-    ? await net.fit(augmentedDataset(train.x, train.y, compose([translate({ maxPixels: 2 })]), { batchSize, seed }), { ...fitArgs, stepsPerEpoch: Math.ceil(nTrain / batchSize) })
+    ? await net.fit(augmentedDataset(train.x, train.y, compose([translate({ maxPixels: 2 })]), { batchSize, seed }), {
+        ...fitArgs,
+        stepsPerEpoch: Math.ceil(nTrain / batchSize),
+      })
     : await net.fit(train.x, train.y, fitArgs);
 
   const predicted = argMax(net.predict(test.x, { batchSize: 500 }), -1).data;
@@ -72,7 +92,7 @@ export async function trainLenet(o: TrainLenetOptions): Promise<TrainLenetResult
     if (predicted[i] !== label) wrong.push(i);
   });
   const correct = nTest - wrong.length;
-  log(`held-out accuracy: ${(100 * correct / nTest).toFixed(2)}% (${correct}/${nTest})`);
+  log(`held-out accuracy: ${((100 * correct) / nTest).toFixed(2)}% (${correct}/${nTest})`);
   log('confusion matrix (rows: true digit, columns: predicted):');
   log('      ' + confusion.map((_, d) => String(d).padStart(5)).join(''));
   confusion.forEach((row, d) => log(`  ${d}:  ` + row.map((c) => String(c).padStart(5)).join('')));
@@ -81,16 +101,44 @@ export async function trainLenet(o: TrainLenetOptions): Promise<TrainLenetResult
   if (out) {
     const saved = await save(net, join(out, 'lenet5-model'));
     files.push(...saved.files);
-    const write = async (name: string, t: Tensor) => { const p = join(out, name); await writeImage(p, t); files.push(p); };
+    const write = async (name: string, t: Tensor) => {
+      const p = join(out, name);
+      await writeImage(p, t);
+      files.push(p);
+    };
     await write('lenet-training.png', plotHistory(history, { title: 'LeNet-5 on MNIST', width: 900, height: 360 }));
-    await write('lenet-conv1-filters.png', montage(filterTiles(net.getLayer('conv1').weights[0]), { scale: 'tile', zoom: 12, cols: 6, pad: 4 }));
+    await write(
+      'lenet-conv1-filters.png',
+      montage(filterTiles(net.getLayer('conv1').weights[0]), { scale: 'tile', zoom: 12, cols: 6, pad: 4 }),
+    );
     const shown = wrong.slice(0, 48);
     if (shown.length) {
       // Ink dark on white, captioned true→predicted.
-      const digits = shown.map((i) => new Tensor(test.x.data.slice(i * 784, (i + 1) * 784).map((v) => 255 * (1 - v)), [28, 28, 1]));
-      await write('lenet-mistakes.png', montage(digits, { zoom: 3, cols: 8, pad: 6, labels: shown.map((i) => `${test.labels[i]}→${predicted[i]}`), labelScale: 2 }));
+      const digits = shown.map(
+        (i) =>
+          new Tensor(
+            test.x.data.slice(i * 784, (i + 1) * 784).map((v) => 255 * (1 - v)),
+            [28, 28, 1],
+          ),
+      );
+      await write(
+        'lenet-mistakes.png',
+        montage(digits, {
+          zoom: 3,
+          cols: 8,
+          pad: 6,
+          labels: shown.map((i) => `${test.labels[i]}→${predicted[i]}`),
+          labelScale: 2,
+        }),
+      );
     }
-    await write('lenet-confusion.png', plotConfusionMatrix(confusion, confusion.map((_, d) => String(d))));
+    await write(
+      'lenet-confusion.png',
+      plotConfusionMatrix(
+        confusion,
+        confusion.map((_, d) => String(d)),
+      ),
+    );
   }
   return { accuracy: correct / nTest, correct, confusion, history: history.history, files };
 }
@@ -98,7 +146,7 @@ export async function trainLenet(o: TrainLenetOptions): Promise<TrainLenetResult
 /** The `train` command. */
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train LeNet-5 on the mnist package\'s real digits, report accuracy, save the model and pictures',
+  summary: "train LeNet-5 on the mnist package's real digits, report accuracy, save the model and pictures",
   usage: '[options]',
   needs: [{ package: 'mnist', for: 'the 10,000 real digits it trains and tests on' }],
   options: {
@@ -108,11 +156,19 @@ export const trainCommand: Command = {
     'batch-size': { type: 'string', arg: 'N', default: '64', help: 'digits per step' },
     lr: { type: 'string', arg: 'RATE', default: '0.002', help: 'Adam learning rate' },
     decay: { type: 'string', arg: 'F', default: '1', help: 'multiply the learning rate by F every epoch' },
-    seed: { type: 'string', arg: 'S', default: '1', help: 'seed for the split, the weights, shuffling and augmentation' },
+    seed: {
+      type: 'string',
+      arg: 'S',
+      default: '1',
+      help: 'seed for the split, the weights, shuffling and augmentation',
+    },
     augment: { type: 'boolean', help: 'shift every digit by up to 2 pixels, afresh per batch' },
     out: { type: 'string', short: 'o', arg: 'DIR', help: 'save the model (DIR/lenet5-model) and the pictures here' },
   },
-  examples: ['convkit train --epochs 20 --augment --decay 0.88 -o out/  (what npm start runs)', 'convkit train --train 2000 --test 500 --epochs 1 --json'],
+  examples: [
+    'convkit train --epochs 20 --augment --decay 0.88 -o out/  (what npm start runs)',
+    'convkit train --train 2000 --test 500 --epochs 1 --json',
+  ],
   async run(args, log, progress) {
     const opts: TrainLenetOptions = {
       epochs: numberOption(args, 'epochs', { min: 1 })!,
@@ -130,6 +186,15 @@ export const trainCommand: Command = {
     const r = await trainLenet(opts);
     if (r.files.length) log(`wrote ${r.files.join(', ')}`);
     const { log: _l, progress: _p, ...shown } = opts;
-    return { model: 'lenet5', data: 'mnist', ...shown, accuracy: r.accuracy, correct: r.correct, confusion: r.confusion, history: r.history, files: r.files };
+    return {
+      model: 'lenet5',
+      data: 'mnist',
+      ...shown,
+      accuracy: r.accuracy,
+      correct: r.correct,
+      confusion: r.confusion,
+      history: r.history,
+      files: r.files,
+    };
   },
 };

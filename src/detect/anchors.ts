@@ -24,10 +24,14 @@ export interface KmeansResult {
 
 /** Index of the anchor with the highest shape-only IoU with `size` (first one on ties). */
 export function bestAnchor(size: Size, anchors: readonly Size[]): number {
-  let best = 0, bestIou = -1;
+  let best = 0,
+    bestIou = -1;
   for (let a = 0; a < anchors.length; a++) {
     const v = shapeIou(size, anchors[a]);
-    if (v > bestIou) { bestIou = v; best = a; }
+    if (v > bestIou) {
+      bestIou = v;
+      best = a;
+    }
   }
   return best;
 }
@@ -40,9 +44,12 @@ export function bestAnchor(size: Size, anchors: readonly Size[]): number {
 export function kmeansAnchors(sizes: readonly Size[], k: number, opts: KmeansOptions = {}): KmeansResult {
   checkOptions('kmeansAnchors', opts, optionNames<KmeansOptions>({ seed: true, iterations: true }));
   const iterations = opts.iterations ?? 100;
-  if (!Array.isArray(sizes) || sizes.length === 0) throw new ValueError('kmeansAnchors: expected a non-empty array of { w, h }');
-  if (!Number.isInteger(k) || k < 1 || k > sizes.length) throw new ValueError(`kmeansAnchors: k must be an integer in [1, ${sizes.length}] (the number of sizes), got ${k}`);
-  if (!Number.isInteger(iterations) || iterations < 0) throw new ValueError(`kmeansAnchors: iterations must be a non-negative integer, got ${iterations}`);
+  if (!Array.isArray(sizes) || sizes.length === 0)
+    throw new ValueError('kmeansAnchors: expected a non-empty array of { w, h }');
+  if (!Number.isInteger(k) || k < 1 || k > sizes.length)
+    throw new ValueError(`kmeansAnchors: k must be an integer in [1, ${sizes.length}] (the number of sizes), got ${k}`);
+  if (!Number.isInteger(iterations) || iterations < 0)
+    throw new ValueError(`kmeansAnchors: iterations must be a non-negative integer, got ${iterations}`);
   for (const s of sizes) {
     if (!(s && s.w > 0 && s.h > 0 && Number.isFinite(s.w) && Number.isFinite(s.h))) {
       throw new ValueError(`kmeansAnchors: sizes must have finite positive w and h, got ${JSON.stringify(s)}`);
@@ -66,7 +73,13 @@ export function kmeansAnchors(sizes: readonly Size[], k: number, opts: KmeansOpt
     let pick = n - 1;
     if (total > 0) {
       let r = rand() * total;
-      for (let i = 0; i < n; i++) { r -= d2[i]; if (r < 0) { pick = i; break; } }
+      for (let i = 0; i < n; i++) {
+        r -= d2[i];
+        if (r < 0) {
+          pick = i;
+          break;
+        }
+      }
     } else {
       pick = Math.floor(rand() * n); // every size equals a centre: any choice is as good
     }
@@ -78,11 +91,20 @@ export function kmeansAnchors(sizes: readonly Size[], k: number, opts: KmeansOpt
     let changed = false;
     for (let i = 0; i < n; i++) {
       const a = bestAnchor(sizes[i], centres);
-      if (a !== assign[i]) { assign[i] = a; changed = true; }
+      if (a !== assign[i]) {
+        assign[i] = a;
+        changed = true;
+      }
     }
     if (!changed) break;
-    const sw = new Float64Array(k), sh = new Float64Array(k), cnt = new Float64Array(k);
-    for (let i = 0; i < n; i++) { sw[assign[i]] += sizes[i].w; sh[assign[i]] += sizes[i].h; cnt[assign[i]]++; }
+    const sw = new Float64Array(k),
+      sh = new Float64Array(k),
+      cnt = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      sw[assign[i]] += sizes[i].w;
+      sh[assign[i]] += sizes[i].h;
+      cnt[assign[i]]++;
+    }
     // an empty cluster keeps its previous centre
     for (let c = 0; c < k; c++) if (cnt[c] > 0) centres[c] = { w: sw[c] / cnt[c], h: sh[c] / cnt[c] };
   }

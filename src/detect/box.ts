@@ -4,13 +4,26 @@
 import { ValueError } from '../errors';
 
 /** A box by its centre and size, as in the notes: (x, y) is the midpoint. */
-export interface CenterBox { x: number; y: number; w: number; h: number }
+export interface CenterBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 /** A box by its top-left (x1, y1) and bottom-right (x2, y2) corners. */
-export interface CornerBox { x1: number; y1: number; x2: number; y2: number }
+export interface CornerBox {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
 /** Either form of box. */
 export type Box = CenterBox | CornerBox;
 /** A width and height only (anchors, k-means input). */
-export interface Size { w: number; h: number }
+export interface Size {
+  w: number;
+  h: number;
+}
 
 /** True for a corner box { x1, y1, x2, y2 }. */
 export const isCornerBox = (b: Box): b is CornerBox => (b as CornerBox).x1 !== undefined;
@@ -20,12 +33,14 @@ export const isCornerBox = (b: Box): b is CornerBox => (b as CornerBox).x1 !== u
  * naming `where`; zero-area boxes are allowed (their IoU with anything is 0).
  */
 export function corners(b: Box, where: string): [number, number, number, number] {
-  if (b === null || typeof b !== 'object') throw new ValueError(`${where}: expected a box { x, y, w, h } or { x1, y1, x2, y2 }, got ${b}`);
+  if (b === null || typeof b !== 'object')
+    throw new ValueError(`${where}: expected a box { x, y, w, h } or { x1, y1, x2, y2 }, got ${b}`);
   let c: [number, number, number, number];
   if (isCornerBox(b)) {
     c = [b.x1, b.y1, b.x2, b.y2];
     check(c, where, b);
-    if (c[2] < c[0] || c[3] < c[1]) throw new ValueError(`${where}: corner box has x2 < x1 or y2 < y1: ${JSON.stringify(b)}`);
+    if (c[2] < c[0] || c[3] < c[1])
+      throw new ValueError(`${where}: corner box has x2 < x1 or y2 < y1: ${JSON.stringify(b)}`);
   } else {
     check([b.x, b.y, b.w, b.h], where, b);
     if (b.w < 0 || b.h < 0) throw new ValueError(`${where}: box has a negative width or height: ${JSON.stringify(b)}`);
@@ -36,7 +51,8 @@ export function corners(b: Box, where: string): [number, number, number, number]
 
 function check(v: number[], where: string, b: Box): void {
   for (const e of v) {
-    if (typeof e !== 'number' || !Number.isFinite(e)) throw new ValueError(`${where}: box coordinates must be finite numbers, got ${JSON.stringify(b)}`);
+    if (typeof e !== 'number' || !Number.isFinite(e))
+      throw new ValueError(`${where}: box coordinates must be finite numbers, got ${JSON.stringify(b)}`);
   }
 }
 
@@ -53,7 +69,16 @@ export function toCorners(b: Box): CornerBox {
 }
 
 /** IoU of two corner boxes given as numbers; 0 when the union is empty (both boxes zero-area). */
-export function iouCorners(ax1: number, ay1: number, ax2: number, ay2: number, bx1: number, by1: number, bx2: number, by2: number): number {
+export function iouCorners(
+  ax1: number,
+  ay1: number,
+  ax2: number,
+  ay2: number,
+  bx1: number,
+  by1: number,
+  bx2: number,
+  by2: number,
+): number {
   const iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
   const ih = Math.min(ay2, by2) - Math.max(ay1, by1);
   if (iw <= 0 || ih <= 0) return 0;

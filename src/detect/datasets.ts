@@ -7,7 +7,8 @@
  * @example
  * ```ts
  * import { detect } from 'convkit';
- * const { images, objects, classNames } = detect.datasets.shapes({ seed: 1, n: 16, size: 64 });   // images [16, 64, 64, 3]
+ * const { images, objects, classNames } = detect.datasets.shapes({ seed: 1, n: 16, size: 64 }); // images [16, 64, 64,
+ * 3]
  * ```
  * @module
  */
@@ -38,10 +39,17 @@ export interface ShapesOptions {
 }
 
 /** A generated object: its box (normalised, centre form) and class index. */
-export interface ShapeObject { box: CenterBox; classId: number }
+export interface ShapeObject {
+  box: CenterBox;
+  classId: number;
+}
 
 /** A generated set: images [n, size, size, 3] in [0, 1], the objects of each image, and class names. */
-export interface ShapesDataset { images: Tensor; objects: ShapeObject[][]; classNames: string[] }
+export interface ShapesDataset {
+  images: Tensor;
+  objects: ShapeObject[][];
+  classNames: string[];
+}
 
 /** The classes of datasets.shapes, by class index. */
 export const SHAPE_CLASSES = ['rectangle', 'ellipse', 'triangle'];
@@ -61,17 +69,23 @@ function inside(k: number, u: number, v: number, w: number): boolean {
  */
 export function shapes(opts: ShapesOptions = {}): ShapesDataset {
   const where = 'datasets.shapes';
-  const n = opts.n ?? 100, size = opts.size ?? 64;
-  const minObjects = opts.minObjects ?? 1, maxObjects = opts.maxObjects ?? 3;
-  const minSize = opts.minSize ?? 0.15, maxSize = opts.maxSize ?? 0.45;
-  const maxOverlap = opts.maxOverlap ?? 0.3, noise = opts.noise ?? 0.03;
+  const n = opts.n ?? 100,
+    size = opts.size ?? 64;
+  const minObjects = opts.minObjects ?? 1,
+    maxObjects = opts.maxObjects ?? 3;
+  const minSize = opts.minSize ?? 0.15,
+    maxSize = opts.maxSize ?? 0.45;
+  const maxOverlap = opts.maxOverlap ?? 0.3,
+    noise = opts.noise ?? 0.03;
   if (!Number.isInteger(n) || n < 0) throw new ValueError(`${where}: n must be a non-negative integer, got ${n}`);
   if (!Number.isInteger(size) || size < 8) throw new ValueError(`${where}: size must be an integer ≥ 8, got ${size}`);
   if (!Number.isInteger(minObjects) || !Number.isInteger(maxObjects) || minObjects < 0 || maxObjects < minObjects) {
     throw new ValueError(`${where}: need integers 0 ≤ minObjects ≤ maxObjects, got ${minObjects}, ${maxObjects}`);
   }
-  if (!(minSize > 0 && minSize <= maxSize && maxSize <= 1)) throw new ValueError(`${where}: need 0 < minSize ≤ maxSize ≤ 1, got ${minSize}, ${maxSize}`);
-  if (!(maxOverlap >= 0 && maxOverlap <= 1) || !(noise >= 0)) throw new ValueError(`${where}: maxOverlap must be in [0, 1] and noise ≥ 0`);
+  if (!(minSize > 0 && minSize <= maxSize && maxSize <= 1))
+    throw new ValueError(`${where}: need 0 < minSize ≤ maxSize ≤ 1, got ${minSize}, ${maxSize}`);
+  if (!(maxOverlap >= 0 && maxOverlap <= 1) || !(noise >= 0))
+    throw new ValueError(`${where}: maxOverlap must be in [0, 1] and noise ≥ 0`);
   const r = rng(opts.seed ?? 0);
   const images = new Float32Array(n * size * size * 3);
   const objects: ShapeObject[][] = [];
@@ -85,16 +99,19 @@ export function shapes(opts: ShapesOptions = {}): ShapesDataset {
       // whole pixels, so the box is exactly the drawn extent
       const w = Math.max(2, Math.round((minSize + r.next() * (maxSize - minSize)) * size));
       const h = Math.max(2, Math.round((minSize + r.next() * (maxSize - minSize)) * size));
-      const x0 = Math.floor(r.next() * (size - w + 1)), y0 = Math.floor(r.next() * (size - h + 1));
+      const x0 = Math.floor(r.next() * (size - w + 1)),
+        y0 = Math.floor(r.next() * (size - h + 1));
       const box = { x: (x0 + w / 2) / size, y: (y0 + h / 2) / size, w: w / size, h: h / size };
       const classId = Math.floor(r.next() * SHAPE_CLASSES.length);
       if (placed.some((o) => iou(o.box, box) > maxOverlap)) continue;
       // a colour far enough from the background to be seen
       let colour: number[];
-      do colour = [r.next(), r.next(), r.next()]; while (Math.hypot(colour[0] - bg[0], colour[1] - bg[1], colour[2] - bg[2]) < 0.4);
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-        if (inside(classId, (x + 0.5) / w, (y + 0.5) / h, w)) img.set(colour, ((y0 + y) * size + x0 + x) * 3);
-      }
+      do colour = [r.next(), r.next(), r.next()];
+      while (Math.hypot(colour[0] - bg[0], colour[1] - bg[1], colour[2] - bg[2]) < 0.4);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          if (inside(classId, (x + 0.5) / w, (y + 0.5) / h, w)) img.set(colour, ((y0 + y) * size + x0 + x) * 3);
+        }
       placed.push({ box, classId });
     }
     if (noise > 0) for (let p = 0; p < img.length; p++) img[p] = Math.min(1, Math.max(0, img[p] + noise * r.normal()));

@@ -1,11 +1,13 @@
 // detect: IoU, NMS, anchors (k-means), YOLO encode/decode/loss, localization, landmarks, mAP.
 /**
- * Detection as in the course notes: IoU, non-max suppression, anchor boxes, YOLO targets and loss, localization, landmarks, sliding windows, mAP.
+ * Detection as in the course notes: IoU, non-max suppression, anchor boxes, YOLO targets and loss, localization,
+ * landmarks, sliding windows, mAP.
  *
  * @example
  * ```ts
  * import { detect } from 'convkit';
- * const boxes = [{ x: 0.5, y: 0.5, w: 0.4, h: 0.4 }, { x: 0.52, y: 0.5, w: 0.4, h: 0.4 }, { x: 0.1, y: 0.1, w: 0.1, h: 0.1 }];
+ * const boxes = [{ x: 0.5, y: 0.5, w: 0.4, h: 0.4 }, { x: 0.52, y: 0.5, w: 0.4, h: 0.4 }, { x: 0.1, y: 0.1, w: 0.1, h:
+ * 0.1 }];
  * detect.iou(boxes[0], boxes[1]);                                          // 0.905
  * const kept = detect.nms(boxes, [0.9, 0.8, 0.7], { iouThreshold: 0.5 });  // [0, 2]
  * ```
@@ -30,5 +32,12 @@ export { slidingWindows, toConvolutional } from './sliding';
 export type { SlidingWindow, SlidingWindowOptions, ToConvolutionalOptions } from './sliding';
 export * as datasets from './datasets';
 export type { ShapesOptions, ShapesDataset, ShapeObject } from './datasets';
-export { tinyFaceDetector, faceLandmarks68, detectFaces, TinyFaceDetector, FaceLandmarks68, FACE_ANCHORS } from './pretrained';
+export {
+  tinyFaceDetector,
+  faceLandmarks68,
+  detectFaces,
+  TinyFaceDetector,
+  FaceLandmarks68,
+  FACE_ANCHORS,
+} from './pretrained';
 export type { Face, FaceDetectOptions, DetectFacesOptions, LandmarkNetOptions, PretrainedSource } from './pretrained';

@@ -6,9 +6,17 @@ import { ValueError } from '../errors';
 import { Box, corners, iouCorners } from './box';
 
 /** A detection: a box, its score and its class. */
-export interface Detection { box: Box; score: number; classId: number }
+export interface Detection {
+  box: Box;
+  score: number;
+  classId: number;
+}
 /** A ground-truth object; `difficult` ones (VOC) count neither as hits nor as misses. */
-export interface GroundTruth { box: Box; classId: number; difficult?: boolean }
+export interface GroundTruth {
+  box: Box;
+  classId: number;
+  difficult?: boolean;
+}
 
 /** Options of meanAveragePrecision. */
 export interface MapOptions {
@@ -17,10 +25,18 @@ export interface MapOptions {
 }
 
 /** AP of one class. */
-export interface ClassAp { classId: number; ap: number; truths: number; detections: number }
+export interface ClassAp {
+  classId: number;
+  ap: number;
+  truths: number;
+  detections: number;
+}
 
 /** Result of meanAveragePrecision: mAP and the AP of each class with ground truth, by class id. */
-export interface MapResult { map: number; perClass: ClassAp[] }
+export interface MapResult {
+  map: number;
+  perClass: ClassAp[];
+}
 
 const nested = (a: unknown[]): boolean => a.length > 0 && Array.isArray(a[0]);
 
@@ -37,8 +53,10 @@ export function meanAveragePrecision(
   const op = 'meanAveragePrecision';
   const thr = opts.iouThreshold ?? 0.5;
   if (!(thr >= 0 && thr <= 1)) throw new ValueError(`${op}: iouThreshold must be in [0, 1], got ${thr}`);
-  if (!Array.isArray(detections) || !Array.isArray(groundTruth)) throw new ValueError(`${op}: expected arrays of detections and ground truth`);
-  const dn = nested(detections), gn = nested(groundTruth);
+  if (!Array.isArray(detections) || !Array.isArray(groundTruth))
+    throw new ValueError(`${op}: expected arrays of detections and ground truth`);
+  const dn = nested(detections),
+    gn = nested(groundTruth);
   let dets = (dn ? detections : [detections]) as readonly (readonly Detection[])[];
   let gts = (gn ? groundTruth : [groundTruth]) as readonly (readonly GroundTruth[])[];
   if (dn !== gn) {
@@ -47,27 +65,42 @@ export function meanAveragePrecision(
     else if (gn && detections.length === 0) dets = gts.map(() => []);
     else throw new ValueError(`${op}: give both as per-image lists or both as one image's list`);
   }
-  if (dets.length !== gts.length) throw new ValueError(`${op}: detections cover ${dets.length} images, ground truth ${gts.length}`);
+  if (dets.length !== gts.length)
+    throw new ValueError(`${op}: detections cover ${dets.length} images, ground truth ${gts.length}`);
 
   const classes = new Set<number>();
-  gts.forEach((g) => g.forEach((t) => { if (!t.difficult) classes.add(t.classId); }));
+  gts.forEach((g) =>
+    g.forEach((t) => {
+      if (!t.difficult) classes.add(t.classId);
+    }),
+  );
   const perClass: ClassAp[] = [];
   for (const cls of [...classes].sort((a, b) => a - b)) {
-    const truths = gts.map((g) => g.filter((t) => t.classId === cls).map((t) => ({ c: corners(t.box, op), difficult: !!t.difficult, used: false })));
+    const truths = gts.map((g) =>
+      g.filter((t) => t.classId === cls).map((t) => ({ c: corners(t.box, op), difficult: !!t.difficult, used: false })),
+    );
     const positives = truths.reduce((n, g) => n + g.filter((t) => !t.difficult).length, 0);
     const list: { img: number; score: number; c: number[] }[] = [];
-    dets.forEach((d, img) => d.forEach((e) => {
-      if (e.classId !== cls) return;
-      if (typeof e.score !== 'number' || Number.isNaN(e.score)) throw new ValueError(`${op}: detection score is ${e.score}`);
-      list.push({ img, score: e.score, c: corners(e.box, op) });
-    }));
+    dets.forEach((d, img) =>
+      d.forEach((e) => {
+        if (e.classId !== cls) return;
+        if (typeof e.score !== 'number' || Number.isNaN(e.score))
+          throw new ValueError(`${op}: detection score is ${e.score}`);
+        list.push({ img, score: e.score, c: corners(e.box, op) });
+      }),
+    );
     list.sort((a, b) => b.score - a.score);
-    const tp: number[] = [], fp: number[] = [];
+    const tp: number[] = [],
+      fp: number[] = [];
     for (const d of list) {
-      let best = -1, bestIou = -1;
+      let best = -1,
+        bestIou = -1;
       truths[d.img].forEach((t, j) => {
         const v = iouCorners(d.c[0], d.c[1], d.c[2], d.c[3], t.c[0], t.c[1], t.c[2], t.c[3]);
-        if (v > bestIou) { bestIou = v; best = j; }
+        if (v > bestIou) {
+          bestIou = v;
+          best = j;
+        }
       });
       const t = best >= 0 && bestIou >= thr ? truths[d.img][best] : null;
       if (t && t.difficult) continue;
@@ -76,7 +109,12 @@ export function meanAveragePrecision(
       tp.push(hit ? 1 : 0);
       fp.push(hit ? 0 : 1);
     }
-    perClass.push({ classId: cls, ap: averagePrecision(tp, fp, positives), truths: positives, detections: list.length });
+    perClass.push({
+      classId: cls,
+      ap: averagePrecision(tp, fp, positives),
+      truths: positives,
+      detections: list.length,
+    });
   }
   const map = perClass.length ? perClass.reduce((s, c) => s + c.ap, 0) / perClass.length : 0;
   return { map, perClass };
@@ -85,10 +123,13 @@ export function meanAveragePrecision(
 /** All-point interpolated AP from per-detection hit flags (sorted by score) and the number of positives. */
 function averagePrecision(tp: number[], fp: number[], positives: number): number {
   const n = tp.length;
-  const rec = new Float64Array(n + 2), prec = new Float64Array(n + 2);
-  let ctp = 0, cfp = 0;
+  const rec = new Float64Array(n + 2),
+    prec = new Float64Array(n + 2);
+  let ctp = 0,
+    cfp = 0;
   for (let i = 0; i < n; i++) {
-    ctp += tp[i]; cfp += fp[i];
+    ctp += tp[i];
+    cfp += fp[i];
     rec[i + 1] = ctp / positives;
     prec[i + 1] = ctp / (ctp + cfp);
   }

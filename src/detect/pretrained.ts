@@ -29,13 +29,21 @@ import type { Box, CenterBox, Size } from './box';
 import { decode } from './yolo';
 import type { YoloDetection } from './yolo';
 
-/** Where to load face-api weights from: a folder path (Node) or URL holding the manifests; default: the installed package's model/ folder. */
-export interface PretrainedSource { from?: string }
+/**
+ * Where to load face-api weights from: a folder path (Node) or URL holding the manifests; default: the installed
+ * package's model/ folder.
+ */
+export interface PretrainedSource {
+  from?: string;
+}
 
 /** The tiny face detector's anchors { w, h } in grid cells (face-api's BOX_ANCHORS). */
 export const FACE_ANCHORS: readonly Size[] = [
-  { w: 1.603231, h: 2.094468 }, { w: 6.041143, h: 7.080126 }, { w: 2.882459, h: 3.518061 },
-  { w: 4.266906, h: 5.178857 }, { w: 9.041765, h: 10.66308 },
+  { w: 1.603231, h: 2.094468 },
+  { w: 6.041143, h: 7.080126 },
+  { w: 2.882459, h: 3.518061 },
+  { w: 4.266906, h: 5.178857 },
+  { w: 9.041765, h: 10.66308 },
 ];
 const DETECTOR_MEAN = [117.001, 114.697, 97.404];
 const LANDMARK_MEAN = [122.782, 117.001, 104.298];
@@ -43,13 +51,14 @@ const LANDMARK_SIZE = 112;
 // face-api's leaky ReLU slope, the float32 nearest to 0.1
 const LEAKY = 0.10000000149011612;
 
-
 /** The installed @vladmandic/face-api model/ folder (Node). */
 async function packageModelDir(where: string): Promise<string> {
   const { join } = await nodeImport('node:path');
   const dir = await packageDir('@vladmandic/face-api');
   if (dir === undefined) {
-    throw new ValueError(`${where}: the '@vladmandic/face-api' package is not installed (npm install @vladmandic/face-api@1.7); or pass { from: folder or URL }`);
+    throw new ValueError(
+      `${where}: the '@vladmandic/face-api' package is not installed (npm install @vladmandic/face-api@1.7); or pass { from: folder or URL }`,
+    );
   }
   return join(dir, 'model');
 }
@@ -70,13 +79,17 @@ async function loadWeightMap(name: string, src: PretrainedSource, where: string)
     const { readFile } = await nodeImport('node:fs/promises');
     const { join } = await nodeImport('node:path');
     read = async (p) => {
-      try { return new Uint8Array(await readFile(join(base, p))); } catch {
+      try {
+        return new Uint8Array(await readFile(join(base, p)));
+      } catch {
         throw new ModelFormatError(`${where}: cannot read ${join(base, p)}`);
       }
     };
   }
   let manifest: WeightsManifestEntry[];
-  try { manifest = JSON.parse(new TextDecoder().decode(await read(file))); } catch (e) {
+  try {
+    manifest = JSON.parse(new TextDecoder().decode(await read(file)));
+  } catch (e) {
     if (e instanceof ModelFormatError) throw e;
     throw new ModelFormatError(`${where}: ${file} is not valid JSON`);
   }
@@ -101,7 +114,9 @@ class Builder {
 
   /** Depthwise 3x3 (no bias) then pointwise 1x1 + bias: TF's separableConv2d as face-api calls it. */
   separable(x: SymbolicTensor, prefix: string, filters: number, strides: number): SymbolicTensor {
-    const d = this.use(layers.depthwiseConv2d({ kernelSize: 3, strides, padding: 'same', useBias: false }), x, [`${prefix}/depthwise_filter`]);
+    const d = this.use(layers.depthwiseConv2d({ kernelSize: 3, strides, padding: 'same', useBias: false }), x, [
+      `${prefix}/depthwise_filter`,
+    ]);
     return this.use(layers.conv2d({ filters, kernelSize: 1 }), d, [`${prefix}/pointwise_filter`, `${prefix}/bias`]);
   }
 
@@ -113,7 +128,9 @@ class Builder {
         const v = layer.weights[i];
         if (!t) throw new ModelFormatError(`${this.where}: the manifest has no tensor '${n}'`);
         if (t.shape.length !== v.shape.length || t.shape.some((d, k) => d !== v.shape[k])) {
-          throw new ModelFormatError(`${this.where}: tensor '${n}' is ${fmtShape(t.shape)}, the network expects ${fmtShape(v.shape)}`);
+          throw new ModelFormatError(
+            `${this.where}: tensor '${n}' is ${fmtShape(t.shape)}, the network expects ${fmtShape(v.shape)}`,
+          );
         }
         v.assign(transform(n, t));
       });
@@ -121,46 +138,78 @@ class Builder {
   }
 }
 
-/** The detector's last conv with columns per anchor reordered from face-api's [t_x, t_y, t_w, t_h, t_o] to [t_o, t_x, t_y, t_h, t_w]. */
+/**
+ * The detector's last conv with columns per anchor reordered from face-api's [t_x, t_y, t_w, t_h, t_o] to [t_o, t_x,
+ * t_y, t_h, t_w].
+ */
 function reorderHead(t: Tensor, anchors: number): Tensor {
   const SRC = [4, 0, 1, 3, 2];
-  const cols = t.shape[t.rank - 1], rows = t.size / cols;
+  const cols = t.shape[t.rank - 1],
+    rows = t.size / cols;
   const out = new Float32Array(t.size);
-  for (let r = 0; r < rows; r++) for (let a = 0; a < anchors; a++) for (let j = 0; j < 5; j++) {
-    out[r * cols + a * 5 + j] = t.data[r * cols + a * 5 + SRC[j]];
-  }
+  for (let r = 0; r < rows; r++)
+    for (let a = 0; a < anchors; a++)
+      for (let j = 0; j < 5; j++) {
+        out[r * cols + a * 5 + j] = t.data[r * cols + a * 5 + SRC[j]];
+      }
   return new Tensor(out, [...t.shape]);
 }
 
 /** Pixels of an [H, W, 3] or [1, H, W, 3] image tensor, checked. */
 function imageOf(img: Tensor, where: string): { h: number; w: number; data: Float32Array } {
-  if (!(img instanceof Tensor)) throw new ValueError(`${where}: expected an image Tensor [H, W, 3] of RGB values 0-255`);
+  if (!(img instanceof Tensor))
+    throw new ValueError(`${where}: expected an image Tensor [H, W, 3] of RGB values 0-255`);
   const s = img.rank === 4 && img.shape[0] === 1 ? img.shape.slice(1) : img.shape;
-  if (s.length !== 3 || s[2] !== 3 || s[0] < 1 || s[1] < 1) throw new ShapeError(`${where}: expected an RGB image [H, W, 3], got ${fmtShape(img.shape)}`);
+  if (s.length !== 3 || s[2] !== 3 || s[0] < 1 || s[1] < 1)
+    throw new ShapeError(`${where}: expected an RGB image [H, W, 3], got ${fmtShape(img.shape)}`);
   return { h: s[0], w: s[1], data: img.data };
 }
 
 /** A pixel rectangle of the image: top-left (x, y), width, height (integers). */
-interface PixelRect { x: number; y: number; w: number; h: number }
+interface PixelRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 /**
  * Writes one network input: the rectangle r of the image, zero-padded to a square of side
  * max(w, h) (offset padX/padY inside it), resized to size x size with TF's legacy bilinear
  * sampling, minus the mean, / 255, at out[offset...].
  */
-function squareInput(im: { w: number; data: Float32Array }, r: PixelRect, padX: number, padY: number, size: number, mean: readonly number[], out: Float32Array, offset: number): void {
-  const L = Math.max(r.w, r.h), scale = L / size;
+function squareInput(
+  im: { w: number; data: Float32Array },
+  r: PixelRect,
+  padX: number,
+  padY: number,
+  size: number,
+  mean: readonly number[],
+  out: Float32Array,
+  offset: number,
+): void {
+  const L = Math.max(r.w, r.h),
+    scale = L / size;
   const axis = (inside: number, pad: number) => {
-    const lo = new Int32Array(size), hi = new Int32Array(size), f = new Float64Array(size);
-    const ok0 = new Uint8Array(size), ok1 = new Uint8Array(size);
+    const lo = new Int32Array(size),
+      hi = new Int32Array(size),
+      f = new Float64Array(size);
+    const ok0 = new Uint8Array(size),
+      ok1 = new Uint8Array(size);
     for (let o = 0; o < size; o++) {
-      const s = o * scale, l = Math.floor(s), h = Math.min(l + 1, L - 1);
-      lo[o] = l - pad; hi[o] = h - pad; f[o] = s - l;
-      ok0[o] = +(lo[o] >= 0 && lo[o] < inside); ok1[o] = +(hi[o] >= 0 && hi[o] < inside);
+      const s = o * scale,
+        l = Math.floor(s),
+        h = Math.min(l + 1, L - 1);
+      lo[o] = l - pad;
+      hi[o] = h - pad;
+      f[o] = s - l;
+      ok0[o] = +(lo[o] >= 0 && lo[o] < inside);
+      ok1[o] = +(hi[o] >= 0 && hi[o] < inside);
     }
     return { lo, hi, f, ok0, ok1 };
   };
-  const ys = axis(r.h, padY), xs = axis(r.w, padX);
+  const ys = axis(r.h, padY),
+    xs = axis(r.w, padX);
   const px = (y: number, x: number, c: number) => im.data[((r.y + y) * im.w + r.x + x) * 3 + c];
   for (let oy = 0; oy < size; oy++) {
     for (let ox = 0; ox < size; ox++) {
@@ -170,7 +219,8 @@ function squareInput(im: { w: number; data: Float32Array }, r: PixelRect, padX: 
         const tr = ys.ok0[oy] && xs.ok1[ox] ? px(ys.lo[oy], xs.hi[ox], c) : 0;
         const bl = ys.ok1[oy] && xs.ok0[ox] ? px(ys.hi[oy], xs.lo[ox], c) : 0;
         const br = ys.ok1[oy] && xs.ok1[ox] ? px(ys.hi[oy], xs.hi[ox], c) : 0;
-        const top = tl + (tr - tl) * xs.f[ox], bot = bl + (br - bl) * xs.f[ox];
+        const top = tl + (tr - tl) * xs.f[ox],
+          bot = bl + (br - bl) * xs.f[ox];
         out[o + c] = (top + (bot - top) * ys.f[oy] - mean[c]) / 255;
       }
     }
@@ -204,11 +254,17 @@ export class TinyFaceDetector {
   constructor(named: Map<string, Tensor>, where = 'detect.tinyFaceDetector') {
     const b = new Builder(where);
     const inp = layers.input({ shape: [null, null, 3] as unknown as number[] });
-    const pool = (x: SymbolicTensor, strides: number) => b.use(layers.maxPooling2d({ poolSize: 2, strides, padding: 'same' }), x);
+    const pool = (x: SymbolicTensor, strides: number) =>
+      b.use(layers.maxPooling2d({ poolSize: 2, strides, padding: 'same' }), x);
     const leaky = (x: SymbolicTensor) => b.use(layers.leakyReLU({ alpha: LEAKY }), x);
     let x = pool(leaky(b.use(layers.conv2d({ filters: 16, kernelSize: 3 }), inp, ['conv0/filters', 'conv0/bias'])), 2);
-    [32, 64, 128, 256, 512].forEach((f, i) => { x = pool(leaky(b.separable(x, `conv${i + 1}`, f, 1)), i < 4 ? 2 : 1); });
-    const out = b.use(layers.conv2d({ filters: 5 * FACE_ANCHORS.length, kernelSize: 1 }), x, ['conv8/filters', 'conv8/bias']);
+    [32, 64, 128, 256, 512].forEach((f, i) => {
+      x = pool(leaky(b.separable(x, `conv${i + 1}`, f, 1)), i < 4 ? 2 : 1);
+    });
+    const out = b.use(layers.conv2d({ filters: 5 * FACE_ANCHORS.length, kernelSize: 1 }), x, [
+      'conv8/filters',
+      'conv8/bias',
+    ]);
     this.model = model({ inputs: inp, outputs: out, name: 'tiny_face_detector' });
     b.assign(named, (n, t) => (n.startsWith('conv8/') ? reorderHead(t, FACE_ANCHORS.length) : t));
   }
@@ -233,20 +289,34 @@ export class TinyFaceDetector {
   detect(img: Tensor, opts: FaceDetectOptions = {}): Face[] {
     const where = 'TinyFaceDetector.detect';
     const { h, w } = imageOf(img, where);
-    const scoreThreshold = opts.scoreThreshold ?? 0.5, iouThreshold = opts.iouThreshold ?? 0.4;
-    if (!(scoreThreshold >= 0 && scoreThreshold < 1)) throw new ValueError(`${where}: scoreThreshold must be in [0, 1), got ${opts.scoreThreshold}`);
-    if (!(iouThreshold > 0 && iouThreshold <= 1)) throw new ValueError(`${where}: iouThreshold must be in (0, 1], got ${opts.iouThreshold}`);
+    const scoreThreshold = opts.scoreThreshold ?? 0.5,
+      iouThreshold = opts.iouThreshold ?? 0.4;
+    if (!(scoreThreshold >= 0 && scoreThreshold < 1))
+      throw new ValueError(`${where}: scoreThreshold must be in [0, 1), got ${opts.scoreThreshold}`);
+    if (!(iouThreshold > 0 && iouThreshold <= 1))
+      throw new ValueError(`${where}: iouThreshold must be in (0, 1], got ${opts.iouThreshold}`);
     const size = opts.inputSize ?? 416;
-    const found = decode(this.forward(img, size), { anchors: FACE_ANCHORS, classes: 0, scoreThreshold, iouThreshold }) as YoloDetection[];
+    const found = decode(this.forward(img, size), {
+      anchors: FACE_ANCHORS,
+      classes: 0,
+      scoreThreshold,
+      iouThreshold,
+    }) as YoloDetection[];
     // decode's boxes are relative to the padded square; the image fills W·s x H·s of it
     // (s = size / max(H, W)), rounded to whole input pixels as face-api does
-    const s = size / Math.max(h, w), fx = size / Math.round(w * s), fy = size / Math.round(h * s);
-    return found.map((d) => ({ box: { x: d.box.x * fx, y: d.box.y * fy, w: d.box.w * fx, h: d.box.h * fy }, score: d.score }));
+    const s = size / Math.max(h, w),
+      fx = size / Math.round(w * s),
+      fy = size / Math.round(h * s);
+    return found.map((d) => ({
+      box: { x: d.box.x * fx, y: d.box.y * fy, w: d.box.w * fx, h: d.box.h * fy },
+      score: d.score,
+    }));
   }
 }
 
 function checkInputSize(s: number, where: string): void {
-  if (!Number.isInteger(s) || s < 32 || s % 32 !== 0) throw new ValueError(`${where}: inputSize must be a positive multiple of 32, got ${s}`);
+  if (!Number.isInteger(s) || s < 32 || s % 32 !== 0)
+    throw new ValueError(`${where}: inputSize must be a positive multiple of 32, got ${s}`);
 }
 
 /** Options of faceLandmarks68. */
@@ -260,23 +330,35 @@ export class FaceLandmarks68 {
   /** The network: [N, 112, 112, 3] normalised crops → [N, 136] = 68 (x, y) in [0, 1] of the padded crop. */
   readonly model: Model;
 
-  constructor(named: Map<string, Tensor>, readonly tiny = false, where = 'detect.faceLandmarks68') {
+  constructor(
+    named: Map<string, Tensor>,
+    readonly tiny = false,
+    where = 'detect.faceLandmarks68',
+  ) {
     const b = new Builder(where);
     const inp = layers.input({ shape: [LANDMARK_SIZE, LANDMARK_SIZE, 3] });
     const relu = (x: SymbolicTensor) => b.use(layers.reLU(), x);
     const sum = (xs: SymbolicTensor[]) => (xs.length === 1 ? xs[0] : b.use(layers.add(), [...xs]));
     // face-api's dense block: out_k = sepconv(relu(out_1 + ... + out_{k-1})), result relu(Σ out_k)
     const block = (x: SymbolicTensor, prefix: string, filters: number, convs: number, first: boolean) => {
-      const out1 = relu(first
-        ? b.use(layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: 'same' }), x, [`${prefix}/conv0/filters`, `${prefix}/conv0/bias`])
-        : b.separable(x, `${prefix}/conv0`, filters, 2));
+      const out1 = relu(
+        first
+          ? b.use(layers.conv2d({ filters, kernelSize: 3, strides: 2, padding: 'same' }), x, [
+              `${prefix}/conv0/filters`,
+              `${prefix}/conv0/bias`,
+            ])
+          : b.separable(x, `${prefix}/conv0`, filters, 2),
+      );
       const outs = [out1];
-      for (let k = 1; k < convs; k++) outs.push(b.separable(k === 1 ? out1 : relu(sum(outs)), `${prefix}/conv${k}`, filters, 1));
+      for (let k = 1; k < convs; k++)
+        outs.push(b.separable(k === 1 ? out1 : relu(sum(outs)), `${prefix}/conv${k}`, filters, 1));
       return relu(sum(outs));
     };
     const widths = tiny ? [32, 64, 128] : [32, 64, 128, 256];
     let x = inp;
-    widths.forEach((f, i) => { x = block(x, `dense${i}`, f, tiny ? 3 : 4, i === 0); });
+    widths.forEach((f, i) => {
+      x = block(x, `dense${i}`, f, tiny ? 3 : 4, i === 0);
+    });
     const pool = tiny ? 14 : 7;
     x = b.use(layers.flatten(), b.use(layers.averagePooling2d({ poolSize: pool, strides: 2 }), x));
     const out = b.use(layers.dense({ units: 136 }), x, ['fc/weights', 'fc/bias']);
@@ -295,25 +377,32 @@ export class FaceLandmarks68 {
     if (!Array.isArray(boxes)) throw new ValueError(`${where}: expected a list of boxes`);
     const rects = boxes.map((bx, i) => {
       const c = toCorners(bx);
-      if (![c.x1, c.y1, c.x2, c.y2].every(Number.isFinite)) throw new ValueError(`${where}: box ${i} is not finite: ${JSON.stringify(bx)}`);
+      if (![c.x1, c.y1, c.x2, c.y2].every(Number.isFinite))
+        throw new ValueError(`${where}: box ${i} is not finite: ${JSON.stringify(bx)}`);
       // face-api's clipAtImageBorders: clip, then floor every field
-      const x = Math.max(c.x1 * im.w, 0), y = Math.max(c.y1 * im.h, 0);
-      const w = Math.min(c.x2 * im.w - x, im.w - x), h = Math.min(c.y2 * im.h - y, im.h - y);
+      const x = Math.max(c.x1 * im.w, 0),
+        y = Math.max(c.y1 * im.h, 0);
+      const w = Math.min(c.x2 * im.w - x, im.w - x),
+        h = Math.min(c.y2 * im.h - y, im.h - y);
       return { x: Math.floor(x), y: Math.floor(y), w: Math.floor(w), h: Math.floor(h) };
     });
     const ok = rects.map((r) => r.w > 0 && r.h > 0);
     const used = rects.filter((_, i) => ok[i]);
-    const S = LANDMARK_SIZE, per = S * S * 3;
+    const S = LANDMARK_SIZE,
+      per = S * S * 3;
     const batch = new Float32Array(used.length * per);
     used.forEach((r, i) => {
-      const diff = Math.abs(r.w - r.h), before = diff - Math.round(diff / 2);
+      const diff = Math.abs(r.w - r.h),
+        before = diff - Math.round(diff / 2);
       squareInput(im, r, r.w < r.h ? before : 0, r.h < r.w ? before : 0, S, LANDMARK_MEAN, batch, i * per);
     });
     const y = used.length ? this.model.predict(new Tensor(batch, [used.length, S, S, 3])).data : new Float32Array(0);
     let k = 0;
     return rects.map((r, i) => {
       if (!ok[i]) return [];
-      const L = Math.max(r.w, r.h), px = (L - r.w) / 2, py = (L - r.h) / 2;
+      const L = Math.max(r.w, r.h),
+        px = (L - r.w) / 2,
+        py = (L - r.h) / 2;
       const o = 136 * k++;
       return Array.from({ length: 68 }, (_, p) => ({
         x: (r.x + y[o + 2 * p] * L - px) / im.w,
@@ -333,7 +422,11 @@ export async function tinyFaceDetector(src: PretrainedSource = {}): Promise<Tiny
 export async function faceLandmarks68(opts: LandmarkNetOptions = {}): Promise<FaceLandmarks68> {
   const where = 'detect.faceLandmarks68';
   const tiny = !!opts.tiny;
-  return new FaceLandmarks68(await loadWeightMap(tiny ? 'face_landmark_68_tiny_model' : 'face_landmark_68_model', opts, where), tiny, where);
+  return new FaceLandmarks68(
+    await loadWeightMap(tiny ? 'face_landmark_68_tiny_model' : 'face_landmark_68_model', opts, where),
+    tiny,
+    where,
+  );
 }
 
 /** Options of detectFaces. */
@@ -349,13 +442,23 @@ export async function detectFaces(img: Tensor, opts: DetectFacesOptions = {}): P
   const key = (k: string) => `${k}|${opts.from ?? ''}`;
   const get = <T>(k: string, make: () => Promise<T>): Promise<T> => {
     // a failed load is forgotten, so a later call can retry
-    if (!loaded.has(key(k))) loaded.set(key(k), make().catch((e) => { loaded.delete(key(k)); throw e; }) as Promise<never>);
+    if (!loaded.has(key(k)))
+      loaded.set(
+        key(k),
+        make().catch((e) => {
+          loaded.delete(key(k));
+          throw e;
+        }) as Promise<never>,
+      );
     return loaded.get(key(k)) as Promise<T>;
   };
   const det = await get('detector', () => tinyFaceDetector(opts));
   const faces = det.detect(img, opts);
   if (opts.landmarks === false || faces.length === 0) return faces;
   const lm = await get(opts.tiny ? 'tiny' : 'full', () => faceLandmarks68(opts));
-  const pts = lm.predict(img, faces.map((f) => f.box));
+  const pts = lm.predict(
+    img,
+    faces.map((f) => f.box),
+  );
   return faces.map((f, i) => ({ ...f, landmarks: pts[i] }));
 }

@@ -11,7 +11,8 @@ export type EmbeddingLike = Tensor | readonly number[] | Float32Array;
 /** Converts an embedding to a Tensor of rank 1 or 2, naming `op` in errors. */
 export function asEmbedding(e: EmbeddingLike, op: string, what = 'embedding'): Tensor {
   const t = e instanceof Tensor ? e : tensor(e instanceof Float32Array ? e : Float32Array.from(e as number[]));
-  if (t.rank !== 1 && t.rank !== 2) throw new ShapeError(`${op}: expected ${what} [d] or [batch, d], got ${fmtShape(t.shape)}`);
+  if (t.rank !== 1 && t.rank !== 2)
+    throw new ShapeError(`${op}: expected ${what} [d] or [batch, d], got ${fmtShape(t.shape)}`);
   if (t.shape[t.rank - 1] === 0) throw new ShapeError(`${op}: ${what} is empty ${fmtShape(t.shape)}`);
   return t;
 }
@@ -19,7 +20,9 @@ export function asEmbedding(e: EmbeddingLike, op: string, what = 'embedding'): T
 /** Throws ShapeError unless a and b have the same shape (embeddings of one encoder). */
 export function checkSameShape(op: string, a: Tensor, b: Tensor, names = ['e1', 'e2']): void {
   if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new ShapeError(`${op}: ${names[0]} ${fmtShape(a.shape)} and ${names[1]} ${fmtShape(b.shape)} differ; embeddings must come from the same encoder`);
+    throw new ShapeError(
+      `${op}: ${names[0]} ${fmtShape(a.shape)} and ${names[1]} ${fmtShape(b.shape)} differ; embeddings must come from the same encoder`,
+    );
   }
 }
 
@@ -34,14 +37,16 @@ export function l2Normalize(x: Tensor, epsilon = 1e-12): Tensor {
  * for [batch, d] inputs one distance per row [batch]. Differentiable.
  */
 export function distance(e1: EmbeddingLike, e2: EmbeddingLike): Tensor {
-  const a = asEmbedding(e1, 'face.distance', 'e1'), b = asEmbedding(e2, 'face.distance', 'e2');
+  const a = asEmbedding(e1, 'face.distance', 'e1'),
+    b = asEmbedding(e2, 'face.distance', 'e2');
   checkSameShape('face.distance', a, b);
   return ops.sum(ops.square(ops.sub(a, b)), -1);
 }
 
 /** Verification: distance(e1, e2) < threshold; one boolean for [d] inputs, one per row for [batch, d]. */
 export function verify(e1: EmbeddingLike, e2: EmbeddingLike, threshold: number): boolean | boolean[] {
-  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) throw new ValueError(`face.verify: threshold must be a finite number, got ${threshold}`);
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold))
+    throw new ValueError(`face.verify: threshold must be a finite number, got ${threshold}`);
   const d = noGrad(() => distance(e1, e2));
   return d.rank === 0 ? d.data[0] < threshold : Array.from(d.data, (v) => v < threshold);
 }

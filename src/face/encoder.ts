@@ -8,7 +8,6 @@ import { checkOptions } from '../options';
 import * as layers from '../layers';
 import { Model, model } from '../models';
 
-
 /** Options of {@link encoder}. */
 export interface EncoderOptions {
   /** One input image without the batch axis, [H, W, C]. */
@@ -30,14 +29,21 @@ export function encoder(opts: EncoderOptions): Model {
   checkOptions('face.encoder', opts, ['inputShape', 'embeddingSize', 'filters', 'seed', 'name']);
   const { inputShape, embeddingSize = 128, filters = [32, 64, 128], seed, name } = opts ?? ({} as EncoderOptions);
   if (!Array.isArray(inputShape) || inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new ValueError(`face.encoder: inputShape must be [H, W, C] of positive integers, got ${JSON.stringify(inputShape)}`);
+    throw new ValueError(
+      `face.encoder: inputShape must be [H, W, C] of positive integers, got ${JSON.stringify(inputShape)}`,
+    );
   }
-  if (!Number.isInteger(embeddingSize) || embeddingSize <= 0) throw new ValueError(`face.encoder: embeddingSize must be a positive integer, got ${embeddingSize}`);
+  if (!Number.isInteger(embeddingSize) || embeddingSize <= 0)
+    throw new ValueError(`face.encoder: embeddingSize must be a positive integer, got ${embeddingSize}`);
   if (!Array.isArray(filters) || filters.length === 0 || filters.some((f) => !Number.isInteger(f) || f <= 0)) {
-    throw new ValueError(`face.encoder: filters must be a non-empty list of positive integers, got ${JSON.stringify(filters)}`);
+    throw new ValueError(
+      `face.encoder: filters must be a non-empty list of positive integers, got ${JSON.stringify(filters)}`,
+    );
   }
   if (2 ** filters.length > Math.min(inputShape[0], inputShape[1])) {
-    throw new ValueError(`face.encoder: ${filters.length} pooling stages need an input of at least ${2 ** filters.length} pixels, got ${inputShape[0]}x${inputShape[1]}`);
+    throw new ValueError(
+      `face.encoder: ${filters.length} pooling stages need an input of at least ${2 ** filters.length} pixels, got ${inputShape[0]}x${inputShape[1]}`,
+    );
   }
   const x = layers.input({ shape: inputShape });
   let h = x;

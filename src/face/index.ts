@@ -1,7 +1,8 @@
 // face: encoders, distances, triplet loss and mining, siamese classifier, recognition database,
 // and the pretrained 128-d face encoder of face-api.
 /**
- * Face verification and recognition as in the notes: encoders, squared distances, triplet loss and mining, a recognition database, and face-api's pretrained 128-d encoder.
+ * Face verification and recognition as in the notes: encoders, squared distances, triplet loss and mining, a
+ * recognition database, and face-api's pretrained 128-d encoder.
  *
  * @example
  * ```ts
@@ -24,5 +25,13 @@ export { siameseClassifier, SiameseClassifier } from './siamese';
 export type { PairFeatures, SiameseOptions, SiameseFitOptions } from './siamese';
 export { FaceDatabase } from './database';
 export type { Encoder, FaceDatabaseJSON, Match } from './database';
-export { loadFaceRecognitionNet, faceRecognitionModel, FaceRecognitionNet, alignedBox, cropFace, FACE_RECOGNITION_SIZE, FACE_RECOGNITION_MEAN } from './pretrained';
+export {
+  loadFaceRecognitionNet,
+  faceRecognitionModel,
+  FaceRecognitionNet,
+  alignedBox,
+  cropFace,
+  FACE_RECOGNITION_SIZE,
+  FACE_RECOGNITION_MEAN,
+} from './pretrained';
 export type { FaceRect, Weights as FaceRecognitionWeights } from './pretrained';

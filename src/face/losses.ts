@@ -11,20 +11,32 @@ import { checkSameShape } from './distance';
  * positives and negatives (a scalar tensor; differentiable with respect to all three).
  */
 export function tripletLoss(anchor: Tensor, positive: Tensor, negative: Tensor, alpha = 0.2): Tensor {
-  for (const [t, name] of [[anchor, 'anchor'], [positive, 'positive'], [negative, 'negative']] as const) {
-    if (!(t instanceof Tensor) || t.rank !== 2) throw new ShapeError(`face.tripletLoss: expected ${name} [batch, d], got ${t instanceof Tensor ? fmtShape(t.shape) : typeof t}`);
+  for (const [t, name] of [
+    [anchor, 'anchor'],
+    [positive, 'positive'],
+    [negative, 'negative'],
+  ] as const) {
+    if (!(t instanceof Tensor) || t.rank !== 2)
+      throw new ShapeError(
+        `face.tripletLoss: expected ${name} [batch, d], got ${t instanceof Tensor ? fmtShape(t.shape) : typeof t}`,
+      );
   }
   checkSameShape('face.tripletLoss', anchor, positive, ['anchor', 'positive']);
   checkSameShape('face.tripletLoss', anchor, negative, ['anchor', 'negative']);
   if (anchor.shape[0] === 0) throw new ShapeError('face.tripletLoss: the batch is empty');
-  if (typeof alpha !== 'number' || !(alpha >= 0)) throw new ValueError(`face.tripletLoss: alpha must be a number >= 0, got ${alpha}`);
+  if (typeof alpha !== 'number' || !(alpha >= 0))
+    throw new ValueError(`face.tripletLoss: alpha must be a number >= 0, got ${alpha}`);
   const dap = ops.sum(ops.square(ops.sub(anchor, positive)), -1);
   const dan = ops.sum(ops.square(ops.sub(anchor, negative)), -1);
   return ops.mean(ops.relu(ops.add(ops.sub(dap, dan), alpha)));
 }
 
 /** Triplets as row indices into the mined embeddings: anchors[i], positives[i], negatives[i]. */
-export interface Triplets { anchors: number[]; positives: number[]; negatives: number[] }
+export interface Triplets {
+  anchors: number[];
+  positives: number[];
+  negatives: number[];
+}
 
 /** How mineTriplets chooses. */
 export type MiningStrategy = 'hard' | 'semihard' | 'all';
@@ -35,7 +47,10 @@ function pairwise(e: Float32Array, n: number, d: number): Float64Array {
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       let s = 0;
-      for (let k = 0; k < d; k++) { const t = e[i * d + k] - e[j * d + k]; s += t * t; }
+      for (let k = 0; k < d; k++) {
+        const t = e[i * d + k] - e[j * d + k];
+        s += t * t;
+      }
       out[i * n + j] = out[j * n + i] = s;
     }
   }
@@ -52,19 +67,32 @@ function pairwise(e: Float32Array, n: number, d: number): Float64Array {
  * - 'all': every valid triplet (distinct anchor and positive of one label, a negative of another).
  * Ties go to the lowest index, so the result is deterministic.
  */
-export function mineTriplets(embeddings: Tensor, labels: readonly number[] | Tensor, strategy: MiningStrategy = 'semihard'): Triplets {
+export function mineTriplets(
+  embeddings: Tensor,
+  labels: readonly number[] | Tensor,
+  strategy: MiningStrategy = 'semihard',
+): Triplets {
   if (!(embeddings instanceof Tensor) || embeddings.rank !== 2) {
-    throw new ShapeError(`face.mineTriplets: expected embeddings [n, d], got ${embeddings instanceof Tensor ? fmtShape(embeddings.shape) : typeof embeddings}`);
+    throw new ShapeError(
+      `face.mineTriplets: expected embeddings [n, d], got ${embeddings instanceof Tensor ? fmtShape(embeddings.shape) : typeof embeddings}`,
+    );
   }
   const [n, d] = embeddings.shape;
   const lab = labels instanceof Tensor ? Array.from(labels.data) : [...labels];
-  if (lab.length !== n) throw new ShapeError(`face.mineTriplets: ${lab.length} labels for ${n} embeddings ${fmtShape(embeddings.shape)}`);
-  if (!['hard', 'semihard', 'all'].includes(strategy)) throw new ValueError(`face.mineTriplets: strategy must be 'hard', 'semihard' or 'all', got '${strategy}'`);
+  if (lab.length !== n)
+    throw new ShapeError(`face.mineTriplets: ${lab.length} labels for ${n} embeddings ${fmtShape(embeddings.shape)}`);
+  if (!['hard', 'semihard', 'all'].includes(strategy))
+    throw new ValueError(`face.mineTriplets: strategy must be 'hard', 'semihard' or 'all', got '${strategy}'`);
   const dist = pairwise(embeddings.data, n, d);
   const out: Triplets = { anchors: [], positives: [], negatives: [] };
-  const push = (a: number, p: number, ng: number): void => { out.anchors.push(a); out.positives.push(p); out.negatives.push(ng); };
+  const push = (a: number, p: number, ng: number): void => {
+    out.anchors.push(a);
+    out.positives.push(p);
+    out.negatives.push(ng);
+  };
   for (let a = 0; a < n; a++) {
-    const pos: number[] = [], neg: number[] = [];
+    const pos: number[] = [],
+      neg: number[] = [];
     for (let j = 0; j < n; j++) if (j !== a) (lab[j] === lab[a] ? pos : neg).push(j);
     if (pos.length === 0 || neg.length === 0) continue;
     const dA = (j: number): number => dist[a * n + j];
@@ -75,9 +103,15 @@ export function mineTriplets(embeddings: Tensor, labels: readonly number[] | Ten
       continue;
     }
     for (const p of pos) {
-      if (strategy === 'all') { for (const ng of neg) push(a, p, ng); continue; }
+      if (strategy === 'all') {
+        for (const ng of neg) push(a, p, ng);
+        continue;
+      }
       const farther = neg.filter((j) => dA(j) > dA(p));
-      const ng = farther.length > 0 ? farther.reduce((b, j) => (dA(j) < dA(b) ? j : b)) : neg.reduce((b, j) => (dA(j) > dA(b) ? j : b));
+      const ng =
+        farther.length > 0
+          ? farther.reduce((b, j) => (dA(j) < dA(b) ? j : b))
+          : neg.reduce((b, j) => (dA(j) > dA(b) ? j : b));
       push(a, p, ng);
     }
   }

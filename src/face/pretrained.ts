@@ -20,7 +20,6 @@ export const FACE_RECOGNITION_SIZE = 150;
 /** The per-channel RGB mean face-api subtracts before dividing by 255. */
 export const FACE_RECOGNITION_MEAN = [122.782, 117.001, 104.298] as const;
 
-
 /** face-api's FaceRecognitionNet weights by name. */
 export type Weights = Map<string, Tensor>;
 
@@ -28,15 +27,19 @@ function take(w: Weights, name: string, shape: number[]): Tensor {
   const t = w.get(name);
   if (!t) throw new ModelFormatError(`face.loadFaceRecognitionNet: weight '${name}' is missing from the manifest`);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new ModelFormatError(`face.loadFaceRecognitionNet: weight '${name}' is ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`);
+    throw new ModelFormatError(
+      `face.loadFaceRecognitionNet: weight '${name}' is ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`,
+    );
   }
   return t;
 }
 
 /** The conv of `prefix` with bias and scale folded in: kernel [k,k,in,out], bias [out]. */
 function folded(w: Weights, prefix: string, k: number, cin: number, cout: number): [Tensor, Tensor] {
-  const f = take(w, `${prefix}/conv/filters`, [k, k, cin, cout]), b = take(w, `${prefix}/conv/bias`, [cout]);
-  const s = take(w, `${prefix}/scale/weights`, [cout]), c = take(w, `${prefix}/scale/biases`, [cout]);
+  const f = take(w, `${prefix}/conv/filters`, [k, k, cin, cout]),
+    b = take(w, `${prefix}/conv/bias`, [cout]);
+  const s = take(w, `${prefix}/scale/weights`, [cout]),
+    c = take(w, `${prefix}/scale/biases`, [cout]);
   const kernel = new Float32Array(f.data);
   for (let i = 0; i < kernel.length; i++) kernel[i] *= s.data[i % cout];
   const bias = Float32Array.from(b.data, (v, o) => v * s.data[o] + c.data[o]);
@@ -45,8 +48,24 @@ function folded(w: Weights, prefix: string, k: number, cin: number, cout: number
 
 /** Builds the network from named weights (face-api's names); input [N,150,150,3] normalised, output [N,128]. */
 export function faceRecognitionModel(w: Weights): Model {
-  const conv = (x: SymbolicTensor, prefix: string, k: number, cin: number, cout: number, stride: number, relu: boolean): SymbolicTensor => {
-    const l = layers.conv2d({ filters: cout, kernelSize: k, strides: stride, padding: stride === 1 ? 'same' : 'valid', activation: relu ? 'relu' : 'linear', name: prefix.replace(/\//g, '_'), kernelInitializer: 'zeros' });
+  const conv = (
+    x: SymbolicTensor,
+    prefix: string,
+    k: number,
+    cin: number,
+    cout: number,
+    stride: number,
+    relu: boolean,
+  ): SymbolicTensor => {
+    const l = layers.conv2d({
+      filters: cout,
+      kernelSize: k,
+      strides: stride,
+      padding: stride === 1 ? 'same' : 'valid',
+      activation: relu ? 'relu' : 'linear',
+      name: prefix.replace(/\//g, '_'),
+      kernelInitializer: 'zeros',
+    });
     const y = l.apply(x);
     l.setWeights(folded(w, prefix, k, cin, cout));
     return y;
@@ -61,7 +80,16 @@ export function faceRecognitionModel(w: Weights): Model {
   const residualDown = (x: SymbolicTensor, name: string, cin: number, cout: number): SymbolicTensor => {
     let h = conv(conv(x, `${name}/conv1`, 3, cin, cout, 2, true), `${name}/conv2`, 3, cout, cout, 1, false);
     let s = layers.averagePooling2d({ poolSize: 2, strides: 2, name: `${name}_pool` }).apply(x);
-    if (h.shape[1] !== s.shape[1] || h.shape[2] !== s.shape[2]) h = layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: `${name}_pad` }).apply(h);
+    if (h.shape[1] !== s.shape[1] || h.shape[2] !== s.shape[2])
+      h = layers
+        .zeroPadding2d({
+          padding: [
+            [0, 1],
+            [0, 1],
+          ],
+          name: `${name}_pad`,
+        })
+        .apply(h);
     if (cout !== cin) s = new ZeroChannels({ channels: cout - cin, name: `${name}_zeros` }).apply(s);
     return relu(layers.add({ name: `${name}_add` }).apply([s, h]), `${name}_relu`);
   };
@@ -92,8 +120,14 @@ export class FaceRecognitionNet {
   /** RGB images (0..255) [H,W,3] or [N,H,W,3] -> network input: resized to 150x150, mean removed, / 255. */
   preprocess(images: Tensor): Tensor {
     const x = images.rank === 3 ? images.reshape([1, ...images.shape]) : images;
-    if (x.rank !== 4 || x.shape[3] !== 3) throw new ShapeError(`face.FaceRecognitionNet: expected RGB images [H,W,3] or [N,H,W,3], got ${fmtShape(images.shape)}`);
-    const sized = x.shape[1] === FACE_RECOGNITION_SIZE && x.shape[2] === FACE_RECOGNITION_SIZE ? x : resize(x, FACE_RECOGNITION_SIZE, FACE_RECOGNITION_SIZE);
+    if (x.rank !== 4 || x.shape[3] !== 3)
+      throw new ShapeError(
+        `face.FaceRecognitionNet: expected RGB images [H,W,3] or [N,H,W,3], got ${fmtShape(images.shape)}`,
+      );
+    const sized =
+      x.shape[1] === FACE_RECOGNITION_SIZE && x.shape[2] === FACE_RECOGNITION_SIZE
+        ? x
+        : resize(x, FACE_RECOGNITION_SIZE, FACE_RECOGNITION_SIZE);
     return ops.div(ops.sub(sized, tensor([...FACE_RECOGNITION_MEAN])), 255);
   }
 
@@ -107,19 +141,34 @@ export class FaceRecognitionNet {
 }
 
 /** A face's pixel rectangle: top-left corner, width and height. */
-export interface FaceRect { x: number; y: number; width: number; height: number }
+export interface FaceRect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /** face-api's aligned face box: the smallest box around the landmarks (pixels), grown by 20% of its size. */
 export function alignedBox(landmarks: readonly { x: number; y: number }[]): FaceRect {
-  if (!Array.isArray(landmarks) || landmarks.length === 0) throw new ValueError('face.alignedBox: expected a non-empty list of landmark points');
-  const xs = landmarks.map((p) => p.x), ys = landmarks.map((p) => p.y);
-  const x0 = Math.min(...xs), y0 = Math.min(...ys), w = Math.max(...xs) - x0, h = Math.max(...ys) - y0;
+  if (!Array.isArray(landmarks) || landmarks.length === 0)
+    throw new ValueError('face.alignedBox: expected a non-empty list of landmark points');
+  const xs = landmarks.map((p) => p.x),
+    ys = landmarks.map((p) => p.y);
+  const x0 = Math.min(...xs),
+    y0 = Math.min(...ys),
+    w = Math.max(...xs) - x0,
+    h = Math.max(...ys) - y0;
   return { x: x0 - 0.1 * w, y: y0 - 0.1 * h, width: 1.2 * w, height: 1.2 * h };
 }
 
-/** A square crop about the face's centre (side: the rect's longer side, kept inside the image), resized to size x size. */
+/**
+ * A square crop about the face's centre (side: the rect's longer side, kept inside the image), resized to size x size.
+ */
 export function cropFace(image: Tensor, rect: FaceRect, size = FACE_RECOGNITION_SIZE): Tensor {
-  if (!(image instanceof Tensor) || image.rank !== 3) throw new ShapeError(`face.cropFace: expected an image [H,W,C], got ${image instanceof Tensor ? fmtShape(image.shape) : typeof image}`);
+  if (!(image instanceof Tensor) || image.rank !== 3)
+    throw new ShapeError(
+      `face.cropFace: expected an image [H,W,C], got ${image instanceof Tensor ? fmtShape(image.shape) : typeof image}`,
+    );
   const [h, w] = image.shape;
   if (![rect?.x, rect?.y, rect?.width, rect?.height].every(Number.isFinite) || rect.width <= 0 || rect.height <= 0) {
     throw new ValueError(`face.cropFace: bad face rectangle ${JSON.stringify(rect)}`);
@@ -135,7 +184,9 @@ export function cropFace(image: Tensor, rect: FaceRect, size = FACE_RECOGNITION_
  * package (Node), or from a folder holding face_recognition_model-weights_manifest.json and its .bin,
  * or from the manifest and bytes themselves.
  */
-export async function loadFaceRecognitionNet(src?: string | { manifest: WeightsManifestEntry[]; data: Uint8Array | ArrayBuffer }): Promise<FaceRecognitionNet> {
+export async function loadFaceRecognitionNet(
+  src?: string | { manifest: WeightsManifestEntry[]; data: Uint8Array | ArrayBuffer },
+): Promise<FaceRecognitionNet> {
   const where = 'face.loadFaceRecognitionNet';
   let manifest: WeightsManifestEntry[], data: Uint8Array;
   if (src === undefined || typeof src === 'string') {
@@ -145,24 +196,42 @@ export async function loadFaceRecognitionNet(src?: string | { manifest: WeightsM
     if (dir === undefined) {
       const pkg = await packageDir('@vladmandic/face-api');
       if (pkg === undefined) {
-        throw new ValueError(`${where}: the '@vladmandic/face-api' package is not installed (npm install @vladmandic/face-api), or pass the folder of its weights`);
+        throw new ValueError(
+          `${where}: the '@vladmandic/face-api' package is not installed (npm install @vladmandic/face-api), or pass the folder of its weights`,
+        );
       }
       dir = join(pkg, 'model');
     }
-    try { manifest = JSON.parse(await readFile(join(dir!, 'face_recognition_model-weights_manifest.json'), 'utf8')); } catch {
+    try {
+      manifest = JSON.parse(await readFile(join(dir!, 'face_recognition_model-weights_manifest.json'), 'utf8'));
+    } catch {
       throw new ModelFormatError(`${where}: cannot read face_recognition_model-weights_manifest.json in ${dir}`);
     }
     if (!Array.isArray(manifest)) throw new ModelFormatError(`${where}: the manifest is not a list of weight groups`);
     const parts: Uint8Array[] = [];
     for (const p of manifest.flatMap((g) => g.paths ?? [])) {
-      try { parts.push(new Uint8Array(await readFile(join(dir!, p)))); } catch { throw new ModelFormatError(`${where}: weight file ${p} is missing in ${dir}`); }
+      try {
+        parts.push(new Uint8Array(await readFile(join(dir!, p))));
+      } catch {
+        throw new ModelFormatError(`${where}: weight file ${p} is missing in ${dir}`);
+      }
     }
     data = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    parts.reduce((off, p) => { data.set(p, off); return off + p.length; }, 0);
+    parts.reduce((off, p) => {
+      data.set(p, off);
+      return off + p.length;
+    }, 0);
   } else {
     manifest = src.manifest;
     data = src.data instanceof Uint8Array ? src.data : new Uint8Array(src.data);
   }
-  const weights = decodeWeights({ modelTopology: {}, weightSpecs: manifest.flatMap((g) => g.weights), weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer }, where);
+  const weights = decodeWeights(
+    {
+      modelTopology: {},
+      weightSpecs: manifest.flatMap((g) => g.weights),
+      weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
+    },
+    where,
+  );
   return new FaceRecognitionNet(faceRecognitionModel(weights));
 }

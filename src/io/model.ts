@@ -22,7 +22,10 @@ export interface WeightSpec {
 }
 
 /** A group of weights stored in consecutive shard files. */
-export interface WeightsManifestEntry { paths: string[]; weights: WeightSpec[] }
+export interface WeightsManifestEntry {
+  paths: string[];
+  weights: WeightSpec[];
+}
 
 /** What a handler saves and loads (TF.js's ModelArtifacts): topology, specs and the weight bytes. */
 export interface ModelArtifacts {
@@ -60,20 +63,37 @@ const toPath = (s: string): string => (s.startsWith('file://') ? decodeURICompon
 
 /** The TF.js Layers artifacts of a model: Keras topology, weight specs in order, one weight buffer. */
 export function toArtifacts(model: Model): ModelArtifacts {
-  if (!(model instanceof Model)) throw new ValueError(`io.save: expected a Sequential or functional model, got ${model === null ? 'null' : typeof model}`);
-  if (!model.built) throw new ValueError(`io.save: model '${model.name}' is not built yet; give its first layer inputShape or call it once`);
+  if (!(model instanceof Model))
+    throw new ValueError(
+      `io.save: expected a Sequential or functional model, got ${model === null ? 'null' : typeof model}`,
+    );
+  if (!model.built)
+    throw new ValueError(
+      `io.save: model '${model.name}' is not built yet; give its first layer inputShape or call it once`,
+    );
   const weights = model.weights;
   const names = new Set<string>();
   for (const w of weights) {
-    if (names.has(w.name)) throw new ValueError(`io.save: two weights of model '${model.name}' are named '${w.name}'; layer names must be unique`);
+    if (names.has(w.name))
+      throw new ValueError(
+        `io.save: two weights of model '${model.name}' are named '${w.name}'; layer names must be unique`,
+      );
     names.add(w.name);
   }
   const total = weights.reduce((a, w) => a + w.size, 0);
   const data = new Float32Array(total);
   let off = 0;
-  for (const w of weights) { data.set(w.data, off); off += w.size; }
+  for (const w of weights) {
+    data.set(w.data, off);
+    off += w.size;
+  }
   return {
-    modelTopology: { class_name: model.className, config: model.getConfig(), keras_version: GENERATED_BY, backend: 'tensor_flow.js' },
+    modelTopology: {
+      class_name: model.className,
+      config: model.getConfig(),
+      keras_version: GENERATED_BY,
+      backend: 'tensor_flow.js',
+    },
     weightSpecs: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })),
     // Float32Array is little-endian on every platform WebAssembly runs on.
     weightData: data.buffer,
@@ -87,15 +107,21 @@ export function toArtifacts(model: Model): ModelArtifacts {
 /** Splits the weight buffer into shards of at most SHARD_BYTES (a tensor may span two shards, as in TF.js). */
 function shardsOf(data: ArrayBuffer): { paths: string[]; parts: Uint8Array[] } {
   const n = Math.max(1, Math.ceil(data.byteLength / SHARD_BYTES));
-  const parts = Array.from({ length: n }, (_, i) => new Uint8Array(data, i * SHARD_BYTES, Math.min(SHARD_BYTES, data.byteLength - i * SHARD_BYTES)));
+  const parts = Array.from(
+    { length: n },
+    (_, i) => new Uint8Array(data, i * SHARD_BYTES, Math.min(SHARD_BYTES, data.byteLength - i * SHARD_BYTES)),
+  );
   return { paths: parts.map((_, i) => `group1-shard${i + 1}of${n}.bin`), parts };
 }
 
 /** model.json contents for artifacts whose weights go to the given shard paths. */
 function modelJson(a: ModelArtifacts, paths: string[]): Record<string, unknown> {
   return {
-    format: a.format ?? 'layers-model', generatedBy: a.generatedBy ?? GENERATED_BY, convertedBy: a.convertedBy ?? null,
-    modelTopology: a.modelTopology, weightsManifest: [{ paths, weights: a.weightSpecs ?? [] }],
+    format: a.format ?? 'layers-model',
+    generatedBy: a.generatedBy ?? GENERATED_BY,
+    convertedBy: a.convertedBy ?? null,
+    modelTopology: a.modelTopology,
+    weightsManifest: [{ paths, weights: a.weightSpecs ?? [] }],
     ...(a.trainingConfig ? { trainingConfig: a.trainingConfig } : {}),
   };
 }
@@ -112,10 +138,15 @@ export async function save(model: Model, dest: string | IOHandler): Promise<Save
     if (typeof dest.save !== 'function') throw new ValueError(`io.save: the handler has no save(artifacts) method`);
     return { files: [], weightBytes: data.byteLength, handlerResult: await dest.save(a) };
   }
-  if (typeof dest !== 'string' || dest === '') throw new ValueError(`io.save: expected a directory, a URL or a handler, got ${JSON.stringify(dest)}`);
+  if (typeof dest !== 'string' || dest === '')
+    throw new ValueError(`io.save: expected a directory, a URL or a handler, got ${JSON.stringify(dest)}`);
   if (isUrl(dest)) {
     const form = new FormData();
-    form.append('model.json', new Blob([JSON.stringify(modelJson(a, ['./model.weights.bin']))], { type: 'application/json' }), 'model.json');
+    form.append(
+      'model.json',
+      new Blob([JSON.stringify(modelJson(a, ['./model.weights.bin']))], { type: 'application/json' }),
+      'model.json',
+    );
     form.append('model.weights.bin', new Blob([data], { type: 'application/octet-stream' }), 'model.weights.bin');
     const res = await fetch(dest, { method: 'POST', body: form });
     if (!res.ok) throw new ModelFormatError(`io.save: POST ${dest} failed with HTTP ${res.status}`);
@@ -136,7 +167,10 @@ export async function save(model: Model, dest: string | IOHandler): Promise<Save
 export function memory(): IOHandler & { artifacts: ModelArtifacts | null } {
   const h = {
     artifacts: null as ModelArtifacts | null,
-    save(a: ModelArtifacts) { h.artifacts = a; return { modelArtifactsInfo: { modelTopologyType: 'JSON' } }; },
+    save(a: ModelArtifacts) {
+      h.artifacts = a;
+      return { modelArtifactsInfo: { modelTopologyType: 'JSON' } };
+    },
     load(): ModelArtifacts {
       if (!h.artifacts) throw new ModelFormatError(`io.load: the memory handler holds no model (save one first)`);
       return h.artifacts;
@@ -149,32 +183,57 @@ export function memory(): IOHandler & { artifacts: ModelArtifacts | null } {
 export const fromMemory = (artifacts: ModelArtifacts): IOHandler => ({ load: () => artifacts });
 
 /** Parses model.json text; anything that is not a Layers-format model.json is a ModelFormatError. */
-export function parseModelJson(text: string, where: string): { modelTopology: Record<string, unknown>; weightsManifest: WeightsManifestEntry[]; trainingConfig?: TrainingConfig } {
+export function parseModelJson(
+  text: string,
+  where: string,
+): {
+  modelTopology: Record<string, unknown>;
+  weightsManifest: WeightsManifestEntry[];
+  trainingConfig?: TrainingConfig;
+} {
   let j: any;
-  try { j = JSON.parse(text); } catch (e) {
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
     throw new ModelFormatError(`io.load: ${where} is not JSON (${(e as Error).message})`);
   }
   if (!j || typeof j !== 'object' || !j.modelTopology || typeof j.modelTopology !== 'object') {
     throw new ModelFormatError(`io.load: ${where} has no modelTopology; expected a TF.js Layers model.json`);
   }
-  if (j.format !== undefined && j.format !== 'layers-model') throw new ModelFormatError(`io.load: ${where} has format '${j.format}'; only 'layers-model' is supported (not graph models)`);
+  if (j.format !== undefined && j.format !== 'layers-model')
+    throw new ModelFormatError(
+      `io.load: ${where} has format '${j.format}'; only 'layers-model' is supported (not graph models)`,
+    );
   const wm = j.weightsManifest ?? [];
   if (!Array.isArray(wm) || wm.some((g: any) => !g || !Array.isArray(g.paths) || !Array.isArray(g.weights))) {
-    throw new ModelFormatError(`io.load: ${where} has a malformed weightsManifest; expected [{ paths: [...], weights: [...] }]`);
+    throw new ModelFormatError(
+      `io.load: ${where} has a malformed weightsManifest; expected [{ paths: [...], weights: [...] }]`,
+    );
   }
-  return { modelTopology: j.modelTopology, weightsManifest: wm, ...(j.trainingConfig ? { trainingConfig: j.trainingConfig } : {}) };
+  return {
+    modelTopology: j.modelTopology,
+    weightsManifest: wm,
+    ...(j.trainingConfig ? { trainingConfig: j.trainingConfig } : {}),
+  };
 }
 
 /** Concatenates byte buffers. */
 function concat(parts: Uint8Array[]): ArrayBuffer {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
   let off = 0;
-  for (const p of parts) { out.set(p, off); off += p.byteLength; }
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
   return out.buffer;
 }
 
 /** Joins the manifest groups into one spec list and one buffer (each group's shards in order). */
-export function artifactsFromManifest(modelTopology: Record<string, unknown>, manifest: WeightsManifestEntry[], groupBytes: Uint8Array[][]): ModelArtifacts {
+export function artifactsFromManifest(
+  modelTopology: Record<string, unknown>,
+  manifest: WeightsManifestEntry[],
+  groupBytes: Uint8Array[][],
+): ModelArtifacts {
   return {
     modelTopology,
     weightSpecs: manifest.flatMap((g) => g.weights),
@@ -193,19 +252,35 @@ async function readFromDisk(src: string): Promise<ModelArtifacts> {
     throw new ModelFormatError(`io.load: ${src} does not exist`);
   }
   let text: string;
-  try { text = await readFile(file, 'utf8'); } catch (e) { throw new ModelFormatError(`io.load: cannot read ${file} (${(e as Error).message})`); }
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new ModelFormatError(`io.load: cannot read ${file} (${(e as Error).message})`);
+  }
   const { modelTopology, weightsManifest, trainingConfig: tc } = parseModelJson(text, file);
   const groups: Uint8Array[][] = [];
   for (const g of weightsManifest) {
     const shards: Uint8Array[] = [];
     for (const p of g.paths) {
       // a manifest may only name files inside the model's directory (no '..', absolute paths or URLs)
-      const dir = resolve(dirname(file)), target = typeof p === 'string' ? resolve(dir, p) : '';
+      const dir = resolve(dirname(file)),
+        target = typeof p === 'string' ? resolve(dir, p) : '';
       const rel = relative(dir, target);
-      if (typeof p !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(p) || isAbsolute(p) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-        throw new ModelFormatError(`io.load: weight path ${JSON.stringify(p)} in ${file} leaves the model's directory; refused`);
+      if (
+        typeof p !== 'string' ||
+        /^[a-z][a-z0-9+.-]*:/i.test(p) ||
+        isAbsolute(p) ||
+        rel === '' ||
+        rel.startsWith('..') ||
+        isAbsolute(rel)
+      ) {
+        throw new ModelFormatError(
+          `io.load: weight path ${JSON.stringify(p)} in ${file} leaves the model's directory; refused`,
+        );
       }
-      try { shards.push(new Uint8Array(await readFile(target))); } catch {
+      try {
+        shards.push(new Uint8Array(await readFile(target)));
+      } catch {
         throw new ModelFormatError(`io.load: weight file ${p} listed in ${file} is missing`);
       }
     }
@@ -222,15 +297,27 @@ async function readFromUrl(url: string): Promise<ModelArtifacts> {
     if (!r.ok) throw new ModelFormatError(`io.load: GET ${u} failed with HTTP ${r.status}`);
     return r;
   };
-  const { modelTopology, weightsManifest, trainingConfig: tc } = parseModelJson(await (await get(jsonUrl)).text(), jsonUrl);
+  const {
+    modelTopology,
+    weightsManifest,
+    trainingConfig: tc,
+  } = parseModelJson(await (await get(jsonUrl)).text(), jsonUrl);
   const groups: Uint8Array[][] = [];
   for (const g of weightsManifest) {
-    groups.push(await Promise.all(g.paths.map(async (p) => {
-      // shards come from the model.json's origin and folder only
-      const u = new URL(String(p), jsonUrl), base = new URL('.', jsonUrl);
-      if (u.origin !== base.origin || !u.pathname.startsWith(base.pathname)) throw new ModelFormatError(`io.load: weight path ${JSON.stringify(p)} in ${jsonUrl} leaves the model's folder; refused`);
-      return new Uint8Array(await (await get(u.href)).arrayBuffer());
-    })));
+    groups.push(
+      await Promise.all(
+        g.paths.map(async (p) => {
+          // shards come from the model.json's origin and folder only
+          const u = new URL(String(p), jsonUrl),
+            base = new URL('.', jsonUrl);
+          if (u.origin !== base.origin || !u.pathname.startsWith(base.pathname))
+            throw new ModelFormatError(
+              `io.load: weight path ${JSON.stringify(p)} in ${jsonUrl} leaves the model's folder; refused`,
+            );
+          return new Uint8Array(await (await get(u.href)).arrayBuffer());
+        }),
+      ),
+    );
   }
   return { ...artifactsFromManifest(modelTopology, weightsManifest, groups), ...(tc ? { trainingConfig: tc } : {}) };
 }
@@ -239,12 +326,18 @@ async function readFromUrl(url: string): Promise<ModelArtifacts> {
 async function readArtifacts(src: string | IOHandler | ModelArtifacts, where: string): Promise<ModelArtifacts> {
   let a: ModelArtifacts;
   if (typeof src === 'string') {
-    if (src === '') throw new ValueError(`${where}: expected a directory, a model.json path, a URL or a handler, got ''`);
+    if (src === '')
+      throw new ValueError(`${where}: expected a directory, a model.json path, a URL or a handler, got ''`);
     a = isUrl(src) ? await readFromUrl(src) : await readFromDisk(src);
-  } else if (src && typeof src === 'object' && typeof (src as IOHandler).load === 'function') a = await (src as IOHandler).load!();
+  } else if (src && typeof src === 'object' && typeof (src as IOHandler).load === 'function')
+    a = await (src as IOHandler).load!();
   else if (src && typeof src === 'object' && 'modelTopology' in src) a = src as ModelArtifacts;
-  else throw new ValueError(`${where}: expected a directory, a model.json path, a URL, a handler with load() or artifacts, got ${src === null ? 'null' : typeof src}`);
-  if (!a || typeof a !== 'object' || !a.modelTopology || typeof a.modelTopology !== 'object') throw new ModelFormatError(`${where}: the artifacts have no modelTopology`);
+  else
+    throw new ValueError(
+      `${where}: expected a directory, a model.json path, a URL, a handler with load() or artifacts, got ${src === null ? 'null' : typeof src}`,
+    );
+  if (!a || typeof a !== 'object' || !a.modelTopology || typeof a.modelTopology !== 'object')
+    throw new ModelFormatError(`${where}: the artifacts have no modelTopology`);
   return a;
 }
 
@@ -271,15 +364,21 @@ function storedBytes(s: WeightSpec, where: string): number {
   if (q) {
     if (q.dtype === 'uint8') return 1;
     if (q.dtype === 'uint16' || q.dtype === 'float16') return 2;
-    throw new ModelFormatError(`${where}: weight '${s.name}' has unsupported quantization dtype '${q.dtype}' (expected uint8, uint16 or float16)`);
+    throw new ModelFormatError(
+      `${where}: weight '${s.name}' has unsupported quantization dtype '${q.dtype}' (expected uint8, uint16 or float16)`,
+    );
   }
   if (s.dtype === 'float32') return 4;
-  throw new ModelFormatError(`${where}: weight '${s.name}' has dtype '${s.dtype}'; layers models store float32 weights`);
+  throw new ModelFormatError(
+    `${where}: weight '${s.name}' has dtype '${s.dtype}'; layers models store float32 weights`,
+  );
 }
 
 /** IEEE half float to number. */
 function halfToFloat(h: number): number {
-  const e = (h >> 10) & 0x1f, m = h & 0x3ff, sign = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f,
+    m = h & 0x3ff,
+    sign = h & 0x8000 ? -1 : 1;
   if (e === 0) return sign * m * 2 ** -24;
   if (e === 31) return m ? NaN : sign * Infinity;
   return sign * (1 + m / 1024) * 2 ** (e - 15);
@@ -289,18 +388,31 @@ function halfToFloat(h: number): number {
 export function decodeWeights(a: ModelArtifacts, where = 'io.load'): Map<string, Tensor> {
   const specs = a.weightSpecs ?? [];
   if (!Array.isArray(specs)) throw new ModelFormatError(`${where}: weightSpecs must be a list`);
-  const raw = a.weightData === undefined ? new ArrayBuffer(0)
-    : Array.isArray(a.weightData) ? concat(a.weightData.map((b) => new Uint8Array(b))) : a.weightData;
-  const bytes = ArrayBuffer.isView(raw) ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : new Uint8Array(raw);
+  const raw =
+    a.weightData === undefined
+      ? new ArrayBuffer(0)
+      : Array.isArray(a.weightData)
+        ? concat(a.weightData.map((b) => new Uint8Array(b)))
+        : a.weightData;
+  const bytes = ArrayBuffer.isView(raw)
+    ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
+    : new Uint8Array(raw);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const needed = specs.reduce((t, s) => {
-    if (!s || typeof s.name !== 'string' || !Array.isArray(s.shape) || s.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    if (
+      !s ||
+      typeof s.name !== 'string' ||
+      !Array.isArray(s.shape) ||
+      s.shape.some((d) => !Number.isInteger(d) || d < 0)
+    ) {
       throw new ModelFormatError(`${where}: malformed weight spec ${JSON.stringify(s)?.slice(0, 120)}`);
     }
     return t + storedBytes(s, where) * sizeOf(s.shape);
   }, 0);
   if (bytes.byteLength < needed) {
-    throw new ModelFormatError(`${where}: weight data is truncated: the manifest needs ${needed} bytes, the shards hold ${bytes.byteLength}`);
+    throw new ModelFormatError(
+      `${where}: weight data is truncated: the manifest needs ${needed} bytes, the shards hold ${bytes.byteLength}`,
+    );
   }
   const out = new Map<string, Tensor>();
   let off = 0;
@@ -312,7 +424,8 @@ export function decodeWeights(a: ModelArtifacts, where = 'io.load'): Map<string,
     if (!q) for (let i = 0; i < n; i++) v[i] = view.getFloat32(off + 4 * i, true);
     else if (q.dtype === 'float16') for (let i = 0; i < n; i++) v[i] = halfToFloat(view.getUint16(off + 2 * i, true));
     else {
-      const min = q.min ?? 0, scale = q.scale ?? 1;
+      const min = q.min ?? 0,
+        scale = q.scale ?? 1;
       if (q.dtype === 'uint8') for (let i = 0; i < n; i++) v[i] = min + scale * bytes[off + i];
       else for (let i = 0; i < n; i++) v[i] = min + scale * view.getUint16(off + 2 * i, true);
     }
@@ -333,14 +446,19 @@ export function assignWeights(model: Layer, named: Map<string, Tensor>, where = 
   const extra = [...named.keys()].filter((n) => !known.has(n));
   if (missing.length || extra.length) {
     const parts = [];
-    if (missing.length) parts.push(`${missing.length} of ${targets.length} weights of the model are missing from the file: ${missing.join(', ')}`);
+    if (missing.length)
+      parts.push(
+        `${missing.length} of ${targets.length} weights of the model are missing from the file: ${missing.join(', ')}`,
+      );
     if (extra.length) parts.push(`the file has ${extra.length} weight(s) the model does not: ${extra.join(', ')}`);
     throw new ModelFormatError(`${where}: ${parts.join('; ')}`);
   }
   for (const w of targets) {
     const t = named.get(w.name)!;
     if (t.shape.length !== w.shape.length || t.shape.some((d, i) => d !== w.shape[i])) {
-      throw new ModelFormatError(`${where}: weight '${w.name}' has shape ${fmtShape(t.shape)} in the file, the model expects ${fmtShape(w.shape)}`);
+      throw new ModelFormatError(
+        `${where}: weight '${w.name}' has shape ${fmtShape(t.shape)} in the file, the model expects ${fmtShape(w.shape)}`,
+      );
     }
   }
   for (const w of targets) w.assign(named.get(w.name)!);
@@ -350,7 +468,8 @@ export function assignWeights(model: Layer, named: Map<string, Tensor>, where = 
 export function fromArtifacts(a: ModelArtifacts, where = 'io.load'): Model {
   const topo = a.modelTopology as Record<string, any>;
   const config: KerasConfig = topo.model_config ?? topo;
-  if (!config || typeof config.class_name !== 'string') throw new ModelFormatError(`${where}: modelTopology has no class_name; expected a Keras model config`);
+  if (!config || typeof config.class_name !== 'string')
+    throw new ModelFormatError(`${where}: modelTopology has no class_name; expected a Keras model config`);
   const unknown = new Map<string, string[]>();
   unknownClasses(config, unknown);
   if (unknown.size) {
@@ -360,19 +479,26 @@ export function fromArtifacts(a: ModelArtifacts, where = 'io.load'): Model {
   // Weights are decoded before the graph is built so a corrupt file fails fast.
   const named = decodeWeights(a, where);
   let m: Layer;
-  try { m = modelFromConfig(config); } catch (e) {
-    if (e instanceof ConvkitError && !(e instanceof ModelFormatError)) throw new ModelFormatError(`${where}: ${e.message}`);
+  try {
+    m = modelFromConfig(config);
+  } catch (e) {
+    if (e instanceof ConvkitError && !(e instanceof ModelFormatError))
+      throw new ModelFormatError(`${where}: ${e.message}`);
     throw e;
   }
-  if (!(m instanceof Model)) throw new ModelFormatError(`${where}: the topology is a single ${m.className} layer, not a model`);
-  if (!m.built) throw new ModelFormatError(`${where}: the topology has no input shape, so its weights cannot be created`);
+  if (!(m instanceof Model))
+    throw new ModelFormatError(`${where}: the topology is a single ${m.className} layer, not a model`);
+  if (!m.built)
+    throw new ModelFormatError(`${where}: the topology has no input shape, so its weights cannot be created`);
   assignWeights(m, named, where);
   // Compiled as saved (TF.js's trainingConfig, or Keras's training_config inside the topology), as TF.js
   // and Keras load models. Settings convkit cannot restore leave the model uncompiled, with a warning:
   // its topology and weights are still good.
   const tc = a.trainingConfig ?? topo.training_config;
   if (tc) {
-    try { compileFrom(m, tc, where); } catch (e) {
+    try {
+      compileFrom(m, tc, where);
+    } catch (e) {
       if (!(e instanceof ModelFormatError)) throw e;
       console.warn(`${e.message}; the model is loaded uncompiled`);
     }
@@ -391,6 +517,7 @@ export async function load(src: string | IOHandler | ModelArtifacts): Promise<Mo
 
 /** Loads only the weights of a saved model into an existing model (all or nothing). */
 export async function loadWeights(model: Model, src: string | IOHandler | ModelArtifacts): Promise<void> {
-  if (!(model instanceof Model)) throw new ValueError(`io.loadWeights: expected a model, got ${model === null ? 'null' : typeof model}`);
+  if (!(model instanceof Model))
+    throw new ValueError(`io.loadWeights: expected a model, got ${model === null ? 'null' : typeof model}`);
   assignWeights(model, decodeWeights(await readArtifacts(src, 'io.loadWeights'), 'io.loadWeights'), 'io.loadWeights');
 }

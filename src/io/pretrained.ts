@@ -28,16 +28,25 @@ function fromBase64(s: string, where: string): Uint8Array {
 
 /** Builds a model from a bundle (topology, manifest and shards); bad pieces throw ModelFormatError. */
 export function fromBundle(b: ModelBundle, where = 'io.fromBundle'): Model {
-  if (!b || typeof b !== 'object' || !b.modelTopology || !Array.isArray(b.weightsManifest) || !Array.isArray(b.shards)) {
+  if (
+    !b ||
+    typeof b !== 'object' ||
+    !b.modelTopology ||
+    !Array.isArray(b.weightsManifest) ||
+    !Array.isArray(b.shards)
+  ) {
     throw new ModelFormatError(`${where}: expected { modelTopology, weightsManifest, shards }`);
   }
   const paths = b.weightsManifest.reduce((a, g) => a + (Array.isArray(g?.paths) ? g.paths.length : NaN), 0);
-  if (paths !== b.shards.length) throw new ModelFormatError(`${where}: the manifest lists ${paths} shard(s), got ${b.shards.length}`);
+  if (paths !== b.shards.length)
+    throw new ModelFormatError(`${where}: the manifest lists ${paths} shard(s), got ${b.shards.length}`);
   let i = 0;
-  const groups = b.weightsManifest.map((g) => g.paths.map(() => {
-    const s = b.shards[i++];
-    return typeof s === 'string' ? fromBase64(s, where) : s instanceof Uint8Array ? s : new Uint8Array(s);
-  }));
+  const groups = b.weightsManifest.map((g) =>
+    g.paths.map(() => {
+      const s = b.shards[i++];
+      return typeof s === 'string' ? fromBase64(s, where) : s instanceof Uint8Array ? s : new Uint8Array(s);
+    }),
+  );
   return fromArtifacts(artifactsFromManifest(b.modelTopology, b.weightsManifest, groups), where);
 }
 
@@ -53,16 +62,22 @@ export const NSFWJS_CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] a
  */
 export async function loadNsfwjs(name: keyof typeof NSFWJS_MODELS = 'mobilenet_v2'): Promise<Model> {
   const where = `io.loadNsfwjs('${name}')`;
-  if (!(name in NSFWJS_MODELS)) throw new ValueError(`${where}: unknown model; expected one of ${Object.keys(NSFWJS_MODELS).join(', ')}`);
+  if (!(name in NSFWJS_MODELS))
+    throw new ValueError(`${where}: unknown model; expected one of ${Object.keys(NSFWJS_MODELS).join(', ')}`);
   const { join, dirname } = await nodeImport('node:path');
   const req = await nodeRequire();
   let main: string;
-  try { main = req.resolve('nsfwjs'); } catch {
+  try {
+    main = req.resolve('nsfwjs');
+  } catch {
     throw new ValueError(`${where}: the 'nsfwjs' package is not installed (npm install nsfwjs@4)`);
   }
   // main is <pkg>/dist/cjs/index.js; the UMD-wrapped models live in <pkg>/dist/models/<name>/.
   const dir = join(dirname(dirname(main)), 'models', name);
-  const m = req(join(dir, 'model.min.js')) as { modelTopology: Record<string, unknown>; weightsManifest: WeightsManifestEntry[] };
+  const m = req(join(dir, 'model.min.js')) as {
+    modelTopology: Record<string, unknown>;
+    weightsManifest: WeightsManifestEntry[];
+  };
   const shards = m.weightsManifest.flatMap((g) => g.paths.map((p) => req(join(dir, `${p}.min.js`)) as string));
   return fromBundle({ modelTopology: m.modelTopology, weightsManifest: m.weightsManifest, shards }, where);
 }

@@ -56,7 +56,9 @@ export function uniqueName(prefix: string): string {
  * Restarts the automatic names (the next conv2d layer is 'conv2d' again), as Keras's clear_session():
  * for tests and notebooks that build the same model twice and compare names or summaries.
  */
-export function resetNames(): void { nameCounts.clear(); }
+export function resetNames(): void {
+  nameCounts.clear();
+}
 
 /** A layer's call in a functional graph: which symbolic tensors went in and came out. */
 export interface LayerNode {
@@ -73,13 +75,20 @@ export class SymbolicTensor {
     readonly node: LayerNode,
     readonly outputIndex: number,
   ) {}
-  get rank(): number { return this.shape.length; }
-  get layer(): Layer { return this.node.layer; }
-  toString(): string { return `SymbolicTensor(${this.layer.name}, ${fmtShape(this.shape.map((d) => (d === null ? -1 : d)))})`; }
+  get rank(): number {
+    return this.shape.length;
+  }
+  get layer(): Layer {
+    return this.node.layer;
+  }
+  toString(): string {
+    return `SymbolicTensor(${this.layer.name}, ${fmtShape(this.shape.map((d) => (d === null ? -1 : d)))})`;
+  }
 }
 
 /** Formats a symbolic shape as Keras does: (None, 28, 28, 6). */
-export const fmtSymShape = (s: SymShape): string => `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`;
+export const fmtSymShape = (s: SymShape): string =>
+  `(${s.map((d) => (d === null ? 'None' : d)).join(', ')}${s.length === 1 ? ',' : ''})`;
 
 /** What a layer expects of its (single) input: rank and fixed axes. */
 export interface InputSpec {
@@ -103,7 +112,12 @@ export function deriveSeed(seed: number, index: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-interface WeightSpec { variable: Variable; init: Initializer; fanShape: number[]; trainable: boolean }
+interface WeightSpec {
+  variable: Variable;
+  init: Initializer;
+  fanShape: number[];
+  trainable: boolean;
+}
 
 /** Base class of every layer (and of Model). */
 export abstract class Layer {
@@ -123,34 +137,54 @@ export abstract class Layer {
 
   constructor(prefix: string, args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(prefix);
-    if (typeof this.name !== 'string' || this.name === '') throw new ValueError(`${prefix}: name must be a non-empty string`);
+    if (typeof this.name !== 'string' || this.name === '')
+      throw new ValueError(`${prefix}: name must be a non-empty string`);
     this._trainable = args.trainable ?? true;
-    if (args.dtype !== undefined && args.dtype !== 'float32') throw new ValueError(`${prefix}: dtype must be 'float32', got '${args.dtype}'`);
+    if (args.dtype !== undefined && args.dtype !== 'float32')
+      throw new ValueError(`${prefix}: dtype must be 'float32', got '${args.dtype}'`);
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) {
-      if (!Array.isArray(args.inputShape) || args.inputShape.some((d) => d !== null && (!Number.isInteger(d) || d <= 0))) {
-        throw new ValueError(`${prefix}: inputShape must be an array of positive integers, got ${fmtValue(args.inputShape)}`);
+      if (
+        !Array.isArray(args.inputShape) ||
+        args.inputShape.some((d) => d !== null && (!Number.isInteger(d) || d <= 0))
+      ) {
+        throw new ValueError(
+          `${prefix}: inputShape must be an array of positive integers, got ${fmtValue(args.inputShape)}`,
+        );
       }
       this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
     }
   }
 
   /** The Keras class name. */
-  get className(): string { return (this.constructor as typeof Layer).className; }
+  get className(): string {
+    return (this.constructor as typeof Layer).className;
+  }
 
   /** Every weight the layer stores (trainable first, in creation order, as Keras lists them). */
-  get weights(): Variable[] { return this.specs.map((s) => s.variable); }
+  get weights(): Variable[] {
+    return this.specs.map((s) => s.variable);
+  }
   /** Weights updated by training. */
-  get trainableWeights(): Variable[] { return this._trainable ? this.specs.filter((s) => s.trainable).map((s) => s.variable) : []; }
+  get trainableWeights(): Variable[] {
+    return this._trainable ? this.specs.filter((s) => s.trainable).map((s) => s.variable) : [];
+  }
   /** Weights never updated by gradients (frozen ones, batch-norm moving statistics). */
-  get nonTrainableWeights(): Variable[] { return this.weights.filter((w) => !this.trainableWeights.includes(w)); }
+  get nonTrainableWeights(): Variable[] {
+    return this.weights.filter((w) => !this.trainableWeights.includes(w));
+  }
 
   /** False freezes the layer: its Variables get no gradient updates. */
-  get trainable(): boolean { return this._trainable; }
+  get trainable(): boolean {
+    return this._trainable;
+  }
   set trainable(v: boolean) {
     this._trainable = v;
     // counted as a change: an inference plan built before freezing or unfreezing is rebuilt
-    for (const s of this.specs) { s.variable.trainable = v && s.trainable; s.variable.markChanged(); }
+    for (const s of this.specs) {
+      s.variable.trainable = v && s.trainable;
+      s.variable.markChanged();
+    }
   }
 
   /** Creates a weight from an initialiser (called from build()). */
@@ -158,7 +192,9 @@ export abstract class Layer {
     // A config (possibly from an untrusted model.json) must not size an allocation past what a Float32Array holds.
     const size = sizeOf(shape);
     if (!(size <= MAX_WEIGHT_VALUES)) {
-      throw new ShapeError(`layer '${this.name}' (${this.className}): weight '${name}' of shape ${fmtShape(shape)} would hold ${size} values, over the limit of ${MAX_WEIGHT_VALUES}`);
+      throw new ShapeError(
+        `layer '${this.name}' (${this.className}): weight '${name}' of shape ${fmtShape(shape)} would hold ${size} values, over the limit of ${MAX_WEIGHT_VALUES}`,
+      );
     }
     const initializer = getInitializer(init, this.name);
     const index = this.specs.length;
@@ -175,7 +211,9 @@ export abstract class Layer {
   }
 
   /** Creates the weights for an input shape (batch dimension null). */
-  build(_inputShape: SymShape | SymShape[]): void { this.built = true; }
+  build(_inputShape: SymShape | SymShape[]): void {
+    this.built = true;
+  }
 
   /** Output shape for an input shape (batch dimension null). */
   abstract computeOutputShape(inputShape: SymShape | SymShape[]): SymShape;
@@ -184,13 +222,19 @@ export abstract class Layer {
   abstract call(inputs: Tensor | Tensor[], args: CallArgs): Tensor;
 
   /** Total number of stored values (Keras's count: non-trainable ones included). */
-  countParams(): number { return this.weights.reduce((a, w) => a + w.size, 0); }
+  countParams(): number {
+    return this.weights.reduce((a, w) => a + w.size, 0);
+  }
 
   /** Multiply-adds of one forward pass at batch 1. */
-  macs(_inputShape: SymShape | SymShape[]): number { return 0; }
+  macs(_inputShape: SymShape | SymShape[]): number {
+    return 0;
+  }
 
   /** The activation applied last, if any (lets a loss fuse softmax/sigmoid). */
-  get finalActivation(): string | undefined { return undefined; }
+  get finalActivation(): string | undefined {
+    return undefined;
+  }
 
   /** Keras config (snake_case keys, TF.js Layers format). */
   getConfig(): Record<string, unknown> {
@@ -200,11 +244,16 @@ export abstract class Layer {
   }
 
   /** Copies of the weight values. */
-  getWeights(): Tensor[] { return this.weights.map((w) => new Tensor(new Float32Array(w.data), w.shape)); }
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => new Tensor(new Float32Array(w.data), w.shape));
+  }
   /** Overwrites the weights in order (shapes must match). */
   setWeights(values: Tensor[]): void {
     const ws = this.weights;
-    if (values.length !== ws.length) throw new ValueError(`layer '${this.name}' (${this.className}).setWeights: expected ${ws.length} tensors, got ${values.length}`);
+    if (values.length !== ws.length)
+      throw new ValueError(
+        `layer '${this.name}' (${this.className}).setWeights: expected ${ws.length} tensors, got ${values.length}`,
+      );
     ws.forEach((w, i) => w.assign(values[i]));
   }
 
@@ -215,27 +264,36 @@ export abstract class Layer {
     const show = fmtShape(shape.map((d) => (d === null ? -1 : d)));
     const want = spec.layout ? ` ${spec.layout}` : '';
     if (spec.ndim !== undefined && shape.length !== spec.ndim) {
-      throw new ShapeError(`layer '${this.name}' (${this.className}): expected input of rank ${spec.ndim}${want}, got shape ${show}`);
+      throw new ShapeError(
+        `layer '${this.name}' (${this.className}): expected input of rank ${spec.ndim}${want}, got shape ${show}`,
+      );
     }
     if (spec.minNdim !== undefined && shape.length < spec.minNdim) {
-      throw new ShapeError(`layer '${this.name}' (${this.className}): expected input of rank >= ${spec.minNdim}${want}, got shape ${show}`);
+      throw new ShapeError(
+        `layer '${this.name}' (${this.className}): expected input of rank >= ${spec.minNdim}${want}, got shape ${show}`,
+      );
     }
     for (const [k, size] of Object.entries(spec.axes ?? {})) {
       const axis = Number(k) < 0 ? shape.length + Number(k) : Number(k);
       if (shape[axis] !== null && shape[axis] !== size) {
-        throw new ShapeError(`layer '${this.name}' (${this.className}): expected axis ${k} of the input to be ${size}, got shape ${show}`);
+        throw new ShapeError(
+          `layer '${this.name}' (${this.className}): expected axis ${k} of the input to be ${size}, got shape ${show}`,
+        );
       }
     }
   }
 
   /** Validates every input (multi-input layers override). */
   protected assertInputs(shapes: SymShape[]): void {
-    if (shapes.length !== 1) throw new ValueError(`layer '${this.name}' (${this.className}) takes one input, got ${shapes.length}`);
+    if (shapes.length !== 1)
+      throw new ValueError(`layer '${this.name}' (${this.className}) takes one input, got ${shapes.length}`);
     this.assertInput(shapes[0]);
   }
 
   /** True when the layer takes a list of inputs. */
-  protected get multiInput(): boolean { return false; }
+  protected get multiInput(): boolean {
+    return false;
+  }
 
   /**
    * Applies the layer: to SymbolicTensors it adds a graph node and returns a SymbolicTensor;
@@ -245,22 +303,32 @@ export abstract class Layer {
   apply(inputs: Tensor | Tensor[], args?: CallArgs): Tensor;
   apply(inputs: SymbolicTensor | Tensor | (SymbolicTensor | Tensor)[], args: CallArgs = {}): SymbolicTensor | Tensor {
     const list = Array.isArray(inputs) ? inputs : [inputs];
-    if (list.length === 0) throw new ValueError(`layer '${this.name}' (${this.className}): apply() needs at least one input`);
+    if (list.length === 0)
+      throw new ValueError(`layer '${this.name}' (${this.className}): apply() needs at least one input`);
     const symbolic = list.every((x) => x instanceof SymbolicTensor);
     if (!symbolic && !list.every((x) => x instanceof Tensor)) {
-      throw new ValueError(`layer '${this.name}' (${this.className}): inputs must be all Tensors or all symbolic tensors (from layers.input)`);
+      throw new ValueError(
+        `layer '${this.name}' (${this.className}): inputs must be all Tensors or all symbolic tensors (from layers.input)`,
+      );
     }
-    const shapes: SymShape[] = list.map((x) => (x instanceof SymbolicTensor ? [...x.shape] : [null, ...(x as Tensor).shape.slice(1)]));
+    const shapes: SymShape[] = list.map((x) =>
+      x instanceof SymbolicTensor ? [...x.shape] : [null, ...(x as Tensor).shape.slice(1)],
+    );
     if (!symbolic) {
       for (const x of list as Tensor[]) {
-        if (x.rank === 0) throw new ShapeError(`layer '${this.name}' (${this.className}): expected a batch of inputs, got a scalar`);
+        if (x.rank === 0)
+          throw new ShapeError(`layer '${this.name}' (${this.className}): expected a batch of inputs, got a scalar`);
       }
     }
     // Errors show real tensors' shapes as given (batch included).
     const shown: SymShape[] = symbolic ? shapes : (list as Tensor[]).map((t) => [...t.shape]);
     this.assertInputs(shown);
     const inShape = this.multiInput ? shapes : shapes[0];
-    if (!this.built) { this.build(inShape); this.built = true; this.assertInputs(shown); }
+    if (!this.built) {
+      this.build(inShape);
+      this.built = true;
+      this.assertInputs(shown);
+    }
     if (!symbolic) {
       const xs = list as Tensor[];
       return this.call(this.multiInput ? xs : xs[0], args);

@@ -20,13 +20,27 @@ export interface ConvArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: InitializerSpec;
   biasInitializer?: InitializerSpec;
-  /** Conv2D only: channel groups convolved separately (Keras's groups); input channels and filters must divide by it. */
+  /**
+   * Conv2D only: channel groups convolved separately (Keras's groups); input channels and filters must divide by it.
+   */
   groups?: number;
   /** Seed for this layer's initialisers (a seeded model sets it for every layer). */
   seed?: number;
 }
 
-const CONV_OPTIONS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'groups', 'seed'];
+const CONV_OPTIONS = [
+  'filters',
+  'kernelSize',
+  'strides',
+  'padding',
+  'dilationRate',
+  'activation',
+  'useBias',
+  'kernelInitializer',
+  'biasInitializer',
+  'groups',
+  'seed',
+];
 const LAYOUT = ['', '[N,L,C]', '[N,H,W,C]', '[N,D,H,W,C]'];
 const FACTORY = ['', 'conv1d', 'conv2d', 'conv3d'];
 
@@ -43,7 +57,11 @@ abstract class ConvBase extends Layer {
   kernel!: Variable;
   bias: Variable | null = null;
 
-  constructor(prefix: string, readonly rank: number, args: ConvArgs | DepthwiseConv2DArgs) {
+  constructor(
+    prefix: string,
+    readonly rank: number,
+    args: ConvArgs | DepthwiseConv2DArgs,
+  ) {
     super(prefix, args);
     const where = `${prefix} '${this.name}'`;
     this.kernelSize = spatialParam(where, 'kernelSize', args.kernelSize, rank);
@@ -58,11 +76,21 @@ abstract class ConvBase extends Layer {
   }
 
   protected spatialOut(inputShape: SymShape): (number | null)[] {
-    return windowOutputShape(`layer '${this.name}' (${this.className})`, 'filter', inputShape.slice(1, -1), this.kernelSize,
-      this.strides, this.dilationRate, this.pad, `input ${fmtSymShape(inputShape)}`);
+    return windowOutputShape(
+      `layer '${this.name}' (${this.className})`,
+      'filter',
+      inputShape.slice(1, -1),
+      this.kernelSize,
+      this.strides,
+      this.dilationRate,
+      this.pad,
+      `input ${fmtSymShape(inputShape)}`,
+    );
   }
 
-  override get finalActivation(): string { return this.activation; }
+  override get finalActivation(): string {
+    return this.activation;
+  }
 
   /** Options for the conv op: strides/dilation as tuples for 2D/3D, numbers for 1D. */
   protected opOptions(): Record<string, unknown> {
@@ -73,8 +101,13 @@ abstract class ConvBase extends Layer {
   protected convConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
-      kernel_size: [...this.kernelSize], strides: [...this.strides], padding: this.padding,
-      data_format: 'channels_last', dilation_rate: [...this.dilationRate], activation: this.activation, use_bias: this.useBias,
+      kernel_size: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: [...this.dilationRate],
+      activation: this.activation,
+      use_bias: this.useBias,
     };
   }
 }
@@ -95,9 +128,12 @@ export class Conv extends ConvBase {
     this.filters = args.filters;
     this.groups = args.groups ?? 1;
     const where = `${FACTORY[rank]} '${this.name}'`;
-    if (!Number.isInteger(this.groups) || this.groups < 1) throw new ValueError(`${where}: groups must be a positive integer, got ${JSON.stringify(args.groups)}`);
+    if (!Number.isInteger(this.groups) || this.groups < 1)
+      throw new ValueError(`${where}: groups must be a positive integer, got ${JSON.stringify(args.groups)}`);
     if (this.groups > 1 && (rank !== 2 || this.filters % this.groups !== 0)) {
-      throw new ValueError(`${where}: groups ${this.groups} needs a 2D convolution whose filters (${this.filters}) divide by it`);
+      throw new ValueError(
+        `${where}: groups ${this.groups} needs a 2D convolution whose filters (${this.filters}) divide by it`,
+      );
     }
     this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorotUniform', this.name);
     this.biasInit = getInitializer(args.biasInitializer ?? 'zeros', this.name);
@@ -105,8 +141,14 @@ export class Conv extends ConvBase {
 
   override build(inputShape: SymShape): void {
     const inC = inputShape[inputShape.length - 1];
-    if (inC === null) throw new ShapeError(`layer '${this.name}' (${this.className}): the channel dimension of the input must be known, got ${JSON.stringify(inputShape)}`);
-    if (inC % this.groups !== 0) throw new ShapeError(`layer '${this.name}' (${this.className}): ${inC} input channels do not divide into ${this.groups} groups`);
+    if (inC === null)
+      throw new ShapeError(
+        `layer '${this.name}' (${this.className}): the channel dimension of the input must be known, got ${JSON.stringify(inputShape)}`,
+      );
+    if (inC % this.groups !== 0)
+      throw new ShapeError(
+        `layer '${this.name}' (${this.className}): ${inC} input channels do not divide into ${this.groups} groups`,
+      );
     this.kernel = this.addWeight('kernel', [...this.kernelSize, inC / this.groups, this.filters], this.kernelInit);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.inputSpec = { ...this.inputSpec!, axes: { [-1]: inC } };
@@ -119,7 +161,12 @@ export class Conv extends ConvBase {
 
   call(x: Tensor, args: CallArgs): Tensor {
     const act = effectiveActivation(this.activation, args.logits);
-    if (this.groups > 1) return ops.groupConv2d(x, this.kernel, this.groups, { ...this.opOptions(), bias: this.bias, activation: act } as never);
+    if (this.groups > 1)
+      return ops.groupConv2d(x, this.kernel, this.groups, {
+        ...this.opOptions(),
+        bias: this.bias,
+        activation: act,
+      } as never);
     const conv = this.rank === 1 ? ops.conv1d : this.rank === 2 ? ops.conv2d : ops.conv3d;
     // The op fuses bias and relu/linear into the kernel and applies other activations after.
     return conv(x, this.kernel, { ...this.opOptions(), bias: this.bias, activation: act } as never);
@@ -128,25 +175,46 @@ export class Conv extends ConvBase {
   override macs(inputShape: SymShape): number {
     const out = this.computeOutputShape(inputShape);
     const inC = inputShape[inputShape.length - 1] ?? 0;
-    return prodKnown(out.slice(1)) * prodKnown(this.kernelSize) * inC / this.groups;
+    return (prodKnown(out.slice(1)) * prodKnown(this.kernelSize) * inC) / this.groups;
   }
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...this.convConfig(), filters: this.filters, groups: this.groups,
+      ...this.convConfig(),
+      filters: this.filters,
+      groups: this.groups,
       kernel_initializer: serializeInitializer(this.kernelInit),
       bias_initializer: serializeInitializer(this.biasInit),
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
     };
   }
 }
 
 /** Keras Conv1D. */
-export class Conv1D extends Conv { static override className = 'Conv1D'; constructor(a: ConvArgs) { super(1, a); } }
+export class Conv1D extends Conv {
+  static override className = 'Conv1D';
+  constructor(a: ConvArgs) {
+    super(1, a);
+  }
+}
 /** Keras Conv2D. */
-export class Conv2D extends Conv { static override className = 'Conv2D'; constructor(a: ConvArgs) { super(2, a); } }
+export class Conv2D extends Conv {
+  static override className = 'Conv2D';
+  constructor(a: ConvArgs) {
+    super(2, a);
+  }
+}
 /** Keras Conv3D. */
-export class Conv3D extends Conv { static override className = 'Conv3D'; constructor(a: ConvArgs) { super(3, a); } }
+export class Conv3D extends Conv {
+  static override className = 'Conv3D';
+  constructor(a: ConvArgs) {
+    super(3, a);
+  }
+}
 
 /** Options of depthwiseConv2d (Keras names). */
 export interface DepthwiseConv2DArgs extends LayerArgs {
@@ -170,17 +238,38 @@ export class DepthwiseConv2D extends ConvBase {
   private readonly biasInit: Initializer;
 
   constructor(args: DepthwiseConv2DArgs) {
-    checkLayerOptions('depthwiseConv2d', args, ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'seed']);
+    checkLayerOptions('depthwiseConv2d', args, [
+      'kernelSize',
+      'depthMultiplier',
+      'strides',
+      'padding',
+      'dilationRate',
+      'activation',
+      'useBias',
+      'depthwiseInitializer',
+      'biasInitializer',
+      'seed',
+    ]);
     super('depthwise_conv2d', 2, args);
-    this.depthMultiplier = spatialParam(`depthwiseConv2d '${this.name}'`, 'depthMultiplier', args.depthMultiplier ?? 1, 1)[0];
+    this.depthMultiplier = spatialParam(
+      `depthwiseConv2d '${this.name}'`,
+      'depthMultiplier',
+      args.depthMultiplier ?? 1,
+      1,
+    )[0];
     this.depthwiseInit = getInitializer(args.depthwiseInitializer ?? 'glorotUniform', this.name);
     this.biasInit = getInitializer(args.biasInitializer ?? 'zeros', this.name);
   }
 
   override build(inputShape: SymShape): void {
     const inC = inputShape[3];
-    if (inC === null) throw new ShapeError(`layer '${this.name}' (DepthwiseConv2D): the channel dimension of the input must be known`);
-    this.kernel = this.addWeight('depthwise_kernel', [...this.kernelSize, inC, this.depthMultiplier], this.depthwiseInit);
+    if (inC === null)
+      throw new ShapeError(`layer '${this.name}' (DepthwiseConv2D): the channel dimension of the input must be known`);
+    this.kernel = this.addWeight(
+      'depthwise_kernel',
+      [...this.kernelSize, inC, this.depthMultiplier],
+      this.depthwiseInit,
+    );
     if (this.useBias) this.bias = this.addWeight('bias', [inC * this.depthMultiplier], this.biasInit);
     this.inputSpec = { ...this.inputSpec!, axes: { [-1]: inC } };
     super.build(inputShape);
@@ -202,10 +291,15 @@ export class DepthwiseConv2D extends ConvBase {
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...this.convConfig(), depth_multiplier: this.depthMultiplier,
+      ...this.convConfig(),
+      depth_multiplier: this.depthMultiplier,
       depthwise_initializer: serializeInitializer(this.depthwiseInit),
       bias_initializer: serializeInitializer(this.biasInit),
-      depthwise_regularizer: null, bias_regularizer: null, activity_regularizer: null, depthwise_constraint: null, bias_constraint: null,
+      depthwise_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      depthwise_constraint: null,
+      bias_constraint: null,
     };
   }
 }

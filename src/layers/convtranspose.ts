@@ -41,8 +41,21 @@ export class Conv2DTranspose extends Layer {
   private readonly biasInit: Initializer;
 
   constructor(args: Conv2DTransposeArgs) {
-    checkLayerOptions('conv2dTranspose', args, ['filters', 'kernelSize', 'strides', 'padding', 'outputPadding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed']);
-    if (!args || !Number.isInteger(args.filters) || args.filters <= 0) throw new ValueError(`conv2dTranspose: filters must be a positive integer, got ${JSON.stringify(args?.filters)}`);
+    checkLayerOptions('conv2dTranspose', args, [
+      'filters',
+      'kernelSize',
+      'strides',
+      'padding',
+      'outputPadding',
+      'dilationRate',
+      'activation',
+      'useBias',
+      'kernelInitializer',
+      'biasInitializer',
+      'seed',
+    ]);
+    if (!args || !Number.isInteger(args.filters) || args.filters <= 0)
+      throw new ValueError(`conv2dTranspose: filters must be a positive integer, got ${JSON.stringify(args?.filters)}`);
     super('conv2d_transpose', args);
     const where = `conv2dTranspose '${this.name}'`;
     this.filters = args.filters;
@@ -50,8 +63,12 @@ export class Conv2DTranspose extends Layer {
     this.strides = spatialParam(where, 'strides', args.strides ?? 1, 2);
     this.dilationRate = spatialParam(where, 'dilationRate', args.dilationRate ?? 1, 2);
     this.padding = args.padding ?? 'valid';
-    this.outputPadding = args.outputPadding === undefined || args.outputPadding === null ? null
-      : typeof args.outputPadding === 'number' ? [args.outputPadding, args.outputPadding] : [...args.outputPadding];
+    this.outputPadding =
+      args.outputPadding === undefined || args.outputPadding === null
+        ? null
+        : typeof args.outputPadding === 'number'
+          ? [args.outputPadding, args.outputPadding]
+          : [...args.outputPadding];
     this.activation = checkActivation(args.activation, where);
     this.useBias = args.useBias ?? true;
     this.kernelInit = getInitializer(args.kernelInitializer ?? 'glorotUniform', this.name);
@@ -59,16 +76,27 @@ export class Conv2DTranspose extends Layer {
     if (args.seed !== undefined) this.seed = args.seed;
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
     // validates padding and outputPadding now, on a nominal input
-    convTransposeGeometry(`layer '${this.name}' (Conv2DTranspose)`, [1, 8, 8, 1], [...this.kernelSize, this.filters, 1], this.opOptions());
+    convTransposeGeometry(
+      `layer '${this.name}' (Conv2DTranspose)`,
+      [1, 8, 8, 1],
+      [...this.kernelSize, this.filters, 1],
+      this.opOptions(),
+    );
   }
 
   private opOptions(): ops.ConvTransposeOptions {
-    return { strides: this.strides, dilation: this.dilationRate, padding: this.padding, outputPadding: this.outputPadding ?? 0 };
+    return {
+      strides: this.strides,
+      dilation: this.dilationRate,
+      padding: this.padding,
+      outputPadding: this.outputPadding ?? 0,
+    };
   }
 
   override build(s: SymShape): void {
     const inC = s[3];
-    if (inC === null) throw new ShapeError(`layer '${this.name}' (Conv2DTranspose): the channel dimension of the input must be known`);
+    if (inC === null)
+      throw new ShapeError(`layer '${this.name}' (Conv2DTranspose): the channel dimension of the input must be known`);
     this.kernel = this.addWeight('kernel', [...this.kernelSize, this.filters, inC], this.kernelInit);
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInit);
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]', axes: { [-1]: inC } };
@@ -76,25 +104,47 @@ export class Conv2DTranspose extends Layer {
   }
 
   computeOutputShape(s: SymShape): SymShape {
-    const { outShape } = convTransposeGeometry(`layer '${this.name}' (Conv2DTranspose)`, [1, s[1] ?? 1, s[2] ?? 1, s[3] ?? 1], [...this.kernelSize, this.filters, s[3] ?? 1], this.opOptions());
+    const { outShape } = convTransposeGeometry(
+      `layer '${this.name}' (Conv2DTranspose)`,
+      [1, s[1] ?? 1, s[2] ?? 1, s[3] ?? 1],
+      [...this.kernelSize, this.filters, s[3] ?? 1],
+      this.opOptions(),
+    );
     return [s[0], s[1] === null ? null : outShape[1], s[2] === null ? null : outShape[2], this.filters];
   }
 
-  override get finalActivation(): string { return this.activation; }
+  override get finalActivation(): string {
+    return this.activation;
+  }
 
   call(x: Tensor, args: CallArgs): Tensor {
     const y = ops.conv2dTranspose(x, this.kernel, { ...this.opOptions(), bias: this.bias });
     return ops.activation(y, effectiveActivation(this.activation, args.logits));
   }
 
-  override macs(s: SymShape): number { return (s[1] ?? 1) * (s[2] ?? 1) * (s[3] ?? 0) * this.kernelSize[0] * this.kernelSize[1] * this.filters; }
+  override macs(s: SymShape): number {
+    return (s[1] ?? 1) * (s[2] ?? 1) * (s[3] ?? 0) * this.kernelSize[0] * this.kernelSize[1] * this.filters;
+  }
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), filters: this.filters, kernel_size: [...this.kernelSize], strides: [...this.strides], padding: this.padding,
-      output_padding: this.outputPadding, data_format: 'channels_last', dilation_rate: [...this.dilationRate], activation: this.activation,
-      use_bias: this.useBias, kernel_initializer: serializeInitializer(this.kernelInit), bias_initializer: serializeInitializer(this.biasInit),
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+      ...super.getConfig(),
+      filters: this.filters,
+      kernel_size: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: this.padding,
+      output_padding: this.outputPadding,
+      data_format: 'channels_last',
+      dilation_rate: [...this.dilationRate],
+      activation: this.activation,
+      use_bias: this.useBias,
+      kernel_initializer: serializeInitializer(this.kernelInit),
+      bias_initializer: serializeInitializer(this.biasInit),
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
     };
   }
 }

@@ -15,10 +15,15 @@ export class InputLayer extends Layer {
   constructor(args: { shape?: number[]; batchShape?: SymShape; batchSize?: number; name?: string; dtype?: 'float32' }) {
     checkLayerOptions('input', args, ['shape', 'batchShape', 'batchSize']);
     // shapes may come from an untrusted model.json: anything but a list is refused, not spread
-    const batchInputShape = Array.isArray(args.batchShape) ? args.batchShape
-      : args.batchShape === undefined && Array.isArray(args.shape) ? [args.batchSize ?? null, ...args.shape] : undefined;
+    const batchInputShape = Array.isArray(args.batchShape)
+      ? args.batchShape
+      : args.batchShape === undefined && Array.isArray(args.shape)
+        ? [args.batchSize ?? null, ...args.shape]
+        : undefined;
     if (!batchInputShape || batchInputShape.slice(1).some((d) => d !== null && (!Number.isInteger(d) || d <= 0))) {
-      throw new ValueError(`input: expected shape as an array of positive integers, got ${fmtValue(args.shape ?? args.batchShape)}`);
+      throw new ValueError(
+        `input: expected shape as an array of positive integers, got ${fmtValue(args.shape ?? args.batchShape)}`,
+      );
     }
     super('input', { name: args.name, batchInputShape, dtype: args.dtype });
     this.built = true;
@@ -28,15 +33,31 @@ export class InputLayer extends Layer {
     this.inboundNodes.push(node);
   }
 
-  computeOutputShape(): SymShape { return [...this.batchInputShape!]; }
-  call(x: Tensor): Tensor { return x; }
+  computeOutputShape(): SymShape {
+    return [...this.batchInputShape!];
+  }
+  call(x: Tensor): Tensor {
+    return x;
+  }
   override getConfig(): Record<string, unknown> {
-    return { batch_input_shape: [...this.batchInputShape!], dtype: 'float32', sparse: false, ragged: false, name: this.name };
+    return {
+      batch_input_shape: [...this.batchInputShape!],
+      dtype: 'float32',
+      sparse: false,
+      ragged: false,
+      name: this.name,
+    };
   }
 }
 
 /** A symbolic input of a functional model; shape excludes the batch dimension. */
-export function input(args: { shape?: number[]; batchShape?: SymShape; batchSize?: number; name?: string; dtype?: 'float32' }): SymbolicTensor {
+export function input(args: {
+  shape?: number[];
+  batchShape?: SymShape;
+  batchSize?: number;
+  name?: string;
+  dtype?: 'float32';
+}): SymbolicTensor {
   return new InputLayer(args).output;
 }
 
@@ -63,9 +84,23 @@ export class Dense extends Layer {
   private readonly biasInit: Initializer;
 
   constructor(args: DenseArgs) {
-    checkLayerOptions('dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'inputDim', 'seed']);
-    if (!args || !Number.isInteger(args.units) || args.units <= 0) throw new ValueError(`dense: units must be a positive integer, got ${fmtValue(args?.units)}`);
-    super('dense', args.inputDim !== undefined && !args.inputShape && !args.batchInputShape ? { ...args, inputShape: [args.inputDim] } : args);
+    checkLayerOptions('dense', args, [
+      'units',
+      'activation',
+      'useBias',
+      'kernelInitializer',
+      'biasInitializer',
+      'inputDim',
+      'seed',
+    ]);
+    if (!args || !Number.isInteger(args.units) || args.units <= 0)
+      throw new ValueError(`dense: units must be a positive integer, got ${fmtValue(args?.units)}`);
+    super(
+      'dense',
+      args.inputDim !== undefined && !args.inputShape && !args.batchInputShape
+        ? { ...args, inputShape: [args.inputDim] }
+        : args,
+    );
     this.units = args.units;
     this.activation = checkActivation(args.activation, `dense '${this.name}'`);
     this.useBias = args.useBias ?? true;
@@ -77,16 +112,21 @@ export class Dense extends Layer {
 
   override build(s: SymShape): void {
     const inDim = s[s.length - 1];
-    if (inDim === null) throw new ShapeError(`layer '${this.name}' (Dense): the last dimension of the input must be known`);
+    if (inDim === null)
+      throw new ShapeError(`layer '${this.name}' (Dense): the last dimension of the input must be known`);
     this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInit);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInit);
     this.inputSpec = { minNdim: 2, layout: '[N,...,features]', axes: { [-1]: inDim } };
     super.build(s);
   }
 
-  computeOutputShape(s: SymShape): SymShape { return [...s.slice(0, -1), this.units]; }
+  computeOutputShape(s: SymShape): SymShape {
+    return [...s.slice(0, -1), this.units];
+  }
 
-  override get finalActivation(): string { return this.activation; }
+  override get finalActivation(): string {
+    return this.activation;
+  }
 
   call(x: Tensor, args: CallArgs): Tensor {
     // The op fuses bias and relu/linear into the GEMM and applies other activations after.
@@ -102,9 +142,17 @@ export class Dense extends Layer {
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), units: this.units, activation: this.activation, use_bias: this.useBias,
-      kernel_initializer: serializeInitializer(this.kernelInit), bias_initializer: serializeInitializer(this.biasInit),
-      kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      use_bias: this.useBias,
+      kernel_initializer: serializeInitializer(this.kernelInit),
+      bias_initializer: serializeInitializer(this.biasInit),
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
     };
   }
 }
@@ -121,8 +169,12 @@ export class Flatten extends Layer {
     const rest = s.slice(1);
     return [s[0], rest.some((d) => d === null) ? null : rest.reduce<number>((a, d) => a * d!, 1)];
   }
-  call(x: Tensor): Tensor { return ops.flatten(x); }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), data_format: 'channels_last' }; }
+  call(x: Tensor): Tensor {
+    return ops.flatten(x);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), data_format: 'channels_last' };
+  }
 }
 
 /** Keras Activation: applies relu, sigmoid, tanh, softmax, softplus or linear. */
@@ -135,10 +187,18 @@ export class Activation extends Layer {
     if (!args || args.activation === undefined) throw new ValueError(`activation: the 'activation' option is required`);
     this.activation = checkActivation(args.activation, `activation '${this.name}'`);
   }
-  override get finalActivation(): string { return this.activation; }
-  computeOutputShape(s: SymShape): SymShape { return [...s]; }
-  call(x: Tensor, args: CallArgs): Tensor { return applyActivation(x, effectiveActivation(this.activation, args.logits)); }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), activation: this.activation }; }
+  override get finalActivation(): string {
+    return this.activation;
+  }
+  computeOutputShape(s: SymShape): SymShape {
+    return [...s];
+  }
+  call(x: Tensor, args: CallArgs): Tensor {
+    return applyActivation(x, effectiveActivation(this.activation, args.logits));
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), activation: this.activation };
+  }
 }
 
 /** Keras Dropout: in training zeroes a fraction `rate` of values and scales the rest by 1/(1-rate); seeded. */
@@ -149,18 +209,26 @@ export class Dropout extends Layer {
   constructor(args: LayerArgs & { rate: number; seed?: number }) {
     checkLayerOptions('dropout', args, ['rate', 'seed']);
     super('dropout', args);
-    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new ValueError(`dropout '${this.name}': rate must be in [0, 1), got ${fmtValue(args.rate)}`);
+    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1))
+      throw new ValueError(`dropout '${this.name}': rate must be in [0, 1), got ${fmtValue(args.rate)}`);
     this.rate = args.rate;
     if (args.seed !== undefined) this.seed = args.seed;
   }
   /** Restarts the mask sequence (a seeded model calls this so runs repeat). */
-  override setSeed(seed: number): void { super.setSeed(seed); this.calls = 0; }
-  computeOutputShape(s: SymShape): SymShape { return [...s]; }
+  override setSeed(seed: number): void {
+    super.setSeed(seed);
+    this.calls = 0;
+  }
+  computeOutputShape(s: SymShape): SymShape {
+    return [...s];
+  }
   call(x: Tensor, args: CallArgs): Tensor {
     if (!args.training || this.rate === 0) return x;
     if (this.seed === undefined) this.seed = randomSeed();
     // A new mask per call, reproducible from the layer seed.
     return ops.dropout(x, this.rate, (this.seed + 7919 * this.calls++) >>> 0);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, noise_shape: null, seed: this.seed ?? null }; }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, noise_shape: null, seed: this.seed ?? null };
+  }
 }

@@ -22,7 +22,17 @@
 import { ModelFormatError, ConvkitError } from '../errors';
 import { Layer, LayerArgs } from './base';
 import { Conv1D, Conv2D, Conv3D, DepthwiseConv2D, ConvArgs, DepthwiseConv2DArgs } from './conv';
-import { MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling2D, GlobalMaxPooling2D, PoolArgs } from './pooling';
+import {
+  MaxPooling1D,
+  MaxPooling2D,
+  MaxPooling3D,
+  AveragePooling1D,
+  AveragePooling2D,
+  AveragePooling3D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  PoolArgs,
+} from './pooling';
 import { InputLayer, Dense, Flatten, Activation, Dropout, DenseArgs } from './core';
 import { BatchNormalization, BatchNormalizationArgs } from './normalization';
 import { Add, Concatenate, Multiply, Subtract } from './merge';
@@ -41,7 +51,17 @@ export * as initializers from './initializers';
 export type { ActivationName } from './activations';
 export { Conv, Conv1D, Conv2D, Conv3D, DepthwiseConv2D } from './conv';
 export type { ConvArgs, DepthwiseConv2DArgs } from './conv';
-export { Pool, MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling2D, GlobalMaxPooling2D } from './pooling';
+export {
+  Pool,
+  MaxPooling1D,
+  MaxPooling2D,
+  MaxPooling3D,
+  AveragePooling1D,
+  AveragePooling2D,
+  AveragePooling3D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+} from './pooling';
 export type { PoolArgs } from './pooling';
 export { InputLayer, Dense, Flatten, Activation, Dropout, input } from './core';
 export type { DenseArgs } from './core';
@@ -80,9 +100,11 @@ export const averagePooling2d = (a?: PoolArgs): AveragePooling2D => new AverageP
 /** 3D average pooling. */
 export const averagePooling3d = (a?: PoolArgs): AveragePooling3D => new AveragePooling3D(a);
 /** Global average pooling: [N, H, W, C] -> [N, C] ([N, 1, 1, C] with keepdims). */
-export const globalAveragePooling2d = (a?: LayerArgs & { keepdims?: boolean }): GlobalAveragePooling2D => new GlobalAveragePooling2D(a);
+export const globalAveragePooling2d = (a?: LayerArgs & { keepdims?: boolean }): GlobalAveragePooling2D =>
+  new GlobalAveragePooling2D(a);
 /** Global max pooling: [N, H, W, C] -> [N, C] ([N, 1, 1, C] with keepdims). */
-export const globalMaxPooling2d = (a?: LayerArgs & { keepdims?: boolean }): GlobalMaxPooling2D => new GlobalMaxPooling2D(a);
+export const globalMaxPooling2d = (a?: LayerArgs & { keepdims?: boolean }): GlobalMaxPooling2D =>
+  new GlobalMaxPooling2D(a);
 /** Transposed 2D convolution (Keras Conv2DTranspose). */
 export const conv2dTranspose = (a: Conv2DTransposeArgs): Conv2DTranspose => new Conv2DTranspose(a);
 /** Reshapes every sample (batch axis kept). */
@@ -96,7 +118,8 @@ export const upSampling2d = (a?: ConstructorParameters<typeof UpSampling2D>[0]):
 /** Resampling to a fixed height and width. */
 export const resizing = (a: ResizingArgs): Resizing => new Resizing(a);
 /** x · scale + offset with constant (broadcast) scale and offset. */
-export const rescaling = (a?: LayerArgs & { scale?: RescalingValue; offset?: RescalingValue }): Rescaling => new Rescaling(a);
+export const rescaling = (a?: LayerArgs & { scale?: RescalingValue; offset?: RescalingValue }): Rescaling =>
+  new Rescaling(a);
 /** Elementwise product of several (broadcasting) inputs. */
 export const multiply = (a?: LayerArgs): Multiply => new Multiply(a);
 /** The first input minus the second (broadcasting). */
@@ -120,48 +143,110 @@ export const add = (a?: LayerArgs): Add => new Add(a);
 /** Concatenation of several inputs along an axis. */
 export const concatenate = (a?: LayerArgs & { axis?: number }): Concatenate => new Concatenate(a);
 /** Zero padding of height and width. */
-export const zeroPadding2d = (a?: ConstructorParameters<typeof ZeroPadding2D>[0]): ZeroPadding2D => new ZeroPadding2D(a);
+export const zeroPadding2d = (a?: ConstructorParameters<typeof ZeroPadding2D>[0]): ZeroPadding2D =>
+  new ZeroPadding2D(a);
 
 /** A layer class that fromConfig can rebuild. */
 export type LayerClass = new (args: any) => Layer;
 /** Keras class name -> layer class, for rebuilding layers from configs. */
 export const registry = new Map<string, LayerClass>([
-  ['InputLayer', InputLayer], ['Conv1D', Conv1D], ['Conv2D', Conv2D], ['Conv3D', Conv3D], ['DepthwiseConv2D', DepthwiseConv2D],
-  ['MaxPooling1D', MaxPooling1D], ['MaxPooling2D', MaxPooling2D], ['MaxPooling3D', MaxPooling3D],
-  ['AveragePooling1D', AveragePooling1D], ['AveragePooling2D', AveragePooling2D], ['AveragePooling3D', AveragePooling3D],
-  ['GlobalAveragePooling2D', GlobalAveragePooling2D], ['Dense', Dense], ['Flatten', Flatten], ['Activation', Activation],
-  ['BatchNormalization', BatchNormalization], ['Dropout', Dropout], ['Add', Add], ['Concatenate', Concatenate], ['ZeroPadding2D', ZeroPadding2D],
-  ['ReLU', ReLU], ['LeakyReLU', LeakyReLU], ['PReLU', PReLU], ['Softmax', Softmax], ['GlobalMaxPooling2D', GlobalMaxPooling2D],
-  ['Conv2DTranspose', Conv2DTranspose], ['Reshape', Reshape], ['Permute', Permute], ['Slice', Slice], ['UpSampling2D', UpSampling2D],
-  ['Resizing', Resizing], ['Rescaling', Rescaling], ['Multiply', Multiply], ['Subtract', Subtract],
-  ['UnitNormalization', L2Normalize], ['ZeroChannels', ZeroChannels],
+  ['InputLayer', InputLayer],
+  ['Conv1D', Conv1D],
+  ['Conv2D', Conv2D],
+  ['Conv3D', Conv3D],
+  ['DepthwiseConv2D', DepthwiseConv2D],
+  ['MaxPooling1D', MaxPooling1D],
+  ['MaxPooling2D', MaxPooling2D],
+  ['MaxPooling3D', MaxPooling3D],
+  ['AveragePooling1D', AveragePooling1D],
+  ['AveragePooling2D', AveragePooling2D],
+  ['AveragePooling3D', AveragePooling3D],
+  ['GlobalAveragePooling2D', GlobalAveragePooling2D],
+  ['Dense', Dense],
+  ['Flatten', Flatten],
+  ['Activation', Activation],
+  ['BatchNormalization', BatchNormalization],
+  ['Dropout', Dropout],
+  ['Add', Add],
+  ['Concatenate', Concatenate],
+  ['ZeroPadding2D', ZeroPadding2D],
+  ['ReLU', ReLU],
+  ['LeakyReLU', LeakyReLU],
+  ['PReLU', PReLU],
+  ['Softmax', Softmax],
+  ['GlobalMaxPooling2D', GlobalMaxPooling2D],
+  ['Conv2DTranspose', Conv2DTranspose],
+  ['Reshape', Reshape],
+  ['Permute', Permute],
+  ['Slice', Slice],
+  ['UpSampling2D', UpSampling2D],
+  ['Resizing', Resizing],
+  ['Rescaling', Rescaling],
+  ['Multiply', Multiply],
+  ['Subtract', Subtract],
+  ['UnitNormalization', L2Normalize],
+  ['ZeroChannels', ZeroChannels],
 ]);
 
 /** Registers a custom layer class for fromConfig. */
-export function registerLayer(className: string, cls: LayerClass): void { registry.set(className, cls); }
+export function registerLayer(className: string, cls: LayerClass): void {
+  registry.set(className, cls);
+}
 
 /** Config keys with no counterpart here; dropped when null or at their Keras default. */
-const IGNORED = new Set(['dtype', 'data_format', 'sparse', 'ragged', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer',
-  'kernel_constraint', 'bias_constraint', 'depthwise_regularizer', 'depthwise_constraint', 'beta_regularizer', 'gamma_regularizer',
-  'beta_constraint', 'gamma_constraint', 'noise_shape', 'synchronized', 'renorm', 'renorm_clipping', 'renorm_momentum',
-  'fused', 'virtual_batch_size', 'adjustment', 'trainable']);
+const IGNORED = new Set([
+  'dtype',
+  'data_format',
+  'sparse',
+  'ragged',
+  'kernel_regularizer',
+  'bias_regularizer',
+  'activity_regularizer',
+  'kernel_constraint',
+  'bias_constraint',
+  'depthwise_regularizer',
+  'depthwise_constraint',
+  'beta_regularizer',
+  'gamma_regularizer',
+  'beta_constraint',
+  'gamma_constraint',
+  'noise_shape',
+  'synchronized',
+  'renorm',
+  'renorm_clipping',
+  'renorm_momentum',
+  'fused',
+  'virtual_batch_size',
+  'adjustment',
+  'trainable',
+]);
 
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** The Keras { class_name, config } form of a layer (TF.js Layers format). */
-export const serialize = (layer: Layer): { class_name: string; config: Record<string, unknown> } => ({ class_name: layer.className, config: layer.getConfig() });
+export const serialize = (layer: Layer): { class_name: string; config: Record<string, unknown> } => ({
+  class_name: layer.className,
+  config: layer.getConfig(),
+});
 
 /** Rebuilds a layer from its Keras { class_name, config } form; bad configs throw ModelFormatError. */
 export function fromConfig(c: { class_name: string; config: Record<string, any> }): Layer {
   const cls = registry.get(c?.class_name);
-  if (!cls) throw new ModelFormatError(`fromConfig: unknown layer class '${c?.class_name}' (known: ${[...registry.keys()].join(', ')})`);
+  if (!cls)
+    throw new ModelFormatError(
+      `fromConfig: unknown layer class '${c?.class_name}' (known: ${[...registry.keys()].join(', ')})`,
+    );
   const cfg = c.config ?? {};
   const where = `${c.class_name} '${cfg.name ?? '?'}'`;
-  if (cfg.data_format !== undefined && cfg.data_format !== 'channels_last') throw new ModelFormatError(`${where}: only data_format 'channels_last' is supported, got '${cfg.data_format}'`);
+  if (cfg.data_format !== undefined && cfg.data_format !== 'channels_last')
+    throw new ModelFormatError(`${where}: only data_format 'channels_last' is supported, got '${cfg.data_format}'`);
   const args: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(cfg)) {
     if (v === null || IGNORED.has(k)) continue;
-    if (c.class_name === 'InputLayer' && (k === 'batch_input_shape' || k === 'batch_shape')) { args.batchShape = v; continue; }
+    if (c.class_name === 'InputLayer' && (k === 'batch_input_shape' || k === 'batch_shape')) {
+      args.batchShape = v;
+      continue;
+    }
     const key = camel(k);
     args[key] = key.endsWith('Initializer') ? deserializeInitializer(v, where) : v;
   }
@@ -171,9 +256,11 @@ export function fromConfig(c: { class_name: string; config: Record<string, any> 
     if (cfg.trainable === false) layer.trainable = false;
     return layer;
   } catch (e) {
-    if (e instanceof ConvkitError && !(e instanceof ModelFormatError)) throw new ModelFormatError(`fromConfig ${where}: ${e.message}`);
+    if (e instanceof ConvkitError && !(e instanceof ModelFormatError))
+      throw new ModelFormatError(`fromConfig ${where}: ${e.message}`);
     // a config field of the wrong type that a constructor did not anticipate is still a bad file
-    if (e instanceof TypeError || e instanceof RangeError) throw new ModelFormatError(`fromConfig ${where}: malformed config (${e.message})`);
+    if (e instanceof TypeError || e instanceof RangeError)
+      throw new ModelFormatError(`fromConfig ${where}: malformed config (${e.message})`);
     throw e;
   }
 }

@@ -37,27 +37,47 @@ export class BatchNormalization extends Layer {
   private readonly inits: Initializer[];
 
   constructor(args: BatchNormalizationArgs = {}) {
-    checkLayerOptions('batchNormalization', args, ['axis', 'momentum', 'epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer']);
+    checkLayerOptions('batchNormalization', args, [
+      'axis',
+      'momentum',
+      'epsilon',
+      'center',
+      'scale',
+      'betaInitializer',
+      'gammaInitializer',
+      'movingMeanInitializer',
+      'movingVarianceInitializer',
+    ]);
     super('batch_normalization', args);
     this.axis = args.axis ?? -1;
-    if (!Number.isInteger(this.axis)) throw new ValueError(`batchNormalization '${this.name}': axis must be an integer, got ${fmtValue(args.axis)}`);
+    if (!Number.isInteger(this.axis))
+      throw new ValueError(`batchNormalization '${this.name}': axis must be an integer, got ${fmtValue(args.axis)}`);
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`batchNormalization '${this.name}': momentum must be in [0, 1], got ${this.momentum}`);
-    if (!(this.epsilon > 0)) throw new ValueError(`batchNormalization '${this.name}': epsilon must be positive, got ${this.epsilon}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new ValueError(`batchNormalization '${this.name}': momentum must be in [0, 1], got ${this.momentum}`);
+    if (!(this.epsilon > 0))
+      throw new ValueError(`batchNormalization '${this.name}': epsilon must be positive, got ${this.epsilon}`);
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
-    this.inits = [args.gammaInitializer ?? 'ones', args.betaInitializer ?? 'zeros', args.movingMeanInitializer ?? 'zeros', args.movingVarianceInitializer ?? 'ones']
-      .map((s) => getInitializer(s, this.name));
+    this.inits = [
+      args.gammaInitializer ?? 'ones',
+      args.betaInitializer ?? 'zeros',
+      args.movingMeanInitializer ?? 'zeros',
+      args.movingVarianceInitializer ?? 'ones',
+    ].map((s) => getInitializer(s, this.name));
     this.inputSpec = { minNdim: 2, layout: '[N,...,C]' };
   }
 
   override build(s: SymShape): void {
     if (this.axis !== -1 && this.axis !== s.length - 1) {
-      throw new ValueError(`layer '${this.name}' (BatchNormalization): only the last (channels) axis is supported, got axis ${this.axis} for input rank ${s.length}`);
+      throw new ValueError(
+        `layer '${this.name}' (BatchNormalization): only the last (channels) axis is supported, got axis ${this.axis} for input rank ${s.length}`,
+      );
     }
     const c = s[s.length - 1];
-    if (c === null) throw new ShapeError(`layer '${this.name}' (BatchNormalization): the channel dimension must be known`);
+    if (c === null)
+      throw new ShapeError(`layer '${this.name}' (BatchNormalization): the channel dimension must be known`);
     const [g, b, mm, mv] = this.inits;
     if (this.scale) this.gamma = this.addWeight('gamma', [c], g);
     if (this.center) this.beta = this.addWeight('beta', [c], b);
@@ -67,7 +87,9 @@ export class BatchNormalization extends Layer {
     super.build(s);
   }
 
-  computeOutputShape(s: SymShape): SymShape { return [...s]; }
+  computeOutputShape(s: SymShape): SymShape {
+    return [...s];
+  }
 
   call(x: Tensor, args: CallArgs): Tensor {
     const offset = this.beta ?? undefined;
@@ -83,7 +105,9 @@ export class BatchNormalization extends Layer {
     const n = x.size / c;
     noGrad(() => {
       // Moving variance uses the unbiased batch variance (Keras's fused path, TF.js).
-      const mm = this.movingMean.data, mv = this.movingVariance.data, k = this.momentum;
+      const mm = this.movingMean.data,
+        mv = this.movingVariance.data,
+        k = this.momentum;
       const debias = n > 1 ? n / (n - 1) : 1;
       for (let i = 0; i < c; i++) {
         mm[i] = mm[i] * k + mean.data[i] * (1 - k);
@@ -96,14 +120,27 @@ export class BatchNormalization extends Layer {
   }
 
   /** One multiply-add per value (normalisation folded into a scale and shift). */
-  override macs(s: SymShape): number { return s.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1); }
+  override macs(s: SymShape): number {
+    return s.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1);
+  }
 
   override getConfig(): Record<string, unknown> {
     const [g, b, mm, mv] = this.inits.map(serializeInitializer);
     return {
-      ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale,
-      beta_initializer: b, gamma_initializer: g, moving_mean_initializer: mm, moving_variance_initializer: mv,
-      beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null,
+      ...super.getConfig(),
+      axis: this.axis,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      beta_initializer: b,
+      gamma_initializer: g,
+      moving_mean_initializer: mm,
+      moving_variance_initializer: mv,
+      beta_regularizer: null,
+      gamma_regularizer: null,
+      beta_constraint: null,
+      gamma_constraint: null,
     };
   }
 }

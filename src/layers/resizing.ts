@@ -18,7 +18,10 @@ export class UpSampling2D extends Layer {
     super('up_sampling2d', args);
     this.size = spatialParam(`upSampling2d '${this.name}'`, 'size', args.size ?? 2, 2);
     this.interpolation = args.interpolation ?? 'nearest';
-    if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear') throw new ValueError(`upSampling2d '${this.name}': interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(args.interpolation)}`);
+    if (this.interpolation !== 'nearest' && this.interpolation !== 'bilinear')
+      throw new ValueError(
+        `upSampling2d '${this.name}': interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(args.interpolation)}`,
+      );
     this.inputSpec = { ndim: 4, layout: '[N,H,W,C]' };
   }
   computeOutputShape(s: SymShape): SymShape {
@@ -27,11 +30,20 @@ export class UpSampling2D extends Layer {
   call(x: Tensor): Tensor {
     const nearest = this.interpolation === 'nearest';
     return ops.resize2d(x, {
-      size: [x.shape[1] * this.size[0], x.shape[2] * this.size[1]], interpolation: this.interpolation,
-      coordinateTransformation: nearest ? 'asymmetric' : 'half_pixel', nearestMode: 'floor',
+      size: [x.shape[1] * this.size[0], x.shape[2] * this.size[1]],
+      interpolation: this.interpolation,
+      coordinateTransformation: nearest ? 'asymmetric' : 'half_pixel',
+      nearestMode: 'floor',
     });
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), size: [...this.size], interpolation: this.interpolation, data_format: 'channels_last' }; }
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      size: [...this.size],
+      interpolation: this.interpolation,
+      data_format: 'channels_last',
+    };
+  }
 }
 
 /** Options of resizing (Keras names, plus ONNX's sampling modes). */
@@ -59,10 +71,23 @@ export class Resizing extends Layer {
   readonly nearestMode: ops.NearestMode;
   readonly scale: number[] | null;
   constructor(args: ResizingArgs) {
-    checkLayerOptions('resizing', args, ['height', 'width', 'interpolation', 'coordinateTransformation', 'nearestMode', 'scale', 'cropToAspectRatio']);
+    checkLayerOptions('resizing', args, [
+      'height',
+      'width',
+      'interpolation',
+      'coordinateTransformation',
+      'nearestMode',
+      'scale',
+      'cropToAspectRatio',
+    ]);
     super('resizing', args);
     if (args.cropToAspectRatio) throw new ValueError(`resizing '${this.name}': cropToAspectRatio is not supported`);
-    [this.height, this.width] = spatialParam(`resizing '${this.name}'`, 'height and width', [args?.height, args?.width] as number[], 2);
+    [this.height, this.width] = spatialParam(
+      `resizing '${this.name}'`,
+      'height and width',
+      [args?.height, args?.width] as number[],
+      2,
+    );
     this.interpolation = args.interpolation ?? 'bilinear';
     this.coordinateTransformation = args.coordinateTransformation ?? 'half_pixel';
     this.nearestMode = args.nearestMode ?? 'round_prefer_ceil';
@@ -73,16 +98,29 @@ export class Resizing extends Layer {
   }
   private options(): ops.ResizeOptions {
     return {
-      size: [this.height, this.width], interpolation: this.interpolation, coordinateTransformation: this.coordinateTransformation,
-      nearestMode: this.nearestMode, ...(this.scale ? { scale: this.scale } : {}),
+      size: [this.height, this.width],
+      interpolation: this.interpolation,
+      coordinateTransformation: this.coordinateTransformation,
+      nearestMode: this.nearestMode,
+      ...(this.scale ? { scale: this.scale } : {}),
     };
   }
-  computeOutputShape(s: SymShape): SymShape { return [s[0], this.height, this.width, s[3]]; }
-  call(x: Tensor): Tensor { return ops.resize2d(x, this.options()); }
+  computeOutputShape(s: SymShape): SymShape {
+    return [s[0], this.height, this.width, s[3]];
+  }
+  call(x: Tensor): Tensor {
+    return ops.resize2d(x, this.options());
+  }
   override getConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), height: this.height, width: this.width, interpolation: this.interpolation,
-      coordinate_transformation: this.coordinateTransformation, nearest_mode: this.nearestMode, scale: this.scale, crop_to_aspect_ratio: false,
+      ...super.getConfig(),
+      height: this.height,
+      width: this.width,
+      interpolation: this.interpolation,
+      coordinate_transformation: this.coordinateTransformation,
+      nearest_mode: this.nearestMode,
+      scale: this.scale,
+      crop_to_aspect_ratio: false,
     };
   }
 }

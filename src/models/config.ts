@@ -6,11 +6,19 @@ import { Model } from './model';
 import { Sequential } from './sequential';
 
 /** A Keras { class_name, config } object. */
-export interface KerasConfig { class_name: string; config: any; name?: string; inbound_nodes?: unknown[] }
+export interface KerasConfig {
+  class_name: string;
+  config: any;
+  name?: string;
+  inbound_nodes?: unknown[];
+}
 
 /** Rebuilds a layer or a model (Sequential, Functional/Model) from its Keras config. */
 export function modelFromConfig(c: KerasConfig): Layer {
-  if (!c || typeof c !== 'object' || typeof c.class_name !== 'string') throw new ModelFormatError(`modelFromConfig: expected { class_name, config }, got ${JSON.stringify(c)?.slice(0, 80)}`);
+  if (!c || typeof c !== 'object' || typeof c.class_name !== 'string')
+    throw new ModelFormatError(
+      `modelFromConfig: expected { class_name, config }, got ${JSON.stringify(c)?.slice(0, 80)}`,
+    );
   if (c.class_name === 'Sequential') return sequentialFromConfig(c.config);
   if (c.class_name === 'Functional' || c.class_name === 'Model') return functionalFromConfig(c.config);
   return layerFromConfig(c);
@@ -38,11 +46,15 @@ function functionalFromConfig(cfg: any): Model {
   for (const lc of list) {
     const layer = modelFromConfig(lc);
     const name = lc.name ?? lc.config?.name;
-    if (layer.name !== name) throw new ModelFormatError(`Functional config: layer name '${name}' does not match its config name '${layer.name}'`);
+    if (layer.name !== name)
+      throw new ModelFormatError(
+        `Functional config: layer name '${name}' does not match its config name '${layer.name}'`,
+      );
     byName.set(name, layer);
     // Keras 2 / TF.js inbound nodes: [[[layer, nodeIndex, tensorIndex, kwargs], ...], ...] per call.
     const nodes = (lc.inbound_nodes ?? []) as unknown[];
-    if (!Array.isArray(nodes) || nodes.some((n) => !Array.isArray(n))) throw new ModelFormatError(`Functional config: bad inbound_nodes for layer '${name}'`);
+    if (!Array.isArray(nodes) || nodes.some((n) => !Array.isArray(n)))
+      throw new ModelFormatError(`Functional config: bad inbound_nodes for layer '${name}'`);
     pending.push({ layer, nodes: nodes as NodeRef[][] });
   }
   // Keras counts a nested model's calls from 1 (node 0 is the model's own graph).
@@ -68,7 +80,10 @@ function functionalFromConfig(cfg: any): Model {
     }
   }
   const unresolved = pending.filter(({ layer, nodes }) => (done.get(layer) ?? 0) < nodes.length);
-  if (unresolved.length) throw new ModelFormatError(`Functional config: cannot resolve the inputs of layer(s) ${unresolved.map((p) => `'${p.layer.name}'`).join(', ')}`);
+  if (unresolved.length)
+    throw new ModelFormatError(
+      `Functional config: cannot resolve the inputs of layer(s) ${unresolved.map((p) => `'${p.layer.name}'`).join(', ')}`,
+    );
   const refs = (v: unknown, what: string): SymbolicTensor[] => {
     const list = (Array.isArray(v) && typeof v[0] === 'string' ? [v] : v) as NodeRef[];
     if (!Array.isArray(list)) throw new ModelFormatError(`Functional config: missing ${what}`);
@@ -78,5 +93,9 @@ function functionalFromConfig(cfg: any): Model {
       return t;
     });
   };
-  return new Model({ inputs: refs(cfg.input_layers, 'input_layers'), outputs: refs(cfg.output_layers, 'output_layers'), name: cfg.name });
+  return new Model({
+    inputs: refs(cfg.input_layers, 'input_layers'),
+    outputs: refs(cfg.output_layers, 'output_layers'),
+    name: cfg.name,
+  });
 }

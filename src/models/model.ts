@@ -46,7 +46,20 @@ export interface FitArgs {
    */
   terminateOnNaN?: boolean;
 }
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'callbacks', 'verbose', 'initialEpoch', 'stepsPerEpoch', 'progressSink', 'terminateOnNaN'];
+const FIT_OPTIONS = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'seed',
+  'validationData',
+  'validationSplit',
+  'callbacks',
+  'verbose',
+  'initialEpoch',
+  'stepsPerEpoch',
+  'progressSink',
+  'terminateOnNaN',
+];
 
 /** What fit() trains on, checked once before the first epoch (prepareFit), for the epoch loop (runEpochs). */
 interface FitPlan {
@@ -66,7 +79,10 @@ interface FitPlan {
 }
 
 /** What fit() returns (Keras's History): per-epoch figures by name. */
-export interface History { history: Record<string, number[]>; epoch: number[] }
+export interface History {
+  history: Record<string, number[]>;
+  epoch: number[];
+}
 
 /** Options of a functional model. */
 export interface ModelArgs {
@@ -97,11 +113,13 @@ export class Model extends Layer {
 
   constructor(args: Partial<ModelArgs> = {}, prefix = 'model') {
     super(prefix, { name: args.name });
-    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new ValueError(`${prefix}: seed must be an integer, got ${fmtValue(args.seed)}`);
+    if (args.seed !== undefined && !Number.isInteger(args.seed))
+      throw new ValueError(`${prefix}: seed must be an integer, got ${fmtValue(args.seed)}`);
     this.modelSeed = args.seed;
     this.seed = args.seed;
     if (args.inputs !== undefined || args.outputs !== undefined) {
-      const ins = toList(args.inputs, 'inputs'), outs = toList(args.outputs, 'outputs');
+      const ins = toList(args.inputs, 'inputs'),
+        outs = toList(args.outputs, 'outputs');
       this.initGraph(ins, outs);
     }
   }
@@ -109,7 +127,10 @@ export class Model extends Layer {
   /** Sorts the graph from inputs to outputs and collects its layers. */
   protected initGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): void {
     for (const s of inputs) {
-      if (!(s.layer instanceof InputLayer)) throw new ValueError(`model '${this.name}': inputs must come from layers.input(), got the output of layer '${s.layer.name}'`);
+      if (!(s.layer instanceof InputLayer))
+        throw new ValueError(
+          `model '${this.name}': inputs must come from layers.input(), got the output of layer '${s.layer.name}'`,
+        );
     }
     const seen = new Set<LayerNode>();
     const sorted: LayerNode[] = [];
@@ -122,7 +143,9 @@ export class Model extends Layer {
     outputs.forEach((o) => visit(o.node));
     for (const node of sorted) {
       if (node.layer instanceof InputLayer && !inputs.includes(node.outputs[0])) {
-        throw new ValueError(`model '${this.name}': graph disconnected: the outputs need input '${node.layer.name}', which is not in inputs`);
+        throw new ValueError(
+          `model '${this.name}': graph disconnected: the outputs need input '${node.layer.name}', which is not in inputs`,
+        );
       }
     }
     this.inputs = [...inputs];
@@ -132,7 +155,8 @@ export class Model extends Layer {
     for (const n of [...inputs.map((s) => s.node), ...this.nodes]) if (!layers.includes(n.layer)) layers.push(n.layer);
     const names = new Set<string>();
     for (const l of layers) {
-      if (names.has(l.name)) throw new ValueError(`model '${this.name}': two layers are named '${l.name}'; layer names must be unique`);
+      if (names.has(l.name))
+        throw new ValueError(`model '${this.name}': two layers are named '${l.name}'; layer names must be unique`);
       names.add(l.name);
     }
     this.graphLayers = layers;
@@ -145,50 +169,73 @@ export class Model extends Layer {
   /** Reseeds every layer without a seed of its own (a nested model inside a seeded model). */
   override setSeed(seed: number): void {
     this.seed = seed;
-    this.layers.forEach((l, i) => { if (l.seed === undefined) l.setSeed(deriveSeed(seed, i)); });
+    this.layers.forEach((l, i) => {
+      if (l.seed === undefined) l.setSeed(deriveSeed(seed, i));
+    });
   }
 
   /** The layers in graph order (input layers included for functional models, as in Keras). */
-  get layers(): Layer[] { return [...this.graphLayers]; }
+  get layers(): Layer[] {
+    return [...this.graphLayers];
+  }
 
   /** A layer by name or index. */
   getLayer(nameOrIndex: string | number): Layer {
     const ls = this.layers;
     const l = typeof nameOrIndex === 'number' ? ls[nameOrIndex] : ls.find((x) => x.name === nameOrIndex);
-    if (!l) throw new ValueError(`model '${this.name}': no layer ${typeof nameOrIndex === 'number' ? `at index ${nameOrIndex}` : `named '${nameOrIndex}'`} (layers: ${ls.map((x) => x.name).join(', ')})`);
+    if (!l)
+      throw new ValueError(
+        `model '${this.name}': no layer ${typeof nameOrIndex === 'number' ? `at index ${nameOrIndex}` : `named '${nameOrIndex}'`} (layers: ${ls.map((x) => x.name).join(', ')})`,
+      );
     return l;
   }
 
-  override get weights(): Variable[] { return unique(this.graphLayers.flatMap((l) => l.weights)); }
-  override get trainableWeights(): Variable[] { return this.isTrainable ? unique(this.graphLayers.flatMap((l) => l.trainableWeights)) : []; }
-  override get trainable(): boolean { return this.isTrainable; }
+  override get weights(): Variable[] {
+    return unique(this.graphLayers.flatMap((l) => l.weights));
+  }
+  override get trainableWeights(): Variable[] {
+    return this.isTrainable ? unique(this.graphLayers.flatMap((l) => l.trainableWeights)) : [];
+  }
+  override get trainable(): boolean {
+    return this.isTrainable;
+  }
   override set trainable(v: boolean) {
     this.isTrainable = v;
     for (const l of this.graphLayers) l.trainable = v;
   }
 
-  override get finalActivation(): string | undefined { return this.outputs.length === 1 ? this.outputs[0].layer.finalActivation : undefined; }
+  override get finalActivation(): string | undefined {
+    return this.outputs.length === 1 ? this.outputs[0].layer.finalActivation : undefined;
+  }
 
-  protected override get multiInput(): boolean { return this.inputs.length > 1; }
+  protected override get multiInput(): boolean {
+    return this.inputs.length > 1;
+  }
 
   protected override assertInputs(shapes: SymShape[]): void {
     if (!this.built) return;
-    if (shapes.length !== this.inputs.length) throw new ValueError(`model '${this.name}' takes ${this.inputs.length} input(s), got ${shapes.length}`);
+    if (shapes.length !== this.inputs.length)
+      throw new ValueError(`model '${this.name}' takes ${this.inputs.length} input(s), got ${shapes.length}`);
     shapes.forEach((s, i) => {
       const want = this.inputs[i].shape;
       if (s.length !== want.length || want.some((d, j) => j > 0 && d !== null && s[j] !== null && s[j] !== d)) {
-        throw new ShapeError(`model '${this.name}': input '${this.inputs[i].layer.name}' expects shape ${fmtShape(want.map((d) => d ?? -1))}, got ${fmtShape(s.map((d) => d ?? -1))}`);
+        throw new ShapeError(
+          `model '${this.name}': input '${this.inputs[i].layer.name}' expects shape ${fmtShape(want.map((d) => d ?? -1))}, got ${fmtShape(s.map((d) => d ?? -1))}`,
+        );
       }
     });
   }
 
   computeOutputShape(inputShape: SymShape | SymShape[]): SymShape {
-    if (this.outputs.length !== 1) throw new ValueError(`model '${this.name}': only single-output models can be used as a layer`);
+    if (this.outputs.length !== 1)
+      throw new ValueError(`model '${this.name}': only single-output models can be used as a layer`);
     const batch = (Array.isArray(inputShape[0]) ? (inputShape as SymShape[])[0] : (inputShape as SymShape))[0];
     return [batch, ...this.outputs[0].shape.slice(1)];
   }
 
-  call(x: Tensor | Tensor[], args: CallArgs): Tensor { return this.run(Array.isArray(x) ? x : [x], args)[0]; }
+  call(x: Tensor | Tensor[], args: CallArgs): Tensor {
+    return this.run(Array.isArray(x) ? x : [x], args)[0];
+  }
 
   /** Runs the graph on real tensors; with logits the last softmax/sigmoid of the first output is skipped. */
   run(xs: Tensor[], args: CallArgs = {}): Tensor[] {
@@ -203,49 +250,73 @@ export class Model extends Layer {
   }
 
   /** Multiply-adds of one forward pass at batch 1, summed over every layer call. */
-  override macs(): number { return summarize(this, { print: false }).totals.macs; }
+  override macs(): number {
+    return summarize(this, { print: false }).totals.macs;
+  }
 
-  /** Rows per layer (name, output shape, params, multiply-adds at batch 1) and totals; prints a Keras-like table with { print: true }. */
-  summary(opts: SummaryOptions = {}): Summary { return summarize(this, opts); }
+  /**
+   * Rows per layer (name, output shape, params, multiply-adds at batch 1) and totals; prints a Keras-like table with {
+   * print: true }.
+   */
+  summary(opts: SummaryOptions = {}): Summary {
+    return summarize(this, opts);
+  }
 
   /** Copies of every weight, in layer order. */
-  override getWeights(): Tensor[] { return this.weights.map((w) => new Tensor(new Float32Array(w.data), w.shape)); }
+  override getWeights(): Tensor[] {
+    return this.weights.map((w) => new Tensor(new Float32Array(w.data), w.shape));
+  }
   /** Overwrites every weight in the order of getWeights(). */
   override setWeights(values: Tensor[]): void {
     const ws = this.weights;
-    if (!Array.isArray(values) || values.length !== ws.length) throw new ValueError(`model '${this.name}'.setWeights: expected ${ws.length} tensors, got ${Array.isArray(values) ? values.length : typeof values}`);
+    if (!Array.isArray(values) || values.length !== ws.length)
+      throw new ValueError(
+        `model '${this.name}'.setWeights: expected ${ws.length} tensors, got ${Array.isArray(values) ? values.length : typeof values}`,
+      );
     ws.forEach((w, i) => w.assign(values[i]));
   }
 
   /** Builds a Sequential model from the shape of its first data (functional models are already built). */
   protected ensureBuilt(_x: unknown): void {
-    if (!this.built) throw new ValueError(`model '${this.name}' has no layers with a known input shape; give the first layer inputShape`);
+    if (!this.built)
+      throw new ValueError(
+        `model '${this.name}' has no layers with a known input shape; give the first layer inputShape`,
+      );
   }
 
   /** Chooses the optimizer, loss and metrics for fit/evaluate. */
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') throw new ValueError(`compile: expected { optimizer, loss, metrics }`);
     checkOptions('compile', args, ['optimizer', 'loss', 'metrics']);
-    if (args.optimizer === undefined || args.loss === undefined) throw new ValueError(`compile: optimizer and loss are required`);
+    if (args.optimizer === undefined || args.loss === undefined)
+      throw new ValueError(`compile: optimizer and loss are required`);
     this.optimizer = getOptimizer(args.optimizer);
     this.loss = getLoss(args.loss);
     this.metrics = (args.metrics ?? []).map((m) => getMetric(m, this.loss!.name));
   }
 
   private compiled(where: string): { optimizer: Optimizer; loss: LossInfo } {
-    if (!this.optimizer || !this.loss) throw new ValueError(`${where}: model '${this.name}' is not compiled; call compile({ optimizer, loss }) first`);
-    if (this.outputs.length !== 1 && this.built) throw new ValueError(`${where}: model '${this.name}' has ${this.outputs.length} outputs; training supports one`);
+    if (!this.optimizer || !this.loss)
+      throw new ValueError(`${where}: model '${this.name}' is not compiled; call compile({ optimizer, loss }) first`);
+    if (this.outputs.length !== 1 && this.built)
+      throw new ValueError(`${where}: model '${this.name}' has ${this.outputs.length} outputs; training supports one`);
     return { optimizer: this.optimizer, loss: this.loss };
   }
 
   /** True when the loss can take logits: the model ends in the activation the loss fuses. */
-  private get fused(): boolean { return !!this.loss?.fuses && this.finalActivation === this.loss.fuses; }
+  private get fused(): boolean {
+    return !!this.loss?.fuses && this.finalActivation === this.loss.fuses;
+  }
 
   /** Loss and metrics of one batch, on logits when fused (stable softmax/sigmoid cross-entropy). */
-  private lossOf(y: Tensor, out: Tensor): Tensor { return this.fused ? this.loss!.fromLogits!(y, out) : this.loss!.fn(y, out); }
+  private lossOf(y: Tensor, out: Tensor): Tensor {
+    return this.fused ? this.loss!.fromLogits!(y, out) : this.loss!.fn(y, out);
+  }
   private metricsOf(y: Tensor, out: Tensor): number[] {
     if (this.metrics.length === 0) return [];
-    const probs = this.fused ? noGrad(() => (this.loss!.fuses === 'softmax' ? ops.softmax(out, -1) : ops.sigmoid(out))) : out;
+    const probs = this.fused
+      ? noGrad(() => (this.loss!.fuses === 'softmax' ? ops.softmax(out, -1) : ops.sigmoid(out)))
+      : out;
     return this.metrics.map((m) => m.fn(y, probs));
   }
 
@@ -268,15 +339,23 @@ export class Model extends Layer {
     }, vars);
     if (where !== undefined) {
       const loss = value.item();
-      if (!Number.isFinite(loss)) throw new NumericalError(`fit: loss became ${loss} at ${where}; the weights keep their values from before this batch (lower the learning rate, or pass terminateOnNaN: false to train on)`);
+      if (!Number.isFinite(loss))
+        throw new NumericalError(
+          `fit: loss became ${loss} at ${where}; the weights keep their values from before this batch (lower the learning rate, or pass terminateOnNaN: false to train on)`,
+        );
       grads.forEach((g, i) => {
         const bad = g.data.find((v) => !Number.isFinite(v));
-        if (bad !== undefined) throw new NumericalError(`fit: the gradient of '${vars[i].name}' ${fmtShape(vars[i].shape)} became ${bad} at ${where} (loss ${loss}); the weights keep their values from before this batch`);
+        if (bad !== undefined)
+          throw new NumericalError(
+            `fit: the gradient of '${vars[i].name}' ${fmtShape(vars[i].shape)} became ${bad} at ${where} (loss ${loss}); the weights keep their values from before this batch`,
+          );
       });
     }
     optimizer.applyGradients(vars, grads);
     const logs: Logs = { loss: value.item() };
-    this.metricsOf(y, out!).forEach((v, i) => { logs[this.metrics[i].name] = v; });
+    this.metricsOf(y, out!).forEach((v, i) => {
+      logs[this.metrics[i].name] = v;
+    });
     return logs;
   }
 
@@ -296,7 +375,8 @@ export class Model extends Layer {
       }
     });
     if (parts.length === 1) return parts[0];
-    if (parts.length === 0) return new Tensor(new Float32Array(0), [0, ...this.outputs[0].shape.slice(1).map((d) => d ?? 0)]);
+    if (parts.length === 0)
+      return new Tensor(new Float32Array(0), [0, ...this.outputs[0].shape.slice(1).map((d) => d ?? 0)]);
     return noGrad(() => ops.concat(parts, 0));
   }
 
@@ -316,12 +396,19 @@ export class Model extends Layer {
       for (let i = 0; i < n; i += bs) {
         const j = Math.min(n, i + bs);
         const yb = takeRows(y, idx, i, j);
-        const out = this.run(xs.map((t) => takeRows(t, idx, i, j)), { logits: this.fused })[0];
-        [this.lossOf(yb, out).item(), ...this.metricsOf(yb, out)].forEach((v, k) => { sums[k] += v * (j - i); });
+        const out = this.run(
+          xs.map((t) => takeRows(t, idx, i, j)),
+          { logits: this.fused },
+        )[0];
+        [this.lossOf(yb, out).item(), ...this.metricsOf(yb, out)].forEach((v, k) => {
+          sums[k] += v * (j - i);
+        });
       }
     });
     const logs: Logs = { loss: sums[0] / Math.max(n, 1) };
-    this.metrics.forEach((m, k) => { logs[m.name] = sums[k + 1] / Math.max(n, 1); });
+    this.metrics.forEach((m, k) => {
+      logs[m.name] = sums[k + 1] / Math.max(n, 1);
+    });
     return logs;
   }
 
@@ -344,7 +431,8 @@ export class Model extends Layer {
     const bs = positiveInt(args.batchSize ?? 32, 'fit: batchSize');
     const verbose = args.verbose ?? 1;
     if (![0, 1, 2].includes(verbose)) throw new ValueError(`fit: verbose must be 0, 1 or 2, got ${fmtValue(verbose)}`);
-    if (args.terminateOnNaN !== undefined && typeof args.terminateOnNaN !== 'boolean') throw new ValueError(`fit: terminateOnNaN must be true or false, got ${fmtValue(args.terminateOnNaN)}`);
+    if (args.terminateOnNaN !== undefined && typeof args.terminateOnNaN !== 'boolean')
+      throw new ValueError(`fit: terminateOnNaN must be true or false, got ${fmtValue(args.terminateOnNaN)}`);
     const shuffleSeed = args.seed ?? Math.floor(Math.random() * 0x7fffffff);
 
     // Tensor data: validate once, split off validation rows, then batch per epoch.
@@ -356,7 +444,8 @@ export class Model extends Layer {
       let { xs, n } = checkInputs('fit', this.name, this.inputs, x, true);
       let yt = checkLabels('fit', this.outputs[0], loss, y, n);
       if (args.validationSplit !== undefined) {
-        if (!(args.validationSplit > 0 && args.validationSplit < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${fmtValue(args.validationSplit)}`);
+        if (!(args.validationSplit > 0 && args.validationSplit < 1))
+          throw new ValueError(`fit: validationSplit must be in (0, 1), got ${fmtValue(args.validationSplit)}`);
         // Keras takes the last rows, before shuffling.
         const nVal = Math.floor(n * args.validationSplit);
         const all = order(n);
@@ -376,24 +465,41 @@ export class Model extends Layer {
         }
       };
     } else {
-      if (typeof x !== 'function' && (x === null || typeof x !== 'object')) throw new ValueError(`fit: expected x as a Tensor, a list of Tensors or a dataset, got ${x === null ? 'null' : typeof x}`);
-      if (args.validationSplit !== undefined) throw new ValueError(`fit: validationSplit needs tensors; pass validationData with a dataset`);
+      if (typeof x !== 'function' && (x === null || typeof x !== 'object'))
+        throw new ValueError(
+          `fit: expected x as a Tensor, a list of Tensors or a dataset, got ${x === null ? 'null' : typeof x}`,
+        );
+      if (args.validationSplit !== undefined)
+        throw new ValueError(`fit: validationSplit needs tensors; pass validationData with a dataset`);
       steps = args.stepsPerEpoch ?? (Array.isArray(x) ? x.length : 0);
       batchesOf = (epoch) => datasetBatches(x as Dataset, epoch);
     }
     if (args.validationData !== undefined) {
-      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw new ValueError(`fit: validationData must be [x, y]`);
+      if (!Array.isArray(args.validationData) || args.validationData.length !== 2)
+        throw new ValueError(`fit: validationData must be [x, y]`);
       const [vx, vy] = args.validationData;
       this.ensureBuilt(vx);
       const { xs, n } = checkInputs('fit (validationData)', this.name, this.inputs, vx, true);
       validation = { xs, y: checkLabels('fit (validationData)', this.outputs[0], loss, vy, n), n };
     }
 
-    const callbacks: Callback[] = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? [...args.callbacks] : [args.callbacks];
-    if (verbose > 0) callbacks.push(new ProgressLogger({ verbose: verbose as 1 | 2, epochs, batches: steps, sink: args.progressSink }));
+    const callbacks: Callback[] =
+      args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? [...args.callbacks] : [args.callbacks];
+    if (verbose > 0)
+      callbacks.push(
+        new ProgressLogger({ verbose: verbose as 1 | 2, epochs, batches: steps, sink: args.progressSink }),
+      );
     return {
-      epochs, batchSize: bs, steps, initialEpoch: args.initialEpoch ?? 0, stepsPerEpoch: args.stepsPerEpoch,
-      batchesOf, checkBatches: !isData, validation, callbacks, terminateOnNaN: args.terminateOnNaN ?? true,
+      epochs,
+      batchSize: bs,
+      steps,
+      initialEpoch: args.initialEpoch ?? 0,
+      stepsPerEpoch: args.stepsPerEpoch,
+      batchesOf,
+      checkBatches: !isData,
+      validation,
+      callbacks,
+      terminateOnNaN: args.terminateOnNaN ?? true,
     };
   }
 
@@ -408,7 +514,8 @@ export class Model extends Layer {
     for (let epoch = plan.initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
       const sums = new Map<string, number>();
-      let seen = 0, batch = 0;
+      let seen = 0,
+        batch = 0;
       for await (const b of plan.batchesOf(epoch)) {
         if (plan.stepsPerEpoch !== undefined && batch >= plan.stepsPerEpoch) break;
         for (const cb of callbacks) await cb.onBatchBegin?.(batch);
@@ -419,7 +526,9 @@ export class Model extends Layer {
           ({ xs, n } = checkInputs('fit (dataset batch)', this.name, this.inputs, b.xs, true));
           checkLabels('fit (dataset batch)', this.outputs[0], loss, b.ys, n);
         }
-        const where = plan.terminateOnNaN ? `epoch ${epoch + 1}/${epochs}, batch ${batch + 1}${steps ? `/${steps}` : ''} (counting from 1)` : undefined;
+        const where = plan.terminateOnNaN
+          ? `epoch ${epoch + 1}/${epochs}, batch ${batch + 1}${steps ? `/${steps}` : ''} (counting from 1)`
+          : undefined;
         const logs = this.step(xs, b.ys, optimizer, where);
         for (const [k, v] of Object.entries(logs)) sums.set(k, (sums.get(k) ?? 0) + v * n);
         seen += n;
@@ -430,7 +539,10 @@ export class Model extends Layer {
       const logs: Logs = {};
       for (const [k, v] of sums) logs[k] = v / Math.max(seen, 1);
       if (validation) {
-        for (const [k, v] of Object.entries(this.evaluateChecked(validation.xs, validation.y, validation.n, plan.batchSize))) logs[`val_${k}`] = v;
+        for (const [k, v] of Object.entries(
+          this.evaluateChecked(validation.xs, validation.y, validation.n, plan.batchSize),
+        ))
+          logs[`val_${k}`] = v;
       }
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
@@ -443,12 +555,19 @@ export class Model extends Layer {
   /** Keras config of a functional model: layers with their inbound nodes, input and output layers. */
   override getConfig(): Record<string, unknown> {
     // A nested model's node 0 is its own graph in Keras and TF.js, so its calls count from 1.
-    const ref = (s: SymbolicTensor): [string, number, number] => [s.layer.name, s.layer.inboundNodes.indexOf(s.node) + (s.layer instanceof Model ? 1 : 0), s.outputIndex];
+    const ref = (s: SymbolicTensor): [string, number, number] => [
+      s.layer.name,
+      s.layer.inboundNodes.indexOf(s.node) + (s.layer instanceof Model ? 1 : 0),
+      s.outputIndex,
+    ];
     return {
       name: this.name,
       layers: this.graphLayers.map((l) => ({
-        ...serialize(l), name: l.name,
-        inbound_nodes: l.inboundNodes.filter((n) => this.nodes.includes(n)).map((n) => n.inputs.map((s) => [...ref(s), {}])),
+        ...serialize(l),
+        name: l.name,
+        inbound_nodes: l.inboundNodes
+          .filter((n) => this.nodes.includes(n))
+          .map((n) => n.inputs.map((s) => [...ref(s), {}])),
       })),
       input_layers: this.inputs.map(ref),
       output_layers: this.outputs.map(ref),

@@ -20,13 +20,19 @@ export class Sequential extends Model {
   /** Appends a layer (or, first, a layers.input() tensor). */
   add(layer: Layer | SymbolicTensor): void {
     if (layer instanceof SymbolicTensor) {
-      if (this.input || this.stack.length || !(layer.layer instanceof InputLayer)) throw new ValueError(`Sequential '${this.name}'.add: an input() tensor can only be added first`);
+      if (this.input || this.stack.length || !(layer.layer instanceof InputLayer))
+        throw new ValueError(`Sequential '${this.name}'.add: an input() tensor can only be added first`);
       this.input = layer;
       return;
     }
-    if (!(layer instanceof Layer)) throw new ValueError(`Sequential '${this.name}'.add: expected a layer, got ${layer === null ? 'null' : typeof layer}`);
-    if (layer instanceof InputLayer) throw new ValueError(`Sequential '${this.name}'.add: add layers.input({ shape }) (a tensor), not an InputLayer`);
-    if (this.stack.includes(layer)) throw new ValueError(`Sequential '${this.name}'.add: layer '${layer.name}' is already in the model`);
+    if (!(layer instanceof Layer))
+      throw new ValueError(
+        `Sequential '${this.name}'.add: expected a layer, got ${layer === null ? 'null' : typeof layer}`,
+      );
+    if (layer instanceof InputLayer)
+      throw new ValueError(`Sequential '${this.name}'.add: add layers.input({ shape }) (a tensor), not an InputLayer`);
+    if (this.stack.includes(layer))
+      throw new ValueError(`Sequential '${this.name}'.add: layer '${layer.name}' is already in the model`);
     const hadInput = this.input;
     this.stack.push(layer);
     try {
@@ -51,7 +57,9 @@ export class Sequential extends Model {
   }
 
   /** The stacked layers (the input layer is not listed, as in Keras). */
-  override get layers(): Layer[] { return this.graphLayers.length ? this.graphLayers.filter((l) => !(l instanceof InputLayer)) : [...this.stack]; }
+  override get layers(): Layer[] {
+    return this.graphLayers.length ? this.graphLayers.filter((l) => !(l instanceof InputLayer)) : [...this.stack];
+  }
 
   /** Builds the graph for an input shape (batch dimension first, may be null). */
   override build(inputShape: SymShape | SymShape[]): void {
@@ -65,7 +73,8 @@ export class Sequential extends Model {
   protected override ensureBuilt(x: unknown): void {
     if (this.built) return;
     const t = Array.isArray(x) ? x[0] : x;
-    if (!(t instanceof Tensor)) throw new ValueError(`Sequential '${this.name}': no input shape known; give the first layer inputShape`);
+    if (!(t instanceof Tensor))
+      throw new ValueError(`Sequential '${this.name}': no input shape known; give the first layer inputShape`);
     this.build([null, ...t.shape.slice(1)]);
   }
 

@@ -11,9 +11,11 @@ import { checkTensor } from './util';
  */
 export function gram(a: Tensor): Tensor {
   checkTensor(a, 'gram');
-  if (a.rank !== 3 && a.rank !== 4) throw new ShapeError(`gram: expected input [H,W,C] or [N,H,W,C], got ${fmtShape(a.shape)}`);
+  if (a.rank !== 3 && a.rank !== 4)
+    throw new ShapeError(`gram: expected input [H,W,C] or [N,H,W,C], got ${fmtShape(a.shape)}`);
   const batch = a.rank === 4 ? a.shape[0] : 1;
-  const c = a.shape[a.rank - 1], hw = a.size / Math.max(batch * c, 1);
+  const c = a.shape[a.rank - 1],
+    hw = a.size / Math.max(batch * c, 1);
   const shape = a.rank === 4 ? [batch, c, c] : [c, c];
   const g = new Tensor(a.size ? kernels().gram(a.data, batch, hw, c) : new Float32Array(batch * c * c), shape);
   return record([a], g, (dy) => {
@@ -22,7 +24,10 @@ export function gram(a: Tensor): Tensor {
     for (let b = 0; b < batch; b++) {
       const d = dy.data.subarray(b * c * c, (b + 1) * c * c);
       for (let i = 0; i < c; i++) for (let j = 0; j < c; j++) s[i * c + j] = d[i * c + j] + d[j * c + i];
-      da.set(kernels().matmul(a.data.subarray(b * hw * c, (b + 1) * hw * c), s, hw, c, c, false, false, null, 'linear'), b * hw * c);
+      da.set(
+        kernels().matmul(a.data.subarray(b * hw * c, (b + 1) * hw * c), s, hw, c, c, false, false, null, 'linear'),
+        b * hw * c,
+      );
     }
     return [new Tensor(da, a.shape)];
   });

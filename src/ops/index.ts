@@ -2,7 +2,8 @@
 // The public surface, named one by one: geometry helpers, option checkers and kernel geometry stay
 // inside the library (layers and exporters import them from their files).
 /**
- * Stateless tensor ops (NHWC images, `[fH, fW, inC, outC]` filters); each differentiable op records its backward, so `grad` reaches every input.
+ * Stateless tensor ops (NHWC images, `[fH, fW, inC, outC]` filters); each differentiable op records its backward, so
+ * `grad` reaches every input.
  *
  * @example
  * ```ts
@@ -18,10 +19,47 @@
  */
 export { convOutputSize, samePadding } from './geometry';
 export type { Padding, CheckedPadding } from './geometry';
-export { reshape, flatten, expandDims, squeeze, transpose, concat, stack, slice, pad, gather, broadcastTo, reverse } from './shape';
 export {
-  add, sub, mul, div, maximum, minimum, pow, neg, abs, square, sqrt, exp, log, relu, sigmoid, tanh, softplus, elu,
-  leakyRelu, rsqrt, reciprocal, hardSigmoid, hardSwish, clip, activation, ACTIVATIONS,
+  reshape,
+  flatten,
+  expandDims,
+  squeeze,
+  transpose,
+  concat,
+  stack,
+  slice,
+  pad,
+  gather,
+  broadcastTo,
+  reverse,
+} from './shape';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  maximum,
+  minimum,
+  pow,
+  neg,
+  abs,
+  square,
+  sqrt,
+  exp,
+  log,
+  relu,
+  sigmoid,
+  tanh,
+  softplus,
+  elu,
+  leakyRelu,
+  rsqrt,
+  reciprocal,
+  hardSigmoid,
+  hardSwish,
+  clip,
+  activation,
+  ACTIVATIONS,
 } from './eltwise';
 export type { ActivationName } from './eltwise';
 export { sum, mean, max, min, argMax, argMin, moments } from './reduce';
@@ -34,8 +72,18 @@ export { conv2dTranspose } from './convtranspose';
 export type { ConvTransposeOptions } from './convtranspose';
 export { groupConv2d } from './groupconv';
 export {
-  maxPool2d, avgPool2d, maxPool1d, avgPool1d, maxPool3d, avgPool3d,
-  globalAvgPool2d, globalMaxPool2d, globalAvgPool1d, globalMaxPool1d, globalAvgPool3d, globalMaxPool3d,
+  maxPool2d,
+  avgPool2d,
+  maxPool1d,
+  avgPool1d,
+  maxPool3d,
+  avgPool3d,
+  globalAvgPool2d,
+  globalMaxPool2d,
+  globalAvgPool1d,
+  globalMaxPool1d,
+  globalAvgPool3d,
+  globalMaxPool3d,
 } from './pool';
 export type { PoolOptions } from './pool';
 export { resize2d, COORDINATE_MODES, NEAREST_MODES } from './resize';

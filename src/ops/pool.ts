@@ -11,7 +11,11 @@ import { Padding, spatialParam, windowGeometry } from './geometry';
 import { max } from './reduce';
 
 /** Options of the pooling ops (strides default to poolSize, padding to 'valid'). */
-export interface PoolOptions { poolSize?: number | number[]; strides?: number | number[]; padding?: Padding }
+export interface PoolOptions {
+  poolSize?: number | number[];
+  strides?: number | number[];
+  padding?: Padding;
+}
 const LAYOUT: Record<number, string> = { 1: '[N,L,C]', 2: '[N,H,W,C]', 3: '[N,D,H,W,C]' };
 
 function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolOptions): Tensor {
@@ -23,28 +27,64 @@ function pool(op: string, kind: 'max' | 'avg', r: number, x: Tensor, opts: PoolO
   return record([x], y, (dy) => {
     if (kind === 'avg') return [new Tensor(kernels().avgPoolBackward(dy.data, g), x.shape)];
     // x a fused ReLU output whose gradient goes only to that ReLU: fold its mask in here
-    const relu = isFusedReluOutput(x), dx = new Tensor(kernels().maxPoolBackward(x.data, dy.data, g, relu), x.shape);
+    const relu = isFusedReluOutput(x),
+      dx = new Tensor(kernels().maxPoolBackward(x.data, dy.data, g, relu), x.shape);
     return [relu ? reluMasked(dx) : dx];
   });
 }
 
 /** The geometry and output shape of pooling an input of shape xShape (validated); inference plans use it too. */
-export function poolGeometry(op: string, r: number, xShape: readonly number[], opts: PoolOptions): { g: PoolGeometry; shape: number[] } {
+export function poolGeometry(
+  op: string,
+  r: number,
+  xShape: readonly number[],
+  opts: PoolOptions,
+): { g: PoolGeometry; shape: number[] } {
   const rank = xShape.length;
-  if (rank !== r + 2 && rank !== r + 1) throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(xShape)}`);
+  if (rank !== r + 2 && rank !== r + 1)
+    throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(xShape)}`);
   const xs = rank === r + 2 ? xShape : [1, ...xShape];
   const size = spatialParam(op, 'poolSize', opts.poolSize ?? 2, r);
   const strides = spatialParam(op, 'strides', opts.strides ?? size, r);
   const inSize = xs.slice(1, r + 1);
   if (inSize.some((n) => n === 0)) throw new ShapeError(`${op}: empty spatial size in input ${fmtShape(xShape)}`);
-  const { out, pads } = windowGeometry(op, 'pool', inSize, size, strides, size.map(() => 1), opts.padding ?? 'valid',
-    `input ${fmtShape(xShape)}, poolSize ${fmtShape(size)}`);
+  const { out, pads } = windowGeometry(
+    op,
+    'pool',
+    inSize,
+    size,
+    strides,
+    size.map(() => 1),
+    opts.padding ?? 'valid',
+    `input ${fmtShape(xShape)}, poolSize ${fmtShape(size)}`,
+  );
   const lift = (v: number[], fill: number): number[] => [...new Array<number>(3 - r).fill(fill), ...v];
-  const [inD, inH, inW] = lift(inSize, 1), [outD, outH, outW] = lift(out, 1), [poolD, poolH, poolW] = lift(size, 1);
-  const [strideD, strideH, strideW] = lift(strides, 1), [padFront, padTop, padLeft] = lift(pads.map((p) => p[0]), 0);
+  const [inD, inH, inW] = lift(inSize, 1),
+    [outD, outH, outW] = lift(out, 1),
+    [poolD, poolH, poolW] = lift(size, 1);
+  const [strideD, strideH, strideW] = lift(strides, 1),
+    [padFront, padTop, padLeft] = lift(
+      pads.map((p) => p[0]),
+      0,
+    );
   const g: PoolGeometry = {
-    batch: xs[0], channels: xs[r + 1], inD, inH, inW, outD, outH, outW, poolD, poolH, poolW,
-    strideD, strideH, strideW, padFront, padTop, padLeft,
+    batch: xs[0],
+    channels: xs[r + 1],
+    inD,
+    inH,
+    inW,
+    outD,
+    outH,
+    outW,
+    poolD,
+    poolH,
+    poolW,
+    strideD,
+    strideH,
+    strideW,
+    padFront,
+    padTop,
+    padLeft,
   };
   const shape = rank === r + 2 ? [xs[0], ...out, xs[r + 1]] : [...out, xs[r + 1]];
   checkOutputSize(op, shape, `input ${fmtShape(xShape)}`);
@@ -71,13 +111,20 @@ function global(op: string, kind: 'avg' | 'max', r: number, x: Tensor): Tensor {
   checkTensor(x, op);
   if (x.rank !== r + 2) throw new ShapeError(`${op}: expected input ${LAYOUT[r]}, got ${fmtShape(x.shape)}`);
   if (kind === 'avg') return globalAvg(x);
-  return max(x, Array.from({ length: r }, (_, i) => i + 1));
+  return max(
+    x,
+    Array.from({ length: r }, (_, i) => i + 1),
+  );
 }
 
 /** Mean over the spatial cells of [N, ...spatial, C] in one pass (f64 sums), no index map. */
 function globalAvg(x: Tensor): Tensor {
-  const n = x.shape[0], c = x.shape[x.rank - 1], cells = n && c ? x.size / (n * c) : 0;
-  const y = new Float32Array(n * c), xd = x.data, acc = new Float64Array(c);
+  const n = x.shape[0],
+    c = x.shape[x.rank - 1],
+    cells = n && c ? x.size / (n * c) : 0;
+  const y = new Float32Array(n * c),
+    xd = x.data,
+    acc = new Float64Array(c);
   for (let b = 0; b < n; b++) {
     acc.fill(0);
     for (let i = b * cells * c, end = i + cells * c; i < end; i += c) for (let k = 0; k < c; k++) acc[k] += xd[i + k];

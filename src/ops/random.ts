@@ -6,7 +6,10 @@ import { checkTensor } from './util';
 import { checkOptions } from '../options';
 
 /** A seeded generator: next() is uniform in [0, 1), normal() is standard normal. */
-export interface Rng { next(): number; normal(): number }
+export interface Rng {
+  next(): number;
+  normal(): number;
+}
 
 /** A small seeded PRNG (32-bit state, SplitMix-style mixing); the same seed gives the same stream. */
 export function rng(seed: number = Math.floor(Math.random() * 2 ** 32)): Rng {
@@ -21,11 +24,16 @@ export function rng(seed: number = Math.floor(Math.random() * 2 ** 32)): Rng {
     return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
   };
   const normal = (): number => {
-    if (spare !== null) { const v = spare; spare = null; return v; }
+    if (spare !== null) {
+      const v = spare;
+      spare = null;
+      return v;
+    }
     // Box–Muller: two uniforms give two independent normals; keep the second for the next call
     let u = 0;
     while (u === 0) u = next();
-    const r = Math.sqrt(-2 * Math.log(u)), t = 2 * Math.PI * next();
+    const r = Math.sqrt(-2 * Math.log(u)),
+      t = 2 * Math.PI * next();
     spare = r * Math.sin(t);
     return r * Math.cos(t);
   };
@@ -39,20 +47,28 @@ function checkShapeArg(op: string, shape: readonly number[]): void {
 }
 
 /** Normal samples: { mean = 0, stddev = 1, seed }. */
-export function randomNormal(shape: readonly number[], opts: { mean?: number; stddev?: number; seed?: number } = {}): Tensor {
+export function randomNormal(
+  shape: readonly number[],
+  opts: { mean?: number; stddev?: number; seed?: number } = {},
+): Tensor {
   checkShapeArg('randomNormal', shape);
   checkOptions('randomNormal', opts, ['mean', 'stddev', 'seed']);
-  const { mean = 0, stddev = 1 } = opts, g = rng(opts.seed);
+  const { mean = 0, stddev = 1 } = opts,
+    g = rng(opts.seed);
   const out = allocFor(shape, 'randomNormal');
   for (let i = 0; i < out.length; i++) out[i] = mean + stddev * g.normal();
   return new Tensor(out, shape);
 }
 
 /** Normal samples redrawn until within 2 standard deviations of the mean (as Keras/TF). */
-export function truncatedNormal(shape: readonly number[], opts: { mean?: number; stddev?: number; seed?: number } = {}): Tensor {
+export function truncatedNormal(
+  shape: readonly number[],
+  opts: { mean?: number; stddev?: number; seed?: number } = {},
+): Tensor {
   checkShapeArg('truncatedNormal', shape);
   checkOptions('truncatedNormal', opts, ['mean', 'stddev', 'seed']);
-  const { mean = 0, stddev = 1 } = opts, g = rng(opts.seed);
+  const { mean = 0, stddev = 1 } = opts,
+    g = rng(opts.seed);
   const out = allocFor(shape, 'truncatedNormal');
   for (let i = 0; i < out.length; i++) {
     let v = g.normal();
@@ -63,22 +79,30 @@ export function truncatedNormal(shape: readonly number[], opts: { mean?: number;
 }
 
 /** Uniform samples in [min, max): { min = 0, max = 1, seed }. */
-export function randomUniform(shape: readonly number[], opts: { min?: number; max?: number; seed?: number } = {}): Tensor {
+export function randomUniform(
+  shape: readonly number[],
+  opts: { min?: number; max?: number; seed?: number } = {},
+): Tensor {
   checkShapeArg('randomUniform', shape);
   checkOptions('randomUniform', opts, ['min', 'max', 'seed']);
-  const { min = 0, max = 1 } = opts, g = rng(opts.seed);
+  const { min = 0, max = 1 } = opts,
+    g = rng(opts.seed);
   if (!(min <= max)) throw new ValueError(`randomUniform: expected min <= max, got min=${min}, max=${max}`);
   const out = allocFor(shape, 'randomUniform');
   for (let i = 0; i < out.length; i++) out[i] = min + (max - min) * g.next();
   return new Tensor(out, shape);
 }
 
-/** Inverted dropout: zeroes each value with probability rate, scales the rest by 1/(1 − rate); the backward reuses the mask. */
+/**
+ * Inverted dropout: zeroes each value with probability rate, scales the rest by 1/(1 − rate); the backward reuses the
+ * mask.
+ */
 export function dropout(x: Tensor, rate: number, seed?: number): Tensor {
   checkTensor(x, 'dropout');
   if (!(rate >= 0 && rate < 1)) throw new ValueError(`dropout: rate must be in [0, 1), got ${rate}`);
   if (rate === 0) return x;
-  const g = rng(seed), keep = 1 / (1 - rate);
+  const g = rng(seed),
+    keep = 1 / (1 - rate);
   const mask = new Float32Array(x.size);
   for (let i = 0; i < mask.length; i++) mask[i] = g.next() >= rate ? keep : 0;
   const y = new Float32Array(x.size);
@@ -94,11 +118,13 @@ export function dropout(x: Tensor, rate: number, seed?: number): Tensor {
 export function oneHot(indices: Tensor | readonly number[] | Int32Array, depth: number): Tensor {
   const idx = indices instanceof Tensor ? indices.data : indices;
   const shape = indices instanceof Tensor ? indices.shape : [idx.length];
-  if (!Number.isInteger(depth) || depth <= 0) throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth <= 0)
+    throw new ValueError(`oneHot: depth must be a positive integer, got ${depth}`);
   const out = allocFor([idx.length, depth], 'oneHot');
   for (let i = 0; i < idx.length; i++) {
     const v = idx[i];
-    if (!Number.isInteger(v) || v < 0 || v >= depth) throw new ValueError(`oneHot: index ${v} is not in [0, ${depth}) (indices ${fmtShape(shape)})`);
+    if (!Number.isInteger(v) || v < 0 || v >= depth)
+      throw new ValueError(`oneHot: index ${v} is not in [0, ${depth}) (indices ${fmtShape(shape)})`);
     out[i * depth + v] = 1;
   }
   return new Tensor(out, [...shape, depth]);

@@ -10,7 +10,13 @@ import { sub, square } from './eltwise';
 /** One axis, several, or all (undefined). Negative axes count from the end. */
 export type Axis = number | readonly number[] | undefined;
 
-interface Plan { axes: number[]; keptShape: number[]; outShape: number[]; outSize: number; map: Int32Array }
+interface Plan {
+  axes: number[];
+  keptShape: number[];
+  outShape: number[];
+  outSize: number;
+  map: Int32Array;
+}
 
 /** For every input element, the flat index of the output cell it reduces into. */
 function plan(x: Tensor, axis: Axis, keepDims: boolean, op: string): Plan {
@@ -21,20 +27,27 @@ function plan(x: Tensor, axis: Axis, keepDims: boolean, op: string): Plan {
   const map = new Int32Array(x.size);
   if (axes.length === 0 || axes[axes.length - 1] - axes[0] === axes.length - 1) {
     // contiguous axes (the common case: batch, spatial or channel blocks): x is [outer, mid, inner]
-    const a0 = axes[0] ?? 0, a1 = axes.length ? axes[axes.length - 1] : -1;
-    const outer = sizeOf(x.shape.slice(0, a0)), mid = sizeOf(x.shape.slice(a0, a1 + 1)), inner = sizeOf(x.shape.slice(a1 + 1));
+    const a0 = axes[0] ?? 0,
+      a1 = axes.length ? axes[axes.length - 1] : -1;
+    const outer = sizeOf(x.shape.slice(0, a0)),
+      mid = sizeOf(x.shape.slice(a0, a1 + 1)),
+      inner = sizeOf(x.shape.slice(a1 + 1));
     let i = 0;
-    for (let o = 0; o < outer; o++) for (let m = 0; m < mid; m++) for (let k = 0; k < inner; k++) map[i++] = o * inner + k;
+    for (let o = 0; o < outer; o++)
+      for (let m = 0; m < mid; m++) for (let k = 0; k < inner; k++) map[i++] = o * inner + k;
   } else {
     const ks = stridesOf(keptShape).map((s, i) => (axes.includes(i) ? 0 : s));
-    const r = x.rank, idx = new Array<number>(r).fill(0);
+    const r = x.rank,
+      idx = new Array<number>(r).fill(0);
     let o = 0;
     for (let i = 0; i < map.length; i++) {
       map[i] = o;
       for (let d = r - 1; d >= 0; d--) {
-        idx[d]++; o += ks[d];
+        idx[d]++;
+        o += ks[d];
         if (idx[d] < x.shape[d]) break;
-        o -= ks[d] * x.shape[d]; idx[d] = 0;
+        o -= ks[d] * x.shape[d];
+        idx[d] = 0;
       }
     }
   }
@@ -97,20 +110,28 @@ function argExtreme(x: Tensor, axis: number, op: 'argMax' | 'argMin'): Tensor {
   const a = normAxis(axis, x.rank, op, x.shape);
   const dim = x.shape[a];
   if (dim === 0) throw new ShapeError(`${op}: axis ${a} of ${fmtShape(x.shape)} is empty`);
-  const outer = sizeOf(x.shape.slice(0, a)), inner = sizeOf(x.shape.slice(a + 1));
+  const outer = sizeOf(x.shape.slice(0, a)),
+    inner = sizeOf(x.shape.slice(a + 1));
   const out = new Float32Array(outer * inner);
   const sign = op === 'argMax' ? 1 : -1;
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < inner; k++) {
-      let bi = 0, bv = sign * x.data[o * dim * inner + k];
+      let bi = 0,
+        bv = sign * x.data[o * dim * inner + k];
       for (let j = 1; j < dim; j++) {
         const v = sign * x.data[(o * dim + j) * inner + k];
-        if (v > bv) { bv = v; bi = j; }
+        if (v > bv) {
+          bv = v;
+          bi = j;
+        }
       }
       out[o * inner + k] = bi;
     }
   }
-  return new Tensor(out, x.shape.filter((_, i) => i !== a));
+  return new Tensor(
+    out,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /** Index of the largest value along an axis (first on ties), as a float tensor; not differentiable. */

@@ -14,7 +14,13 @@ function lastAxisPerm(rank: number, axis: number): number[] | null {
   p.push(axis);
   return p;
 }
-const inverse = (p: number[]): number[] => { const q = new Array<number>(p.length); p.forEach((a, i) => { q[a] = i; }); return q; };
+const inverse = (p: number[]): number[] => {
+  const q = new Array<number>(p.length);
+  p.forEach((a, i) => {
+    q[a] = i;
+  });
+  return q;
+};
 
 /** Runs a last-axis op on another axis by transposing around it (the transposes record too). */
 function alongAxis(x: Tensor, axis: number, op: string, f: (t: Tensor) => Tensor): Tensor {
@@ -24,7 +30,8 @@ function alongAxis(x: Tensor, axis: number, op: string, f: (t: Tensor) => Tensor
 }
 
 function softmaxLast(x: Tensor): Tensor {
-  const cols = x.shape[x.rank - 1], rows = x.size / Math.max(cols, 1);
+  const cols = x.shape[x.rank - 1],
+    rows = x.size / Math.max(cols, 1);
   const y = new Tensor(x.size ? kernels().softmax(x.data, rows, cols) : new Float32Array(0), x.shape);
   return record([x], y, (dy) => {
     // dx = y * (dy - Σ dy·y) per row
@@ -47,7 +54,8 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 
 /** Row-wise log-softmax (x - logsumexp) in f64, and the row softmax. */
 function logSoftmaxRows(x: Float32Array, rows: number, cols: number): { ls: Float32Array; sm: Float32Array } {
-  const ls = new Float32Array(x.length), sm = new Float32Array(x.length);
+  const ls = new Float32Array(x.length),
+    sm = new Float32Array(x.length);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let m = -Infinity;
@@ -55,13 +63,17 @@ function logSoftmaxRows(x: Float32Array, rows: number, cols: number): { ls: Floa
     let s = 0;
     for (let c = 0; c < cols; c++) s += Math.exp(x[o + c] - m);
     const lse = m + Math.log(s);
-    for (let c = 0; c < cols; c++) { ls[o + c] = x[o + c] - lse; sm[o + c] = Math.exp(x[o + c] - lse); }
+    for (let c = 0; c < cols; c++) {
+      ls[o + c] = x[o + c] - lse;
+      sm[o + c] = Math.exp(x[o + c] - lse);
+    }
   }
   return { ls, sm };
 }
 
 function logSoftmaxLast(x: Tensor): Tensor {
-  const cols = x.shape[x.rank - 1], rows = x.size / Math.max(cols, 1);
+  const cols = x.shape[x.rank - 1],
+    rows = x.size / Math.max(cols, 1);
   const { ls, sm } = logSoftmaxRows(x.data, rows, cols);
   return record([x], new Tensor(ls, x.shape), (dy) => {
     const g = new Float32Array(x.size);
@@ -89,9 +101,12 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   checkTensor(logits, 'softmaxCrossEntropy', 'logits');
   checkTensor(labels, 'softmaxCrossEntropy', 'labels');
   if (logits.rank < 1 || !sameShape(logits.shape, labels.shape)) {
-    throw new ShapeError(`softmaxCrossEntropy: logits and labels must have the same shape [..., classes], got logits ${fmtShape(logits.shape)}, labels ${fmtShape(labels.shape)}`);
+    throw new ShapeError(
+      `softmaxCrossEntropy: logits and labels must have the same shape [..., classes], got logits ${fmtShape(logits.shape)}, labels ${fmtShape(labels.shape)}`,
+    );
   }
-  const cols = logits.shape[logits.rank - 1], rows = logits.size / Math.max(cols, 1);
+  const cols = logits.shape[logits.rank - 1],
+    rows = logits.size / Math.max(cols, 1);
   const { ls, sm } = logSoftmaxRows(logits.data, rows, cols);
   const loss = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -101,9 +116,11 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   }
   const out = new Tensor(loss, logits.shape.slice(0, -1));
   return record([logits, labels], out, (dy) => {
-    const gz = new Float32Array(logits.size), gl = new Float32Array(logits.size);
+    const gz = new Float32Array(logits.size),
+      gl = new Float32Array(logits.size);
     for (let r = 0; r < rows; r++) {
-      const o = r * cols, d = dy.data[r];
+      const o = r * cols,
+        d = dy.data[r];
       let sl = 0;
       for (let c = 0; c < cols; c++) sl += labels.data[o + c];
       for (let c = 0; c < cols; c++) {
@@ -119,13 +136,18 @@ export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
 export function sparseSoftmaxCrossEntropy(logits: Tensor, labels: Tensor | readonly number[]): Tensor {
   checkTensor(logits, 'sparseSoftmaxCrossEntropy', 'logits');
   const lab = labels instanceof Tensor ? labels : new Tensor(Float32Array.from(labels), [labels.length]);
-  const cols = logits.shape[logits.rank - 1], rows = logits.size / Math.max(cols, 1);
+  const cols = logits.shape[logits.rank - 1],
+    rows = logits.size / Math.max(cols, 1);
   if (logits.rank < 1 || lab.size !== rows || sizeOf(logits.shape.slice(0, -1)) !== lab.size) {
-    throw new ShapeError(`sparseSoftmaxCrossEntropy: expected labels with one index per row of logits ${fmtShape(logits.shape)}, got labels ${fmtShape(lab.shape)}`);
+    throw new ShapeError(
+      `sparseSoftmaxCrossEntropy: expected labels with one index per row of logits ${fmtShape(logits.shape)}, got labels ${fmtShape(lab.shape)}`,
+    );
   }
   for (const v of lab.data) {
     if (!Number.isInteger(v) || v < 0 || v >= cols) {
-      throw new ValueError(`sparseSoftmaxCrossEntropy: label ${v} is not a class index in [0, ${cols}) (logits ${fmtShape(logits.shape)})`);
+      throw new ValueError(
+        `sparseSoftmaxCrossEntropy: label ${v} is not a class index in [0, ${cols}) (logits ${fmtShape(logits.shape)})`,
+      );
     }
   }
   const { ls, sm } = logSoftmaxRows(logits.data, rows, cols);
@@ -146,13 +168,17 @@ export function sigmoidCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   checkTensor(logits, 'sigmoidCrossEntropy', 'logits');
   checkTensor(labels, 'sigmoidCrossEntropy', 'labels');
   if (!sameShape(logits.shape, labels.shape)) {
-    throw new ShapeError(`sigmoidCrossEntropy: logits ${fmtShape(logits.shape)} and labels ${fmtShape(labels.shape)} must have the same shape`);
+    throw new ShapeError(
+      `sigmoidCrossEntropy: logits ${fmtShape(logits.shape)} and labels ${fmtShape(labels.shape)} must have the same shape`,
+    );
   }
-  const x = logits.data, z = labels.data;
+  const x = logits.data,
+    z = labels.data;
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = Math.max(x[i], 0) - x[i] * z[i] + Math.log1p(Math.exp(-Math.abs(x[i])));
   return record([logits, labels], new Tensor(out, logits.shape), (dy) => {
-    const gx = new Float32Array(x.length), gz = new Float32Array(x.length);
+    const gx = new Float32Array(x.length),
+      gz = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) {
       gx[i] = dy.data[i] * (1 / (1 + Math.exp(-x[i])) - z[i]);
       gz[i] = -dy.data[i] * x[i];

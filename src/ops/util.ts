@@ -9,7 +9,8 @@ export type TensorOrNumber = Tensor | number;
 
 /** Throws a ValueError unless x is a Tensor. */
 export function checkTensor(x: unknown, op: string, name = 'x'): Tensor {
-  if (!(x instanceof Tensor)) throw new ValueError(`${op}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor))
+    throw new ValueError(`${op}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
   return x;
 }
 
@@ -25,7 +26,10 @@ export const MAX_OUTPUT_VALUES = 2 ** 30;
 /** Refuses an output no backend can hold, before any kernel allocates it (`shapes` describes the inputs). */
 export function checkOutputSize(op: string, shape: readonly number[], shapes: string): void {
   const n = sizeOf(shape);
-  if (n > MAX_OUTPUT_VALUES) throw new ShapeError(`${op}: the output ${fmtShape(shape)} would hold ${n} values, over the limit of ${MAX_OUTPUT_VALUES} (${shapes})`);
+  if (n > MAX_OUTPUT_VALUES)
+    throw new ShapeError(
+      `${op}: the output ${fmtShape(shape)} would hold ${n} values, over the limit of ${MAX_OUTPUT_VALUES} (${shapes})`,
+    );
 }
 
 /** For each input, whether some tape wants its gradient (lets backward skip unneeded work). */
@@ -52,6 +56,9 @@ export function normAxis(axis: number, rank: number, op: string, shape: readonly
 export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
   return s;
 }

@@ -6,18 +6,28 @@ import { ShapeError, ValueError, fmtShape } from '../errors';
 import { gramMatrix } from './gram';
 
 /** One style layer's activations for S and G and its weight λ[l] (default 1). */
-export interface StyleTerm { aS: Tensor; aG: Tensor; weight?: number }
+export interface StyleTerm {
+  aS: Tensor;
+  aG: Tensor;
+  weight?: number;
+}
 
 /** A style layer chosen by name with its weight λ[l]. */
-export interface StyleLayer { name: string; weight: number }
+export interface StyleLayer {
+  name: string;
+  weight: number;
+}
 
 function checkActivation(a: unknown, op: string, what: string): asserts a is Tensor {
-  if (!(a instanceof Tensor)) throw new ValueError(`${op}: ${what} must be a Tensor, got ${a === null ? 'null' : typeof a}`);
+  if (!(a instanceof Tensor))
+    throw new ValueError(`${op}: ${what} must be a Tensor, got ${a === null ? 'null' : typeof a}`);
 }
 
 function sameShape(a: Tensor, b: Tensor, op: string, na: string, nb: string): void {
   if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new ShapeError(`${op}: ${na} and ${nb} must have the same shape, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    throw new ShapeError(
+      `${op}: ${na} and ${nb} must have the same shape, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+    );
   }
 }
 
@@ -31,7 +41,8 @@ export function contentCost(aC: Tensor, aG: Tensor): Tensor {
 
 /** nH·nW·nC of one layer's activations [H,W,C] or [N,H,W,C] (per image). */
 function layerSize(a: Tensor, op: string, what: string): number {
-  if (a.rank !== 3 && a.rank !== 4) throw new ShapeError(`${op}: expected ${what} [H,W,C] or [N,H,W,C], got ${fmtShape(a.shape)}`);
+  if (a.rank !== 3 && a.rank !== 4)
+    throw new ShapeError(`${op}: expected ${what} [H,W,C] or [N,H,W,C], got ${fmtShape(a.shape)}`);
   const [h, w, c] = a.shape.slice(-3);
   return h * w * c;
 }
@@ -59,9 +70,11 @@ export function styleCost(a: Tensor | readonly StyleTerm[], b?: Tensor): Tensor 
     if (a.length === 0) throw new ValueError('styleCost: expected at least one { aS, aG, weight } term');
     let total: Tensor | null = null;
     a.forEach((t: StyleTerm, i) => {
-      if (t === null || typeof t !== 'object') throw new ValueError(`styleCost: term ${i} must be { aS, aG, weight }, got ${JSON.stringify(t)}`);
+      if (t === null || typeof t !== 'object')
+        throw new ValueError(`styleCost: term ${i} must be { aS, aG, weight }, got ${JSON.stringify(t)}`);
       const w = t.weight ?? 1;
-      if (!Number.isFinite(w)) throw new ValueError(`styleCost: term ${i} has weight ${w}; weights must be finite numbers`);
+      if (!Number.isFinite(w))
+        throw new ValueError(`styleCost: term ${i} has weight ${w}; weights must be finite numbers`);
       const j = ops.mul(oneLayer(t.aS, t.aG, `styleCost: term ${i}`), w);
       total = total ? ops.add(total, j) : j;
     });
@@ -82,7 +95,8 @@ function oneLayer(aS: Tensor, aG: Tensor, op: string): Tensor {
 export function totalCost(jContent: Tensor, jStyle: Tensor, alpha = 10, beta = 40): Tensor {
   checkActivation(jContent, 'totalCost', 'jContent');
   checkActivation(jStyle, 'totalCost', 'jStyle');
-  if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new ValueError(`totalCost: alpha and beta must be finite numbers, got ${alpha}, ${beta}`);
+  if (!Number.isFinite(alpha) || !Number.isFinite(beta))
+    throw new ValueError(`totalCost: alpha and beta must be finite numbers, got ${alpha}, ${beta}`);
   return ops.add(ops.mul(jContent, alpha), ops.mul(jStyle, beta));
 }
 
@@ -93,11 +107,19 @@ export function totalCost(jContent: Tensor, jStyle: Tensor, alpha = 10, beta = 4
  */
 export function totalVariation(x: Tensor): Tensor {
   checkActivation(x, 'totalVariation', 'x');
-  if (x.rank !== 3 && x.rank !== 4) throw new ShapeError(`totalVariation: expected images [H,W,C] or [N,H,W,C], got ${fmtShape(x.shape)}`);
+  if (x.rank !== 3 && x.rank !== 4)
+    throw new ShapeError(`totalVariation: expected images [H,W,C] or [N,H,W,C], got ${fmtShape(x.shape)}`);
   const t = x.rank === 3 ? ops.reshape(x, [1, ...x.shape]) : x;
   const [n, h, w, c] = t.shape;
-  let tv = ops.sum(ops.square(ops.sub(ops.slice(t, [0, 1, 0, 0], [n, h - 1, w, c]), ops.slice(t, [0, 0, 0, 0], [n, h - 1, w, c]))));
-  tv = ops.add(tv, ops.sum(ops.square(ops.sub(ops.slice(t, [0, 0, 1, 0], [n, h, w - 1, c]), ops.slice(t, [0, 0, 0, 0], [n, h, w - 1, c])))));
+  let tv = ops.sum(
+    ops.square(ops.sub(ops.slice(t, [0, 1, 0, 0], [n, h - 1, w, c]), ops.slice(t, [0, 0, 0, 0], [n, h - 1, w, c]))),
+  );
+  tv = ops.add(
+    tv,
+    ops.sum(
+      ops.square(ops.sub(ops.slice(t, [0, 0, 1, 0], [n, h, w - 1, c]), ops.slice(t, [0, 0, 0, 0], [n, h, w - 1, c]))),
+    ),
+  );
   return tv;
 }
 
@@ -110,8 +132,10 @@ export function layerWeights(names: readonly string[], weights?: readonly number
     throw new ValueError(`layerWeights: expected a non-empty array of layer names, got ${JSON.stringify(names)}`);
   }
   const w = weights ?? names.map(() => 1);
-  if (w.length !== names.length) throw new ValueError(`layerWeights: ${names.length} layer names but ${w.length} weights`);
-  if (w.some((v) => !Number.isFinite(v) || v < 0)) throw new ValueError(`layerWeights: weights must be non-negative numbers, got ${JSON.stringify(w)}`);
+  if (w.length !== names.length)
+    throw new ValueError(`layerWeights: ${names.length} layer names but ${w.length} weights`);
+  if (w.some((v) => !Number.isFinite(v) || v < 0))
+    throw new ValueError(`layerWeights: weights must be non-negative numbers, got ${JSON.stringify(w)}`);
   const total = w.reduce((a, v) => a + v, 0);
   if (!(total > 0)) throw new ValueError('layerWeights: the weights sum to 0');
   return names.map((name, i) => ({ name, weight: w[i] / total }));

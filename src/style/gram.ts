@@ -2,5 +2,8 @@
 // under the name the style-transfer chapter uses.
 import { gram } from '../ops/gram';
 
-/** The style (Gram) matrix G[k][k'] = Σ_i Σ_j a[i][j][k]·a[i][j][k']: [H,W,C] → [C,C], [N,H,W,C] → [N,C,C]; same as ops.gram. */
+/**
+ * The style (Gram) matrix G[k][k'] = Σ_i Σ_j a[i][j][k]·a[i][j][k']: [H,W,C] → [C,C], [N,H,W,C] → [N,C,C]; same as
+ * ops.gram.
+ */
 export const gramMatrix = gram;

@@ -3,7 +3,8 @@
 // Feature networks: any convkit Model works with explicit contentLayer/styleLayers. Recognised without them:
 // nsfwjs's MobileNetV2 (`await io.loadNsfwjs('mobilenet_v2')`, pixels / 255) and a Keras-named VGG-16/19
 // (Keras 'caffe' preprocessing). A user's own ImageNet VGG-16 in the TF.js Layers format is made with
-//   python -c "import tensorflow as tf; tf.keras.applications.VGG16(include_top=False, weights='imagenet').save('vgg16.h5')"
+// python -c "import tensorflow as tf; tf.keras.applications.VGG16(include_top=False,
+// weights='imagenet').save('vgg16.h5')"
 //   tensorflowjs_converter --input_format keras vgg16.h5 vgg16_tfjs
 // and used as `style.transfer({ model: await io.load('vgg16_tfjs'), ... })` or `convkit style ... --model vgg16_tfjs`.
 /**

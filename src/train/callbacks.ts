@@ -1,6 +1,7 @@
 // Training callbacks (Keras's hooks) and early stopping.
 /**
- * Training callbacks (Keras's hooks): early stopping, learning-rate schedules, or any object with onEpochEnd and friends.
+ * Training callbacks (Keras's hooks): early stopping, learning-rate schedules, or any object with onEpochEnd and
+ * friends.
  *
  * @example
  * ```ts
@@ -10,7 +11,8 @@
  * const x = ops.randomNormal([64, 32, 32, 1], { seed: 1 }), y = ops.oneHot([...Array(64)].map((_, i) => i % 10), 10);
  * await net.fit(x, y, {
  *   epochs: 5, validationSplit: 0.25,
- *   callbacks: [callbacks.earlyStopping({ monitor: 'val_loss', patience: 2 }), callbacks.learningRateScheduler((epoch, lr) => lr * 0.9)],
+ * callbacks: [callbacks.earlyStopping({ monitor: 'val_loss', patience: 2 }), callbacks.learningRateScheduler((epoch,
+ * lr) => lr * 0.9)],
  * });
  * ```
  * @module
@@ -74,12 +76,15 @@ export class EarlyStopping implements Callback {
     this.restoreBestWeights = o.restoreBestWeights ?? false;
     this.baseline = o.baseline;
     const mode = o.mode ?? 'auto';
-    if (!['auto', 'min', 'max'].includes(mode)) throw new ValueError(`earlyStopping: mode must be 'auto', 'min' or 'max', got '${mode}'`);
+    if (!['auto', 'min', 'max'].includes(mode))
+      throw new ValueError(`earlyStopping: mode must be 'auto', 'min' or 'max', got '${mode}'`);
     const maximise = mode === 'max' || (mode === 'auto' && /acc/.test(this.monitor));
     this.sign = maximise ? -1 : 1;
   }
 
-  setModel(m: TrainingModel): void { this.model = m; }
+  setModel(m: TrainingModel): void {
+    this.model = m;
+  }
 
   onTrainBegin(): void {
     this.wait = 0;
@@ -91,7 +96,9 @@ export class EarlyStopping implements Callback {
   onEpochEnd(epoch: number, logs: Logs): void {
     const v = logs[this.monitor];
     if (v === undefined) {
-      throw new ValueError(`earlyStopping: monitor '${this.monitor}' is not in the logs (have: ${Object.keys(logs).join(', ')}); pass validationData or monitor 'loss'`);
+      throw new ValueError(
+        `earlyStopping: monitor '${this.monitor}' is not in the logs (have: ${Object.keys(logs).join(', ')}); pass validationData or monitor 'loss'`,
+      );
     }
     const score = this.sign * v;
     if (score < this.best - this.minDelta) {
@@ -116,9 +123,12 @@ export const earlyStopping = (o?: EarlyStoppingArgs): EarlyStopping => new Early
 export class LearningRateScheduler implements Callback {
   private model: TrainingModel | null = null;
   constructor(readonly schedule: (epoch: number, learningRate: number) => number) {
-    if (typeof schedule !== 'function') throw new ValueError('learningRateScheduler: expected a function (epoch, learningRate) => learningRate');
+    if (typeof schedule !== 'function')
+      throw new ValueError('learningRateScheduler: expected a function (epoch, learningRate) => learningRate');
   }
-  setModel(model: TrainingModel): void { this.model = model; }
+  setModel(model: TrainingModel): void {
+    this.model = model;
+  }
   onEpochBegin(epoch: number): void {
     const opt = this.model?.optimizer;
     if (!opt) throw new ValueError('learningRateScheduler: the model has no optimizer (call compile first)');
@@ -127,4 +137,6 @@ export class LearningRateScheduler implements Callback {
 }
 
 /** A learning-rate schedule callback: schedule(epoch, currentRate) returns the rate for that epoch. */
-export const learningRateScheduler = (schedule: (epoch: number, learningRate: number) => number): LearningRateScheduler => new LearningRateScheduler(schedule);
+export const learningRateScheduler = (
+  schedule: (epoch: number, learningRate: number) => number,
+): LearningRateScheduler => new LearningRateScheduler(schedule);

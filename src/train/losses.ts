@@ -2,7 +2,8 @@
 // has a from-logits form that Model.fit uses when the model ends in softmax/sigmoid, so the
 // softmax and the log fuse into one stable op.
 /**
- * Losses with Keras names and the `(yTrue, yPred)` order, each the mean over the batch; `compile` also takes them by name.
+ * Losses with Keras names and the `(yTrue, yPred)` order, each the mean over the batch; `compile` also takes them by
+ * name.
  *
  * @example
  * ```ts
@@ -22,7 +23,9 @@ const EPS = 1e-7;
 
 function sameShape(name: string, yTrue: Tensor, yPred: Tensor): void {
   if (yTrue.rank !== yPred.rank || yTrue.shape.some((d, i) => d !== yPred.shape[i])) {
-    throw new ShapeError(`${name}: labels ${fmtShape(yTrue.shape)} and predictions ${fmtShape(yPred.shape)} must have the same shape`);
+    throw new ShapeError(
+      `${name}: labels ${fmtShape(yTrue.shape)} and predictions ${fmtShape(yPred.shape)} must have the same shape`,
+    );
   }
 }
 
@@ -30,11 +33,17 @@ function sameShape(name: string, yTrue: Tensor, yPred: Tensor): void {
 function sparseLabels(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
   const n = yPred.size / yPred.shape[yPred.rank - 1];
   const c = yPred.shape[yPred.rank - 1];
-  const okShape = yTrue.size === n && (yTrue.rank === yPred.rank - 1 || (yTrue.rank === yPred.rank && yTrue.shape[yTrue.rank - 1] === 1));
-  if (!okShape) throw new ShapeError(`${name}: expected class indices of shape ${fmtShape(yPred.shape.slice(0, -1))} for predictions ${fmtShape(yPred.shape)}, got ${fmtShape(yTrue.shape)}`);
+  const okShape =
+    yTrue.size === n &&
+    (yTrue.rank === yPred.rank - 1 || (yTrue.rank === yPred.rank && yTrue.shape[yTrue.rank - 1] === 1));
+  if (!okShape)
+    throw new ShapeError(
+      `${name}: expected class indices of shape ${fmtShape(yPred.shape.slice(0, -1))} for predictions ${fmtShape(yPred.shape)}, got ${fmtShape(yTrue.shape)}`,
+    );
   for (let i = 0; i < yTrue.size; i++) {
     const v = yTrue.data[i];
-    if (!Number.isInteger(v) || v < 0 || v >= c) throw new ValueError(`${name}: label ${v} at index ${i} is not a class index in [0, ${c})`);
+    if (!Number.isInteger(v) || v < 0 || v >= c)
+      throw new ValueError(`${name}: label ${v} at index ${i} is not a class index in [0, ${c})`);
   }
   return new Tensor(yTrue.data, [n]);
 }
@@ -89,23 +98,40 @@ export interface LossInfo {
 
 const BUILTIN: LossInfo[] = [
   {
-    name: 'categoricalCrossentropy', fn: categoricalCrossentropy, fuses: 'softmax',
-    fromLogits: (y, z) => { sameShape('categoricalCrossentropy', y, z); return ops.mean(ops.softmaxCrossEntropy(rows(z), rows(y))); },
+    name: 'categoricalCrossentropy',
+    fn: categoricalCrossentropy,
+    fuses: 'softmax',
+    fromLogits: (y, z) => {
+      sameShape('categoricalCrossentropy', y, z);
+      return ops.mean(ops.softmaxCrossEntropy(rows(z), rows(y)));
+    },
   },
   {
-    name: 'sparseCategoricalCrossentropy', fn: sparseCategoricalCrossentropy, fuses: 'softmax', sparse: true,
-    fromLogits: (y, z) => ops.mean(ops.sparseSoftmaxCrossEntropy(rows(z), sparseLabels('sparseCategoricalCrossentropy', y, z))),
+    name: 'sparseCategoricalCrossentropy',
+    fn: sparseCategoricalCrossentropy,
+    fuses: 'softmax',
+    sparse: true,
+    fromLogits: (y, z) =>
+      ops.mean(ops.sparseSoftmaxCrossEntropy(rows(z), sparseLabels('sparseCategoricalCrossentropy', y, z))),
   },
   {
-    name: 'binaryCrossentropy', fn: binaryCrossentropy, fuses: 'sigmoid',
-    fromLogits: (y, z) => { sameShape('binaryCrossentropy', y, z); return ops.mean(ops.sigmoidCrossEntropy(z, y)); },
+    name: 'binaryCrossentropy',
+    fn: binaryCrossentropy,
+    fuses: 'sigmoid',
+    fromLogits: (y, z) => {
+      sameShape('binaryCrossentropy', y, z);
+      return ops.mean(ops.sigmoidCrossEntropy(z, y));
+    },
   },
   { name: 'meanSquaredError', fn: meanSquaredError },
 ];
 
 const ALIASES: Record<string, string> = {
-  categorical_crossentropy: 'categoricalCrossentropy', sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
-  binary_crossentropy: 'binaryCrossentropy', mean_squared_error: 'meanSquaredError', mse: 'meanSquaredError',
+  categorical_crossentropy: 'categoricalCrossentropy',
+  sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
+  binary_crossentropy: 'binaryCrossentropy',
+  mean_squared_error: 'meanSquaredError',
+  mse: 'meanSquaredError',
 };
 
 /** Resolves a loss name or function; a builtin function object keeps its fused form. */

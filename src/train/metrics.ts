@@ -1,6 +1,7 @@
 // Metrics computed on plain arrays (no tape): each returns the fraction of correct predictions.
 /**
- * Metrics on predictions (fractions of correct answers); `compile({ metrics: ['accuracy'] })` picks the right accuracy for the loss, as Keras does.
+ * Metrics on predictions (fractions of correct answers); `compile({ metrics: ['accuracy'] })` picks the right accuracy
+ * for the loss, as Keras does.
  *
  * @example
  * ```ts
@@ -20,7 +21,10 @@ function argmaxRow(d: Float32Array, off: number, c: number): number {
 
 /** Fraction of rows whose argmax matches the argmax of the one-hot (or probability) labels. */
 export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): number {
-  if (yTrue.size !== yPred.size || yTrue.rank !== yPred.rank) throw new ShapeError(`categoricalAccuracy: labels ${fmtShape(yTrue.shape)} and predictions ${fmtShape(yPred.shape)} must have the same shape`);
+  if (yTrue.size !== yPred.size || yTrue.rank !== yPred.rank)
+    throw new ShapeError(
+      `categoricalAccuracy: labels ${fmtShape(yTrue.shape)} and predictions ${fmtShape(yPred.shape)} must have the same shape`,
+    );
   const c = yPred.shape[yPred.rank - 1];
   const n = yPred.size / c;
   let hit = 0;
@@ -32,7 +36,10 @@ export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): number {
 export function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): number {
   const c = yPred.shape[yPred.rank - 1];
   const n = yPred.size / c;
-  if (yTrue.size !== n) throw new ShapeError(`sparseCategoricalAccuracy: expected ${n} class labels for predictions ${fmtShape(yPred.shape)}, got ${fmtShape(yTrue.shape)}`);
+  if (yTrue.size !== n)
+    throw new ShapeError(
+      `sparseCategoricalAccuracy: expected ${n} class labels for predictions ${fmtShape(yPred.shape)}, got ${fmtShape(yTrue.shape)}`,
+    );
   let hit = 0;
   for (let i = 0; i < n; i++) if (argmaxRow(yPred.data, i * c, c) === yTrue.data[i]) hit++;
   return n === 0 ? 0 : hit / n;
@@ -40,9 +47,12 @@ export function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): number 
 
 /** Fraction of values where (yPred > threshold) equals (yTrue > 0.5). */
 export function binaryAccuracy(yTrue: Tensor, yPred: Tensor, threshold = 0.5): number {
-  if (yTrue.size !== yPred.size) throw new ShapeError(`binaryAccuracy: labels ${fmtShape(yTrue.shape)} and predictions ${fmtShape(yPred.shape)} must have the same size`);
+  if (yTrue.size !== yPred.size)
+    throw new ShapeError(
+      `binaryAccuracy: labels ${fmtShape(yTrue.shape)} and predictions ${fmtShape(yPred.shape)} must have the same size`,
+    );
   let hit = 0;
-  for (let i = 0; i < yPred.size; i++) if ((yPred.data[i] > threshold) === (yTrue.data[i] > 0.5)) hit++;
+  for (let i = 0; i < yPred.size; i++) if (yPred.data[i] > threshold === yTrue.data[i] > 0.5) hit++;
   return yPred.size === 0 ? 0 : hit / yPred.size;
 }
 
@@ -55,9 +65,18 @@ export function accuracy(yTrue: Tensor, yPred: Tensor): number {
 }
 
 /** A metric as compile() resolves it: the name used in logs and history, and the function. */
-export interface MetricInfo { name: string; fn: (yTrue: Tensor, yPred: Tensor) => number }
+export interface MetricInfo {
+  name: string;
+  fn: (yTrue: Tensor, yPred: Tensor) => number;
+}
 
-const BY_NAME: Record<string, MetricInfo['fn']> = { accuracy, acc: accuracy, categoricalAccuracy, sparseCategoricalAccuracy, binaryAccuracy };
+const BY_NAME: Record<string, MetricInfo['fn']> = {
+  accuracy,
+  acc: accuracy,
+  categoricalAccuracy,
+  sparseCategoricalAccuracy,
+  binaryAccuracy,
+};
 
 /** Resolves a metric name or function; 'accuracy'/'acc' follow the loss as in Keras. */
 export function getMetric(spec: string | MetricInfo['fn'], lossName: string): MetricInfo {
@@ -66,7 +85,9 @@ export function getMetric(spec: string | MetricInfo['fn'], lossName: string): Me
   if (!fn) throw new ValueError(`compile: unknown metric '${spec}' (valid: ${Object.keys(BY_NAME).join(', ')})`);
   if (fn !== accuracy) return { name: spec, fn };
   const byLoss: Record<string, MetricInfo['fn']> = {
-    categoricalCrossentropy: categoricalAccuracy, sparseCategoricalCrossentropy: sparseCategoricalAccuracy, binaryCrossentropy: binaryAccuracy,
+    categoricalCrossentropy: categoricalAccuracy,
+    sparseCategoricalCrossentropy: sparseCategoricalAccuracy,
+    binaryCrossentropy: binaryAccuracy,
   };
   return { name: spec, fn: byLoss[lossName] ?? accuracy };
 }

@@ -4,12 +4,21 @@ import type { Callback, Logs } from './callbacks';
 import { isNode } from '../platform';
 
 /** Where progress goes: a write function and whether it is an interactive terminal. */
-export interface ProgressSink { write(s: string): void; isTTY: boolean }
+export interface ProgressSink {
+  write(s: string): void;
+  isTTY: boolean;
+}
 
 /** stdout in Node (TTY detected), console.log lines elsewhere. */
 export function defaultSink(): ProgressSink {
   const out = isNode ? process.stdout : undefined;
-  if (out && typeof out.write === 'function') return { write: (s) => { out.write(s); }, isTTY: !!out.isTTY };
+  if (out && typeof out.write === 'function')
+    return {
+      write: (s) => {
+        out.write(s);
+      },
+      isTTY: !!out.isTTY,
+    };
   let line = '';
   return {
     isTTY: false,
@@ -22,15 +31,27 @@ export function defaultSink(): ProgressSink {
   };
 }
 
-const fmtNum = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
-const fmtTime = (s: number): string => (s >= 60 ? `${Math.floor(s / 60)}m${Math.round(s % 60).toString().padStart(2, '0')}s` : `${s.toFixed(1)}s`);
-/** ` - N samples/s`, with two significant digits below 10 so a slow epoch never reads 0; nothing when nothing was timed. */
+const fmtNum = (v: number): string =>
+  Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
+const fmtTime = (s: number): string =>
+  s >= 60
+    ? `${Math.floor(s / 60)}m${Math.round(s % 60)
+        .toString()
+        .padStart(2, '0')}s`
+    : `${s.toFixed(1)}s`;
+/**
+ * ` - N samples/s`, with two significant digits below 10 so a slow epoch never reads 0; nothing when nothing was timed.
+ */
 const fmtRate = (samples: number, secs: number): string => {
   if (!(samples > 0 && secs > 0)) return '';
   const r = samples / secs;
   return ` - ${r >= 10 ? Math.round(r) : r.toPrecision(2)} samples/s`;
 };
-const fmtLogs = (logs: Logs): string => Object.entries(logs).filter(([k]) => k !== 'batch' && k !== 'size').map(([k, v]) => `${k}: ${fmtNum(v)}`).join(' - ');
+const fmtLogs = (logs: Logs): string =>
+  Object.entries(logs)
+    .filter(([k]) => k !== 'batch' && k !== 'size')
+    .map(([k, v]) => `${k}: ${fmtNum(v)}`)
+    .join(' - ');
 
 /** Prints fit() progress: verbose 1 = bar (TTY) or a line per epoch, verbose 2 = a line per epoch. */
 export class ProgressLogger implements Callback {
@@ -43,11 +64,19 @@ export class ProgressLogger implements Callback {
   private readonly width = 30;
 
   /** batches: per epoch, 0 when unknown (a dataset without stepsPerEpoch). */
-  constructor(private readonly o: { verbose: 1 | 2; epochs: number; batches: number; sink?: ProgressSink; now?: () => number }) {}
+  constructor(
+    private readonly o: { verbose: 1 | 2; epochs: number; batches: number; sink?: ProgressSink; now?: () => number },
+  ) {}
 
-  private get sink(): ProgressSink { return this.o.sink ?? (this.o.sink = defaultSink()); }
-  private now(): number { return this.o.now ? this.o.now() : performance.now(); }
-  private get bar(): boolean { return this.o.verbose === 1 && this.sink.isTTY; }
+  private get sink(): ProgressSink {
+    return this.o.sink ?? (this.o.sink = defaultSink());
+  }
+  private now(): number {
+    return this.o.now ? this.o.now() : performance.now();
+  }
+  private get bar(): boolean {
+    return this.o.verbose === 1 && this.sink.isTTY;
+  }
 
   onEpochBegin(epoch: number): void {
     this.start = this.now();
@@ -65,7 +94,8 @@ export class ProgressLogger implements Callback {
     for (const [k, v] of Object.entries(logs)) this.sums.set(k, (this.sums.get(k) ?? 0) + v * size);
     if (!this.bar) return;
     const t = this.now();
-    const done = batch + 1, total = this.o.batches;
+    const done = batch + 1,
+      total = this.o.batches;
     if (done !== total && t - this.lastDraw < 100) return;
     this.lastDraw = t;
     const elapsed = (t - this.start) / 1000;

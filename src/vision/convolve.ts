@@ -8,7 +8,9 @@ import { reverse } from '../ops/shape';
 /** Flips a filter [fH,fW,inC,outC] vertically and horizontally (differentiable). */
 export function rotate180(k: Tensor): Tensor {
   if (!(k instanceof Tensor) || k.rank !== 4) {
-    throw new ShapeError(`convolve2d: expected kernel [fH,fW,inC,outC], got ${k instanceof Tensor ? fmtShape(k.shape) : typeof k}`);
+    throw new ShapeError(
+      `convolve2d: expected kernel [fH,fW,inC,outC], got ${k instanceof Tensor ? fmtShape(k.shape) : typeof k}`,
+    );
   }
   return reverse(k, [0, 1]);
 }

@@ -11,8 +11,16 @@ export type Color = number | readonly [number, number, number];
 
 /** Ten distinct colours (Tableau 10), used for classes and series in order. */
 export const PALETTE: readonly (readonly [number, number, number])[] = [
-  [31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189],
-  [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207],
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+  [227, 119, 194],
+  [127, 127, 127],
+  [188, 189, 34],
+  [23, 190, 207],
 ];
 
 const rgb = (c: Color): readonly [number, number, number] => (typeof c === 'number' ? [c, c, c] : c);
@@ -22,13 +30,23 @@ export const contrastOn = (c: Color): Color => {
   return 0.299 * r + 0.587 * g + 0.114 * b > 140 ? 0 : 255;
 };
 
-/** Where a text's (x, y) sits on its box: horizontal 'start' | 'middle' | 'end', vertical 'top' | 'middle' | 'bottom'. */
-export interface TextAnchor { align?: 'start' | 'middle' | 'end'; baseline?: 'top' | 'middle' | 'bottom' }
+/**
+ * Where a text's (x, y) sits on its box: horizontal 'start' | 'middle' | 'end', vertical 'top' | 'middle' | 'bottom'.
+ */
+export interface TextAnchor {
+  align?: 'start' | 'middle' | 'end';
+  baseline?: 'top' | 'middle' | 'bottom';
+}
 
 /** A mutable [H, W, C] drawing surface (C = 1, 3 or 4, values 0-255); toTensor() gives the image. */
 export class Raster {
   readonly data: Float32Array;
-  constructor(readonly width: number, readonly height: number, readonly channels: number, background: Color = 255) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly channels: number,
+    background: Color = 255,
+  ) {
     this.data = new Float32Array(width * height * channels);
     this.fillRect(0, 0, width, height, background);
   }
@@ -36,8 +54,10 @@ export class Raster {
   /** A surface holding a copy of `img` ([H,W,C] or [1,H,W,C]); gray images become RGB when `color` is set. */
   static from(img: Tensor, where: string, color = false): Raster {
     const d = imageDims(img, where);
-    if (d.n !== 1) throw new ShapeError(`${where}: expected one image [H,W,C] or [1,H,W,C], got ${fmtShape(img.shape)}`);
-    if (d.c !== 1 && d.c !== 3 && d.c !== 4) throw new ShapeError(`${where}: expected 1, 3 or 4 channels, got ${fmtShape(img.shape)}`);
+    if (d.n !== 1)
+      throw new ShapeError(`${where}: expected one image [H,W,C] or [1,H,W,C], got ${fmtShape(img.shape)}`);
+    if (d.c !== 1 && d.c !== 3 && d.c !== 4)
+      throw new ShapeError(`${where}: expected 1, 3 or 4 channels, got ${fmtShape(img.shape)}`);
     const c = d.c === 1 && color ? 3 : d.c;
     const r = new Raster(d.w, d.h, c, 0);
     if (c === d.c) r.data.set(img.data);
@@ -52,12 +72,16 @@ export class Raster {
 
   /** Fills the rectangle with top-left (x, y), clipped to the surface. */
   fillRect(x: number, y: number, w: number, h: number, color: Color): void {
-    const x0 = Math.max(0, Math.round(x)), y0 = Math.max(0, Math.round(y));
-    const x1 = Math.min(this.width, Math.round(x + w)), y1 = Math.min(this.height, Math.round(y + h));
+    const x0 = Math.max(0, Math.round(x)),
+      y0 = Math.max(0, Math.round(y));
+    const x1 = Math.min(this.width, Math.round(x + w)),
+      y1 = Math.min(this.height, Math.round(y + h));
     if (x1 <= x0 || y1 <= y0) return;
     const [r, g, b] = rgb(color);
-    const px = this.channels === 1 ? [0.299 * r + 0.587 * g + 0.114 * b] : this.channels === 3 ? [r, g, b] : [r, g, b, 255];
-    const c = this.channels, d = this.data;
+    const px =
+      this.channels === 1 ? [0.299 * r + 0.587 * g + 0.114 * b] : this.channels === 3 ? [r, g, b] : [r, g, b, 255];
+    const c = this.channels,
+      d = this.data;
     for (let yy = y0; yy < y1; yy++) {
       for (let o = (yy * this.width + x0) * c, end = (yy * this.width + x1) * c; o < end; o += c) {
         for (let k = 0; k < c; k++) d[o + k] = px[k];
@@ -82,8 +106,15 @@ export class Raster {
     for (let i = 0; i <= steps; i++) {
       const t = i / steps;
       if (dash && (t * len) % (dash[0] + dash[1]) >= dash[0]) continue;
-      const x = x0 + (x1 - x0) * t, y = y0 + (y1 - y0) * t;
-      this.fillRect(Math.round(x - half), Math.round(y - half), Math.max(1, Math.round(width)), Math.max(1, Math.round(width)), color);
+      const x = x0 + (x1 - x0) * t,
+        y = y0 + (y1 - y0) * t;
+      this.fillRect(
+        Math.round(x - half),
+        Math.round(y - half),
+        Math.max(1, Math.round(width)),
+        Math.max(1, Math.round(width)),
+        color,
+      );
     }
   }
 
@@ -97,11 +128,20 @@ export class Raster {
   }
 
   /** Draws text with the built-in 5x7 font magnified `scale` times; returns its size in pixels. */
-  text(str: string, x: number, y: number, color: Color, scale = 1, anchor: TextAnchor = {}): { width: number; height: number } {
+  text(
+    str: string,
+    x: number,
+    y: number,
+    color: Color,
+    scale = 1,
+    anchor: TextAnchor = {},
+  ): { width: number; height: number } {
     const s = Math.max(1, Math.round(scale));
     const size = measureText(str, s);
     const lines = str.split('\n');
-    let top = Math.round(y - (anchor.baseline === 'middle' ? size.height / 2 : anchor.baseline === 'bottom' ? size.height : 0));
+    let top = Math.round(
+      y - (anchor.baseline === 'middle' ? size.height / 2 : anchor.baseline === 'bottom' ? size.height : 0),
+    );
     for (const line of lines) {
       const w = measureText(line, s).width;
       let left = Math.round(x - (anchor.align === 'middle' ? w / 2 : anchor.align === 'end' ? w : 0));
@@ -138,7 +178,11 @@ export interface DrawTextOptions extends TextAnchor {
 /** Writes `text` onto a copy of `img` with its top-left corner at (x, y) pixels (see `align`/`baseline`). */
 export function drawText(img: Tensor, text: string, x: number, y: number, opts: DrawTextOptions = {}): Tensor {
   const color = opts.color ?? 0;
-  const r = Raster.from(img, 'drawText', typeof color !== 'number' || (opts.background !== undefined && typeof opts.background !== 'number'));
+  const r = Raster.from(
+    img,
+    'drawText',
+    typeof color !== 'number' || (opts.background !== undefined && typeof opts.background !== 'number'),
+  );
   const s = Math.max(1, Math.round(opts.scale ?? 1));
   if (opts.background !== undefined) {
     const m = measureText(text, s);
@@ -151,9 +195,11 @@ export function drawText(img: Tensor, text: string, x: number, y: number, opts: 
 }
 
 /** A box as detect uses it: centre form { x, y, w, h } or corners { x1, y1, x2, y2 }. */
-export type BoxLike = { x: number; y: number; w: number; h: number } | { x1: number; y1: number; x2: number; y2: number };
+export type BoxLike =
+  { x: number; y: number; w: number; h: number } | { x1: number; y1: number; x2: number; y2: number };
 /** A detection to draw: a bare box, or { box, score?, label?, classId? } (detect's results). */
-export type DetectionLike = BoxLike | { box: BoxLike; score?: number; label?: string; classId?: number; class?: number };
+export type DetectionLike =
+  BoxLike | { box: BoxLike; score?: number; label?: string; classId?: number; class?: number };
 
 /** Options of {@link drawBoxes}. */
 export interface DrawBoxesOptions {
@@ -185,16 +231,18 @@ export function drawBoxes(img: Tensor, detections: readonly DetectionLike[], opt
   const side = Math.min(r.width, r.height);
   const lw = opts.lineWidth ?? Math.max(2, Math.round(side / 200));
   const ts = opts.textScale ?? (side >= 400 ? 2 : 1);
-  const sx = opts.units === 'pixels' ? 1 : r.width, sy = opts.units === 'pixels' ? 1 : r.height;
+  const sx = opts.units === 'pixels' ? 1 : r.width,
+    sy = opts.units === 'pixels' ? 1 : r.height;
   detections.forEach((det, i) => {
     const box = 'box' in det ? det.box : det;
     const meta: { score?: number; label?: string; classId?: number; class?: number } = 'box' in det ? det : {};
     const [x1, y1, x2, y2] = cornersOf(box).map((v, k) => v * (k % 2 ? sy : sx));
-    if (![x1, y1, x2, y2].every(Number.isFinite)) throw new ValueError(`drawBoxes: detection ${i} has a non-finite box ${JSON.stringify(box)}`);
+    if (![x1, y1, x2, y2].every(Number.isFinite))
+      throw new ValueError(`drawBoxes: detection ${i} has a non-finite box ${JSON.stringify(box)}`);
     const cls = meta.classId ?? meta.class;
     const color = colors[(cls ?? i) % colors.length];
     r.strokeRect(x1, y1, x2 - x1, y2 - y1, color, lw);
-    let label = opts.labels?.[i] ?? meta.label ?? (cls !== undefined ? opts.classNames?.[cls] ?? `class ${cls}` : '');
+    let label = opts.labels?.[i] ?? meta.label ?? (cls !== undefined ? (opts.classNames?.[cls] ?? `class ${cls}`) : '');
     if (meta.score !== undefined) label = label ? `${label} ${meta.score.toFixed(2)}` : meta.score.toFixed(2);
     if (!label) return;
     const m = measureText(label, ts);
@@ -230,18 +278,22 @@ export function drawPoints(img: Tensor, points: readonly PointLike[] | Tensor, o
   const r = Raster.from(img, 'drawPoints', true);
   let pts: [number, number][];
   if (points instanceof Tensor) {
-    if (points.rank !== 2 || points.shape[1] !== 2) throw new ShapeError(`drawPoints: expected points [K,2], got ${fmtShape(points.shape)}`);
+    if (points.rank !== 2 || points.shape[1] !== 2)
+      throw new ShapeError(`drawPoints: expected points [K,2], got ${fmtShape(points.shape)}`);
     pts = Array.from({ length: points.shape[0] }, (_, i) => [points.data[2 * i], points.data[2 * i + 1]]);
   } else {
     pts = points.map((p) => (Array.isArray(p) ? [p[0], p[1]] : [(p as { x: number }).x, (p as { y: number }).y]));
   }
   const side = Math.min(r.width, r.height);
   const rad = opts.radius ?? Math.max(3, Math.round(side / 100));
-  const sx = opts.units === 'pixels' ? 1 : r.width, sy = opts.units === 'pixels' ? 1 : r.height;
+  const sx = opts.units === 'pixels' ? 1 : r.width,
+    sy = opts.units === 'pixels' ? 1 : r.height;
   pts.forEach(([px, py], i) => {
-    if (!Number.isFinite(px) || !Number.isFinite(py)) throw new ValueError(`drawPoints: point ${i} is not finite: (${px}, ${py})`);
-    const c = opts.colors?.length ? opts.colors[i % opts.colors.length] : opts.color ?? PALETTE[3];
-    const x = px * sx, y = py * sy;
+    if (!Number.isFinite(px) || !Number.isFinite(py))
+      throw new ValueError(`drawPoints: point ${i} is not finite: (${px}, ${py})`);
+    const c = opts.colors?.length ? opts.colors[i % opts.colors.length] : (opts.color ?? PALETTE[3]);
+    const x = px * sx,
+      y = py * sy;
     r.disc(x, y, rad + 1, contrastOn(c));
     r.disc(x, y, rad, c);
     if (opts.numbers) r.text(String(i), x + rad + 2, y, c, 1, { baseline: 'middle' });
@@ -287,7 +339,10 @@ export function channelTiles(t: Tensor): Tensor[] {
 export function filterTiles(w: Tensor): Tensor[] {
   if (w.rank !== 4) throw new ShapeError(`filterTiles: expected filters [fH,fW,inC,outC], got ${fmtShape(w.shape)}`);
   const [fh, fw, ic, oc] = w.shape;
-  if (ic !== 1 && ic !== 3) throw new ShapeError(`filterTiles: filters need 1 or 3 input channels to draw, got ${fmtShape(w.shape)}; split them with channelTiles per input channel`);
+  if (ic !== 1 && ic !== 3)
+    throw new ShapeError(
+      `filterTiles: filters need 1 or 3 input channels to draw, got ${fmtShape(w.shape)}; split them with channelTiles per input channel`,
+    );
   return Array.from({ length: oc }, (_, o) => {
     const out = new Float32Array(fh * fw * ic);
     for (let i = 0; i < out.length; i++) out[i] = w.data[i * oc + o];
@@ -300,9 +355,13 @@ export function montage(images: readonly Tensor[] | Tensor, opts: MontageOptions
   let tiles: Tensor[];
   if (images instanceof Tensor) {
     const d = imageDims(images, 'montage');
-    if (!d.batched) throw new ShapeError(`montage: expected a batch [N,H,W,C] or an array of images, got ${fmtShape(images.shape)}`);
+    if (!d.batched)
+      throw new ShapeError(`montage: expected a batch [N,H,W,C] or an array of images, got ${fmtShape(images.shape)}`);
     const size = d.h * d.w * d.c;
-    tiles = Array.from({ length: d.n }, (_, i) => new Tensor(images.data.subarray(i * size, (i + 1) * size), [d.h, d.w, d.c]));
+    tiles = Array.from(
+      { length: d.n },
+      (_, i) => new Tensor(images.data.subarray(i * size, (i + 1) * size), [d.h, d.w, d.c]),
+    );
   } else {
     tiles = [...images];
   }
@@ -311,31 +370,53 @@ export function montage(images: readonly Tensor[] | Tensor, opts: MontageOptions
   const dims = tiles.map((t, i) => {
     const d = imageDims(t, `montage (image ${i})`);
     if (d.n !== 1) throw new ShapeError(`montage: image ${i} must be [H,W,C] or [1,H,W,C], got ${fmtShape(t.shape)}`);
-    if (d.c !== 1 && d.c !== 3 && d.c !== 4) throw new ShapeError(`montage: image ${i} needs 1, 3 or 4 channels, got ${fmtShape(t.shape)}`);
+    if (d.c !== 1 && d.c !== 3 && d.c !== 4)
+      throw new ShapeError(`montage: image ${i} needs 1, 3 or 4 channels, got ${fmtShape(t.shape)}`);
     return d;
   });
-  if (opts.labels && opts.labels.length !== n) throw new ValueError(`montage: got ${opts.labels.length} labels for ${n} images`);
+  if (opts.labels && opts.labels.length !== n)
+    throw new ValueError(`montage: got ${opts.labels.length} labels for ${n} images`);
   const cols = opts.cols ?? Math.ceil(Math.sqrt(n));
-  if (!Number.isInteger(cols) || cols < 1) throw new ValueError(`montage: cols must be a positive integer, got ${fmtValue(cols)}`);
+  if (!Number.isInteger(cols) || cols < 1)
+    throw new ValueError(`montage: cols must be a positive integer, got ${fmtValue(cols)}`);
   const rows = Math.ceil(n / cols);
-  const pad = opts.pad ?? 2, zoom = opts.zoom ?? 1, ls = opts.labelScale ?? 1;
-  if (!Number.isInteger(zoom) || zoom < 1) throw new ValueError(`montage: zoom must be a positive integer, got ${fmtValue(zoom)}`);
+  const pad = opts.pad ?? 2,
+    zoom = opts.zoom ?? 1,
+    ls = opts.labelScale ?? 1;
+  if (!Number.isInteger(zoom) || zoom < 1)
+    throw new ValueError(`montage: zoom must be a positive integer, got ${fmtValue(zoom)}`);
   const background = opts.background ?? 255;
   const labelColor = opts.labelColor ?? contrastOn(background);
   const labelW = opts.labels ? Math.max(...opts.labels.map((l) => measureText(l, ls).width)) : 0;
   const cellW = Math.max(Math.max(...dims.map((d) => d.w)) * zoom, labelW);
   const tileH = Math.max(...dims.map((d) => d.h)) * zoom;
-  const capH = opts.labels ? (LINE_HEIGHT * ls) + 2 : 0;
+  const capH = opts.labels ? LINE_HEIGHT * ls + 2 : 0;
   const colour = dims.some((d) => d.c > 1) || typeof background !== 'number' || typeof labelColor !== 'number';
   const out = new Raster(pad + cols * (cellW + pad), pad + rows * (tileH + capH + pad), colour ? 3 : 1, background);
 
-  let gmin = Infinity, gmax = -Infinity;
-  if (opts.scale === 'global') for (const t of tiles) for (const v of t.data) { if (v < gmin) gmin = v; if (v > gmax) gmax = v; }
+  let gmin = Infinity,
+    gmax = -Infinity;
+  if (opts.scale === 'global')
+    for (const t of tiles)
+      for (const v of t.data) {
+        if (v < gmin) gmin = v;
+        if (v > gmax) gmax = v;
+      }
   tiles.forEach((t, i) => {
     const d = dims[i];
-    let lo = 0, hi = 255;
-    if (opts.scale === 'tile') { lo = Infinity; hi = -Infinity; for (const v of t.data) { if (v < lo) lo = v; if (v > hi) hi = v; } }
-    else if (opts.scale === 'global') { lo = gmin; hi = gmax; }
+    let lo = 0,
+      hi = 255;
+    if (opts.scale === 'tile') {
+      lo = Infinity;
+      hi = -Infinity;
+      for (const v of t.data) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    } else if (opts.scale === 'global') {
+      lo = gmin;
+      hi = gmax;
+    }
     const k = hi > lo ? 255 / (hi - lo) : 0; // a constant tile draws mid-gray rather than dividing by zero
     const off = hi > lo ? 0 : 128;
     const x0 = pad + (i % cols) * (cellW + pad) + Math.floor((cellW - d.w * zoom) / 2);
@@ -350,7 +431,9 @@ export function montage(images: readonly Tensor[] | Tensor, opts: MontageOptions
       }
     }
     if (opts.labels) {
-      out.text(opts.labels[i], pad + (i % cols) * (cellW + pad) + cellW / 2, y0 + tileH + 2, labelColor, ls, { align: 'middle' });
+      out.text(opts.labels[i], pad + (i % cols) * (cellW + pad) + cellW / 2, y0 + tileH + 2, labelColor, ls, {
+        align: 'middle',
+      });
     }
   });
   return out.toTensor();

@@ -1,4 +1,5 @@
-// Image geometry and colour: resize, crop, normalize, toGrayscale, and edges (the notes' filters). Images are [H, W, C] float32
+// Image geometry and colour: resize, crop, normalize, toGrayscale, and edges (the notes' filters). Images are [H, W, C]
+// float32
 // tensors (C = 1, 3 or 4, values 0-255 as io.readImage gives them); a batch [N, H, W, C] is accepted
 // wherever it makes sense and keeps its rank.
 import { Tensor } from '../tensor';
@@ -8,7 +9,13 @@ import type { Padding } from '../ops/geometry';
 import { filters } from './filters';
 
 /** Height, width, channels and batch of an image tensor ([H,W], [H,W,C] or [N,H,W,C]). */
-export interface ImageDims { n: number; h: number; w: number; c: number; batched: boolean }
+export interface ImageDims {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  batched: boolean;
+}
 
 /** Reads the dimensions of an image or batch of images, with a ShapeError naming `where` otherwise. */
 export function imageDims(t: Tensor, where: string): ImageDims {
@@ -20,8 +27,7 @@ export function imageDims(t: Tensor, where: string): ImageDims {
   throw new ShapeError(`${where}: expected an image [H,W,C] or a batch [N,H,W,C], got ${fmtShape(s)}`);
 }
 
-const outShape = (d: ImageDims, h: number, w: number, c: number): number[] =>
-  d.batched ? [d.n, h, w, c] : [h, w, c];
+const outShape = (d: ImageDims, h: number, w: number, c: number): number[] => (d.batched ? [d.n, h, w, c] : [h, w, c]);
 
 /** Options of {@link resize}. */
 export interface ResizeOptions {
@@ -37,11 +43,11 @@ export interface ResizeOptions {
 
 /** Source coordinate and weights of each output index along one axis. */
 function axisMap(inSize: number, outSize: number, align: boolean, nearest: boolean) {
-  const i0 = new Int32Array(outSize), i1 = new Int32Array(outSize), f = new Float64Array(outSize);
+  const i0 = new Int32Array(outSize),
+    i1 = new Int32Array(outSize),
+    f = new Float64Array(outSize);
   for (let o = 0; o < outSize; o++) {
-    let src = align
-      ? (outSize > 1 ? (o * (inSize - 1)) / (outSize - 1) : 0)
-      : ((o + 0.5) * inSize) / outSize - 0.5;
+    let src = align ? (outSize > 1 ? (o * (inSize - 1)) / (outSize - 1) : 0) : ((o + 0.5) * inSize) / outSize - 0.5;
     src = Math.min(Math.max(src, 0), inSize - 1);
     if (nearest) {
       // Round half up at pixel centres (TF's half_pixel_centers nearest picks floor(src + 0.5)).
@@ -74,9 +80,13 @@ export function resize(img: Tensor, height: number, width: number, opts: ResizeO
   for (let b = 0; b < d.n; b++) {
     const base = b * d.h * d.w * c;
     for (let y = 0; y < height; y++) {
-      const r0 = base + ys.i0[y] * d.w * c, r1 = base + ys.i1[y] * d.w * c, fy = ys.f[y];
+      const r0 = base + ys.i0[y] * d.w * c,
+        r1 = base + ys.i1[y] * d.w * c,
+        fy = ys.f[y];
       for (let x = 0; x < width; x++) {
-        const c0 = xs.i0[x] * c, c1 = xs.i1[x] * c, fx = xs.f[x];
+        const c0 = xs.i0[x] * c,
+          c1 = xs.i1[x] * c,
+          fx = xs.f[x];
         const o = ((b * height + y) * width + x) * c;
         for (let k = 0; k < c; k++) {
           const top = src[r0 + c0 + k] + (src[r0 + c1 + k] - src[r0 + c0 + k]) * fx;
@@ -90,7 +100,12 @@ export function resize(img: Tensor, height: number, width: number, opts: ResizeO
 }
 
 /** A rectangle in pixels: top-left corner (x, y), width and height. */
-export interface Rect { x: number; y: number; width: number; height: number }
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 /** Cuts the pixel rectangle `r` out of an image or batch; it must lie inside the image. */
 export function crop(img: Tensor, r: Rect): Tensor {
@@ -100,7 +115,9 @@ export function crop(img: Tensor, r: Rect): Tensor {
     if (!Number.isInteger(v)) throw new ValueError(`crop: ${k} must be an integer, got ${fmtValue(v)}`);
   }
   if (x < 0 || y < 0 || width < 1 || height < 1 || x + width > d.w || y + height > d.h) {
-    throw new ValueError(`crop: rectangle x=${x} y=${y} ${width}x${height} does not fit in image ${fmtShape(img.shape)}`);
+    throw new ValueError(
+      `crop: rectangle x=${x} y=${y} ${width}x${height} does not fit in image ${fmtShape(img.shape)}`,
+    );
   }
   const { c } = d;
   const out = new Float32Array(d.n * height * width * c);
@@ -114,7 +131,10 @@ export function crop(img: Tensor, r: Rect): Tensor {
 }
 
 /** Options of {@link normalize}: per-channel mean and standard deviation (a number means every channel). */
-export interface NormalizeOptions { mean?: number | number[]; std?: number | number[] }
+export interface NormalizeOptions {
+  mean?: number | number[];
+  std?: number | number[];
+}
 
 /**
  * (x - mean[c]) / std[c] per channel. Without `mean`/`std` the image's own per-channel mean and
@@ -147,10 +167,13 @@ export function normalize(img: Tensor, opts: NormalizeOptions = {}): Tensor {
   return new Tensor(out, img.shape);
 }
 
-/** Converts RGB(A) to one channel with the ITU-R BT.601 weights 0.299 R + 0.587 G + 0.114 B (as TF); alpha is ignored. */
+/**
+ * Converts RGB(A) to one channel with the ITU-R BT.601 weights 0.299 R + 0.587 G + 0.114 B (as TF); alpha is ignored.
+ */
 export function toGrayscale(img: Tensor): Tensor {
   const d = imageDims(img, 'toGrayscale');
-  if (d.c !== 1 && d.c !== 3 && d.c !== 4) throw new ShapeError(`toGrayscale: expected 1, 3 or 4 channels, got ${fmtShape(img.shape)}`);
+  if (d.c !== 1 && d.c !== 3 && d.c !== 4)
+    throw new ShapeError(`toGrayscale: expected 1, 3 or 4 channels, got ${fmtShape(img.shape)}`);
   const px = d.n * d.h * d.w;
   const out = new Float32Array(px);
   const x = img.data;
@@ -174,7 +197,11 @@ export interface EdgesOptions {
 }
 
 /** Edge maps of one image or a batch: vertical and horizontal filter responses (signed) and their magnitude. */
-export interface Edges { vertical: Tensor; horizontal: Tensor; magnitude: Tensor }
+export interface Edges {
+  vertical: Tensor;
+  horizontal: Tensor;
+  magnitude: Tensor;
+}
 
 /**
  * Runs the notes' vertical and horizontal edge filters over the image (colour images are converted to
@@ -185,24 +212,35 @@ export interface Edges { vertical: Tensor; horizontal: Tensor; magnitude: Tensor
 export function edges(img: Tensor, opts: EdgesOptions = {}): Edges {
   const d = imageDims(img, 'edges');
   const kind = opts.filter ?? 'sobel';
-  const pair = kind === 'sobel' ? [filters.sobelVertical, filters.sobelHorizontal]
-    : kind === 'scharr' ? [filters.scharrVertical, filters.scharrHorizontal]
-      : kind === 'simple' ? [filters.vertical, filters.horizontal] : null;
+  const pair =
+    kind === 'sobel'
+      ? [filters.sobelVertical, filters.sobelHorizontal]
+      : kind === 'scharr'
+        ? [filters.scharrVertical, filters.scharrHorizontal]
+        : kind === 'simple'
+          ? [filters.vertical, filters.horizontal]
+          : null;
   if (!pair) throw new ValueError(`edges: filter must be 'sobel', 'scharr' or 'simple', got '${kind}'`);
   const gray = d.c === 1 ? img : toGrayscale(img);
   const reflect = opts.padding === 'reflect';
   const x = reflect ? reflectPad1(gray.data, d) : new Tensor(gray.data, [d.n, d.h, d.w, 1]);
-  const [v, h] = pair.map((k) => conv2d(x, k, { padding: reflect ? 'valid' : (opts.padding as Padding) ?? 'valid' }));
+  const [v, h] = pair.map((k) => conv2d(x, k, { padding: reflect ? 'valid' : ((opts.padding as Padding) ?? 'valid') }));
   const mag = new Float32Array(v.size);
   for (let i = 0; i < mag.length; i++) mag[i] = Math.hypot(v.data[i], h.data[i]);
   const shape = d.batched ? v.shape : v.shape.slice(1);
-  return { vertical: new Tensor(v.data, shape), horizontal: new Tensor(h.data, shape), magnitude: new Tensor(mag, shape) };
+  return {
+    vertical: new Tensor(v.data, shape),
+    horizontal: new Tensor(h.data, shape),
+    magnitude: new Tensor(mag, shape),
+  };
 }
 
 /** One-channel images [N,H,W] padded by one pixel on each side, mirroring (d c b | a b c d | c b a). */
 function reflectPad1(src: Float32Array, d: ImageDims): Tensor {
-  if (d.h < 2 || d.w < 2) throw new ShapeError(`edges: 'reflect' padding needs an image of at least 2x2, got ${d.h}x${d.w}`);
-  const H = d.h + 2, W = d.w + 2;
+  if (d.h < 2 || d.w < 2)
+    throw new ShapeError(`edges: 'reflect' padding needs an image of at least 2x2, got ${d.h}x${d.w}`);
+  const H = d.h + 2,
+    W = d.w + 2;
   const out = new Float32Array(d.n * H * W);
   const at = (i: number, n: number) => (i < 0 ? 1 : i >= n ? n - 2 : i);
   for (let b = 0; b < d.n; b++) {

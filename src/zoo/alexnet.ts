@@ -29,20 +29,31 @@ export function alexnet(args: AlexNetArgs = {}): Sequential {
     layers.conv2d({ filters, kernelSize, strides, padding, activation: 'relu', kernelInitializer, name });
   const pool = (name: string) => layers.maxPooling2d({ poolSize: 3, strides: 2, name });
   const drop = (name: string) => (rate > 0 ? [layers.dropout({ rate, name })] : []);
-  return new Sequential([
-    layers.conv2d({ filters: 96, kernelSize: 11, strides: 4, activation: 'relu', kernelInitializer, inputShape, name: 'conv1' }),
-    pool('pool1'),
-    conv('conv2', 256, 5),
-    pool('pool2'),
-    conv('conv3', 384, 3),
-    conv('conv4', 384, 3),
-    conv('conv5', 256, 3),
-    pool('pool5'),
-    layers.flatten({ name: 'flatten' }),
-    ...drop('drop6'),
-    layers.dense({ units: 4096, activation: 'relu', kernelInitializer, name: 'fc6' }),
-    ...drop('drop7'),
-    layers.dense({ units: 4096, activation: 'relu', kernelInitializer, name: 'fc7' }),
-    layers.dense({ units: classes, activation: 'softmax', kernelInitializer, name: 'predictions' }),
-  ], { name: 'alexnet', seed: args.seed });
+  return new Sequential(
+    [
+      layers.conv2d({
+        filters: 96,
+        kernelSize: 11,
+        strides: 4,
+        activation: 'relu',
+        kernelInitializer,
+        inputShape,
+        name: 'conv1',
+      }),
+      pool('pool1'),
+      conv('conv2', 256, 5),
+      pool('pool2'),
+      conv('conv3', 384, 3),
+      conv('conv4', 384, 3),
+      conv('conv5', 256, 3),
+      pool('pool5'),
+      layers.flatten({ name: 'flatten' }),
+      ...drop('drop6'),
+      layers.dense({ units: 4096, activation: 'relu', kernelInitializer, name: 'fc6' }),
+      ...drop('drop7'),
+      layers.dense({ units: 4096, activation: 'relu', kernelInitializer, name: 'fc7' }),
+      layers.dense({ units: classes, activation: 'softmax', kernelInitializer, name: 'predictions' }),
+    ],
+    { name: 'alexnet', seed: args.seed },
+  );
 }

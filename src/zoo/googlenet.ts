@@ -19,14 +19,22 @@ export interface GoogLeNetArgs {
   seed?: number;
 }
 
-/** One row of the GoogLeNet table: module name and its filter counts (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj). */
+/**
+ * One row of the GoogLeNet table: module name and its filter counts (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool
+ * proj).
+ */
 export type Row = [string, number, number, number, number, number, number];
 /** The notes' table: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj of each module. */
 export const GOOGLENET_MODULES: readonly Row[] = [
-  ['3a', 64, 96, 128, 16, 32, 32], ['3b', 128, 128, 192, 32, 96, 64],
-  ['4a', 192, 96, 208, 16, 48, 64], ['4b', 160, 112, 224, 24, 64, 64], ['4c', 128, 128, 256, 24, 64, 64],
-  ['4d', 112, 144, 288, 32, 64, 64], ['4e', 256, 160, 320, 32, 128, 128],
-  ['5a', 256, 160, 320, 32, 128, 128], ['5b', 384, 192, 384, 48, 128, 128],
+  ['3a', 64, 96, 128, 16, 32, 32],
+  ['3b', 128, 128, 192, 32, 96, 64],
+  ['4a', 192, 96, 208, 16, 48, 64],
+  ['4b', 160, 112, 224, 24, 64, 64],
+  ['4c', 128, 128, 256, 24, 64, 64],
+  ['4d', 112, 144, 288, 32, 64, 64],
+  ['4e', 256, 160, 320, 32, 128, 128],
+  ['5a', 256, 160, 320, 32, 128, 128],
+  ['5b', 384, 192, 384, 48, 128, 128],
 ];
 
 /** GoogLeNet; rows of its summary are named as in the notes (inception_3a ... inception_5b). */
@@ -38,7 +46,8 @@ export function googlenet(args: GoogLeNetArgs = {}): Model {
   const apply = (l: layers.Layer, t: SymbolicTensor): SymbolicTensor => l.apply(t) as SymbolicTensor;
   const conv = (t: SymbolicTensor, filters: number, k: number, name: string, strides = 1): SymbolicTensor =>
     apply(layers.conv2d({ filters, kernelSize: k, strides, padding: 'same', activation: 'relu', name }), t);
-  const pool = (t: SymbolicTensor, name: string): SymbolicTensor => apply(layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name }), t);
+  const pool = (t: SymbolicTensor, name: string): SymbolicTensor =>
+    apply(layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name }), t);
   const side = (t: SymbolicTensor, name: string): SymbolicTensor => {
     let y = apply(layers.averagePooling2d({ poolSize: 5, strides: 3, name: `${name}_pool` }), t);
     y = conv(y, 128, 1, `${name}_conv`);
@@ -58,7 +67,15 @@ export function googlenet(args: GoogLeNetArgs = {}): Model {
   for (const [id, ...f] of GOOGLENET_MODULES) {
     if (id === '4a' || id === '5a') x = pool(x, `pool${id[0] === '4' ? 3 : 4}_3x3`);
     const [filters1x1, filters3x3Reduce, filters3x3, filters5x5Reduce, filters5x5, poolProj] = f;
-    const m: InceptionModuleArgs = { filters1x1, filters3x3Reduce, filters3x3, filters5x5Reduce, filters5x5, poolProj, name: `inception_${id}` };
+    const m: InceptionModuleArgs = {
+      filters1x1,
+      filters3x3Reduce,
+      filters3x3,
+      filters5x5Reduce,
+      filters5x5,
+      poolProj,
+      name: `inception_${id}`,
+    };
     x = inceptionModule(x, m);
     if (aux && (id === '4a' || id === '4d')) sides.push(side(x, `aux${sides.length + 1}`));
   }

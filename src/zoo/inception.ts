@@ -30,17 +30,26 @@ let moduleCount = 0;
 export function inceptionModule(x: SymbolicTensor, args: InceptionModuleArgs): SymbolicTensor {
   checkOptions('inceptionModule', args, [...KEYS, 'name']);
   if (!(x instanceof SymbolicTensor) || x.rank !== 4 || x.shape[3] === null) {
-    throw new ValueError(`inceptionModule: expected a symbolic [N,H,W,C] tensor with known channels (from layers.input / layer.apply), got ${String(x)}`);
+    throw new ValueError(
+      `inceptionModule: expected a symbolic [N,H,W,C] tensor with known channels (from layers.input / layer.apply), got ${String(x)}`,
+    );
   }
-  const f = Object.fromEntries(KEYS.map((k) => [k, positive('inceptionModule', k, args?.[k])])) as Record<typeof KEYS[number], number>;
+  const f = Object.fromEntries(KEYS.map((k) => [k, positive('inceptionModule', k, args?.[k])])) as Record<
+    (typeof KEYS)[number],
+    number
+  >;
   const name = args.name ?? `inception${moduleCount++ === 0 ? '' : `_${moduleCount - 1}`}`;
   const input = layers.input({ shape: x.shape.slice(1) as number[], name: `${name}_input` });
   const conv = (t: SymbolicTensor, filters: number, k: number, id: string): SymbolicTensor =>
-    layers.conv2d({ filters, kernelSize: k, padding: 'same', activation: 'relu', name: `${name}_${id}` }).apply(t) as SymbolicTensor;
+    layers
+      .conv2d({ filters, kernelSize: k, padding: 'same', activation: 'relu', name: `${name}_${id}` })
+      .apply(t) as SymbolicTensor;
   const b1 = conv(input, f.filters1x1, 1, '1x1');
   const b3 = conv(conv(input, f.filters3x3Reduce, 1, '3x3_reduce'), f.filters3x3, 3, '3x3');
   const b5 = conv(conv(input, f.filters5x5Reduce, 1, '5x5_reduce'), f.filters5x5, 5, '5x5');
-  const pooled = layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same', name: `${name}_pool` }).apply(input) as SymbolicTensor;
+  const pooled = layers
+    .maxPooling2d({ poolSize: 3, strides: 1, padding: 'same', name: `${name}_pool` })
+    .apply(input) as SymbolicTensor;
   const bp = conv(pooled, f.poolProj, 1, 'pool_proj');
   const out = layers.concatenate({ axis: -1, name: `${name}_concat` }).apply([b1, b3, b5, bp]) as SymbolicTensor;
   return new Model({ inputs: input, outputs: out, name }).apply(x) as SymbolicTensor;

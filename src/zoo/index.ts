@@ -1,6 +1,7 @@
 // zoo: classic networks ready to train.
 /**
- * The classic networks of the notes, ready to train: LeNet-5, AlexNet, VGG-16, ResNet-18/34/50, Inception modules and GoogLeNet.
+ * The classic networks of the notes, ready to train: LeNet-5, AlexNet, VGG-16, ResNet-18/34/50, Inception modules and
+ * GoogLeNet.
  *
  * @example
  * ```ts

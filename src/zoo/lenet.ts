@@ -20,16 +20,21 @@ export interface LeNet5Args {
 export function lenet5(args: LeNet5Args = {}): Sequential {
   checkOptions('lenet5', args, ['activation', 'pooling', 'inputShape', 'classes', 'seed']);
   const { activation = 'relu', pooling = 'max', inputShape = [28, 28, 1], classes = 10, seed } = args;
-  if (pooling !== 'max' && pooling !== 'avg') throw new ValueError(`lenet5: pooling must be 'max' or 'avg', got '${pooling}'`);
-  const pool = (name: string) => (pooling === 'max' ? layers.maxPooling2d({ poolSize: 2, name }) : layers.averagePooling2d({ poolSize: 2, name }));
-  return new Sequential([
-    layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation, inputShape, name: 'conv1' }),
-    pool('pool1'),
-    layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation, name: 'conv2' }),
-    pool('pool2'),
-    layers.flatten({ name: 'flatten' }),
-    layers.dense({ units: 120, activation, name: 'fc3' }),
-    layers.dense({ units: 84, activation, name: 'fc4' }),
-    layers.dense({ units: classes, activation: 'softmax', name: 'output' }),
-  ], { name: 'lenet5', seed });
+  if (pooling !== 'max' && pooling !== 'avg')
+    throw new ValueError(`lenet5: pooling must be 'max' or 'avg', got '${pooling}'`);
+  const pool = (name: string) =>
+    pooling === 'max' ? layers.maxPooling2d({ poolSize: 2, name }) : layers.averagePooling2d({ poolSize: 2, name });
+  return new Sequential(
+    [
+      layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation, inputShape, name: 'conv1' }),
+      pool('pool1'),
+      layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation, name: 'conv2' }),
+      pool('pool2'),
+      layers.flatten({ name: 'flatten' }),
+      layers.dense({ units: 120, activation, name: 'fc3' }),
+      layers.dense({ units: 84, activation, name: 'fc4' }),
+      layers.dense({ units: classes, activation: 'softmax', name: 'output' }),
+    ],
+    { name: 'lenet5', seed },
+  );
 }

@@ -3,7 +3,8 @@ import { ValueError, fmtValue } from '../errors';
 
 /** Checks a positive integer option. */
 export function positive(where: string, what: string, v: unknown): number {
-  if (!Number.isInteger(v) || (v as number) <= 0) throw new ValueError(`${where}: ${what} must be a positive integer, got ${fmtValue(v)}`);
+  if (!Number.isInteger(v) || (v as number) <= 0)
+    throw new ValueError(`${where}: ${what} must be a positive integer, got ${fmtValue(v)}`);
   return v as number;
 }
 

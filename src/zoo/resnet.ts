@@ -39,7 +39,10 @@ let blockCount = 0;
  */
 export function residualBlock(x: SymbolicTensor, args: ResidualBlockArgs): SymbolicTensor {
   checkOptions('residualBlock', args, ['filters', 'strides', 'bottleneck', 'shortcut', 'useBias', 'epsilon', 'name']);
-  if (!(x instanceof SymbolicTensor) || x.rank !== 4) throw new ValueError(`residualBlock: expected a symbolic [N,H,W,C] tensor (from layers.input / layer.apply), got ${String(x)}`);
+  if (!(x instanceof SymbolicTensor) || x.rank !== 4)
+    throw new ValueError(
+      `residualBlock: expected a symbolic [N,H,W,C] tensor (from layers.input / layer.apply), got ${String(x)}`,
+    );
   const filters = positive('residualBlock', 'filters', args?.filters);
   const strides = positive('residualBlock', 'strides', args.strides ?? 1);
   const bottleneck = args.bottleneck ?? false;
@@ -48,14 +51,23 @@ export function residualBlock(x: SymbolicTensor, args: ResidualBlockArgs): Symbo
   const name = args.name ?? `res_block${blockCount++ === 0 ? '' : `_${blockCount - 1}`}`;
   const outC = bottleneck ? 4 * filters : filters;
   const shortcut = args.shortcut ?? (strides !== 1 || x.shape[3] !== outC ? 'projection' : 'identity');
-  if (shortcut !== 'identity' && shortcut !== 'projection') throw new ValueError(`residualBlock '${name}': shortcut must be 'identity' or 'projection', got ${fmtValue(shortcut)}`);
+  if (shortcut !== 'identity' && shortcut !== 'projection')
+    throw new ValueError(
+      `residualBlock '${name}': shortcut must be 'identity' or 'projection', got ${fmtValue(shortcut)}`,
+    );
   if (shortcut === 'identity' && (strides !== 1 || x.shape[3] !== outC)) {
-    throw new ValueError(`residualBlock '${name}': an identity shortcut needs stride 1 and ${outC} input channels, got stride ${strides} and input ${String(x)}; use shortcut: 'projection'`);
+    throw new ValueError(
+      `residualBlock '${name}': an identity shortcut needs stride 1 and ${outC} input channels, got stride ${strides} and input ${String(x)}; use shortcut: 'projection'`,
+    );
   }
   const conv = (t: SymbolicTensor, f: number, k: number, s: number, id: string): SymbolicTensor =>
-    layers.conv2d({ filters: f, kernelSize: k, strides: s, padding: 'same', useBias, name: `${name}_${id}_conv` }).apply(t) as SymbolicTensor;
-  const bn = (t: SymbolicTensor, id: string): SymbolicTensor => layers.batchNormalization({ epsilon, name: `${name}_${id}_bn` }).apply(t) as SymbolicTensor;
-  const relu = (t: SymbolicTensor, id: string): SymbolicTensor => layers.activation({ activation: 'relu', name: `${name}_${id}` }).apply(t) as SymbolicTensor;
+    layers
+      .conv2d({ filters: f, kernelSize: k, strides: s, padding: 'same', useBias, name: `${name}_${id}_conv` })
+      .apply(t) as SymbolicTensor;
+  const bn = (t: SymbolicTensor, id: string): SymbolicTensor =>
+    layers.batchNormalization({ epsilon, name: `${name}_${id}_bn` }).apply(t) as SymbolicTensor;
+  const relu = (t: SymbolicTensor, id: string): SymbolicTensor =>
+    layers.activation({ activation: 'relu', name: `${name}_${id}` }).apply(t) as SymbolicTensor;
 
   const short = shortcut === 'projection' ? bn(conv(x, outC, 1, strides, '0'), '0') : x;
   let y: SymbolicTensor;
@@ -93,22 +105,45 @@ export function resnet(args: ResNetArgs = {}): Model {
   const inputShape = imageShape('resnet', args.inputShape ?? [224, 224, 3]);
   const classes = positive('resnet', 'classes', args.classes ?? 1000);
   const pooling = args.pooling ?? null;
-  if (pooling !== null && pooling !== 'avg') throw new ValueError(`resnet: pooling must be 'avg' or null, got ${fmtValue(pooling)}`);
+  if (pooling !== null && pooling !== 'avg')
+    throw new ValueError(`resnet: pooling must be 'avg' or null, got ${fmtValue(pooling)}`);
   const bottleneck = depth === 50;
   const useBias = bottleneck;
 
   const input = layers.input({ shape: inputShape, name: 'input_1' });
-  let x = layers.zeroPadding2d({ padding: [[3, 3], [3, 3]], name: 'conv1_pad' }).apply(input) as SymbolicTensor;
+  let x = layers
+    .zeroPadding2d({
+      padding: [
+        [3, 3],
+        [3, 3],
+      ],
+      name: 'conv1_pad',
+    })
+    .apply(input) as SymbolicTensor;
   x = layers.conv2d({ filters: 64, kernelSize: 7, strides: 2, useBias, name: 'conv1_conv' }).apply(x) as SymbolicTensor;
   x = layers.batchNormalization({ epsilon: 1.001e-5, name: 'conv1_bn' }).apply(x) as SymbolicTensor;
   x = layers.activation({ activation: 'relu', name: 'conv1_relu' }).apply(x) as SymbolicTensor;
-  x = layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: 'pool1_pad' }).apply(x) as SymbolicTensor;
+  x = layers
+    .zeroPadding2d({
+      padding: [
+        [1, 1],
+        [1, 1],
+      ],
+      name: 'pool1_pad',
+    })
+    .apply(x) as SymbolicTensor;
   x = layers.maxPooling2d({ poolSize: 3, strides: 2, name: 'pool1_pool' }).apply(x) as SymbolicTensor;
   STAGES[depth].forEach((blocks, s) => {
     const filters = 64 << s;
     for (let b = 1; b <= blocks; b++) {
       // The first block of stages 3-5 halves the resolution (Keras's stride1=2).
-      x = residualBlock(x, { filters, strides: b === 1 && s > 0 ? 2 : 1, bottleneck, useBias, name: `conv${s + 2}_block${b}` });
+      x = residualBlock(x, {
+        filters,
+        strides: b === 1 && s > 0 ? 2 : 1,
+        bottleneck,
+        useBias,
+        name: `conv${s + 2}_block${b}`,
+      });
     }
   });
   if (includeTop) {

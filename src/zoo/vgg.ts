@@ -23,7 +23,13 @@ export interface VGG16Args {
   kernelInitializer?: InitializerSpec;
 }
 
-const BLOCKS: [number, number][] = [[64, 2], [128, 2], [256, 3], [512, 3], [512, 3]];
+const BLOCKS: [number, number][] = [
+  [64, 2],
+  [128, 2],
+  [256, 3],
+  [512, 3],
+  [512, 3],
+];
 
 /** VGG-16. */
 export function vgg16(args: VGG16Args = {}): Sequential {
@@ -33,14 +39,22 @@ export function vgg16(args: VGG16Args = {}): Sequential {
   const classes = positive('vgg16', 'classes', args.classes ?? 1000);
   const pooling = args.pooling ?? null;
   const kernelInitializer = args.kernelInitializer;
-  if (pooling !== null && pooling !== 'avg') throw new ValueError(`vgg16: pooling must be 'avg' or null, got ${fmtValue(pooling)}`);
+  if (pooling !== null && pooling !== 'avg')
+    throw new ValueError(`vgg16: pooling must be 'avg' or null, got ${fmtValue(pooling)}`);
   const stack: Layer[] = [];
   BLOCKS.forEach(([filters, n], b) => {
     for (let i = 1; i <= n; i++) {
-      stack.push(layers.conv2d({
-        filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer, name: `block${b + 1}_conv${i}`,
-        ...(stack.length === 0 ? { inputShape } : {}),
-      }));
+      stack.push(
+        layers.conv2d({
+          filters,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          kernelInitializer,
+          name: `block${b + 1}_conv${i}`,
+          ...(stack.length === 0 ? { inputShape } : {}),
+        }),
+      );
     }
     stack.push(layers.maxPooling2d({ poolSize: 2, strides: 2, name: `block${b + 1}_pool` }));
   });

@@ -17,13 +17,28 @@ function oracle(x: Float32Array, s: Float32Array, b: Float32Array, c: number): F
 
 describe('channelAffine kernel', () => {
   // channel counts below, at and past the 4-lane width, with tails; row counts incl. 1 and odd
-  const cases: [number, number][] = [[1, 1], [7, 1], [3, 3], [5, 4], [9, 5], [2, 8], [13, 17], [4, 64], [3, 67], [64, 6]];
+  const cases: [number, number][] = [
+    [1, 1],
+    [7, 1],
+    [3, 3],
+    [5, 4],
+    [9, 5],
+    [2, 8],
+    [13, 17],
+    [4, 64],
+    [3, 67],
+    [64, 6],
+  ];
   for (const name of BUILDS) {
     it(`${name} matches the f64 oracle on odd shapes`, () => {
-      const k = backend.kernels(name), r = rng(cases.length + name.length);
+      const k = backend.kernels(name),
+        r = rng(cases.length + name.length);
       for (const [rows, c] of cases) {
-        const x = rand(r, rows * c, 5), s = rand(r, c, 2), b = rand(r, c, 1);
-        const y = k.channelAffine(x, s, b, c), want = oracle(x, s, b, c);
+        const x = rand(r, rows * c, 5),
+          s = rand(r, c, 2),
+          b = rand(r, c, 1);
+        const y = k.channelAffine(x, s, b, c),
+          want = oracle(x, s, b, c);
         expect(y.length).toBe(rows * c);
         for (let i = 0; i < y.length; i++) {
           if (!(Math.abs(y[i] - want[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])))) {
@@ -35,13 +50,21 @@ describe('channelAffine kernel', () => {
   }
 
   it('every WASM build agrees bit for bit with the js reference (mul then add, each rounded to f32)', () => {
-    const r = rng(7), js = backend.kernels('js');
-    const x = rand(r, 31 * 19, 10), s = rand(r, 19, 3), b = rand(r, 19, 3);
+    const r = rng(7),
+      js = backend.kernels('js');
+    const x = rand(r, 31 * 19, 10),
+      s = rand(r, 19, 3),
+      b = rand(r, 19, 3);
     const want = js.channelAffine(x, s, b, 19);
-    for (const name of WASM_BACKENDS) expect(Array.from(backend.kernels(name).channelAffine(x, s, b, 19))).toEqual(Array.from(want));
+    for (const name of WASM_BACKENDS)
+      expect(Array.from(backend.kernels(name).channelAffine(x, s, b, 19))).toEqual(Array.from(want));
   });
 
   it('empty input gives empty output', () => {
-    for (const name of BUILDS) expect(backend.kernels(name).channelAffine(new Float32Array(0), Float32Array.of(1, 2), Float32Array.of(0, 0), 2).length).toBe(0);
+    for (const name of BUILDS)
+      expect(
+        backend.kernels(name).channelAffine(new Float32Array(0), Float32Array.of(1, 2), Float32Array.of(0, 0), 2)
+          .length,
+      ).toBe(0);
   });
 });

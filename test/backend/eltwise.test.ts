@@ -38,16 +38,22 @@ describe('elementwise kernels', () => {
     expect(js.unary('tanh', x)[2]).toBeCloseTo(Math.tanh(0.5), 7);
     expect(Array.from(js.binary('sub', x, Float32Array.of(1, 2)))).toEqual([-3, -2, -0.5, 2]);
     const s = js.softmax(Float32Array.of(1, 2, 3, 1000, 1000, 1000), 2, 3);
-    const e = [Math.exp(-2), Math.exp(-1), 1], z = e[0] + e[1] + e[2];
-    for (let j = 0; j < 3; j++) { expect(s[j]).toBeCloseTo(e[j] / z, 7); expect(s[3 + j]).toBeCloseTo(1 / 3, 7); }
+    const e = [Math.exp(-2), Math.exp(-1), 1],
+      z = e[0] + e[1] + e[2];
+    for (let j = 0; j < 3; j++) {
+      expect(s[j]).toBeCloseTo(e[j] / z, 7);
+      expect(s[3 + j]).toBeCloseTo(1 / 3, 7);
+    }
   });
 
   for (const op of UNARY) {
     it(`unary ${op} and its backward: wasm and wasm-simd match js for lengths 0..37 and 4099`, () => {
       const r = rng(op.length * 31 + op.charCodeAt(0));
       for (const n of LENGTHS) {
-        const x = input(r, n, op), dy = input(r, n);
-        const y = js.unary(op, x), dx = js.unaryBackward(op, x, y, dy);
+        const x = input(r, n, op),
+          dy = input(r, n);
+        const y = js.unary(op, x),
+          dx = js.unaryBackward(op, x, y, dy);
         for (const name of FAST) {
           const k = backend.kernels(name);
           expectClose(k.unary(op, x), y, EXACT.has(op), `${name} ${op} n=${n}`);
@@ -62,16 +68,36 @@ describe('elementwise kernels', () => {
       const r = rng(op.charCodeAt(0) * 7 + op.charCodeAt(1));
       const cases: [number, number][] = [];
       for (const n of LENGTHS) cases.push([n, n], [n, n ? 1 : 0]);
-      for (const [reps, bn] of [[3, 3], [5, 4], [7, 17], [2, 64], [64, 6]]) cases.push([reps * bn, bn]);
+      for (const [reps, bn] of [
+        [3, 3],
+        [5, 4],
+        [7, 17],
+        [2, 64],
+        [64, 6],
+      ])
+        cases.push([reps * bn, bn]);
       for (const [an, bn] of cases) {
-        const a = input(r, an), b = Float32Array.from(input(r, bn), (v) => (op === 'div' && v === 0 ? 0.5 : v));
+        const a = input(r, an),
+          b = Float32Array.from(input(r, bn), (v) => (op === 'div' && v === 0 ? 0.5 : v));
         const want = js.binary(op, a, b);
         for (let i = 0; i < an; i++) {
           const bi = b[i % bn];
-          const ref = op === 'add' ? a[i] + bi : op === 'sub' ? a[i] - bi : op === 'mul' ? a[i] * bi : op === 'div' ? a[i] / bi : op === 'max' ? Math.max(a[i], bi) : Math.min(a[i], bi);
+          const ref =
+            op === 'add'
+              ? a[i] + bi
+              : op === 'sub'
+                ? a[i] - bi
+                : op === 'mul'
+                  ? a[i] * bi
+                  : op === 'div'
+                    ? a[i] / bi
+                    : op === 'max'
+                      ? Math.max(a[i], bi)
+                      : Math.min(a[i], bi);
           expect(want[i]).toBe(Math.fround(ref));
         }
-        for (const name of FAST) expectClose(backend.kernels(name).binary(op, a, b), want, true, `${name} ${op} ${an}/${bn}`);
+        for (const name of FAST)
+          expectClose(backend.kernels(name).binary(op, a, b), want, true, `${name} ${op} ${an}/${bn}`);
       }
     });
   }
@@ -80,7 +106,9 @@ describe('elementwise kernels', () => {
     it(`${name}: exp, sigmoid and tanh at the extremes and near zero (SIMD polynomial range patches)`, () => {
       const k = backend.kernels(name);
       const x = Float32Array.of(100, -200, NaN, 0, 88.72, -103, 1, -1, 1e-6, -3e-4, 0.6, -0.65, 20, -20, 1e-30, 5);
-      const e = k.unary('exp', x), s = k.unary('sigmoid', x), t = k.unary('tanh', x);
+      const e = k.unary('exp', x),
+        s = k.unary('sigmoid', x),
+        t = k.unary('tanh', x);
       expect([e[0], e[1], e[3]]).toEqual([Infinity, 0, 1]);
       expect(Number.isNaN(e[2]) && Number.isNaN(s[2]) && Number.isNaN(t[2])).toBe(true);
       expect([s[0], s[1], t[12], t[13]]).toEqual([1, 0, 1, -1]);
@@ -88,7 +116,11 @@ describe('elementwise kernels', () => {
         if (i === 2) continue;
         const want = [Math.exp(x[i]), 1 / (1 + Math.exp(-x[i])), Math.tanh(x[i])].map(Math.fround);
         [e[i], s[i], t[i]].forEach((got, j) => {
-          if (!(got === want[j] || Math.abs(got - want[j]) <= 2.4e-7 * Math.abs(want[j]) || Math.abs(want[j]) < 1.2e-38)) {
+          if (!(
+            got === want[j] ||
+            Math.abs(got - want[j]) <= 2.4e-7 * Math.abs(want[j]) ||
+            Math.abs(want[j]) < 1.2e-38
+          )) {
             throw new Error(`${name} ${['exp', 'sigmoid', 'tanh'][j]}(${x[i]}) = ${got}, want ${want[j]}`);
           }
         });
@@ -98,7 +130,13 @@ describe('elementwise kernels', () => {
 
   it('softmax: rows sum to 1, large logits do not overflow, builds agree with js', () => {
     const r = rng(5);
-    for (const [rows, cols] of [[1, 1], [3, 5], [2, 10], [7, 37], [64, 1000]]) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [3, 5],
+      [2, 10],
+      [7, 37],
+      [64, 1000],
+    ]) {
       const x = Float32Array.from({ length: rows * cols }, () => (r() - 0.5) * 40 + (r() < 0.1 ? 500 : 0));
       const want = js.softmax(x, rows, cols);
       for (let i = 0; i < rows; i++) {
@@ -106,7 +144,8 @@ describe('elementwise kernels', () => {
         for (let j = 0; j < cols; j++) s += want[i * cols + j];
         expect(s).toBeCloseTo(1, 5);
       }
-      for (const name of FAST) expectClose(backend.kernels(name).softmax(x, rows, cols), want, false, `${name} softmax ${rows}x${cols}`);
+      for (const name of FAST)
+        expectClose(backend.kernels(name).softmax(x, rows, cols), want, false, `${name} softmax ${rows}x${cols}`);
     }
   });
 });

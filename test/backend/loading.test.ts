@@ -29,8 +29,12 @@ describe('relaxed-SIMD probe', () => {
 
   it('Node with --experimental-wasm-relaxed-simd loads the relaxed build, which passes its probe', async () => {
     const { execFileSync } = await import('node:child_process');
-    const script = "import('./src/index.ts').then(async (c) => { const i = await c.init(); console.log(JSON.stringify({ kernel: i.kernel, relaxed: c.backend.module('wasm-relaxed-simd').exports.IS_RELAXED_SIMD.value })); })";
-    const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '-e', script], { encoding: 'utf8', env: { ...process.env, CONVKIT_BACKEND: '' } });
+    const script =
+      "import('./src/index.ts').then(async (c) => { const i = await c.init(); console.log(JSON.stringify({ kernel: i.kernel, relaxed: c.backend.module('wasm-relaxed-simd').exports.IS_RELAXED_SIMD.value })); })";
+    const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, CONVKIT_BACKEND: '' },
+    });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ kernel: 'wasm-relaxed-simd', relaxed: 1 });
   }, 60_000);
 });
@@ -38,8 +42,12 @@ describe('relaxed-SIMD probe', () => {
 describe('threads in an ES-module program', () => {
   it('workers start when Node parses eval code as ESM (--input-type=module is inherited by workers)', async () => {
     const { execFileSync } = await import('node:child_process');
-    const script = "const c = await import('./src/index.ts'); const i = await c.init(); const p = c.backend.module('wasm-simd').pool; console.log(JSON.stringify({ threads: i.threads, ready: p.ready, failure: p.failure }));";
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, CONVKIT_BACKEND: '', CONVKIT_THREADS: '2' } });
+    const script =
+      "const c = await import('./src/index.ts'); const i = await c.init(); const p = c.backend.module('wasm-simd').pool; console.log(JSON.stringify({ threads: i.threads, ready: p.ready, failure: p.failure }));";
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, CONVKIT_BACKEND: '', CONVKIT_THREADS: '2' },
+    });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ threads: 2, ready: 1, failure: null });
   }, 60_000);
 });

@@ -4,8 +4,27 @@ import type { BackendName, ConvGeometry } from '../../src/backend/kernels';
 
 // 1x8x8x3 -> 4 @ 3x3 'same': small, so 10,000 calls stay quick.
 const g: ConvGeometry = {
-  batch: 1, inD: 1, inH: 8, inW: 8, inC: 3, outD: 1, outH: 8, outW: 8, outC: 4, fD: 1, fH: 3, fW: 3,
-  strideD: 1, strideH: 1, strideW: 1, dilationD: 1, dilationH: 1, dilationW: 1, padFront: 0, padTop: 1, padLeft: 1,
+  batch: 1,
+  inD: 1,
+  inH: 8,
+  inW: 8,
+  inC: 3,
+  outD: 1,
+  outH: 8,
+  outW: 8,
+  outC: 4,
+  fD: 1,
+  fH: 3,
+  fW: 3,
+  strideD: 1,
+  strideH: 1,
+  strideW: 1,
+  dilationD: 1,
+  dilationH: 1,
+  dilationW: 1,
+  padFront: 0,
+  padTop: 1,
+  padLeft: 1,
 };
 const x = Float32Array.from({ length: 8 * 8 * 3 }, (_, i) => Math.sin(i * 0.37));
 const w = Float32Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i * 0.11));
@@ -14,7 +33,8 @@ const bias = Float32Array.of(0.1, -0.2, 0.3, -0.4);
 describe('WASM memory stays bounded without dispose()', () => {
   for (const name of ['wasm-simd', 'wasm'] as BackendName[]) {
     it(`${name}: 10,000 conv2d calls never grow memory past the first call's high-water mark`, () => {
-      const k = backend.kernels(name), arena = backend.module(name)!.arena;
+      const k = backend.kernels(name),
+        arena = backend.module(name)!.arena;
       const expected = backend.kernels('js').conv(x, w, g, bias, 'relu');
       const first = k.conv(x, w, g, bias, 'relu');
       const highWater = arena.memoryBytes;
@@ -29,9 +49,12 @@ describe('WASM memory stays bounded without dispose()', () => {
 
 describe('pinned blocks (inference plans) and the scratch arena', () => {
   it('keeps pinned bytes intact across kernel calls, reuses freed blocks first-fit, and moves the scratch back down', () => {
-    const mod = backend.module('wasm-simd')!, arena = mod.arena, k = backend.kernels('wasm-simd');
+    const mod = backend.module('wasm-simd')!,
+      arena = mod.arena,
+      k = backend.kernels('wasm-simd');
     const before = arena.pinnedBytes;
-    const a = arena.pin(1000), b = arena.pin(5000);
+    const a = arena.pin(1000),
+      b = arena.pin(5000);
     expect(a % 16).toBe(0);
     expect(b).toBeGreaterThanOrEqual(a + 1000);
     const mark = Float32Array.from({ length: 250 }, (_, i) => i * 0.5);

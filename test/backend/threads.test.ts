@@ -7,9 +7,31 @@ import { backend, init } from '../../src/backend';
 import type { ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
 import { splitRange, splitByOutput, splitByInput } from '../../src/backend/wasm/split';
 import { ValueError } from '../../src/errors';
-import { rng, randArray, geometry as specGeometry, inLen, outLen, terms, outShape, inShape, filterShape, expectRelClose as expectClose, type Triple } from '../helpers/kernels';
+import {
+  rng,
+  randArray,
+  geometry as specGeometry,
+  inLen,
+  outLen,
+  terms,
+  outShape,
+  inShape,
+  filterShape,
+  expectRelClose as expectClose,
+  type Triple,
+} from '../helpers/kernels';
 
-function geometry(batch: number, inp: Triple, inC: number, outC: number, f: Triple, stride?: Triple, dilation?: Triple, padBefore?: Triple, padAfter?: Triple): ConvGeometry {
+function geometry(
+  batch: number,
+  inp: Triple,
+  inC: number,
+  outC: number,
+  f: Triple,
+  stride?: Triple,
+  dilation?: Triple,
+  padBefore?: Triple,
+  padAfter?: Triple,
+): ConvGeometry {
   return specGeometry({ batch, in: inp, inC, outC, f, stride, dilation, padBefore, padAfter });
 }
 const rand = (n: number, seed: number) => randArray(n, rng(seed));
@@ -29,12 +51,23 @@ const threaded = backend.module('wasm-simd')?.build === 'simdThreads';
 
 describe('splitting work', () => {
   it('splitRange covers 0..n once, aligned, in at most `parts` pieces', () => {
-    for (const [n, parts, align] of [[10, 2, 1], [11, 3, 4], [7, 8, 1], [1, 2, 8], [1000, 2, 8], [33, 4, 2]]) {
+    for (const [n, parts, align] of [
+      [10, 2, 1],
+      [11, 3, 4],
+      [7, 8, 1],
+      [1, 2, 8],
+      [1000, 2, 8],
+      [33, 4, 2],
+    ]) {
       const r = splitRange(n, parts, align);
       expect(r.length).toBeLessThanOrEqual(parts);
       expect(r[0][0]).toBe(0);
       expect(r[r.length - 1][1]).toBe(n);
-      r.forEach(([s, e], i) => { expect(e).toBeGreaterThan(s); expect(s % align).toBe(0); if (i) expect(s).toBe(r[i - 1][1]); });
+      r.forEach(([s, e], i) => {
+        expect(e).toBeGreaterThan(s);
+        expect(s % align).toBe(0);
+        if (i) expect(s).toBe(r[i - 1][1]);
+      });
     }
   });
 
@@ -47,7 +80,10 @@ describe('splitting work', () => {
       // each band gets only the input rows its windows read
       expect(p.g.inH).toBeLessThanOrEqual((p.g.outH - 1) * g.strideH + (g.fH - 1) * g.dilationH + 1);
     }
-    for (const [h, s] of [[g, 3], [geometry(1, [1, 29, 4], 2, 2, [1, 2, 2], [1, 5, 1]), 4]] as const) {
+    for (const [h, s] of [
+      [g, 3],
+      [geometry(1, [1, 29, 4], 2, 2, [1, 2, 2], [1, 5, 1]), 4],
+    ] as const) {
       let at = 0;
       for (const p of splitByInput(h, s)) {
         expect(p.inOffset).toBe(at);
@@ -60,8 +96,13 @@ describe('splitting work', () => {
 });
 
 describe.skipIf(!threaded)('threads', () => {
-  beforeAll(async () => { await init(); await poolReady(2); });
-  afterAll(() => { backend.setThreads(null); });
+  beforeAll(async () => {
+    await init();
+    await poolReady(2);
+  });
+  afterAll(() => {
+    backend.setThreads(null);
+  });
 
   it('info() reports the thread count and why', () => {
     const info = backend.setThreads(2);
@@ -76,13 +117,22 @@ describe.skipIf(!threaded)('threads', () => {
 
   it('matmul with every transpose matches the reference, and equals the one-thread result bit for bit', () => {
     const cases: Array<[number, number, number, boolean, boolean]> = [
-      [300, 200, 100, false, false], [64, 257, 530, true, false], [513, 100, 77, false, true], [129, 130, 131, true, true], [1, 1500, 1003, false, false],
+      [300, 200, 100, false, false],
+      [64, 257, 530, true, false],
+      [513, 100, 77, false, true],
+      [129, 130, 131, true, true],
+      [1, 1500, 1003, false, false],
     ];
     for (const [m, k, n, tA, tB] of cases) {
-      const a = rand(m * k, m), b = rand(k * n, n), bias = rand(n, k);
+      const a = rand(m * k, m),
+        b = rand(k * n, n),
+        bias = rand(n, k);
       backend.setThreads(2);
       const two = simd().matmul(a, b, m, k, n, tA, tB, bias, 'relu');
-      expectClose(two, js().matmul(a, b, m, k, n, tA, tB, bias, 'relu'), `matmul ${m}x${k}x${n} ${tA} ${tB}`, { terms: k, shape: [m, n] });
+      expectClose(two, js().matmul(a, b, m, k, n, tA, tB, bias, 'relu'), `matmul ${m}x${k}x${n} ${tA} ${tB}`, {
+        terms: k,
+        shape: [m, n],
+      });
       backend.setThreads(1);
       expect(simd().matmul(a, b, m, k, n, tA, tB, bias, 'relu')).toEqual(two);
     }
@@ -91,28 +141,58 @@ describe.skipIf(!threaded)('threads', () => {
 
   it('gram over a batch matches the reference', () => {
     const a = rand(3 * 200 * 67, 5);
-    expectClose(simd().gram(a, 3, 200, 67), js().gram(a, 3, 200, 67), 'gram batch 3', { terms: 200, shape: [3, 67, 67] });
+    expectClose(simd().gram(a, 3, 200, 67), js().gram(a, 3, 200, 67), 'gram batch 3', {
+      terms: 200,
+      shape: [3, 67, 67],
+    });
   });
 
   const CONV: Array<[string, ConvGeometry]> = [
-    ['one image, 3x3 same, odd sizes', geometry(1, [1, 37, 29], 7, 13, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1])],
-    ['one image, 3x3 same, Winograd-sized channels', geometry(1, [1, 23, 30], 16, 24, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1])],
-    ['one image, 5x5 stride 2, asymmetric pad', geometry(1, [1, 49, 41], 5, 9, [1, 5, 5], [1, 2, 2], [1, 1, 1], [0, 2, 1], [0, 1, 2])],
-    ['one image, 3x3 dilation 2', geometry(1, [1, 33, 31], 6, 10, [1, 3, 3], [1, 1, 1], [1, 2, 2], [0, 2, 2], [0, 2, 2])],
+    [
+      'one image, 3x3 same, odd sizes',
+      geometry(1, [1, 37, 29], 7, 13, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1]),
+    ],
+    [
+      'one image, 3x3 same, Winograd-sized channels',
+      geometry(1, [1, 23, 30], 16, 24, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1]),
+    ],
+    [
+      'one image, 5x5 stride 2, asymmetric pad',
+      geometry(1, [1, 49, 41], 5, 9, [1, 5, 5], [1, 2, 2], [1, 1, 1], [0, 2, 1], [0, 1, 2]),
+    ],
+    [
+      'one image, 3x3 dilation 2',
+      geometry(1, [1, 33, 31], 6, 10, [1, 3, 3], [1, 1, 1], [1, 2, 2], [0, 2, 2], [0, 2, 2]),
+    ],
     ['one image, 2x2 stride 5 (rows no window reads)', geometry(1, [1, 99, 80], 16, 32, [1, 2, 2], [1, 5, 5])],
     ['one image, 1x1 pointwise', geometry(1, [1, 40, 40], 32, 48, [1, 1, 1])],
     ['batch 3, 3x3 valid', geometry(3, [1, 21, 19], 8, 11, [1, 3, 3])],
-    ['one volume, 3D 3x3x3 same', geometry(1, [9, 11, 10], 4, 6, [3, 3, 3], [1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1])],
+    [
+      'one volume, 3D 3x3x3 same',
+      geometry(1, [9, 11, 10], 4, 6, [3, 3, 3], [1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]),
+    ],
     ['1D, batch 4', geometry(4, [1, 1, 401], 9, 17, [1, 1, 5], [1, 1, 2], [1, 1, 1], [0, 0, 2], [0, 0, 2])],
   ];
   for (const [name, g] of CONV) {
     it(`conv forward and both gradients: ${name}`, () => {
-      const x = rand(inLen(g), 11), w = rand(g.fD * g.fH * g.fW * g.inC * g.outC, 12), dy = rand(outLen(g), 13), bias = rand(g.outC, 14);
+      const x = rand(inLen(g), 11),
+        w = rand(g.fD * g.fH * g.fW * g.inC * g.outC, 12),
+        dy = rand(outLen(g), 13),
+        bias = rand(g.outC, 14);
       expect(2 * outLen(g) * g.fD * g.fH * g.fW * g.inC).toBeGreaterThanOrEqual(1 << 20); // big enough to split
       const y = simd().conv(x, w, g, bias, 'relu');
-      expectClose(y, js().conv(x, w, g, bias, 'relu'), `${name} forward`, { terms: terms.forward(g), shape: outShape(g) });
-      expectClose(simd().convBackpropInput(dy, w, g), js().convBackpropInput(dy, w, g), `${name} dx`, { terms: terms.input(g), shape: inShape(g) });
-      expectClose(simd().convBackpropFilter(x, dy, g), js().convBackpropFilter(x, dy, g), `${name} dw`, { terms: terms.filter(g), shape: filterShape(g) });
+      expectClose(y, js().conv(x, w, g, bias, 'relu'), `${name} forward`, {
+        terms: terms.forward(g),
+        shape: outShape(g),
+      });
+      expectClose(simd().convBackpropInput(dy, w, g), js().convBackpropInput(dy, w, g), `${name} dx`, {
+        terms: terms.input(g),
+        shape: inShape(g),
+      });
+      expectClose(simd().convBackpropFilter(x, dy, g), js().convBackpropFilter(x, dy, g), `${name} dw`, {
+        terms: terms.filter(g),
+        shape: filterShape(g),
+      });
       backend.setThreads(1);
       expect(simd().conv(x, w, g, bias, 'relu')).toEqual(y);
       backend.setThreads(2);
@@ -122,31 +202,59 @@ describe.skipIf(!threaded)('threads', () => {
   it('parts that derive a geometry (the direct input gradient) keep it to themselves', () => {
     // regression: the transposed geometry once lived in static memory that every thread shared
     const g = geometry(1, [1, 12, 12], 1024, 9, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 1, 1], [0, 1, 1]);
-    const w = rand(9 * 1024 * 9, 61), dy = rand(outLen(g), 62), want = js().convBackpropInput(dy, w, g);
-    for (let i = 0; i < 30; i++) expectClose(simd().convBackpropInput(dy, w, g), want, `call ${i}`, { terms: terms.input(g), shape: inShape(g) });
+    const w = rand(9 * 1024 * 9, 61),
+      dy = rand(outLen(g), 62),
+      want = js().convBackpropInput(dy, w, g);
+    for (let i = 0; i < 30; i++)
+      expectClose(simd().convBackpropInput(dy, w, g), want, `call ${i}`, { terms: terms.input(g), shape: inShape(g) });
   });
 
   it('depthwise forward and both gradients on one image and on a batch, stride 2 and padding', () => {
     // a 7x7 filter: 3x3 depthwise work is too memory-bound to split (module.ts, MIN_PARALLEL_INTENSITY)
     for (const batch of [1, 3]) {
-      const g: DepthwiseGeometry = { ...geometry(batch, [1, 67, 53], 24, 48, [1, 7, 7], [1, 2, 2], [1, 1, 1], [0, 3, 3], [0, 3, 3]), multiplier: 2 };
-      const x = rand(inLen(g), 21), w = rand(49 * 24 * 2, 22), dy = rand(outLen(g), 23);
-      expectClose(simd().depthwiseConv(x, w, g), js().depthwiseConv(x, w, g), `depthwise batch ${batch}`, { terms: 49 });
-      expectClose(simd().depthwiseConvBackpropInput(dy, w, g), js().depthwiseConvBackpropInput(dy, w, g), `depthwise dx batch ${batch}`, { terms: 49 * 2 });
-      expectClose(simd().depthwiseConvBackpropFilter(x, dy, g), js().depthwiseConvBackpropFilter(x, dy, g), `depthwise dw batch ${batch}`, { terms: terms.filter(g) });
+      const g: DepthwiseGeometry = {
+        ...geometry(batch, [1, 67, 53], 24, 48, [1, 7, 7], [1, 2, 2], [1, 1, 1], [0, 3, 3], [0, 3, 3]),
+        multiplier: 2,
+      };
+      const x = rand(inLen(g), 21),
+        w = rand(49 * 24 * 2, 22),
+        dy = rand(outLen(g), 23);
+      expectClose(simd().depthwiseConv(x, w, g), js().depthwiseConv(x, w, g), `depthwise batch ${batch}`, {
+        terms: 49,
+      });
+      expectClose(
+        simd().depthwiseConvBackpropInput(dy, w, g),
+        js().depthwiseConvBackpropInput(dy, w, g),
+        `depthwise dx batch ${batch}`,
+        { terms: 49 * 2 },
+      );
+      expectClose(
+        simd().depthwiseConvBackpropFilter(x, dy, g),
+        js().depthwiseConvBackpropFilter(x, dy, g),
+        `depthwise dw batch ${batch}`,
+        { terms: terms.filter(g) },
+      );
     }
   });
 
   it('resizing the pool and many calls keep results and memory steady', async () => {
     const g = CONV[0][1];
-    const x = rand(inLen(g), 31), w = rand(9 * g.inC * g.outC, 32);
+    const x = rand(inLen(g), 31),
+      w = rand(9 * g.inC * g.outC, 32);
     const want = js().conv(x, w, g, null, 'linear');
     const mod = backend.module('wasm-simd')!;
-    for (const t of [3, 1, 2]) { backend.setThreads(t); expectClose(simd().conv(x, w, g, null, 'linear'), want, `threads ${t}`, { terms: terms.forward(g), shape: outShape(g) }); }
+    for (const t of [3, 1, 2]) {
+      backend.setThreads(t);
+      expectClose(simd().conv(x, w, g, null, 'linear'), want, `threads ${t}`, {
+        terms: terms.forward(g),
+        shape: outShape(g),
+      });
+    }
     // the pool only grows: going down to 1 and back to 2 threads keeps the 3-thread pool's workers
     expect(mod.pool!.threads).toBe(3);
     await poolReady(2);
-    const pool = mod.pool, before = mod.arena.memoryBytes;
+    const pool = mod.pool,
+      before = mod.arena.memoryBytes;
     for (let i = 0; i < 300; i++) simd().conv(x, w, g, null, 'linear');
     expect(mod.pool).toBe(pool);
     expect(mod.arena.memoryBytes).toBe(before);
@@ -156,11 +264,20 @@ describe.skipIf(!threaded)('threads', () => {
   // concurrency (two models training at once in worker_threads) is test/hardening/workers.test.ts.
   it('calls from interleaved async tasks get their own results', async () => {
     const gs = [CONV[0][1], CONV[5][1], CONV[2][1]];
-    const inputs = gs.map((g, i) => [rand(inLen(g), 40 + i), rand(g.fD * g.fH * g.fW * g.inC * g.outC, 50 + i)] as const);
-    const results = await Promise.all(gs.map(async (g, i) => {
-      await new Promise((r) => setTimeout(r, 3 - i));
-      return simd().conv(inputs[i][0], inputs[i][1], g, null, 'linear');
-    }));
-    results.forEach((r, i) => expectClose(r, js().conv(inputs[i][0], inputs[i][1], gs[i], null, 'linear'), `caller ${i}`, { terms: terms.forward(gs[i]), shape: outShape(gs[i]) }));
+    const inputs = gs.map(
+      (g, i) => [rand(inLen(g), 40 + i), rand(g.fD * g.fH * g.fW * g.inC * g.outC, 50 + i)] as const,
+    );
+    const results = await Promise.all(
+      gs.map(async (g, i) => {
+        await new Promise((r) => setTimeout(r, 3 - i));
+        return simd().conv(inputs[i][0], inputs[i][1], g, null, 'linear');
+      }),
+    );
+    results.forEach((r, i) =>
+      expectClose(r, js().conv(inputs[i][0], inputs[i][1], gs[i], null, 'linear'), `caller ${i}`, {
+        terms: terms.forward(gs[i]),
+        shape: outShape(gs[i]),
+      }),
+    );
   });
 });

@@ -17,7 +17,10 @@ run('browser bundle in Chromium', () => {
     server = await serve(dir);
     isolated = await serve(dir, { isolated: true });
   });
-  afterAll(async () => { await server?.close(); await isolated?.close(); });
+  afterAll(async () => {
+    await server?.close();
+    await isolated?.close();
+  });
 
   it('loads, reports the backend, and matches the reference on every build', async () => {
     const { result, errors } = await pageResult(server.url);
@@ -29,7 +32,9 @@ run('browser bundle in Chromium', () => {
     expect(result.info.threads).toBe(1);
     expect(result.checks.length).toBeGreaterThan(0);
     for (const c of result.checks) expect(c.maxRelErr, `${c.backend} ${c.kernel}`).toBeLessThan(1e-4);
-    expect(new Set(result.checks.map((c: any) => c.backend))).toEqual(new Set(['wasm', 'wasm-simd', 'wasm-relaxed-simd']));
+    expect(new Set(result.checks.map((c: any) => c.backend))).toEqual(
+      new Set(['wasm', 'wasm-simd', 'wasm-relaxed-simd']),
+    );
     expect(result.isolated).toBe(false);
     expect(result.threaded).toBeNull();
   });
@@ -42,9 +47,16 @@ run('browser bundle in Chromium', () => {
     expect(result.info.threads).toBe(result.cores);
     if (result.cores > 1) {
       expect(result.info.threadsReason).toMatch(/threads share one WebAssembly.Memory/);
-      console.log(`browser bundle: ${result.threaded.ready} workers ready ${result.threaded.startMs.toFixed(0)} ms after the first threaded call`);
+      console.log(
+        `browser bundle: ${result.threaded.ready} workers ready ${result.threaded.startMs.toFixed(0)} ms after the first threaded call`,
+      );
       expect(result.threaded.ready).toBe(result.cores - 1);
-      expect(result.threaded.checks.map((c: any) => c.kernel)).toEqual(['matmul', 'conv', 'convBackpropInput', 'convBackpropFilter']);
+      expect(result.threaded.checks.map((c: any) => c.kernel)).toEqual([
+        'matmul',
+        'conv',
+        'convBackpropInput',
+        'convBackpropFilter',
+      ]);
       for (const c of result.threaded.checks) expect(c.maxRelErr, c.kernel).toBeLessThan(1e-4);
     }
     for (const c of result.checks) expect(c.maxRelErr, `${c.backend} ${c.kernel}`).toBeLessThan(1e-4);

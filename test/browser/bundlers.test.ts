@@ -43,23 +43,43 @@ function copyApp(name: string): string {
 const BUILDERS: Record<string, (dir: string) => Promise<string>> = {
   async esbuild(dir) {
     const out = join(dir, 'dist');
-    await esbuild({ entryPoints: [join(dir, 'main.js')], bundle: true, format: 'esm', platform: 'browser', outdir: out, logLevel: 'error' });
+    await esbuild({
+      entryPoints: [join(dir, 'main.js')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      outdir: out,
+      logLevel: 'error',
+    });
     copyFileSync(join(dir, 'index.html'), join(out, 'index.html'));
     return out;
   },
   async vite(dir) {
     const { build } = await import('vite');
-    await build({ root: dir, configFile: false, logLevel: 'error', build: { outDir: join(dir, 'dist'), emptyOutDir: true } });
+    await build({
+      root: dir,
+      configFile: false,
+      logLevel: 'error',
+      build: { outDir: join(dir, 'dist'), emptyOutDir: true },
+    });
     return join(dir, 'dist');
   },
   async webpack(dir) {
     const { default: webpack } = await import('webpack');
     const out = join(dir, 'dist');
-    const stats = await new Promise<any>((ok, fail) => webpack({
-      // production semantics without the minifier, which alone takes most of the build time
-      mode: 'production', optimization: { minimize: false }, context: dir, entry: './main.js', target: 'web', experiments: { outputModule: true },
-      output: { path: out, filename: 'main.js', module: true }, infrastructureLogging: { level: 'error' },
-    }).run((err: Error | null, s: any) => (err ? fail(err) : ok(s))));
+    const stats = await new Promise<any>((ok, fail) =>
+      webpack({
+        // production semantics without the minifier, which alone takes most of the build time
+        mode: 'production',
+        optimization: { minimize: false },
+        context: dir,
+        entry: './main.js',
+        target: 'web',
+        experiments: { outputModule: true },
+        output: { path: out, filename: 'main.js', module: true },
+        infrastructureLogging: { level: 'error' },
+      }).run((err: Error | null, s: any) => (err ? fail(err) : ok(s))),
+    );
     if (stats.hasErrors()) throw new Error(stats.toString('errors-only'));
     copyFileSync(join(dir, 'index.html'), join(out, 'index.html'));
     return out;
@@ -79,10 +99,25 @@ run('bundlers: esbuild, Vite and webpack consume convkit with no configuration',
   });
 
   // What the app computes, from the TypeScript reference in Node.
-  const img = tensor([...Array(6)].map(() => [10, 10, 10, 0, 0, 0].map((v) => [v])), [6, 6, 1]).reshape([1, 6, 6, 1]);
+  const img = tensor(
+    [...Array(6)].map(() => [10, 10, 10, 0, 0, 0].map((v) => [v])),
+    [6, 6, 1],
+  ).reshape([1, 6, 6, 1]);
   const expected = backend.with('js', () => ({
     edges: Array.from(ops.conv2d(img, vision.filters.vertical).data),
-    matmul: Array.from(ops.matmul(tensor([[1, 2, 3], [4, 5, 6]]), tensor([[7, 8], [9, 10], [11, 12]])).data),
+    matmul: Array.from(
+      ops.matmul(
+        tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        tensor([
+          [7, 8],
+          [9, 10],
+          [11, 12],
+        ]),
+      ).data,
+    ),
   }));
 
   for (const [name, buildApp] of Object.entries(BUILDERS)) {
@@ -92,7 +127,8 @@ run('bundlers: esbuild, Vite and webpack consume convkit with no configuration',
       const server = await serve(out);
       const page = await browser.newPage();
       try {
-        const errors: string[] = [], requests: string[] = [];
+        const errors: string[] = [],
+          requests: string[] = [];
         page.on('pageerror', (e) => errors.push(String(e)));
         page.on('request', (r) => requests.push(new URL(r.url()).pathname));
         await page.goto(server.url);
@@ -111,7 +147,10 @@ run('bundlers: esbuild, Vite and webpack consume convkit with no configuration',
           expect(r.edges, r.backend).toEqual(expected.edges);
           expect(r.matmul, r.backend).toEqual(expected.matmul);
         }
-        expect(requests.filter((p) => !/^\/(index\.html)?$|\.js$/.test(p)), 'only the page and its scripts are fetched').toEqual([]);
+        expect(
+          requests.filter((p) => !/^\/(index\.html)?$|\.js$/.test(p)),
+          'only the page and its scripts are fetched',
+        ).toEqual([]);
       } finally {
         await page.close();
         await server.close();

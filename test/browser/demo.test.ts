@@ -1,6 +1,7 @@
 // End-to-end tests of the demo page (examples/web, built and served by scripts/serve.mjs) in Debian's
 // Chromium: draw digits with the mouse after in-page training, load a saved model, edge detection,
-// detection and NMS, the saved shapes YOLO, face detection, style transfer and the benchmark tab. Screenshots go to out/screenshots/.
+// detection and NMS, the saved shapes YOLO, face detection, style transfer and the benchmark tab. Screenshots go to
+// out/screenshots/.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,8 +22,13 @@ type Server = { url: string; close: () => Promise<void> };
 
 /** Waits until a status line of the page says 'ready' (or fails with its text on 'error'). */
 async function ready(page: Page, id: string, timeout = 60_000): Promise<string> {
-  await page.waitForFunction((id) => ['ready', 'error'].includes(document.getElementById(id)!.dataset.state!), id, { timeout })
-    .catch(async (e) => { throw new Error(`${id} not ready: '${await page.textContent(`#${id}`)}', backend: '${await page.textContent('#backend-info')}' (${e.message})`); });
+  await page
+    .waitForFunction((id) => ['ready', 'error'].includes(document.getElementById(id)!.dataset.state!), id, { timeout })
+    .catch(async (e) => {
+      throw new Error(
+        `${id} not ready: '${await page.textContent(`#${id}`)}', backend: '${await page.textContent('#backend-info')}' (${e.message})`,
+      );
+    });
   const text = (await page.textContent(`#${id}`)) ?? '';
   expect(await page.getAttribute(`#${id}`, 'data-state'), text).toBe('ready');
   return text;
@@ -33,20 +39,55 @@ function spread(page: Page, selector: string): Promise<number> {
   return page.$eval(selector, (c) => {
     const canvas = c as HTMLCanvasElement;
     const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    let s = 0, s2 = 0, n = 0;
-    for (let i = 0; i < d.length; i += 4) for (let k = 0; k < 3; k++) { s += d[i + k]; s2 += d[i + k] ** 2; n++; }
+    let s = 0,
+      s2 = 0,
+      n = 0;
+    for (let i = 0; i < d.length; i += 4)
+      for (let k = 0; k < 3; k++) {
+        s += d[i + k];
+        s2 += d[i + k] ** 2;
+        n++;
+      }
     return Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2));
   });
 }
 
 const circle = (cx: number, cy: number, rx: number, ry: number, n = 24): [number, number][] =>
-  Array.from({ length: n + 1 }, (_, i) => [cx + rx * Math.sin((2 * Math.PI * i) / n), cy - ry * Math.cos((2 * Math.PI * i) / n)]);
+  Array.from({ length: n + 1 }, (_, i) => [
+    cx + rx * Math.sin((2 * Math.PI * i) / n),
+    cy - ry * Math.cos((2 * Math.PI * i) / n),
+  ]);
 /** Strokes in the 280x280 pad's pixels, drawn as a person would. */
 const DIGITS: Record<number, [number, number][][]> = {
   0: [circle(140, 140, 60, 95)],
-  1: [[[150, 40], [145, 140], [140, 240]]],
-  3: [[[80, 60], [140, 40], [200, 70], [190, 120], [130, 140], [200, 170], [200, 220], [140, 245], [80, 225]]],
-  7: [[[70, 50], [210, 50], [170, 130], [130, 240]]],
+  1: [
+    [
+      [150, 40],
+      [145, 140],
+      [140, 240],
+    ],
+  ],
+  3: [
+    [
+      [80, 60],
+      [140, 40],
+      [200, 70],
+      [190, 120],
+      [130, 140],
+      [200, 170],
+      [200, 220],
+      [140, 245],
+      [80, 225],
+    ],
+  ],
+  7: [
+    [
+      [70, 50],
+      [210, 50],
+      [170, 130],
+      [130, 240],
+    ],
+  ],
 };
 
 /** Draws a digit on the pad with mouse events and returns the page's prediction and probabilities. */
@@ -64,7 +105,12 @@ async function draw(page: Page, strokes: [number, number][][]): Promise<{ pred: 
 }
 
 run('demo page in Chromium', () => {
-  let server: Server, browser: Browser, modelDir: string, webDir: string, yoloDir: string, mounts: Record<string, string | null>;
+  let server: Server,
+    browser: Browser,
+    modelDir: string,
+    webDir: string,
+    yoloDir: string,
+    mounts: Record<string, string | null>;
   const errors: string[] = [];
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
@@ -77,10 +123,23 @@ run('demo page in Chromium', () => {
     // the 0.4 threshold and large overlapping anchors, so how many boxes survive the threshold and
     // NMS differs per image and depends on every decode option, for an exact check of the page.
     yoloDir = mkdtempSync(join(tmpdir(), 'convkit-demo-yolo-'));
-    const net = yoloNet(2, 3, 11), w = net.getWeights(), bias = w[w.length - 1];
-    for (const [anchor, cls] of [[0, 0], [1, 1]]) bias.data[anchor * 8 + 5 + cls] += 3;
+    const net = yoloNet(2, 3, 11),
+      w = net.getWeights(),
+      bias = w[w.length - 1];
+    for (const [anchor, cls] of [
+      [0, 0],
+      [1, 1],
+    ])
+      bias.data[anchor * 8 + 5 + cls] += 3;
     net.setWeights(w);
-    await saveYolo(net, yoloDir, { anchors: [{ w: 3, h: 3 }, { w: 3.5, h: 2.5 }], classes: 3, classNames: [...detect.datasets.SHAPE_CLASSES] });
+    await saveYolo(net, yoloDir, {
+      anchors: [
+        { w: 3, h: 3 },
+        { w: 3.5, h: 2.5 },
+      ],
+      classes: 3,
+      classNames: [...detect.datasets.SHAPE_CLASSES],
+    });
     // a private build folder, so concurrent runs (and `npm run serve`'s out/web) never collide
     webDir = mkdtempSync(join(tmpdir(), 'convkit-demo-web-'));
     const built = await prepare({ out: webDir });
@@ -97,7 +156,9 @@ run('demo page in Chromium', () => {
   async function open(query: string): Promise<Page> {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await page.goto(server.url + query);
     return page;
   }
@@ -139,7 +200,9 @@ run('demo page in Chromium', () => {
     });
     expect(x.some((v) => v > 0)).toBe(true);
     // the same saved model in Node (wasm-simd here, relaxed SIMD in the page): the same probabilities
-    const node = (await io.load(join(modelDir, 'model.json'))).predict(new Tensor(Float32Array.from(x), [1, 28, 28, 1])).data;
+    const node = (await io.load(join(modelDir, 'model.json'))).predict(
+      new Tensor(Float32Array.from(x), [1, 28, 28, 1]),
+    ).data;
     expectClose(p, node, 1e-6, 1e-4, { what: 'page vs Node probabilities' });
     expect(pred).toBe(node.indexOf(Math.max(...node)));
     expect(errors).toEqual([]);
@@ -179,12 +242,17 @@ run('demo page in Chromium', () => {
     await page.click('#run-bench');
     await page.waitForFunction(() => document.getElementById('bench-status')!.dataset.state === 'busy');
     await ready(page, 'bench-status');
-    const rows = await page.$$eval('#bench-table tr[data-op]', (trs) => trs.map((t) => ({ ...(t as HTMLElement).dataset })));
+    const rows = await page.$$eval('#bench-table tr[data-op]', (trs) =>
+      trs.map((t) => ({ ...(t as HTMLElement).dataset })),
+    );
     expect(new Set(rows.map((r) => r.backend))).toEqual(new Set(['js', 'wasm', 'wasm-simd', 'wasm-relaxed-simd']));
     // the isolated page also times the best build on every core
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(rows).toHaveLength(cores > 1 ? 15 : 12);
-    if (cores > 1) expect(rows.filter((r) => r.threads === String(cores)).map((r) => r.backend)).toEqual(Array(3).fill('wasm-relaxed-simd'));
+    if (cores > 1)
+      expect(rows.filter((r) => r.threads === String(cores)).map((r) => r.backend)).toEqual(
+        Array(3).fill('wasm-relaxed-simd'),
+      );
     for (const r of rows) expect(Number(r.gflops), `${r.op} ${r.backend}`).toBeGreaterThan(0);
     for (const r of rows) expect(Number.isFinite(Number(r.gflops))).toBe(true);
     expect(await spread(page, '#bench-chart')).toBeGreaterThan(5);
@@ -201,9 +269,22 @@ run('demo page in Chromium', () => {
     // The same model decoded here, with its yolo.json, on the page's seeded images: same detections per image.
     const meta = JSON.parse(readFileSync(join(yoloDir, 'yolo.json'), 'utf8'));
     const net = await io.load(join(yoloDir, 'model.json'));
-    const set = detect.datasets.shapes({ n: 6, size: meta.size, seed: Number(await page.getAttribute('#yolo', 'data-seed')) });
-    const opts = { anchors: meta.anchors, grid: meta.grid, classes: meta.classes, scoreThreshold: meta.scoreThreshold, iouThreshold: meta.iouThreshold };
-    const found = detect.yolo.decode(ops.reshape(net.predict(set.images), [6, 6, 6, 2, 8]), opts) as detect.YoloDetection[][];
+    const set = detect.datasets.shapes({
+      n: 6,
+      size: meta.size,
+      seed: Number(await page.getAttribute('#yolo', 'data-seed')),
+    });
+    const opts = {
+      anchors: meta.anchors,
+      grid: meta.grid,
+      classes: meta.classes,
+      scoreThreshold: meta.scoreThreshold,
+      iouThreshold: meta.iouThreshold,
+    };
+    const found = detect.yolo.decode(
+      ops.reshape(net.predict(set.images), [6, 6, 6, 2, 8]),
+      opts,
+    ) as detect.YoloDetection[][];
     const drawn = await page.$$eval('#yolo canvas', (cs) => cs.map((c) => ({ ...(c as HTMLCanvasElement).dataset })));
     expect(drawn.map((d) => Number(d.detections))).toEqual(found.map((f) => f.length));
     expect(drawn.map((d) => Number(d.objects))).toEqual(set.objects.map((o) => o.length));
@@ -212,12 +293,18 @@ run('demo page in Chromium', () => {
     for (let i = 1; i <= 6; i++) expect(await spread(page, `#yolo canvas:nth-child(${i})`)).toBeGreaterThan(5);
     // the best detection's label tag is filled with its class colour (rectangle red, ellipse blue)
     const colour = found[0][0].classId === 0 ? [0xe5, 0x3e, 0x3e] : [0x31, 0x82, 0xce];
-    const filled = await page.$eval('#yolo canvas', (c, rgb) => {
-      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i] === rgb[0] && d[i + 1] === rgb[1] && d[i + 2] === rgb[2]) n++;
-      return n;
-    }, colour);
+    const filled = await page.$eval(
+      '#yolo canvas',
+      (c, rgb) => {
+        const d = (c as HTMLCanvasElement)
+          .getContext('2d')!
+          .getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] === rgb[0] && d[i + 1] === rgb[1] && d[i + 2] === rgb[2]) n++;
+        return n;
+      },
+      colour,
+    );
     expect(filled).toBeGreaterThan(100);
     await page.screenshot({ path: join(shots, 'demo-detect-yolo.png'), fullPage: true });
     expect(errors).toEqual([]);
@@ -225,7 +312,8 @@ run('demo page in Chromium', () => {
     // Served without a YOLO (a second server on the same build), the tab says so and keeps the rest.
     const bare = await startServer({ dir: webDir, mounts: { ...mounts, 'yolo-shapes/': null } });
     try {
-      const other = await browser.newPage({ viewport: { width: 1100, height: 900 } }); // its 404s are expected: no error listener
+      // its 404s are expected: no error listener
+      const other = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       await other.goto(bare.url);
       await other.click('#tabs button[data-tab=detect]');
       await other.waitForFunction(() => /npm start/.test(document.getElementById('yolo-status')!.textContent ?? ''));

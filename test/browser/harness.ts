@@ -8,10 +8,20 @@ import type { Browser } from 'playwright-core';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.png': 'image/png', '.wasm': 'application/wasm', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+};
 
 /** A static server; `isolated` adds COOP/COEP so pages are crossOriginIsolated. */
-export async function serve(dir: string, opts: { isolated?: boolean } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serve(
+  dir: string,
+  opts: { isolated?: boolean } = {},
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^([/\\])+/, '');
     const file = join(dir, path || 'index.html');
@@ -38,8 +48,16 @@ export async function launch(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+    ],
   });
 }
 
@@ -52,8 +70,19 @@ export async function buildTestPage(dir: string): Promise<void> {
   const { mkdirSync, writeFileSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
   const src = join(__dirname, '../../src/index.ts');
-  await build({ entryPoints: [src], bundle: true, format: 'esm', platform: 'browser', external: ['node:*'], outfile: join(dir, 'convkit.browser.js'), logLevel: 'error' });
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>');
+  await build({
+    entryPoints: [src],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    external: ['node:*'],
+    outfile: join(dir, 'convkit.browser.js'),
+    logLevel: 'error',
+  });
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>',
+  );
 }
 
 /** Opens url in a fresh Chromium, waits for the page to set window.__result, returns it with any page errors. */

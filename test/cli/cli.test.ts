@@ -12,8 +12,16 @@ import { Tensor } from '../../src/tensor';
 import { readImage, writeImage } from '../../src/io/image';
 
 async function run(...argv: string[]) {
-  let stdout = '', stderr = '';
-  const code = await main(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
+  let stdout = '',
+    stderr = '';
+  const code = await main(argv, {
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+  });
   return { code, stdout, stderr };
 }
 
@@ -22,12 +30,18 @@ let stepPng = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'convkit-cli-'));
   // A vertical step: dark left half, bright right half, with some colour.
-  const h = 30, w = 40, d = new Float32Array(h * w * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < 3; k++) d[(y * w + x) * 3 + k] = x < 20 ? 20 + 10 * k : 200 + 10 * k;
+  const h = 30,
+    w = 40,
+    d = new Float32Array(h * w * 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let k = 0; k < 3; k++) d[(y * w + x) * 3 + k] = x < 20 ? 20 + 10 * k : 200 + 10 * k;
   stepPng = join(dir, 'step.png');
   await writeImage(stepPng, new Tensor(d, [h, w, 3]));
 });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('convkit CLI', () => {
   it('lists its commands; unknown commands and options are usage errors (exit 2, one line)', async () => {
@@ -37,7 +51,9 @@ describe('convkit CLI', () => {
     expect((await run()).code).toBe(2);
     const bad = await run('detekt');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^convkit: unknown command 'detekt' \(did you mean 'detect'\?\) \(commands: train, edges, augment[a-z, ]*; see convkit --help\)\n$/);
+    expect(bad.stderr).toMatch(
+      /^convkit: unknown command 'detekt' \(did you mean 'detect'\?\) \(commands: train, edges, augment[a-z, ]*; see convkit --help\)\n$/,
+    );
     const opt = await run('edges', stepPng, '-o', join(dir, 'x.png'), '--colour');
     expect(opt.code).toBe(2);
     expect(opt.stderr.trim().split('\n')).toHaveLength(1);
@@ -55,7 +71,14 @@ describe('convkit CLI', () => {
     const r = await run('edges', stepPng, '-o', out, '--json');
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout);
-    expect(res).toMatchObject({ file: stepPng, width: 40, height: 30, filter: 'sobel', out, tile: { width: 40, height: 30 } });
+    expect(res).toMatchObject({
+      file: stepPng,
+      width: 40,
+      height: 30,
+      filter: 'sobel',
+      out,
+      tile: { width: 40, height: 30 },
+    });
     // A vertical step has a vertical response and no horizontal one.
     expect(res.fullScale.vertical).toBeGreaterThan(100);
     expect(res.fullScale.horizontal).toBeLessThan(1e-3);
@@ -80,24 +103,46 @@ describe('convkit CLI', () => {
     expect(corrupt.stderr.trim().split('\n')).toHaveLength(1);
     expect((await run('edges', stepPng)).stderr).toMatch(/missing -o/);
     expect((await run('edges', stepPng, '-o', 'x.png', '--filter', 'canny')).code).toBe(2);
-    expect((await run('edges', stepPng, '-o', 'x.png', '--width', 'wide')).stderr).toMatch(/--width expects a whole number >= 16, got 'wide'/);
+    expect((await run('edges', stepPng, '-o', 'x.png', '--width', 'wide')).stderr).toMatch(
+      /--width expects a whole number >= 16, got 'wide'/,
+    );
     expect((await run('edges', '-o', 'x.png')).stderr).toMatch(/missing the input image/);
     expect((await run('edges', stepPng, '-o', 'x.png', '--backend', 'gpu')).code).toBe(2);
   });
 
   it('augment writes a montage and N copies, reproducibly per seed', async () => {
-    const a = join(dir, 'aug-a'), b = join(dir, 'aug-b');
-    const r = await run('augment', stepPng, '-o', a, '--n', '3', '--seed', '4', '--transforms', 'mirror,rotate,warp,pca', '--json');
+    const a = join(dir, 'aug-a'),
+      b = join(dir, 'aug-b');
+    const r = await run(
+      'augment',
+      stepPng,
+      '-o',
+      a,
+      '--n',
+      '3',
+      '--seed',
+      '4',
+      '--transforms',
+      'mirror,rotate,warp,pca',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout);
     expect(res.transforms).toEqual(['mirror', 'rotate', 'warp', 'pca']);
-    expect((await readdir(a)).sort()).toEqual(['augment-1.png', 'augment-2.png', 'augment-3.png', 'augment-montage.png']);
+    expect((await readdir(a)).sort()).toEqual([
+      'augment-1.png',
+      'augment-2.png',
+      'augment-3.png',
+      'augment-montage.png',
+    ]);
     expect(res.files).toHaveLength(4);
     await run('augment', stepPng, '-o', b, '--n', '3', '--seed', '4', '--transforms', 'mirror,rotate,warp,pca');
     expect(Buffer.compare(await readFile(join(a, 'augment-2.png')), await readFile(join(b, 'augment-2.png')))).toBe(0);
     const copies = await Promise.all([1, 2, 3].map((i) => readImage(join(a, `augment-${i}.png`))));
     expect(copies.every((c) => c.shape.join() === '30,40,3')).toBe(true);
-    expect(Buffer.compare(await readFile(join(a, 'augment-1.png')), await readFile(join(a, 'augment-2.png')))).not.toBe(0);
+    expect(Buffer.compare(await readFile(join(a, 'augment-1.png')), await readFile(join(a, 'augment-2.png')))).not.toBe(
+      0,
+    );
     const bad = await run('augment', stepPng, '-o', a, '--transforms', 'mirror,zoom');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown 'zoom'/);
@@ -118,17 +163,28 @@ describe('convkit CLI', () => {
     expect(res.correct).toBeLessThanOrEqual(20);
     expect(res.history.loss[0]).toBeCloseTo(2.2716, 2);
     expect(res.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(100);
-    for (const f of ['lenet5-model/model.json', 'lenet-training.png', 'lenet-conv1-filters.png', 'lenet-mistakes.png', 'lenet-confusion.png']) {
+    for (const f of [
+      'lenet5-model/model.json',
+      'lenet-training.png',
+      'lenet-conv1-filters.png',
+      'lenet-mistakes.png',
+      'lenet-confusion.png',
+    ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
-    expect((await run('train', '--train', '9000', '--test', '2000')).stderr).toMatch(/^convkit train: datasets.mnist: 9000 training plus 2000 test digits is more than the 10000 available/);
+    expect((await run('train', '--train', '9000', '--test', '2000')).stderr).toMatch(
+      /^convkit train: datasets.mnist: 9000 training plus 2000 test digits is more than the 10000 available/,
+    );
   });
 
   it('bin/convkit.js runs from the sources with the right exit codes', () => {
     const bin = fileURLToPath(new URL('../../bin/convkit.js', import.meta.url));
     const help = execFileSync(process.execPath, [bin, 'augment', '--help'], { encoding: 'utf8', timeout: 60_000 });
     expect(help).toMatch(/usage: convkit augment <image> -o <dir>/);
-    const bad = spawnSync(process.execPath, [bin, 'edges', 'missing.png', '-o', 'x.png'], { encoding: 'utf8', timeout: 60_000 });
+    const bad = spawnSync(process.execPath, [bin, 'edges', 'missing.png', '-o', 'x.png'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/convkit edges: readImage: cannot read/);
   });

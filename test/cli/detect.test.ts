@@ -9,8 +9,16 @@ import { resize } from '../../src/vision/image';
 import { DEMO_PHOTOS, readReference } from '../../examples/data/face-api-detect';
 
 async function run(...argv: string[]) {
-  let stdout = '', stderr = '';
-  const code = await main(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
+  let stdout = '',
+    stderr = '';
+  const code = await main(argv, {
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+  });
   return { code, stdout, stderr };
 }
 
@@ -23,7 +31,9 @@ beforeAll(async () => {
   photo = join(dir, 'group.png');
   await writeImage(photo, resize(img, 675, 960));
 }, 60_000);
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('convkit detect', () => {
   it('--json prints { file, width, height, faces: [{ box, score, landmarks }] } in pixels', async () => {
@@ -40,12 +50,21 @@ describe('convkit detect', () => {
       expect(Object.keys(f).sort()).toEqual(['box', 'landmarks', 'score']);
       expect(f.score).toBeGreaterThan(0.5);
       expect(f.landmarks).toHaveLength(68);
-      const best = Math.max(...ref.faces.map((w) => {
-        const ax1 = f.box.x - f.box.w / 2, ax2 = f.box.x + f.box.w / 2, ay1 = f.box.y - f.box.h / 2, ay2 = f.box.y + f.box.h / 2;
-        const bx1 = (w.box.x - w.box.w / 2) * 960, bx2 = (w.box.x + w.box.w / 2) * 960, by1 = (w.box.y - w.box.h / 2) * 675, by2 = (w.box.y + w.box.h / 2) * 675;
-        const i = Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1)) * Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
-        return i / (f.box.w * f.box.h + (bx2 - bx1) * (by2 - by1) - i);
-      }));
+      const best = Math.max(
+        ...ref.faces.map((w) => {
+          const ax1 = f.box.x - f.box.w / 2,
+            ax2 = f.box.x + f.box.w / 2,
+            ay1 = f.box.y - f.box.h / 2,
+            ay2 = f.box.y + f.box.h / 2;
+          const bx1 = (w.box.x - w.box.w / 2) * 960,
+            bx2 = (w.box.x + w.box.w / 2) * 960,
+            by1 = (w.box.y - w.box.h / 2) * 675,
+            by2 = (w.box.y + w.box.h / 2) * 675;
+          const i =
+            Math.max(0, Math.min(ax2, bx2) - Math.max(ax1, bx1)) * Math.max(0, Math.min(ay2, by2) - Math.max(ay1, by1));
+          return i / (f.box.w * f.box.h + (bx2 - bx1) * (by2 - by1) - i);
+        }),
+      );
       expect(best).toBeGreaterThan(0.8);
       // landmarks lie around the box
       for (const p of f.landmarks) {
@@ -68,7 +87,12 @@ describe('convkit detect', () => {
   }, 60_000);
 
   it('usage errors exit 2, bad files exit 1, each one line', async () => {
-    for (const argv of [['detect'], ['detect', photo, '--size', '100'], ['detect', photo, '--threshold', '1.5'], ['detect', photo, '--size', 'x']]) {
+    for (const argv of [
+      ['detect'],
+      ['detect', photo, '--size', '100'],
+      ['detect', photo, '--threshold', '1.5'],
+      ['detect', photo, '--size', 'x'],
+    ]) {
       const r = await run(...argv);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -9,13 +9,23 @@ import { init, io, ops, Tensor } from '../../src';
 import { decodeModel, encodeModel } from '../../src/io/onnx/proto';
 
 async function run(...argv: string[]) {
-  let stdout = '', stderr = '';
-  const code = await main(argv, { stdout: (s) => { stdout += s; }, stderr: (s) => { stderr += s; } });
+  let stdout = '',
+    stderr = '';
+  const code = await main(argv, {
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+  });
   return { code, stdout, stderr };
 }
 
 const FILE = 'test/fixtures/onnx/extras-op13.onnx';
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describe('convkit info', () => {
   it('summarises an ONNX file (--json)', async () => {
@@ -55,7 +65,8 @@ describe('convkit convert', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).format).toBe('onnx');
     const x = ops.randomUniform([2, 9, 11, 3], { seed: 4 });
-    const a = ((await io.loadOnnx(FILE)).predict(x) as Tensor).data, b = ((await io.loadOnnx(join(dir, 'back.onnx'))).predict(x) as Tensor).data;
+    const a = ((await io.loadOnnx(FILE)).predict(x) as Tensor).data,
+      b = ((await io.loadOnnx(join(dir, 'back.onnx'))).predict(x) as Tensor).data;
     expect(Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])))).toBeLessThan(1e-5);
   });
   it('refuses two ONNX sides and a bad layout with exit code 2', async () => {

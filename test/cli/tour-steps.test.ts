@@ -9,11 +9,14 @@ import { runAugmentDemo } from '../../examples/augment';
 import { readImage } from '../../src/io/image';
 
 const dirs: string[] = [];
-afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 
 describe('tour steps', () => {
   it('runEdges writes Sobel and simple-filter panels of a real photo', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'convkit-edges-')); dirs.push(out);
+    const out = await mkdtemp(join(tmpdir(), 'convkit-edges-'));
+    dirs.push(out);
     const lines: string[] = [];
     const { files } = await runEdges({ out, log: (s) => lines.push(s) });
     expect(files.map((f) => f.slice(out.length + 1))).toEqual(['edges-sobel.png', 'edges-simple.png']);
@@ -23,10 +26,15 @@ describe('tour steps', () => {
   });
 
   it('runAugmentDemo writes the transform, pipeline and digit montages', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'convkit-aug-')); dirs.push(out);
+    const out = await mkdtemp(join(tmpdir(), 'convkit-aug-'));
+    dirs.push(out);
     const lines: string[] = [];
     const { files } = await runAugmentDemo({ out, log: (s) => lines.push(s) });
-    expect(files.map((f) => f.slice(out.length + 1))).toEqual(['augment-transforms.png', 'augment-pipeline.png', 'augment-digits.png']);
+    expect(files.map((f) => f.slice(out.length + 1))).toEqual([
+      'augment-transforms.png',
+      'augment-pipeline.png',
+      'augment-digits.png',
+    ]);
     const digits = await readImage(files[2]);
     expect(digits.shape[1]).toBe(4 + 8 * (28 * 3 + 4)); // 8 columns of 3x-zoomed digits with 4-pixel gaps
     expect(lines.join('\n')).toMatch(/keep [12](, [12]){7} of 2 face boxes/);

@@ -3,12 +3,15 @@ import { detect, ValueError } from '../../src';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 describe('anchors', () => {
-  it('assigns the notes\' pedestrian to the tall anchor and the car to the wide one', () => {
-    const anchors = [{ w: 0.4, h: 1.2 }, { w: 1.4, h: 0.6 }]; // anchor 1 tall, anchor 2 wide (in cells)
+  it("assigns the notes' pedestrian to the tall anchor and the car to the wide one", () => {
+    const anchors = [
+      { w: 0.4, h: 1.2 },
+      { w: 1.4, h: 0.6 },
+    ]; // anchor 1 tall, anchor 2 wide (in cells)
     expect(detect.bestAnchor({ w: 0.35, h: 1.0 }, anchors)).toBe(0); // pedestrian
     expect(detect.bestAnchor({ w: 1.2, h: 0.5 }, anchors)).toBe(1); // car
     // shape-only IoU: same size, different position does not matter; by hand min(w)·min(h) / union
@@ -16,7 +19,11 @@ describe('anchors', () => {
   });
 
   it('k-means with 1 − IoU recovers three well-separated shapes', () => {
-    const truth = [{ w: 0.5, h: 1.5 }, { w: 1.5, h: 0.6 }, { w: 3, h: 3 }];
+    const truth = [
+      { w: 0.5, h: 1.5 },
+      { w: 1.5, h: 0.6 },
+      { w: 3, h: 3 },
+    ];
     const r = rng(3);
     const sizes = [];
     for (let i = 0; i < 600; i++) {
@@ -41,7 +48,8 @@ describe('anchors', () => {
     const sizes = Array.from({ length: 300 }, () => ({ w: 0.2 + 3 * r(), h: 0.2 + 3 * r() }));
     const a = detect.kmeansAnchors(sizes, 5, { seed: 1 });
     expect(detect.kmeansAnchors(sizes, 5, { seed: 1 })).toEqual(a);
-    for (let i = 1; i < 5; i++) expect(a.anchors[i].w * a.anchors[i].h).toBeGreaterThanOrEqual(a.anchors[i - 1].w * a.anchors[i - 1].h);
+    for (let i = 1; i < 5; i++)
+      expect(a.anchors[i].w * a.anchors[i].h).toBeGreaterThanOrEqual(a.anchors[i - 1].w * a.anchors[i - 1].h);
     const ious = [1, 2, 5, 9].map((k) => detect.kmeansAnchors(sizes, k, { seed: 1 }).meanIou);
     for (let i = 1; i < ious.length; i++) expect(ious[i]).toBeGreaterThan(ious[i - 1]);
     // with k = n every size is its own anchor
@@ -53,7 +61,10 @@ describe('anchors', () => {
     const same = Array.from({ length: 5 }, () => ({ w: 1, h: 2 }));
     const r = detect.kmeansAnchors(same, 2, { seed: 0 });
     expect(r.meanIou).toBe(1);
-    expect(r.anchors).toEqual([{ w: 1, h: 2 }, { w: 1, h: 2 }]);
+    expect(r.anchors).toEqual([
+      { w: 1, h: 2 },
+      { w: 1, h: 2 },
+    ]);
     expect(() => detect.kmeansAnchors(same, 6)).toThrow(ValueError);
     expect(() => detect.kmeansAnchors(same, 0)).toThrow(/kmeansAnchors: k must be/);
     expect(() => detect.kmeansAnchors([], 1)).toThrow(/kmeansAnchors: expected a non-empty/);

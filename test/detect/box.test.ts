@@ -4,18 +4,20 @@ import { detect, ValueError } from '../../src';
 /** Seeded generator for reproducible random cases. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 /** IoU by counting unit cells of integer boxes: an oracle independent of the formula. */
 function rasterIou(a: number[], b: number[]): number {
-  let inter = 0, union = 0;
-  for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) {
-    const inA = x >= a[0] && x < a[2] && y >= a[1] && y < a[3];
-    const inB = x >= b[0] && x < b[2] && y >= b[1] && y < b[3];
-    if (inA && inB) inter++;
-    if (inA || inB) union++;
-  }
+  let inter = 0,
+    union = 0;
+  for (let y = 0; y < 20; y++)
+    for (let x = 0; x < 20; x++) {
+      const inA = x >= a[0] && x < a[2] && y >= a[1] && y < a[3];
+      const inB = x >= b[0] && x < b[2] && y >= b[1] && y < b[3];
+      if (inA && inB) inter++;
+      if (inA || inB) union++;
+    }
   return union ? inter / union : 0;
 }
 
@@ -50,12 +52,15 @@ describe('detect.iou', () => {
   it('matches cell counting on random integer boxes, symmetric and in [0, 1]', () => {
     const r = rng(7);
     const box = (): number[] => {
-      const x1 = Math.floor(r() * 15), y1 = Math.floor(r() * 15);
+      const x1 = Math.floor(r() * 15),
+        y1 = Math.floor(r() * 15);
       return [x1, y1, x1 + 1 + Math.floor(r() * 5), y1 + 1 + Math.floor(r() * 5)];
     };
     for (let t = 0; t < 300; t++) {
-      const a = box(), b = box();
-      const ca = { x1: a[0], y1: a[1], x2: a[2], y2: a[3] }, cb = { x1: b[0], y1: b[1], x2: b[2], y2: b[3] };
+      const a = box(),
+        b = box();
+      const ca = { x1: a[0], y1: a[1], x2: a[2], y2: a[3] },
+        cb = { x1: b[0], y1: b[1], x2: b[2], y2: b[3] };
       const v = detect.iou(ca, cb);
       expect(v).toBeCloseTo(rasterIou(a, b), 12);
       expect(detect.iou(cb, ca)).toBe(v);

@@ -23,34 +23,43 @@ beforeAll(async () => {
 const cropOf = (img: Tensor, r: { x: number; y: number; width: number; height: number }) => vision.crop(img, r);
 
 describe('detect.tinyFaceDetector / faceLandmarks68 against face-api on TF.js (live)', () => {
-  it('the detector network gives the raw outputs of face-api\'s, columns in the notes\' order', async () => {
+  it("the detector network gives the raw outputs of face-api's, columns in the notes' order", async () => {
     const { tf, faceapi } = await loadFaceApi('cpu');
     const img = photos[1];
     for (const size of [160]) {
       const t = toTf(tf, img);
       const ref = await faceapi.nets.tinyFaceDetector.forward(t, size);
       const want = ref.dataSync() as Float32Array;
-      t.dispose(); ref.dispose();
+      t.dispose();
+      ref.dispose();
       const got = det.forward(img, size); // [S, S, 5, 5]: [t_o, t_x, t_y, t_h, t_w] per anchor
       const S = size / 32;
       expect(got.shape).toEqual([S, S, 5, 5]);
       const FROM = [4, 0, 1, 3, 2];
-      let worst = 0, scale = 0;
-      for (let i = 0; i < S * S * 5; i++) for (let j = 0; j < 5; j++) {
-        worst = Math.max(worst, Math.abs(got.data[i * 5 + j] - want[i * 5 + FROM[j]]));
-        scale = Math.max(scale, Math.abs(want[i * 5 + FROM[j]]));
-      }
+      let worst = 0,
+        scale = 0;
+      for (let i = 0; i < S * S * 5; i++)
+        for (let j = 0; j < 5; j++) {
+          worst = Math.max(worst, Math.abs(got.data[i * 5 + j] - want[i * 5 + FROM[j]]));
+          scale = Math.max(scale, Math.abs(want[i * 5 + FROM[j]]));
+        }
       expect(scale).toBeGreaterThan(1);
       expect(worst).toBeLessThan(1e-3 * scale);
     }
   }, 60_000);
 
-  it('both landmark nets give face-api\'s points on face crops (odd and even sizes)', async () => {
+  it("both landmark nets give face-api's points on face crops (odd and even sizes)", async () => {
     const { tf, faceapi } = await loadFaceApi('cpu');
     const tiny = await detect.faceLandmarks68({ tiny: true });
     const img = photos[0];
-    const rects = [{ x: 776, y: 445, width: 313, height: 256 }, { x: 1421, y: 215, width: 300, height: 307 }];
-    for (const [net, ref] of [[lm, faceapi.nets.faceLandmark68Net], [tiny, faceapi.nets.faceLandmark68TinyNet]] as const) {
+    const rects = [
+      { x: 776, y: 445, width: 313, height: 256 },
+      { x: 1421, y: 215, width: 300, height: 307 },
+    ];
+    for (const [net, ref] of [
+      [lm, faceapi.nets.faceLandmark68Net],
+      [tiny, faceapi.nets.faceLandmark68TinyNet],
+    ] as const) {
       for (const r of rects) {
         const c = cropOf(img, r);
         const t = toTf(tf, c);
@@ -65,11 +74,13 @@ describe('detect.tinyFaceDetector / faceLandmarks68 against face-api on TF.js (l
   }, 60_000);
 });
 
-describe('detect.detectFaces on the six demo photos against face-api\'s pipeline (stored)', () => {
+describe("detect.detectFaces on the six demo photos against face-api's pipeline (stored)", () => {
   const ref = readReference();
 
   it('the same faces: count, box IoU ≥ 0.9, scores, landmarks within 1% of the crop', async () => {
-    let faces = 0, minIou = 1, maxLm = 0;
+    let faces = 0,
+      minIou = 1,
+      maxLm = 0;
     for (let k = 0; k < photos.length; k++) {
       const img = photos[k];
       const want = ref[DEMO_PHOTOS[k].split(/[\\/]/).pop()!];
@@ -80,8 +91,15 @@ describe('detect.detectFaces on the six demo photos against face-api\'s pipeline
       // pair each reference face with the detection overlapping it most
       const used = new Set<number>();
       for (const w of want.faces) {
-        let best = -1, bestIou = 0;
-        got.forEach((g, i) => { const v = detect.iou(g.box, w.box); if (!used.has(i) && v > bestIou) { best = i; bestIou = v; } });
+        let best = -1,
+          bestIou = 0;
+        got.forEach((g, i) => {
+          const v = detect.iou(g.box, w.box);
+          if (!used.has(i) && v > bestIou) {
+            best = i;
+            bestIou = v;
+          }
+        });
         expect(best).toBeGreaterThanOrEqual(0);
         used.add(best);
         const g = got[best];
@@ -89,7 +107,11 @@ describe('detect.detectFaces on the six demo photos against face-api\'s pipeline
         expect(bestIou).toBeGreaterThanOrEqual(0.9);
         expect(Math.abs(g.score - w.score)).toBeLessThan(0.01);
         const side = Math.max(w.box.w * want.width, w.box.h * want.height);
-        const err = Math.max(...g.landmarks!.map((p, i) => Math.hypot((p.x - w.landmarks![i].x) * want.width, (p.y - w.landmarks![i].y) * want.height)));
+        const err = Math.max(
+          ...g.landmarks!.map((p, i) =>
+            Math.hypot((p.x - w.landmarks![i].x) * want.width, (p.y - w.landmarks![i].y) * want.height),
+          ),
+        );
         maxLm = Math.max(maxLm, err / side);
         expect(err).toBeLessThan(0.01 * side);
         faces++;
@@ -115,7 +137,10 @@ describe('detect.detectFaces on the six demo photos against face-api\'s pipeline
   it('an image without faces gives an empty list; boxes outside the image give no landmarks', async () => {
     const grey = new Tensor(new Float32Array(200 * 300 * 3).fill(128), [200, 300, 3]);
     expect(await detect.detectFaces(grey)).toEqual([]);
-    const pts = lm.predict(photos[0], [{ x1: 1.2, y1: 0.1, x2: 1.5, y2: 0.3 }, { x: 0.5, y: 0.5, w: 0.1, h: 0.1 }]);
+    const pts = lm.predict(photos[0], [
+      { x1: 1.2, y1: 0.1, x2: 1.5, y2: 0.3 },
+      { x: 0.5, y: 0.5, w: 0.1, h: 0.1 },
+    ]);
     expect(pts[0]).toEqual([]);
     expect(pts[1]).toHaveLength(68);
   });
@@ -124,7 +149,9 @@ describe('detect.detectFaces on the six demo photos against face-api\'s pipeline
 describe('bad input', () => {
   it('images and options', () => {
     expect(() => det.detect(new Tensor(new Float32Array(16), [4, 4]))).toThrow(ShapeError);
-    expect(() => det.detect(new Tensor(new Float32Array(64), [4, 4, 4]))).toThrow(/TinyFaceDetector.detect: expected an RGB image \[H, W, 3\], got \[4,4,4\]|TinyFaceDetector.detect: expected an RGB image/);
+    expect(() => det.detect(new Tensor(new Float32Array(64), [4, 4, 4]))).toThrow(
+      /TinyFaceDetector.detect: expected an RGB image \[H, W, 3\], got \[4,4,4\]|TinyFaceDetector.detect: expected an RGB image/,
+    );
     expect(() => det.detect(photos[1], { inputSize: 100 })).toThrow(ValueError);
     expect(() => det.detect(photos[1], { scoreThreshold: 1.5 })).toThrow(/scoreThreshold/);
     expect(() => det.detect(photos[1], { iouThreshold: 0 })).toThrow(/iouThreshold/);
@@ -139,12 +166,24 @@ describe('bad input', () => {
       await expect(detect.tinyFaceDetector({ from: dir })).rejects.toThrow(/not valid JSON/);
       // the real manifest with a truncated shard
       const src = join(dirname(DEMO_PHOTOS[0]), '..', 'model');
-      writeFileSync(join(dir, 'tiny_face_detector_model-weights_manifest.json'), readFileSync(join(src, 'tiny_face_detector_model-weights_manifest.json')));
-      writeFileSync(join(dir, 'tiny_face_detector_model.bin'), readFileSync(join(src, 'tiny_face_detector_model.bin')).subarray(0, 1000));
+      writeFileSync(
+        join(dir, 'tiny_face_detector_model-weights_manifest.json'),
+        readFileSync(join(src, 'tiny_face_detector_model-weights_manifest.json')),
+      );
+      writeFileSync(
+        join(dir, 'tiny_face_detector_model.bin'),
+        readFileSync(join(src, 'tiny_face_detector_model.bin')).subarray(0, 1000),
+      );
       await expect(detect.tinyFaceDetector({ from: dir })).rejects.toThrow(/truncated/);
       // another network's weights: the first missing tensor is named
-      writeFileSync(join(dir, 'tiny_face_detector_model-weights_manifest.json'), readFileSync(join(src, 'face_landmark_68_tiny_model-weights_manifest.json')));
-      writeFileSync(join(dir, 'face_landmark_68_tiny_model.bin'), readFileSync(join(src, 'face_landmark_68_tiny_model.bin')));
+      writeFileSync(
+        join(dir, 'tiny_face_detector_model-weights_manifest.json'),
+        readFileSync(join(src, 'face_landmark_68_tiny_model-weights_manifest.json')),
+      );
+      writeFileSync(
+        join(dir, 'face_landmark_68_tiny_model.bin'),
+        readFileSync(join(src, 'face_landmark_68_tiny_model.bin')),
+      );
       await expect(detect.tinyFaceDetector({ from: dir })).rejects.toThrow(/no tensor 'conv0\/filters'/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

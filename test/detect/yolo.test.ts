@@ -4,7 +4,7 @@ import type { YoloDetection } from '../../src/detect';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 const at = (y: { shape: number[]; data: Float32Array }, r: number, c: number, a: number): number[] => {
@@ -16,10 +16,13 @@ const logit = (p: number) => Math.log(p / (1 - p));
 
 // The notes' YOLO example: 3x3 grid, 2 anchors (1: tall, pedestrian-like; 2: wide, car-like),
 // 3 classes (1 pedestrian, 2 car, 3 motorcycle): y is 3x3x2x8.
-const anchors = [{ w: 0.4, h: 1.2 }, { w: 1.4, h: 0.6 }];
+const anchors = [
+  { w: 0.4, h: 1.2 },
+  { w: 1.4, h: 0.6 },
+];
 
 describe('detect.yolo.encode', () => {
-  it('reproduces the notes\' 3x3x2x8 example: empty cell 1, car in cell 8 on anchor 2', () => {
+  it("reproduces the notes' 3x3x2x8 example: empty cell 1, car in cell 8 on anchor 2", () => {
     const car = { box: { x: 0.5, y: 0.8, w: 0.4, h: 0.2 }, classId: 1 };
     const y = detect.yolo.encode([car], { grid: 3, anchors, classes: 3 });
     expect(y.shape).toEqual([3, 3, 2, 8]);
@@ -37,41 +40,66 @@ describe('detect.yolo.encode', () => {
     expect(objects).toBe(1);
   });
 
-  it('puts two objects sharing a cell on different anchors (the notes\' anchor example)', () => {
+  it("puts two objects sharing a cell on different anchors (the notes' anchor example)", () => {
     const pedestrian = { box: { x: 0.52, y: 0.55, w: 0.1, h: 0.35 }, classId: 0 };
     const car = { box: { x: 0.5, y: 0.6, w: 0.45, h: 0.2 }, classId: 1 };
     const y = detect.yolo.encode([pedestrian, car], { grid: 3, anchors, classes: 3 });
-    const p = at(y, 1, 1, 0), c = at(y, 1, 1, 1);
+    const p = at(y, 1, 1, 0),
+      c = at(y, 1, 1, 1);
     expect([p[0], p[5], p[6], p[7]]).toEqual([1, 1, 0, 0]);
     expect([c[0], c[5], c[6], c[7]]).toEqual([1, 0, 1, 0]);
     expect(p[3]).toBeCloseTo(0.35 * 3, 6);
     expect(c[4]).toBeCloseTo(0.45 * 3, 6);
     // a second car on the same cell and anchor does not overwrite the first
-    const y2 = detect.yolo.encode([car, { box: { x: 0.45, y: 0.5, w: 0.5, h: 0.25 }, classId: 2 }], { grid: 3, anchors, classes: 3 });
+    const y2 = detect.yolo.encode([car, { box: { x: 0.45, y: 0.5, w: 0.5, h: 0.25 }, classId: 2 }], {
+      grid: 3,
+      anchors,
+      classes: 3,
+    });
     expect(at(y2, 1, 1, 1)).toEqual(at(detect.yolo.encode([car], { grid: 3, anchors, classes: 3 }), 1, 1, 1));
   });
 
   it('keeps b_x, b_y in [0, 1) and takes corner boxes and rectangular grids', () => {
     const r = rng(4);
-    const objs = Array.from({ length: 40 }, () => ({ box: { x: r() * 0.999, y: r() * 0.999, w: 0.05 + r() * 0.5, h: 0.05 + r() * 0.5 }, classId: Math.floor(r() * 4) }));
+    const objs = Array.from({ length: 40 }, () => ({
+      box: { x: r() * 0.999, y: r() * 0.999, w: 0.05 + r() * 0.5, h: 0.05 + r() * 0.5 },
+      classId: Math.floor(r() * 4),
+    }));
     const y = detect.yolo.encode(objs, { grid: [5, 7], anchors, classes: 4 });
     expect(y.shape).toEqual([5, 7, 2, 9]);
     for (let i = 0; i < y.size; i += 9) {
       if (y.data[i] === 0) continue;
-      expect(y.data[i + 1]).toBeGreaterThanOrEqual(0); expect(y.data[i + 1]).toBeLessThan(1);
-      expect(y.data[i + 2]).toBeGreaterThanOrEqual(0); expect(y.data[i + 2]).toBeLessThan(1);
+      expect(y.data[i + 1]).toBeGreaterThanOrEqual(0);
+      expect(y.data[i + 1]).toBeLessThan(1);
+      expect(y.data[i + 2]).toBeGreaterThanOrEqual(0);
+      expect(y.data[i + 2]).toBeLessThan(1);
     }
-    const corner = detect.yolo.encode([{ box: { x1: 0.3, y1: 0.7, x2: 0.7, y2: 0.9 }, classId: 1 }], { grid: 3, anchors, classes: 3 });
-    expect(Array.from(corner.data)).toEqual(Array.from(detect.yolo.encode([{ box: { x: 0.5, y: 0.8, w: 0.4, h: 0.2 }, classId: 1 }], { grid: 3, anchors, classes: 3 }).data));
+    const corner = detect.yolo.encode([{ box: { x1: 0.3, y1: 0.7, x2: 0.7, y2: 0.9 }, classId: 1 }], {
+      grid: 3,
+      anchors,
+      classes: 3,
+    });
+    expect(Array.from(corner.data)).toEqual(
+      Array.from(
+        detect.yolo.encode([{ box: { x: 0.5, y: 0.8, w: 0.4, h: 0.2 }, classId: 1 }], { grid: 3, anchors, classes: 3 })
+          .data,
+      ),
+    );
   });
 
   it('rejects bad objects and options', () => {
     const o = { grid: 3, anchors, classes: 3 };
-    expect(() => detect.yolo.encode([{ box: { x: 1.2, y: 0.5, w: 0.1, h: 0.1 }, classId: 0 }], o)).toThrow(/yolo\.encode: box centre/);
+    expect(() => detect.yolo.encode([{ box: { x: 1.2, y: 0.5, w: 0.1, h: 0.1 }, classId: 0 }], o)).toThrow(
+      /yolo\.encode: box centre/,
+    );
     expect(() => detect.yolo.encode([{ box: { x: 0.5, y: 0.5, w: -0.1, h: 0.1 }, classId: 0 }], o)).toThrow(ValueError);
-    expect(() => detect.yolo.encode([{ box: { x: 0.5, y: 0.5, w: 0.1, h: 0.1 }, classId: 3 }], o)).toThrow(/yolo\.encode: classId/);
+    expect(() => detect.yolo.encode([{ box: { x: 0.5, y: 0.5, w: 0.1, h: 0.1 }, classId: 3 }], o)).toThrow(
+      /yolo\.encode: classId/,
+    );
     expect(() => detect.yolo.encode([], { ...o, grid: 0 })).toThrow(/yolo\.encode: grid/);
-    expect(() => detect.yolo.encode([], { ...o, anchors: [] })).toThrow(/yolo\.encode: expected a non-empty array of anchors/);
+    expect(() => detect.yolo.encode([], { ...o, anchors: [] })).toThrow(
+      /yolo\.encode: expected a non-empty array of anchors/,
+    );
   });
 });
 
@@ -80,10 +108,19 @@ describe('detect.yolo.decode', () => {
     const r = rng(8);
     const objs: { box: { x: number; y: number; w: number; h: number }; classId: number }[] = [];
     // one object per cell, so none collide or overlap enough to be suppressed
-    for (let row = 0; row < 4; row++) for (let col = 0; col < 4; col++) {
-      if (r() < 0.4) continue;
-      objs.push({ box: { x: (col + 0.2 + 0.6 * r()) / 4, y: (row + 0.2 + 0.6 * r()) / 4, w: 0.05 + 0.15 * r(), h: 0.05 + 0.15 * r() }, classId: Math.floor(r() * 3) });
-    }
+    for (let row = 0; row < 4; row++)
+      for (let col = 0; col < 4; col++) {
+        if (r() < 0.4) continue;
+        objs.push({
+          box: {
+            x: (col + 0.2 + 0.6 * r()) / 4,
+            y: (row + 0.2 + 0.6 * r()) / 4,
+            w: 0.05 + 0.15 * r(),
+            h: 0.05 + 0.15 * r(),
+          },
+          classId: Math.floor(r() * 3),
+        });
+      }
     const y = detect.yolo.encode(objs, { grid: 4, anchors, classes: 3 });
     const got = detect.yolo.decode(y, { anchors, activated: true }) as YoloDetection[];
     expect(got.length).toBe(objs.length);
@@ -127,7 +164,9 @@ describe('detect.yolo.decode', () => {
     const same = detect.yolo.decode(mk(0), { anchors, activated: true }) as YoloDetection[];
     expect(same).toHaveLength(1);
     expect(same[0].score).toBeCloseTo(0.9, 6);
-    expect((detect.yolo.decode(mk(1), { anchors, activated: true }) as YoloDetection[]).map((d) => d.classId)).toEqual([0, 1]);
+    expect((detect.yolo.decode(mk(1), { anchors, activated: true }) as YoloDetection[]).map((d) => d.classId)).toEqual([
+      0, 1,
+    ]);
     const batch = tensor(new Float32Array([...mk(0).data, ...mk(1).data]), [2, 2, 2, 2, 7]);
     const per = detect.yolo.decode(batch, { anchors, activated: true }) as YoloDetection[][];
     expect(per.map((l) => l.length)).toEqual([1, 2]);
@@ -146,8 +185,12 @@ describe('detect.yolo.decode', () => {
   it('names yolo.decode and both shapes on a grid / anchor / class mismatch', () => {
     const y = zeros([3, 3, 2, 8]);
     expect(() => detect.yolo.decode(y, { anchors: [...anchors, { w: 1, h: 1 }] })).toThrow(ShapeError);
-    expect(() => detect.yolo.decode(y, { anchors: [...anchors, { w: 1, h: 1 }] })).toThrow(/yolo\.decode: output \[3,3,2,8\] does not match .*3 anchors.*expected \[3,3,3,8\]/);
-    expect(() => detect.yolo.decode(y, { anchors, grid: 4 })).toThrow(/yolo\.decode: output \[3,3,2,8\].*expected \[4,4,2,8\]/);
+    expect(() => detect.yolo.decode(y, { anchors: [...anchors, { w: 1, h: 1 }] })).toThrow(
+      /yolo\.decode: output \[3,3,2,8\] does not match .*3 anchors.*expected \[3,3,3,8\]/,
+    );
+    expect(() => detect.yolo.decode(y, { anchors, grid: 4 })).toThrow(
+      /yolo\.decode: output \[3,3,2,8\].*expected \[4,4,2,8\]/,
+    );
     expect(() => detect.yolo.decode(y, { anchors, classes: 2 })).toThrow(/yolo\.decode: .*expected \[3,3,2,7\]/);
     expect(() => detect.yolo.decode(zeros([3, 3, 16]), { anchors })).toThrow(/yolo\.decode: expected \[S,S,A,5\+C\]/);
     expect(() => detect.yolo.decode(zeros([3, 3, 2, 4]), { anchors })).toThrow(ShapeError);

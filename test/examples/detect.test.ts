@@ -12,14 +12,20 @@ import { detect, io, ops, Tensor } from '../../src';
 import { readReference } from '../../examples/data/face-api-detect';
 
 let out = '';
-afterAll(async () => { if (out) await rm(out, { recursive: true, force: true }); });
+afterAll(async () => {
+  if (out) await rm(out, { recursive: true, force: true });
+});
 
 describe('examples/detect (quick)', () => {
-  it('trains, reports mAP per epoch and at the end, finds the photo\'s faces, writes two PNGs and the model', async () => {
+  it("trains, reports mAP per epoch and at the end, finds the photo's faces, writes two PNGs and the model", async () => {
     out = await mkdtemp(join(tmpdir(), 'convkit-detect-'));
     const lines: string[] = [];
     const r = await runDetect({ out, quick: true, log: (s) => lines.push(s) });
-    expect(r.files.map((f) => f.slice(out.length + 1))).toEqual(['detect-shapes.png', 'yolo-shapes', 'detect-faces-1.png']);
+    expect(r.files.map((f) => f.slice(out.length + 1))).toEqual([
+      'detect-shapes.png',
+      'yolo-shapes',
+      'detect-faces-1.png',
+    ]);
     // the seeded quick run (300 images, 2 epochs) finds no box at IoU 0.5 yet: mAP 0.000 for every class.
     // The full run's 0.80 is in the log `node --import tsx examples/detect.ts` writes (detect.log).
     expect(r.map).toBe(0);
@@ -45,7 +51,14 @@ describe('examples/detect (quick)', () => {
     const x = new Tensor(data.images.data.slice(300 * per), [100, meta.size, meta.size, 3]);
     const y = net.predict(x);
     expect(y.shape).toEqual([100, 6, 6, 2 * 8]);
-    const found = detect.yolo.decode(ops.reshape(y, [100, 6, 6, 2, 8]), { anchors: meta.anchors, scoreThreshold: 0.05, iouThreshold: meta.iouThreshold }) as detect.YoloDetection[][];
-    expect(detect.meanAveragePrecision(found, data.objects.slice(300), { iouThreshold: 0.5 }).map).toBeCloseTo(r.map, 6);
+    const found = detect.yolo.decode(ops.reshape(y, [100, 6, 6, 2, 8]), {
+      anchors: meta.anchors,
+      scoreThreshold: 0.05,
+      iouThreshold: meta.iouThreshold,
+    }) as detect.YoloDetection[][];
+    expect(detect.meanAveragePrecision(found, data.objects.slice(300), { iouThreshold: 0.5 }).map).toBeCloseTo(
+      r.map,
+      6,
+    );
   }, 120_000);
 });

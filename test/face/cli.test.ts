@@ -10,10 +10,14 @@ import { FACE_API_PHOTOS } from '../../examples/data/face-api';
 
 const run = (argv: string[]) => {
   const lines: string[] = [];
-  return facesCommand.run(parseCommand(facesCommand, argv), (l) => lines.push(l), { write: () => {}, isTTY: false }).then((r) => ({ r, lines }));
+  return facesCommand
+    .run(parseCommand(facesCommand, argv), (l) => lines.push(l), { write: () => {}, isTTY: false })
+    .then((r) => ({ r, lines }));
 };
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describe('convkit faces', () => {
   it('enrols the one face of a photo, then recognises it with distance ~0', async () => {
@@ -24,7 +28,10 @@ describe('convkit faces', () => {
     expect(a.r.added).toBe('Ann');
     expect(JSON.parse(readFileSync(db, 'utf8')).entries[0].id).toBe('Ann');
     const b = await run([single, '--db', db, '-o', join(dir, 'named.png')]);
-    const faces = b.r.faces as { box: { x: number; y: number; w: number; h: number }; match: { id: string; distance: number } | null }[];
+    const faces = b.r.faces as {
+      box: { x: number; y: number; w: number; h: number };
+      match: { id: string; distance: number } | null;
+    }[];
     expect(faces).toHaveLength(1);
     expect(faces[0].match!.id).toBe('Ann');
     expect(faces[0].match!.distance).toBeLessThan(1e-6);

@@ -2,11 +2,27 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init, backend, face, tensor, Tensor, ops, io, valueAndGrads, ShapeError, ValueError, ModelFormatError, layers, model } from '../../src/index';
+import {
+  init,
+  backend,
+  face,
+  tensor,
+  Tensor,
+  ops,
+  io,
+  valueAndGrads,
+  ShapeError,
+  ValueError,
+  ModelFormatError,
+  layers,
+  model,
+} from '../../src/index';
 import { gradcheck, rand } from '../helpers/gradcheck';
 import { runOneShot, partIdentities } from '../../examples/one-shot';
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void => {
   expect(a.length).toBe(b.length);
@@ -16,7 +32,16 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void => 
 describe('face.distance / verify', () => {
   it('is the squared Euclidean distance, per row for batches', () => {
     expect(face.distance([1, 2, 3], [4, 6, 3]).item()).toBeCloseTo(9 + 16, 6);
-    const d = face.distance(tensor([[0, 0], [1, 1]]), tensor([[3, 4], [1, 0]]));
+    const d = face.distance(
+      tensor([
+        [0, 0],
+        [1, 1],
+      ]),
+      tensor([
+        [3, 4],
+        [1, 0],
+      ]),
+    );
     expect(d.shape).toEqual([2]);
     close(d.data, [25, 1]);
   });
@@ -24,7 +49,19 @@ describe('face.distance / verify', () => {
   it('verify is distance < threshold', () => {
     expect(face.verify([0, 0], [0.6, 0.8], 1.01)).toBe(true);
     expect(face.verify([0, 0], [0.6, 0.8], 1)).toBe(false);
-    expect(face.verify(tensor([[0, 0], [1, 1]]), tensor([[0, 0.5], [0, 0]]), 0.5)).toEqual([true, false]);
+    expect(
+      face.verify(
+        tensor([
+          [0, 0],
+          [1, 1],
+        ]),
+        tensor([
+          [0, 0.5],
+          [0, 0],
+        ]),
+        0.5,
+      ),
+    ).toEqual([true, false]);
   });
 
   it('rejects embeddings of different sizes and bad thresholds', () => {
@@ -36,7 +73,13 @@ describe('face.distance / verify', () => {
   });
 
   it('l2Normalize puts rows on the unit sphere', () => {
-    const y = face.l2Normalize(tensor([[3, 4], [0, 0], [1, 0]]));
+    const y = face.l2Normalize(
+      tensor([
+        [3, 4],
+        [0, 0],
+        [1, 0],
+      ]),
+    );
     close(y.data, [0.6, 0.8, 0, 0, 1, 0]);
   });
 });
@@ -45,13 +88,26 @@ describe('face.tripletLoss', () => {
   it('matches the formula on hand-computed values', () => {
     // row 0: d(a,p) = 1, d(a,n) = 4 -> max(1 - 4 + 0.2, 0) = 0
     // row 1: d(a,p) = 2, d(a,n) = 1 -> max(2 - 1 + 0.2, 0) = 1.2
-    const a = tensor([[0, 0], [1, 1]]), p = tensor([[1, 0], [2, 2]]), n = tensor([[2, 0], [1, 2]]);
+    const a = tensor([
+        [0, 0],
+        [1, 1],
+      ]),
+      p = tensor([
+        [1, 0],
+        [2, 2],
+      ]),
+      n = tensor([
+        [2, 0],
+        [1, 2],
+      ]);
     expect(face.tripletLoss(a, p, n).item()).toBeCloseTo((0 + 1.2) / 2, 6);
     expect(face.tripletLoss(a, p, n, 3.5).item()).toBeCloseTo((0.5 + 4.5) / 2, 6);
   });
 
   it('has the gradient of finite differences on every input', () => {
-    const a = rand([5, 7], 1), p = rand([5, 7], 2), n = rand([5, 7], 3);
+    const a = rand([5, 7], 1),
+      p = rand([5, 7], 2),
+      n = rand([5, 7], 3);
     const f = (x: Tensor, y: Tensor, z: Tensor) => face.tripletLoss(x, y, z, 0.5);
     // some rows active, some not, so both branches of the max are crossed
     const rows = ops.sub(ops.sum(ops.square(ops.sub(a, p)), -1), ops.sum(ops.square(ops.sub(a, n)), -1)).data;
@@ -61,7 +117,9 @@ describe('face.tripletLoss', () => {
 
   it('rejects mismatched shapes', () => {
     expect(() => face.tripletLoss(rand([4, 8], 1), rand([4, 8], 2), rand([4, 6], 3))).toThrow(ShapeError);
-    expect(() => face.tripletLoss(rand([4, 8], 1), rand([3, 8], 2), rand([4, 8], 3))).toThrow(/anchor \[4,8\] and positive \[3,8\]/);
+    expect(() => face.tripletLoss(rand([4, 8], 1), rand([3, 8], 2), rand([4, 8], 3))).toThrow(
+      /anchor \[4,8\] and positive \[3,8\]/,
+    );
     expect(() => face.tripletLoss(rand([8], 1), rand([8], 2), rand([8], 3))).toThrow(ShapeError);
   });
 });
@@ -126,9 +184,13 @@ describe('face.encoder (siamese use)', () => {
 
   it('sums the gradients of the three calls into the shared weights', () => {
     const enc = face.encoder({ inputShape: [8, 8, 1], embeddingSize: 6, filters: [3], seed: 7 });
-    const xa = rand([4, 8, 8, 1], 11, 0, 1), xp = rand([4, 8, 8, 1], 12, 0, 1), xn = rand([4, 8, 8, 1], 13, 0, 1);
+    const xa = rand([4, 8, 8, 1], 11, 0, 1),
+      xp = rand([4, 8, 8, 1], 12, 0, 1),
+      xn = rand([4, 8, 8, 1], 13, 0, 1);
     const vars = enc.trainableWeights;
-    const ea = enc.predict(xa), ep = enc.predict(xp), en = enc.predict(xn);
+    const ea = enc.predict(xa),
+      ep = enc.predict(xp),
+      en = enc.predict(xn);
     // The gradient through the shared encoder equals the sum of three gradients, one per role,
     // each with the other two encodings held fixed.
     const full = valueAndGrads(() => face.tripletLoss(enc.apply(xa), enc.apply(xp), enc.apply(xn), 1.5), vars).grads;
@@ -157,15 +219,27 @@ describe('face.siameseClassifier', () => {
   const enc = () => face.encoder({ inputShape: [6, 6, 1], embeddingSize: 5, filters: [2], seed: 2 });
 
   it('computes σ(Σ w_k φ_k + b) with abs and chi2 features', () => {
-    const f1 = tensor([[0.5, -0.2, 0], [0.1, 0.1, 0.3]]), f2 = tensor([[0.1, 0.4, 0], [0.1, 0.3, -0.3]]);
-    close(face.siameseClassifier({ encoder: enc(), features: 'abs' }).pairFeatures(f1, f2).data, [0.4, 0.6, 0, 0, 0.2, 0.6]);
+    const f1 = tensor([
+        [0.5, -0.2, 0],
+        [0.1, 0.1, 0.3],
+      ]),
+      f2 = tensor([
+        [0.1, 0.4, 0],
+        [0.1, 0.3, -0.3],
+      ]);
+    close(
+      face.siameseClassifier({ encoder: enc(), features: 'abs' }).pairFeatures(f1, f2).data,
+      [0.4, 0.6, 0, 0, 0.2, 0.6],
+    );
     const chi = face.siameseClassifier({ encoder: enc(), features: 'chi2' }).pairFeatures(f1, f2).data;
     close(chi, [0.16 / 0.6, 0.36 / 0.6, 0, 0, 0.04 / 0.4, 0.36 / 0.6], 1e-4);
     expect(chi.every(Number.isFinite)).toBe(true);
     const s = face.siameseClassifier({ encoder: enc(), seed: 4 });
-    const x1 = rand([3, 6, 6, 1], 1, 0, 1), x2 = rand([3, 6, 6, 1], 2, 0, 1);
+    const x1 = rand([3, 6, 6, 1], 1, 0, 1),
+      x2 = rand([3, 6, 6, 1], 2, 0, 1);
     const p = s.predict(x1, x2);
-    const e1 = s.encoder.apply(x1), e2 = s.encoder.apply(x2);
+    const e1 = s.encoder.apply(x1),
+      e2 = s.encoder.apply(x2);
     for (let i = 0; i < 3; i++) {
       let z = s.b!.data[0];
       for (let k = 0; k < 5; k++) z += s.w!.data[k] * Math.abs(e1.data[i * 5 + k] - e2.data[i * 5 + k]);
@@ -177,15 +251,22 @@ describe('face.siameseClassifier', () => {
     // two "identities": bright top half vs bright bottom half, with noise
     const img = (top: boolean, seed: number) => {
       const n = ops.randomUniform([6, 6, 1], { min: 0, max: 0.3, seed }).data;
-      for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) if ((r < 3) === top) n[r * 6 + c] += 0.7;
+      for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) if (r < 3 === top) n[r * 6 + c] += 0.7;
       return n;
     };
-    const N = 48, a = new Float32Array(N * 36), b = new Float32Array(N * 36), y: number[] = [];
+    const N = 48,
+      a = new Float32Array(N * 36),
+      b = new Float32Array(N * 36),
+      y: number[] = [];
     for (let i = 0; i < N; i++) {
-      const ta = i % 2 === 0, same = i % 4 < 2;
-      a.set(img(ta, 100 + i), i * 36); b.set(img(same ? ta : !ta, 500 + i), i * 36); y.push(same ? 1 : 0);
+      const ta = i % 2 === 0,
+        same = i % 4 < 2;
+      a.set(img(ta, 100 + i), i * 36);
+      b.set(img(same ? ta : !ta, 500 + i), i * 36);
+      y.push(same ? 1 : 0);
     }
-    const x1 = new Tensor(a, [N, 6, 6, 1]), x2 = new Tensor(b, [N, 6, 6, 1]);
+    const x1 = new Tensor(a, [N, 6, 6, 1]),
+      x2 = new Tensor(b, [N, 6, 6, 1]);
     const s = face.siameseClassifier({ encoder: enc(), seed: 1 });
     const hist = s.fit(x1, x2, y, { epochs: 15, batchSize: 16 });
     expect(hist.at(-1)!).toBeLessThan(hist[0]);
@@ -198,8 +279,15 @@ describe('face.siameseClassifier', () => {
 
 describe('face.FaceDatabase', () => {
   // A fixed "encoder": the first two pixels of each image, normalised.
-  const encode = (x: Tensor) => face.l2Normalize(ops.reshape(ops.slice(ops.reshape(x, [x.shape[0], -1]), [0, 0], [x.shape[0], 2]), [x.shape[0], 2]));
-  const img = (a: number, b: number) => tensor([[[a], [b]], [[0], [0]]]);
+  const encode = (x: Tensor) =>
+    face.l2Normalize(
+      ops.reshape(ops.slice(ops.reshape(x, [x.shape[0], -1]), [0, 0], [x.shape[0], 2]), [x.shape[0], 2]),
+    );
+  const img = (a: number, b: number) =>
+    tensor([
+      [[a], [b]],
+      [[0], [0]],
+    ]);
 
   it('adds from one image, identifies, verifies and says "not recognized"', () => {
     const db = new face.FaceDatabase(encode, { threshold: 0.1 });
@@ -253,7 +341,15 @@ describe('face.FaceDatabase', () => {
     writeFileSync(join(dir, 'junk.json'), 'not json at all');
     await expect(face.FaceDatabase.load(encode, join(dir, 'model.json'))).rejects.toThrow(ModelFormatError);
     await expect(face.FaceDatabase.load(encode, join(dir, 'junk.json'))).rejects.toThrow(ModelFormatError);
-    await expect(face.FaceDatabase.load(encode, { format: 'convkit-face-database', version: 1, threshold: 1, embeddingSize: 2, entries: [{ id: 'x', embedding: [1] }] } as never)).rejects.toThrow(/malformed entry/);
+    await expect(
+      face.FaceDatabase.load(encode, {
+        format: 'convkit-face-database',
+        version: 1,
+        threshold: 1,
+        embeddingSize: 2,
+        entries: [{ id: 'x', embedding: [1] }],
+      } as never),
+    ).rejects.toThrow(/malformed entry/);
     await expect(face.FaceDatabase.load(encode, join(dir, 'missing.json'))).rejects.toThrow(ValueError);
   });
 });
@@ -272,7 +368,10 @@ describe('examples/one-shot', () => {
   it('part identities join the top/bottom or left/right halves of two different digits, K images each', () => {
     // Image i of digit d is filled with d + 1, so each half says which digit it came from.
     const byClass = [0, 1, 2, 3, 4, 5, 6].map((d) => [2 * d, 2 * d + 1]);
-    const x = new Tensor(Float32Array.from({ length: 14 * 784 }, (_, j) => Math.floor(Math.floor(j / 784) / 2) + 1), [14, 28, 28, 1]);
+    const x = new Tensor(
+      Float32Array.from({ length: 14 * 784 }, (_, j) => Math.floor(Math.floor(j / 784) / 2) + 1),
+      [14, 28, 28, 1],
+    );
     const { x: out, labels } = partIdentities(x, byClass, 6, ops.rng(3));
     expect(out.shape).toEqual([24, 28, 28, 1]);
     for (let i = 0; i < 24; i++) {
@@ -281,7 +380,8 @@ describe('examples/one-shot', () => {
       const [a, b] = topBottom ? [at(0, 0), at(27, 0)] : [at(0, 0), at(0, 27)];
       expect(a).not.toBe(b);
       let wrong = 0;
-      for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) if (at(r, c) !== ((topBottom ? r < 14 : c < 14) ? a : b)) wrong++;
+      for (let r = 0; r < 28; r++)
+        for (let c = 0; c < 28; c++) if (at(r, c) !== ((topBottom ? r < 14 : c < 14) ? a : b)) wrong++;
       expect(wrong).toBe(0);
       expect(labels[i]).toBe(10 + (topBottom ? 0 : 49) + (a - 1) * 7 + (b - 1));
       expect(labels[i]).toBe(labels[4 * Math.floor(i / 4)]);
@@ -295,10 +395,14 @@ describe('examples/one-shot', () => {
     expect(r.rows.map((row) => row.method)).toEqual(['triplet loss + parts + distance', 'siamese classifier (abs)']);
     // seeded figures (verify 0-6, verify 7-9, recognition); the margin, 0.02 (40 of 2,000 pairs), is for
     // another engine's rounding over the 20 training steps
-    const seeded = [[0.8915, 0.708, 0.680], [0.729, 0.53, 0.474]];
+    const seeded = [
+      [0.8915, 0.708, 0.68],
+      [0.729, 0.53, 0.474],
+    ];
     r.rows.forEach((row, i) => {
-      [row.seenVerification, row.unseenVerification, row.recognition]
-        .forEach((v, j) => expect(Math.abs(v - seeded[i][j]), `${row.method} figure ${j}: ${v}`).toBeLessThanOrEqual(0.02));
+      [row.seenVerification, row.unseenVerification, row.recognition].forEach((v, j) =>
+        expect(Math.abs(v - seeded[i][j]), `${row.method} figure ${j}: ${v}`).toBeLessThanOrEqual(0.02),
+      );
     });
     expect(r.rows[0].threshold).toBeCloseTo(1.0226, 2);
     expect(r.rows[1].threshold).toBeCloseTo(0.5259, 2);
@@ -307,7 +411,9 @@ describe('examples/one-shot', () => {
     expect(r.rows[0].threshold).toBeGreaterThan(0);
     expect(r.rows[0].threshold).toBeLessThanOrEqual(4);
     expect(r.unseenBestThreshold).toBeGreaterThanOrEqual(r.rows[0].unseenVerification);
-    expect(lines.join('\n')).toMatch(/2,000 pairs of held-out 0-6 digits pick the threshold, 2,000 pairs of 7-9 test it/);
+    expect(lines.join('\n')).toMatch(
+      /2,000 pairs of held-out 0-6 digits pick the threshold, 2,000 pairs of 7-9 test it/,
+    );
     expect((await io.readImage(r.files[0])).shape).toEqual([560, 640, 3]);
   }, 300_000);
 });

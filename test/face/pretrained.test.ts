@@ -13,25 +13,36 @@ beforeAll(async () => {
   await init();
   net = await face.loadFaceRecognitionNet();
   const img = await io.readImage(FACE_API_PHOTOS[0]);
-  crops = ops.concat(readDetections()['sample1.jpg'].faces.map((f) => faceCrop(img, f.box).reshape([1, 150, 150, 3])), 0);
+  crops = ops.concat(
+    readDetections()['sample1.jpg'].faces.map((f) => faceCrop(img, f.box).reshape([1, 150, 150, 3])),
+    0,
+  );
 }, 30_000);
 
 const cosine = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let d = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] ** 2; nb += b[i] ** 2; }
+  let d = 0,
+    na = 0,
+    nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += a[i] * b[i];
+    na += a[i] ** 2;
+    nb += b[i] ** 2;
+  }
   return d / Math.sqrt(na * nb);
 };
 
 describe('face.loadFaceRecognitionNet', () => {
-  it('has face-api\'s shapes and parameter count', () => {
+  it("has face-api's shapes and parameter count", () => {
     expect(net.model.outputs[0].shape).toEqual([null, 128]);
     // every weight of the manifest, with bias and scale folded into one bias per conv
     const convs = net.model.layers.filter((l) => l.className === 'Conv2D');
     expect(convs.length).toBe(1 + 2 * 14);
-    expect(net.model.countParams()).toBe(7 * 7 * 3 * 32 + 32 + convs.slice(1).reduce((a, l) => a + l.countParams(), 0) + 256 * 128);
+    expect(net.model.countParams()).toBe(
+      7 * 7 * 3 * 32 + 32 + convs.slice(1).reduce((a, l) => a + l.countParams(), 0) + 256 * 128,
+    );
   });
 
-  it('matches the package\'s descriptors on TF.js cpu for the same crops (each value within 1e-3)', async () => {
+  it("matches the package's descriptors on TF.js cpu for the same crops (each value within 1e-3)", async () => {
     // two faces keep TF.js's cpu backend under 10 s
     const two = ops.slice(crops, [0, 0, 0, 0], [2, 150, 150, 3]);
     const ours = net.descriptors(two);
@@ -43,22 +54,30 @@ describe('face.loadFaceRecognitionNet', () => {
       expect(cosine(o, t)).toBeGreaterThan(0.9999);
     });
     // different people are far apart (face-api's own rule: ‖·‖ < 0.6 means the same person)
-    expect(Math.sqrt(face.distance(ours.data.subarray(0, 128), ours.data.subarray(128, 256)).item())).toBeGreaterThan(0.6);
+    expect(Math.sqrt(face.distance(ours.data.subarray(0, 128), ours.data.subarray(128, 256)).item())).toBeGreaterThan(
+      0.6,
+    );
   }, 30_000);
 
   it('gives the same descriptor on every backend and resizes other crop sizes', () => {
     const one = ops.slice(crops, [0, 0, 0, 0], [1, 150, 150, 3]);
-    const [js, wasm, simd] = (['js', 'wasm', 'wasm-simd'] as const).map((b) => backend.with(b, () => net.descriptors(one)));
-    for (const other of [wasm, simd]) for (let k = 0; k < 128; k++) expect(Math.abs(other.data[k] - js.data[k])).toBeLessThan(1e-4);
+    const [js, wasm, simd] = (['js', 'wasm', 'wasm-simd'] as const).map((b) =>
+      backend.with(b, () => net.descriptors(one)),
+    );
+    for (const other of [wasm, simd])
+      for (let k = 0; k < 128; k++) expect(Math.abs(other.data[k] - js.data[k])).toBeLessThan(1e-4);
     const big = net.descriptors(ops.slice(crops, [0, 0, 0, 0], [1, 149, 149, 3]));
     expect(cosine(big.data, simd.data)).toBeGreaterThan(0.98);
     expect(() => net.descriptors(ops.slice(crops, [0, 0, 0, 0], [1, 150, 150, 1]))).toThrow(ShapeError);
   }, 30_000);
 
-  it('rejects a folder whose weights are not face-api\'s', async () => {
+  it("rejects a folder whose weights are not face-api's", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'facenet-'));
     await expect(face.loadFaceRecognitionNet(dir)).rejects.toThrow(ModelFormatError);
-    writeFileSync(join(dir, 'face_recognition_model-weights_manifest.json'), JSON.stringify([{ paths: ['w.bin'], weights: [{ name: 'fc', shape: [2, 2], dtype: 'float32' }] }]));
+    writeFileSync(
+      join(dir, 'face_recognition_model-weights_manifest.json'),
+      JSON.stringify([{ paths: ['w.bin'], weights: [{ name: 'fc', shape: [2, 2], dtype: 'float32' }] }]),
+    );
     writeFileSync(join(dir, 'w.bin'), new Uint8Array(16));
     await expect(face.loadFaceRecognitionNet(dir)).rejects.toThrow(/conv32_down\/conv\/filters' is missing/);
   });

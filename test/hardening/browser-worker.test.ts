@@ -37,7 +37,9 @@ run('convkit in a browser page and a worker', () => {
     writeFileSync(join(dir, 'page.js'), page);
     server = await serve(dir);
   });
-  afterAll(async () => { await server?.close(); });
+  afterAll(async () => {
+    await server?.close();
+  });
 
   it('main thread and worker both load a SIMD build and agree with the reference', async () => {
     const { result: r, errors } = await pageResult(server.url);

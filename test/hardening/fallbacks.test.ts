@@ -21,7 +21,10 @@ function tamper(over: Partial<typeof WebAssembly>): { calls: number } {
   vi.stubGlobal('WebAssembly', {
     ...Object.fromEntries(Object.getOwnPropertyNames(realWasm).map((k) => [k, (realWasm as any)[k]])),
     ...over,
-    instantiate: (...a: any[]) => { count.calls++; return (instantiate as any)(...a); },
+    instantiate: (...a: any[]) => {
+      count.calls++;
+      return (instantiate as any)(...a);
+    },
   });
   return count;
 }
@@ -31,10 +34,21 @@ function tamper(over: Partial<typeof WebAssembly>): { calls: number } {
  * kernels, which may be the very backend under test after a fallback or with CONVKIT_BACKEND=js).
  */
 function convWorks(ck: Convkit): void {
-  const x = ck.ops.randomUniform([2, 6, 5, 3], { seed: 1 }), w = ck.ops.randomUniform([3, 3, 3, 4], { seed: 2 });
+  const x = ck.ops.randomUniform([2, 6, 5, 3], { seed: 1 }),
+    w = ck.ops.randomUniform([3, 3, 3, 4], { seed: 2 });
   const y = ck.ops.conv2d(x, w, { padding: 'same', strides: 2 });
   // 'same' with stride 2: 6 rows need 1 row of padding (after), 5 columns need 2 (one each side)
-  const ref = refConv(x.data, w.data, { n: 2, inS: [6, 5], c: 3, f: [3, 3], outC: 4, s: [2, 2], d: [1, 1], padBefore: [0, 1], outS: [3, 3] });
+  const ref = refConv(x.data, w.data, {
+    n: 2,
+    inS: [6, 5],
+    c: 3,
+    f: [3, 3],
+    outC: 4,
+    s: [2, 2],
+    d: [1, 1],
+    padBefore: [0, 1],
+    outS: [3, 3],
+  });
   expect(y.shape).toEqual([2, 3, 3, 4]);
   expectClose(y.data, ref, 1e-5, 1e-5, { shape: y.shape, what: `conv2d on ${ck.backend.info().kernel}` });
 }
@@ -48,7 +62,8 @@ afterEach(() => {
 describe('backend fallbacks', () => {
   it('the SIMD build failing validation falls back to the scalar build', async () => {
     const { ck, mod } = await fresh();
-    const simd = mod.buildBytes('simd'), relaxed = mod.buildBytes('relaxed');
+    const simd = mod.buildBytes('simd'),
+      relaxed = mod.buildBytes('relaxed');
     tamper({ validate: (b: any) => b !== simd && b !== relaxed && realWasm.validate(b) });
     const info = await ck.init();
     expect(info.kernel).toBe('wasm');
@@ -62,7 +77,9 @@ describe('backend fallbacks', () => {
     tamper({
       compile: (() => Promise.reject(new Error('simulated: out of memory'))) as any,
       instantiate: (() => Promise.reject(new Error('simulated: out of memory'))) as any,
-      Module: function () { throw new Error('simulated: out of memory'); } as any,
+      Module: function () {
+        throw new Error('simulated: out of memory');
+      } as any,
     });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const info = await ck.init();
@@ -79,7 +96,11 @@ describe('backend fallbacks', () => {
 
   it('an op before init() initialises synchronously (failure falls back to js, one warning)', async () => {
     const { ck } = await fresh();
-    tamper({ Module: function () { throw new Error('simulated: compile failed'); } as any });
+    tamper({
+      Module: function () {
+        throw new Error('simulated: compile failed');
+      } as any,
+    });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     convWorks(ck);
     convWorks(ck);
@@ -131,17 +152,27 @@ describe('thread fallbacks', () => {
   it('workers that cannot start leave the kernels on one thread, saying why', async () => {
     const real = process.getBuiltinModule.bind(process);
     // a platform whose Worker constructor throws (as a page whose CSP forbids blob: workers does)
-    vi.spyOn(process, 'getBuiltinModule').mockImplementation(((name: string) => name === 'node:worker_threads'
-      ? { Worker: class { constructor() { throw new Error('simulated: workers forbidden'); } } }
-      : real(name)) as typeof process.getBuiltinModule);
+    vi.spyOn(process, 'getBuiltinModule').mockImplementation(((name: string) =>
+      name === 'node:worker_threads'
+        ? {
+            Worker: class {
+              constructor() {
+                throw new Error('simulated: workers forbidden');
+              }
+            },
+          }
+        : real(name)) as typeof process.getBuiltinModule);
     const { ck } = await fresh();
     ck.backend.setThreads(2);
     const info = await ck.init();
     expect(info.kernel).toBe('wasm-simd');
     expect(info.threads).toBe(1);
     expect(info.threadsReason).toMatch(/single thread: workers failed to start \(simulated: workers forbidden\)/);
-    const a = ck.ops.randomUniform([300, 200], { seed: 3 }), b = ck.ops.randomUniform([200, 100], { seed: 4 });
-    expectClose(ck.ops.matmul(a, b).data, refMatmul(a.data, b.data, 300, 200, 100, false, false), 1e-4, 1e-5, { shape: [300, 100] });
+    const a = ck.ops.randomUniform([300, 200], { seed: 3 }),
+      b = ck.ops.randomUniform([200, 100], { seed: 4 });
+    expectClose(ck.ops.matmul(a, b).data, refMatmul(a.data, b.data, 300, 200, 100, false, false), 1e-4, 1e-5, {
+      shape: [300, 100],
+    });
     convWorks(ck);
   });
 });

@@ -43,16 +43,22 @@ describe('loader fuzzing (seeded)', () => {
 describe('declared image sizes are checked against the bytes present', () => {
   const image = () => {
     const t = ops.randomUniform([12, 10, 3], { min: 0, max: 255, seed: 9 });
-    t.data.forEach((v, i) => { t.data[i] = Math.round(v); });
+    t.data.forEach((v, i) => {
+      t.data[i] = Math.round(v);
+    });
     return t;
   };
   it('a small PNG claiming 6000x6000 pixels is refused before inflating', async () => {
     const png = (await io.encodeImage(image(), 'png')).slice();
     const v = new DataView(png.buffer);
-    v.setUint32(16, 6000); v.setUint32(20, 6000);
+    v.setUint32(16, 6000);
+    v.setUint32(20, 6000);
     // fix the IHDR CRC so only the size check can refuse it
     let c = 0xffffffff;
-    for (const b of png.subarray(12, 29)) { c ^= b; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; }
+    for (const b of png.subarray(12, 29)) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
     v.setUint32(29, (c ^ 0xffffffff) >>> 0);
     await expect(io.readImage(png)).rejects.toThrow(/PNG declares 6000x6000 pixels but holds only \d+ bytes/);
   });
@@ -77,11 +83,24 @@ describe('a model file is data, never code', () => {
     const h = io.memory();
     await io.save(new Sequential([L.dense({ units: 2, inputShape: [3] })]), h);
     const edits: ((t: any) => void)[] = [
-      (t) => { t.config.layers.push({ class_name: 'Lambda', config: { name: 'l', function: 'globalThis.__convkitPwned = 1' } }); },
-      (t) => { t.config.layers[1].class_name = 'constructor'; },
-      (t) => { t.config.layers[1].config.kernel_initializer = { class_name: '__proto__', config: {} }; },
-      (t) => { t.config.layers[1].config.activation = 'toString'; },
-      (t) => { t.config.layers[1].config = JSON.parse('{"__proto__": {"units": 5}, "units": 2, "name": "dense"}'); },
+      (t) => {
+        t.config.layers.push({
+          class_name: 'Lambda',
+          config: { name: 'l', function: 'globalThis.__convkitPwned = 1' },
+        });
+      },
+      (t) => {
+        t.config.layers[1].class_name = 'constructor';
+      },
+      (t) => {
+        t.config.layers[1].config.kernel_initializer = { class_name: '__proto__', config: {} };
+      },
+      (t) => {
+        t.config.layers[1].config.activation = 'toString';
+      },
+      (t) => {
+        t.config.layers[1].config = JSON.parse('{"__proto__": {"units": 5}, "units": 2, "name": "dense"}');
+      },
     ];
     for (const edit of edits) {
       const topo = structuredClone(h.artifacts!.modelTopology) as any;

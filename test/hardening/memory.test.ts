@@ -6,7 +6,12 @@ import { convPhase, trainPhase, ioPhase, Probe } from '../../scripts/soak';
 
 function recorder(): { probe: Probe; at: Record<string, number> } {
   const at: Record<string, number> = {};
-  return { at, probe: (when) => { at[when] = backend.info().memoryBytes; } };
+  return {
+    at,
+    probe: (when) => {
+      at[when] = backend.info().memoryBytes;
+    },
+  };
 }
 
 describe.each(['wasm-simd', 'wasm'] as const)('memory stays flat on %s', (b) => {

@@ -9,4 +9,8 @@ const { train, test } = datasets.loadDigits(digits, 300, 11);
 const m = variant === 'relu' ? zoo.lenet5({ seed: 5 }) : zoo.lenet5({ seed: 6, activation: 'tanh', pooling: 'avg' });
 m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 const h = await m.fit(train.x, train.y, { epochs, batchSize: 32, seed: 3, verbose: 0 });
-parentPort!.postMessage({ kernel: info.kernel, accuracy: m.evaluate(test.x, test.y).accuracy, loss: h.history.loss[h.history.loss.length - 1] });
+parentPort!.postMessage({
+  kernel: info.kernel,
+  accuracy: m.evaluate(test.x, test.y).accuracy,
+  loss: h.history.loss[h.history.loss.length - 1],
+});

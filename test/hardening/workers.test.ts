@@ -5,7 +5,11 @@ import { Worker } from 'node:worker_threads';
 
 const WORKER = new URL('./train-worker.ts', import.meta.url).href;
 
-interface Result { kernel: string; accuracy: number; loss: number }
+interface Result {
+  kernel: string;
+  accuracy: number;
+  loss: number;
+}
 
 function train(variant: 'relu' | 'tanh'): Promise<Result> {
   return new Promise((resolve, reject) => {
@@ -14,7 +18,9 @@ function train(variant: 'relu' | 'tanh'): Promise<Result> {
     const w = new Worker(body, { eval: true, workerData: { variant, digits: 600, epochs: 2 } });
     w.once('message', resolve);
     w.once('error', reject);
-    w.once('exit', (code) => { if (code !== 0) reject(new Error(`worker exited with ${code}`)); });
+    w.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`worker exited with ${code}`));
+    });
   });
 }
 

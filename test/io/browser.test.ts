@@ -12,7 +12,8 @@ const dir = join(root, 'out/io-browser-test');
 const run = hasChromium || process.env.CI ? describe : describe.skip;
 
 // A 5x7 RGB picture with distinct values everywhere.
-const h = 5, w = 7;
+const h = 5,
+  w = 7;
 const pixels = Float32Array.from({ length: h * w * 3 }, (_, i) => (i * 37 + 11) % 256);
 
 const PAGE = `
@@ -55,7 +56,9 @@ run('io in Chromium', () => {
     writeFileSync(join(dir, 'page.js'), PAGE);
     server = await serve(dir);
   });
-  afterAll(async () => { await server?.close(); });
+  afterAll(async () => {
+    await server?.close();
+  });
 
   it('decodes, reads canvases and encodes like Node', async () => {
     const { result: r, errors } = await pageResult(server.url);
@@ -65,7 +68,8 @@ run('io in Chromium', () => {
     expect(r.png.shape).toEqual([h, w, 3]);
     expect(r.png.data).toEqual(Array.from(pixels));
     expect(r.jpg.shape).toEqual([h, w, 3]);
-    const jpgErr = r.jpg.data.reduce((s: number, v: number, i: number) => s + Math.abs(v - pixels[i]), 0) / pixels.length;
+    const jpgErr =
+      r.jpg.data.reduce((s: number, v: number, i: number) => s + Math.abs(v - pixels[i]), 0) / pixels.length;
     expect(jpgErr).toBeLessThan(3); // quality 100: lossy, but within a few levels
     expect(r.imageData).toEqual(r.imageDataBytes);
     expect(r.canvas).toEqual(r.imageDataBytes);

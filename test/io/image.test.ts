@@ -19,21 +19,33 @@ function rng(seed: number): () => number {
 }
 const randomImage = (h: number, w: number, c: number, seed: number): Tensor => {
   const r = rng(seed);
-  return new Tensor(Float32Array.from({ length: h * w * c }, () => Math.floor(r() * 256)), [h, w, c]);
+  return new Tensor(
+    Float32Array.from({ length: h * w * c }, () => Math.floor(r() * 256)),
+    [h, w, c],
+  );
 };
 /** A smooth picture (gradients and a disc), the kind of content JPEG is made for. */
 const smoothImage = (h: number, w: number): Tensor => {
   const d = new Float32Array(h * w * 3);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const o = (y * w + x) * 3, inDisc = (x - w / 2) ** 2 + (y - h / 2) ** 2 < (h / 4) ** 2;
-    d[o] = (255 * x) / w; d[o + 1] = (255 * y) / h; d[o + 2] = inDisc ? 220 : 40;
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const o = (y * w + x) * 3,
+        inDisc = (x - w / 2) ** 2 + (y - h / 2) ** 2 < (h / 4) ** 2;
+      d[o] = (255 * x) / w;
+      d[o + 1] = (255 * y) / h;
+      d[o + 2] = inDisc ? 220 : 40;
+    }
   return new Tensor(d, [h, w, 3]);
 };
 const tmp = mkdtempSync(join(tmpdir(), 'convkit-io-'));
 
 describe('PNG', () => {
-  for (const [h, w, c] of [[7, 5, 1], [13, 17, 3], [4, 9, 4], [1, 1, 3]]) {
+  for (const [h, w, c] of [
+    [7, 5, 1],
+    [13, 17, 3],
+    [4, 9, 4],
+    [1, 1, 3],
+  ]) {
     it(`round-trips 8-bit data exactly for [${h},${w},${c}]`, async () => {
       const img = randomImage(h, w, c, h * 100 + w * 10 + c);
       const path = join(tmp, `rt-${h}-${w}-${c}.png`);
@@ -57,8 +69,12 @@ describe('PNG', () => {
 
   it("scale 'auto' stretches any range to 0..255; [lo, hi] maps a given range", async () => {
     const t = new Tensor(Float32Array.from([-1, 0, 1, 3]), [1, 4, 1]);
-    expect(Array.from((await decodeImage(await encodeImage(t, 'png', { scale: 'auto' }))).data)).toEqual([0, 64, 128, 255]);
-    expect(Array.from((await decodeImage(await encodeImage(t, 'png', { scale: [0, 1] }))).data)).toEqual([0, 0, 255, 255]);
+    expect(Array.from((await decodeImage(await encodeImage(t, 'png', { scale: 'auto' }))).data)).toEqual([
+      0, 64, 128, 255,
+    ]);
+    expect(Array.from((await decodeImage(await encodeImage(t, 'png', { scale: [0, 1] }))).data)).toEqual([
+      0, 0, 255, 255,
+    ]);
   });
 
   it('converts channels on request', async () => {

@@ -25,11 +25,21 @@ function tfDirHandler(dir: string): tf.io.IOHandler {
   return {
     async load() {
       const j = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-      const bufs = j.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => new Uint8Array(readFileSync(join(dir, p)))));
+      const bufs = j.weightsManifest.flatMap((g: { paths: string[] }) =>
+        g.paths.map((p) => new Uint8Array(readFileSync(join(dir, p)))),
+      );
       const all = new Uint8Array(bufs.reduce((a: number, b: Uint8Array) => a + b.length, 0));
       let o = 0;
-      for (const b of bufs) { all.set(b, o); o += b.length; }
-      return { modelTopology: j.modelTopology, weightSpecs: j.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights), weightData: all.buffer, format: j.format };
+      for (const b of bufs) {
+        all.set(b, o);
+        o += b.length;
+      }
+      return {
+        modelTopology: j.modelTopology,
+        weightSpecs: j.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights),
+        weightData: all.buffer,
+        format: j.format,
+      };
     },
   };
 }
@@ -37,32 +47,57 @@ function tfDirHandler(dir: string): tf.io.IOHandler {
 /** Captures what TF.js saves. */
 async function tfArtifacts(m: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   let art: tf.io.ModelArtifacts | undefined;
-  await m.save(tf.io.withSaveHandler(async (a) => { art = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+  await m.save(
+    tf.io.withSaveHandler(async (a) => {
+      art = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   return art!;
 }
 
 function convNet(): Sequential {
-  return new Sequential([
-    layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', inputShape: [9, 7, 3], name: 'conv2d_1' }),
-    layers.batchNormalization({ name: 'bn' }),
-    layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', depthMultiplier: 2, name: 'dw' }),
-    layers.reLU({ maxValue: 6, name: 'relu6' }),
-    layers.maxPooling2d({ poolSize: 2, padding: 'same', name: 'pool' }),
-    layers.flatten({ name: 'flat' }),
-    layers.dropout({ rate: 0.3, name: 'drop' }),
-    layers.dense({ units: 4, activation: 'softmax', name: 'out' }),
-  ], { name: 'small', seed: 11 });
+  return new Sequential(
+    [
+      layers.conv2d({
+        filters: 5,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+        inputShape: [9, 7, 3],
+        name: 'conv2d_1',
+      }),
+      layers.batchNormalization({ name: 'bn' }),
+      layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', depthMultiplier: 2, name: 'dw' }),
+      layers.reLU({ maxValue: 6, name: 'relu6' }),
+      layers.maxPooling2d({ poolSize: 2, padding: 'same', name: 'pool' }),
+      layers.flatten({ name: 'flat' }),
+      layers.dropout({ rate: 0.3, name: 'drop' }),
+      layers.dense({ units: 4, activation: 'softmax', name: 'out' }),
+    ],
+    { name: 'small', seed: 11 },
+  );
 }
 
 /** Gives batch-norm layers non-trivial statistics so they matter in the comparison. */
 function perturbBatchNorm(m: Model): void {
   for (const l of m.layers) {
     if (l.className !== 'BatchNormalization') continue;
-    l.setWeights(l.getWeights().map((w, i) => tensor(w.data.map((_, j) => (i === 3 ? 0.5 + ((j * 7) % 5) / 5 : Math.sin(j + i))), w.shape)));
+    l.setWeights(
+      l.getWeights().map((w, i) =>
+        tensor(
+          w.data.map((_, j) => (i === 3 ? 0.5 + ((j * 7) % 5) / 5 : Math.sin(j + i))),
+          w.shape,
+        ),
+      ),
+    );
   }
 }
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('io.save / io.load (TF.js Layers format)', () => {
   it('writes model.json and shards that TF.js loads and runs to the same predictions', async () => {
@@ -77,7 +112,17 @@ describe('io.save / io.load (TF.js Layers format)', () => {
       expect(j.generatedBy).toMatch(/^convkit/);
       expect(Object.keys(j.modelTopology).sort()).toEqual(['backend', 'class_name', 'config', 'keras_version']);
       expect(j.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toEqual([
-        'conv2d_1/kernel', 'conv2d_1/bias', 'bn/gamma', 'bn/beta', 'bn/moving_mean', 'bn/moving_variance', 'dw/depthwise_kernel', 'dw/bias', 'out/kernel', 'out/bias']);
+        'conv2d_1/kernel',
+        'conv2d_1/bias',
+        'bn/gamma',
+        'bn/beta',
+        'bn/moving_mean',
+        'bn/moving_variance',
+        'dw/depthwise_kernel',
+        'dw/bias',
+        'out/kernel',
+        'out/bias',
+      ]);
       expect(statSync(join(dir, 'group1-shard1of1.bin')).size).toBe(m.countParams() * 4);
       expect(r.weightBytes).toBe(m.countParams() * 4);
 
@@ -90,16 +135,22 @@ describe('io.save / io.load (TF.js Layers format)', () => {
       const back = await io.load(`file://${dir}`);
       expect(maxDiff(back.predict(tensor(x, [3, 9, 7, 3])).data, ours.data)).toBe(0);
       expect(back.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a functional model with branches (ResNet block, inception-style concat) round-trips through TF.js', async () => {
     const x = layers.input({ shape: [8, 8, 4], name: 'img' });
     const r = zoo.residualBlock(x, { filters: 4, name: 'blk' });
     const a = layers.conv2d({ filters: 3, kernelSize: 1, name: 'a' }).apply(r) as ReturnType<typeof layers.input>;
-    const b = layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same', name: 'b' }).apply(r) as ReturnType<typeof layers.input>;
+    const b = layers.averagePooling2d({ poolSize: 3, strides: 1, padding: 'same', name: 'b' }).apply(r) as ReturnType<
+      typeof layers.input
+    >;
     const c = layers.concatenate({ name: 'cat' }).apply([a, b]) as ReturnType<typeof layers.input>;
-    const y = layers.dense({ units: 3, name: 'head' }).apply(layers.globalAveragePooling2d({ name: 'gap' }).apply(c) as ReturnType<typeof layers.input>);
+    const y = layers
+      .dense({ units: 3, name: 'head' })
+      .apply(layers.globalAveragePooling2d({ name: 'gap' }).apply(c) as ReturnType<typeof layers.input>);
     const m = model({ inputs: x, outputs: y as ReturnType<typeof layers.input>, name: 'branches', seed: 3 });
     perturbBatchNorm(m);
     const h = io.memory();
@@ -109,7 +160,7 @@ describe('io.save / io.load (TF.js Layers format)', () => {
     const theirs = (tm.predict(tf.tensor(xv, [2, 8, 8, 4])) as tf.Tensor).dataSync();
     expect(maxDiff(m.predict(tensor(xv, [2, 8, 8, 4])).data, theirs)).toBeLessThan(1e-5);
     // TF.js saves it again; convkit loads TF.js's artifacts
-    const again = await io.load(await tfArtifacts(tm) as never);
+    const again = await io.load((await tfArtifacts(tm)) as never);
     expect(maxDiff(again.predict(tensor(xv, [2, 8, 8, 4])).data, theirs)).toBeLessThan(1e-5);
   });
 
@@ -128,7 +179,7 @@ describe('io.save / io.load (TF.js Layers format)', () => {
     const xv = rand(2 * 6 * 6 * 3, 4);
     const theirs = (tm.predict(tf.tensor(xv, [2, 6, 6, 3])) as tf.Tensor).dataSync();
     expect(maxDiff(m.predict(tensor(xv, [2, 6, 6, 3])).data, theirs)).toBeLessThan(1e-5);
-    const back = await io.load(await tfArtifacts(tm) as never);
+    const back = await io.load((await tfArtifacts(tm)) as never);
     expect(maxDiff(back.predict(tensor(xv, [2, 6, 6, 3])).data, theirs)).toBeLessThan(1e-5);
   });
 
@@ -169,8 +220,10 @@ describe('io.save / io.load (TF.js Layers format)', () => {
       const back = await io.load(join(dir, 'model.json'));
       expect(maxDiff(back.getWeights()[0].data, m.getWeights()[0].data)).toBe(0);
       const tm = await tf.loadLayersModel(tfDirHandler(dir));
-      expect(maxDiff((tm.getWeights()[0]).dataSync(), m.getWeights()[0].data)).toBe(0);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+      expect(maxDiff(tm.getWeights()[0].dataSync(), m.getWeights()[0].data)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('loads from an http URL (fetch) and saves by multipart POST, as tf.io.http', async () => {
@@ -182,7 +235,11 @@ describe('io.save / io.load (TF.js Layers format)', () => {
       if (req.method === 'POST') {
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
-        const form = await new Request('http://x/', { method: 'POST', headers: { 'content-type': req.headers['content-type']! }, body: Buffer.concat(chunks) }).formData();
+        const form = await new Request('http://x/', {
+          method: 'POST',
+          headers: { 'content-type': req.headers['content-type']! },
+          body: Buffer.concat(chunks),
+        }).formData();
         posted = {
           json: JSON.parse(await (form.get('model.json') as Blob).text()),
           weights: new Uint8Array(await (form.get('model.weights.bin') as Blob).arrayBuffer()),
@@ -190,7 +247,12 @@ describe('io.save / io.load (TF.js Layers format)', () => {
         res.end('ok');
         return;
       }
-      try { res.end(readFileSync(join(dir, req.url!.replace('/models/', '')))); } catch { res.statusCode = 404; res.end(); }
+      try {
+        res.end(readFileSync(join(dir, req.url!.replace('/models/', ''))));
+      } catch {
+        res.statusCode = 404;
+        res.end();
+      }
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -203,7 +265,11 @@ describe('io.save / io.load (TF.js Layers format)', () => {
       expect(posted!.json.weightsManifest[0].paths).toEqual(['./model.weights.bin']);
       expect(posted!.weights.byteLength).toBe(m.countParams() * 4);
       // what was posted is a complete model
-      const b = await io.load({ modelTopology: posted!.json.modelTopology, weightSpecs: posted!.json.weightsManifest[0].weights, weightData: posted!.weights.slice().buffer });
+      const b = await io.load({
+        modelTopology: posted!.json.modelTopology,
+        weightSpecs: posted!.json.weightsManifest[0].weights,
+        weightData: posted!.weights.slice().buffer,
+      });
       expect(maxDiff(b.predict(x).data, m.predict(x).data)).toBe(0);
     } finally {
       server.close();
@@ -224,7 +290,11 @@ describe('io.save / io.load (TF.js Layers format)', () => {
       { name: 'd/kernel', shape: [2, 3], dtype: 'float32', quantization: { dtype: 'uint8', min: -1, scale: 0.01 } },
       { name: 'd/bias', shape: [3], dtype: 'float32', quantization: { dtype: 'uint16', min: 0.5, scale: 0.001 } },
     ];
-    const m = await io.load({ modelTopology: art.modelTopology as Record<string, unknown>, weightSpecs: specs as never, weightData: bytes.buffer });
+    const m = await io.load({
+      modelTopology: art.modelTopology as Record<string, unknown>,
+      weightSpecs: specs as never,
+      weightData: bytes.buffer,
+    });
     const [k, b] = m.getWeights();
     expect(Array.from(k.data)).toEqual(Array.from(q8).map((q) => Math.fround(-1 + 0.01 * q)));
     expect(Array.from(b.data)).toEqual(Array.from(q16).map((q) => Math.fround(0.5 + 0.001 * q)));
@@ -232,7 +302,10 @@ describe('io.save / io.load (TF.js Layers format)', () => {
     const half = new Uint16Array([0x3c00, 0xc100, 0x0400]);
     const h = await io.load({
       modelTopology: art.modelTopology as Record<string, unknown>,
-      weightSpecs: [specs[0], { name: 'd/bias', shape: [3], dtype: 'float32', quantization: { dtype: 'float16' } }] as never,
+      weightSpecs: [
+        specs[0],
+        { name: 'd/bias', shape: [3], dtype: 'float32', quantization: { dtype: 'float16' } },
+      ] as never,
       weightData: new Uint8Array([...q8, ...new Uint8Array(half.buffer)]).buffer,
     });
     expect(Array.from(h.getWeights()[1].data)).toEqual([1, -2.5, Math.fround(2 ** -14)]);
@@ -280,18 +353,64 @@ describe('io.load errors', () => {
 
   it('missing weights, wrong dtype, shape mismatch, missing and truncated shards', async () => {
     const w = (j: any) => j.weightsManifest[0].weights;
-    await expect(io.load(variant((j) => { w(j).splice(8, 1); }))).rejects.toThrow(/missing from the file: out\/kernel/);
-    await expect(io.load(variant((j) => { w(j)[0].dtype = 'int32'; }))).rejects.toThrow(/dtype 'int32'/);
-    await expect(io.load(variant((j) => { w(j)[0].shape = [3, 3, 3, 4]; w(j)[1].shape = [4]; }, (b) => b.subarray(0, b.length - 24)))).rejects.toThrow(/conv2d_1\/kernel' has shape \[3,3,3,4\] in the file, the model expects \[3,3,3,5\]/);
-    await expect(io.load(variant(() => {}, (b) => b.subarray(0, b.length - 4)))).rejects.toThrow(/truncated/);
-    await expect(io.load(variant((j) => { j.weightsManifest[0].paths = ['gone.bin']; }))).rejects.toThrow(/gone.bin listed in .* is missing/);
-    await expect(io.load(variant((j) => { w(j)[0].name = 'other/kernel'; }))).rejects.toThrow(ModelFormatError);
+    await expect(
+      io.load(
+        variant((j) => {
+          w(j).splice(8, 1);
+        }),
+      ),
+    ).rejects.toThrow(/missing from the file: out\/kernel/);
+    await expect(
+      io.load(
+        variant((j) => {
+          w(j)[0].dtype = 'int32';
+        }),
+      ),
+    ).rejects.toThrow(/dtype 'int32'/);
+    await expect(
+      io.load(
+        variant(
+          (j) => {
+            w(j)[0].shape = [3, 3, 3, 4];
+            w(j)[1].shape = [4];
+          },
+          (b) => b.subarray(0, b.length - 24),
+        ),
+      ),
+    ).rejects.toThrow(/conv2d_1\/kernel' has shape \[3,3,3,4\] in the file, the model expects \[3,3,3,5\]/);
+    await expect(
+      io.load(
+        variant(
+          () => {},
+          (b) => b.subarray(0, b.length - 4),
+        ),
+      ),
+    ).rejects.toThrow(/truncated/);
+    await expect(
+      io.load(
+        variant((j) => {
+          j.weightsManifest[0].paths = ['gone.bin'];
+        }),
+      ),
+    ).rejects.toThrow(/gone.bin listed in .* is missing/);
+    await expect(
+      io.load(
+        variant((j) => {
+          w(j)[0].name = 'other/kernel';
+        }),
+      ),
+    ).rejects.toThrow(ModelFormatError);
   });
 
   it('loadWeights is all or nothing', async () => {
     const m = convNet();
     const before = m.getWeights();
-    const bad = variant((j) => { j.weightsManifest[0].weights[9].shape = [5]; }, (b) => Buffer.concat([b, Buffer.alloc(4)]));
+    const bad = variant(
+      (j) => {
+        j.weightsManifest[0].weights[9].shape = [5];
+      },
+      (b) => Buffer.concat([b, Buffer.alloc(4)]),
+    );
     await expect(io.loadWeights(m, bad)).rejects.toThrow(/out\/bias' has shape \[5\]/);
     m.getWeights().forEach((w, i) => expect(maxDiff(w.data, before[i].data)).toBe(0));
     // a good file changes every weight
@@ -333,9 +452,14 @@ describe('io.load refuses weight paths that leave the model directory', () => {
 
 describe('io.save / io.load keep the compile settings (TF.js trainingConfig)', () => {
   const dense = (): Sequential =>
-    new Sequential([layers.dense({ units: 3, activation: 'softmax', inputShape: [4], name: 'out' })], { name: 'tiny', seed: 3 });
+    new Sequential([layers.dense({ units: 3, activation: 'softmax', inputShape: [4], name: 'out' })], {
+      name: 'tiny',
+      seed: 3,
+    });
   const x = tensor(Array.from({ length: 8 }, (_, i) => [i % 2, (i >> 1) % 2, 1, -1]));
-  const y = tensor(Array.from({ length: 8 }, (_, i) => [i % 3 === 0 ? 1 : 0, i % 3 === 1 ? 1 : 0, i % 3 === 2 ? 1 : 0]));
+  const y = tensor(
+    Array.from({ length: 8 }, (_, i) => [i % 3 === 0 ? 1 : 0, i % 3 === 1 ? 1 : 0, i % 3 === 2 ? 1 : 0]),
+  );
   /** TF.js's own reading of a model.json (getModelArtifactsForJSON, as its file and http loaders do). */
   const tfFromDir = (dir: string): tf.io.IOHandler => ({
     load: async () => {
@@ -349,14 +473,22 @@ describe('io.save / io.load keep the compile settings (TF.js trainingConfig)', (
 
   it('writes TF.js training_config form, and io.load compiles the model so fit runs straight away', async () => {
     const m = dense();
-    m.compile({ optimizer: optimizers.adam({ learningRate: 0.003, beta1: 0.8 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    m.compile({
+      optimizer: optimizers.adam({ learningRate: 0.003, beta1: 0.8 }),
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
     const dir = tmp();
     try {
       await io.save(m, dir);
       const j = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
       expect(j.trainingConfig).toEqual({
-        loss: 'categorical_crossentropy', metrics: ['accuracy'],
-        optimizer_config: { class_name: 'Adam', config: { learningRate: 0.003, beta1: 0.8, beta2: 0.999, epsilon: 1e-7 } },
+        loss: 'categorical_crossentropy',
+        metrics: ['accuracy'],
+        optimizer_config: {
+          class_name: 'Adam',
+          config: { learningRate: 0.003, beta1: 0.8, beta2: 0.999, epsilon: 1e-7 },
+        },
       });
       const back = await io.load(dir);
       expect(back.optimizer?.className).toBe('Adam');
@@ -372,7 +504,10 @@ describe('io.save / io.load keep the compile settings (TF.js trainingConfig)', (
   });
 
   it('TensorFlow.js itself loads the model compiled (Adam and SGD with momentum) and trains it', async () => {
-    for (const [opt, cls, lr] of [[optimizers.adam({ learningRate: 0.003 }), 'Adam', 0.003], [optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), 'Momentum', 0.05]] as const) {
+    for (const [opt, cls, lr] of [
+      [optimizers.adam({ learningRate: 0.003 }), 'Adam', 0.003],
+      [optimizers.sgd({ learningRate: 0.05, momentum: 0.9 }), 'Momentum', 0.05],
+    ] as const) {
       const m = dense();
       m.compile({ optimizer: opt, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
       const dir = tmp();
@@ -382,7 +517,10 @@ describe('io.save / io.load keep the compile settings (TF.js trainingConfig)', (
         expect(tm.optimizer.getClassName()).toBe(cls);
         expect((tm.optimizer as unknown as { learningRate: number }).learningRate).toBeCloseTo(lr, 9);
         expect(tm.loss).toBe('categoricalCrossentropy');
-        const h = await tm.fit(tf.tensor(x.toArray() as number[][]), tf.tensor(y.toArray() as number[][]), { epochs: 1, verbose: 0 });
+        const h = await tm.fit(tf.tensor(x.toArray() as number[][]), tf.tensor(y.toArray() as number[][]), {
+          epochs: 1,
+          verbose: 0,
+        });
         expect(Number.isFinite(h.history.loss[0] as number)).toBe(true);
         expect(Object.keys(h.history).sort()).toEqual(['acc', 'loss']);
       } finally {
@@ -392,9 +530,14 @@ describe('io.save / io.load keep the compile settings (TF.js trainingConfig)', (
   });
 
   it("reads TF.js's trainingConfig and Keras's training_config (nsfwjs's form: lr, momentum)", async () => {
-    const tm = tf.sequential({ layers: [tf.layers.dense({ units: 3, activation: 'softmax', inputShape: [4], name: 'out' })] });
+    const tm = tf.sequential({
+      layers: [tf.layers.dense({ units: 3, activation: 'softmax', inputShape: [4], name: 'out' })],
+    });
     tm.compile({ optimizer: tf.train.rmsprop(0.01, 0.8), loss: 'meanSquaredError', metrics: ['accuracy'] });
-    const art = { ...(await tfArtifacts(tm)), trainingConfig: (tm as unknown as { getTrainingConfig(): unknown }).getTrainingConfig() } as unknown as io.ModelArtifacts;
+    const art = {
+      ...(await tfArtifacts(tm)),
+      trainingConfig: (tm as unknown as { getTrainingConfig(): unknown }).getTrainingConfig(),
+    } as unknown as io.ModelArtifacts;
     const back = await io.load(art);
     expect(back.optimizer?.className).toBe('RMSprop');
     expect(back.optimizer?.learningRate).toBeCloseTo(0.01, 9);
@@ -402,10 +545,16 @@ describe('io.save / io.load keep the compile settings (TF.js trainingConfig)', (
     expect(back.loss?.name).toBe('meanSquaredError');
 
     const keras = { ...io.toArtifacts(dense()) };
-    keras.modelTopology = { ...keras.modelTopology, training_config: {
-      optimizer_config: { class_name: 'SGD', config: { lr: 9e-7, momentum: 0.9, decay: 0, nesterov: false } },
-      loss: 'categorical_crossentropy', metrics: ['accuracy'], sample_weight_mode: null, loss_weights: null,
-    } };
+    keras.modelTopology = {
+      ...keras.modelTopology,
+      training_config: {
+        optimizer_config: { class_name: 'SGD', config: { lr: 9e-7, momentum: 0.9, decay: 0, nesterov: false } },
+        loss: 'categorical_crossentropy',
+        metrics: ['accuracy'],
+        sample_weight_mode: null,
+        loss_weights: null,
+      },
+    };
     const k = await io.load(keras);
     expect(k.optimizer?.className).toBe('SGD');
     expect(k.optimizer?.learningRate).toBe(9e-7);
@@ -415,7 +564,12 @@ describe('io.save / io.load keep the compile settings (TF.js trainingConfig)', (
   it('leaves out what cannot be restored: uncompiled and custom-loss models save none; an unknown optimizer loads uncompiled with a warning', async () => {
     expect(io.toArtifacts(dense()).trainingConfig).toBeUndefined();
     const custom = dense();
-    custom.compile({ optimizer: 'sgd', loss: function myLoss(yTrue: Tensor) { return yTrue; } });
+    custom.compile({
+      optimizer: 'sgd',
+      loss: function myLoss(yTrue: Tensor) {
+        return yTrue;
+      },
+    });
     expect(io.toArtifacts(custom).trainingConfig).toBeUndefined();
     const art = io.toArtifacts(dense());
     art.trainingConfig = { loss: 'categorical_crossentropy', optimizer_config: { class_name: 'Nadam', config: {} } };

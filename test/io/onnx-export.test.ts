@@ -17,8 +17,12 @@ beforeAll(async () => {
 
 /** max |a - b| / max(|b|, 1e-6), Infinity on NaN or length mismatch. */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0, mx = 1e-6;
-  for (let i = 0; i < b.length; i++) { err = Math.max(err, Math.abs(a[i] - b[i])); mx = Math.max(mx, Math.abs(b[i])); }
+  let err = 0,
+    mx = 1e-6;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    mx = Math.max(mx, Math.abs(b[i]));
+  }
   return a.length === b.length && Array.from(a).every(Number.isFinite) ? err / mx : Infinity;
 }
 
@@ -41,46 +45,187 @@ async function check(m: Model, inputShape: number[], seed = 1, roundTrip = true)
 }
 
 const img = (h: number, w: number, c: number) => layers.input({ shape: [h, w, c] });
-const one = (f: (x: any) => any, shape = [7, 9, 6]) => { const x = img(shape[0], shape[1], shape[2]); return model({ inputs: x, outputs: f(x) }); };
+const one = (f: (x: any) => any, shape = [7, 9, 6]) => {
+  const x = img(shape[0], shape[1], shape[2]);
+  return model({ inputs: x, outputs: f(x) });
+};
 
 const LAYERS: [string, () => Model, number[]][] = [
-  ['Conv2D same, stride 2, relu', () => one((x) => layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', seed: 1 }).apply(x)), [2, 7, 9, 6]],
-  ['Conv2D explicit pads, dilation, groups', () => one((x) => layers.conv2d({ filters: 4, kernelSize: [2, 3], dilationRate: 2, padding: [1, 0, 2, 1], groups: 2, seed: 2 }).apply(x)), [1, 7, 9, 6]],
-  ['Conv1D', () => { const x = layers.input({ shape: [11, 3] }); return model({ inputs: x, outputs: layers.conv1d({ filters: 4, kernelSize: 3, strides: 2, seed: 3 }).apply(x) }); }, [2, 11, 3]],
-  ['DepthwiseConv2D multiplier 2', () => one((x) => layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', seed: 4 }).apply(x)), [2, 7, 9, 6]],
-  ['Conv2DTranspose', () => one((x) => layers.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', seed: 5 }).apply(x)), [1, 7, 9, 6]],
-  ['Dense after Flatten (rows permuted)', () => one((x) => layers.dense({ units: 5, activation: 'softmax', seed: 6 }).apply(layers.flatten().apply(x))), [2, 7, 9, 6]],
-  ['Dense on rank 3', () => { const x = layers.input({ shape: [4, 6] }); return model({ inputs: x, outputs: layers.dense({ units: 3, seed: 7 }).apply(x) }); }, [2, 4, 6]],
-  ['activations', () => one((x) => ['relu', 'sigmoid', 'tanh', 'elu', 'softplus', 'leakyRelu', 'relu6', 'hardSigmoid', 'hardSwish', 'softmax']
-    .reduce((y, a) => layers.activation({ activation: a as never }).apply(y), x)), [2, 7, 9, 6]],
-  ['ReLU maxValue, LeakyReLU, PReLU, Softmax axis 1', () => one((x) => {
-    const p = layers.pReLU({ sharedAxes: [1] });
-    const y = layers.softmax({ axis: 1 }).apply(p.apply(layers.leakyReLU({ alpha: 0.1 }).apply(layers.reLU({ maxValue: 0.5 }).apply(x))));
-    p.setWeights([ops.randomUniform([1, 9, 6], { min: 0, max: 0.5, seed: 1 })]);
-    return y;
-  }), [2, 7, 9, 6]],
-  ['BatchNormalization', () => one((x) => { const bn = layers.batchNormalization({ epsilon: 0.01 }); const y = bn.apply(x); bn.setWeights([1, 2, 3, 4].map((s) => ops.randomUniform([6], { min: 0.5, max: 1.5, seed: s }))); return y; }), [2, 7, 9, 6]],
-  ['Add, Multiply (broadcast), Subtract, Concatenate, Dropout', () => one((x) => {
-    const a = layers.conv2d({ filters: 6, kernelSize: 1, seed: 8 }).apply(x);
-    const g = layers.globalAveragePooling2d({ keepdims: true }).apply(x);
-    const y = layers.subtract().apply([layers.multiply().apply([layers.add().apply([x, a]), g]), a]);
-    return layers.dropout({ rate: 0.5 }).apply(layers.concatenate().apply([y, x]));
-  }), [2, 7, 9, 6]],
+  [
+    'Conv2D same, stride 2, relu',
+    () =>
+      one((x) =>
+        layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', seed: 1 }).apply(x),
+      ),
+    [2, 7, 9, 6],
+  ],
+  [
+    'Conv2D explicit pads, dilation, groups',
+    () =>
+      one((x) =>
+        layers
+          .conv2d({ filters: 4, kernelSize: [2, 3], dilationRate: 2, padding: [1, 0, 2, 1], groups: 2, seed: 2 })
+          .apply(x),
+      ),
+    [1, 7, 9, 6],
+  ],
+  [
+    'Conv1D',
+    () => {
+      const x = layers.input({ shape: [11, 3] });
+      return model({ inputs: x, outputs: layers.conv1d({ filters: 4, kernelSize: 3, strides: 2, seed: 3 }).apply(x) });
+    },
+    [2, 11, 3],
+  ],
+  [
+    'DepthwiseConv2D multiplier 2',
+    () => one((x) => layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', seed: 4 }).apply(x)),
+    [2, 7, 9, 6],
+  ],
+  [
+    'Conv2DTranspose',
+    () =>
+      one((x) => layers.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', seed: 5 }).apply(x)),
+    [1, 7, 9, 6],
+  ],
+  [
+    'Dense after Flatten (rows permuted)',
+    () => one((x) => layers.dense({ units: 5, activation: 'softmax', seed: 6 }).apply(layers.flatten().apply(x))),
+    [2, 7, 9, 6],
+  ],
+  [
+    'Dense on rank 3',
+    () => {
+      const x = layers.input({ shape: [4, 6] });
+      return model({ inputs: x, outputs: layers.dense({ units: 3, seed: 7 }).apply(x) });
+    },
+    [2, 4, 6],
+  ],
+  [
+    'activations',
+    () =>
+      one((x) =>
+        [
+          'relu',
+          'sigmoid',
+          'tanh',
+          'elu',
+          'softplus',
+          'leakyRelu',
+          'relu6',
+          'hardSigmoid',
+          'hardSwish',
+          'softmax',
+        ].reduce((y, a) => layers.activation({ activation: a as never }).apply(y), x),
+      ),
+    [2, 7, 9, 6],
+  ],
+  [
+    'ReLU maxValue, LeakyReLU, PReLU, Softmax axis 1',
+    () =>
+      one((x) => {
+        const p = layers.pReLU({ sharedAxes: [1] });
+        const y = layers
+          .softmax({ axis: 1 })
+          .apply(p.apply(layers.leakyReLU({ alpha: 0.1 }).apply(layers.reLU({ maxValue: 0.5 }).apply(x))));
+        p.setWeights([ops.randomUniform([1, 9, 6], { min: 0, max: 0.5, seed: 1 })]);
+        return y;
+      }),
+    [2, 7, 9, 6],
+  ],
+  [
+    'BatchNormalization',
+    () =>
+      one((x) => {
+        const bn = layers.batchNormalization({ epsilon: 0.01 });
+        const y = bn.apply(x);
+        bn.setWeights([1, 2, 3, 4].map((s) => ops.randomUniform([6], { min: 0.5, max: 1.5, seed: s })));
+        return y;
+      }),
+    [2, 7, 9, 6],
+  ],
+  [
+    'Add, Multiply (broadcast), Subtract, Concatenate, Dropout',
+    () =>
+      one((x) => {
+        const a = layers.conv2d({ filters: 6, kernelSize: 1, seed: 8 }).apply(x);
+        const g = layers.globalAveragePooling2d({ keepdims: true }).apply(x);
+        const y = layers.subtract().apply([layers.multiply().apply([layers.add().apply([x, a]), g]), a]);
+        return layers.dropout({ rate: 0.5 }).apply(layers.concatenate().apply([y, x]));
+      }),
+    [2, 7, 9, 6],
+  ],
   // ONNX Runtime's optimizer folds a zero Pad into a following MaxPool, which changes windows of negative
   // values (its Pad fusion treats MaxPool's padding as zeros); the padding here feeds an average pool
-  ['ZeroPadding2D and pooling (max, avg, same)', () => one((x) => layers.maxPooling2d({ poolSize: [2, 3], strides: 1, padding: [1, 0, 1, 1] }).apply(
-    layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(layers.zeroPadding2d({ padding: [[1, 0], [2, 1]] }).apply(x)))), [2, 7, 9, 6]],
-  ['pooling 1D', () => { const x = layers.input({ shape: [10, 3] }); return model({ inputs: x, outputs: layers.averagePooling1d({ poolSize: 3, strides: 2 }).apply(layers.maxPooling1d({ poolSize: 2 }).apply(x)) }); }, [2, 10, 3]],
-  ['global pooling', () => one((x) => layers.concatenate().apply([layers.globalAveragePooling2d().apply(x), layers.globalMaxPooling2d().apply(x)])), [2, 7, 9, 6]],
-  ['Reshape, Permute, Slice', () => one((x) => layers.slice({ begin: [1, 0, 2], size: [2, -1, 3] }).apply(
-    layers.permute({ dims: [2, 1, 3] }).apply(layers.reshape({ targetShape: [9, 7, 6] }).apply(x)))), [2, 7, 9, 6]],
-  ['UpSampling2D and Resizing', () => one((x) => layers.resizing({ height: 5, width: 13, interpolation: 'bilinear' }).apply(
-    layers.upSampling2d({ size: [2, 3] }).apply(x))), [2, 7, 9, 6]],
-  ['Rescaling with a per-channel constant', () => one((x) => layers.rescaling({ scale: 1 / 255, offset: Array.from({ length: 6 }, (_, i) => i - 2) }).apply(x)), [2, 7, 9, 6]],
+  [
+    'ZeroPadding2D and pooling (max, avg, same)',
+    () =>
+      one((x) =>
+        layers.maxPooling2d({ poolSize: [2, 3], strides: 1, padding: [1, 0, 1, 1] }).apply(
+          layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(
+            layers
+              .zeroPadding2d({
+                padding: [
+                  [1, 0],
+                  [2, 1],
+                ],
+              })
+              .apply(x),
+          ),
+        ),
+      ),
+    [2, 7, 9, 6],
+  ],
+  [
+    'pooling 1D',
+    () => {
+      const x = layers.input({ shape: [10, 3] });
+      return model({
+        inputs: x,
+        outputs: layers
+          .averagePooling1d({ poolSize: 3, strides: 2 })
+          .apply(layers.maxPooling1d({ poolSize: 2 }).apply(x)),
+      });
+    },
+    [2, 10, 3],
+  ],
+  [
+    'global pooling',
+    () =>
+      one((x) =>
+        layers.concatenate().apply([layers.globalAveragePooling2d().apply(x), layers.globalMaxPooling2d().apply(x)]),
+      ),
+    [2, 7, 9, 6],
+  ],
+  [
+    'Reshape, Permute, Slice',
+    () =>
+      one((x) =>
+        layers
+          .slice({ begin: [1, 0, 2], size: [2, -1, 3] })
+          .apply(layers.permute({ dims: [2, 1, 3] }).apply(layers.reshape({ targetShape: [9, 7, 6] }).apply(x))),
+      ),
+    [2, 7, 9, 6],
+  ],
+  [
+    'UpSampling2D and Resizing',
+    () =>
+      one((x) =>
+        layers
+          .resizing({ height: 5, width: 13, interpolation: 'bilinear' })
+          .apply(layers.upSampling2d({ size: [2, 3] }).apply(x)),
+      ),
+    [2, 7, 9, 6],
+  ],
+  [
+    'Rescaling with a per-channel constant',
+    () => one((x) => layers.rescaling({ scale: 1 / 255, offset: Array.from({ length: 6 }, (_, i) => i - 2) }).apply(x)),
+    [2, 7, 9, 6],
+  ],
 ];
 
 describe('saveOnnx, each layer type alone', () => {
-  it.each(LAYERS)('%s: ONNX Runtime and loadOnnx give convkit\'s outputs', async (_name, make, shape) => {
+  it.each(LAYERS)("%s: ONNX Runtime and loadOnnx give convkit's outputs", async (_name, make, shape) => {
     await check(make(), shape);
   });
 });
@@ -93,7 +238,11 @@ describe('saveOnnx on networks', () => {
   it("inputLayout 'nchw' gives an NCHW file", async () => {
     const m = zoo.lenet5({ seed: 1 } as never);
     const x = ops.randomUniform([2, 28, 28, 1], { seed: 3 });
-    const y = await runOrt(await io.saveOnnx(m, undefined, { inputLayout: 'nchw' }), ops.transpose(x, [0, 3, 1, 2]), [2, 1, 28, 28]);
+    const y = await runOrt(
+      await io.saveOnnx(m, undefined, { inputLayout: 'nchw' }),
+      ops.transpose(x, [0, 3, 1, 2]),
+      [2, 1, 28, 28],
+    );
     expect(relErr(y, (m.predict(x) as Tensor).data)).toBeLessThan(1e-4);
   });
   it('refuses opsets outside 11-17 and names layers it cannot export', async () => {

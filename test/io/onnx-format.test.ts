@@ -16,36 +16,56 @@ const want = floats(`test/fixtures/onnx/${e.output}`);
 const fresh = (): ModelProto => decodeModel(readFileSync(FILE));
 const weights = (m: ModelProto): TensorProto[] => m.graph!.initializer!.filter((t) => t.data_type === DataType.FLOAT);
 const f32 = (t: TensorProto): Float32Array => new Float32Array(Uint8Array.from(t.raw_data!).buffer);
-const run = async (m: ModelProto | Uint8Array | string) => ((await io.loadOnnx(typeof m === 'string' || m instanceof Uint8Array ? m : encodeModel(m))).predict(input()) as Tensor).data;
+const run = async (m: ModelProto | Uint8Array | string) =>
+  (
+    (await io.loadOnnx(typeof m === 'string' || m instanceof Uint8Array ? m : encodeModel(m))).predict(
+      input(),
+    ) as Tensor
+  ).data;
 
 /** Rounds to float16 and back, returning the half bits too. */
 function toHalf(v: number): number {
-  const f = new Float32Array([v]), u = new Uint32Array(f.buffer)[0];
-  const s = (u >>> 16) & 0x8000, e = ((u >>> 23) & 0xff) - 127 + 15, m = u & 0x7fffff;
-  if (e <= 0) return s | Math.round((m | 0x800000) / 2 ** (14 - e)) ; // subnormal
+  const f = new Float32Array([v]),
+    u = new Uint32Array(f.buffer)[0];
+  const s = (u >>> 16) & 0x8000,
+    e = ((u >>> 23) & 0xff) - 127 + 15,
+    m = u & 0x7fffff;
+  if (e <= 0) return s | Math.round((m | 0x800000) / 2 ** (14 - e)); // subnormal
   const r = Math.round(m / 8192);
   return s | ((e + (r >> 10)) << 10) | (r & 0x3ff);
 }
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describe('loadOnnx payloads', () => {
   it('typed float_data fields load exactly like raw_data', async () => {
     const m = fresh();
-    for (const t of weights(m)) { t.float_data = Array.from(f32(t)); delete t.raw_data; }
+    for (const t of weights(m)) {
+      t.float_data = Array.from(f32(t));
+      delete t.raw_data;
+    }
     expect(Array.from(await run(m))).toEqual(Array.from(await run(FILE)));
   });
   it('float16 initializers (raw and int32_data) widen to the same float32 values', async () => {
-    const raw = fresh(), typed = fresh(), rounded = fresh();
-    [raw, typed, rounded].forEach((m) => weights(m).forEach((t) => {
-      const halves = Array.from(f32(t), toHalf);
-      if (m === rounded) t.raw_data = new Uint8Array(Float32Array.from(halves, halfToFloat).buffer);
-      else {
-        t.data_type = DataType.FLOAT16;
-        if (m === raw) t.raw_data = new Uint8Array(Uint16Array.from(halves).buffer);
-        else { t.int32_data = halves; delete t.raw_data; }
-      }
-    }));
+    const raw = fresh(),
+      typed = fresh(),
+      rounded = fresh();
+    [raw, typed, rounded].forEach((m) =>
+      weights(m).forEach((t) => {
+        const halves = Array.from(f32(t), toHalf);
+        if (m === rounded) t.raw_data = new Uint8Array(Float32Array.from(halves, halfToFloat).buffer);
+        else {
+          t.data_type = DataType.FLOAT16;
+          if (m === raw) t.raw_data = new Uint8Array(Uint16Array.from(halves).buffer);
+          else {
+            t.int32_data = halves;
+            delete t.raw_data;
+          }
+        }
+      }),
+    );
     const ref = Array.from(await run(rounded));
     expect(Array.from(await run(raw))).toEqual(ref);
     expect(Array.from(await run(typed))).toEqual(ref);
@@ -61,7 +81,11 @@ describe('loadOnnx payloads', () => {
     for (const t of weights(m)) {
       chunks.push(t.raw_data!);
       t.data_location = 1;
-      t.external_data = [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(t.raw_data!.length) }];
+      t.external_data = [
+        { key: 'location', value: 'weights.bin' },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(t.raw_data!.length) },
+      ];
       offset += t.raw_data!.length;
       delete t.raw_data;
     }
@@ -85,7 +109,10 @@ describe('loadOnnx payloads', () => {
     for (const l of m.layers) if (l.className === 'Conv2D') l.trainable = false;
     const vars = m.trainableWeights;
     expect(vars.length).toBeGreaterThan(3);
-    const { grads } = valueAndGrads(() => losses.meanSquaredError(tensor(new Float32Array(8), [2, 4]), m.apply(x) as Tensor), vars);
+    const { grads } = valueAndGrads(
+      () => losses.meanSquaredError(tensor(new Float32Array(8), [2, 4]), m.apply(x) as Tensor),
+      vars,
+    );
     for (const g of grads) expect(g.data.every(Number.isFinite)).toBe(true);
     expect(grads.some((g) => g.data.some((v) => v !== 0))).toBe(true);
     expect(m.layers.filter((l) => l.className === 'Conv2D').every((l) => l.trainableWeights.length === 0)).toBe(true);
@@ -104,21 +131,32 @@ describe('loadOnnx on bad input', () => {
   });
   it('refuses a declared 2^40-element initializer before allocating it', async () => {
     const m = fresh();
-    m.graph!.initializer!.push({ name: 'huge', dims: [2 ** 20, 2 ** 20], data_type: DataType.FLOAT, raw_data: new Uint8Array(4) });
-    await expect(io.loadOnnx(encodeModel(m))).rejects.toThrow(/tensor 'huge' declares 1099511627776 values.*over the limit/);
+    m.graph!.initializer!.push({
+      name: 'huge',
+      dims: [2 ** 20, 2 ** 20],
+      data_type: DataType.FLOAT,
+      raw_data: new Uint8Array(4),
+    });
+    await expect(io.loadOnnx(encodeModel(m))).rejects.toThrow(
+      /tensor 'huge' declares 1099511627776 values.*over the limit/,
+    );
   });
   it('names the node and op when a node does not fit its inputs', async () => {
     const m = fresh();
     const w = m.graph!.initializer!.find((t) => t.name === 'conv2.weight')!;
     w.dims = [6, 4, 2, 3];
     w.raw_data = w.raw_data!.subarray(0, 6 * 4 * 2 * 3 * 4);
-    await expect(io.loadOnnx(encodeModel(m))).rejects.toThrow(/node '\/conv2\/Conv' \(Conv\): weight \[6,4,2,3\] with group 1 does not fit 8 input channels/);
+    await expect(io.loadOnnx(encodeModel(m))).rejects.toThrow(
+      /node '\/conv2\/Conv' \(Conv\): weight \[6,4,2,3\] with group 1 does not fit 8 input channels/,
+    );
   });
   it('an attribute out of range (Softmax axis 20, found by the fuzzer) is a ModelFormatError at load', async () => {
     const m = fresh();
     const sm = m.graph!.node!.find((n) => n.op_type === 'Softmax')!;
     sm.attribute = [{ name: 'axis', type: 2, i: 20 }];
-    await expect(io.loadOnnx(encodeModel(m))).rejects.toThrow(/node '\/Softmax' \(Softmax\): axis 20 is out of range for rank 2/);
+    await expect(io.loadOnnx(encodeModel(m))).rejects.toThrow(
+      /node '\/Softmax' \(Softmax\): axis 20 is out of range for rank 2/,
+    );
   });
   it('truncated files and non-ONNX bytes are ModelFormatErrors', async () => {
     const bytes = new Uint8Array(readFileSync(FILE));

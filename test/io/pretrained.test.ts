@@ -10,15 +10,30 @@ const require = createRequire(import.meta.url);
 const modelDir = (name: string): string => join(dirname(dirname(require.resolve('nsfwjs'))), 'models', name);
 function nsfwBundle(name: string): io.ModelBundle {
   const m = require(join(modelDir(name), 'model.min.js'));
-  return { modelTopology: m.modelTopology, weightsManifest: m.weightsManifest, shards: m.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => require(join(modelDir(name), `${p}.min.js`)))) };
+  return {
+    modelTopology: m.modelTopology,
+    weightsManifest: m.weightsManifest,
+    shards: m.weightsManifest.flatMap((g: { paths: string[] }) =>
+      g.paths.map((p) => require(join(modelDir(name), `${p}.min.js`))),
+    ),
+  };
 }
 async function tfModel(name: string): Promise<tf.LayersModel> {
   const b = nsfwBundle(name);
   const bytes = b.shards.map((s) => new Uint8Array(Buffer.from(s as string, 'base64')));
   const all = new Uint8Array(bytes.reduce((a, x) => a + x.length, 0));
   let o = 0;
-  for (const x of bytes) { all.set(x, o); o += x.length; }
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: b.modelTopology, weightSpecs: b.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[], weightData: all.buffer }));
+  for (const x of bytes) {
+    all.set(x, o);
+    o += x.length;
+  }
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: b.modelTopology,
+      weightSpecs: b.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[],
+      weightData: all.buffer,
+    }),
+  );
 }
 
 /** A synthetic photo-like RGB image in [0, 1]: gradients, a disc and stripes (seeded by k). */
@@ -26,7 +41,8 @@ function picture(size: number, k: number): Float32Array {
   const x = new Float32Array(size * size * 3);
   for (let i = 0; i < size; i++) {
     for (let j = 0; j < size; j++) {
-      const u = i / size, v = j / size;
+      const u = i / size,
+        v = j / size;
       const disc = (u - 0.5 - 0.1 * k) ** 2 + (v - 0.4) ** 2 < 0.06 ? 1 : 0;
       const p = (i * size + j) * 3;
       x[p] = 0.5 + 0.4 * Math.sin(6 * u + k) * (1 - disc) + 0.1 * disc;
@@ -43,7 +59,10 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   return m;
 };
 
-beforeAll(async () => { await init(); await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await init();
+  await tf.setBackend('cpu');
+});
 
 describe('pretrained nsfwjs networks', () => {
   it('MobileNetV2 (uint8-quantised, ReLU6, depthwise convs) predicts as TF.js does', async () => {
@@ -59,7 +78,9 @@ describe('pretrained nsfwjs networks', () => {
     const x = new Float32Array([...picture(224, 0), ...picture(224, 2)]);
     const ours = m.predict(tensor(x, [2, 224, 224, 3]));
     // TF.js cpu takes seconds per image: it checks the first picture of the batch.
-    const theirs = tf.tidy(() => (tm.predict(tf.tensor(x.subarray(0, 224 * 224 * 3), [1, 224, 224, 3])) as tf.Tensor).dataSync());
+    const theirs = tf.tidy(() =>
+      (tm.predict(tf.tensor(x.subarray(0, 224 * 224 * 3), [1, 224, 224, 3])) as tf.Tensor).dataSync(),
+    );
     expect(ours.shape).toEqual([2, 5]);
     const diff = maxDiff(ours.data.subarray(0, 5), theirs);
     if (process.env.CONVKIT_VERBOSE) console.log(`MobileNetV2 max abs difference vs TF.js: ${diff}`);
@@ -82,10 +103,13 @@ describe('pretrained nsfwjs networks', () => {
       const ours = m.predict(tensor(x, [1, 299, 299, 3]));
       const theirs = tf.tidy(() => (tm.predict(tf.tensor(x, [1, 299, 299, 3])) as tf.Tensor).dataSync());
       const diff = maxDiff(ours.data, theirs);
-      if (process.env.CONVKIT_VERBOSE) console.log(`InceptionV3 max abs difference vs TF.js wasm: ${diff}`, Array.from(ours.data));
+      if (process.env.CONVKIT_VERBOSE)
+        console.log(`InceptionV3 max abs difference vs TF.js wasm: ${diff}`, Array.from(ours.data));
       expect(diff).toBeLessThan(1e-4);
       tm.dispose();
-    } finally { await tf.setBackend('cpu'); }
+    } finally {
+      await tf.setBackend('cpu');
+    }
   }, 60_000);
 
   it('bad bundles are ModelFormatErrors', () => {

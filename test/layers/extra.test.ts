@@ -21,7 +21,10 @@ describe('layers.reLU / layers.leakyReLU (Keras ReLU, LeakyReLU)', () => {
   });
 
   it('round-trips through the Keras config registry', () => {
-    const l = layers.fromConfig({ class_name: 'ReLU', config: { name: 'r6', max_value: 6, negative_slope: 0, threshold: 0, trainable: false } });
+    const l = layers.fromConfig({
+      class_name: 'ReLU',
+      config: { name: 'r6', max_value: 6, negative_slope: 0, threshold: 0, trainable: false },
+    });
     expect(l.className).toBe('ReLU');
     expect(l.name).toBe('r6');
     expect(l.getConfig()).toMatchObject({ name: 'r6', max_value: 6, negative_slope: 0, threshold: 0 });

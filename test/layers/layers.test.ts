@@ -5,14 +5,18 @@ import { BACKENDS } from '../helpers/backends';
 const rand = (shape: number[], seed: number): Tensor => ops.randomUniform(shape, { min: -1, max: 1, seed });
 const close = (a: Tensor, b: Tensor, tol = 1e-5): void => {
   expect(a.shape).toEqual(b.shape);
-  for (let i = 0; i < a.size; i++) expect(Math.abs(a.data[i] - b.data[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(b.data[i])));
+  for (let i = 0; i < a.size; i++)
+    expect(Math.abs(a.data[i] - b.data[i])).toBeLessThanOrEqual(tol * (1 + Math.abs(b.data[i])));
 };
 
 describe.each(BACKENDS)('conv and pooling layers on %s', (b) => {
   it('conv2d matches ops.conv2d + bias + activation and its computed output shape (stride, padding, dilation, odd sizes)', () => {
     backend.use(b);
     const cases = [
-      { x: [2, 9, 7, 3], o: { filters: 5, kernelSize: 3, strides: 2, padding: 'same' as const, activation: 'relu' as const } },
+      {
+        x: [2, 9, 7, 3],
+        o: { filters: 5, kernelSize: 3, strides: 2, padding: 'same' as const, activation: 'relu' as const },
+      },
       { x: [1, 8, 11, 2], o: { filters: 3, kernelSize: [2, 3], dilationRate: 2, activation: 'tanh' as const } },
       { x: [3, 6, 6, 1], o: { filters: 7, kernelSize: 1, padding: 1, useBias: false } },
     ];
@@ -22,7 +26,11 @@ describe.each(BACKENDS)('conv and pooling layers on %s', (b) => {
       const y = l.apply(x);
       const sym = l.computeOutputShape([null, ...shape.slice(1)]);
       expect(y.shape).toEqual([shape[0], ...sym.slice(1)]);
-      let ref = ops.conv2d(x, l.weights[0], { strides: o.strides ?? 1, padding: o.padding ?? 'valid', dilation: o.dilationRate ?? 1 });
+      let ref = ops.conv2d(x, l.weights[0], {
+        strides: o.strides ?? 1,
+        padding: o.padding ?? 'valid',
+        dilation: o.dilationRate ?? 1,
+      });
       if (l.weights[1]) ref = ops.add(ref, l.weights[1]);
       if (o.activation === 'relu') ref = ops.relu(ref);
       if (o.activation === 'tanh') ref = ops.tanh(ref);
@@ -80,7 +88,9 @@ describe('layer parameters, configs and errors', () => {
 
   it('rejects unknown options naming the layer', () => {
     expect(() => layers.conv2d({ filters: 2, kernelSize: 3, paddding: 'same' } as never)).toThrow(ValueError);
-    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, paddding: 'same' } as never)).toThrow(/conv2d: unknown option 'paddding'/);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, paddding: 'same' } as never)).toThrow(
+      /conv2d: unknown option 'paddding'/,
+    );
     expect(() => layers.dense({ units: 2, activaton: 'relu' } as never)).toThrow(/dense: unknown option 'activaton'/);
     expect(() => layers.maxPooling2d({ pool: 2 } as never)).toThrow(/maxPooling2d: unknown option 'pool'/);
     expect(() => layers.dense({ units: 2, activation: 'swishy' as never })).toThrow(/unknown activation 'swishy'/);
@@ -91,7 +101,14 @@ describe('layer parameters, configs and errors', () => {
 
   it('rejects inputs of the wrong rank or channels, naming the layer and the shape', () => {
     const c = layers.conv2d({ filters: 2, kernelSize: 3, name: 'my_conv' });
-    const e = (() => { try { c.apply(rand([28, 28], 1)); } catch (err) { return err as Error; } return null; })();
+    const e = (() => {
+      try {
+        c.apply(rand([28, 28], 1));
+      } catch (err) {
+        return err as Error;
+      }
+      return null;
+    })();
     expect(e).toBeInstanceOf(ShapeError);
     expect(e!.message).toMatch(/'my_conv' \(Conv2D\): expected input of rank 4 \[N,H,W,C\], got shape \[28,28\]/);
     c.apply(rand([1, 5, 5, 3], 2));
@@ -102,15 +119,23 @@ describe('layer parameters, configs and errors', () => {
   });
 
   it('seeded initialisers are reproducible and follow Keras ranges', () => {
-    const a = layers.dense({ units: 50, seed: 9 }), b = layers.dense({ units: 50, seed: 9 });
-    a.apply(rand([1, 40], 1)); b.apply(rand([1, 40], 1));
+    const a = layers.dense({ units: 50, seed: 9 }),
+      b = layers.dense({ units: 50, seed: 9 });
+    a.apply(rand([1, 40], 1));
+    b.apply(rand([1, 40], 1));
     expect([...a.weights[0].data]).toEqual([...b.weights[0].data]);
     const limit = Math.sqrt(6 / (40 + 50));
     const k = a.weights[0].data;
     expect(Math.max(...k)).toBeLessThanOrEqual(limit);
     expect(Math.max(...k)).toBeGreaterThan(limit * 0.9);
     expect([...a.weights[1].data].every((v) => v === 0)).toBe(true);
-    const he = layers.conv2d({ filters: 64, kernelSize: 3, kernelInitializer: 'heNormal', biasInitializer: 'ones', seed: 2 });
+    const he = layers.conv2d({
+      filters: 64,
+      kernelSize: 3,
+      kernelInitializer: 'heNormal',
+      biasInitializer: 'ones',
+      seed: 2,
+    });
     he.apply(rand([1, 5, 5, 16], 2));
     const w = he.weights[0].data;
     const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
@@ -125,15 +150,25 @@ describe('layer parameters, configs and errors', () => {
     const bn = layers.batchNormalization();
     const x = ops.add(ops.mul(rand([4, 3, 3, 2], 7), 3), 5);
     const y = bn.apply(x, { training: true });
-    const c = 2, n = x.size / c;
+    const c = 2,
+      n = x.size / c;
     for (let ch = 0; ch < c; ch++) {
-      let s = 0, s2 = 0, ys = 0, ys2 = 0;
-      for (let i = ch; i < x.size; i += c) { s += x.data[i]; s2 += x.data[i] ** 2; ys += y.data[i]; ys2 += y.data[i] ** 2; }
-      const mean = s / n, variance = s2 / n - mean * mean;
+      let s = 0,
+        s2 = 0,
+        ys = 0,
+        ys2 = 0;
+      for (let i = ch; i < x.size; i += c) {
+        s += x.data[i];
+        s2 += x.data[i] ** 2;
+        ys += y.data[i];
+        ys2 += y.data[i] ** 2;
+      }
+      const mean = s / n,
+        variance = s2 / n - mean * mean;
       expect(ys / n).toBeCloseTo(0, 4);
       expect(ys2 / n).toBeCloseTo(variance / (variance + 1e-3), 3);
       expect(bn.weights[2].data[ch]).toBeCloseTo(0.01 * mean, 5);
-      expect(bn.weights[3].data[ch]).toBeCloseTo(0.99 + 0.01 * variance * n / (n - 1), 5);
+      expect(bn.weights[3].data[ch]).toBeCloseTo(0.99 + (0.01 * variance * n) / (n - 1), 5);
     }
     const inf = bn.apply(x);
     for (let i = 0; i < 6; i++) {
@@ -148,8 +183,10 @@ describe('layer parameters, configs and errors', () => {
 
   it('dropout is seeded, scales kept values by 1/(1-rate) and is the identity outside training', () => {
     const x = ops.add(ops.mul(rand([10, 100], 1), 0), 1);
-    const a = layers.dropout({ rate: 0.3, seed: 11 }), b = layers.dropout({ rate: 0.3, seed: 11 });
-    const ya = a.apply(x, { training: true }), yb = b.apply(x, { training: true });
+    const a = layers.dropout({ rate: 0.3, seed: 11 }),
+      b = layers.dropout({ rate: 0.3, seed: 11 });
+    const ya = a.apply(x, { training: true }),
+      yb = b.apply(x, { training: true });
     expect([...ya.data]).toEqual([...yb.data]);
     const kept = [...ya.data].filter((v) => v !== 0);
     expect(kept.every((v) => Math.abs(v - 1 / 0.7) < 1e-6)).toBe(true);
@@ -160,14 +197,23 @@ describe('layer parameters, configs and errors', () => {
   });
 
   it('add, concatenate and zeroPadding2d', () => {
-    const p = rand([2, 3, 3, 2], 1), q = rand([2, 3, 3, 2], 2), r = rand([2, 3, 3, 5], 3);
+    const p = rand([2, 3, 3, 2], 1),
+      q = rand([2, 3, 3, 2], 2),
+      r = rand([2, 3, 3, 5], 3);
     close(layers.add().apply([p, q]), ops.add(p, q));
     const cat = layers.concatenate().apply([p, r]);
     expect(cat.shape).toEqual([2, 3, 3, 7]);
     expect(cat.data[2]).toBe(r.data[0]);
     expect(() => layers.add({ name: 'sum' }).apply([p, r])).toThrow(/'sum' \(Add\): incompatible input shapes/);
     expect(() => layers.add().apply([p])).toThrow(ValueError);
-    const z = layers.zeroPadding2d({ padding: [[1, 0], [2, 1]] }).apply(p);
+    const z = layers
+      .zeroPadding2d({
+        padding: [
+          [1, 0],
+          [2, 1],
+        ],
+      })
+      .apply(p);
     expect(z.shape).toEqual([2, 4, 6, 2]);
     expect(z.data[0]).toBe(0);
     expect(z.data[((0 * 4 + 1) * 6 + 2) * 2]).toBe(p.data[0]);
@@ -200,25 +246,53 @@ describe('layer parameters, configs and errors', () => {
 
   it('getConfig uses Keras class names and keys, and fromConfig rebuilds the layer', () => {
     const all = [
-      layers.conv2d({ filters: 4, kernelSize: [3, 5], strides: 2, padding: 'same', activation: 'relu', inputShape: [8, 8, 3] }),
+      layers.conv2d({
+        filters: 4,
+        kernelSize: [3, 5],
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+        inputShape: [8, 8, 3],
+      }),
       layers.conv1d({ filters: 2, kernelSize: 3, dilationRate: 2 }),
       layers.conv3d({ filters: 2, kernelSize: 2, useBias: false, kernelInitializer: 'heNormal' }),
       layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2 }),
-      layers.maxPooling2d({ poolSize: 3, strides: 1 }), layers.averagePooling1d(), layers.globalAveragePooling2d(),
-      layers.dense({ units: 3, activation: 'sigmoid' }), layers.flatten(), layers.activation({ activation: 'tanh' }),
-      layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }), layers.dropout({ rate: 0.5, seed: 3 }),
-      layers.add(), layers.concatenate({ axis: 2 }), layers.zeroPadding2d({ padding: 2 }), layers.reLU({ maxValue: 6 }), layers.reLU(),
+      layers.maxPooling2d({ poolSize: 3, strides: 1 }),
+      layers.averagePooling1d(),
+      layers.globalAveragePooling2d(),
+      layers.dense({ units: 3, activation: 'sigmoid' }),
+      layers.flatten(),
+      layers.activation({ activation: 'tanh' }),
+      layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }),
+      layers.dropout({ rate: 0.5, seed: 3 }),
+      layers.add(),
+      layers.concatenate({ axis: 2 }),
+      layers.zeroPadding2d({ padding: 2 }),
+      layers.reLU({ maxValue: 6 }),
+      layers.reLU(),
     ];
     const c = layers.serialize(all[0]);
     expect(c.class_name).toBe('Conv2D');
-    expect(c.config).toMatchObject({ filters: 4, kernel_size: [3, 5], strides: [2, 2], padding: 'same', activation: 'relu', use_bias: true,
-      dilation_rate: [1, 1], data_format: 'channels_last', batch_input_shape: [null, 8, 8, 3], kernel_initializer: { class_name: 'GlorotUniform' } });
+    expect(c.config).toMatchObject({
+      filters: 4,
+      kernel_size: [3, 5],
+      strides: [2, 2],
+      padding: 'same',
+      activation: 'relu',
+      use_bias: true,
+      dilation_rate: [1, 1],
+      data_format: 'channels_last',
+      batch_input_shape: [null, 8, 8, 3],
+      kernel_initializer: { class_name: 'GlorotUniform' },
+    });
     for (const l of all) {
       const again = layers.fromConfig(JSON.parse(JSON.stringify(layers.serialize(l))));
       expect(again.className).toBe(l.className);
       expect(again.getConfig()).toEqual(l.getConfig());
     }
     expect(() => layers.fromConfig({ class_name: 'Conv9D', config: {} })).toThrow(ModelFormatError);
-    expect(() => layers.fromConfig({ class_name: 'Dense', config: { units: 2, data_format: 'channels_first' } })).toThrow(ModelFormatError);
+    expect(() =>
+      layers.fromConfig({ class_name: 'Dense', config: { units: 2, data_format: 'channels_first' } }),
+    ).toThrow(ModelFormatError);
   });
 });

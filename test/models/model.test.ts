@@ -1,5 +1,19 @@
 import { describe, it, expect } from 'vitest';
-import { layers, ops, tensor, backend, model, Sequential, Tensor, valueAndGrads, callbacks, optimizers, losses, ShapeError, ValueError } from '../../src/index';
+import {
+  layers,
+  ops,
+  tensor,
+  backend,
+  model,
+  Sequential,
+  Tensor,
+  valueAndGrads,
+  callbacks,
+  optimizers,
+  losses,
+  ShapeError,
+  ValueError,
+} from '../../src/index';
 import type { Callback } from '../../src/train';
 import { modelFromConfig, Model } from '../../src/models';
 import { zoo, ModelFormatError } from '../../src/index';
@@ -11,7 +25,11 @@ const copy = (ts: Tensor[]): number[][] => ts.map((t) => [...t.data]);
 /** Two Gaussian-ish blobs per class in 2D, linearly separable. */
 function blobs(n: number, seed: number): { x: Tensor; y: Tensor; labels: number[] } {
   const g = ops.rng(seed);
-  const centres = [[2, 2], [-2, 2], [0, -2.5]];
+  const centres = [
+    [2, 2],
+    [-2, 2],
+    [0, -2.5],
+  ];
   const x = new Float32Array(n * 2);
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -23,10 +41,15 @@ function blobs(n: number, seed: number): { x: Tensor; y: Tensor; labels: number[
   return { x: tensor(x, [n, 2]), y: oneHot(labels, 3), labels };
 }
 
-const mlp = (seed?: number, extra: layers.Layer[] = []) => new Sequential([
-  layers.dense({ units: 8, activation: 'relu', inputShape: [2], name: 'hidden' }), ...extra,
-  layers.dense({ units: 3, activation: 'softmax', name: 'out' }),
-], { seed });
+const mlp = (seed?: number, extra: layers.Layer[] = []) =>
+  new Sequential(
+    [
+      layers.dense({ units: 8, activation: 'relu', inputShape: [2], name: 'hidden' }),
+      ...extra,
+      layers.dense({ units: 3, activation: 'softmax', name: 'out' }),
+    ],
+    { seed },
+  );
 
 describe('functional models', () => {
   it('runs a branching graph like composing the layers by hand, and summarises it', () => {
@@ -52,19 +75,27 @@ describe('functional models', () => {
     expect(s.totals.params).toBe((9 * 2 + 1) * 3 + (3 + 1) * 2 + (5 + 1) * 4);
     expect(s.totals.macs).toBe(36 * 3 * 18 + 36 * 2 * 3 + 5 * 4);
     const cfg = m.getConfig() as { layers: { name: string; inbound_nodes: unknown[] }[]; output_layers: unknown[] };
-    expect(cfg.layers.find((l) => l.name === 'cat')!.inbound_nodes).toEqual([[['b1', 0, 0, {}], ['b2', 0, 0, {}]]]);
+    expect(cfg.layers.find((l) => l.name === 'cat')!.inbound_nodes).toEqual([
+      [
+        ['b1', 0, 0, {}],
+        ['b2', 0, 0, {}],
+      ],
+    ]);
     expect(cfg.output_layers).toEqual([['d', 0, 0]]);
   });
 
   it('a layer shared by two inputs gets the summed gradient, params once and multiply-adds twice', () => {
-    const a = layers.input({ shape: [4] }), b = layers.input({ shape: [4] });
+    const a = layers.input({ shape: [4] }),
+      b = layers.input({ shape: [4] });
     const shared = layers.dense({ units: 3, name: 'shared', seed: 1 });
     const m = model({ inputs: [a, b], outputs: layers.add().apply([shared.apply(a), shared.apply(b)]) });
-    const xa = rand([5, 4], 2), xb = rand([5, 4], 3);
+    const xa = rand([5, 4], 2),
+      xb = rand([5, 4], 3);
     const [k, bias] = shared.weights;
     const { grads } = valueAndGrads(() => ops.sum(m.apply([xa, xb])), [k, bias]);
     const one = (x: Tensor) => valueAndGrads(() => ops.sum(ops.dense(x, k, bias)), [k, bias]).grads;
-    const ga = one(xa), gb = one(xb);
+    const ga = one(xa),
+      gb = one(xb);
     for (let i = 0; i < k.size; i++) expect(grads[0].data[i]).toBeCloseTo(ga[0].data[i] + gb[0].data[i], 5);
     for (let i = 0; i < 3; i++) expect(grads[1].data[i]).toBeCloseTo(10, 5);
     const row = m.summary({ print: false }).rows.find((r) => r.name === 'shared')!;
@@ -74,7 +105,8 @@ describe('functional models', () => {
   });
 
   it('rejects disconnected graphs and duplicate names', () => {
-    const a = layers.input({ shape: [2] }), b = layers.input({ shape: [2] });
+    const a = layers.input({ shape: [2] }),
+      b = layers.input({ shape: [2] });
     const out = layers.add().apply([a, b]);
     expect(() => model({ inputs: a, outputs: out })).toThrow(/graph disconnected/);
     const x = layers.input({ shape: [2] });
@@ -91,7 +123,10 @@ describe('Sequential and model utilities', () => {
     const parts = m.predict(x, { batchSize: 4 });
     expect(all.shape).toEqual([37, 2]);
     expect([...parts.data]).toEqual([...all.data]);
-    expect(m.summary({ print: false }).rows.map((r) => r.outputShape)).toEqual([[null, 5], [null, 2]]);
+    expect(m.summary({ print: false }).rows.map((r) => r.outputShape)).toEqual([
+      [null, 5],
+      [null, 2],
+    ]);
   });
 
   it('a layer that does not fit is not added', () => {
@@ -99,11 +134,15 @@ describe('Sequential and model utilities', () => {
     expect(() => m.add(layers.conv2d({ filters: 2, kernelSize: 5, name: 'too_big' }))).toThrow(/too_big/);
     expect(m.layers.length).toBe(1);
     m.add(layers.flatten());
-    expect(m.summary({ print: false }).rows.map((r) => r.outputShape)).toEqual([[null, 3, 3, 2], [null, 18]]);
+    expect(m.summary({ print: false }).rows.map((r) => r.outputShape)).toEqual([
+      [null, 3, 3, 2],
+      [null, 18],
+    ]);
   });
 
   it('getWeights / setWeights / getLayer', () => {
-    const a = mlp(1), b = mlp(2);
+    const a = mlp(1),
+      b = mlp(2);
     expect(copy(a.getWeights())).not.toEqual(copy(b.getWeights()));
     b.setWeights(a.getWeights());
     expect(copy(a.getWeights())).toEqual(copy(b.getWeights()));
@@ -114,7 +153,14 @@ describe('Sequential and model utilities', () => {
   });
 
   it('nests a model as a layer (transfer learning) and keeps the frozen base bitwise unchanged by fit', async () => {
-    const base = new Sequential([layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1] }), layers.batchNormalization(), layers.flatten()], { seed: 1 });
+    const base = new Sequential(
+      [
+        layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1] }),
+        layers.batchNormalization(),
+        layers.flatten(),
+      ],
+      { seed: 1 },
+    );
     base.trainable = false;
     const head = layers.dense({ units: 2, activation: 'softmax' });
     const m = new Sequential([base, head], { seed: 2 });
@@ -126,10 +172,21 @@ describe('Sequential and model utilities', () => {
     const frozen = copy(base.getWeights());
     const headBefore = copy(head.getWeights());
     m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
-    await m.fit(rand([16, 6, 6, 1], 3), oneHot([...Array(16).keys()].map((i) => i % 2), 2), { epochs: 2, batchSize: 4, verbose: 0 });
+    await m.fit(
+      rand([16, 6, 6, 1], 3),
+      oneHot(
+        [...Array(16).keys()].map((i) => i % 2),
+        2,
+      ),
+      { epochs: 2, batchSize: 4, verbose: 0 },
+    );
     expect(copy(base.getWeights())).toEqual(frozen);
     expect(copy(head.getWeights())).not.toEqual(headBefore);
-    expect(m.summary({ print: false }).totals).toMatchObject({ params: 40 + 16 + (4 * 4 * 4 * 2 + 2), trainableParams: 4 * 4 * 4 * 2 + 2, nonTrainableParams: 56 });
+    expect(m.summary({ print: false }).totals).toMatchObject({
+      params: 40 + 16 + (4 * 4 * 4 * 2 + 2),
+      trainableParams: 4 * 4 * 4 * 2 + 2,
+      nonTrainableParams: 56,
+    });
   });
 });
 
@@ -154,7 +211,8 @@ describe('fit, evaluate and their errors', () => {
       const h = await m.fit(x, y, { epochs: 3, batchSize: 8, seed: 5, verbose: 0 });
       return { w: copy(m.getWeights()), h: h.history };
     };
-    const a = await run(), b = await run();
+    const a = await run(),
+      b = await run();
     expect(a.w).toEqual(b.w);
     expect(a.h).toEqual(b.h);
   });
@@ -163,11 +221,23 @@ describe('fit, evaluate and their errors', () => {
     const events: string[] = [];
     const epochLogs: Record<string, number>[] = [];
     const cb: Callback = {
-      onTrainBegin: () => { events.push('begin'); },
-      onEpochBegin: (e) => { events.push(`e${e}`); },
-      onBatchEnd: (b, logs) => { events.push(`b${b}:${logs.size}`); },
-      onEpochEnd: async (e, logs) => { await Promise.resolve(); events.push(`E${e}`); epochLogs.push(logs); },
-      onTrainEnd: () => { events.push('end'); },
+      onTrainBegin: () => {
+        events.push('begin');
+      },
+      onEpochBegin: (e) => {
+        events.push(`e${e}`);
+      },
+      onBatchEnd: (b, logs) => {
+        events.push(`b${b}:${logs.size}`);
+      },
+      onEpochEnd: async (e, logs) => {
+        await Promise.resolve();
+        events.push(`E${e}`);
+        epochLogs.push(logs);
+      },
+      onTrainEnd: () => {
+        events.push('end');
+      },
     };
     const m = mlp(1);
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['acc'] });
@@ -184,16 +254,26 @@ describe('fit, evaluate and their errors', () => {
     const { x, y } = blobs(30, 4);
     const m = mlp(2);
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-    const h = await m.fit(x, y, { epochs: 20, verbose: 0, callbacks: callbacks.earlyStopping({ monitor: 'loss', baseline: 0, patience: 2 }) });
+    const h = await m.fit(x, y, {
+      epochs: 20,
+      verbose: 0,
+      callbacks: callbacks.earlyStopping({ monitor: 'loss', baseline: 0, patience: 2 }),
+    });
     expect(h.epoch).toEqual([0, 1, 2]);
     let afterFirst: number[][] = [];
-    const grab: Callback = { onEpochEnd: (e) => { if (e === 0) afterFirst = copy(m.getWeights()); } };
+    const grab: Callback = {
+      onEpochEnd: (e) => {
+        if (e === 0) afterFirst = copy(m.getWeights());
+      },
+    };
     const es = callbacks.earlyStopping({ monitor: 'loss', minDelta: 10, patience: 0, restoreBestWeights: true });
     const h2 = await m.fit(x, y, { epochs: 20, verbose: 0, callbacks: [grab, es] });
     expect(h2.epoch).toEqual([0, 1]);
     expect(es.stoppedEpoch).toBe(1);
     expect(copy(m.getWeights())).toEqual(afterFirst);
-    await expect(m.fit(x, y, { epochs: 2, verbose: 0, callbacks: callbacks.earlyStopping() })).rejects.toThrow(/monitor 'val_loss' is not in the logs/);
+    await expect(m.fit(x, y, { epochs: 2, verbose: 0, callbacks: callbacks.earlyStopping() })).rejects.toThrow(
+      /monitor 'val_loss' is not in the logs/,
+    );
   });
 
   it('fuses softmax + categoricalCrossentropy without changing the loss', () => {
@@ -207,14 +287,29 @@ describe('fit, evaluate and their errors', () => {
   it('trains on a dataset (generator function or async iterable) with validation', async () => {
     const { x, y } = blobs(48, 6);
     const m = mlp(5);
-    m.compile({ optimizer: optimizers.adam({ learningRate: 0.05 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    const gen = function* () { for (let i = 0; i < 48; i += 12) yield { xs: ops.slice(x, [i, 0], [12, 2]), ys: ops.slice(y, [i, 0], [12, 3]) }; };
+    m.compile({
+      optimizer: optimizers.adam({ learningRate: 0.05 }),
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+    const gen = function* () {
+      for (let i = 0; i < 48; i += 12) yield { xs: ops.slice(x, [i, 0], [12, 2]), ys: ops.slice(y, [i, 0], [12, 3]) };
+    };
     const h = await m.fit(gen, { epochs: 15, validationData: [x, y], verbose: 0 });
     expect(h.history.val_accuracy[14]).toBeGreaterThan(0.9);
-    async function* agen() { yield { xs: x, ys: y }; }
+    async function* agen() {
+      yield { xs: x, ys: y };
+    }
     const h2 = await m.fit({ [Symbol.asyncIterator]: agen }, { epochs: 2, verbose: 0 });
     expect(h2.epoch).toEqual([0, 1]);
-    await expect(m.fit(function* () { yield { xs: x, ys: ops.slice(y, [0, 0], [48, 2]) }; }, { verbose: 0 })).rejects.toThrow(ShapeError);
+    await expect(
+      m.fit(
+        function* () {
+          yield { xs: x, ys: ops.slice(y, [0, 0], [48, 2]) };
+        },
+        { verbose: 0 },
+      ),
+    ).rejects.toThrow(ShapeError);
   });
 
   it('bad input gives typed errors naming the layer and the shapes', async () => {
@@ -223,18 +318,31 @@ describe('fit, evaluate and their errors', () => {
     await expect(m.fit(x, y, { verbose: 0 })).rejects.toThrow(/not compiled/);
     m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
     await expect(m.fit(x, oneHot([0, 1, 2, 0, 1, 2], 4), { verbose: 0 })).rejects.toThrow(ShapeError);
-    await expect(m.fit(x, oneHot([0, 1, 2, 0, 1, 2], 4), { verbose: 0 })).rejects.toThrow(/labels \[6,4\] do not match the output of layer 'out' \(None, 3\)/);
-    await expect(m.fit(x, ops.slice(y, [0, 0], [5, 3]), { verbose: 0 })).rejects.toThrow(/labels \[5,3\] have 5 rows but x has 6/);
-    const bad = new Float32Array(x.data); bad[3] = NaN;
+    await expect(m.fit(x, oneHot([0, 1, 2, 0, 1, 2], 4), { verbose: 0 })).rejects.toThrow(
+      /labels \[6,4\] do not match the output of layer 'out' \(None, 3\)/,
+    );
+    await expect(m.fit(x, ops.slice(y, [0, 0], [5, 3]), { verbose: 0 })).rejects.toThrow(
+      /labels \[5,3\] have 5 rows but x has 6/,
+    );
+    const bad = new Float32Array(x.data);
+    bad[3] = NaN;
     await expect(m.fit(tensor(bad, [6, 2]), y, { verbose: 0 })).rejects.toThrow(ValueError);
-    await expect(m.fit(tensor(bad, [6, 2]), y, { verbose: 0 })).rejects.toThrow(/input 'hidden_input' of model .* contains NaN at flat index 3/);
-    expect(() => m.predict(rand([6, 3], 1))).toThrow(/input 'hidden_input' of model '.*' expects shape \(None, 2\), got \[6,3\]/);
+    await expect(m.fit(tensor(bad, [6, 2]), y, { verbose: 0 })).rejects.toThrow(
+      /input 'hidden_input' of model .* contains NaN at flat index 3/,
+    );
+    expect(() => m.predict(rand([6, 3], 1))).toThrow(
+      /input 'hidden_input' of model '.*' expects shape \(None, 2\), got \[6,3\]/,
+    );
     expect(() => m.predict(rand([6], 1))).toThrow(ShapeError);
     await expect(m.fit(x, y, { epocs: 2 } as never)).rejects.toThrow(/fit: unknown option 'epocs'/);
-    expect(() => m.compile({ optimizer: 'adamw', loss: 'categoricalCrossentropy' })).toThrow(/unknown optimizer 'adamw'/);
+    expect(() => m.compile({ optimizer: 'adamw', loss: 'categoricalCrossentropy' })).toThrow(
+      /unknown optimizer 'adamw'/,
+    );
     const s = mlp(1);
     s.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-    await expect(s.fit(x, tensor([0, 1, 2, 0, 1, 3]), { verbose: 0 })).rejects.toThrow(/fit: label 3 at index 5 is not a class index in \[0, 3\) for the output of layer 'out'/);
+    await expect(s.fit(x, tensor([0, 1, 2, 0, 1, 3]), { verbose: 0 })).rejects.toThrow(
+      /fit: label 3 at index 5 is not a class index in \[0, 3\) for the output of layer 'out'/,
+    );
     const ok = await s.fit(x, tensor([0, 1, 2, 0, 1, 2]), { verbose: 0 });
     expect(ok.history.accuracy.length).toBe(1);
   });
@@ -243,15 +351,28 @@ describe('fit, evaluate and their errors', () => {
 describe.each(['js', 'wasm', 'wasm-simd'] as const)('a conv model on %s', (b) => {
   it('predicts and takes a training step like the js reference', () => {
     const build = () => {
-      const m = new Sequential([
-        layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', inputShape: [7, 5, 2] }),
-        layers.batchNormalization(), layers.maxPooling2d({ poolSize: 2, padding: 'same' }), layers.flatten(),
-        layers.dense({ units: 3, activation: 'softmax' }),
-      ], { seed: 11 });
+      const m = new Sequential(
+        [
+          layers.conv2d({
+            filters: 3,
+            kernelSize: 3,
+            strides: 2,
+            padding: 'same',
+            activation: 'relu',
+            inputShape: [7, 5, 2],
+          }),
+          layers.batchNormalization(),
+          layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
+          layers.flatten(),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+        { seed: 11 },
+      );
       m.compile({ optimizer: optimizers.sgd({ learningRate: 0.5 }), loss: 'categoricalCrossentropy' });
       return m;
     };
-    const x = rand([5, 7, 5, 2], 1), y = oneHot([0, 1, 2, 1, 0], 3);
+    const x = rand([5, 7, 5, 2], 1),
+      y = oneHot([0, 1, 2, 1, 0], 3);
     backend.use('js');
     const ref = build();
     const pRef = ref.predict(x);
@@ -262,7 +383,9 @@ describe.each(['js', 'wasm', 'wasm-simd'] as const)('a conv model on %s', (b) =>
     for (let i = 0; i < p.size; i++) expect(p.data[i]).toBeCloseTo(pRef.data[i], 5);
     m.trainOnBatch(x, y);
     const [w, wr] = [m.getWeights(), ref.getWeights()];
-    w.forEach((t, k) => { for (let i = 0; i < t.size; i++) expect(t.data[i]).toBeCloseTo(wr[k].data[i], 4); });
+    w.forEach((t, k) => {
+      for (let i = 0; i < t.size; i++) expect(t.data[i]).toBeCloseTo(wr[k].data[i], 4);
+    });
     expect(copy(w)).not.toEqual(copy(build().getWeights()));
   });
 });
@@ -279,27 +402,55 @@ describe('configs', () => {
 
   it('rebuilds Sequential, functional (shared layer, branches) and nested models from their Keras configs', () => {
     roundTrip(zoo.lenet5({ seed: 1 }), rand([2, 28, 28, 1], 1));
-    const a = layers.input({ shape: [5], name: 'a' }), b = layers.input({ shape: [5], name: 'b' });
+    const a = layers.input({ shape: [5], name: 'a' }),
+      b = layers.input({ shape: [5], name: 'b' });
     const shared = layers.dense({ units: 4, activation: 'relu', name: 'shared' });
     const merged = layers.concatenate({ name: 'cat' }).apply([shared.apply(a), shared.apply(b)]);
-    const fm = model({ inputs: [a, b], outputs: layers.dense({ units: 2, activation: 'softmax', name: 'head' }).apply(merged), name: 'siamese' });
+    const fm = model({
+      inputs: [a, b],
+      outputs: layers.dense({ units: 2, activation: 'softmax', name: 'head' }).apply(merged),
+      name: 'siamese',
+    });
     const again = roundTrip(fm, [rand([3, 5], 2), rand([3, 5], 3)]);
     expect(again.getLayer('shared').inboundNodes.length).toBe(2);
-    const inner = new Sequential([layers.dense({ units: 3, inputShape: [4], name: 'in1' }), layers.dense({ units: 3, name: 'in2' })], { name: 'inner' });
+    const inner = new Sequential(
+      [layers.dense({ units: 3, inputShape: [4], name: 'in1' }), layers.dense({ units: 3, name: 'in2' })],
+      { name: 'inner' },
+    );
     roundTrip(new Sequential([inner, layers.dense({ units: 1, name: 'top' })], { name: 'outer' }), rand([2, 4], 4));
-    expect(() => modelFromConfig({ class_name: 'Functional', config: { layers: [{ class_name: 'Dense', config: { name: 'd', units: 2 }, name: 'd', inbound_nodes: [[['missing', 0, 0, {}]]] }] } })).toThrow(ModelFormatError);
+    expect(() =>
+      modelFromConfig({
+        class_name: 'Functional',
+        config: {
+          layers: [
+            {
+              class_name: 'Dense',
+              config: { name: 'd', units: 2 },
+              name: 'd',
+              inbound_nodes: [[['missing', 0, 0, {}]]],
+            },
+          ],
+        },
+      }),
+    ).toThrow(ModelFormatError);
   });
 });
 
 describe('gradients through a model', () => {
   it('match central finite differences (conv + batch norm in training mode + fused softmax cross-entropy)', () => {
     backend.use('js');
-    const m = new Sequential([
-      layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [5, 5, 2] }),
-      layers.batchNormalization(), layers.flatten(), layers.dense({ units: 3, activation: 'softmax' }),
-    ], { seed: 21 });
+    const m = new Sequential(
+      [
+        layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', inputShape: [5, 5, 2] }),
+        layers.batchNormalization(),
+        layers.flatten(),
+        layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+      { seed: 21 },
+    );
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
-    const x = rand([4, 5, 5, 2], 5), y = oneHot([0, 1, 2, 1], 3);
+    const x = rand([4, 5, 5, 2], 5),
+      y = oneHot([0, 1, 2, 1], 3);
     const lossFn = () => losses.categoricalCrossentropy(y, m.apply(x, { training: true }));
     const vars = m.trainableWeights;
     const { grads } = valueAndGrads(lossFn, vars);
@@ -307,9 +458,12 @@ describe('gradients through a model', () => {
     for (const [k, v] of vars.entries()) {
       for (let t = 0; t < 3; t++) {
         const i = Math.floor(g.next() * v.size);
-        const old = v.data[i], eps = 1e-3; // small: relu kinks and BN curvature bias larger steps
-        v.data[i] = old + eps; const up = lossFn().item();
-        v.data[i] = old - eps; const down = lossFn().item();
+        const old = v.data[i],
+          eps = 1e-3; // small: relu kinks and BN curvature bias larger steps
+        v.data[i] = old + eps;
+        const up = lossFn().item();
+        v.data[i] = old - eps;
+        const down = lossFn().item();
         v.data[i] = old;
         const numeric = (up - down) / (2 * eps);
         expect(Math.abs(grads[k].data[i] - numeric)).toBeLessThan(2e-3 + 0.02 * Math.abs(numeric));
@@ -317,4 +471,3 @@ describe('gradients through a model', () => {
     }
   });
 });
-

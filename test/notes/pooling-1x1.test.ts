@@ -5,21 +5,44 @@ import { describeEachBackend } from '../helpers/backends';
 import { rand } from '../helpers/gradcheck';
 import { expectClose } from '../helpers/close';
 
-const POOL_4x4 = [[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]];
-const ONE_BY_ONE = [[1, 2, 3, 6, 5, 8], [3, 5, 5, 1, 3, 4], [2, 1, 3, 4, 9, 3], [4, 7, 8, 5, 7, 9], [1, 5, 3, 7, 4, 8], [5, 4, 9, 8, 3, 5]];
+const POOL_4x4 = [
+  [1, 3, 2, 1],
+  [2, 9, 1, 1],
+  [1, 3, 2, 3],
+  [5, 6, 1, 2],
+];
+const ONE_BY_ONE = [
+  [1, 2, 3, 6, 5, 8],
+  [3, 5, 5, 1, 3, 4],
+  [2, 1, 3, 4, 9, 3],
+  [4, 7, 8, 5, 7, 9],
+  [1, 5, 3, 7, 4, 8],
+  [5, 4, 9, 8, 3, 5],
+];
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describeEachBackend('notes: pooling and 1x1 convolutions', () => {
   it('max pooling the 4x4 matrix with f = 2, s = 2 gives 9 2 / 6 3', () => {
     const x = tensor(POOL_4x4).reshape([1, 4, 4, 1]);
-    expect(ops.maxPool2d(x, { poolSize: 2, strides: 2 }).reshape([2, 2]).toArray()).toEqual([[9, 2], [6, 3]]);
+    expect(ops.maxPool2d(x, { poolSize: 2, strides: 2 }).reshape([2, 2]).toArray()).toEqual([
+      [9, 2],
+      [6, 3],
+    ]);
   });
 
   it('average pooling the same matrix gives the means of each 2x2 region', () => {
     const x = tensor(POOL_4x4).reshape([1, 4, 4, 1]);
-    const hand = [[(1 + 3 + 2 + 9) / 4, (2 + 1 + 1 + 1) / 4], [(1 + 3 + 5 + 6) / 4, (2 + 3 + 1 + 2) / 4]];
-    expect(hand).toEqual([[3.75, 1.25], [3.75, 2]]);
+    const hand = [
+      [(1 + 3 + 2 + 9) / 4, (2 + 1 + 1 + 1) / 4],
+      [(1 + 3 + 5 + 6) / 4, (2 + 3 + 1 + 2) / 4],
+    ];
+    expect(hand).toEqual([
+      [3.75, 1.25],
+      [3.75, 2],
+    ]);
     expect(ops.avgPool2d(x, { poolSize: 2, strides: 2 }).reshape([2, 2]).toArray()).toEqual(hand);
   });
 
@@ -42,7 +65,8 @@ describeEachBackend('notes: pooling and 1x1 convolutions', () => {
   });
 
   it('on many channels a 1x1 convolution is a per-pixel dot product (6x6x32 * 1x1x32 → 6x6 × #filters), then ReLU', () => {
-    const x = rand([1, 6, 6, 32], 2), w = rand([1, 1, 32, 5], 3);
+    const x = rand([1, 6, 6, 32], 2),
+      w = rand([1, 1, 32, 5], 3);
     const y = ops.conv2d(x, w, { activation: 'relu' });
     expect(y.shape).toEqual([1, 6, 6, 5]);
     const mm = ops.relu(ops.matmul(x.reshape([36, 32]), w.reshape([32, 5])));

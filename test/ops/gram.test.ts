@@ -7,15 +7,27 @@ import { expectClose } from '../helpers/close';
 /** G[k][k'] = Σ_i Σ_j a[i][j][k]·a[i][j][k'] written out. */
 function refGram(a: Float32Array, hw: number, c: number): number[] {
   const g: number[] = [];
-  for (let k = 0; k < c; k++) for (let l = 0; l < c; l++) { let s = 0; for (let i = 0; i < hw; i++) s += a[i * c + k] * a[i * c + l]; g.push(s); }
+  for (let k = 0; k < c; k++)
+    for (let l = 0; l < c; l++) {
+      let s = 0;
+      for (let i = 0; i < hw; i++) s += a[i * c + k] * a[i * c + l];
+      g.push(s);
+    }
   return g;
 }
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describeEachBackend('gram', () => {
   it('matches the notes formula for [H,W,C] and batched [N,H,W,C]', () => {
-    for (const [h, w, c] of [[1, 1, 1], [3, 5, 7], [4, 4, 17], [6, 7, 3]]) {
+    for (const [h, w, c] of [
+      [1, 1, 1],
+      [3, 5, 7],
+      [4, 4, 17],
+      [6, 7, 3],
+    ]) {
       const a = rand([h, w, c], h * 100 + c);
       const g = ops.gram(a);
       expect(g.shape).toEqual([c, c]);
@@ -24,7 +36,13 @@ describeEachBackend('gram', () => {
     const a = rand([3, 4, 5, 6], 9);
     const g = ops.gram(a);
     expect(g.shape).toEqual([3, 6, 6]);
-    for (let n = 0; n < 3; n++) expectClose(g.data.subarray(n * 36, (n + 1) * 36), refGram(a.data.subarray(n * 120, (n + 1) * 120), 20, 6), 1e-4, 1e-5);
+    for (let n = 0; n < 3; n++)
+      expectClose(
+        g.data.subarray(n * 36, (n + 1) * 36),
+        refGram(a.data.subarray(n * 120, (n + 1) * 120), 20, 6),
+        1e-4,
+        1e-5,
+      );
   });
 
   it('gradient', () => {

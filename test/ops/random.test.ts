@@ -3,8 +3,11 @@ import { ops, grad, tensor, ValueError } from '../../src';
 
 describe('seeded randomness', () => {
   it('the same seed gives the same stream; different seeds differ', () => {
-    const a = ops.rng(42), b = ops.rng(42), c = ops.rng(43);
-    const sa = Array.from({ length: 20 }, () => a.next()), sb = Array.from({ length: 20 }, () => b.next());
+    const a = ops.rng(42),
+      b = ops.rng(42),
+      c = ops.rng(43);
+    const sa = Array.from({ length: 20 }, () => a.next()),
+      sb = Array.from({ length: 20 }, () => b.next());
     expect(sa).toEqual(sb);
     expect(Array.from({ length: 20 }, () => c.next())).not.toEqual(sa);
     expect(ops.randomNormal([10], { seed: 5 }).data).toEqual(ops.randomNormal([10], { seed: 5 }).data);
@@ -30,14 +33,19 @@ describe('seeded randomness', () => {
     const kept = y.data.filter((v) => v !== 0).length;
     expect(kept / 1000).toBeGreaterThan(0.62);
     expect(kept / 1000).toBeLessThan(0.78);
-    y.data.forEach((v, i) => { if (v !== 0) expect(v).toBeCloseTo(x.data[i] / 0.7, 5); });
+    y.data.forEach((v, i) => {
+      if (v !== 0) expect(v).toBeCloseTo(x.data[i] / 0.7, 5);
+    });
     const g = grad((t) => ops.sum(ops.dropout(t, 0.3, 7)))(x);
     g.data.forEach((v, i) => expect(v).toBeCloseTo(y.data[i] === 0 ? 0 : 1 / 0.7, 5));
     expect(() => ops.dropout(x, 1)).toThrow(ValueError);
   });
 
   it('oneHot', () => {
-    expect(ops.oneHot([2, 0], 3).toArray()).toEqual([[0, 0, 1], [1, 0, 0]]);
+    expect(ops.oneHot([2, 0], 3).toArray()).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
     expect(ops.oneHot(tensor([1]), 2).toArray()).toEqual([[0, 1]]);
     expect(() => ops.oneHot([3], 3)).toThrow(/oneHot: index 3 is not in \[0, 3\)/);
   });

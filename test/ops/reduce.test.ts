@@ -12,18 +12,31 @@ function refReduce(x: Tensor, axes: number[], f: (vals: number[]) => number): nu
   for (let i = 0; i < x.size; i++) {
     let rem = i;
     const idx = new Array<number>(x.rank);
-    for (let d = x.rank - 1; d >= 0; d--) { idx[d] = rem % x.shape[d]; rem = Math.floor(rem / x.shape[d]); }
+    for (let d = x.rank - 1; d >= 0; d--) {
+      idx[d] = rem % x.shape[d];
+      rem = Math.floor(rem / x.shape[d]);
+    }
     const key = idx.filter((_, d) => !axes.includes(d)).join(',');
-    if (!groups.has(key)) { groups.set(key, []); order.push(key); }
+    if (!groups.has(key)) {
+      groups.set(key, []);
+      order.push(key);
+    }
     groups.get(key)!.push(x.data[i]);
   }
   // keys in row-major order of the kept axes
-  order.sort((p, q) => { const a = p.split(',').map(Number), b = q.split(',').map(Number); for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]; return 0; });
+  order.sort((p, q) => {
+    const a = p.split(',').map(Number),
+      b = q.split(',').map(Number);
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return 0;
+  });
   return order.map((k) => f(groups.get(k)!));
 }
 const sumF = (v: number[]): number => v.reduce((a, b) => a + b, 0);
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describeEachBackend('reductions', () => {
   it('sum, mean, max, min over one, several, negative and all axes, with keepDims', () => {
@@ -32,9 +45,21 @@ describeEachBackend('reductions', () => {
     for (const axes of axesList) {
       const ax = axes ?? [0, 1, 2];
       expectClose(ops.sum(x, axes).data, refReduce(x, ax, sumF), 1e-5);
-      expectClose(ops.mean(x, axes).data, refReduce(x, ax, (v) => sumF(v) / v.length), 1e-6);
-      expectClose(ops.max(x, axes).data, refReduce(x, ax, (v) => Math.max(...v)), 0);
-      expectClose(ops.min(x, axes).data, refReduce(x, ax, (v) => Math.min(...v)), 0);
+      expectClose(
+        ops.mean(x, axes).data,
+        refReduce(x, ax, (v) => sumF(v) / v.length),
+        1e-6,
+      );
+      expectClose(
+        ops.max(x, axes).data,
+        refReduce(x, ax, (v) => Math.max(...v)),
+        0,
+      );
+      expectClose(
+        ops.min(x, axes).data,
+        refReduce(x, ax, (v) => Math.min(...v)),
+        0,
+      );
       const kept = ops.sum(x, axes, true).shape;
       expect(kept).toEqual(x.shape.map((d, i) => (ax.includes(i) ? 1 : d)));
     }
@@ -44,7 +69,10 @@ describeEachBackend('reductions', () => {
   });
 
   it('argMax / argMin pick the first extreme along an axis', () => {
-    const x = tensor([[1, 5, 5, 0], [7, 2, 7, -1]]);
+    const x = tensor([
+      [1, 5, 5, 0],
+      [7, 2, 7, -1],
+    ]);
     expect(Array.from(ops.argMax(x).data)).toEqual([1, 0]);
     expect(Array.from(ops.argMax(x, 0).data)).toEqual([1, 0, 1, 0]);
     expect(Array.from(ops.argMin(x, 1).data)).toEqual([3, 3]);
@@ -55,7 +83,10 @@ describeEachBackend('reductions', () => {
     const { mean, variance } = ops.moments(x, [0, 1]);
     expect(mean.shape).toEqual([2]);
     const m = refReduce(x, [0, 1], (v) => sumF(v) / v.length);
-    const v = refReduce(x, [0, 1], (vals) => { const mu = sumF(vals) / vals.length; return sumF(vals.map((t) => (t - mu) ** 2)) / vals.length; });
+    const v = refReduce(x, [0, 1], (vals) => {
+      const mu = sumF(vals) / vals.length;
+      return sumF(vals.map((t) => (t - mu) ** 2)) / vals.length;
+    });
     expectClose(mean.data, m, 1e-6);
     expectClose(variance.data, v, 1e-6);
     expect(ops.moments(x, [0, 1], true).variance.shape).toEqual([1, 1, 2]);

@@ -1,6 +1,14 @@
 // Naive oracles written from the definitions (f64), independent of every backend.
 export interface RefConv {
-  n: number; inS: number[]; c: number; f: number[]; outC: number; s: number[]; d: number[]; padBefore: number[]; outS: number[];
+  n: number;
+  inS: number[];
+  c: number;
+  f: number[];
+  outC: number;
+  s: number[];
+  d: number[];
+  padBefore: number[];
+  outS: number[];
 }
 
 /** Spatial index helpers over up to 3 axes. */
@@ -10,7 +18,10 @@ function* cells(shape: number[]): Generator<number[]> {
   for (;;) {
     yield [...idx];
     let k = shape.length - 1;
-    for (; k >= 0; k--) { if (++idx[k] < shape[k]) break; idx[k] = 0; }
+    for (; k >= 0; k--) {
+      if (++idx[k] < shape[k]) break;
+      idx[k] = 0;
+    }
     if (k < 0) return;
   }
 }
@@ -40,43 +51,67 @@ export function refConv(x: Float32Array, w: Float32Array, g: RefConv, bias?: Flo
 /** Depthwise 2D: w [fH,fW,c,mult] → channel c*mult+m. */
 export function refDepthwise(x: Float32Array, w: Float32Array, g: RefConv, mult: number): Float64Array {
   const out = new Float64Array(g.n * g.outS[0] * g.outS[1] * g.c * mult);
-  for (let b = 0; b < g.n; b++) for (const o of cells(g.outS)) for (let c = 0; c < g.c; c++) for (let m = 0; m < mult; m++) {
-    let s = 0;
-    for (const k of cells(g.f)) {
-      const i = o.map((v, a) => v * g.s[a] + k[a] * g.d[a] - g.padBefore[a]);
-      if (i.some((v, a) => v < 0 || v >= g.inS[a])) continue;
-      s += x[flat([b, ...i], [g.n, ...g.inS]) * g.c + c] * w[(flat(k, g.f) * g.c + c) * mult + m];
-    }
-    out[flat([b, ...o], [g.n, ...g.outS]) * g.c * mult + c * mult + m] = s;
-  }
+  for (let b = 0; b < g.n; b++)
+    for (const o of cells(g.outS))
+      for (let c = 0; c < g.c; c++)
+        for (let m = 0; m < mult; m++) {
+          let s = 0;
+          for (const k of cells(g.f)) {
+            const i = o.map((v, a) => v * g.s[a] + k[a] * g.d[a] - g.padBefore[a]);
+            if (i.some((v, a) => v < 0 || v >= g.inS[a])) continue;
+            s += x[flat([b, ...i], [g.n, ...g.inS]) * g.c + c] * w[(flat(k, g.f) * g.c + c) * mult + m];
+          }
+          out[flat([b, ...o], [g.n, ...g.outS]) * g.c * mult + c * mult + m] = s;
+        }
   return out;
 }
 
 /** Max or average pooling ignoring padded cells. */
-export function refPool(x: Float32Array, kind: 'max' | 'avg', n: number, inS: number[], c: number, p: number[], s: number[],
-  padBefore: number[], outS: number[]): Float64Array {
+export function refPool(
+  x: Float32Array,
+  kind: 'max' | 'avg',
+  n: number,
+  inS: number[],
+  c: number,
+  p: number[],
+  s: number[],
+  padBefore: number[],
+  outS: number[],
+): Float64Array {
   const out = new Float64Array(n * outS.reduce((a, b) => a * b, 1) * c);
-  for (let b = 0; b < n; b++) for (const o of cells(outS)) for (let ch = 0; ch < c; ch++) {
-    let acc = kind === 'max' ? -Infinity : 0, cnt = 0;
-    for (const k of cells(p)) {
-      const i = o.map((v, a) => v * s[a] + k[a] - padBefore[a]);
-      if (i.some((v, a) => v < 0 || v >= inS[a])) continue;
-      const v = x[flat([b, ...i], [n, ...inS]) * c + ch];
-      acc = kind === 'max' ? Math.max(acc, v) : acc + v;
-      cnt++;
-    }
-    out[flat([b, ...o], [n, ...outS]) * c + ch] = kind === 'max' ? acc : acc / cnt;
-  }
+  for (let b = 0; b < n; b++)
+    for (const o of cells(outS))
+      for (let ch = 0; ch < c; ch++) {
+        let acc = kind === 'max' ? -Infinity : 0,
+          cnt = 0;
+        for (const k of cells(p)) {
+          const i = o.map((v, a) => v * s[a] + k[a] - padBefore[a]);
+          if (i.some((v, a) => v < 0 || v >= inS[a])) continue;
+          const v = x[flat([b, ...i], [n, ...inS]) * c + ch];
+          acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+          cnt++;
+        }
+        out[flat([b, ...o], [n, ...outS]) * c + ch] = kind === 'max' ? acc : acc / cnt;
+      }
   return out;
 }
 
 /** C = op(A)·op(B). */
-export function refMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, ta: boolean, tb: boolean): Float64Array {
+export function refMatmul(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  ta: boolean,
+  tb: boolean,
+): Float64Array {
   const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
-    out[i * n + j] = s;
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      out[i * n + j] = s;
+    }
   return out;
 }

@@ -4,22 +4,40 @@ import { describeEachBackend } from '../helpers/backends';
 import { rand, gradcheck } from '../helpers/gradcheck';
 import { expectClose } from '../helpers/close';
 
-const refSoftmax = (row: number[]): number[] => { const m = Math.max(...row); const e = row.map((v) => Math.exp(v - m)); const s = e.reduce((a, b) => a + b, 0); return e.map((v) => v / s); };
-const rows = (d: Float32Array, c: number): number[][] => Array.from({ length: d.length / c }, (_, r) => Array.from(d.subarray(r * c, (r + 1) * c)));
+const refSoftmax = (row: number[]): number[] => {
+  const m = Math.max(...row);
+  const e = row.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+};
+const rows = (d: Float32Array, c: number): number[][] =>
+  Array.from({ length: d.length / c }, (_, r) => Array.from(d.subarray(r * c, (r + 1) * c)));
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 describeEachBackend('softmax family', () => {
   it('softmax and logSoftmax over the last axis and over axis 0', () => {
-    for (const [n, c] of [[1, 1], [3, 5], [7, 13], [2, 33]]) {
+    for (const [n, c] of [
+      [1, 1],
+      [3, 5],
+      [7, 13],
+      [2, 33],
+    ]) {
       const x = rand([n, c], n * 10 + c, -4, 4);
       const ref = rows(x.data, c).flatMap(refSoftmax);
       expectClose(ops.softmax(x).data, ref, 1e-6, 1e-5);
       expectClose(ops.logSoftmax(x).data, ref.map(Math.log), 1e-5, 1e-5);
     }
-    const x = tensor([[1, 2], [3, 5], [0, -1]]);
+    const x = tensor([
+      [1, 2],
+      [3, 5],
+      [0, -1],
+    ]);
     const s0 = ops.softmax(x, 0);
-    const col0 = refSoftmax([1, 3, 0]), col1 = refSoftmax([2, 5, -1]);
+    const col0 = refSoftmax([1, 3, 0]),
+      col1 = refSoftmax([2, 5, -1]);
     expectClose(s0.data, [col0[0], col1[0], col0[1], col1[1], col0[2], col1[2]], 1e-6);
   });
 
@@ -36,14 +54,24 @@ describeEachBackend('softmax family', () => {
     const labels = ops.softmax(rand([4, 6], 2));
     const ce = ops.softmaxCrossEntropy(logits, labels);
     expect(ce.shape).toEqual([4]);
-    const ref = rows(logits.data, 6).map((r, i) => -refSoftmax(r).reduce((s, p, j) => s + labels.data[i * 6 + j] * Math.log(p), 0));
+    const ref = rows(logits.data, 6).map(
+      (r, i) => -refSoftmax(r).reduce((s, p, j) => s + labels.data[i * 6 + j] * Math.log(p), 0),
+    );
     expectClose(ce.data, ref, 1e-5);
     const idx = [3, 0, 5, 1];
     const sparse = ops.sparseSoftmaxCrossEntropy(logits, tensor(idx));
-    expectClose(sparse.data, rows(logits.data, 6).map((r, i) => -Math.log(refSoftmax(r)[idx[i]])), 1e-5);
+    expectClose(
+      sparse.data,
+      rows(logits.data, 6).map((r, i) => -Math.log(refSoftmax(r)[idx[i]])),
+      1e-5,
+    );
     expectClose(ops.softmaxCrossEntropy(logits, ops.oneHot(idx, 6)).data, sparse.data, 1e-6);
-    const z = rand([5], 3, 0, 1), x = rand([5], 4, -3, 3);
-    const bce = Array.from(x.data, (v, i) => { const p = 1 / (1 + Math.exp(-v)); return -(z.data[i] * Math.log(p) + (1 - z.data[i]) * Math.log(1 - p)); });
+    const z = rand([5], 3, 0, 1),
+      x = rand([5], 4, -3, 3);
+    const bce = Array.from(x.data, (v, i) => {
+      const p = 1 / (1 + Math.exp(-v));
+      return -(z.data[i] * Math.log(p) + (1 - z.data[i]) * Math.log(1 - p));
+    });
     expectClose(ops.sigmoidCrossEntropy(x, z).data, bce, 1e-5);
   });
 
@@ -58,7 +86,9 @@ describeEachBackend('softmax family', () => {
 
   it('rejects mismatched labels', () => {
     expect(() => ops.softmaxCrossEntropy(rand([2, 3], 1), rand([2, 4], 2))).toThrow(ShapeError);
-    expect(() => ops.softmaxCrossEntropy(rand([2, 3], 1), rand([2, 4], 2))).toThrow(/softmaxCrossEntropy: .*logits \[2,3\], labels \[2,4\]/);
+    expect(() => ops.softmaxCrossEntropy(rand([2, 3], 1), rand([2, 4], 2))).toThrow(
+      /softmaxCrossEntropy: .*logits \[2,3\], labels \[2,4\]/,
+    );
     expect(() => ops.sparseSoftmaxCrossEntropy(rand([2, 3], 1), tensor([0, 3]))).toThrow(ValueError);
     expect(() => ops.sparseSoftmaxCrossEntropy(rand([2, 3], 1), tensor([0, 1, 2]))).toThrow(ShapeError);
   });

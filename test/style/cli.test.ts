@@ -6,7 +6,9 @@ import { init, io, ops, Tensor } from '../../src';
 import { styleCommand, tile } from '../../src/cli/style';
 import { parseCommand, UsageError } from '../../src/cli/command';
 
-beforeAll(async () => { await init(); });
+beforeAll(async () => {
+  await init();
+});
 
 const quiet = { isTTY: false, write: () => {} };
 
@@ -18,8 +20,26 @@ describe('convkit style', () => {
     const lines: string[] = [];
     let bar = '';
     const out = join(dir, 'out.png');
-    const r = await styleCommand.run(parseCommand(styleCommand, [join(dir, 'c.png'), join(dir, 's.png'), '-o', out, '--steps', '3', '--size', '40', '--tile']),
-      (s) => lines.push(s), { isTTY: false, write: (s) => { bar += s; } });
+    const r = await styleCommand.run(
+      parseCommand(styleCommand, [
+        join(dir, 'c.png'),
+        join(dir, 's.png'),
+        '-o',
+        out,
+        '--steps',
+        '3',
+        '--size',
+        '40',
+        '--tile',
+      ]),
+      (s) => lines.push(s),
+      {
+        isTTY: false,
+        write: (s) => {
+          bar += s;
+        },
+      },
+    );
     expect(r.width).toBe(40);
     expect(r.height).toBe(30);
     expect(r.steps).toBe(3);
@@ -33,9 +53,15 @@ describe('convkit style', () => {
   });
 
   it('rejects a wrong command line with a usage error', async () => {
-    await expect(styleCommand.run(parseCommand(styleCommand, ['only-one.jpg']), () => {}, quiet)).rejects.toThrow(UsageError);
-    await expect(styleCommand.run(parseCommand(styleCommand, ['a.jpg', 'b.jpg', '--init', 'zeros']), () => {}, quiet)).rejects.toThrow(/--init expects content or noise/);
-    await expect(styleCommand.run(parseCommand(styleCommand, ['a.jpg', 'b.jpg', '--content-layer', 'x']), () => {}, quiet)).rejects.toThrow(/together/);
+    await expect(styleCommand.run(parseCommand(styleCommand, ['only-one.jpg']), () => {}, quiet)).rejects.toThrow(
+      UsageError,
+    );
+    await expect(
+      styleCommand.run(parseCommand(styleCommand, ['a.jpg', 'b.jpg', '--init', 'zeros']), () => {}, quiet),
+    ).rejects.toThrow(/--init expects content or noise/);
+    await expect(
+      styleCommand.run(parseCommand(styleCommand, ['a.jpg', 'b.jpg', '--content-layer', 'x']), () => {}, quiet),
+    ).rejects.toThrow(/together/);
     expect(() => parseCommand(styleCommand, ['a.jpg', 'b.jpg', '--stepz', '3'])).toThrow(UsageError);
   });
 

@@ -1,15 +1,37 @@
 import { describe, it, expect } from 'vitest';
-import { losses, optimizers, metrics, callbacks, ops, tensor, Variable, Sequential, layers, ShapeError, ValueError } from '../../src/index';
+import {
+  losses,
+  optimizers,
+  metrics,
+  callbacks,
+  ops,
+  tensor,
+  Variable,
+  Sequential,
+  layers,
+  ShapeError,
+  ValueError,
+} from '../../src/index';
 import { ProgressLogger } from '../../src/train';
 import { getLoss } from '../../src/train/losses';
 
 describe('losses', () => {
   it('match hand-computed values', () => {
-    const p = tensor([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]]);
-    const y = tensor([[1, 0, 0], [0, 0, 1]]);
+    const p = tensor([
+      [0.7, 0.2, 0.1],
+      [0.1, 0.3, 0.6],
+    ]);
+    const y = tensor([
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
     expect(losses.categoricalCrossentropy(y, p).item()).toBeCloseTo(-(Math.log(0.7) + Math.log(0.6)) / 2, 6);
-    expect(losses.sparseCategoricalCrossentropy(tensor([0, 2]), p).item()).toBeCloseTo(-(Math.log(0.7) + Math.log(0.6)) / 2, 6);
-    const b = tensor([[0.9], [0.2]]), yb = tensor([[1], [0]]);
+    expect(losses.sparseCategoricalCrossentropy(tensor([0, 2]), p).item()).toBeCloseTo(
+      -(Math.log(0.7) + Math.log(0.6)) / 2,
+      6,
+    );
+    const b = tensor([[0.9], [0.2]]),
+      yb = tensor([[1], [0]]);
     expect(losses.binaryCrossentropy(yb, b).item()).toBeCloseTo(-(Math.log(0.9) + Math.log(0.8)) / 2, 6);
     expect(losses.meanSquaredError(tensor([[1, 2]]), tensor([[0, 4]])).item()).toBeCloseTo(2.5, 6);
     // clipping keeps log(0) finite
@@ -24,13 +46,22 @@ describe('losses', () => {
     const sparse = getLoss('sparseCategoricalCrossentropy');
     expect(sparse.fromLogits!(tensor([0, 3, 1, 2, 3]), z).item()).toBeCloseTo(cce.fn(y, ops.softmax(z)).item(), 5);
     const bce = getLoss('binaryCrossentropy');
-    const yb = tensor([[1, 0, 0, 1]]), zb = tensor([[2, -1, 0.5, -3]]);
+    const yb = tensor([[1, 0, 0, 1]]),
+      zb = tensor([[2, -1, 0.5, -3]]);
     expect(bce.fromLogits!(yb, zb).item()).toBeCloseTo(bce.fn(yb, ops.sigmoid(zb)).item(), 5);
   });
 
   it('reject mismatched shapes and bad class labels', () => {
     expect(() => losses.categoricalCrossentropy(tensor([[1, 0]]), tensor([[0.5, 0.25, 0.25]]))).toThrow(ShapeError);
-    expect(() => losses.sparseCategoricalCrossentropy(tensor([0, 5]), tensor([[0.5, 0.5], [0.5, 0.5]]))).toThrow(ValueError);
+    expect(() =>
+      losses.sparseCategoricalCrossentropy(
+        tensor([0, 5]),
+        tensor([
+          [0.5, 0.5],
+          [0.5, 0.5],
+        ]),
+      ),
+    ).toThrow(ValueError);
     expect(() => getLoss('hinge')).toThrow(/unknown loss 'hinge'/);
   });
 });
@@ -45,7 +76,8 @@ describe('optimizers', () => {
     for (const nesterov of [false, true]) {
       const w = new Variable(tensor([1, 1, 1]));
       const o = optimizers.sgd({ learningRate: 0.1, momentum: 0.9, nesterov });
-      const ref = [1, 1, 1], vel = [0, 0, 0];
+      const ref = [1, 1, 1],
+        vel = [0, 0, 0];
       for (let step = 0; step < 3; step++) {
         o.applyGradients([w], [g]);
         for (let i = 0; i < 3; i++) {
@@ -62,14 +94,20 @@ describe('optimizers', () => {
     const o = optimizers.adam({ learningRate: 0.01 });
     o.applyGradients([w], [g]);
     [0.99, 1.01, 0.99].forEach((e, i) => expect(w.data[i]).toBeCloseTo(e, 5));
-    const m = [0, 0, 0], v = [0, 0, 0], ref = [0.99, 1.01, 0.99].map((_, i) => 1 - 0.01 * Math.sign(g.data[i]));
-    for (let i = 0; i < 3; i++) { m[i] = 0.1 * g.data[i]; v[i] = 0.001 * g.data[i] ** 2; }
+    const m = [0, 0, 0],
+      v = [0, 0, 0],
+      ref = [0.99, 1.01, 0.99].map((_, i) => 1 - 0.01 * Math.sign(g.data[i]));
+    for (let i = 0; i < 3; i++) {
+      m[i] = 0.1 * g.data[i];
+      v[i] = 0.001 * g.data[i] ** 2;
+    }
     const g2 = tensor([1, 1, -1]);
     o.applyGradients([w], [g2]);
-    const lr = 0.01 * Math.sqrt(1 - 0.999 ** 2) / (1 - 0.9 ** 2);
+    const lr = (0.01 * Math.sqrt(1 - 0.999 ** 2)) / (1 - 0.9 ** 2);
     for (let i = 0; i < 3; i++) {
-      m[i] = 0.9 * m[i] + 0.1 * g2.data[i]; v[i] = 0.999 * v[i] + 0.001 * g2.data[i] ** 2;
-      expect(w.data[i]).toBeCloseTo(ref[i] - lr * m[i] / (Math.sqrt(v[i]) + 1e-7), 5);
+      m[i] = 0.9 * m[i] + 0.1 * g2.data[i];
+      v[i] = 0.999 * v[i] + 0.001 * g2.data[i] ** 2;
+      expect(w.data[i]).toBeCloseTo(ref[i] - (lr * m[i]) / (Math.sqrt(v[i]) + 1e-7), 5);
     }
     expect(o.iterations).toBe(2);
   });
@@ -77,7 +115,8 @@ describe('optimizers', () => {
   it('rmsprop: w -= lr·g / sqrt(mean square)', () => {
     const w = new Variable(tensor([1, 1, 1]));
     optimizers.rmsprop({ learningRate: 0.01 }).applyGradients([w], [g]);
-    for (let i = 0; i < 3; i++) expect(w.data[i]).toBeCloseTo(1 - 0.01 * g.data[i] / (Math.sqrt(0.1 * g.data[i] ** 2) + 1e-7), 5);
+    for (let i = 0; i < 3; i++)
+      expect(w.data[i]).toBeCloseTo(1 - (0.01 * g.data[i]) / (Math.sqrt(0.1 * g.data[i] ** 2) + 1e-7), 5);
   });
 
   it('reject bad settings', () => {
@@ -89,8 +128,21 @@ describe('optimizers', () => {
 
 describe('metrics', () => {
   it('accuracy in its categorical, sparse and binary forms', () => {
-    const p = tensor([[0.1, 0.9], [0.8, 0.2], [0.4, 0.6]]);
-    expect(metrics.categoricalAccuracy(tensor([[0, 1], [0, 1], [0, 1]]), p)).toBeCloseTo(2 / 3);
+    const p = tensor([
+      [0.1, 0.9],
+      [0.8, 0.2],
+      [0.4, 0.6],
+    ]);
+    expect(
+      metrics.categoricalAccuracy(
+        tensor([
+          [0, 1],
+          [0, 1],
+          [0, 1],
+        ]),
+        p,
+      ),
+    ).toBeCloseTo(2 / 3);
     expect(metrics.sparseCategoricalAccuracy(tensor([1, 0, 0]), p)).toBeCloseTo(2 / 3);
     expect(metrics.binaryAccuracy(tensor([[1], [0], [0], [1]]), tensor([[0.7], [0.2], [0.6], [0.4]]))).toBe(0.5);
     expect(metrics.accuracy(tensor([1, 0, 0]), p)).toBeCloseTo(2 / 3);
@@ -102,7 +154,18 @@ describe('progress output', () => {
   const run = (isTTY: boolean, verbose: 1 | 2) => {
     let out = '';
     let t = 0;
-    const p = new ProgressLogger({ verbose, epochs: 2, batches: 3, sink: { isTTY, write: (s) => { out += s; } }, now: () => (t += 250) });
+    const p = new ProgressLogger({
+      verbose,
+      epochs: 2,
+      batches: 3,
+      sink: {
+        isTTY,
+        write: (s) => {
+          out += s;
+        },
+      },
+      now: () => (t += 250),
+    });
     for (let e = 0; e < 2; e++) {
       p.onEpochBegin(e);
       for (let b = 0; b < 3; b++) p.onBatchEnd(b, { loss: 1 / (b + 1), accuracy: 0.5, batch: b, size: 10 });
@@ -116,14 +179,28 @@ describe('progress output', () => {
       const lines = out.trimEnd().split('\n');
       expect(lines.length).toBe(2);
       expect(out).not.toContain('\r');
-      expect(lines[0]).toMatch(/^Epoch 1\/2 - 3\/3 - \d+\.\ds - \d+ samples\/s - loss: 0\.5000 - accuracy: 0\.7500 - val_loss: 0\.6250 - val_accuracy: 0\.7000$/);
+      expect(lines[0]).toMatch(
+        /^Epoch 1\/2 - 3\/3 - \d+\.\ds - \d+ samples\/s - loss: 0\.5000 - accuracy: 0\.7500 - val_loss: 0\.6250 - val_accuracy: 0\.7000$/,
+      );
     }
   });
 
   it('never reports 0 samples/s: slow epochs get two significant digits, untimed ones no rate', () => {
     const line = (msPerBatch: number, size: number): string => {
-      let out = '', t = 0;
-      const p = new ProgressLogger({ verbose: 2, epochs: 1, batches: 2, sink: { isTTY: false, write: (s) => { out += s; } }, now: () => (t += msPerBatch) });
+      let out = '',
+        t = 0;
+      const p = new ProgressLogger({
+        verbose: 2,
+        epochs: 1,
+        batches: 2,
+        sink: {
+          isTTY: false,
+          write: (s) => {
+            out += s;
+          },
+        },
+        now: () => (t += msPerBatch),
+      });
       p.onEpochBegin(0);
       for (let b = 0; b < 2; b++) p.onBatchEnd(b, { loss: 1, batch: b, size });
       p.onEpochEnd(0, { loss: 1 });
@@ -150,8 +227,24 @@ describe('progress output', () => {
     const m = new Sequential([layers.dense({ units: 2, activation: 'softmax', inputShape: [3] })], { seed: 1 });
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     let out = '';
-    await m.fit(ops.randomNormal([20, 3], { seed: 1 }), ops.oneHot(Array.from({ length: 20 }, (_, i) => i % 2), 2),
-      { epochs: 3, batchSize: 8, verbose: 1, progressSink: { isTTY: false, write: (s) => { out += s; } } });
+    await m.fit(
+      ops.randomNormal([20, 3], { seed: 1 }),
+      ops.oneHot(
+        Array.from({ length: 20 }, (_, i) => i % 2),
+        2,
+      ),
+      {
+        epochs: 3,
+        batchSize: 8,
+        verbose: 1,
+        progressSink: {
+          isTTY: false,
+          write: (s) => {
+            out += s;
+          },
+        },
+      },
+    );
     const lines = out.trimEnd().split('\n');
     expect(lines.length).toBe(3);
     expect(lines[2]).toMatch(/^Epoch 3\/3 - 3\/3 - .* samples\/s - loss: \d\.\d{4} - accuracy: \d\.\d{4}$/);
@@ -160,14 +253,26 @@ describe('progress output', () => {
 
 describe('learningRateScheduler', () => {
   it('sets the rate at the start of each epoch and the steps use it', async () => {
-    const net = new Sequential([layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'zeros', useBias: false })]);
+    const net = new Sequential([
+      layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'zeros', useBias: false }),
+    ]);
     const opt = optimizers.sgd({ learningRate: 1 });
     net.compile({ optimizer: opt, loss: 'meanSquaredError' });
     const seen: number[] = [];
-    const x = tensor([[1, 0]]), y = tensor([[1]]);
+    const x = tensor([[1, 0]]),
+      y = tensor([[1]]);
     await net.fit(x, y, {
-      epochs: 3, batchSize: 1, verbose: 0,
-      callbacks: [callbacks.learningRateScheduler((epoch) => 0.1 / (epoch + 1)), { onEpochEnd: () => { seen.push(opt.learningRate); } }],
+      epochs: 3,
+      batchSize: 1,
+      verbose: 0,
+      callbacks: [
+        callbacks.learningRateScheduler((epoch) => 0.1 / (epoch + 1)),
+        {
+          onEpochEnd: () => {
+            seen.push(opt.learningRate);
+          },
+        },
+      ],
     });
     expect(seen).toEqual([0.1, 0.05, 0.1 / 3]);
     // w after three SGD steps on (w - 1)^2 with rates 0.1, 0.05, 0.0333: w <- w + 2·lr·(1 - w)
@@ -177,6 +282,8 @@ describe('learningRateScheduler', () => {
   });
   it('rejects a bad rate', () => {
     const opt = optimizers.adam();
-    expect(() => { opt.learningRate = -1; }).toThrow(ValueError);
+    expect(() => {
+      opt.learningRate = -1;
+    }).toThrow(ValueError);
   });
 });

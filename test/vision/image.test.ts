@@ -17,7 +17,9 @@ function rng(seed: number): () => number {
 const t = (data: number[], shape: number[]) => new Tensor(Float32Array.from(data), shape);
 const arr = (x: Tensor) => Array.from(x.data);
 
-beforeAll(async () => { await tf.setBackend('cpu'); });
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('resize', () => {
   it('half-pixel centres by default (hand-computed)', () => {
@@ -40,7 +42,13 @@ describe('resize', () => {
 
   it('matches tf.image.resizeBilinear on seeded random shapes (batch, odd sizes, channels)', () => {
     const r = rng(7);
-    const cases = [[1, 5, 7, 3, 9, 4], [2, 13, 11, 1, 6, 17], [1, 8, 8, 4, 3, 3], [3, 1, 9, 2, 4, 1], [1, 6, 6, 3, 6, 6]];
+    const cases = [
+      [1, 5, 7, 3, 9, 4],
+      [2, 13, 11, 1, 6, 17],
+      [1, 8, 8, 4, 3, 3],
+      [3, 1, 9, 2, 4, 1],
+      [1, 6, 6, 3, 6, 6],
+    ];
     for (const [n, h, w, c, oh, ow] of cases) {
       const data = Float32Array.from({ length: n * h * w * c }, () => r() * 255);
       const x = new Tensor(data, [n, h, w, c]);
@@ -63,12 +71,18 @@ describe('resize', () => {
 
 describe('crop', () => {
   it('cuts the rectangle from an image and a batch', () => {
-    const img = t(Array.from({ length: 4 * 5 * 2 }, (_, i) => i), [4, 5, 2]);
+    const img = t(
+      Array.from({ length: 4 * 5 * 2 }, (_, i) => i),
+      [4, 5, 2],
+    );
     const c = crop(img, { x: 1, y: 2, width: 3, height: 2 });
     expect(c.shape).toEqual([2, 3, 2]);
     // Row 2, columns 1-3: pixel (2,1) starts at (2*5+1)*2 = 22.
     expect(arr(c)).toEqual([22, 23, 24, 25, 26, 27, 32, 33, 34, 35, 36, 37]);
-    const batch = t(Array.from({ length: 2 * 3 * 3 }, (_, i) => i), [2, 3, 3, 1]);
+    const batch = t(
+      Array.from({ length: 2 * 3 * 3 }, (_, i) => i),
+      [2, 3, 3, 1],
+    );
     expect(arr(crop(batch, { x: 1, y: 1, width: 2, height: 2 }))).toEqual([4, 5, 7, 8, 13, 14, 16, 17]);
   });
   it('refuses rectangles outside the image', () => {
@@ -87,7 +101,10 @@ describe('normalize', () => {
   });
   it('standardises each channel by default', () => {
     const r = rng(3);
-    const img = new Tensor(Float32Array.from({ length: 6 * 7 * 3 }, (_, i) => (i % 3) * 100 + r() * (10 + (i % 3) * 20)), [6, 7, 3]);
+    const img = new Tensor(
+      Float32Array.from({ length: 6 * 7 * 3 }, (_, i) => (i % 3) * 100 + r() * (10 + (i % 3) * 20)),
+      [6, 7, 3],
+    );
     const z = normalize(img);
     for (let k = 0; k < 3; k++) {
       const v = Array.from(z.data).filter((_, i) => i % 3 === k);
@@ -103,7 +120,9 @@ describe('toGrayscale', () => {
   it('uses the BT.601 weights and ignores alpha', () => {
     const g = toGrayscale(t([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30], [2, 2, 3]));
     expect(g.shape).toEqual([2, 2, 1]);
-    [0.299 * 255, 0.587 * 255, 0.114 * 255, 0.299 * 10 + 0.587 * 20 + 0.114 * 30].forEach((v, i) => expect(g.data[i]).toBeCloseTo(v, 3));
+    [0.299 * 255, 0.587 * 255, 0.114 * 255, 0.299 * 10 + 0.587 * 20 + 0.114 * 30].forEach((v, i) =>
+      expect(g.data[i]).toBeCloseTo(v, 3),
+    );
     expect(arr(toGrayscale(t([100, 100, 100, 7], [1, 1, 4])))).toEqual([100]);
     expect(() => toGrayscale(t([1, 2], [1, 1, 2]))).toThrow(ShapeError);
   });
@@ -114,8 +133,12 @@ describe('edges', () => {
   const halves = (a: number, b: number) => Array.from({ length: 6 }, () => [a, a, a, b, b, b]);
 
   it("reproduces the notes' vertical edge examples with the simple filter", () => {
-    expect(arr(edges(grid(halves(10, 0)), { filter: 'simple' }).vertical)).toEqual(new Array(4).fill([0, 30, 30, 0]).flat());
-    expect(arr(edges(grid(halves(0, 10)), { filter: 'simple' }).vertical)).toEqual(new Array(4).fill([0, -30, -30, 0]).flat());
+    expect(arr(edges(grid(halves(10, 0)), { filter: 'simple' }).vertical)).toEqual(
+      new Array(4).fill([0, 30, 30, 0]).flat(),
+    );
+    expect(arr(edges(grid(halves(0, 10)), { filter: 'simple' }).vertical)).toEqual(
+      new Array(4).fill([0, -30, -30, 0]).flat(),
+    );
   });
 
   it("reproduces the notes' horizontal edge example", () => {
@@ -128,29 +151,58 @@ describe('edges', () => {
   it('sobel and scharr with same padding match a direct loop; magnitude combines them; colour goes through gray', () => {
     const r = rng(11);
     const [n, h, w] = [2, 9, 7];
-    const rgb = new Tensor(Float32Array.from({ length: n * h * w * 3 }, () => Math.floor(r() * 256)), [n, h, w, 3]);
+    const rgb = new Tensor(
+      Float32Array.from({ length: n * h * w * 3 }, () => Math.floor(r() * 256)),
+      [n, h, w, 3],
+    );
     const gray = toGrayscale(rgb).data;
     const kernels = {
-      sobel: [[[1, 0, -1], [2, 0, -2], [1, 0, -1]], [[1, 2, 1], [0, 0, 0], [-1, -2, -1]]],
-      scharr: [[[3, 0, -3], [10, 0, -10], [3, 0, -3]], [[3, 10, 3], [0, 0, 0], [-3, -10, -3]]],
+      sobel: [
+        [
+          [1, 0, -1],
+          [2, 0, -2],
+          [1, 0, -1],
+        ],
+        [
+          [1, 2, 1],
+          [0, 0, 0],
+          [-1, -2, -1],
+        ],
+      ],
+      scharr: [
+        [
+          [3, 0, -3],
+          [10, 0, -10],
+          [3, 0, -3],
+        ],
+        [
+          [3, 10, 3],
+          [0, 0, 0],
+          [-3, -10, -3],
+        ],
+      ],
     } as const;
     for (const name of ['sobel', 'scharr'] as const) {
       const e = edges(rgb, { filter: name, padding: 'same' });
       expect(e.magnitude.shape).toEqual([n, h, w, 1]);
-      for (let b = 0; b < n; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-        const resp = kernels[name].map((k) => {
-          let s = 0;
-          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-            const yy = y + i - 1, xx = x + j - 1;
-            if (yy >= 0 && yy < h && xx >= 0 && xx < w) s += k[i][j] * gray[(b * h + yy) * w + xx];
+      for (let b = 0; b < n; b++)
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++) {
+            const resp = kernels[name].map((k) => {
+              let s = 0;
+              for (let i = 0; i < 3; i++)
+                for (let j = 0; j < 3; j++) {
+                  const yy = y + i - 1,
+                    xx = x + j - 1;
+                  if (yy >= 0 && yy < h && xx >= 0 && xx < w) s += k[i][j] * gray[(b * h + yy) * w + xx];
+                }
+              return s;
+            });
+            const o = (b * h + y) * w + x;
+            expect(e.vertical.data[o]).toBeCloseTo(resp[0], 2);
+            expect(e.horizontal.data[o]).toBeCloseTo(resp[1], 2);
+            expect(e.magnitude.data[o]).toBeCloseTo(Math.hypot(resp[0], resp[1]), 2);
           }
-          return s;
-        });
-        const o = (b * h + y) * w + x;
-        expect(e.vertical.data[o]).toBeCloseTo(resp[0], 2);
-        expect(e.horizontal.data[o]).toBeCloseTo(resp[1], 2);
-        expect(e.magnitude.data[o]).toBeCloseTo(Math.hypot(resp[0], resp[1]), 2);
-      }
     }
   });
 
@@ -162,9 +214,14 @@ describe('edges', () => {
     expect(Math.max(...arr(same.magnitude))).toBeGreaterThan(0);
     expect(arr(refl.magnitude).every((v) => v === 0)).toBe(true);
     // A ramp 0, 10, 20, ... across x: the mirrored border turns the slope around at the edges.
-    const ramp = t(Array.from({ length: 3 * 4 }, (_, i) => (i % 4) * 10), [3, 4, 1]);
+    const ramp = t(
+      Array.from({ length: 3 * 4 }, (_, i) => (i % 4) * 10),
+      [3, 4, 1],
+    );
     // simple vertical filter = left column minus right column, three rows: x=0 sees 10 | 0 | 10 -> 0.
-    expect(arr(edges(ramp, { filter: 'simple', padding: 'reflect' }).vertical)).toEqual([0, -60, -60, 0, 0, -60, -60, 0, 0, -60, -60, 0]);
+    expect(arr(edges(ramp, { filter: 'simple', padding: 'reflect' }).vertical)).toEqual([
+      0, -60, -60, 0, 0, -60, -60, 0, 0, -60, -60, 0,
+    ]);
   });
 
   it('rejects an unknown filter', () => {

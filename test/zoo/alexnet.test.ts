@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { zoo, tensor, ValueError } from '../../src/index';
 
 describe('zoo.alexnet', () => {
-  it('has 62,378,344 parameters and the notes\' activation shapes', () => {
+  it("has 62,378,344 parameters and the notes' activation shapes", () => {
     const s = zoo.alexnet({ kernelInitializer: 'zeros' }).summary({ print: false });
     expect(s.totals.params).toBe(62_378_344);
     const shape = (n: string) => s.rows.find((r) => r.name === n)!.outputShape;
@@ -21,7 +21,12 @@ describe('zoo.alexnet', () => {
     const m = zoo.alexnet({ inputShape: [67, 67, 3], classes: 5, seed: 1 });
     // 67 -> conv 15 -> pool 7 -> pool 3 -> pool 1
     expect(m.summary({ print: false }).rows.find((r) => r.name === 'flatten')!.outputShape).toEqual([null, 256]);
-    const y = m.predict(tensor(new Float32Array(2 * 67 * 67 * 3).map((_, i) => Math.cos(i)), [2, 67, 67, 3]));
+    const y = m.predict(
+      tensor(
+        new Float32Array(2 * 67 * 67 * 3).map((_, i) => Math.cos(i)),
+        [2, 67, 67, 3],
+      ),
+    );
     expect(y.shape).toEqual([2, 5]);
     expect(y.data[0] + y.data[1] + y.data[2] + y.data[3] + y.data[4]).toBeCloseTo(1, 5);
   });

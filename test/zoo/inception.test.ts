@@ -2,20 +2,43 @@ import { describe, it, expect } from 'vitest';
 import { zoo, layers, model, tensor, ValueError } from '../../src/index';
 
 // The notes' GoogLeNet table: multiply-adds ("ops") per inception module, in millions.
-const NOTES_OPS: Record<string, number> = { '3a': 128, '3b': 304, '4a': 73, '4b': 88, '4c': 100, '4d': 119, '4e': 170, '5a': 54, '5b': 71 };
+const NOTES_OPS: Record<string, number> = {
+  '3a': 128,
+  '3b': 304,
+  '4a': 73,
+  '4b': 88,
+  '4c': 100,
+  '4d': 119,
+  '4e': 170,
+  '5a': 54,
+  '5b': 71,
+};
 const NOTES_OUT: Record<string, number[]> = {
-  '3a': [28, 28, 256], '3b': [28, 28, 480], '4a': [14, 14, 512], '4b': [14, 14, 512], '4c': [14, 14, 512],
-  '4d': [14, 14, 528], '4e': [14, 14, 832], '5a': [7, 7, 832], '5b': [7, 7, 1024],
+  '3a': [28, 28, 256],
+  '3b': [28, 28, 480],
+  '4a': [14, 14, 512],
+  '4b': [14, 14, 512],
+  '4c': [14, 14, 512],
+  '4d': [14, 14, 528],
+  '4e': [14, 14, 832],
+  '5a': [7, 7, 832],
+  '5b': [7, 7, 1024],
 };
 
 describe('zoo.inceptionModule', () => {
   it("the notes' bottleneck example: 120M multiplies direct, 12.4M with a 16-channel 1x1", () => {
     const x = layers.input({ shape: [28, 28, 192] });
-    const direct = model({ inputs: x, outputs: layers.conv2d({ filters: 32, kernelSize: 5, padding: 'same' }).apply(x) });
+    const direct = model({
+      inputs: x,
+      outputs: layers.conv2d({ filters: 32, kernelSize: 5, padding: 'same' }).apply(x),
+    });
     expect(direct.summary({ print: false }).totals.macs).toBe(5 * 5 * 192 * 28 * 28 * 32);
     expect(direct.summary({ print: false }).totals.macs / 1e6).toBeCloseTo(120.4, 1);
     const reduced = layers.conv2d({ filters: 16, kernelSize: 1 }).apply(x);
-    const bottleneck = model({ inputs: x, outputs: layers.conv2d({ filters: 32, kernelSize: 5, padding: 'same' }).apply(reduced) });
+    const bottleneck = model({
+      inputs: x,
+      outputs: layers.conv2d({ filters: 32, kernelSize: 5, padding: 'same' }).apply(reduced),
+    });
     const rows = bottleneck.summary({ print: false }).rows;
     expect(rows[1].macs / 1e6).toBeCloseTo(2.4, 1);
     expect(rows[2].macs / 1e6).toBeCloseTo(10.0, 1);
@@ -24,11 +47,22 @@ describe('zoo.inceptionModule', () => {
 
   it('concatenates the four branches and matches a hand-built module', () => {
     const x = layers.input({ shape: [6, 5, 3] });
-    const y = zoo.inceptionModule(x, { filters1x1: 2, filters3x3Reduce: 3, filters3x3: 4, filters5x5Reduce: 1, filters5x5: 2, poolProj: 3, name: 'mod' });
+    const y = zoo.inceptionModule(x, {
+      filters1x1: 2,
+      filters3x3Reduce: 3,
+      filters3x3: 4,
+      filters5x5Reduce: 1,
+      filters5x5: 2,
+      poolProj: 3,
+      name: 'mod',
+    });
     expect(y.shape).toEqual([null, 6, 5, 11]);
     const m = model({ inputs: x, outputs: y, seed: 9 });
     const inner = m.getLayer('mod') as ReturnType<typeof model>;
-    const xv = tensor(new Float32Array(2 * 6 * 5 * 3).map((_, i) => Math.sin(i * 0.7)), [2, 6, 5, 3]);
+    const xv = tensor(
+      new Float32Array(2 * 6 * 5 * 3).map((_, i) => Math.sin(i * 0.7)),
+      [2, 6, 5, 3],
+    );
     const out = m.predict(xv);
     // the 1x1 branch is the first 2 channels: relu(x . w + b)
     const [w, b] = inner.getLayer('mod_1x1').getWeights();

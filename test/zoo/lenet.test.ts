@@ -22,7 +22,16 @@ describe('zoo.lenet5', () => {
       expect(row.outputShape.slice(1).reduce((a, d) => a! * d!, 1)).toBe(size);
       expect(row.params).toBe(params);
     }
-    expect(s.rows.map((r) => r.type)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense', 'Dense']);
+    expect(s.rows.map((r) => r.type)).toEqual([
+      'Conv2D',
+      'MaxPooling2D',
+      'Conv2D',
+      'MaxPooling2D',
+      'Flatten',
+      'Dense',
+      'Dense',
+      'Dense',
+    ]);
   });
 
   it('counts params and multiply-adds exactly', () => {
@@ -63,7 +72,10 @@ describe('zoo.lenet5', () => {
     expect((m.getLayer('conv1').getConfig() as { activation: string }).activation).toBe('sigmoid');
     expect(s.totals.params).toBe(61706);
     // sigmoid activations are in (0, 1): the conv1 output of a random image has no zeros, unlike relu
-    const x = tensor(new Float32Array(784).map((_, i) => Math.sin(i)), [1, 28, 28, 1]);
+    const x = tensor(
+      new Float32Array(784).map((_, i) => Math.sin(i)),
+      [1, 28, 28, 1],
+    );
     const y = m.predict(x);
     expect(y.shape).toEqual([1, 10]);
     expect(y.data.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
@@ -75,7 +87,9 @@ describe('zoo.lenet5', () => {
   });
 
   it('is reproducible with a seed', () => {
-    const a = zoo.lenet5({ seed: 5 }).getWeights(), b = zoo.lenet5({ seed: 5 }).getWeights(), c = zoo.lenet5({ seed: 6 }).getWeights();
+    const a = zoo.lenet5({ seed: 5 }).getWeights(),
+      b = zoo.lenet5({ seed: 5 }).getWeights(),
+      c = zoo.lenet5({ seed: 6 }).getWeights();
     expect(a.map((t) => [...t.data])).toEqual(b.map((t) => [...t.data]));
     expect([...a[0].data]).not.toEqual([...c[0].data]);
   });
@@ -84,7 +98,11 @@ describe('zoo.lenet5', () => {
     backend.use('wasm-simd');
     const { train, test } = loadDigits(1000, 500, 1);
     const m = zoo.lenet5({ seed: 3 });
-    m.compile({ optimizer: optimizers.adam({ learningRate: 0.003 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    m.compile({
+      optimizer: optimizers.adam({ learningRate: 0.003 }),
+      loss: 'categoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
     const h = await m.fit(train.x, train.y, { epochs: 8, batchSize: 32, seed: 1, verbose: 0 });
     expect(h.history.loss[7]).toBeLessThan(h.history.loss[0] / 4);
     const { accuracy } = m.evaluate(test.x, test.y);
@@ -92,7 +110,10 @@ describe('zoo.lenet5', () => {
     // predict agrees with evaluate's accuracy
     const p = m.predict(test.x, { batchSize: 128 });
     let hit = 0;
-    test.labels.forEach((d, i) => { const row = [...p.data.subarray(i * 10, i * 10 + 10)]; if (row.indexOf(Math.max(...row)) === d) hit++; });
+    test.labels.forEach((d, i) => {
+      const row = [...p.data.subarray(i * 10, i * 10 + 10)];
+      if (row.indexOf(Math.max(...row)) === d) hit++;
+    });
     expect(hit / 500).toBeCloseTo(accuracy, 6);
   });
 });

@@ -6,7 +6,10 @@ import type { Tensor } from '../../src/index';
 const rand = (shape: number[], seed: number): Tensor => {
   let s = seed;
   const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(new Float32Array(n).map(() => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1), shape);
+  return tensor(
+    new Float32Array(n).map(() => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1),
+    shape,
+  );
 };
 
 describe('zoo.resnet', () => {
@@ -20,10 +23,15 @@ describe('zoo.resnet', () => {
     expect(m.getLayer('conv5_block3_out').className).toBe('Activation');
     expect(m.getLayer('avg_pool').className).toBe('GlobalAveragePooling2D');
     // projection shortcuts only in the first block of each stage
-    expect(s.rows.filter((r) => r.name.endsWith('_0_conv')).map((r) => r.name)).toEqual(['conv2_block1_0_conv', 'conv3_block1_0_conv', 'conv4_block1_0_conv', 'conv5_block1_0_conv']);
+    expect(s.rows.filter((r) => r.name.endsWith('_0_conv')).map((r) => r.name)).toEqual([
+      'conv2_block1_0_conv',
+      'conv3_block1_0_conv',
+      'conv4_block1_0_conv',
+      'conv5_block1_0_conv',
+    ]);
   });
 
-  it('depths 18 and 34 have the paper\'s trainable parameter counts', () => {
+  it("depths 18 and 34 have the paper's trainable parameter counts", () => {
     expect(zoo.resnet({ depth: 18 }).summary({ print: false }).totals.trainableParams).toBe(11_689_512);
     const r34 = zoo.resnet({ depth: 34, includeTop: false, pooling: 'avg' });
     expect(r34.summary({ print: false }).totals.trainableParams).toBe(21_797_672 - 513_000);
@@ -37,7 +45,7 @@ describe('zoo.resnet', () => {
     expect(m.layers.some((l) => l.name === 'blk_0_conv')).toBe(false);
     const xv = rand([2, 5, 7, 8], 1);
     // the residual branch alone: the block's layers up to its last batch norm
-    const branch = model({ inputs: x, outputs: (m.getLayer('blk_2_bn').inboundNodes.at(-1)!.outputs[0]) });
+    const branch = model({ inputs: x, outputs: m.getLayer('blk_2_bn').inboundNodes.at(-1)!.outputs[0] });
     const expected = ops.relu(ops.add(branch.predict(xv), xv));
     const got = m.predict(xv);
     expect(got.shape).toEqual([2, 5, 7, 8]);

@@ -16,7 +16,13 @@ function untap(i: number, k: number, stride: number, dilation: number, pad: numb
   return o < size ? o : -1;
 }
 
-function conv(x: Float32Array, w: Float32Array, g: ConvGeometry, bias: Float32Array | null, act: Activation): Float32Array {
+function conv(
+  x: Float32Array,
+  w: Float32Array,
+  g: ConvGeometry,
+  bias: Float32Array | null,
+  act: Activation,
+): Float32Array {
   const { inC, outC } = g;
   const y = new Float32Array(g.batch * g.outD * g.outH * g.outW * outC);
   const acc = new Float64Array(outC);
@@ -194,6 +200,10 @@ function depthwiseConvBackpropFilter(x: Float32Array, dy: Float32Array, g: Depth
 
 /** The conv family of the 'js' backend: conv forward/backward (1D/2D/3D) and depthwise 2D. */
 export const convKernels = {
-  conv, convBackpropInput, convBackpropFilter,
-  depthwiseConv, depthwiseConvBackpropInput, depthwiseConvBackpropFilter,
+  conv,
+  convBackpropInput,
+  convBackpropFilter,
+  depthwiseConv,
+  depthwiseConvBackpropInput,
+  depthwiseConvBackpropFilter,
 } satisfies KernelFamily;

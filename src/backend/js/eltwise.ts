@@ -37,17 +37,21 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
 
 export const eltwiseKernels = {
   unary(op, x) {
-    const f = UNARY[op], y = new Float32Array(x.length);
+    const f = UNARY[op],
+      y = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
     return y;
   },
   unaryBackward(op, x, y, dy) {
-    const f = BACKWARD[op], dx = new Float32Array(x.length);
+    const f = BACKWARD[op],
+      dx = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) dx[i] = f(x[i], y[i], dy[i]);
     return dx;
   },
   binary(op, a, b) {
-    const f = BINARY[op], out = new Float32Array(a.length), bn = b.length;
+    const f = BINARY[op],
+      out = new Float32Array(a.length),
+      bn = b.length;
     for (let i = 0; i < a.length; i++) out[i] = f(a[i], b[i % bn]);
     return out;
   },
@@ -59,7 +63,10 @@ export const eltwiseKernels = {
       for (let j = 0; j < cols; j++) m = Math.max(m, x[o + j]);
       let s = 0;
       const e = new Float64Array(cols);
-      for (let j = 0; j < cols; j++) { e[j] = Math.exp(x[o + j] - m); s += e[j]; }
+      for (let j = 0; j < cols; j++) {
+        e[j] = Math.exp(x[o + j] - m);
+        s += e[j];
+      }
       for (let j = 0; j < cols; j++) y[o + j] = e[j] / s;
     }
     return y;

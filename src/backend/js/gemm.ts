@@ -2,8 +2,17 @@
 import type { KernelFamily, Activation } from '../kernels';
 
 /** C = op(A)·op(B) (+ bias) then activation, by the definition (see Kernels.matmul). */
-function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number,
-  transA: boolean, transB: boolean, bias: Float32Array | null, activation: Activation): Float32Array {
+function matmul(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  bias: Float32Array | null,
+  activation: Activation,
+): Float32Array {
   const c = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {

@@ -9,5 +9,10 @@ import { optimKernels } from './optim';
 /** The pure-TypeScript reference backend ('js'); `satisfies` makes the compiler prove it complete. */
 export const jsKernels = {
   name: 'js',
-  ...gemmKernels, ...convKernels, ...poolKernels, ...eltwiseKernels, ...affineKernels, ...optimKernels,
+  ...gemmKernels,
+  ...convKernels,
+  ...poolKernels,
+  ...eltwiseKernels,
+  ...affineKernels,
+  ...optimKernels,
 } satisfies Kernels;

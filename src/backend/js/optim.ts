@@ -7,7 +7,7 @@ export const optimKernels = {
       const gi = g[i];
       m[i] = beta1 * m[i] + (1 - beta1) * gi;
       v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-      w[i] -= lr * m[i] / (Math.sqrt(v[i]) + epsilon);
+      w[i] -= (lr * m[i]) / (Math.sqrt(v[i]) + epsilon);
     }
   },
 } satisfies KernelFamily;

@@ -2,7 +2,14 @@
 import type { KernelFamily, PoolGeometry } from '../kernels';
 
 /** The window of one output cell clipped to the input: [start, end) on each axis. */
-interface Window { d0: number; d1: number; h0: number; h1: number; w0: number; w1: number }
+interface Window {
+  d0: number;
+  d1: number;
+  h0: number;
+  h1: number;
+  w0: number;
+  w1: number;
+}
 
 // Calls f(inputBase, outputIndex, window) for every output pixel; indices count floats, channel 0.
 function eachWindow(g: PoolGeometry, f: (xBase: number, yIndex: number, w: Window) => void): void {
@@ -10,15 +17,22 @@ function eachWindow(g: PoolGeometry, f: (xBase: number, yIndex: number, w: Windo
   let yi = 0;
   for (let n = 0; n < g.batch; n++) {
     const xBase = n * g.inD * g.inH * g.inW * C;
-    for (let od = 0; od < g.outD; od++) for (let oh = 0; oh < g.outH; oh++) for (let ow = 0; ow < g.outW; ow++) {
-      const d = od * g.strideD - g.padFront, h = oh * g.strideH - g.padTop, w = ow * g.strideW - g.padLeft;
-      f(xBase, yi, {
-        d0: Math.max(d, 0), d1: Math.min(d + g.poolD, g.inD),
-        h0: Math.max(h, 0), h1: Math.min(h + g.poolH, g.inH),
-        w0: Math.max(w, 0), w1: Math.min(w + g.poolW, g.inW),
-      });
-      yi += C;
-    }
+    for (let od = 0; od < g.outD; od++)
+      for (let oh = 0; oh < g.outH; oh++)
+        for (let ow = 0; ow < g.outW; ow++) {
+          const d = od * g.strideD - g.padFront,
+            h = oh * g.strideH - g.padTop,
+            w = ow * g.strideW - g.padLeft;
+          f(xBase, yi, {
+            d0: Math.max(d, 0),
+            d1: Math.min(d + g.poolD, g.inD),
+            h0: Math.max(h, 0),
+            h1: Math.min(h + g.poolH, g.inH),
+            w0: Math.max(w, 0),
+            w1: Math.min(w + g.poolW, g.inW),
+          });
+          yi += C;
+        }
   }
 }
 
@@ -27,7 +41,8 @@ const cellIndex = (g: PoolGeometry, d: number, h: number, w: number) => ((d * g.
 
 function cells(g: PoolGeometry, win: Window): number[] {
   const out: number[] = [];
-  for (let d = win.d0; d < win.d1; d++) for (let h = win.h0; h < win.h1; h++) for (let w = win.w0; w < win.w1; w++) out.push(cellIndex(g, d, h, w));
+  for (let d = win.d0; d < win.d1; d++)
+    for (let h = win.h0; h < win.h1; h++) for (let w = win.w0; w < win.w1; w++) out.push(cellIndex(g, d, h, w));
   return out;
 }
 

@@ -9,14 +9,46 @@ export type WinogradSize = 2 | 4;
 /** Bᵀ ((m+2) x (m+2)), G ((m+2) x 3) and Aᵀ (m x (m+2)) of F(m x m, 3x3), row-major. */
 export const WINOGRAD: Record<WinogradSize, { BT: number[][]; G: number[][]; AT: number[][] }> = {
   2: {
-    BT: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
-    G: [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]],
-    AT: [[1, 1, 1, 0], [0, 1, -1, -1]],
+    BT: [
+      [1, 0, -1, 0],
+      [0, 1, 1, 0],
+      [0, -1, 1, 0],
+      [0, 1, 0, -1],
+    ],
+    G: [
+      [1, 0, 0],
+      [1 / 2, 1 / 2, 1 / 2],
+      [1 / 2, -1 / 2, 1 / 2],
+      [0, 0, 1],
+    ],
+    AT: [
+      [1, 1, 1, 0],
+      [0, 1, -1, -1],
+    ],
   },
   4: {
-    BT: [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]],
-    G: [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]],
-    AT: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
+    BT: [
+      [4, 0, -5, 0, 1, 0],
+      [0, -4, -4, 1, 1, 0],
+      [0, 4, -4, -1, 1, 0],
+      [0, -2, -1, 2, 1, 0],
+      [0, 2, -1, -2, 1, 0],
+      [0, 4, 0, -5, 0, 1],
+    ],
+    G: [
+      [1 / 4, 0, 0],
+      [-1 / 6, -1 / 6, -1 / 6],
+      [-1 / 6, 1 / 6, -1 / 6],
+      [1 / 24, 1 / 12, 1 / 6],
+      [1 / 24, -1 / 12, 1 / 6],
+      [0, 0, 1],
+    ],
+    AT: [
+      [1, 1, 1, 1, 1, 0],
+      [0, 1, -1, 2, -2, 0],
+      [0, 1, 1, 4, 4, 0],
+      [0, 1, -1, 8, -8, 1],
+    ],
   },
 };
 
@@ -35,17 +67,36 @@ export const outputTile = (m: WinogradSize, t: number[][]) => sandwich(WINOGRAD[
 
 /** Whether a geometry is one Winograd serves: 2D, 3x3, stride 1, dilation 1 (any padding, batch). */
 export function winogradApplies(g: ConvGeometry): boolean {
-  return g.inD === 1 && g.outD === 1 && g.fD === 1 && g.padFront === 0 && g.fH === 3 && g.fW === 3 &&
-    g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1;
+  return (
+    g.inD === 1 &&
+    g.outD === 1 &&
+    g.fD === 1 &&
+    g.padFront === 0 &&
+    g.fH === 3 &&
+    g.fW === 3 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.dilationH === 1 &&
+    g.dilationW === 1
+  );
 }
 
 /**
  * conv2d (same contract as the reference conv) by F(m x m, 3x3) tiles, in f64. Rows and columns outside
  * the input (padding, and the overhang of the last tile) read as zero; outputs past outH/outW are dropped.
  */
-export function winogradConv(x: Float32Array, w: Float32Array, g: ConvGeometry, bias: Float32Array | null,
-  act: Activation, m: WinogradSize = 4): Float32Array {
-  if (!winogradApplies(g)) throw new Error(`winogradConv: needs a 2D 3x3 stride-1 dilation-1 geometry, got ${g.fD}x${g.fH}x${g.fW} stride ${g.strideH}x${g.strideW}`);
+export function winogradConv(
+  x: Float32Array,
+  w: Float32Array,
+  g: ConvGeometry,
+  bias: Float32Array | null,
+  act: Activation,
+  m: WinogradSize = 4,
+): Float32Array {
+  if (!winogradApplies(g))
+    throw new Error(
+      `winogradConv: needs a 2D 3x3 stride-1 dilation-1 geometry, got ${g.fD}x${g.fH}x${g.fW} stride ${g.strideH}x${g.strideW}`,
+    );
   const { batch, inH, inW, inC, outH, outW, outC, padTop, padLeft } = g;
   const t = m + 2;
   // U[ic][oc] = G g Gᵀ for each filter slice.
@@ -64,13 +115,21 @@ export function winogradConv(x: Float32Array, w: Float32Array, g: ConvGeometry, 
     for (let th = 0; th < outH; th += m) {
       for (let tw = 0; tw < outW; tw += m) {
         const V = Array.from({ length: inC }, (_, c) =>
-          inputTile(m, Array.from({ length: t }, (_, r) => Array.from({ length: t }, (_, s) => at(n, th + r - padTop, tw + s - padLeft, c)))));
+          inputTile(
+            m,
+            Array.from({ length: t }, (_, r) =>
+              Array.from({ length: t }, (_, s) => at(n, th + r - padTop, tw + s - padLeft, c)),
+            ),
+          ),
+        );
         for (let oc = 0; oc < outC; oc++) {
-          const M = Array.from({ length: t }, (_, r) => Array.from({ length: t }, (_, s) => {
-            let sum = 0;
-            for (let ic = 0; ic < inC; ic++) sum += U[ic][oc][r][s] * V[ic][r][s];
-            return sum;
-          }));
+          const M = Array.from({ length: t }, (_, r) =>
+            Array.from({ length: t }, (_, s) => {
+              let sum = 0;
+              for (let ic = 0; ic < inC; ic++) sum += U[ic][oc][r][s] * V[ic][r][s];
+              return sum;
+            }),
+          );
           const Y = outputTile(m, M);
           for (let r = 0; r < m && th + r < outH; r++) {
             for (let s = 0; s < m && tw + s < outW; s++) {

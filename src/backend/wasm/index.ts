@@ -11,7 +11,11 @@ import { optimKernels } from './optim';
 export function wasmKernels(name: BackendName, mod: WasmModule): Kernels {
   return {
     name,
-    ...gemmKernels(mod), ...convKernels(mod), ...poolKernels(mod),
-    ...eltwiseKernels(mod), ...affineKernels(mod), ...optimKernels(mod),
+    ...gemmKernels(mod),
+    ...convKernels(mod),
+    ...poolKernels(mod),
+    ...eltwiseKernels(mod),
+    ...affineKernels(mod),
+    ...optimKernels(mod),
   } satisfies Kernels;
 }

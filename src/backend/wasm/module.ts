@@ -29,18 +29,29 @@ export class Arena {
   private base: number;
   /** Pinned blocks, start -> end (bytes). */
   private readonly pinned = new Map<number, number>();
-  constructor(readonly memory: WebAssembly.Memory, private readonly heapBase: number) { this.base = this.top = align16(heapBase); }
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    private readonly heapBase: number,
+  ) {
+    this.base = this.top = align16(heapBase);
+  }
 
   /** Forgets every allocation; call at the start of each kernel. */
-  reset(): void { this.top = this.base; }
+  reset(): void {
+    this.top = this.base;
+  }
 
   /** Grows memory to hold `end` bytes, or throws a BackendError naming the need. */
   private ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     // past 4 GiB (or the engine's limit) grow() throws a RangeError; keep the arena as it was
-    try { this.memory.grow(Math.ceil((end - have) / PAGE)); } catch (e) {
-      throw new BackendError(`wasm: a kernel needs ${end} bytes of memory and WebAssembly cannot grow that far (${(e as Error).message}); use smaller batches or backend 'js'`);
+    try {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      throw new BackendError(
+        `wasm: a kernel needs ${end} bytes of memory and WebAssembly cannot grow that far (${(e as Error).message}); use smaller batches or backend 'js'`,
+      );
     }
   }
 
@@ -77,13 +88,21 @@ export class Arena {
   }
 
   /** Bytes pinned now. */
-  get pinnedBytes(): number { let n = 0; for (const [s, e] of this.pinned) n += e - s; return n; }
+  get pinnedBytes(): number {
+    let n = 0;
+    for (const [s, e] of this.pinned) n += e - s;
+    return n;
+  }
 
   /** Reserves room for n float32 values. */
-  alloc(n: number): number { return this.allocBytes(n * 4); }
+  alloc(n: number): number {
+    return this.allocBytes(n * 4);
+  }
 
   /** A fresh view (views go stale after memory.grow, so never keep one across allocations). */
-  f32(ptr: number, n: number): Float32Array { return new Float32Array(this.memory.buffer, ptr, n); }
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
 
   /** Allocates and copies src into wasm memory; returns its pointer. */
   put(src: Float32Array): number {
@@ -100,10 +119,14 @@ export class Arena {
   }
 
   /** Copies n floats out of wasm memory into a new array. */
-  take(ptr: number, n: number): Float32Array { return this.f32(ptr, n).slice(); }
+  take(ptr: number, n: number): Float32Array {
+    return this.f32(ptr, n).slice();
+  }
 
   /** Current size of linear memory in bytes (the high-water mark: it never shrinks). */
-  get memoryBytes(): number { return this.memory.buffer.byteLength; }
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
 }
 
 export interface WasmModule {
@@ -123,22 +146,31 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
     for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
     return out;
   }
-  return Uint8Array.from((globalThis as any).Buffer.from(s, "base64") as Uint8Array);
+  return Uint8Array.from((globalThis as any).Buffer.from(s, 'base64') as Uint8Array);
 }
 
 /** The bytes of a build (decoded once). */
 export function buildBytes(build: Build): Uint8Array<ArrayBuffer> {
   let b = bytesCache.get(build);
-  if (!b) { b = decodeBase64(binaries[build]); bytesCache.set(build, b); }
+  if (!b) {
+    b = decodeBase64(binaries[build]);
+    bytesCache.set(build, b);
+  }
   return b;
 }
 
 /** Whether this runtime validates a build (the feature probe for SIMD and relaxed SIMD). */
 export function supports(build: Build): boolean {
-  try { return typeof WebAssembly === 'object' && WebAssembly.validate(buildBytes(build)); } catch { return false; }
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(buildBytes(build));
+  } catch {
+    return false;
+  }
 }
 
-const abort = (_msg: number, _file: number, line: number, col: number) => { throw new BackendError(`wasm abort at ${line}:${col}`); };
+const abort = (_msg: number, _file: number, line: number, col: number) => {
+  throw new BackendError(`wasm abort at ${line}:${col}`);
+};
 
 /** The build to load for a requested one: its threads variant where threads can run. */
 export function resolveBuild(build: Build): Build {
@@ -155,13 +187,18 @@ function wrap(build: Build, compiled: WebAssembly.Module, exports: any): WasmMod
   const ex = exports as WasmExports;
   // the conv geometry block is written here and read there: a build from other sources must not load
   if (ex.geometryFields() !== GEOMETRY_BLOCK_FIELDS) {
-    throw new BackendError(`wasm build '${build}' reads conv geometry blocks of ${ex.geometryFields()} fields, the host writes ${GEOMETRY_BLOCK_FIELDS}; rebuild with npm run build:wasm`);
+    throw new BackendError(
+      `wasm build '${build}' reads conv geometry blocks of ${ex.geometryFields()} fields, the host writes ${GEOMETRY_BLOCK_FIELDS}; rebuild with npm run build:wasm`,
+    );
   }
   const base = Number(ex.heapBase());
   return { build, exports: ex, arena: new Arena(ex.memory, base), compiled, pool: null };
 }
 
-/** Instantiates a build (or its threads variant) synchronously (fine in Node and workers; browsers prefer the async form). */
+/**
+ * Instantiates a build (or its threads variant) synchronously (fine in Node and workers; browsers prefer the async
+ * form).
+ */
 export function instantiateSync(requested: Build): WasmModule {
   if (!supports(requested)) throw new BackendError(`wasm build '${requested}' does not validate on this runtime`);
   const build = resolveBuild(requested);
@@ -189,7 +226,8 @@ function defaultThreads(): number {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONVKIT_THREADS;
   if (env === undefined || env === '') return coreCount();
   const n = Number(env);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new ValueError(`CONVKIT_THREADS: expected an integer from 1 to 256, got ${JSON.stringify(env)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new ValueError(`CONVKIT_THREADS: expected an integer from 1 to 256, got ${JSON.stringify(env)}`);
   return n;
 }
 
@@ -199,7 +237,9 @@ export function threadsWanted(): number {
 }
 
 /** Sets the thread count (validated by the caller; null = the default); pools resize on their next call. */
-export function setThreadsWanted(n: number | null): void { wanted = n; }
+export function setThreadsWanted(n: number | null): void {
+  wanted = n;
+}
 
 // Why starting workers failed (e.g. a page whose CSP forbids blob: workers), or null; set once, read via poolFailure().
 let startFailure: string | null = null;
@@ -222,7 +262,9 @@ export function poolOf(mod: WasmModule): ThreadPool | null {
   if (!mod.pool || mod.pool.threads < n) {
     mod.pool?.close();
     mod.pool = null;
-    try { mod.pool = new ThreadPool(mod.compiled, mod.arena.memory, mod.exports, n); } catch (e) {
+    try {
+      mod.pool = new ThreadPool(mod.compiled, mod.arena.memory, mod.exports, n);
+    } catch (e) {
       startFailure = `workers failed to start (${(e as Error)?.message ?? e})`; // one thread from now on
       return null;
     }

@@ -13,19 +13,49 @@ export function splitRange(n: number, parts: number, align = 1): Array<[number, 
 }
 
 /** One part of a convolution: its geometry and float offsets into the input-side and output-side arrays. */
-export interface ConvPart<G extends ConvGeometry> { g: G; inOffset: number; outOffset: number }
+export interface ConvPart<G extends ConvGeometry> {
+  g: G;
+  inOffset: number;
+  outOffset: number;
+}
 
 /** The spatial axis row bands split along: depth for 3D volumes, else height; null when neither works. */
 function rowAxis(g: ConvGeometry) {
   if (g.outD > 1) {
-    return { inN: g.inD, outN: g.outD, stride: g.strideD, dilation: g.dilationD, f: g.fD, pad: g.padFront,
-      inSlice: g.inH * g.inW * g.inC, outSlice: g.outH * g.outW * g.outC,
-      with: <G extends ConvGeometry>(h: G, inN: number, outN: number, pad: number): G => ({ ...h, inD: inN, outD: outN, padFront: pad }) };
+    return {
+      inN: g.inD,
+      outN: g.outD,
+      stride: g.strideD,
+      dilation: g.dilationD,
+      f: g.fD,
+      pad: g.padFront,
+      inSlice: g.inH * g.inW * g.inC,
+      outSlice: g.outH * g.outW * g.outC,
+      with: <G extends ConvGeometry>(h: G, inN: number, outN: number, pad: number): G => ({
+        ...h,
+        inD: inN,
+        outD: outN,
+        padFront: pad,
+      }),
+    };
   }
   if (g.inD === 1 && g.outH > 1) {
-    return { inN: g.inH, outN: g.outH, stride: g.strideH, dilation: g.dilationH, f: g.fH, pad: g.padTop,
-      inSlice: g.inW * g.inC, outSlice: g.outW * g.outC,
-      with: <G extends ConvGeometry>(h: G, inN: number, outN: number, pad: number): G => ({ ...h, inH: inN, outH: outN, padTop: pad }) };
+    return {
+      inN: g.inH,
+      outN: g.outH,
+      stride: g.strideH,
+      dilation: g.dilationH,
+      f: g.fH,
+      pad: g.padTop,
+      inSlice: g.inW * g.inC,
+      outSlice: g.outW * g.outC,
+      with: <G extends ConvGeometry>(h: G, inN: number, outN: number, pad: number): G => ({
+        ...h,
+        inH: inN,
+        outH: outN,
+        padTop: pad,
+      }),
+    };
   }
   return null;
 }
@@ -34,7 +64,11 @@ const inPerItem = (g: ConvGeometry) => g.inD * g.inH * g.inW * g.inC;
 const outPerItem = (g: ConvGeometry) => g.outD * g.outH * g.outW * g.outC;
 
 function byBatch<G extends ConvGeometry>(g: G, parts: number): Array<ConvPart<G>> {
-  return splitRange(g.batch, parts).map(([b0, b1]) => ({ g: { ...g, batch: b1 - b0 }, inOffset: b0 * inPerItem(g), outOffset: b0 * outPerItem(g) }));
+  return splitRange(g.batch, parts).map(([b0, b1]) => ({
+    g: { ...g, batch: b1 - b0 },
+    inOffset: b0 * inPerItem(g),
+    outOffset: b0 * outPerItem(g),
+  }));
 }
 
 /**
@@ -51,8 +85,10 @@ export function splitByOutput<G extends ConvGeometry>(g: G, parts: number): Arra
   let readsInput = true;
   // bands start on multiples of 4 rows: Winograd's 4x4 output tiles then fall where they would unsplit
   const bands = splitRange(a.outN, parts, 4).map(([r0, r1]) => {
-    const first = r0 * a.stride - a.pad, last = (r1 - 1) * a.stride - a.pad + (a.f - 1) * a.dilation;
-    const skip = Math.max(0, first), rows = Math.min(a.inN, last + 1) - skip; // only the rows its windows read
+    const first = r0 * a.stride - a.pad,
+      last = (r1 - 1) * a.stride - a.pad + (a.f - 1) * a.dilation;
+    const skip = Math.max(0, first),
+      rows = Math.min(a.inN, last + 1) - skip; // only the rows its windows read
     readsInput &&= rows > 0;
     return { g: a.with(g, rows, r1 - r0, skip - first), inOffset: skip * a.inSlice, outOffset: r0 * a.outSlice };
   });
@@ -73,6 +109,10 @@ export function splitByInput<G extends ConvGeometry>(g: G, parts: number): Array
   return splitRange(a.inN, parts, 2).map(([r0, r1]) => {
     const o0 = Math.max(0, Math.floor((r0 + a.pad - (a.f - 1) * a.dilation) / a.stride));
     const o1 = Math.min(a.outN - 1, Math.floor((r1 - 1 + a.pad) / a.stride));
-    return { g: a.with(g, r1 - r0, o1 - o0 + 1, a.pad + r0 - o0 * a.stride), inOffset: r0 * a.inSlice, outOffset: o0 * a.outSlice };
+    return {
+      g: a.with(g, r1 - r0, o1 - o0 + 1, a.pad + r0 - o0 * a.stride),
+      inOffset: r0 * a.inSlice,
+      outOffset: o0 * a.outSlice,
+    };
   });
 }

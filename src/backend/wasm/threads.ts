@@ -7,8 +7,14 @@ import { BackendError } from '../../errors';
 
 /** i32 fields per worker in the control block. */
 const SLOT = 8;
-const STATE = 0, FN = 1, FAILED = 2, READY = 3, NARGS = 4;
-const IDLE = 0, BUSY = 1, STOP = 2;
+const STATE = 0,
+  FN = 1,
+  FAILED = 2,
+  READY = 3,
+  NARGS = 4;
+const IDLE = 0,
+  BUSY = 1,
+  STOP = 2;
 /**
  * Polls of the state word before sleeping in Atomics.wait (about 0.1 ms): kernel calls come in bursts
  * (a training step makes dozens), and a futex wake-up costs more than the next call's whole part.
@@ -49,8 +55,11 @@ if (typeof self === 'undefined') {
 `;
 
 type AnyWorker = {
-  postMessage(m: unknown): void; terminate(): unknown; unref?(): void;
-  on?(event: 'error', f: (e: unknown) => void): void; addEventListener?(event: 'error', f: (e: unknown) => void): void;
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+  unref?(): void;
+  on?(event: 'error', f: (e: unknown) => void): void;
+  addEventListener?(event: 'error', f: (e: unknown) => void): void;
 };
 
 /** A way to start a worker from source on this platform, or null where there is none. */
@@ -72,7 +81,8 @@ export function threadsUnavailable(): string | null {
       ? 'this page is not cross-origin isolated (no COOP/COEP headers), so SharedArrayBuffer is unavailable'
       : 'SharedArrayBuffer is unavailable in this runtime';
   }
-  if (g.process?.versions?.node && !g.process.getBuiltinModule) return 'this Node has no process.getBuiltinModule (Node >= 20.16 needed to start workers synchronously)';
+  if (g.process?.versions?.node && !g.process.getBuiltinModule)
+    return 'this Node has no process.getBuiltinModule (Node >= 20.16 needed to start workers synchronously)';
   if (!workerFactory()) return 'this runtime cannot start workers';
   return null;
 }
@@ -89,7 +99,12 @@ export function coreCount(): number {
 let blockingAllowed: boolean | null = null;
 function canBlock(ctl: Int32Array): boolean {
   if (blockingAllowed === null) {
-    try { Atomics.wait(ctl, 0, -1, 0); blockingAllowed = true; } catch { blockingAllowed = false; }
+    try {
+      Atomics.wait(ctl, 0, -1, 0);
+      blockingAllowed = true;
+    } catch {
+      blockingAllowed = false;
+    }
   }
   return blockingAllowed;
 }
@@ -103,8 +118,15 @@ export class ThreadPool {
   failure: string | null = null;
 
   /** threads counts the calling thread: a pool of n starts n-1 workers. */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, private readonly local: Record<string, any>, readonly threads: number) {
-    const names = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
+  constructor(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    private readonly local: Record<string, any>,
+    readonly threads: number,
+  ) {
+    const names = WebAssembly.Module.exports(module)
+      .filter((e) => e.kind === 'function')
+      .map((e) => e.name);
     names.forEach((n, i) => this.ids.set(n, i));
     const n = threads - 1;
     const control = new SharedArrayBuffer(n * SLOT * 4 + n * ARGS * 8);
@@ -116,8 +138,11 @@ export class ThreadPool {
       const w = start(WORKER_SOURCE);
       w.unref?.(); // idle workers must not keep Node alive
       // a worker that fails never reports ready, so its parts run on the calling thread; keep the reason
-      const failed = (e: unknown) => { this.failure ??= String((e as Error)?.message ?? (e as ErrorEvent)?.message ?? e); };
-      if (w.on) w.on('error', failed); else w.addEventListener?.('error', failed);
+      const failed = (e: unknown) => {
+        this.failure ??= String((e as Error)?.message ?? (e as ErrorEvent)?.message ?? e);
+      };
+      if (w.on) w.on('error', failed);
+      else w.addEventListener?.('error', failed);
       w.postMessage({ module, memory, control, names, index: i, workers: n });
       this.workers.push(w);
     }
@@ -140,7 +165,8 @@ export class ThreadPool {
     const sent: number[] = [];
     const here: number[][] = [parts[0]];
     for (let p = 1; p < parts.length; p++) {
-      const w = p - 1, s = w * SLOT;
+      const w = p - 1,
+        s = w * SLOT;
       if (w < this.workers.length && Atomics.load(this.ctl, s + READY) === 1) {
         this.args.set(parts[p], w * ARGS);
         this.ctl[s + FN] = id;
@@ -151,7 +177,11 @@ export class ThreadPool {
       } else here.push(parts[p]);
     }
     let error: unknown = null;
-    try { for (const a of here) this.local[fn](...a); } catch (e) { error = e; }
+    try {
+      for (const a of here) this.local[fn](...a);
+    } catch (e) {
+      error = e;
+    }
     // wait for every worker even after an error: they write into memory the next call reuses
     const block = canBlock(this.ctl);
     for (const w of sent) {

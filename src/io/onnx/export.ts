@@ -11,7 +11,16 @@ import { Layer, SymbolicTensor, LayerNode } from '../../layers';
 import type { Model } from '../../models';
 import { resolvePadding } from '../../ops/geometry';
 import { convTransposeGeometry } from '../../ops/convtranspose';
-import { encodeModel, floatTensor, int64Tensor, NodeProto, TensorProto, ValueInfoProto, AttributeProto, AttrType } from './proto';
+import {
+  encodeModel,
+  floatTensor,
+  int64Tensor,
+  NodeProto,
+  TensorProto,
+  ValueInfoProto,
+  AttributeProto,
+  AttrType,
+} from './proto';
 
 /** Options of saveOnnx. */
 export interface SaveOnnxOptions {
@@ -33,7 +42,8 @@ interface Out {
 /** ONNX attribute from a JS value. */
 function attr(name: string, v: number | number[] | string, float = false): AttributeProto {
   if (typeof v === 'string') return { name, type: AttrType.STRING, s: new TextEncoder().encode(v) };
-  if (Array.isArray(v)) return float ? { name, type: AttrType.FLOATS, floats: v } : { name, type: AttrType.INTS, ints: v };
+  if (Array.isArray(v))
+    return float ? { name, type: AttrType.FLOATS, floats: v } : { name, type: AttrType.INTS, ints: v };
   return float ? { name, type: AttrType.FLOAT, f: v } : { name, type: AttrType.INT, i: v };
 }
 
@@ -41,11 +51,13 @@ function attr(name: string, v: number | number[] | string, float = false): Attri
 const toCfPerm = (r: number): number[] => [0, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)];
 /** Channels-last permutation for rank r: [0, 2, ..., r-1, 1]. */
 const toClPerm = (r: number): number[] => [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1];
-const known = (s: (number | null)[], what: string): number[] => s.map((d) => {
-  if (d === null) throw new ValueError(`saveOnnx: ${what} needs known sizes, got ${JSON.stringify(s)}`);
-  return d;
-});
-const tr = (t: Tensor | Float32Array, dims: number[], perm: number[]): Float32Array => ops.transpose(t instanceof Tensor ? t : new Tensor(t, dims), perm).data;
+const known = (s: (number | null)[], what: string): number[] =>
+  s.map((d) => {
+    if (d === null) throw new ValueError(`saveOnnx: ${what} needs known sizes, got ${JSON.stringify(s)}`);
+    return d;
+  });
+const tr = (t: Tensor | Float32Array, dims: number[], perm: number[]): Float32Array =>
+  ops.transpose(t instanceof Tensor ? t : new Tensor(t, dims), perm).data;
 
 class Exporter {
   readonly nodes: NodeProto[] = [];
@@ -55,7 +67,8 @@ class Exporter {
   constructor(readonly opset: number) {}
 
   fresh(base: string): string {
-    let name = base, i = 1;
+    let name = base,
+      i = 1;
     while (this.names.has(name)) name = `${base}_${i++}`;
     this.names.add(name);
     return name;
@@ -72,7 +85,13 @@ class Exporter {
   }
   node(op: string, inputs: string[], base: string, attrs: AttributeProto[] = [], outName?: string): string {
     const out = outName ?? this.fresh(base);
-    this.nodes.push({ op_type: op, input: inputs, output: [out], name: this.fresh(`${base}/${op}_${this.n++}`), attribute: attrs });
+    this.nodes.push({
+      op_type: op,
+      input: inputs,
+      output: [out],
+      name: this.fresh(`${base}/${op}_${this.n++}`),
+      attribute: attrs,
+    });
     return out;
   }
   /** The value in channels-first order (rank >= 3). */
@@ -83,7 +102,16 @@ class Exporter {
   }
   /** The value in convkit's own order. */
   plain(v: Out, base: string): Out {
-    if (v.flat) return { name: this.node('Flatten', [this.node('Transpose', [v.flat.from.name], `${base}_nhwc`, [attr('perm', toClPerm(v.flat.from.rank))])], `${base}_flat`), cf: false, rank: 2 };
+    if (v.flat)
+      return {
+        name: this.node(
+          'Flatten',
+          [this.node('Transpose', [v.flat.from.name], `${base}_nhwc`, [attr('perm', toClPerm(v.flat.from.rank))])],
+          `${base}_flat`,
+        ),
+        cf: false,
+        rank: 2,
+      };
     return v;
   }
   clOrder(v: Out, base: string): string {
@@ -93,32 +121,57 @@ class Exporter {
   }
   /** Clip to [lo, hi] (attributes before opset 11). */
   clip(x: string, lo: number | null, hi: number | null, base: string): string {
-    if (this.opset < 11) return this.node('Clip', [x], base, [attr('min', lo ?? -3.4e38, true), attr('max', hi ?? 3.4e38, true)]);
+    if (this.opset < 11)
+      return this.node('Clip', [x], base, [attr('min', lo ?? -3.4e38, true), attr('max', hi ?? 3.4e38, true)]);
     const c = (v: number | null) => (v === null ? '' : this.init(`${base}_bound`, new Float32Array([v]), []));
     return this.node('Clip', [x, c(lo), c(hi)], base);
   }
   /** A named activation applied to x (channels-first if axisOne). */
   activation(name: string, x: string, base: string, cf: boolean, rank: number): string {
     switch (name) {
-      case 'linear': return x;
-      case 'relu': return this.node('Relu', [x], base);
-      case 'sigmoid': return this.node('Sigmoid', [x], base);
-      case 'tanh': return this.node('Tanh', [x], base);
-      case 'softmax': return this.node('Softmax', [x], base, [attr('axis', cf && rank >= 3 ? 1 : -1)]);
-      case 'elu': return this.node('Elu', [x], base, [attr('alpha', 1, true)]);
-      case 'softplus': return this.node('Softplus', [x], base);
-      case 'leakyRelu': return this.node('LeakyRelu', [x], base, [attr('alpha', 0.2, true)]);
-      case 'relu6': return this.clip(x, 0, 6, base);
-      case 'hardSigmoid': return this.node('HardSigmoid', [x], base, [attr('alpha', 1 / 6, true), attr('beta', 0.5, true)]);
-      case 'hardSwish': return this.opset >= 14 ? this.node('HardSwish', [x], base)
-        : this.node('Mul', [x, this.node('HardSigmoid', [x], base, [attr('alpha', 1 / 6, true), attr('beta', 0.5, true)])], base);
-      default: throw new ValueError(`saveOnnx: activation '${name}' has no ONNX counterpart here`);
+      case 'linear':
+        return x;
+      case 'relu':
+        return this.node('Relu', [x], base);
+      case 'sigmoid':
+        return this.node('Sigmoid', [x], base);
+      case 'tanh':
+        return this.node('Tanh', [x], base);
+      case 'softmax':
+        return this.node('Softmax', [x], base, [attr('axis', cf && rank >= 3 ? 1 : -1)]);
+      case 'elu':
+        return this.node('Elu', [x], base, [attr('alpha', 1, true)]);
+      case 'softplus':
+        return this.node('Softplus', [x], base);
+      case 'leakyRelu':
+        return this.node('LeakyRelu', [x], base, [attr('alpha', 0.2, true)]);
+      case 'relu6':
+        return this.clip(x, 0, 6, base);
+      case 'hardSigmoid':
+        return this.node('HardSigmoid', [x], base, [attr('alpha', 1 / 6, true), attr('beta', 0.5, true)]);
+      case 'hardSwish':
+        return this.opset >= 14
+          ? this.node('HardSwish', [x], base)
+          : this.node(
+              'Mul',
+              [x, this.node('HardSigmoid', [x], base, [attr('alpha', 1 / 6, true), attr('beta', 0.5, true)])],
+              base,
+            );
+      default:
+        throw new ValueError(`saveOnnx: activation '${name}' has no ONNX counterpart here`);
     }
   }
 }
 
 /** Explicit ONNX pads [begin..., end...] for a window op, or SAME_UPPER when sizes are unknown. */
-function windowPads(layer: Layer, padding: unknown, inSize: (number | null)[], f: number[], strides: number[], dilation: number[]): AttributeProto[] {
+function windowPads(
+  layer: Layer,
+  padding: unknown,
+  inSize: (number | null)[],
+  f: number[],
+  strides: number[],
+  dilation: number[],
+): AttributeProto[] {
   if (padding === 'same' && inSize.some((d) => d === null)) return [attr('auto_pad', 'SAME_UPPER')];
   const fe = f.map((k, i) => (k - 1) * dilation[i] + 1);
   // explicit and 'valid' padding do not depend on the input size (which may be unknown)
@@ -132,13 +185,20 @@ type LayerConverter = (e: Exporter, layer: any, ins: Out[], node: LayerNode, bas
 const cfOut = (name: string, rank: number): Out => ({ name, cf: rank >= 3, rank });
 
 const CONVERTERS: Record<string, LayerConverter> = {
-  Conv1D: convLayer, Conv2D: convLayer, Conv3D: convLayer,
+  Conv1D: convLayer,
+  Conv2D: convLayer,
+  Conv3D: convLayer,
   DepthwiseConv2D: (e, l, [x], node, base) => {
     const [fh, fw, c, mult] = l.kernel.shape;
     const w = e.init(`${base}/weight`, tr(l.kernel, l.kernel.shape, [2, 3, 0, 1]), [c * mult, 1, fh, fw]);
     const b = l.bias ? [e.init(`${base}/bias`, l.bias.data, [c * mult])] : [];
-    const y = e.node('Conv', [e.cf(x, base), w, ...b], base, [attr('group', c), attr('kernel_shape', [fh, fw]), attr('strides', l.strides), attr('dilations', l.dilationRate),
-      ...windowPads(l, l.padding, node.inputs[0].shape.slice(1, 3), [fh, fw], l.strides, l.dilationRate)]);
+    const y = e.node('Conv', [e.cf(x, base), w, ...b], base, [
+      attr('group', c),
+      attr('kernel_shape', [fh, fw]),
+      attr('strides', l.strides),
+      attr('dilations', l.dilationRate),
+      ...windowPads(l, l.padding, node.inputs[0].shape.slice(1, 3), [fh, fw], l.strides, l.dilationRate),
+    ]);
     return cfOut(e.activation(l.activation, y, `${base}/act`, true, 4), 4);
   },
   Conv2DTranspose: (e, l, [x], node, base) => {
@@ -146,14 +206,24 @@ const CONVERTERS: Record<string, LayerConverter> = {
     const w = e.init(`${base}/weight`, tr(l.kernel, l.kernel.shape, [3, 2, 0, 1]), [i, o, fh, fw]);
     const b = l.bias ? [e.init(`${base}/bias`, l.bias.data, [o])] : [];
     const inShape = known(node.inputs[0].shape.slice(1), `layer '${l.name}'`);
-    const { g } = convTransposeGeometry(`saveOnnx: layer '${l.name}'`, [1, ...inShape], l.kernel.shape, { strides: l.strides, dilation: l.dilationRate, padding: l.padding, outputPadding: l.outputPadding ?? 0 });
+    const { g } = convTransposeGeometry(`saveOnnx: layer '${l.name}'`, [1, ...inShape], l.kernel.shape, {
+      strides: l.strides,
+      dilation: l.dilationRate,
+      padding: l.padding,
+      outputPadding: l.outputPadding ?? 0,
+    });
     const outShape = known(node.outputs[0].shape.slice(1, 3), `layer '${l.name}'`);
     const padBottom = (inShape[0] - 1) * l.strides[0] + (fh - 1) * l.dilationRate[0] + 1 - g.padTop - outShape[0];
     const padRight = (inShape[1] - 1) * l.strides[1] + (fw - 1) * l.dilationRate[1] + 1 - g.padLeft - outShape[1];
     // output_padding is folded into negative end pads where needed: ONNX takes pads >= 0, so split
     const outPad = [Math.max(-padBottom, 0), Math.max(-padRight, 0)];
-    const y = e.node('ConvTranspose', [e.cf(x, base), w, ...b], base, [attr('kernel_shape', [fh, fw]), attr('strides', l.strides), attr('dilations', l.dilationRate),
-      attr('pads', [g.padTop, g.padLeft, Math.max(padBottom, 0), Math.max(padRight, 0)]), attr('output_padding', outPad)]);
+    const y = e.node('ConvTranspose', [e.cf(x, base), w, ...b], base, [
+      attr('kernel_shape', [fh, fw]),
+      attr('strides', l.strides),
+      attr('dilations', l.dilationRate),
+      attr('pads', [g.padTop, g.padLeft, Math.max(padBottom, 0), Math.max(padRight, 0)]),
+      attr('output_padding', outPad),
+    ]);
     return cfOut(e.activation(l.activation, y, `${base}/act`, true, 4), 4);
   },
   Dense: (e, l, [x], node, base) => {
@@ -163,9 +233,15 @@ const CONVERTERS: Record<string, LayerConverter> = {
       // convkit row p·C + c is ONNX row c·HW + p
       const { c, hw } = x.flat;
       kernel = new Float32Array(k * n);
-      for (let p = 0; p < hw; p++) for (let ch = 0; ch < c; ch++) kernel.set(l.kernel.data.subarray((p * c + ch) * n, (p * c + ch + 1) * n), (ch * hw + p) * n);
+      for (let p = 0; p < hw; p++)
+        for (let ch = 0; ch < c; ch++)
+          kernel.set(l.kernel.data.subarray((p * c + ch) * n, (p * c + ch + 1) * n), (ch * hw + p) * n);
     }
-    const act = (y: string, rank: number) => ({ name: e.activation(l.activation, y, `${base}/act`, false, rank), cf: false, rank });
+    const act = (y: string, rank: number) => ({
+      name: e.activation(l.activation, y, `${base}/act`, false, rank),
+      cf: false,
+      rank,
+    });
     if (x.rank === 2) {
       const w = e.init(`${base}/weight`, tr(kernel, [k, n], [1, 0]), [n, k]);
       const b = l.bias ? [e.init(`${base}/bias`, l.bias.data, [n])] : [];
@@ -177,42 +253,84 @@ const CONVERTERS: Record<string, LayerConverter> = {
   Flatten: (e, _l, [x], node, base) => {
     if (x.rank < 3 || !x.cf) return { name: e.node('Flatten', [e.plain(x, base).name], base), cf: false, rank: 2 };
     const s = node.inputs[0].shape;
-    const c = s[s.length - 1], hw = s.slice(1, -1).reduce<number>((a, d) => a * (d ?? NaN), 1);
+    const c = s[s.length - 1],
+      hw = s.slice(1, -1).reduce<number>((a, d) => a * (d ?? NaN), 1);
     const name = e.node('Flatten', [x.name], base);
-    return hw === 1 || !Number.isFinite(hw) || c === null ? { name: e.node('Flatten', [e.clOrder(x, base)], `${base}_hwc`), cf: false, rank: 2 } : { name, cf: false, rank: 2, flat: { c, hw, from: x } };
+    return hw === 1 || !Number.isFinite(hw) || c === null
+      ? { name: e.node('Flatten', [e.clOrder(x, base)], `${base}_hwc`), cf: false, rank: 2 }
+      : { name, cf: false, rank: 2, flat: { c, hw, from: x } };
   },
-  Activation: (e, l, [x], _n, base) => { const p = e.plain(x, base); return { ...p, name: e.activation(l.activation, p.name, base, p.cf, p.rank) }; },
+  Activation: (e, l, [x], _n, base) => {
+    const p = e.plain(x, base);
+    return { ...p, name: e.activation(l.activation, p.name, base, p.cf, p.rank) };
+  },
   ReLU: (e, l, [x], _n, base) => {
     const p = e.plain(x, base);
-    let y = l.negativeSlope > 0 ? e.node('LeakyRelu', [p.name], base, [attr('alpha', l.negativeSlope, true)]) : e.node('Relu', [p.name], base);
+    let y =
+      l.negativeSlope > 0
+        ? e.node('LeakyRelu', [p.name], base, [attr('alpha', l.negativeSlope, true)])
+        : e.node('Relu', [p.name], base);
     if (l.maxValue !== null) y = e.clip(y, null, l.maxValue, `${base}/max`);
     return { ...p, name: y };
   },
-  LeakyReLU: (e, l, [x], _n, base) => { const p = e.plain(x, base); return { ...p, name: e.node('LeakyRelu', [p.name], base, [attr('alpha', l.alpha, true)]) }; },
+  LeakyReLU: (e, l, [x], _n, base) => {
+    const p = e.plain(x, base);
+    return { ...p, name: e.node('LeakyRelu', [p.name], base, [attr('alpha', l.alpha, true)]) };
+  },
   PReLU: (e, l, [x], _n, base) => {
     const p = e.plain(x, base);
-    const a: Tensor = l.alpha, r = a.rank + 1;
-    const slope = p.cf && r >= 3 ? e.init(`${base}/slope`, tr(a, a.shape, toCfPerm(r).slice(1).map((d) => d - 1)), toCfPerm(r).slice(1).map((d) => a.shape[d - 1])) : e.init(`${base}/slope`, a.data, a.shape);
+    const a: Tensor = l.alpha,
+      r = a.rank + 1;
+    const slope =
+      p.cf && r >= 3
+        ? e.init(
+            `${base}/slope`,
+            tr(
+              a,
+              a.shape,
+              toCfPerm(r)
+                .slice(1)
+                .map((d) => d - 1),
+            ),
+            toCfPerm(r)
+              .slice(1)
+              .map((d) => a.shape[d - 1]),
+          )
+        : e.init(`${base}/slope`, a.data, a.shape);
     return { ...p, name: e.node('PRelu', [p.name, slope], base) };
   },
   Softmax: (e, l, [x], _n, base) => {
     const p = e.plain(x, base);
     const a = l.axis < 0 ? l.axis + p.rank : l.axis;
     const axis = p.cf && p.rank >= 3 ? (a === p.rank - 1 ? 1 : a + 1) : a;
-    if (e.opset < 13 && axis !== p.rank - 1) return { name: e.node('Softmax', [e.clOrder(p, base)], base, [attr('axis', a)]), cf: false, rank: p.rank };
+    if (e.opset < 13 && axis !== p.rank - 1)
+      return { name: e.node('Softmax', [e.clOrder(p, base)], base, [attr('axis', a)]), cf: false, rank: p.rank };
     return { ...p, name: e.node('Softmax', [p.name], base, [attr('axis', axis)]) };
   },
   BatchNormalization: (e, l, [x], _n, base) => {
     const c = l.movingMean.size;
-    const ps = [l.gamma?.data ?? new Float32Array(c).fill(1), l.beta?.data ?? new Float32Array(c), l.movingMean.data, l.movingVariance.data]
-      .map((d, i) => e.init(`${base}/${['scale', 'bias', 'mean', 'var'][i]}`, d, [c]));
+    const ps = [
+      l.gamma?.data ?? new Float32Array(c).fill(1),
+      l.beta?.data ?? new Float32Array(c),
+      l.movingMean.data,
+      l.movingVariance.data,
+    ].map((d, i) => e.init(`${base}/${['scale', 'bias', 'mean', 'var'][i]}`, d, [c]));
     const input = x.rank >= 3 ? e.cf(x, base) : e.plain(x, base).name;
-    return cfOut(e.node('BatchNormalization', [input, ...ps], base, [attr('epsilon', l.epsilon, true), attr('momentum', l.momentum, true)]), x.rank);
+    return cfOut(
+      e.node('BatchNormalization', [input, ...ps], base, [
+        attr('epsilon', l.epsilon, true),
+        attr('momentum', l.momentum, true),
+      ]),
+      x.rank,
+    );
   },
   Dropout: (_e, _l, [x]) => x,
-  Add: merge('Add'), Multiply: merge('Mul'), Subtract: merge('Sub'),
+  Add: merge('Add'),
+  Multiply: merge('Mul'),
+  Subtract: merge('Sub'),
   Concatenate: (e, l, ins, _n, base) => {
-    const r = ins[0].rank, a = l.axis < 0 ? l.axis + r : l.axis;
+    const r = ins[0].rank,
+      a = l.axis < 0 ? l.axis + r : l.axis;
     const cf = r >= 3;
     const names = ins.map((v) => (cf ? e.cf(v, base) : e.plain(v, base).name));
     return cfOut(e.node('Concat', names, base, [attr('axis', cf ? (a === r - 1 ? 1 : a + 1) : a)]), r);
@@ -222,13 +340,20 @@ const CONVERTERS: Record<string, LayerConverter> = {
     return cfOut(pad(e, e.cf(x, base), [0, 0, t, le, 0, 0, b, r], base), 4);
   },
   ZeroChannels: (e, l, [x], _n, base) => cfOut(pad(e, e.cf(x, base), [0, 0, 0, 0, 0, l.channels, 0, 0], base), 4),
-  MaxPooling1D: poolLayer('MaxPool'), MaxPooling2D: poolLayer('MaxPool'), MaxPooling3D: poolLayer('MaxPool'),
-  AveragePooling1D: poolLayer('AveragePool'), AveragePooling2D: poolLayer('AveragePool'), AveragePooling3D: poolLayer('AveragePool'),
-  GlobalAveragePooling2D: globalPool('GlobalAveragePool'), GlobalMaxPooling2D: globalPool('GlobalMaxPool'),
+  MaxPooling1D: poolLayer('MaxPool'),
+  MaxPooling2D: poolLayer('MaxPool'),
+  MaxPooling3D: poolLayer('MaxPool'),
+  AveragePooling1D: poolLayer('AveragePool'),
+  AveragePooling2D: poolLayer('AveragePool'),
+  AveragePooling3D: poolLayer('AveragePool'),
+  GlobalAveragePooling2D: globalPool('GlobalAveragePool'),
+  GlobalMaxPooling2D: globalPool('GlobalMaxPool'),
   Reshape: (e, l, [x], _n, base) => {
     const y = e.node('Reshape', [e.clOrder(x, base), e.ints(`${base}/shape`, [0, ...l.targetShape])], base);
     const r = l.targetShape.length + 1;
-    return r >= 3 ? { name: e.node('Transpose', [y], `${base}_nchw`, [attr('perm', toCfPerm(r))]), cf: true, rank: r } : { name: y, cf: false, rank: r };
+    return r >= 3
+      ? { name: e.node('Transpose', [y], `${base}_nchw`, [attr('perm', toCfPerm(r))]), cf: true, rank: r }
+      : { name: y, cf: false, rank: r };
   },
   Permute: (e, l, [x], _n, base) => {
     const r = x.rank;
@@ -239,27 +364,66 @@ const CONVERTERS: Record<string, LayerConverter> = {
     return { name: e.node('Transpose', [src], base, [attr('perm', total)]), cf: r >= 3, rank: r };
   },
   Slice: (e, l, [x], node, base) => {
-    const p = e.plain(x, base), r = p.rank;
+    const p = e.plain(x, base),
+      r = p.rank;
     const axes = l.begin.map((_: number, i: number) => (p.cf && r >= 3 ? (i + 1 === r - 1 ? 1 : i + 2) : i + 1));
     const ends = l.begin.map((b: number, i: number) => (l.size[i] === -1 ? 2 ** 31 - 1 : b + l.size[i]));
     void node;
-    return { ...p, name: e.node('Slice', [p.name, e.ints(`${base}/starts`, l.begin), e.ints(`${base}/ends`, ends), e.ints(`${base}/axes`, axes)], base) };
+    return {
+      ...p,
+      name: e.node(
+        'Slice',
+        [p.name, e.ints(`${base}/starts`, l.begin), e.ints(`${base}/ends`, ends), e.ints(`${base}/axes`, axes)],
+        base,
+      ),
+    };
   },
-  UpSampling2D: (e, l, [x], _n, base) => cfOut(resize(e, e.cf(x, base), base, l.interpolation === 'nearest' ? 'nearest' : 'linear',
-    l.interpolation === 'nearest' ? 'asymmetric' : 'half_pixel', 'floor', [1, 1, l.size[0], l.size[1]]), 4),
+  UpSampling2D: (e, l, [x], _n, base) =>
+    cfOut(
+      resize(
+        e,
+        e.cf(x, base),
+        base,
+        l.interpolation === 'nearest' ? 'nearest' : 'linear',
+        l.interpolation === 'nearest' ? 'asymmetric' : 'half_pixel',
+        'floor',
+        [1, 1, l.size[0], l.size[1]],
+      ),
+      4,
+    ),
   Resizing: (e, l, [x], node, base) => {
     const inS = known(node.inputs[0].shape.slice(1, 3), `layer '${l.name}'`);
     const scale = l.scale ?? [l.height / inS[0], l.width / inS[1]];
     // ONNX sizes its output floor(in · scale): nudge a scale whose float product falls short
-    const fit = scale.map((s: number, i: number) => (Math.floor(Math.fround(s) * inS[i]) === [l.height, l.width][i] ? s : ([l.height, l.width][i] + 1e-4) / inS[i]));
-    return cfOut(resize(e, e.cf(x, base), base, l.interpolation === 'nearest' ? 'nearest' : 'linear', l.coordinateTransformation, l.nearestMode, [1, 1, ...fit]), 4);
+    const fit = scale.map((s: number, i: number) =>
+      Math.floor(Math.fround(s) * inS[i]) === [l.height, l.width][i] ? s : ([l.height, l.width][i] + 1e-4) / inS[i],
+    );
+    return cfOut(
+      resize(
+        e,
+        e.cf(x, base),
+        base,
+        l.interpolation === 'nearest' ? 'nearest' : 'linear',
+        l.coordinateTransformation,
+        l.nearestMode,
+        [1, 1, ...fit],
+      ),
+      4,
+    );
   },
   Rescaling: (e, l, [x], node, base) => {
-    const p = e.plain(x, base), r = p.rank;
+    const p = e.plain(x, base),
+      r = p.rank;
     const constant = (v: number | Tensor, what: string): string => {
       if (typeof v === 'number') return e.init(`${base}/${what}`, new Float32Array([v]), []);
       const dims = [...new Array(r - v.rank).fill(1), ...v.shape];
-      return p.cf && r >= 3 ? e.init(`${base}/${what}`, tr(v.data, dims, toCfPerm(r)), toCfPerm(r).map((i) => dims[i])) : e.init(`${base}/${what}`, v.data, dims);
+      return p.cf && r >= 3
+        ? e.init(
+            `${base}/${what}`,
+            tr(v.data, dims, toCfPerm(r)),
+            toCfPerm(r).map((i) => dims[i]),
+          )
+        : e.init(`${base}/${what}`, v.data, dims);
     };
     void node;
     let y = p.name;
@@ -269,26 +433,49 @@ const CONVERTERS: Record<string, LayerConverter> = {
   },
   UnitNormalization: (e, _l, [x], _n, base) => {
     const p = e.plain(x, base);
-    return { ...p, name: e.node('LpNormalization', [p.name], base, [attr('axis', p.cf && p.rank >= 3 ? 1 : -1), attr('p', 2)]) };
+    return {
+      ...p,
+      name: e.node('LpNormalization', [p.name], base, [attr('axis', p.cf && p.rank >= 3 ? 1 : -1), attr('p', 2)]),
+    };
   },
 };
 
 function convLayer(e: Exporter, l: any, [x]: Out[], node: LayerNode, base: string): Out {
-  const r = l.rank as number, k: Tensor = l.kernel;
+  const r = l.rank as number,
+    k: Tensor = l.kernel;
   const perm = [r + 1, r, ...Array.from({ length: r }, (_, i) => i)];
-  const w = e.init(`${base}/weight`, tr(k, k.shape, perm), perm.map((i) => k.shape[i]));
+  const w = e.init(
+    `${base}/weight`,
+    tr(k, k.shape, perm),
+    perm.map((i) => k.shape[i]),
+  );
   const b = l.bias ? [e.init(`${base}/bias`, l.bias.data, [l.filters])] : [];
-  const y = e.node('Conv', [e.cf(x, base), w, ...b], base, [attr('group', l.groups ?? 1), attr('kernel_shape', l.kernelSize), attr('strides', l.strides), attr('dilations', l.dilationRate),
-    ...windowPads(l, l.padding, node.inputs[0].shape.slice(1, r + 1), l.kernelSize, l.strides, l.dilationRate)]);
+  const y = e.node('Conv', [e.cf(x, base), w, ...b], base, [
+    attr('group', l.groups ?? 1),
+    attr('kernel_shape', l.kernelSize),
+    attr('strides', l.strides),
+    attr('dilations', l.dilationRate),
+    ...windowPads(l, l.padding, node.inputs[0].shape.slice(1, r + 1), l.kernelSize, l.strides, l.dilationRate),
+  ]);
   return cfOut(e.activation(l.activation, y, `${base}/act`, true, r + 2), r + 2);
 }
 
 function poolLayer(op: 'MaxPool' | 'AveragePool'): LayerConverter {
   return (e, l, [x], node, base) => {
     const r = l.rank as number;
-    const y = e.node(op, [e.cf(x, base)], base, [attr('kernel_shape', l.poolSize), attr('strides', l.strides),
-      ...windowPads(l, l.padding, node.inputs[0].shape.slice(1, r + 1), l.poolSize, l.strides, l.poolSize.map(() => 1)),
-      ...(op === 'AveragePool' ? [attr('count_include_pad', 0)] : [])]);
+    const y = e.node(op, [e.cf(x, base)], base, [
+      attr('kernel_shape', l.poolSize),
+      attr('strides', l.strides),
+      ...windowPads(
+        l,
+        l.padding,
+        node.inputs[0].shape.slice(1, r + 1),
+        l.poolSize,
+        l.strides,
+        l.poolSize.map(() => 1),
+      ),
+      ...(op === 'AveragePool' ? [attr('count_include_pad', 0)] : []),
+    ]);
     return cfOut(y, r + 2);
   };
 }
@@ -310,12 +497,26 @@ function merge(op: string): LayerConverter {
 }
 
 function pad(e: Exporter, x: string, pads: number[], base: string): string {
-  return e.opset < 11 ? e.node('Pad', [x], base, [attr('pads', pads), attr('mode', 'constant')]) : e.node('Pad', [x, e.ints(`${base}/pads`, pads)], base, [attr('mode', 'constant')]);
+  return e.opset < 11
+    ? e.node('Pad', [x], base, [attr('pads', pads), attr('mode', 'constant')])
+    : e.node('Pad', [x, e.ints(`${base}/pads`, pads)], base, [attr('mode', 'constant')]);
 }
 
-function resize(e: Exporter, x: string, base: string, mode: string, coord: string, nearest: string, scales: number[]): string {
+function resize(
+  e: Exporter,
+  x: string,
+  base: string,
+  mode: string,
+  coord: string,
+  nearest: string,
+  scales: number[],
+): string {
   const s = e.init(`${base}/scales`, Float32Array.from(scales), [4]);
-  return e.node('Resize', [x, '', s], base, [attr('mode', mode), attr('coordinate_transformation_mode', coord), attr('nearest_mode', nearest)]);
+  return e.node('Resize', [x, '', s], base, [
+    attr('mode', mode),
+    attr('coordinate_transformation_mode', coord),
+    attr('nearest_mode', nearest),
+  ]);
 }
 
 /** The model's layer nodes with nested models inlined, in execution order. */
@@ -347,16 +548,18 @@ export function unexportableLayers(model: Model): string[] {
   return out;
 }
 
-const usesHardSwish = (m: Model): boolean => m.nodes.some((n) => {
-  const l = n.layer as any;
-  return (l.nodes && l.inputs && usesHardSwish(l)) || l.activation === 'hardSwish';
-});
+const usesHardSwish = (m: Model): boolean =>
+  m.nodes.some((n) => {
+    const l = n.layer as any;
+    return (l.nodes && l.inputs && usesHardSwish(l)) || l.activation === 'hardSwish';
+  });
 
 /** The model as ONNX bytes (and written to destination when given, in Node). */
 export async function saveOnnx(model: Model, destination?: string, opts: SaveOnnxOptions = {}): Promise<Uint8Array> {
   const bytes = toOnnx(model, opts);
   if (destination !== undefined) {
-    if (typeof destination !== 'string') throw new ValueError(`saveOnnx: destination must be a file path, got ${typeof destination}`);
+    if (typeof destination !== 'string')
+      throw new ValueError(`saveOnnx: destination must be a file path, got ${typeof destination}`);
     const { writeFile, mkdir } = await nodeImport('node:fs/promises');
     const { dirname } = await nodeImport('node:path');
     await mkdir(dirname(destination), { recursive: true });
@@ -367,36 +570,55 @@ export async function saveOnnx(model: Model, destination?: string, opts: SaveOnn
 
 /** Encodes a model as ONNX bytes. */
 export function toOnnx(model: Model, opts: SaveOnnxOptions = {}): Uint8Array {
-  if (!model || !Array.isArray((model as Model).nodes)) throw new ValueError('saveOnnx: expected a convkit Model or Sequential');
+  if (!model || !Array.isArray((model as Model).nodes))
+    throw new ValueError('saveOnnx: expected a convkit Model or Sequential');
   const opset = opts.opset ?? (usesHardSwish(model) ? 14 : 13);
   const layout = opts.inputLayout ?? 'nhwc';
-  if (!Number.isInteger(opset) || opset < 11 || opset > 17) throw new ValueError(`saveOnnx: opset must be 11 to 17, got ${opts.opset}`);
-  if (layout !== 'nhwc' && layout !== 'nchw') throw new ValueError(`saveOnnx: inputLayout must be 'nhwc' or 'nchw', got ${JSON.stringify(layout)}`);
+  if (!Number.isInteger(opset) || opset < 11 || opset > 17)
+    throw new ValueError(`saveOnnx: opset must be 11 to 17, got ${opts.opset}`);
+  if (layout !== 'nhwc' && layout !== 'nchw')
+    throw new ValueError(`saveOnnx: inputLayout must be 'nhwc' or 'nchw', got ${JSON.stringify(layout)}`);
   const bad = unexportableLayers(model);
   if (bad.length) throw new ValueError(`saveOnnx: ${bad.length} layer(s) have no ONNX export: ${bad.join(', ')}`);
   const e = new Exporter(opset);
   const values = new Map<SymbolicTensor, Out>();
   const info = (name: string, shape: (number | null)[]): ValueInfoProto => ({
-    name, type: { tensor_type: { elem_type: 1, shape: { dim: shape.map((d, i) => (d === null ? { dim_param: i === 0 ? 'batch' : `d${i}` } : { dim_value: d })) } } },
+    name,
+    type: {
+      tensor_type: {
+        elem_type: 1,
+        shape: {
+          dim: shape.map((d, i) => (d === null ? { dim_param: i === 0 ? 'batch' : `d${i}` } : { dim_value: d })),
+        },
+      },
+    },
   });
   const inputs = model.inputs.map((s) => {
-    const r = s.shape.length, name = e.fresh(s.layer.name);
+    const r = s.shape.length,
+      name = e.fresh(s.layer.name);
     const cfShape = r >= 3 ? toCfPerm(r).map((i) => s.shape[i]) : s.shape;
     // NHWC files transpose once at the boundary, so everything inside is NCHW (and loadOnnx recognises the input)
-    values.set(s, layout === 'nchw' || r < 3 ? { name, cf: r >= 3, rank: r }
-      : { name: e.node('Transpose', [name], `${name}_nchw`, [attr('perm', toCfPerm(r))]), cf: true, rank: r });
+    values.set(
+      s,
+      layout === 'nchw' || r < 3
+        ? { name, cf: r >= 3, rank: r }
+        : { name: e.node('Transpose', [name], `${name}_nchw`, [attr('perm', toCfPerm(r))]), cf: true, rank: r },
+    );
     return info(name, layout === 'nchw' ? cfShape : s.shape);
   });
   walk(e, model, values, '');
   const outputs = model.outputs.map((s, i) => {
-    const v = values.get(s)!, r = s.shape.length;
+    const v = values.get(s)!,
+      r = s.shape.length;
     const name = e.fresh(model.outputs.length === 1 ? 'output' : `output_${i}`);
     const src = layout === 'nchw' ? e.cf(v, name) : e.clOrder(v, name);
     e.node('Identity', [src], name, [], name);
     return info(name, layout === 'nchw' && r >= 3 ? toCfPerm(r).map((j) => s.shape[j]) : s.shape);
   });
   return encodeModel({
-    ir_version: opset >= 15 ? 8 : 7, producer_name: 'convkit', opset_import: [{ domain: '', version: opset }],
+    ir_version: opset >= 15 ? 8 : 7,
+    producer_name: 'convkit',
+    opset_import: [{ domain: '', version: opset }],
     graph: { name: model.name, node: e.nodes, initializer: e.inits, input: inputs, output: outputs },
   });
 }

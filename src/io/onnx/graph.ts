@@ -21,7 +21,9 @@ export interface Act {
    */
   flat?: { from: Act; rowOrder: Int32Array };
 }
-export interface ConstValue extends Const { kind: 'const' }
+export interface ConstValue extends Const {
+  kind: 'const';
+}
 export type Value = Act | ConstValue;
 
 /** Channels-last position of ONNX axis a in rank r (N,C,D1..Dk -> N,D1..Dk,C). */
@@ -42,21 +44,31 @@ export class ImportContext {
   constructor(readonly opset: number) {}
 
   /** Where errors happen: the current node and op. */
-  get where(): string { return `node '${this.node.name || this.node.output?.[0] || '?'}' (${this.node.op_type})`; }
+  get where(): string {
+    return `node '${this.node.name || this.node.output?.[0] || '?'}' (${this.node.op_type})`;
+  }
 
-  fail(msg: string): never { throw new ModelFormatError(`loadOnnx: ${this.where}: ${msg}`); }
+  fail(msg: string): never {
+    throw new ModelFormatError(`loadOnnx: ${this.where}: ${msg}`);
+  }
 
   /** A unique, Keras-safe layer name derived from the node. */
   layerName(suffix = ''): string {
-    const base = ((this.node.name || this.node.output?.[0] || this.node.op_type).replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[_.-]+/, '') || 'onnx') + suffix;
-    let name = base, i = 1;
+    const base =
+      ((this.node.name || this.node.output?.[0] || this.node.op_type)
+        .replace(/[^A-Za-z0-9_.-]+/g, '_')
+        .replace(/^[_.-]+/, '') || 'onnx') + suffix;
+    let name = base,
+      i = 1;
     while (this.names.has(name)) name = `${base}_${i++}`;
     this.names.add(name);
     return name;
   }
 
   /** Reserves names used outside node conversion (graph inputs). */
-  reserve(name: string): void { this.names.add(name); }
+  reserve(name: string): void {
+    this.names.add(name);
+  }
 
   /** Input i of the current node, or undefined when absent or ''. */
   input(i: number): Value | undefined {
@@ -70,7 +82,8 @@ export class ImportContext {
   constInput(i: number, what: string): ConstValue {
     const v = this.input(i);
     if (!v) this.fail(`missing ${what} (input ${i})`);
-    if (v.kind !== 'const') this.fail(`${what} (input ${i}) must be a constant (initializer), it is computed in the graph`);
+    if (v.kind !== 'const')
+      this.fail(`${what} (input ${i}) must be a constant (initializer), it is computed in the graph`);
     return v;
   }
   /** A required activation input. */
@@ -86,7 +99,9 @@ export class ImportContext {
     if (name) this.values.set(name, v);
   }
 
-  attr(name: string): AttributeProto | undefined { return this.node.attribute?.find((a) => a.name === name); }
+  attr(name: string): AttributeProto | undefined {
+    return this.node.attribute?.find((a) => a.name === name);
+  }
   int(name: string, def: number): number {
     const a = this.attr(name);
     return a?.i !== undefined ? Number(a.i) : def;
@@ -126,11 +141,17 @@ export class ImportContext {
     const out = this.apply(layer, inputs);
     if (weights.length) {
       const ws = layer.weights;
-      if (ws.length !== weights.length) this.fail(`internal: ${layer.className} has ${ws.length} weights, ${weights.length} given`);
-      layer.setWeights(ws.map((w, i) => {
-        if (weights[i].length !== w.size) this.fail(`weight ${w.name} needs ${w.size} values for shape [${w.shape}], the file gives ${weights[i].length}`);
-        return new Tensor(weights[i], w.shape);
-      }));
+      if (ws.length !== weights.length)
+        this.fail(`internal: ${layer.className} has ${ws.length} weights, ${weights.length} given`);
+      layer.setWeights(
+        ws.map((w, i) => {
+          if (weights[i].length !== w.size)
+            this.fail(
+              `weight ${w.name} needs ${w.size} values for shape [${w.shape}], the file gives ${weights[i].length}`,
+            );
+          return new Tensor(weights[i], w.shape);
+        }),
+      );
     }
     return out;
   }
@@ -149,7 +170,13 @@ export class ImportContext {
     const r = a.sym.rank;
     let out = this.toCf.get(a.sym);
     if (!out) {
-      out = this.apply(new Permute({ dims: [r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)], name: this.layerName('_to_nchw') }), [a.sym]);
+      out = this.apply(
+        new Permute({
+          dims: [r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)],
+          name: this.layerName('_to_nchw'),
+        }),
+        [a.sym],
+      );
       this.toCf.set(a.sym, out);
     }
     return out;
@@ -162,7 +189,10 @@ export class ImportContext {
     if (a.cl || r < 3) return a.sym;
     let out = this.toCl.get(a.sym);
     if (!out) {
-      out = this.apply(new Permute({ dims: [...Array.from({ length: r - 2 }, (_, i) => i + 2), 1], name: this.layerName('_to_nhwc') }), [a.sym]);
+      out = this.apply(
+        new Permute({ dims: [...Array.from({ length: r - 2 }, (_, i) => i + 2), 1], name: this.layerName('_to_nhwc') }),
+        [a.sym],
+      );
       this.toCl.set(a.sym, out);
     }
     return out;
