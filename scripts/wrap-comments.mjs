@@ -51,8 +51,10 @@ for (const r of results) {
   if (flagged.size === 0) continue;
   const lines = readFileSync(r.filePath, 'utf8').split('\n');
   const out = [];
+  let fenced = false; // inside a ``` block of a doc comment: code, not prose, so it is never rewrapped
   lines.forEach((line, i) => {
-    const repl = flagged.has(i + 1) ? rewrap(line) : null;
+    if (/^\s*\*?\s*```/.test(line)) fenced = !fenced;
+    const repl = flagged.has(i + 1) && !fenced ? rewrap(line) : null;
     if (repl) changed++;
     else if (flagged.has(i + 1)) left++;
     out.push(...(repl ?? [line]));

@@ -7,8 +7,8 @@
  * @example
  * ```ts
  * import { detect } from 'convkit';
- * const { images, objects, classNames } = detect.datasets.shapes({ seed: 1, n: 16, size: 64 }); // images [16, 64, 64,
- * 3]
+ * // images [16, 64, 64, 3]
+ * const { images, objects, classNames } = detect.datasets.shapes({ seed: 1, n: 16, size: 64 });
  * ```
  * @module
  */

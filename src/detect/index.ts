@@ -6,8 +6,11 @@
  * @example
  * ```ts
  * import { detect } from 'convkit';
- * const boxes = [{ x: 0.5, y: 0.5, w: 0.4, h: 0.4 }, { x: 0.52, y: 0.5, w: 0.4, h: 0.4 }, { x: 0.1, y: 0.1, w: 0.1, h:
- * 0.1 }];
+ * const boxes = [
+ *   { x: 0.5, y: 0.5, w: 0.4, h: 0.4 },
+ *   { x: 0.52, y: 0.5, w: 0.4, h: 0.4 },
+ *   { x: 0.1, y: 0.1, w: 0.1, h: 0.1 },
+ * ];
  * detect.iou(boxes[0], boxes[1]);                                          // 0.905
  * const kept = detect.nms(boxes, [0.9, 0.8, 0.7], { iouThreshold: 0.5 });  // [0, 2]
  * ```

@@ -6,8 +6,8 @@
  * @example
  * ```ts
  * import { detect } from 'convkit';
- * const y = detect.localization.target([{ present: true, box: { x: 0.5, y: 0.4, w: 0.3, h: 0.2 }, classId: 2 }, {
- * present: false }], 3); // [2, 8]
+ * const objects = [{ present: true, box: { x: 0.5, y: 0.4, w: 0.3, h: 0.2 }, classId: 2 }, { present: false }];
+ * const y = detect.localization.target(objects, 3); // [2, 8]
  * const l = detect.localization.loss(y, y);   // 0: a perfect prediction
  * ```
  * @module

@@ -6,8 +6,8 @@
  * @example
  * ```ts
  * import { layers } from 'convkit';
- * const conv = layers.conv2d({ filters: 16, kernelSize: 3, kernelInitializer: layers.initializers.heNormal({ seed: 1 })
- * });
+ * const kernelInitializer = layers.initializers.heNormal({ seed: 1 });
+ * const conv = layers.conv2d({ filters: 16, kernelSize: 3, kernelInitializer });
  * const dense = layers.dense({ units: 10, kernelInitializer: 'glorotUniform', biasInitializer: 'zeros' });
  * ```
  * @module

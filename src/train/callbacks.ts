@@ -11,8 +11,10 @@
  * const x = ops.randomNormal([64, 32, 32, 1], { seed: 1 }), y = ops.oneHot([...Array(64)].map((_, i) => i % 10), 10);
  * await net.fit(x, y, {
  *   epochs: 5, validationSplit: 0.25,
- * callbacks: [callbacks.earlyStopping({ monitor: 'val_loss', patience: 2 }), callbacks.learningRateScheduler((epoch,
- * lr) => lr * 0.9)],
+ *   callbacks: [
+ *     callbacks.earlyStopping({ monitor: 'val_loss', patience: 2 }),
+ *     callbacks.learningRateScheduler((epoch, lr) => lr * 0.9),
+ *   ],
  * });
  * ```
  * @module

@@ -12,8 +12,8 @@
  * @example
  * ```ts
  * import { ops, vision } from 'convkit';
- * const aug = vision.augment.compose([vision.augment.mirror(), vision.augment.rotate({ maxDegrees: 10 }),
- * vision.augment.colorShift()], { seed: 1 });
+ * const { mirror, rotate, colorShift } = vision.augment;
+ * const aug = vision.augment.compose([mirror(), rotate({ maxDegrees: 10 }), colorShift()], { seed: 1 });
  * const image = ops.randomUniform([32, 32, 3], { seed: 2 });
  * const out = aug({ image, boxes: [{ x: 0.3, y: 0.5, w: 0.2, h: 0.2 }] });   // the box follows the mirror and rotation
  * ```
