@@ -269,18 +269,18 @@ const pool =
     if (c.node.output && c.node.output.length > 1 && c.node.output[1]) c.fail('the Indices output is not supported');
     const { inSize, kernel, strides, dilations, pads } = windows(c, x);
     if (dilations.some((d) => d !== 1)) c.fail('dilated pooling is not supported');
+    const Cls =
+      x.sym.rank === 3
+        ? kind === 'max'
+          ? MaxPooling1D
+          : AveragePooling1D
+        : kind === 'max'
+          ? MaxPooling2D
+          : AveragePooling2D;
     // ceil_mode: extra cells at the end, but no window may start in the end padding (PyTorch's rule)
     if (pads === 'same') {
       if (c.int('ceil_mode', 0) || (kind === 'avg' && c.int('count_include_pad', 0)))
         c.fail('ceil_mode and count_include_pad need known spatial sizes with auto_pad');
-      const Cls =
-        x.sym.rank === 3
-          ? kind === 'max'
-            ? MaxPooling1D
-            : AveragePooling1D
-          : kind === 'max'
-            ? MaxPooling2D
-            : AveragePooling2D;
       c.output({
         kind: 'act',
         sym: c.layer(new Cls({ poolSize: kernel, strides, padding: 'same', name: c.layerName() }), [c.channelsLast(x)]),
@@ -307,14 +307,6 @@ const pool =
       );
       padding = extra.map((e) => [0, e]);
     }
-    const Cls =
-      x.sym.rank === 3
-        ? kind === 'max'
-          ? MaxPooling1D
-          : AveragePooling1D
-        : kind === 'max'
-          ? MaxPooling2D
-          : AveragePooling2D;
     c.output({
       kind: 'act',
       sym: c.layer(new Cls({ poolSize: kernel, strides, padding, name: c.layerName() }), [input]),

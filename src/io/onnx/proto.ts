@@ -9,24 +9,10 @@ import { ONNX_SCHEMA } from './schema';
 const root = protobuf.Root.fromJSON(ONNX_SCHEMA as protobuf.INamespace);
 const ModelProto = root.lookupType('onnx.ModelProto');
 
-/** TensorProto.DataType values convkit reads. */
-export const DataType = {
-  FLOAT: 1,
-  UINT8: 2,
-  INT8: 3,
-  UINT16: 4,
-  INT16: 5,
-  INT32: 6,
-  INT64: 7,
-  STRING: 8,
-  BOOL: 9,
-  FLOAT16: 10,
-  DOUBLE: 11,
-  UINT32: 12,
-  UINT64: 13,
-  BFLOAT16: 16,
-} as const;
-const TYPE_NAMES = Object.fromEntries(Object.entries(DataType).map(([k, v]) => [v, k]));
+/** TensorProto.DataType values, from the schema (one source: onnx.proto). */
+const dataTypes = root.lookupEnum('onnx.TensorProto.DataType');
+export const DataType = dataTypes.values as Readonly<Record<string, number>>;
+const TYPE_NAMES: Readonly<Record<number, string>> = dataTypes.valuesById;
 /** AttributeProto.AttributeType values. */
 export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
