@@ -7,23 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main';
+import { runCli as run } from '../helpers/cli';
 import { Tensor } from '../../src/tensor';
 import { readImage, writeImage } from '../../src/io/image';
-
-async function run(...argv: string[]) {
-  let stdout = '',
-    stderr = '';
-  const code = await main(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 let dir = '';
 let stepPng = '';

@@ -3,24 +3,10 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main';
+import { runCli as run } from '../helpers/cli';
 import { readImage, writeImage } from '../../src/io/image';
 import { resize } from '../../src/vision/image';
 import { DEMO_PHOTOS, readReference } from '../../examples/data/face-api-detect';
-
-async function run(...argv: string[]) {
-  let stdout = '',
-    stderr = '';
-  const code = await main(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 let dir = '';
 let photo = '';

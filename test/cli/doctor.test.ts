@@ -1,22 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main, checkNeeds, COMMANDS } from '../../src/cli/main';
+import { checkNeeds, COMMANDS } from '../../src/cli/main';
+import { runCli as run } from '../helpers/cli';
 import type { Command } from '../../src/cli/command';
 
-const run = async (...argv: string[]) => {
-  let stdout = '',
-    stderr = '';
-  const code = await main(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-  });
-  return { code, stdout, stderr };
-};
 const pkg = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8'));
 
 describe('convkit doctor and the optional packages', () => {

@@ -3,23 +3,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main';
+import { runCli as run } from '../helpers/cli';
 import { init, io, zoo, ops, vision } from '../../src';
 import { digitSet } from '../../src/datasets/mnist';
-
-async function run(...argv: string[]) {
-  let stdout = '',
-    stderr = '';
-  const code = await main(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 let dir = '';
 const digits: string[] = [];

@@ -4,23 +4,9 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main';
+import { runCli as run } from '../helpers/cli';
 import { init, io, ops, Tensor } from '../../src';
 import { decodeModel, encodeModel } from '../../src/io/onnx/proto';
-
-async function run(...argv: string[]) {
-  let stdout = '',
-    stderr = '';
-  const code = await main(argv, {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-  });
-  return { code, stdout, stderr };
-}
 
 const FILE = 'test/fixtures/onnx/extras-op13.onnx';
 beforeAll(async () => {
