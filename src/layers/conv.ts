@@ -5,7 +5,7 @@ import { Variable } from '../autograd';
 import * as ops from '../ops';
 import { ShapeError, ValueError, fmtValue } from '../errors';
 import { Layer, LayerArgs, SymShape, CallArgs, checkLayerOptions, fmtSymShape } from './base';
-import { Initializer, InitializerSpec, serializeInitializer, getInitializer } from './initializers';
+import { Initializer, InitializerSpec, serializeInitializer, getInitializer, kernelBiasConfig } from './initializers';
 import { ActivationName, checkActivation, effectiveActivation } from './activations';
 import { type Padding, type CheckedPadding, spatialParam, checkPadding, windowOutputShape } from '../ops/geometry';
 
@@ -183,13 +183,7 @@ export class Conv extends ConvBase {
       ...this.convConfig(),
       filters: this.filters,
       groups: this.groups,
-      kernel_initializer: serializeInitializer(this.kernelInit),
-      bias_initializer: serializeInitializer(this.biasInit),
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
+      ...kernelBiasConfig(this.kernelInit, this.biasInit),
     };
   }
 }

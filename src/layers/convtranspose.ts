@@ -5,7 +5,7 @@ import * as ops from '../ops';
 import { convTransposeGeometry } from '../ops/convtranspose';
 import { ShapeError, ValueError } from '../errors';
 import { Layer, LayerArgs, SymShape, CallArgs, checkLayerOptions } from './base';
-import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
+import { Initializer, InitializerSpec, getInitializer, kernelBiasConfig } from './initializers';
 import { ActivationName, checkActivation, effectiveActivation } from './activations';
 import { spatialParam } from '../ops/geometry';
 
@@ -138,13 +138,7 @@ export class Conv2DTranspose extends Layer {
       dilation_rate: [...this.dilationRate],
       activation: this.activation,
       use_bias: this.useBias,
-      kernel_initializer: serializeInitializer(this.kernelInit),
-      bias_initializer: serializeInitializer(this.biasInit),
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
+      ...kernelBiasConfig(this.kernelInit, this.biasInit),
     };
   }
 }

@@ -4,7 +4,7 @@ import { Variable } from '../autograd';
 import { ShapeError, ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';
 import { Layer, LayerArgs, SymShape, CallArgs, SymbolicTensor, LayerNode, checkLayerOptions, randomSeed } from './base';
-import { Initializer, InitializerSpec, getInitializer, serializeInitializer } from './initializers';
+import { Initializer, InitializerSpec, getInitializer, kernelBiasConfig } from './initializers';
 import { ActivationName, checkActivation, applyActivation, effectiveActivation } from './activations';
 
 /** Keras InputLayer: the source node of a functional graph. */
@@ -146,13 +146,7 @@ export class Dense extends Layer {
       units: this.units,
       activation: this.activation,
       use_bias: this.useBias,
-      kernel_initializer: serializeInitializer(this.kernelInit),
-      bias_initializer: serializeInitializer(this.biasInit),
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
+      ...kernelBiasConfig(this.kernelInit, this.biasInit),
     };
   }
 }

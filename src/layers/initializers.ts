@@ -155,6 +155,17 @@ export const serializeInitializer = (i: Initializer): { class_name: string; conf
   config: i.getConfig(),
 });
 
+/** The weight fields of a Keras kernel + bias layer's config (convkit has no regularisers or constraints). */
+export const kernelBiasConfig = (kernel: Initializer, bias: Initializer): Record<string, unknown> => ({
+  kernel_initializer: serializeInitializer(kernel),
+  bias_initializer: serializeInitializer(bias),
+  kernel_regularizer: null,
+  bias_regularizer: null,
+  activity_regularizer: null,
+  kernel_constraint: null,
+  bias_constraint: null,
+});
+
 /** Builds an initialiser from its Keras { class_name, config } form. */
 export function deserializeInitializer(
   c: { class_name: string; config?: Record<string, any> },
