@@ -13,3 +13,4 @@ export * from './adam';
 export { activateInPlace } from './epilogue';
 export { geometryFields } from './convgeom';
 export * from './layout';
+export * from './int8';

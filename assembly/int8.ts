@@ -1,0 +1,271 @@
+// Int8 inference kernels (post-training quantisation, after Jacob et al., "Quantization and Training of Neural
+// Networks for Efficient Integer-Arithmetic-Only Inference", 2018, and XNNPACK's qs8/qu8 GEMMs).
+// Activations are uint8 or int8 with a zero point zA; weights are symmetric int8 per output channel (zero point 0),
+// so C[m,n] = sum_k (A[m,k] - zA)·W[k,n] = sum_k A[m,k]·W[k,n] - zA·sum_k W[k,n]. The host folds the second term and
+// the quantised bias into one i32 per channel (corr), so the inner loop multiplies and adds only.
+// The GEMM tile is 4 rows x 8 channels: A rows widened to i16 (4 at a time, in scratch), weights packed once at plan
+// time as i16 pairs [k, k+1] per channel, so one i32x4.dot_i16x8_s does two steps of k for four channels.
+// Requantisation is float: y = f32(acc + corr) · mult[n] (mult = sA·sW[n] / sOut), clamped to the output's range,
+// rounded to nearest even and shifted by the output zero point (gemmlowp's fixed-point multiplier would be exact in
+// integers; the f32 form is what the TypeScript reference in src/backend/js/int8.ts reproduces bit for bit).
+// Outputs: 0 uint8, 1 int8, 2 float32 (the last layer: y = act(f32(acc + corr) · mult), no rounding).
+import { G, geo } from './convgeom';
+import { acts, actv } from './epilogue';
+
+export const Q_U8 = 0, Q_I8 = 1, Q_F32 = 2;
+const MR = 4, NR = 8;
+
+@inline function roundUp(x: i32, q: i32): i32 { return (x + q - 1) / q * q; }
+
+/** Bytes of scratch qgemm and qconv need for depth k: 4 widened rows and one 4x8 i32 edge tile. */
+export function qScratchBytes(k: i32): i32 {
+  return MR * roundUp(k, 2) * 2 + MR * NR * 4 + 16;
+}
+
+// The output parameters of one call, read from a block of 8 i32s the host writes:
+// [outKind, zOut, qmin, qmax, act, np (channels padded to 8), zA, signedA].
+const P_KIND = 0, P_Z = 1, P_MIN = 2, P_MAX = 3, P_ACT = 4, P_NP = 5, P_ZA = 6, P_SIGNED = 7;
+@inline function prm(q: usize, i: i32): i32 { return load<i32>(q + (<usize>i << 2)); }
+
+// One value: acc (+ corr) requantised and stored at dst (element index c of a row).
+@inline function store1(acc: i32, c: i32, corr: usize, mult: usize, q: usize, dst: usize): void {
+  const v = <f32>(acc + load<i32>(corr + (<usize>c << 2))) * load<f32>(mult + (<usize>c << 2));
+  const kind = prm(q, P_KIND);
+  if (kind == Q_F32) { store<f32>(dst + (<usize>c << 2), acts(v, prm(q, P_ACT))); return; }
+  const z = prm(q, P_Z);
+  const r = <i32>nearest<f32>(min<f32>(max<f32>(v, <f32>(prm(q, P_MIN) - z)), <f32>(prm(q, P_MAX) - z))) + z;
+  store<u8>(dst + <usize>c, <u8>r);
+}
+
+// Four channels c..c+3 of a row from one i32x4 accumulator; `valid` (1..4) of them are stored.
+@inline function store4(acc: v128, c: i32, valid: i32, corr: usize, mult: usize, q: usize, dst: usize,
+  tmp: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const o = <usize>c << 2;
+    const v = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(acc, v128.load(corr + o))), v128.load(mult + o));
+    const kind = prm(q, P_KIND);
+    if (kind == Q_F32) {
+      const y = actv(v, prm(q, P_ACT));
+      if (valid == 4) { v128.store(dst + o, y); return; }
+      v128.store(tmp, y);
+      for (let i = 0; i < valid; i++) store<f32>(dst + o + (<usize>i << 2), load<f32>(tmp + (<usize>i << 2)));
+      return;
+    }
+    const z = prm(q, P_Z);
+    const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
+    const r = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(v, lo), hi))), i32x4.splat(z));
+    const h = i16x8.narrow_i32x4_s(r, r);
+    const b = kind == Q_U8 ? i8x16.narrow_i16x8_u(h, h) : i8x16.narrow_i16x8_s(h, h);
+    if (valid == 4) { v128.store32_lane(dst + <usize>c, b, 0); return; }
+    v128.store(tmp, b);
+    for (let i = 0; i < valid; i++) store<u8>(dst + <usize>(c + i), load<u8>(tmp + <usize>i));
+  }
+}
+
+// One widened A row of length k (padded to kp with zA, whose product the correction cancels).
+@inline function widenRow(src: usize, k: i32, kp: i32, signedA: bool, zA: i32, dst: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 8 <= k; i += 8) {
+      const v = signedA ? v128.load8x8_s(src + <usize>i) : v128.load8x8_u(src + <usize>i);
+      v128.store(dst + (<usize>i << 1), v);
+    }
+  }
+  for (; i < k; i++) {
+    store<i16>(dst + (<usize>i << 1), signedA ? <i32>load<i8>(src + <usize>i) : <i32>load<u8>(src + <usize>i));
+  }
+  for (; i < kp; i++) store<i16>(dst + (<usize>i << 1), <i16>zA);
+}
+
+// The 4x8 tile for rows ra (4 widened rows, kp apart) and the packed panel pw; rows and cols are the valid ones.
+function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr: usize, mult: usize, q: usize,
+  out: usize, ldo: i32, eb: i32, tmp: usize): void {
+  const rb = <usize>kp << 1;
+  if (ASC_FEATURE_SIMD) {
+    let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+    let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+    let pa = ra, p = pw;
+    for (let t = 0; t < kp; t += 2) {
+      const w0 = v128.load(p), w1 = v128.load(p, 16);
+      let a = v128.load32_splat(pa);
+      c00 = i32x4.add(c00, i32x4.dot_i16x8_s(a, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(a, w1));
+      a = v128.load32_splat(pa + rb);
+      c10 = i32x4.add(c10, i32x4.dot_i16x8_s(a, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(a, w1));
+      a = v128.load32_splat(pa + 2 * rb);
+      c20 = i32x4.add(c20, i32x4.dot_i16x8_s(a, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(a, w1));
+      a = v128.load32_splat(pa + 3 * rb);
+      c30 = i32x4.add(c30, i32x4.dot_i16x8_s(a, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(a, w1));
+      pa += 4; p += 32;
+    }
+    const v0 = cols < 4 ? cols : 4, v1 = cols - 4;
+    const row = <usize>(ldo * eb);
+    storeRow(c00, c01, j, v0, v1, corr, mult, q, out, tmp);
+    if (rows > 1) storeRow(c10, c11, j, v0, v1, corr, mult, q, out + row, tmp);
+    if (rows > 2) storeRow(c20, c21, j, v0, v1, corr, mult, q, out + 2 * row, tmp);
+    if (rows > 3) storeRow(c30, c31, j, v0, v1, corr, mult, q, out + 3 * row, tmp);
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const dst = out + <usize>(r * ldo * eb);
+      for (let c = 0; c < cols; c++) {
+        let acc = 0;
+        let pa = ra + <usize>r * rb, p = pw + (<usize>c << 2);
+        for (let t = 0; t < kp; t += 2) {
+          acc += <i32>load<i16>(pa) * <i32>load<i16>(p) + <i32>load<i16>(pa, 2) * <i32>load<i16>(p, 2);
+          pa += 4; p += 32;
+        }
+        store1(acc, j + c, corr, mult, q, dst);
+      }
+    }
+  }
+}
+
+@inline function storeRow(lo: v128, hi: v128, j: i32, v0: i32, v1: i32, corr: usize, mult: usize, q: usize,
+  dst: usize, tmp: usize): void {
+  store4(lo, j, v0, corr, mult, q, dst, tmp);
+  if (v1 > 0) store4(hi, j + 4, v1, corr, mult, q, dst, tmp);
+}
+
+// All n columns for one block of up to 4 widened rows.
+@inline function rowBlock(kp: i32, n: i32, ra: usize, rows: i32, wp: usize, corr: usize, mult: usize, q: usize,
+  out: usize, ldo: i32, eb: i32, tmp: usize): void {
+  for (let j = 0; j < n; j += NR) {
+    const cols = n - j < NR ? n - j : NR;
+    tile(kp, ra, wp + (<usize>(j * kp) << 1), rows, j, cols, corr, mult, q, out, ldo, eb, tmp);
+  }
+}
+
+/**
+ * out[m, n] (row stride ldo elements) = requant(A[m, k] (row stride lda bytes) · W): wp the packed weights
+ * (packInt8Weights), params np i32 corrections then np f32 multipliers, q the 8-i32 parameter block.
+ */
+export function qgemm(m: i32, n: i32, k: i32, a: usize, lda: i32, wp: usize, params: usize, q: usize, out: usize,
+  ldo: i32, scratch: usize): void {
+  const kp = roundUp(k, 2), np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
+  const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const corr = params, mult = params + (<usize>np << 2);
+  const tmp = scratch, ra = scratch + 16;
+  for (let i = 0; i < m; i += MR) {
+    const rows = m - i < MR ? m - i : MR;
+    for (let r = 0; r < MR; r++) {
+      const dst = ra + <usize>(r * kp * 2);
+      if (r < rows) widenRow(a + <usize>((i + r) * lda), k, kp, signedA, zA, dst);
+      else memory.fill(dst, 0, <usize>kp << 1);
+    }
+    rowBlock(kp, n, ra, rows, wp, corr, mult, q, out + <usize>(i * ldo * eb), ldo, eb, tmp);
+  }
+}
+
+/**
+ * A general 2D convolution over NHWC int8/uint8 x (geometry block g, inD = 1): im2col of 4 output pixels at a
+ * time into widened rows (taps outside the input read zA), then the GEMM tile. Filters packed as [fH·fW·inC, outC].
+ */
+export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, out: usize, scratch: usize): void {
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.inC), outH = geo(g, G.outH), outW = geo(g, G.outW);
+  const fH = geo(g, G.fH), fW = geo(g, G.fW), sH = geo(g, G.sH), sW = geo(g, G.sW);
+  const dH = geo(g, G.dH), dW = geo(g, G.dW);
+  const pH = geo(g, G.pH), pW = geo(g, G.pW), n = geo(g, G.outC);
+  const k = fH * fW * C, kp = roundUp(k, 2), np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
+  const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const corr = params, mult = params + (<usize>np << 2);
+  const tmp = scratch, ra = scratch + 16;
+  const m = geo(g, G.batch) * outH * outW;
+  for (let i = 0; i < m; i += MR) {
+    const rows = m - i < MR ? m - i : MR;
+    for (let r = 0; r < MR; r++) {
+      const dst = ra + <usize>(r * kp * 2);
+      if (r >= rows) { memory.fill(dst, 0, <usize>kp << 1); continue; }
+      const pix = i + r, b = pix / (outH * outW), rem = pix % (outH * outW), oh = rem / outW, ow = rem % outW;
+      for (let kh = 0; kh < fH; kh++) {
+        const ih = oh * sH - pH + kh * dH;
+        for (let kw = 0; kw < fW; kw++) {
+          const iw = ow * sW - pW + kw * dW;
+          const d = dst + (<usize>((kh * fW + kw) * C) << 1);
+          if (ih < 0 || ih >= inH || iw < 0 || iw >= inW) {
+            for (let c = 0; c < C; c++) store<i16>(d + (<usize>c << 1), <i16>zA);
+          } else {
+            widenRow(x + <usize>(((b * inH + ih) * inW + iw) * C), C, C, signedA, zA, d);
+          }
+        }
+      }
+      if (kp > k) store<i16>(dst + (<usize>k << 1), <i16>zA);
+    }
+    rowBlock(kp, n, ra, rows, wp, corr, mult, q, out + <usize>(i * n * eb), n, eb, tmp);
+  }
+}
+
+/**
+ * Depthwise 2D convolution (multiplier 1) over NHWC int8/uint8 x: w16 the filters widened to i16 [fH·fW, np]
+ * (channels padded to 8), taps outside the input read zA. Eight channels at a time: extmul of i16 lanes into two
+ * i32x4 accumulators per tap.
+ */
+export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usize, out: usize, scratch: usize): void {
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.inC), outH = geo(g, G.outH), outW = geo(g, G.outW);
+  const fH = geo(g, G.fH), fW = geo(g, G.fW), sH = geo(g, G.sH), sW = geo(g, G.sW);
+  const dH = geo(g, G.dH), dW = geo(g, G.dW);
+  const pH = geo(g, G.pH), pW = geo(g, G.pW), batch = geo(g, G.batch);
+  const np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
+  const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const corr = params, mult = params + (<usize>np << 2), tmp = scratch;
+  let dst = out;
+  for (let b = 0; b < batch; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
+    let c = 0;
+    if (ASC_FEATURE_SIMD) {
+      const zv = i16x8.splat(<i16>zA);
+      for (; c + 8 <= C; c += 8) {
+        let lo = i32x4.splat(0), hi = i32x4.splat(0);
+        for (let kh = 0; kh < fH; kh++) {
+          const ih = oh * sH - pH + kh * dH;
+          for (let kw = 0; kw < fW; kw++) {
+            const iw = ow * sW - pW + kw * dW;
+            let xv = zv;
+            if (ih >= 0 && ih < inH && iw >= 0 && iw < inW) {
+              const src = x + <usize>(((b * inH + ih) * inW + iw) * C + c);
+              xv = signedA ? v128.load8x8_s(src) : v128.load8x8_u(src);
+            }
+            const wv = v128.load(w16 + (<usize>((kh * fW + kw) * np + c) << 1));
+            lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
+            hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
+          }
+        }
+        store4(lo, c, 4, corr, mult, q, dst, tmp);
+        store4(hi, c + 4, 4, corr, mult, q, dst, tmp);
+      }
+    }
+    for (; c < C; c++) {
+      let acc = 0;
+      for (let kh = 0; kh < fH; kh++) {
+        const ih = oh * sH - pH + kh * dH;
+        for (let kw = 0; kw < fW; kw++) {
+          const iw = ow * sW - pW + kw * dW;
+          let xv = zA;
+          if (ih >= 0 && ih < inH && iw >= 0 && iw < inW) {
+            const src = x + <usize>(((b * inH + ih) * inW + iw) * C + c);
+            xv = signedA ? <i32>load<i8>(src) : <i32>load<u8>(src);
+          }
+          acc += xv * <i32>load<i16>(w16 + (<usize>((kh * fW + kw) * np + c) << 1));
+        }
+      }
+      store1(acc, c, corr, mult, q, dst);
+    }
+    dst += <usize>(C * eb);
+  }
+}
+
+/** q[i] = clamp(nearest(x[i]·invScale), qmin - z, qmax - z) + z, stored as u8 (or i8 bytes): float to int8. */
+export function quantizeF32(x: usize, n: i32, invScale: f32, z: i32, qmin: i32, qmax: i32, out: usize): void {
+  const lo = <f32>(qmin - z), hi = <f32>(qmax - z);
+  for (let i = 0; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2)) * invScale;
+    // NaN compares false both ways: it lands on z (the real value 0) rather than trapping the conversion
+    const c = v > lo ? (v < hi ? v : hi) : (v < lo ? lo : v == v ? lo : 0);
+    store<u8>(out + <usize>i, <u8>(<i32>nearest<f32>(c) + z));
+  }
+}
+
+/** y[i] = f32(q[i] - z)·scale: int8 (signed) or uint8 to float. */
+export function dequantize(q: usize, n: i32, signedQ: bool, z: i32, scale: f32, y: usize): void {
+  for (let i = 0; i < n; i++) {
+    const v = signedQ ? <i32>load<i8>(q + <usize>i) : <i32>load<u8>(q + <usize>i);
+    store<f32>(y + (<usize>i << 2), <f32>(v - z) * scale);
+  }
+}

@@ -1,0 +1,201 @@
+// The int8 kernels' reference (the spec of assembly/int8.ts) and the plan-time packing both share: plain loops,
+// exact i32 accumulation, and the same f32 requantisation steps as the WebAssembly builds (convert the i32 to f32,
+// multiply by an f32, clamp, round half to even), so every build must match it bit for bit.
+import type { ConvGeometry } from '../kernels';
+
+/** Output kinds (assembly/int8.ts Q_U8, Q_I8, Q_F32). */
+export const Q_KIND = { u8: 0, i8: 1, f32: 2 } as const;
+
+/** One call's activation and output parameters (the 8-i32 block the WebAssembly kernels read). */
+export interface QParams {
+  /** 0 uint8, 1 int8, 2 float32 output. */
+  kind: number;
+  /** Output zero point, and the clamp (quantised units, before any ReLU folded into it). */
+  zOut: number;
+  qmin: number;
+  qmax: number;
+  /** Float-output activation (0 linear, 1 ReLU, 2 ReLU6); quantised outputs take ReLU in qmin/qmax. */
+  act: number;
+  /** Input zero point, and whether the input is int8 (else uint8). */
+  zA: number;
+  signedA: boolean;
+}
+
+const roundUp = (x: number, q: number) => Math.ceil(x / q) * q;
+
+/** The block of 8 i32s the WebAssembly kernels read, for n output channels. */
+export function paramBlock(p: QParams, n: number): Int32Array {
+  return Int32Array.from([p.kind, p.zOut, p.qmin, p.qmax, p.act, roundUp(n, 8), p.zA, p.signedA ? 1 : 0]);
+}
+
+/** Round half to even, as f32.nearest. */
+export function roundEven(x: number): number {
+  const f = Math.floor(x),
+    d = x - f;
+  return d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
+}
+
+/** q = clamp(nearest(x·invScale)) + z in f32 steps; NaN gives z. Bytes (read as Int8Array for int8). */
+export function quantizeRef(x: Float32Array, invScale: number, z: number, qmin: number, qmax: number): Uint8Array {
+  const lo = qmin - z,
+    hi = qmax - z,
+    inv = Math.fround(invScale),
+    out = new Uint8Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = Math.fround(x[i] * inv);
+    const c = v > lo ? (v < hi ? v : hi) : v < lo ? lo : v === v ? lo : 0;
+    out[i] = (roundEven(c) + z) & 255;
+  }
+  return out;
+}
+
+/** y = f32(q - z)·scale. */
+export function dequantizeRef(q: Uint8Array | Int8Array, z: number, scale: number): Float32Array {
+  const y = new Float32Array(q.length),
+    s = Math.fround(scale);
+  for (let i = 0; i < q.length; i++) y[i] = Math.fround(q[i] - z) * s;
+  return y;
+}
+
+/** sum over k of W[k, n] per output channel ([k, n] weights). */
+export function columnSums(w: Int8Array, k: number, n: number): Int32Array {
+  const s = new Int32Array(n);
+  for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) s[j] += w[i * n + j];
+  return s;
+}
+
+/** Per channel bias_q - zA·sum_k W (the kernels' i32 correction), padded to a multiple of 8 channels. */
+export function corrections(w: Int8Array, k: number, n: number, zA: number, biasQ: Int32Array | null): Int32Array {
+  const s = columnSums(w, k, n),
+    out = new Int32Array(roundUp(n, 8));
+  for (let j = 0; j < n; j++) out[j] = (biasQ ? biasQ[j] : 0) - zA * s[j];
+  return out;
+}
+
+/**
+ * Weights [k, n] int8 packed for the GEMM tile: panels of 8 channels; in each, for each pair of k steps, 8 pairs
+ * (W[k, c], W[k+1, c]) as i16, zero past k and n.
+ */
+export function packInt8Weights(w: Int8Array, k: number, n: number): Int16Array {
+  const kp = roundUp(k, 2),
+    np = roundUp(n, 8),
+    out = new Int16Array(kp * np);
+  for (let j = 0; j < np; j += 8)
+    for (let t = 0; t < kp; t += 2)
+      for (let c = 0; c < 8; c++)
+        for (let h = 0; h < 2; h++) {
+          const kk = t + h,
+            nn = j + c;
+          out[j * kp + t * 8 + c * 2 + h] = kk < k && nn < n ? w[kk * n + nn] : 0;
+        }
+  return out;
+}
+
+/** Depthwise weights [taps, C] widened to i16 with channels padded to a multiple of 8. */
+export function widenDepthwise(w: Int8Array, taps: number, c: number): Int16Array {
+  const np = roundUp(c, 8),
+    out = new Int16Array(taps * np);
+  for (let t = 0; t < taps; t++) for (let i = 0; i < c; i++) out[t * np + i] = w[t * c + i];
+  return out;
+}
+
+type QOut = Uint8Array | Int8Array | Float32Array;
+
+function output(kind: number, n: number): QOut {
+  return kind === Q_KIND.f32 ? new Float32Array(n) : kind === Q_KIND.i8 ? new Int8Array(n) : new Uint8Array(n);
+}
+
+/** acc + corr requantised as the kernels do, written to out[i]. */
+function store(acc: number, c: number, corr: Int32Array, mult: Float32Array, p: QParams, out: QOut, i: number): void {
+  const v = Math.fround(Math.fround((acc + corr[c]) | 0) * mult[c]);
+  if (p.kind === Q_KIND.f32) {
+    out[i] = p.act === 1 ? Math.max(v, 0) : p.act === 2 ? Math.min(Math.max(v, 0), 6) : v;
+    return;
+  }
+  const lo = p.qmin - p.zOut,
+    hi = p.qmax - p.zOut;
+  out[i] = roundEven(Math.min(Math.max(v, lo), hi)) + p.zOut;
+}
+
+/** out[m, n] = requant(sum_k A[m, k]·W[k, n] + corr[n]) with A uint8/int8, W int8 [k, n]. */
+export function qgemmRef(
+  a: Uint8Array | Int8Array,
+  m: number,
+  k: number,
+  w: Int8Array,
+  n: number,
+  corr: Int32Array,
+  mult: Float32Array,
+  p: QParams,
+): QOut {
+  const out = output(p.kind, m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let t = 0; t < k; t++) acc += a[i * k + t] * w[t * n + j];
+      store(acc, j, corr, mult, p, out, i * n + j);
+    }
+  return out;
+}
+
+/** A 2D convolution (NHWC, filters [fH, fW, inC, outC] int8), taps outside the input reading zA. */
+export function qconvRef(
+  x: Uint8Array | Int8Array,
+  g: ConvGeometry,
+  w: Int8Array,
+  corr: Int32Array,
+  mult: Float32Array,
+  p: QParams,
+): QOut {
+  const n = g.outC,
+    out = output(p.kind, g.batch * g.outH * g.outW * n);
+  for (let b = 0; b < g.batch; b++)
+    for (let oh = 0; oh < g.outH; oh++)
+      for (let ow = 0; ow < g.outW; ow++) {
+        const o = ((b * g.outH + oh) * g.outW + ow) * n;
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let kh = 0; kh < g.fH; kh++)
+            for (let kw = 0; kw < g.fW; kw++) {
+              const ih = oh * g.strideH - g.padTop + kh * g.dilationH,
+                iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
+              const inside = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW;
+              for (let c = 0; c < g.inC; c++) {
+                const xv = inside ? x[((b * g.inH + ih) * g.inW + iw) * g.inC + c] : p.zA;
+                acc += xv * w[((kh * g.fW + kw) * g.inC + c) * n + j];
+              }
+            }
+          store(acc, j, corr, mult, p, out, o + j);
+        }
+      }
+  return out;
+}
+
+/** Depthwise 2D convolution, multiplier 1 (filters [fH, fW, C] int8), taps outside the input reading zA. */
+export function qdepthwiseRef(
+  x: Uint8Array | Int8Array,
+  g: ConvGeometry,
+  w: Int8Array,
+  corr: Int32Array,
+  mult: Float32Array,
+  p: QParams,
+): QOut {
+  const C = g.inC,
+    out = output(p.kind, g.batch * g.outH * g.outW * C);
+  for (let b = 0; b < g.batch; b++)
+    for (let oh = 0; oh < g.outH; oh++)
+      for (let ow = 0; ow < g.outW; ow++)
+        for (let c = 0; c < C; c++) {
+          let acc = 0;
+          for (let kh = 0; kh < g.fH; kh++)
+            for (let kw = 0; kw < g.fW; kw++) {
+              const ih = oh * g.strideH - g.padTop + kh * g.dilationH,
+                iw = ow * g.strideW - g.padLeft + kw * g.dilationW;
+              const inside = ih >= 0 && ih < g.inH && iw >= 0 && iw < g.inW;
+              const xv = inside ? x[((b * g.inH + ih) * g.inW + iw) * C + c] : p.zA;
+              acc += xv * w[(kh * g.fW + kw) * C + c];
+            }
+          store(acc, c, corr, mult, p, out, ((b * g.outH + oh) * g.outW + ow) * C + c);
+        }
+  return out;
+}

@@ -1,0 +1,241 @@
+// The int8 kernels (assembly/int8.ts) on every WebAssembly build that loads, bit for bit against the TypeScript
+// reference (src/backend/js/int8.ts), and the reference against the real-valued formula it approximates. Odd sizes
+// leave every tile and SIMD tail partial; saturated operands, nonzero zero points, stride 2, padding, batch 2.
+import { describe, expect, it } from 'vitest';
+import { instantiateSync, supports, type Build } from '../../src/backend/wasm/module';
+import type { ConvGeometry } from '../../src/backend/kernels';
+import {
+  Q_KIND,
+  corrections,
+  dequantizeRef,
+  packInt8Weights,
+  qconvRef,
+  qdepthwiseRef,
+  qgemmRef,
+  quantizeRef,
+  roundEven,
+  widenDepthwise,
+  type QParams,
+} from '../../src/backend/js/int8';
+import { dequantizeWasm, qconvWasm, qgemmWasm, quantizeWasm } from '../../src/backend/wasm/int8';
+
+const BUILDS = (['scalar', 'simd', 'relaxed'] as Build[]).filter(supports);
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+const bytes = (n: number, signed: boolean, r: () => number) =>
+  signed
+    ? Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128)
+    : Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
+const weights = (n: number, r: () => number) => Int8Array.from({ length: n }, () => Math.floor(r() * 255) - 127);
+
+function geometry(
+  batch: number,
+  h: number,
+  w: number,
+  c: number,
+  outC: number,
+  f: number,
+  s: number,
+  pad: number,
+  d = 1,
+) {
+  const out = (n: number) => Math.floor((n + 2 * pad - d * (f - 1) - 1) / s) + 1;
+  return {
+    batch,
+    inD: 1,
+    inH: h,
+    inW: w,
+    inC: c,
+    outD: 1,
+    outH: out(h),
+    outW: out(w),
+    outC,
+    fD: 1,
+    fH: f,
+    fW: f,
+    strideD: 1,
+    strideH: s,
+    strideW: s,
+    dilationD: 1,
+    dilationH: d,
+    dilationW: d,
+    padFront: 0,
+    padTop: pad,
+    padLeft: pad,
+  } satisfies ConvGeometry;
+}
+
+/** Output parameters for a kind: zero points away from the middle so clamps and offsets are exercised. */
+function params(kind: number, signedA: boolean, relu = false): QParams {
+  const signedOut = kind === Q_KIND.i8;
+  const zOut = signedOut ? -9 : 37;
+  return {
+    kind,
+    zOut,
+    qmin: relu ? zOut : signedOut ? -128 : 0,
+    qmax: signedOut ? 127 : 255,
+    act: kind === Q_KIND.f32 ? (relu ? 1 : 0) : 0,
+    zA: signedA ? 5 : 131,
+    signedA,
+  };
+}
+
+/** Multipliers that put the accumulators' spread over a few hundred quanta (so clamps happen at both ends). */
+function multipliers(n: number, k: number, r: () => number, big = 1): Float32Array {
+  return Float32Array.from({ length: n + 8 }, () => (big * (0.5 + r())) / (64 * Math.sqrt(k) * 20));
+}
+
+const KINDS = [Q_KIND.u8, Q_KIND.i8, Q_KIND.f32];
+const same = (a: ArrayLike<number>, b: ArrayLike<number>) => expect(Array.from(a)).toEqual(Array.from(b));
+
+describe('int8 reference', () => {
+  it('rounds half to even, as f32.nearest', () => {
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999, 2.5001].map((v) => roundEven(v) + 0)).toEqual([
+      0, 2, 2, 0, -2, -2, 2, 3,
+    ]);
+  });
+
+  it('qgemm matches the real-valued product within one quantum (float output within f32 rounding)', () => {
+    const r = rng(7),
+      [m, k, n] = [5, 37, 11];
+    for (const signedA of [false, true]) {
+      const a = bytes(m * k, signedA, r),
+        w = weights(k * n, r),
+        bias = Int32Array.from({ length: n }, () => Math.floor(r() * 2000) - 1000);
+      const p = params(Q_KIND.u8, signedA),
+        mult = multipliers(n, k, r);
+      const corr = corrections(w, k, n, p.zA, bias);
+      const q = qgemmRef(a, m, k, w, n, corr, mult, p);
+      const f = qgemmRef(a, m, k, w, n, corr, mult, { ...p, kind: Q_KIND.f32 });
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let exact = bias[j];
+          for (let t = 0; t < k; t++) exact += (a[i * k + t] - p.zA) * w[t * n + j];
+          const real = exact * mult[j];
+          expect(Math.abs(f[i * n + j] - real)).toBeLessThanOrEqual(Math.abs(real) * 1e-6 + 1e-30);
+          const want = Math.min(Math.max(Math.round(real) + p.zOut, p.qmin), p.qmax);
+          expect(Math.abs(q[i * n + j] - want)).toBeLessThanOrEqual(1);
+        }
+    }
+  });
+});
+
+describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
+  const mod = instantiateSync(build);
+
+  it.each([
+    [1, 1, 1],
+    [5, 13, 7],
+    [9, 17, 33],
+    [4, 8, 16],
+    [3, 24, 1],
+    [7, 3, 130],
+    [13, 40, 64],
+  ])('qgemm m=%i n=%i k=%i, every input and output kind, bit-exact', (m, n, k) => {
+    const r = rng(m * 1000 + n * 10 + k);
+    for (const signedA of [false, true])
+      for (const kind of KINDS)
+        for (const relu of [false, true]) {
+          const a = bytes(m * k, signedA, r),
+            w = weights(k * n, r);
+          const bias = Int32Array.from({ length: n }, () => Math.floor(r() * 4000) - 2000);
+          const p = params(kind, signedA, relu),
+            mult = multipliers(n, k, r);
+          const corr = corrections(w, k, n, p.zA, bias);
+          const want = qgemmRef(a, m, k, w, n, corr, mult, p);
+          same(qgemmWasm(mod, a, m, k, packInt8Weights(w, k, n), n, corr, mult, p), want);
+        }
+  });
+
+  it('qgemm saturates: operands at the int8/uint8 limits clamp to qmin and qmax', () => {
+    const [m, n, k] = [6, 11, 19];
+    for (const signedA of [false, true]) {
+      const a = signedA ? new Int8Array(m * k).fill(127) : new Uint8Array(m * k).fill(255);
+      const w = Int8Array.from({ length: k * n }, (_, i) => ((i % n) % 2 === 0 ? 127 : -127));
+      for (const kind of [Q_KIND.u8, Q_KIND.i8]) {
+        const p = { ...params(kind, signedA), zA: signedA ? -128 : 0 };
+        const mult = new Float32Array(n + 8).fill(0.01);
+        const corr = corrections(w, k, n, p.zA, null);
+        const want = qgemmRef(a, m, k, w, n, corr, mult, p);
+        for (let j = 0; j < n; j++) expect(want[j]).toBe(j % 2 === 0 ? p.qmax : p.qmin);
+        same(qgemmWasm(mod, a, m, k, packInt8Weights(w, k, n), n, corr, mult, p), want);
+      }
+    }
+  });
+
+  it.each([
+    ['3x3 stride 1 pad 1, batch 2', geometry(2, 7, 6, 5, 9, 3, 1, 1)],
+    ['3x3 stride 2 pad 1', geometry(1, 9, 8, 3, 13, 3, 2, 1)],
+    ['5x5 stride 2 pad 2, 17 channels', geometry(1, 11, 10, 17, 6, 5, 2, 2)],
+    ['1x1 stride 2', geometry(2, 5, 5, 7, 10, 1, 2, 0)],
+    ['3x3 dilation 2 pad 2', geometry(1, 8, 7, 4, 8, 3, 1, 2, 2)],
+    ['7x7 valid, one output pixel', geometry(1, 7, 7, 2, 3, 7, 1, 0)],
+  ])('qconv %s, bit-exact', (_, g) => {
+    const r = rng(g.inH * 31 + g.inC * 7 + g.outC),
+      k = g.fH * g.fW * g.inC;
+    for (const signedA of [false, true])
+      for (const kind of KINDS) {
+        const x = bytes(g.batch * g.inH * g.inW * g.inC, signedA, r),
+          w = weights(k * g.outC, r);
+        const p = params(kind, signedA),
+          mult = multipliers(g.outC, k, r);
+        const corr = corrections(
+          w,
+          k,
+          g.outC,
+          p.zA,
+          Int32Array.from({ length: g.outC }, (_, j) => 50 * j - 200),
+        );
+        const want = qconvRef(x, g, w, corr, mult, p);
+        same(qconvWasm(mod, false, x, g, packInt8Weights(w, k, g.outC), corr, mult, p), want);
+      }
+  });
+
+  it.each([
+    ['stride 1 pad 1, batch 2, 13 channels', geometry(2, 6, 7, 13, 13, 3, 1, 1)],
+    ['stride 2 pad 1, 8 channels', geometry(1, 9, 9, 8, 8, 3, 2, 1)],
+    ['stride 2 pad 0, 17 channels', geometry(1, 8, 9, 17, 17, 3, 2, 0)],
+    ['stride 1 pad 1, 1 channel', geometry(1, 4, 5, 1, 1, 3, 1, 1)],
+    ['5x5 pad 2, 24 channels', geometry(1, 6, 6, 24, 24, 5, 1, 2)],
+  ])('qdepthwise 3x3 %s, bit-exact', (_, g) => {
+    const r = rng(g.inH * 13 + g.inC),
+      taps = g.fH * g.fW;
+    for (const signedA of [false, true])
+      for (const kind of KINDS) {
+        const x = bytes(g.batch * g.inH * g.inW * g.inC, signedA, r),
+          w = weights(taps * g.inC, r);
+        const p = params(kind, signedA, kind !== Q_KIND.i8),
+          mult = multipliers(g.inC, taps, r, 4);
+        const corr = corrections(w, taps, g.inC, p.zA, null);
+        const want = qdepthwiseRef(x, g, w, corr, mult, p);
+        same(qconvWasm(mod, true, x, g, widenDepthwise(w, taps, g.inC), corr, mult, p), want);
+      }
+  });
+
+  it('quantize and dequantize: ties to even, clamps, NaN to the zero point, both signs', () => {
+    const x = Float32Array.from([0, 0.5, 1.5, 2.5, -0.5, -3.5, 1e9, -1e9, Infinity, -Infinity, NaN, 0.30000001, 7.77]);
+    for (const [z, lo, hi] of [
+      [3, 0, 255],
+      [-7, -128, 127],
+    ]) {
+      const want = quantizeRef(x, 1, z, lo, hi);
+      same(quantizeWasm(mod, x, 1, z, lo, hi), want);
+      const signed = lo < 0;
+      const q = signed ? new Int8Array(want.buffer) : want;
+      expect(Array.from(q.subarray(0, 4))).toEqual([z, z, z + 2, z + 2]);
+      expect(q[10]).toBe(z);
+      expect(q[6]).toBe(hi);
+      expect(q[7]).toBe(lo);
+      same(dequantizeWasm(mod, q, z, 0.37), dequantizeRef(q, z, 0.37));
+    }
+  });
+});
