@@ -6,6 +6,7 @@ import { ModelFormatError, ShapeError, ValueError, fmtShape } from '../errors';
 import { nodeImport } from '../platform';
 import { noGrad } from '../autograd';
 import { Layer } from '../layers';
+import { Model } from '../models';
 
 /** Anything that encodes a batch of images [N, ...] into [N, d]: a convkit model/layer or a function. */
 export type Encoder = Layer | ((images: Tensor) => Tensor);
@@ -36,7 +37,9 @@ export class FaceDatabase {
 
   /** encoder maps [N, ...] images to [N, d] encodings; threshold defaults to 0.7. */
   constructor(encoder: Encoder, opts: { threshold?: number } = {}) {
-    if (encoder instanceof Layer) this.encode = (x) => encoder.apply(x);
+    // a model encodes through its inference plan (predict); a bare layer eagerly
+    if (encoder instanceof Model) this.encode = (x) => encoder.predict(x) as Tensor;
+    else if (encoder instanceof Layer) this.encode = (x) => encoder.apply(x);
     else if (typeof encoder === 'function') this.encode = encoder;
     else
       throw new ValueError(
