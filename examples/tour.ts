@@ -9,6 +9,7 @@ import { trainLenet } from '../src/cli/train';
 import { runEdges } from './edges';
 import { runAugmentDemo } from './augment';
 import { runTransfer } from './transfer';
+import { runFinetuneOnnx } from './finetune-onnx';
 import { runDetect } from './detect';
 import { runFaces } from './faces';
 import { runOneShot } from './one-shot';
@@ -55,14 +56,18 @@ async function main() {
       log,
     }),
   );
-  await step('2. Transfer learning: digits 0-4 to 5-9 from 50 images per class', async () => {
-    await runTransfer({
-      log,
-      seed: Number(values.seed),
-      ...(values.quick ? { pretrainPerClass: 200, pretrainEpochs: 1, epochs: 3 } : {}),
-    });
-    return { files: [] };
-  });
+  await step(
+    '2. Transfer learning: digits 0-4 to 5-9 from 50 images per class (convkit, then PyTorch via ONNX)',
+    async () => {
+      await runTransfer({
+        log,
+        seed: Number(values.seed),
+        ...(values.quick ? { pretrainPerClass: 200, pretrainEpochs: 1, epochs: 3 } : {}),
+      });
+      log('\nThe same with a network PyTorch trained on digits 0-4 and exported to ONNX:');
+      return runFinetuneOnnx({ out, log, seed: Number(values.seed), ...(values.quick ? { epochs: 5 } : {}) });
+    },
+  );
   await step('3. Edge detection on a real photograph', () => runEdges({ out, log }));
   await step('4. Data augmentation', () => runAugmentDemo({ out, log }));
   await step('5. Object detection: a small YOLO on synthetic shapes, and real faces with landmarks', () =>

