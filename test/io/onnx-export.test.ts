@@ -5,9 +5,10 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { readFileSync } from 'node:fs';
-import { init, io, layers, model, ops, Tensor, zoo, ValueError, detect, face } from '../../src';
+import { init, io, layers, model, ops, Tensor, zoo, ValueError, ModelFormatError, detect, face } from '../../src';
 import { yoloNet } from '../../examples/detect';
 import type { Model } from '../../src/models';
+import { decodeModel, encodeModel } from '../../src/io/onnx/proto';
 
 beforeAll(async () => {
   await init();
@@ -177,6 +178,16 @@ const LAYERS: [string, () => Model, number[]][] = [
     [2, 7, 9, 6],
   ],
   [
+    "ZeroChannels (face-api's widening shortcut): a Pad of the channel axis, alone and after ZeroPadding2D",
+    () =>
+      one((x) =>
+        new face.ZeroChannels({ channels: 3 }).apply(
+          layers.zeroPadding2d({ padding: 1 }).apply(new face.ZeroChannels({ channels: 2 }).apply(x)),
+        ),
+      ),
+    [2, 7, 9, 6],
+  ],
+  [
     'pooling 1D',
     () => {
       const x = layers.input({ shape: [10, 3] });
@@ -248,6 +259,17 @@ describe('saveOnnx on networks', () => {
   it('refuses opsets outside 11-17 and names layers it cannot export', async () => {
     await expect(io.saveOnnx(zoo.lenet5(), undefined, { opset: 18 })).rejects.toThrow(ValueError);
   });
+  it('loadOnnx refuses channel pads it cannot express (before the first channel) with a ModelFormatError', async () => {
+    const bytes = await io.saveOnnx(one((x) => new face.ZeroChannels({ channels: 2 }).apply(x)));
+    // the exported Pad's pads [0, 0, 0, 0, 0, 2, 0, 0] moved to the front of the channel axis
+    const m = decodeModel(bytes);
+    const pads = m.graph!.initializer!.find((t) => t.int64_data?.length === 8)!;
+    expect(pads.int64_data!.map(Number)).toEqual([0, 0, 0, 0, 0, 2, 0, 0]);
+    pads.int64_data = [0, 2, 0, 0, 0, 0, 0, 0];
+    const text = encodeModel(m);
+    await expect(io.loadOnnx(text)).rejects.toThrow(ModelFormatError);
+    await expect(io.loadOnnx(text)).rejects.toThrow(/pads \[0,2,0,0,0,0,0,0\]/);
+  });
 });
 
 describe('saveOnnx on pretrained and imported networks', () => {
@@ -257,9 +279,15 @@ describe('saveOnnx on pretrained and imported networks', () => {
   it("face-api's tiny face detector, 68-point landmark net and 128-d recognition net", async () => {
     await check((await detect.tinyFaceDetector()).model, [1, 160, 160, 3]);
     await check((await detect.faceLandmarks68()).model, [1, 112, 112, 3]);
-    // its zero-channel shortcuts export as a Pad of the channel axis, which loadOnnx does not read back
-    await check((await face.loadFaceRecognitionNet()).model, [1, 150, 150, 3], 1, false);
+    // its zero-channel shortcuts export as a Pad of the channel axis, read back as ZeroChannels
+    const rec = (await face.loadFaceRecognitionNet()).model;
+    await check(rec, [1, 150, 150, 3]);
+    const back = await io.loadOnnx(await io.saveOnnx(rec));
+    expect(back.layers.filter((l) => l.className === 'ZeroChannels')).toHaveLength(3);
   }, 120_000);
+  it('nsfwjs InceptionV3 (299x299)', async () => {
+    await check(await io.loadNsfwjs('inception_v3'), [1, 299, 299, 3]);
+  }, 240_000);
   it("the tour's YOLO", async () => {
     const net = yoloNet(3, 3, 5);
     await check(net, [2, ...(net.inputs[0].shape.slice(1) as number[])]);

@@ -18,6 +18,7 @@ import {
   Permute,
   Slice,
   ZeroPadding2D,
+  ZeroChannels,
 } from '../../layers';
 import type { ActivationName } from '../../ops';
 import { Tensor, sizeOf } from '../../tensor';
@@ -429,7 +430,11 @@ const squeeze =
     reshapeTo(c, c.plainAct(x), out);
   };
 
-/** Pad: pads as an attribute before opset 11, an input after; zeros over height and width only. */
+/**
+ * Pad: pads as an attribute before opset 11, an input after; zeros over height and width (ZeroPadding2D)
+ * and zero channels appended at the end of the channel axis (ZeroChannels, the form saveOnnx gives
+ * face-api's shortcuts that widen a block).
+ */
 const pad: Converter = (c: ImportContext) => {
   const x = c.plainAct(c.actInput(0));
   const mode = c.str('mode', 'constant');
@@ -444,18 +449,27 @@ const pad: Converter = (c: ImportContext) => {
   const r = x.sym.rank;
   if (c.opset >= 18 && c.input(3)) c.fail('the axes input is not supported');
   if (pads.length !== 2 * r) c.fail(`pads [${pads}] must have ${2 * r} entries for rank ${r}`);
-  const spatialOnly = pads.every((p, i) => (i % r < 2 ? p === 0 : true));
-  if (mode !== 'constant' || value !== 0 || r !== 4 || !spatialOnly || pads.some((p) => p < 0)) {
-    c.fail(`only zero padding of height and width is supported (mode '${mode}', value ${value}, pads [${pads}])`);
+  // ONNX order [n0, c0, h0, w0, n1, c1, h1, w1]: nothing on the batch axis or before the channels
+  const supported = r === 4 && pads[0] === 0 && pads[4] === 0 && pads[1] === 0;
+  if (mode !== 'constant' || value !== 0 || !supported || pads.some((p) => p < 0)) {
+    c.fail(
+      `only zero padding of height and width, or zero channels after the last, is supported (mode '${mode}', ` +
+        `value ${value}, pads [${pads}])`,
+    );
   }
-  const layer = new ZeroPadding2D({
-    padding: [
-      [pads[2], pads[6]],
-      [pads[3], pads[7]],
-    ],
-    name: c.layerName(),
-  });
-  c.output(act(c.layer(layer, [c.channelsLast(x)]), true));
+  let y = c.channelsLast(x);
+  if ([2, 3, 6, 7].some((i) => pads[i] !== 0)) {
+    const layer = new ZeroPadding2D({
+      padding: [
+        [pads[2], pads[6]],
+        [pads[3], pads[7]],
+      ],
+      name: c.layerName(),
+    });
+    y = c.layer(layer, [y]);
+  }
+  if (pads[5] !== 0) y = c.layer(new ZeroChannels({ channels: pads[5], name: c.layerName('_channels') }), [y]);
+  c.output(act(y, true));
 };
 
 const identity: Converter = (c: ImportContext) => {
