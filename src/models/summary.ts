@@ -17,6 +17,8 @@ export interface Summary {
   rows: SummaryRow[];
   totals: { params: number; trainableParams: number; nonTrainableParams: number; macs: number };
   text: string;
+  /** Present on a quantize()d model: which layers run int8 and which stay float. */
+  quantization?: { weights: string; activations: string; int8: string[]; float: string[] };
 }
 /**
  * Where the table goes: printed with console.log by default, as Keras and TF.js do; `false` only
@@ -29,7 +31,7 @@ export interface SummaryOptions {
 const num = (n: number): string => n.toLocaleString('en-US');
 
 /** Builds the summary of a model (shared layers: params once, multiply-adds per call). */
-export function summarize(m: Model, opts: SummaryOptions = {}): Summary {
+export function summarize(m: Model, opts: SummaryOptions = {}, notes: string[] = []): Summary {
   checkOptions('summary', opts, optionNames<SummaryOptions>({ print: true }));
   const rows: SummaryRow[] = m.layers.map((l: Layer) => {
     const nodes = l instanceof InputLayer ? l.inboundNodes.slice(0, 1) : m.nodes.filter((n) => n.layer === l);
@@ -72,6 +74,7 @@ export function summarize(m: Model, opts: SummaryOptions = {}): Summary {
     `Trainable params: ${num(totals.trainableParams)}`,
     `Non-trainable params: ${num(totals.nonTrainableParams)}`,
     `Multiply-adds (batch 1): ${num(totals.macs)}`,
+    ...notes,
     rule('_'),
   );
   const text = out.join('\n');

@@ -42,12 +42,20 @@ function onlyReadBy(p: Program, v: number, i: number): boolean {
   return r.length === 1 && r[0] === i && !p.values.some((val) => val.alias === v);
 }
 
+/** How to fuse: residual adds into 1x1 convolutions (float plans), and a rewrite before the in-place pass. */
+export interface FuseOptions {
+  residuals?: boolean;
+  /** Runs after folding and epilogue fusion, before elementwise steps go in place (int8 plans quantise here). */
+  rewrite?: (p: Program) => void;
+}
+
 /** Rewrites the program in place; returns it. */
-export function fuse(p: Program): Program {
+export function fuse(p: Program, opts: FuseOptions = {}): Program {
   foldPadding(p);
   foldBatchNorm(p);
   fuseActivations(p);
-  fuseResiduals(p);
+  if (opts.residuals ?? true) fuseResiduals(p);
+  opts.rewrite?.(p);
   inPlace(p);
   return p;
 }
@@ -161,7 +169,7 @@ function inPlace(p: Program): void {
     const { readers } = uses(p);
     for (const x of inputsOf(s)) {
       const root = rootOf(p, x);
-      if (p.values[root].size !== p.values[s.y].size) continue;
+      if (p.values[root].size !== p.values[s.y].size || p.values[root].dtype !== p.values[s.y].dtype) continue;
       const later = [...readers.entries()]
         .filter(([v]) => rootOf(p, v) === root)
         .flatMap(([, rs]) => rs)

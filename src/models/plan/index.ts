@@ -10,6 +10,7 @@ import type { Model } from '../model';
 import { lower } from './lower';
 import { fuse } from './fuse';
 import { WasmPlan, PlanBytes } from './run';
+import type { Program } from './steps';
 
 /** Plans kept per model: alternating two input shapes (or a last, smaller batch) never rebuilds. */
 const PLANS_PER_MODEL = 2;
@@ -22,6 +23,12 @@ interface Entry {
 }
 
 const cache = new WeakMap<Model, Entry[]>();
+
+/**
+ * Models whose plans are int8 (src/quantize): the rewrite that quantises the fused program. Their plans run
+ * on the scalar WebAssembly build when the 'js' backend is active (the int8 kernels have no eager path).
+ */
+export const int8Rewrites = new WeakMap<Model, (p: Program) => void>();
 // a model dropped by the program frees its plans' WebAssembly memory
 const freed = new FinalizationRegistry<Entry[]>((entries) => {
   for (const e of entries) e.plan.release();
@@ -37,9 +44,10 @@ function enabled(): boolean {
  * not run (the 'js' reference kernels, or CONVKIT_PLAN=0), and predict runs the layers eagerly.
  */
 export function planFor(model: Model, shapes: number[][], isModel: (l: Layer) => l is Model): WasmPlan | null {
-  const k = kernels();
-  if (k.name === 'js' || !enabled()) return null;
-  const mod = backend.module(k.name)!;
+  const k = kernels(),
+    rewrite = int8Rewrites.get(model);
+  if ((k.name === 'js' && !rewrite) || !enabled()) return null;
+  const mod = backend.module(k.name === 'js' ? 'wasm' : k.name)!;
   const key = `${k.name}|${threadsOf(mod)}|${shapes.map((s) => s.join('x')).join(',')}`;
   let entries = cache.get(model);
   if (!entries) {
@@ -59,7 +67,8 @@ export function planFor(model: Model, shapes: number[][], isModel: (l: Layer) =>
     e.plan.release();
     entries.splice(i, 1);
   }
-  const plan = new WasmPlan(mod, fuse(lower(model, shapes, isModel)));
+  const program = lower(model, shapes, isModel);
+  const plan = new WasmPlan(mod, rewrite ? fuse(program, { residuals: false, rewrite }) : fuse(program));
   entries.unshift({ key, plan, weights, versions: weights.map((w) => w.version) });
   while (entries.length > PLANS_PER_MODEL) entries.pop()!.plan.release();
   return plan;

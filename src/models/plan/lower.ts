@@ -86,7 +86,16 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
       );
       const dg = { ...g, multiplier: layer.depthMultiplier };
       return withActivation(
-        (y, act) => ({ kind: 'depthwise', x, y, g: dg, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }),
+        (y, act) => ({
+          kind: 'depthwise',
+          x,
+          y,
+          g: dg,
+          w: layer.kernel.data,
+          bias: layer.bias?.data ?? null,
+          act,
+          layer: layer.name,
+        }),
         outShape,
         layer.activation,
         layer,
@@ -102,7 +111,16 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
         false,
       );
       return withActivation(
-        (y, act) => ({ kind: 'conv', x, y, g, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }),
+        (y, act) => ({
+          kind: 'conv',
+          x,
+          y,
+          g,
+          w: layer.kernel.data,
+          bias: layer.bias?.data ?? null,
+          act,
+          layer: layer.name,
+        }),
         outShape,
         layer.activation,
         layer,
@@ -113,7 +131,18 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
         m = values[x].size / k,
         n = layer.units;
       return withActivation(
-        (y, act) => ({ kind: 'dense', x, y, m, k, n, w: layer.kernel.data, bias: layer.bias?.data ?? null, act }),
+        (y, act) => ({
+          kind: 'dense',
+          x,
+          y,
+          m,
+          k,
+          n,
+          w: layer.kernel.data,
+          bias: layer.bias?.data ?? null,
+          act,
+          layer: layer.name,
+        }),
         [...xShape.slice(0, -1), n],
         layer.activation,
         layer,

@@ -1,7 +1,7 @@
 // Places a program's values in one arena, after XNNPACK's memory planner: each buffer (a value and
 // everything viewing or overwriting it) lives from the step that first writes it to the last step that
 // reads it; buffers go largest first at the lowest offset that no buffer alive at the same time uses.
-import { Program, inputsOf } from './steps';
+import { Program, floatsOf, inputsOf } from './steps';
 import { rootOf } from './fuse';
 
 /** Offsets in floats (16-byte aligned) per value, the arena's size, and the most floats alive at once. */
@@ -24,7 +24,7 @@ export function layout(p: Program): Layout {
     const r = root[v];
     first[r] = Math.min(first[r], i);
     end[r] = Math.max(end[r], i);
-    size[r] = Math.max(size[r], p.values[v].size);
+    size[r] = Math.max(size[r], floatsOf(p.values[v]));
   };
   for (const v of p.inputs) touch(v, -1);
   p.steps.forEach((s, i) => {

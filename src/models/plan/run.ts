@@ -43,6 +43,9 @@ interface Call {
   scratch?: Array<() => number>;
 }
 
+/** Arrays a plan copies into WebAssembly memory once: float weights, packed int8 weights, int8 parameters. */
+type PlanWeights = Float32Array | Int16Array | Int32Array;
+
 /** What a plan holds in WebAssembly memory. */
 export interface PlanBytes {
   arena: number;
@@ -69,16 +72,20 @@ export class WasmPlan {
     this.threads = poolOf(mod) ? threadsOf(mod) : 1;
     const lay = layout(program);
     // weights once each (a shared layer's, or an unfolded Variable's, appear in several steps)
-    const weights = new Map<Float32Array, number>();
+    const weights = new Map<PlanWeights, number>();
     let wBytes = 0;
-    const weight = (w: Float32Array | null) => {
+    const weight = (w: PlanWeights | null) => {
       if (w && !weights.has(w)) {
         weights.set(w, wBytes);
-        wBytes += align16(w.length * F32);
+        wBytes += align16(w.byteLength);
       }
     };
     for (const s of program.steps) {
-      if ('w' in s) {
+      if (s.kind === 'int8') {
+        weight(s.w);
+        weight(s.channels);
+        weight(s.params);
+      } else if ('w' in s) {
         weight(s.w);
         weight(s.bias);
       }
@@ -96,14 +103,15 @@ export class WasmPlan {
     };
     const arenaBytes = lay.floats * F32;
     const valuePtr = (v: number) => () => this.block + wBytes + lay.offset[v] * F32;
-    const weightPtr = (w: Float32Array | null) => () => (w ? this.block + weights.get(w)! : 0);
+    const weightPtr = (w: PlanWeights | null) => () => (w ? this.block + weights.get(w)! : 0);
     const calls = program.steps.map((s) => this.lower(s, valuePtr, weightPtr, geometry));
     const geoTotal = geoBlocks.reduce((t, g) => t + align16(g.byteLength), 0);
     this.block = arena.pin(wBytes + arenaBytes + geoTotal);
     this.at = program.values.map((_, v) => valuePtr(v)());
     // copy weights and geometry in
     const heap = () => mod.exports.memory.buffer;
-    for (const [w, off] of weights) new Float32Array(heap(), this.block + off, w.length).set(w);
+    for (const [w, off] of weights)
+      new Uint8Array(heap(), this.block + off, w.byteLength).set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
     let g = this.block + wBytes + arenaBytes;
     geoBlocks.forEach((b, i) => {
       geoPtr[i] = g;
@@ -145,7 +153,7 @@ export class WasmPlan {
   private lower(
     s: Step,
     value: (v: number) => () => number,
-    weight: (w: Float32Array | null) => () => number,
+    weight: (w: PlanWeights | null) => () => number,
     geometry: (v: Int32Array) => () => number,
   ): Call | null {
     const { mod } = this,
@@ -233,6 +241,26 @@ export class WasmPlan {
         return { fn: 'eltUnary', parts: [[UNARY[s.op], value(s.x), value(s.y), this.program.values[s.x].size]] };
       case 'softmax':
         return { fn: 'softmaxRows', parts: [[value(s.x), value(s.y), s.rows, s.cols]] };
+      case 'int8': {
+        const x = value(s.x),
+          args = [weight(s.w), weight(s.channels), weight(s.params), value(s.y)];
+        const scratch = [() => ex.qScratchBytes(s.k)];
+        if (s.op === 'gemm') return { fn: 'qgemm', parts: [[s.m, s.n, s.k, x, s.k, ...args, s.n]], scratch };
+        const geo = geometry(geometryBlock(s.g!));
+        return { fn: s.op === 'conv' ? 'qconv' : 'qdepthwise', parts: [[x, geo, ...args]], scratch };
+      }
+      case 'quantize':
+        return {
+          fn: 'quantizeF32',
+          parts: [[value(s.x), this.program.values[s.x].size, 1 / s.scale, s.zero, s.qmin, s.qmax, value(s.y)]],
+        };
+      case 'dequantize': {
+        const signed = this.program.values[s.x].dtype === 'i8' ? 1 : 0;
+        return {
+          fn: 'dequantize',
+          parts: [[value(s.x), this.program.values[s.x].size, signed, s.zero, s.scale, value(s.y)]],
+        };
+      }
       default:
         return null;
     }
@@ -358,13 +386,21 @@ export class WasmPlan {
   }
 
   /** Runs the network on inputs (flat, in the program's input shapes); returns the outputs' values. */
-  run(inputs: Float32Array[]): Float32Array[] {
+  run(inputs: Float32Array[], observe?: (step: number, y: Float32Array) => void): Float32Array[] {
     if (this.released) throw new BackendError('inference plan: used after release');
     const buf = this.mod.exports.memory.buffer as ArrayBuffer;
     this.program.inputs.forEach((v, i) =>
       new Float32Array(buf, this.at[v], this.program.values[v].size).set(inputs[i]),
     );
-    for (const a of this.actions) a();
+    if (observe) {
+      // calibration: each step's float output, read before a later step can overwrite its memory
+      this.actions.forEach((a, i) => {
+        a();
+        const y = this.program.steps[i].y,
+          v = this.program.values[y];
+        if (!v.dtype) observe(i, new Float32Array(this.mod.exports.memory.buffer as ArrayBuffer, this.at[y], v.size));
+      });
+    } else for (const a of this.actions) a();
     return this.program.outputs.map((v) =>
       new Float32Array(this.mod.exports.memory.buffer as ArrayBuffer, this.at[v], this.program.values[v].size).slice(),
     );

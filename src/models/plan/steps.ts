@@ -15,7 +15,12 @@ export interface Value {
   shape: number[];
   size: number;
   alias?: number;
+  /** Quantised values (int8 plans) hold one byte per element: 'u8' or 'i8'; float32 when absent. */
+  dtype?: 'u8' | 'i8';
 }
+
+/** Arena floats a value takes (bytes rounded up to whole floats, plus one v128 of slack for int8 tails). */
+export const floatsOf = (v: Value): number => (v.dtype ? Math.ceil(v.size / 4) + 4 : v.size);
 
 /** Weights the plan owns: folded copies, or a Variable's data when nothing folds into it. */
 export type Weights = Float32Array;
@@ -31,8 +36,18 @@ export type Step =
       bias: Weights | null;
       act: number;
       residual?: number;
+      layer?: string;
     }
-  | { kind: 'depthwise'; x: number; y: number; g: DepthwiseGeometry; w: Weights; bias: Weights | null; act: number }
+  | {
+      kind: 'depthwise';
+      x: number;
+      y: number;
+      g: DepthwiseGeometry;
+      w: Weights;
+      bias: Weights | null;
+      act: number;
+      layer?: string;
+    }
   /** y [m, n] = act(x [m, k] · w [k, n] + bias). */
   | {
       kind: 'dense';
@@ -44,7 +59,30 @@ export type Step =
       w: Weights;
       bias: Weights | null;
       act: number;
+      layer?: string;
     }
+  /**
+   * An int8 GEMM (a dense layer or 1x1 convolution: x [m, k]), im2col convolution or depthwise convolution
+   * (assembly/int8.ts): w packed, channels the per-channel corrections then multipliers, params the call's block.
+   */
+  | {
+      kind: 'int8';
+      op: 'gemm' | 'conv' | 'depthwise';
+      x: number;
+      y: number;
+      m: number;
+      k: number;
+      n: number;
+      g: ConvGeometry | null;
+      w: Int16Array;
+      channels: Int32Array;
+      params: Int32Array;
+      layer?: string;
+    }
+  /** y (int8 or uint8) = clamp(nearest(x / scale)) + zero. */
+  | { kind: 'quantize'; x: number; y: number; scale: number; zero: number; qmin: number; qmax: number }
+  /** y (float) = (x - zero)·scale. */
+  | { kind: 'dequantize'; x: number; y: number; scale: number; zero: number }
   | { kind: 'pool'; x: number; y: number; max: boolean; g: PoolGeometry }
   /** y [batch, channels] = mean over the cells of x [batch, cells, channels]. */
   | { kind: 'mean'; x: number; y: number; batch: number; cells: number; channels: number }

@@ -1,0 +1,150 @@
+// quantize(model, opts): int8 post-training quantisation. The float model's inference plan runs on the calibration
+// images and records the range of every value its steps write; the quantised model's plans rewrite the same fused
+// program into int8 steps (program.ts) over those ranges. Ranges are the plain min/max over the calibration set:
+// calibration sets here are small (tens to hundreds of images), where a percentile is estimated from a handful of
+// extreme values and moves with each added image, while ReLU6 (MobileNetV2) and batch-norm folding already bound most
+// activations; min/max never clips, so no layer saturates on inputs like the calibration ones.
+import { Tensor } from '../tensor';
+import { Model } from '../models/model';
+import { summarize, type Summary, type SummaryOptions } from '../models/summary';
+import { checkInputs } from '../models/data';
+import { lower } from '../models/plan/lower';
+import { fuse } from '../models/plan/fuse';
+import { WasmPlan } from '../models/plan/run';
+import { int8Rewrites } from '../models/plan';
+import { backend, kernels } from '../backend';
+import { noGrad } from '../autograd';
+import { ValueError } from '../errors';
+import { checkOptions, optionNames } from '../options';
+import { Conv, Dense, DepthwiseConv2D, type Layer } from '../layers';
+import { int8Layers, quantizeProgram, type QuantizeSettings, type Ranges } from './program';
+
+/** Options of quantize(). */
+export interface QuantizeOptions {
+  /** Representative inputs, batch first (a few dozen images of the kind the model will see). */
+  calibration: Tensor | Tensor[];
+  /** Weight scales: one per output channel (default) or one per tensor. Weights are symmetric int8. */
+  weights?: 'perChannel' | 'perTensor';
+  /** Activation type: asymmetric uint8 (default) or int8, each with a per-tensor scale and zero point. */
+  activations?: 'uint8' | 'int8';
+  /** Names of layers to keep float. */
+  skip?: string[];
+}
+
+const OPTIONS = optionNames<QuantizeOptions>({ calibration: true, weights: true, activations: true, skip: true });
+/** Layers with weights an int8 kernel could take (the others hold no multiply-adds to quantise). */
+const KERNEL_LAYERS = [Conv, DepthwiseConv2D, Dense];
+const isModel = (l: Layer): l is Model => l instanceof Model;
+/** Calibration images run through the float plan this many at a time. */
+const CALIBRATION_BATCH = 16;
+
+/** A model whose predict runs int8 inference plans; it shares the float model's layers and weights. */
+export class QuantizedModel extends Model {
+  /** What was quantised and how. */
+  readonly quantization: NonNullable<Summary['quantization']>;
+
+  constructor(source: Model, settings: QuantizeSettings, ranges: Ranges, int8: string[]) {
+    super({ inputs: source.inputs, outputs: source.outputs, name: `${source.name}_int8` });
+    const names = new Set(int8);
+    this.quantization = {
+      weights: settings.weights,
+      activations: settings.activations,
+      int8,
+      float: this.layers
+        .filter((l) => KERNEL_LAYERS.some((c) => l instanceof c) && !names.has(l.name))
+        .map((l) => l.name),
+    };
+    int8Rewrites.set(this, (p) => quantizeProgram(p, ranges, settings));
+  }
+
+  /** The float summary, marked as quantised: which layers run int8 and which stay float. */
+  override summary(opts: SummaryOptions = {}): Summary {
+    const q = this.quantization;
+    const s = summarize(this, opts, [
+      `Quantised: int8 post-training (weights int8 ${q.weights}, activations ${q.activations})`,
+      `Int8 layers: ${q.int8.length}${q.float.length ? `; float: ${q.float.join(', ')}` : ''}`,
+    ]);
+    return { ...s, quantization: q };
+  }
+}
+
+function settingsOf(opts: unknown): { cal: Tensor[]; settings: QuantizeSettings } {
+  if (opts === undefined || opts === null)
+    throw new ValueError('quantize: expected options with calibration data, e.g. quantize(m, { calibration: x })');
+  checkOptions('quantize', opts, OPTIONS);
+  const o = opts as QuantizeOptions;
+  if (o.calibration === undefined)
+    throw new ValueError('quantize: option calibration is required (a Tensor of inputs)');
+  const weights = o.weights ?? 'perChannel',
+    activations = o.activations ?? 'uint8';
+  if (weights !== 'perChannel' && weights !== 'perTensor')
+    throw new ValueError(`quantize: weights must be 'perChannel' or 'perTensor', got ${JSON.stringify(weights)}`);
+  if (activations !== 'uint8' && activations !== 'int8')
+    throw new ValueError(`quantize: activations must be 'uint8' or 'int8', got ${JSON.stringify(activations)}`);
+  const skip = o.skip ?? [];
+  if (!Array.isArray(skip) || skip.some((s) => typeof s !== 'string'))
+    throw new ValueError('quantize: skip must be an array of layer names');
+  const cal = Array.isArray(o.calibration) ? o.calibration : [o.calibration];
+  return { cal, settings: { weights, activations, skip: new Set(skip) } };
+}
+
+/**
+ * Int8 post-training quantisation: calibrates activation ranges on `calibration`, quantises conv, depthwise and
+ * dense weights per output channel after batch-norm folding, and returns a model whose predict runs int8 kernels
+ * (other layers, and those named in `skip`, stay float). Its plans run on WebAssembly, the scalar build when the
+ * 'js' backend is active.
+ */
+export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
+  if (!(model instanceof Model)) throw new ValueError('quantize: expected a Model (Sequential or functional)');
+  const { cal, settings } = settingsOf(opts);
+  (model as unknown as { ensureBuilt(x: unknown): void }).ensureBuilt(cal.length === 1 ? cal[0] : cal);
+  const { xs, n } = checkInputs('quantize', model.name, model.inputs, cal.length === 1 ? cal[0] : cal, true);
+  if (n === 0) throw new ValueError(`quantize: calibration for model '${model.name}' holds no samples`);
+  const names = new Set(model.layers.map((l) => l.name));
+  for (const s of settings.skip)
+    if (!names.has(s)) throw new ValueError(`quantize: skip names '${s}', which is no layer of model '${model.name}'`);
+  const k = kernels();
+  const mod = backend.module(k.name === 'js' ? 'wasm' : k.name)!;
+  const ranges: Ranges = new Map();
+  const see = (v: number, d: Float32Array) => {
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let i = 0; i < d.length; i++) {
+      const x = d[i];
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    const r = ranges.get(v);
+    ranges.set(v, r ? [Math.min(r[0], lo), Math.max(r[1], hi)] : [lo, hi]);
+  };
+  let program = null;
+  noGrad(() => {
+    for (let i = 0; i < n; i += CALIBRATION_BATCH) {
+      const j = Math.min(n, i + CALIBRATION_BATCH);
+      const batch = xs.map((t) => {
+        const row = t.size / t.shape[0];
+        return new Tensor(t.data.slice(i * row, j * row), [j - i, ...t.shape.slice(1)]);
+      });
+      const p = fuse(
+        lower(
+          model,
+          batch.map((t) => t.shape),
+          isModel,
+        ),
+        { residuals: false },
+      );
+      program ??= p;
+      const plan = new WasmPlan(mod, p);
+      try {
+        p.inputs.forEach((v, q) => see(v, batch[q].data));
+        plan.run(
+          batch.map((t) => t.data),
+          (step, y) => see(p.steps[step].y, y),
+        );
+      } finally {
+        plan.release();
+      }
+    }
+  });
+  return new QuantizedModel(model, settings, ranges, int8Layers(program!, ranges, settings));
+}

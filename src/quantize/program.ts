@@ -1,0 +1,179 @@
+// Rewrites a fused float program into an int8 one (after TensorFlow Lite's and ONNX Runtime's static
+// post-training quantisation): convolutions, depthwise convolutions (multiplier 1) and dense layers become int8
+// steps whose weights are quantised per output channel (symmetric, after batch-norm folding), activations carry a
+// per-tensor scale and zero point from calibration, and every other step stays float, with quantize / dequantize
+// steps at the boundaries. An int8 step whose output only float steps read stores float32 directly.
+import { ACT, Program, Step, Value } from '../models/plan/steps';
+import { Q_KIND, corrections, packInt8Weights, paramBlock, widenDepthwise, type QParams } from '../backend/js/int8';
+
+/** Calibrated [min, max] per value the float program's steps write (and per input). */
+export type Ranges = Map<number, [number, number]>;
+
+export interface QuantizeSettings {
+  weights: 'perChannel' | 'perTensor';
+  activations: 'uint8' | 'int8';
+  skip: ReadonlySet<string>;
+}
+
+/** A value's scale and zero point. */
+interface QValue {
+  scale: number;
+  zero: number;
+  qmin: number;
+  qmax: number;
+}
+
+type Candidate = Extract<Step, { kind: 'conv' | 'depthwise' | 'dense' }>;
+
+/** The range [lo, hi] (widened to hold 0, so zero padding is exact) mapped onto qmin..qmax. */
+export function valueParams([lo0, hi0]: [number, number], signed: boolean): QValue {
+  const lo = Math.min(lo0, 0),
+    hi = Math.max(hi0, 0);
+  const qmin = signed ? -128 : 0,
+    qmax = signed ? 127 : 255;
+  const scale = hi > lo ? (hi - lo) / 255 : 1;
+  const zero = Math.min(Math.max(Math.round(qmin - lo / scale), qmin), qmax);
+  return { scale, zero, qmin, qmax };
+}
+
+/** Whether a step has an int8 kernel: 2D (or 1D) convolutions, depthwise multiplier 1, dense. */
+function supported(s: Step): s is Candidate {
+  if (s.kind === 'dense') return true;
+  if (s.kind === 'conv') return s.residual === undefined && s.g.inD === 1 && s.g.fD === 1 && s.g.outD === 1;
+  return s.kind === 'depthwise' && s.g.multiplier === 1;
+}
+
+/** Names of the layers a program would run int8 with these settings and ranges. */
+export function int8Layers(p: Program, ranges: Ranges, q: QuantizeSettings): string[] {
+  const rangeOf = rangeLookup(p, ranges);
+  return p.steps
+    .filter((s): s is Candidate => supported(s) && !!s.layer && !q.skip.has(s.layer) && !!rangeOf(s.x))
+    .map((s) => s.layer!);
+}
+
+function rangeLookup(p: Program, ranges: Ranges): (v: number) => [number, number] | undefined {
+  return (v) => {
+    for (;;) {
+      const r = ranges.get(v);
+      if (r || p.values[v].alias === undefined) return r;
+      v = p.values[v].alias!;
+    }
+  };
+}
+
+/** Rewrites p (fused, residuals not folded, not yet in place) into its int8 form, in place. */
+export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings): void {
+  const signed = q.activations === 'int8',
+    dtype: Value['dtype'] = signed ? 'i8' : 'u8';
+  const rangeOf = rangeLookup(p, ranges);
+  const root = (v: number): number => (p.values[v].alias === undefined ? v : root(p.values[v].alias!));
+  const chosen = new Set(
+    p.steps.filter(
+      (s): s is Candidate => supported(s) && !!s.layer && !q.skip.has(s.layer) && !!rangeOf(s.x) && !!rangeOf(s.y),
+    ),
+  );
+  // an int8 step's output stays int8 when another int8 step reads it (and it is no output of the program)
+  const outRoots = new Set(p.outputs.map(root));
+  const quantised = new Set<number>();
+  for (const s of chosen) {
+    const r = root(s.y);
+    if (!outRoots.has(r) && [...chosen].some((t) => root(t.x) === r)) quantised.add(r);
+  }
+  p.values.forEach((v, i) => {
+    if (quantised.has(root(i))) v.dtype = dtype;
+  });
+  const params = new Map<number, QValue>();
+  const paramsOf = (v: number): QValue => {
+    const r = root(v);
+    if (!params.has(r)) params.set(r, valueParams(rangeOf(v)!, signed));
+    return params.get(r)!;
+  };
+  const steps: Step[] = [];
+  const quantisedCopy = new Map<number, number>(),
+    floatCopy = new Map<number, number>();
+  const newValue = (like: number, d?: Value['dtype']) =>
+    p.values.push({ shape: p.values[like].shape, size: p.values[like].size, ...(d ? { dtype: d } : {}) }) - 1;
+  /** x as an int8 value: itself, or a quantize step's output (one per float value). */
+  const asInt8 = (x: number): number => {
+    if (quantised.has(root(x))) return x;
+    const r = root(x);
+    if (!quantisedCopy.has(r)) {
+      const y = newValue(x, dtype),
+        vp = paramsOf(x);
+      params.set(y, vp);
+      steps.push({ kind: 'quantize', x, y, scale: vp.scale, zero: vp.zero, qmin: vp.qmin, qmax: vp.qmax });
+      quantisedCopy.set(r, y);
+    }
+    return quantisedCopy.get(r)!;
+  };
+  /** x as a float value: itself, or a dequantize step's output. */
+  const asFloat = (x: number): number => {
+    if (!quantised.has(root(x))) return x;
+    const r = root(x);
+    if (!floatCopy.has(r)) {
+      const y = newValue(x),
+        vp = paramsOf(x);
+      steps.push({ kind: 'dequantize', x, y, scale: vp.scale, zero: vp.zero });
+      floatCopy.set(r, y);
+    }
+    return floatCopy.get(r)!;
+  };
+  for (const s of p.steps) {
+    if (chosen.has(s as Candidate)) {
+      const c = s as Candidate,
+        x = asInt8(c.x);
+      steps.push(
+        int8Step(c, x, params.get(root(x)) ?? paramsOf(c.x), quantised.has(root(c.y)) ? paramsOf(c.y) : null, q),
+      );
+      continue;
+    }
+    if ('xs' in s) s.xs = s.xs.map(asFloat);
+    else if ('x' in s) s.x = asFloat(s.x);
+    steps.push(s);
+  }
+  p.steps = steps;
+}
+
+/** The int8 step for a float conv/depthwise/dense step: weights quantised per channel, bias and scales folded. */
+function int8Step(s: Candidate, x: number, inQ: QValue, outQ: QValue | null, q: QuantizeSettings): Step {
+  let op: 'gemm' | 'conv' | 'depthwise', m: number, k: number, n: number;
+  const g = s.kind === 'dense' ? null : s.g;
+  if (s.kind === 'dense') [op, m, k, n] = ['gemm', s.m, s.k, s.n];
+  else if (s.kind === 'depthwise') [op, m, k, n] = ['depthwise', 0, s.g.fH * s.g.fW, s.g.inC];
+  else {
+    const pointwise = s.g.fH * s.g.fW === 1 && s.g.strideH * s.g.strideW === 1 && s.g.padTop + s.g.padLeft === 0;
+    op = pointwise && s.g.outH === s.g.inH && s.g.outW === s.g.inW ? 'gemm' : 'conv';
+    [m, k, n] = [s.g.batch * s.g.outH * s.g.outW, s.g.fH * s.g.fW * s.g.inC, s.g.outC];
+  }
+  // symmetric int8 weights, one scale per output channel (column of [k, n]) or one for the tensor
+  const wScale = new Float64Array(n);
+  for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) wScale[j] = Math.max(wScale[j], Math.abs(s.w[i * n + j]));
+  if (q.weights === 'perTensor') wScale.fill(Math.max(...wScale));
+  for (let j = 0; j < n; j++) wScale[j] = wScale[j] > 0 ? wScale[j] / 127 : 1;
+  const wq = new Int8Array(k * n);
+  for (let i = 0; i < k; i++)
+    for (let j = 0; j < n; j++) wq[i * n + j] = Math.max(-127, Math.min(127, Math.round(s.w[i * n + j] / wScale[j])));
+  const biasQ = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    const b = s.bias ? s.bias[j] / (inQ.scale * wScale[j]) : 0;
+    biasQ[j] = Math.max(-(2 ** 31) + 1, Math.min(2 ** 31 - 1, Math.round(b)));
+  }
+  const np = Math.ceil(n / 8) * 8,
+    channels = new Int32Array(2 * np);
+  channels.set(corrections(wq, k, n, inQ.zero, biasQ));
+  const mult = new Float32Array(channels.buffer, np * 4, np);
+  for (let j = 0; j < n; j++) mult[j] = (inQ.scale * wScale[j]) / (outQ ? outQ.scale : 1);
+  const signedA = inQ.qmin < 0;
+  let p: QParams;
+  if (outQ) {
+    let { qmin, qmax } = outQ;
+    // ReLU and ReLU6 become the clamp of the quantised output
+    if (s.act === ACT.relu || s.act === ACT.relu6) qmin = Math.max(qmin, outQ.zero);
+    if (s.act === ACT.relu6) qmax = Math.min(qmax, outQ.zero + Math.round(6 / outQ.scale));
+    p = { kind: outQ.qmin < 0 ? Q_KIND.i8 : Q_KIND.u8, zOut: outQ.zero, qmin, qmax, act: 0, zA: inQ.zero, signedA };
+  } else {
+    p = { kind: Q_KIND.f32, zOut: 0, qmin: 0, qmax: 0, act: s.act, zA: inQ.zero, signedA };
+  }
+  const w = op === 'depthwise' ? widenDepthwise(wq, k, n) : packInt8Weights(wq, k, n);
+  return { kind: 'int8', op, x, y: s.y, m, k, n, g, w, channels, params: paramBlock(p, n), layer: s.layer };
+}

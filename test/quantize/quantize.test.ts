@@ -1,0 +1,143 @@
+// quantize(): int8 post-training quantisation through the inference plan. Quantised outputs track the float model's
+// (small nets of every int8 step kind, random zoo nets), LeNet-5 trained on real MNIST keeps its held-out accuracy,
+// skip keeps layers float, summary marks the model, bad options fail with typed errors.
+import { describe, expect, it } from 'vitest';
+import { layers, model, optimizers, quantize, Tensor, ValueError, ShapeError, zoo, backend } from '../../src';
+import type { Model } from '../../src';
+import { describeEachBackend } from '../helpers/backends';
+import { loadDigits } from '../helpers/mnist';
+
+function seeded(shape: number[], seed: number): Tensor {
+  let s = seed;
+  const n = shape.reduce((a, b) => a * b, 1);
+  return new Tensor(
+    Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1),
+    shape,
+  );
+}
+
+/** Conv 3x3 + BN + ReLU, depthwise stride 2 + ReLU6, 1x1 conv, residual add, 5x5 conv, pooling, dense. */
+function smallNet(): Model {
+  const x = layers.input({ shape: [13, 11, 3] });
+  let h = layers.conv2d({ filters: 12, kernelSize: 3, padding: 'same', seed: 1, name: 'c1' }).apply(x);
+  h = layers.batchNormalization({ name: 'bn1' }).apply(h);
+  h = layers.activation({ activation: 'relu' }).apply(h);
+  h = layers
+    .depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6', seed: 2, name: 'dw' })
+    .apply(h);
+  const p = layers.conv2d({ filters: 12, kernelSize: 1, seed: 3, name: 'pw' }).apply(h);
+  h = layers.add().apply([h, p]);
+  h = layers
+    .conv2d({ filters: 9, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu', seed: 4, name: 'c5' })
+    .apply(h);
+  h = layers.globalAveragePooling2d().apply(h);
+  const y = layers.dense({ units: 7, seed: 5, name: 'out' }).apply(h);
+  return model({ inputs: x, outputs: y as never });
+}
+
+const argmax = (d: Float32Array, i: number, n: number) => {
+  let b = 0;
+  for (let j = 1; j < n; j++) if (d[i * n + j] > d[i * n + b]) b = j;
+  return b;
+};
+
+function agreement(a: Tensor, b: Tensor): number {
+  const n = a.shape[a.shape.length - 1],
+    rows = a.size / n;
+  let same = 0;
+  for (let i = 0; i < rows; i++) if (argmax(a.data, i, n) === argmax(b.data, i, n)) same++;
+  return same / rows;
+}
+
+/** Root mean square of (a - b) over that of a. */
+function relError(a: Tensor, b: Tensor): number {
+  let e = 0,
+    s = 0;
+  for (let i = 0; i < a.size; i++) {
+    expect(Number.isFinite(b.data[i])).toBe(true);
+    e += (a.data[i] - b.data[i]) ** 2;
+    s += a.data[i] ** 2;
+  }
+  return Math.sqrt(e / s);
+}
+
+describeEachBackend('quantize', () => {
+  it('a small net of every int8 step kind tracks the float model (batch 5, calibrated on 24 other inputs)', () => {
+    const m = smallNet();
+    const q = quantize(m, { calibration: seeded([24, 13, 11, 3], 1) });
+    const x = seeded([5, 13, 11, 3], 2);
+    const yf = m.predict(x),
+      yq = q.predict(x);
+    expect(yq.shape).toEqual(yf.shape);
+    const err = relError(yf, yq);
+    expect(err).toBeLessThan(0.05);
+    expect(err).toBeGreaterThan(0); // it did run int8
+    expect(q.quantization.int8.sort()).toEqual(['c1', 'c5', 'dw', 'out', 'pw']);
+  });
+
+  it('int8 activations and per-tensor weights work too; skip keeps the named layers float', () => {
+    const m = smallNet(),
+      cal = seeded([16, 13, 11, 3], 3),
+      x = seeded([3, 13, 11, 3], 4);
+    const yf = m.predict(x);
+    const q8 = quantize(m, { calibration: cal, activations: 'int8', weights: 'perTensor' });
+    expect(relError(yf, q8.predict(x))).toBeLessThan(0.08);
+    const all = quantize(m, { calibration: cal, skip: ['c1', 'dw', 'pw', 'c5', 'out'] });
+    expect(all.quantization.int8).toEqual([]);
+    expect(relError(yf, all.predict(x))).toBeLessThan(1e-5);
+    const some = quantize(m, { calibration: cal, skip: ['out'] });
+    expect(some.quantization.float).toEqual(['out']);
+  });
+});
+
+describe('quantize on zoo nets and real data', () => {
+  it('random ResNet-18 (32x32): int8 top-1 agrees with float on most of 24 inputs', () => {
+    backend.use('wasm-simd');
+    const m = zoo.resnet({ depth: 18, inputShape: [32, 32, 3], classes: 10, seed: 5 });
+    const q = quantize(m, { calibration: seeded([16, 32, 32, 3], 5) });
+    const x = seeded([24, 32, 32, 3], 6);
+    const yf = m.predict(x),
+      yq = q.predict(x);
+    console.log(`resnet18 agreement ${agreement(yf, yq)} rel ${relError(yf, yq)}`);
+    expect(agreement(yf, yq)).toBeGreaterThanOrEqual(0.75);
+  });
+
+  it('LeNet-5 trained on real MNIST keeps its held-out accuracy within 0.3 points', async () => {
+    backend.use('wasm-simd');
+    const { train, test } = loadDigits(6000, 2000, 7);
+    const m = zoo.lenet5({ seed: 3 });
+    m.compile({ optimizer: optimizers.adam({ learningRate: 0.003 }), loss: 'categoricalCrossentropy' });
+    await m.fit(train.x, train.y, { epochs: 2, batchSize: 32, seed: 1, verbose: 0 });
+    const cal = new Tensor(train.x.data.slice(0, 200 * 784), [200, 28, 28, 1]);
+    const q = quantize(m, { calibration: cal });
+    const acc = (p: Tensor) => test.labels.filter((d, i) => argmax(p.data, i, 10) === d).length / test.labels.length;
+    const af = acc(m.predict(test.x)),
+      aq = acc(q.predict(test.x));
+    console.log(`lenet float ${af} int8 ${aq}`);
+    expect(af).toBeGreaterThan(0.9);
+    expect(Math.abs(af - aq)).toBeLessThanOrEqual(0.003);
+  });
+
+  it('summary marks the model as quantised', () => {
+    const q = quantize(smallNet(), { calibration: seeded([4, 13, 11, 3], 8), skip: ['c5'] });
+    const s = q.summary({ print: false });
+    expect(s.text).toContain('Quantised: int8 post-training (weights int8 perChannel, activations uint8)');
+    expect(s.text).toContain('float: c5');
+    expect(s.quantization!.int8.sort()).toEqual(['c1', 'dw', 'out', 'pw']);
+  });
+
+  it('bad options fail with typed errors naming quantize', () => {
+    const m = smallNet(),
+      cal = seeded([2, 13, 11, 3], 9);
+    expect(() => quantize(m, undefined as never)).toThrow(ValueError);
+    expect(() => quantize(m, { calibraton: cal } as never)).toThrow(/quantize: unknown option 'calibraton'/);
+    expect(() => quantize(m, {} as never)).toThrow(/calibration is required/);
+    expect(() => quantize(m, { calibration: cal, activations: 'int4' as never })).toThrow(/activations must be/);
+    expect(() => quantize(m, { calibration: cal, weights: 'perRow' as never })).toThrow(/weights must be/);
+    expect(() => quantize(m, { calibration: cal, skip: ['nope'] })).toThrow(/skip names 'nope'/);
+    expect(() => quantize(m, { calibration: seeded([2, 12, 11, 3], 9) })).toThrow(ShapeError);
+    const nan = seeded([2, 13, 11, 3], 9);
+    nan.data[5] = NaN;
+    expect(() => quantize(m, { calibration: nan })).toThrow(/quantize/);
+  });
+});
