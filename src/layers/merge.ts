@@ -55,7 +55,9 @@ function broadcastSym(shapes: SymShape[]): SymShape | null {
   for (let i = 0; i < r; i++) {
     let d: number | null = 1;
     for (const s of shapes) {
-      const v = s[s.length - r + i] ?? 1;
+      // a missing leading axis broadcasts as 1; an unknown size (null, the batch) stays unknown
+      const j = s.length - r + i,
+        v = j < 0 ? 1 : s[j];
       if (v === 1) continue;
       if (d === 1 || d === null) d = v;
       else if (v !== null && v !== d) return null;

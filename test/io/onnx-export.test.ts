@@ -1,14 +1,49 @@
 // io.saveOnnx checked by a real runtime: ONNX Runtime Web (wasm, one thread) runs the exported file
-// and must give convkit's outputs (1e-4 relative); loadOnnx(saveOnnx(m)) must equal m.
+// and must give convkit's outputs (1e-4 relative); loadOnnx(saveOnnx(m)) must equal m. Where Debian's
+// python3 has the onnx package (CI installs it), every file exported here also goes through ONNX's own
+// onnx.checker.check_model with full_check (schema, graph and strict shape inference), as do the files
+// the README's "Past one machine" commands write.
 import { it, expect, beforeAll, describe } from 'vitest';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { init, io, layers, model, ops, Tensor, zoo, ValueError, ModelFormatError, detect, face } from '../../src';
 import { yoloNet } from '../../examples/detect';
 import type { Model } from '../../src/models';
 import { decodeModel, encodeModel } from '../../src/io/onnx/proto';
+import { runCli } from '../helpers/cli';
+
+const PYTHON = '/usr/bin/python3';
+const onnxMissing = (() => {
+  try {
+    execFileSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return `${PYTHON} with the onnx package is not installed (apt-get install python3-onnx)`;
+  }
+})();
+/** Every file `check` exported, by test name, for ONNX's checker at the end. */
+const exported: [string, Uint8Array][] = [];
+
+/** Runs onnx.checker.check_model(path, full_check=True) on each file: path -> null or the error. */
+function onnxChecker(paths: string[]): Record<string, string | null> {
+  const script = [
+    'import json, sys, onnx',
+    'r = {}',
+    'for p in sys.argv[1:]:',
+    '    try:',
+    '        onnx.checker.check_model(p, full_check=True)',
+    '        r[p] = None',
+    '    except Exception as e:',
+    "        r[p] = f'{type(e).__name__}: {e}'",
+    'print(json.dumps(r))',
+  ].join('\n');
+  return JSON.parse(execFileSync(PYTHON, ['-c', script, ...paths], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+}
 
 beforeAll(async () => {
   await init();
@@ -39,6 +74,10 @@ async function check(m: Model, inputShape: number[], seed = 1, roundTrip = true)
   const x = ops.randomUniform(inputShape, { min: -1, max: 1, seed });
   const want = (m.predict(x) as Tensor).data;
   const bytes = await io.saveOnnx(m);
+  exported.push([`${expect.getState().currentTestName} (${m.name})`, bytes]);
+  // the file declares the batch of every input and output as symbolic, as the model has it
+  for (const v of [...decodeModel(bytes).graph!.input!, ...decodeModel(bytes).graph!.output!])
+    expect(v.type!.tensor_type!.shape!.dim![0], `${v.name}'s batch axis`).toEqual({ dim_param: 'batch' });
   expect(relErr(await runOrt(bytes, x), want), 'ONNX Runtime').toBeLessThan(1e-4);
   if (!roundTrip) return;
   const back = await io.loadOnnx(bytes);
@@ -298,6 +337,67 @@ describe('saveOnnx on pretrained and imported networks', () => {
       const m = await io.loadOnnx(`test/fixtures/onnx/${e[tag].onnx}`);
       const [n, c, h, w] = e[tag].inputShape;
       await check(m, [n, h, w, c]);
+    }
+  }, 60_000);
+});
+
+describe.skipIf(onnxMissing !== null)(`ONNX's own checker${onnxMissing ? ` (skipped: ${onnxMissing})` : ''}`, () => {
+  it('passes every file exported above, and at opsets 11 and 17 and NCHW input too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convkit-onnx-check-'));
+    try {
+      const extra: [string, Uint8Array][] = [];
+      for (const opset of [11, 13, 17])
+        for (const inputLayout of ['nhwc', 'nchw'] as const)
+          extra.push([
+            `resnet18 opset ${opset} ${inputLayout}`,
+            await io.saveOnnx(
+              zoo.resnet({ depth: 18, inputShape: [32, 32, 3], classes: 4, seed: 1 } as never),
+              undefined,
+              {
+                opset,
+                inputLayout,
+              },
+            ),
+          ]);
+      const files = [...exported, ...extra];
+      // the whole file ran: the layer cases, the networks and the pretrained ones
+      expect(exported.length).toBeGreaterThanOrEqual(LAYERS.length + 8);
+      const paths = files.map(([, bytes], i) => {
+        const path = join(dir, `${i}.onnx`);
+        writeFileSync(path, bytes);
+        return path;
+      });
+      const result = onnxChecker(paths);
+      const failed = files.map(([name], i) => [name, result[paths[i]]]).filter(([, err]) => err !== null);
+      expect(failed).toEqual([]);
+      expect(Object.keys(result)).toHaveLength(files.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('the README\'s "Past one machine" conversions write files the checker passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convkit-onnx-readme-'));
+    try {
+      // convkit convert my-model/ model.onnx --input-layout nchw
+      await io.save(zoo.lenet5({ seed: 1 } as never), join(dir, 'my-model'));
+      const a = await runCli('convert', join(dir, 'my-model'), join(dir, 'model.onnx'), '--input-layout', 'nchw');
+      expect(a.code, a.stderr).toBe(0);
+      // convkit convert model.onnx my-model2/, then back: convkit convert my-model2/ trained.onnx
+      const b = await runCli('convert', join(dir, 'model.onnx'), join(dir, 'my-model2'));
+      expect(b.code, b.stderr).toBe(0);
+      const c = await runCli('convert', join(dir, 'my-model2'), join(dir, 'trained.onnx'));
+      expect(c.code, c.stderr).toBe(0);
+      const paths = ['model.onnx', 'trained.onnx'].map((f) => join(dir, f));
+      expect(onnxChecker(paths)).toEqual(Object.fromEntries(paths.map((p) => [p, null])));
+      // and the checker can fail: a Conv whose weight input is dropped
+      const m = decodeModel(readFileSync(paths[0]));
+      const conv = m.graph!.node!.find((n) => n.op_type === 'Conv')!;
+      conv.input = conv.input!.slice(0, 1).concat(['no_such_weight']);
+      writeFileSync(join(dir, 'broken.onnx'), encodeModel(m));
+      expect(onnxChecker([join(dir, 'broken.onnx')])[join(dir, 'broken.onnx')]).toMatch(/no_such_weight/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { layers, tensor, grad, ops, ValueError } from '../../src/index';
+import { layers, tensor, grad, ops, ValueError, ShapeError } from '../../src/index';
 
 const xs = [-3, -0.5, 0, 0.25, 5.5, 6, 7.5, 100];
 
@@ -37,5 +37,17 @@ describe('layers.reLU / layers.leakyReLU (Keras ReLU, LeakyReLU)', () => {
     expect(() => layers.reLU({ threshold: 0.5 })).toThrow(/only threshold 0/);
     expect(() => layers.reLU({ max_value: 6 } as never)).toThrow(/unknown option 'max_value'/);
     expect(() => layers.leakyReLU({ alpha: -0.1 })).toThrow(ValueError);
+  });
+});
+
+describe('layers.multiply / layers.subtract symbolic shapes', () => {
+  it('keep the unknown batch when one input broadcasts ([N,H,W,C] by [N,1,1,C]) and refuse clashing sizes', () => {
+    const x = layers.input({ shape: [7, 9, 6] });
+    const g = layers.globalAveragePooling2d({ keepdims: true }).apply(x);
+    expect(g.shape).toEqual([null, 1, 1, 6]);
+    expect(layers.multiply().apply([x, g]).shape).toEqual([null, 7, 9, 6]);
+    expect(layers.subtract().apply([g, x]).shape).toEqual([null, 7, 9, 6]);
+    const y = layers.input({ shape: [5, 9, 6] });
+    expect(() => layers.multiply().apply([x, y])).toThrow(ShapeError);
   });
 });
