@@ -120,11 +120,13 @@ export async function runFinetuneOnnx(o: FinetuneOnnxOptions = {}): Promise<Fine
   const [a, b] = training.heldOutIndices;
   const importedAccuracy = accuracy(original, split(training.digits, a, b));
   log(
-    `PyTorch-trained CNN (${training.epochs} epochs on ${training.train} digits per class of 0-4, ${training.trainSeconds} s) ` +
-      `loaded from ONNX: ${original.layers.length} layers, ${original.countParams().toLocaleString('en-US')} parameters`,
+    `PyTorch-trained CNN (${training.epochs} epochs on ${training.train} digits per class of 0-4, ` +
+      `${training.trainSeconds} s) loaded from ONNX: ${original.layers.length} layers, ` +
+      `${original.countParams().toLocaleString('en-US')} parameters`,
   );
   log(
-    `  held-out digits 0-4 (indices ${a}-${b - 1} of each): PyTorch measured ${(100 * training.heldOutAccuracy).toFixed(2)}%, ` +
+    `  held-out digits 0-4 (indices ${a}-${b - 1} of each): ` +
+      `PyTorch measured ${(100 * training.heldOutAccuracy).toFixed(2)}%, ` +
       `convkit measures ${(100 * importedAccuracy).toFixed(2)}%`,
   );
 
@@ -142,10 +144,12 @@ export async function runFinetuneOnnx(o: FinetuneOnnxOptions = {}): Promise<Fine
   const before = tuned.frozen.map((l) => l.getWeights().map((t) => t.data.slice()));
   const trainable = tuned.m.trainableWeights.reduce((s, w) => s + w.size, 0);
   log(
-    `frozen: ${tuned.frozen.map((l) => l.name).join(', ')}; new head digits_5_9 (Dense softmax, ${trainable} trainable parameters)`,
+    `frozen: ${tuned.frozen.map((l) => l.name).join(', ')}; ` +
+      `new head digits_5_9 (Dense softmax, ${trainable} trainable parameters)`,
   );
   log(
-    `training each head ${epochs} epochs on ${5 * shots} digits 5-9 (${shots} per class), Adam ${learningRate}, seed ${seed}:`,
+    `training each head ${epochs} epochs on ${5 * shots} digits 5-9 (${shots} per class), ` +
+      `Adam ${learningRate}, seed ${seed}:`,
   );
 
   // 3. Train both heads the same way; held-out accuracy after every epoch.
@@ -169,7 +173,8 @@ export async function runFinetuneOnnx(o: FinetuneOnnxOptions = {}): Promise<Fine
   }
   for (let e = 0; e < epochs; e++)
     log(
-      `  epoch ${String(e + 1).padStart(2)}/${epochs}: PyTorch features ${hist.tuned[e]} | random features ${hist.random[e]}`,
+      `  epoch ${String(e + 1).padStart(2)}/${epochs}: ` +
+        `PyTorch features ${hist.tuned[e]} | random features ${hist.random[e]}`,
     );
 
   const frozenUnchanged = tuned.frozen.every((l, i) =>
