@@ -17,9 +17,10 @@ const MR = 4, NR = 8;
 
 @inline function roundUp(x: i32, q: i32): i32 { return (x + q - 1) / q * q; }
 
-/** Bytes of scratch qgemm and qconv need for depth k: 4 widened rows and one 4x8 i32 edge tile. */
-export function qScratchBytes(k: i32): i32 {
-  return MR * roundUp(k, 2) * 2 + MR * NR * 4 + 16;
+/** Bytes of scratch for depth k and n channels: qgemm and qconv 4 widened rows, qdepthwise one i32 row. */
+export function qScratchBytes(k: i32, n: i32): i32 {
+  const rows = MR * roundUp(k, 2) * 2, row = roundUp(n, 8) * 4;
+  return (rows > row ? rows : row) + 32;
 }
 
 // The output parameters of one call, read from a block of 8 i32s the host writes:
@@ -195,8 +196,9 @@ export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, ou
 
 /**
  * Depthwise 2D convolution (multiplier 1) over NHWC int8/uint8 x: w16 the filters widened to i16 [fH·fW, np]
- * (channels padded to 8), taps outside the input read zA. Eight channels at a time: extmul of i16 lanes into two
- * i32x4 accumulators per tap.
+ * (channels padded to 8). As the float kernel (depthwise.ts): per output pixel, taps outer and channels inner into
+ * an i32 row in scratch (L1), eight channels per step (extmul of i16 lanes into two i32x4); a tap outside the input
+ * adds zA·w, so the correction's -zA·sum(w) cancels it. Then one requantising pass over the row.
  */
 export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usize, out: usize, scratch: usize): void {
   const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.inC), outH = geo(g, G.outH), outW = geo(g, G.outW);
@@ -205,48 +207,39 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
   const pH = geo(g, G.pH), pW = geo(g, G.pW), batch = geo(g, G.batch);
   const np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
   const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
-  const corr = params, mult = params + (<usize>np << 2), tmp = scratch;
+  const corr = params, mult = params + (<usize>np << 2), tmp = scratch, acc = scratch + 16;
   let dst = out;
   for (let b = 0; b < batch; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
+    memory.fill(acc, 0, <usize>np << 2);
+    for (let kh = 0; kh < fH; kh++) {
+      const ih = oh * sH - pH + kh * dH;
+      for (let kw = 0; kw < fW; kw++) {
+        const iw = ow * sW - pW + kw * dW;
+        const wt = w16 + (<usize>((kh * fW + kw) * np) << 1);
+        const inside = ih >= 0 && ih < inH && iw >= 0 && iw < inW;
+        const src = x + <usize>(((b * inH + ih) * inW + iw) * C);
+        let c = 0;
+        if (ASC_FEATURE_SIMD) {
+          const zv = i16x8.splat(<i16>zA);
+          for (; c + 8 <= C; c += 8) {
+            const xv = !inside ? zv : signedA ? v128.load8x8_s(src + <usize>c) : v128.load8x8_u(src + <usize>c);
+            const wv = v128.load(wt + (<usize>c << 1)), pa = acc + (<usize>c << 2);
+            v128.store(pa, i32x4.add(v128.load(pa), i32x4.extmul_low_i16x8_s(xv, wv)));
+            v128.store(pa, i32x4.add(v128.load(pa, 16), i32x4.extmul_high_i16x8_s(xv, wv)), 16);
+          }
+        }
+        for (; c < C; c++) {
+          const xv = !inside ? zA : signedA ? <i32>load<i8>(src + <usize>c) : <i32>load<u8>(src + <usize>c);
+          const pa = acc + (<usize>c << 2);
+          store<i32>(pa, load<i32>(pa) + xv * <i32>load<i16>(wt + (<usize>c << 1)));
+        }
+      }
+    }
     let c = 0;
     if (ASC_FEATURE_SIMD) {
-      const zv = i16x8.splat(<i16>zA);
-      for (; c + 8 <= C; c += 8) {
-        let lo = i32x4.splat(0), hi = i32x4.splat(0);
-        for (let kh = 0; kh < fH; kh++) {
-          const ih = oh * sH - pH + kh * dH;
-          for (let kw = 0; kw < fW; kw++) {
-            const iw = ow * sW - pW + kw * dW;
-            let xv = zv;
-            if (ih >= 0 && ih < inH && iw >= 0 && iw < inW) {
-              const src = x + <usize>(((b * inH + ih) * inW + iw) * C + c);
-              xv = signedA ? v128.load8x8_s(src) : v128.load8x8_u(src);
-            }
-            const wv = v128.load(w16 + (<usize>((kh * fW + kw) * np + c) << 1));
-            lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
-            hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
-          }
-        }
-        store4(lo, c, 4, corr, mult, q, dst, tmp);
-        store4(hi, c + 4, 4, corr, mult, q, dst, tmp);
-      }
+      for (; c + 4 <= C; c += 4) store4(v128.load(acc + (<usize>c << 2)), c, 4, corr, mult, q, dst, tmp);
     }
-    for (; c < C; c++) {
-      let acc = 0;
-      for (let kh = 0; kh < fH; kh++) {
-        const ih = oh * sH - pH + kh * dH;
-        for (let kw = 0; kw < fW; kw++) {
-          const iw = ow * sW - pW + kw * dW;
-          let xv = zA;
-          if (ih >= 0 && ih < inH && iw >= 0 && iw < inW) {
-            const src = x + <usize>(((b * inH + ih) * inW + iw) * C + c);
-            xv = signedA ? <i32>load<i8>(src) : <i32>load<u8>(src);
-          }
-          acc += xv * <i32>load<i16>(w16 + (<usize>((kh * fW + kw) * np + c) << 1));
-        }
-      }
-      store1(acc, c, corr, mult, q, dst);
-    }
+    for (; c < C; c++) store1(load<i32>(acc + (<usize>c << 2)), c, corr, mult, q, dst);
     dst += <usize>(C * eb);
   }
 }
@@ -254,12 +247,28 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
 /** q[i] = clamp(nearest(x[i]·invScale), qmin - z, qmax - z) + z, stored as u8 (or i8 bytes): float to int8. */
 export function quantizeF32(x: usize, n: i32, invScale: f32, z: i32, qmin: i32, qmax: i32, out: usize): void {
   const lo = <f32>(qmin - z), hi = <f32>(qmax - z);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // f32x4.min/max pass NaN on, and trunc_sat turns it into 0: the same z as the scalar loop
+    const lv = f32x4.splat(lo), hv = f32x4.splat(hi), inv = f32x4.splat(invScale), zv = i32x4.splat(z);
+    for (; i + 16 <= n; i += 16) {
+      const p = x + (<usize>i << 2);
+      const r0 = qround(v128.load(p), inv, lv, hv, zv), r1 = qround(v128.load(p, 16), inv, lv, hv, zv);
+      const r2 = qround(v128.load(p, 32), inv, lv, hv, zv), r3 = qround(v128.load(p, 48), inv, lv, hv, zv);
+      const h0 = i16x8.narrow_i32x4_s(r0, r1), h1 = i16x8.narrow_i32x4_s(r2, r3);
+      v128.store(out + <usize>i, qmin < 0 ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+    }
+  }
+  for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2)) * invScale;
     // NaN compares false both ways: it lands on z (the real value 0) rather than trapping the conversion
     const c = v > lo ? (v < hi ? v : hi) : (v < lo ? lo : v == v ? lo : 0);
     store<u8>(out + <usize>i, <u8>(<i32>nearest<f32>(c) + z));
   }
+}
+
+@inline function qround(v: v128, inv: v128, lo: v128, hi: v128, z: v128): v128 {
+  return i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(f32x4.mul(v, inv), lo), hi))), z);
 }
 
 /** y[i] = f32(q[i] - z)·scale: int8 (signed) or uint8 to float. */

@@ -87,7 +87,8 @@ async function main(): Promise<void> {
       rows.push(`| ${name} | ${threads} | ${f.toFixed(1)} | ${i8.toFixed(1)} | ${(f / i8).toFixed(2)}x | ${rounds} |`);
     }
     console.log(
-      `${name}: quantize() took ${quantMs.toFixed(0)} ms (calibration ${nCal} crops); int8 layers ${q.quantization.int8.length}, float ${q.quantization.float.length}`,
+      `${name}: quantize() took ${quantMs.toFixed(0)} ms (calibration ${nCal} crops); ` +
+        `int8 layers ${q.quantization.int8.length}, float ${q.quantization.float.length}`,
     );
     if (name === 'mobilenetv2') {
       const test = await crops(nCrops, 2);
@@ -101,7 +102,8 @@ async function main(): Promise<void> {
         for (let j = 0; j < k; j++) maxDiff = Math.max(maxDiff, Math.abs(yf.data[i * k + j] - yq.data[i * k + j]));
       }
       console.log(
-        `mobilenetv2 top-1 agreement int8 vs float: ${agree}/${nCrops} crops; largest probability difference ${maxDiff.toFixed(3)}`,
+        `mobilenetv2 top-1 agreement int8 vs float: ${agree}/${nCrops} crops; ` +
+          `largest probability difference ${maxDiff.toFixed(3)}`,
       );
     }
   }

@@ -2,7 +2,7 @@
 // (small nets of every int8 step kind, random zoo nets), LeNet-5 trained on real MNIST keeps its held-out accuracy,
 // skip keeps layers float, summary marks the model, bad options fail with typed errors.
 import { describe, expect, it } from 'vitest';
-import { layers, model, optimizers, quantize, Tensor, ValueError, ShapeError, zoo, backend } from '../../src';
+import { layers, model, optimizers, quantize, Tensor, ValueError, ShapeError, zoo, backend, init } from '../../src';
 import type { Model } from '../../src';
 import { describeEachBackend } from '../helpers/backends';
 import { loadDigits } from '../helpers/mnist';
@@ -116,6 +116,24 @@ describe('quantize on zoo nets and real data', () => {
     console.log(`lenet float ${af} int8 ${aq}`);
     expect(af).toBeGreaterThan(0.9);
     expect(Math.abs(af - aq)).toBeLessThanOrEqual(0.003);
+  });
+
+  it('the int8 plan on 2 threads (GEMM rows, convolution bands) equals the 1-thread result bit for bit', async () => {
+    backend.use('wasm-simd');
+    const m = smallNet(),
+      q = quantize(m, { calibration: seeded([8, 13, 11, 3], 11) });
+    // batch 40 so every int8 step is large enough to split
+    const x = seeded([40, 13, 11, 3], 12);
+    backend.setThreads(1);
+    const one = q.predict(x);
+    backend.setThreads(2);
+    await init();
+    try {
+      const two = q.predict(x);
+      expect(Array.from(two.data)).toEqual(Array.from(one.data));
+    } finally {
+      backend.setThreads(null);
+    }
   });
 
   it('summary marks the model as quantised', () => {

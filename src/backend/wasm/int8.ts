@@ -50,7 +50,7 @@ export function qgemmWasm(
     pc = channels(mod, corr, mult, n),
     pq = put(mod, paramBlock(p, n));
   const out = mod.arena.allocBytes(outBytes(m * n, p.kind));
-  const scratch = mod.arena.allocBytes(mod.exports.qScratchBytes(k));
+  const scratch = mod.arena.allocBytes(mod.exports.qScratchBytes(k, n));
   mod.exports.qgemm(m, n, k, pa, k, pw, pc, pq, out, n, scratch);
   return take(mod, out, m * n, p.kind);
 }
@@ -75,7 +75,7 @@ export function qconvWasm(
     pc = channels(mod, corr, mult, n),
     pq = put(mod, paramBlock(p, n));
   const out = mod.arena.allocBytes(outBytes(size, p.kind));
-  const scratch = mod.arena.allocBytes(mod.exports.qScratchBytes(g.fH * g.fW * g.inC));
+  const scratch = mod.arena.allocBytes(mod.exports.qScratchBytes(depthwise ? g.fH * g.fW : g.fH * g.fW * g.inC, n));
   mod.exports[depthwise ? 'qdepthwise' : 'qconv'](px, pg, pw, pc, pq, out, scratch);
   return take(mod, out, size, p.kind);
 }

@@ -7,7 +7,8 @@ import { Tensor } from '../../tensor';
 import { BackendError } from '../../errors';
 import type { PoolGeometry } from '../../backend/kernels';
 import { type WasmModule, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
-import { splitStep, type GemmSplit } from './parts';
+import { splitStep, MIN_SPLIT_FLOPS, type GemmSplit } from './parts';
+import { splitByOutput, splitRange } from '../../backend/wasm/split';
 import { geometryBlock } from '../../backend/wasm/geometry';
 import { ACT, Program, Step } from './steps';
 import { layout } from './memory';
@@ -242,12 +243,42 @@ export class WasmPlan {
       case 'softmax':
         return { fn: 'softmaxRows', parts: [[value(s.x), value(s.y), s.rows, s.cols]] };
       case 'int8': {
+        // rows of the GEMM, or bands of output rows, one per thread; byte offsets (int8 in, int8 or float out)
         const x = value(s.x),
-          args = [weight(s.w), weight(s.channels), weight(s.params), value(s.y)];
-        const scratch = [() => ex.qScratchBytes(s.k)];
-        if (s.op === 'gemm') return { fn: 'qgemm', parts: [[s.m, s.n, s.k, x, s.k, ...args, s.n]], scratch };
-        const geo = geometry(geometryBlock(s.g!));
-        return { fn: s.op === 'conv' ? 'qconv' : 'qdepthwise', parts: [[x, geo, ...args]], scratch };
+          y = value(s.y),
+          w = [weight(s.w), weight(s.channels), weight(s.params)],
+          eb = s.params[0] === 2 ? F32 : 1;
+        const macs = s.op === 'gemm' ? s.m * s.n * s.k : this.program.values[s.y].size * s.k;
+        const parts = 2 * macs < MIN_SPLIT_FLOPS ? 1 : this.threads;
+        const scratch = () => ex.qScratchBytes(s.k, s.n);
+        if (s.op === 'gemm') {
+          const ranges = splitRange(s.m, parts, 4);
+          return {
+            fn: 'qgemm',
+            parts: ranges.map(([a, b]) => [
+              b - a,
+              s.n,
+              s.k,
+              () => x() + a * s.k,
+              s.k,
+              ...w,
+              () => y() + a * s.n * eb,
+              s.n,
+            ]),
+            scratch: ranges.map(() => scratch),
+          };
+        }
+        const bands = splitByOutput(s.g!, parts);
+        return {
+          fn: s.op === 'conv' ? 'qconv' : 'qdepthwise',
+          parts: bands.map((p) => [
+            () => x() + p.inOffset,
+            geometry(geometryBlock(p.g)),
+            ...w,
+            () => y() + p.outOffset * eb,
+          ]),
+          scratch: bands.map(() => scratch),
+        };
       }
       case 'quantize':
         return {
