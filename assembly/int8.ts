@@ -20,7 +20,7 @@ const MR = 4, NR = 8;
 /** Bytes of scratch for depth k and n channels: qgemm and qconv 4 widened rows, qdepthwise one i32 row. */
 export function qScratchBytes(k: i32, n: i32): i32 {
   const rows = MR * roundUp(k, 2) * 2, row = roundUp(n, 8) * 4;
-  return (rows > row ? rows : row) + 32;
+  return (rows > row ? rows : row) + 48;
 }
 
 // The output parameters of one call, read from a block of 8 i32s the host writes:
@@ -83,8 +83,10 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
   out: usize, ldo: i32, eb: i32, tmp: usize): void {
   const rb = <usize>kp << 1;
   if (ASC_FEATURE_SIMD) {
-    let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
-    let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+    // the accumulators start at the per-channel correction, so the epilogue only scales, rounds and narrows
+    const o = <usize>j << 2;
+    const k0 = v128.load(corr + o), k1 = v128.load(corr + o, 16);
+    let c00 = k0, c01 = k1, c10 = k0, c11 = k1, c20 = k0, c21 = k1, c30 = k0, c31 = k1;
     let pa = ra, p = pw;
     for (let t = 0; t < kp; t += 2) {
       const w0 = v128.load(p), w1 = v128.load(p, 16);
@@ -98,12 +100,22 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
       c30 = i32x4.add(c30, i32x4.dot_i16x8_s(a, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(a, w1));
       pa += 4; p += 32;
     }
-    const v0 = cols < 4 ? cols : 4, v1 = cols - 4;
-    const row = <usize>(ldo * eb);
-    storeRow(c00, c01, j, v0, v1, corr, mult, q, out, tmp);
-    if (rows > 1) storeRow(c10, c11, j, v0, v1, corr, mult, q, out + row, tmp);
-    if (rows > 2) storeRow(c20, c21, j, v0, v1, corr, mult, q, out + 2 * row, tmp);
-    if (rows > 3) storeRow(c30, c31, j, v0, v1, corr, mult, q, out + 3 * row, tmp);
+    const m0 = v128.load(mult + o), m1 = v128.load(mult + o, 16);
+    const kind = prm(q, P_KIND), row = <usize>(ldo * eb);
+    if (kind == Q_F32) {
+      const act = prm(q, P_ACT);
+      storeRowF(c00, c01, m0, m1, act, j, cols, out, tmp);
+      if (rows > 1) storeRowF(c10, c11, m0, m1, act, j, cols, out + row, tmp);
+      if (rows > 2) storeRowF(c20, c21, m0, m1, act, j, cols, out + 2 * row, tmp);
+      if (rows > 3) storeRowF(c30, c31, m0, m1, act, j, cols, out + 3 * row, tmp);
+    } else {
+      const z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8;
+      const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
+      storeRowQ(c00, c01, m0, m1, lo, hi, zv, u8, j, cols, out, tmp);
+      if (rows > 1) storeRowQ(c10, c11, m0, m1, lo, hi, zv, u8, j, cols, out + row, tmp);
+      if (rows > 2) storeRowQ(c20, c21, m0, m1, lo, hi, zv, u8, j, cols, out + 2 * row, tmp);
+      if (rows > 3) storeRowQ(c30, c31, m0, m1, lo, hi, zv, u8, j, cols, out + 3 * row, tmp);
+    }
   } else {
     for (let r = 0; r < rows; r++) {
       const dst = out + <usize>(r * ldo * eb);
@@ -120,10 +132,35 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
   }
 }
 
-@inline function storeRow(lo: v128, hi: v128, j: i32, v0: i32, v1: i32, corr: usize, mult: usize, q: usize,
-  dst: usize, tmp: usize): void {
-  store4(lo, j, v0, corr, mult, q, dst, tmp);
-  if (v1 > 0) store4(hi, j + 4, v1, corr, mult, q, dst, tmp);
+// Eight channels j..j+7 of one tile row, requantised (accumulators already corrected) and stored as 8 bytes;
+// the first `cols` of them at the right edge.
+@inline function storeRowQ(c0: v128, c1: v128, m0: v128, m1: v128, lo: v128, hi: v128, zv: v128, u8: bool, j: i32,
+  cols: i32, dst: usize, tmp: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const r0 = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(
+      f32x4.mul(f32x4.convert_i32x4_s(c0), m0), lo), hi))), zv);
+    const r1 = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(
+      f32x4.mul(f32x4.convert_i32x4_s(c1), m1), lo), hi))), zv);
+    const h = i16x8.narrow_i32x4_s(r0, r1);
+    const b = u8 ? i8x16.narrow_i16x8_u(h, h) : i8x16.narrow_i16x8_s(h, h);
+    const d = dst + <usize>j;
+    if (cols == NR) { v128.store64_lane(d, b, 0); return; }
+    v128.store(tmp, b);
+    for (let i = 0; i < cols; i++) store<u8>(d + <usize>i, load<u8>(tmp + <usize>i));
+  }
+}
+
+// Eight channels of one tile row as float32 (the last layer's output): scaled, then the activation.
+@inline function storeRowF(c0: v128, c1: v128, m0: v128, m1: v128, act: i32, j: i32, cols: i32, dst: usize,
+  tmp: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const y0 = actv(f32x4.mul(f32x4.convert_i32x4_s(c0), m0), act);
+    const y1 = actv(f32x4.mul(f32x4.convert_i32x4_s(c1), m1), act);
+    const d = dst + (<usize>j << 2);
+    if (cols == NR) { v128.store(d, y0); v128.store(d, y1, 16); return; }
+    v128.store(tmp, y0); v128.store(tmp, y1, 16);
+    for (let i = 0; i < cols; i++) store<f32>(d + (<usize>i << 2), load<f32>(tmp + (<usize>i << 2)));
+  }
 }
 
 // All n columns for one block of up to 4 widened rows.
@@ -144,7 +181,7 @@ export function qgemm(m: i32, n: i32, k: i32, a: usize, lda: i32, wp: usize, par
   const kp = roundUp(k, 2), np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
   const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
   const corr = params, mult = params + (<usize>np << 2);
-  const tmp = scratch, ra = scratch + 16;
+  const tmp = scratch, ra = scratch + 32;
   for (let i = 0; i < m; i += MR) {
     const rows = m - i < MR ? m - i : MR;
     for (let r = 0; r < MR; r++) {
@@ -168,7 +205,7 @@ export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, ou
   const k = fH * fW * C, kp = roundUp(k, 2), np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
   const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
   const corr = params, mult = params + (<usize>np << 2);
-  const tmp = scratch, ra = scratch + 16;
+  const tmp = scratch, ra = scratch + 32;
   const m = geo(g, G.batch) * outH * outW;
   for (let i = 0; i < m; i += MR) {
     const rows = m - i < MR ? m - i : MR;
