@@ -38,31 +38,6 @@ const P_KIND = 0, P_Z = 1, P_MIN = 2, P_MAX = 3, P_ACT = 4, P_NP = 5, P_ZA = 6, 
   store<u8>(dst + <usize>c, <u8>r);
 }
 
-// Four channels c..c+3 of a row from one i32x4 accumulator; `valid` (1..4) of them are stored.
-@inline function store4(acc: v128, c: i32, valid: i32, corr: usize, mult: usize, q: usize, dst: usize,
-  tmp: usize): void {
-  if (ASC_FEATURE_SIMD) {
-    const o = <usize>c << 2;
-    const v = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(acc, v128.load(corr + o))), v128.load(mult + o));
-    const kind = prm(q, P_KIND);
-    if (kind == Q_F32) {
-      const y = actv(v, prm(q, P_ACT));
-      if (valid == 4) { v128.store(dst + o, y); return; }
-      v128.store(tmp, y);
-      for (let i = 0; i < valid; i++) store<f32>(dst + o + (<usize>i << 2), load<f32>(tmp + (<usize>i << 2)));
-      return;
-    }
-    const z = prm(q, P_Z);
-    const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
-    const r = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(v, lo), hi))), i32x4.splat(z));
-    const h = i16x8.narrow_i32x4_s(r, r);
-    const b = kind == Q_U8 ? i8x16.narrow_i16x8_u(h, h) : i8x16.narrow_i16x8_s(h, h);
-    if (valid == 4) { v128.store32_lane(dst + <usize>c, b, 0); return; }
-    v128.store(tmp, b);
-    for (let i = 0; i < valid; i++) store<u8>(dst + <usize>(c + i), load<u8>(tmp + <usize>i));
-  }
-}
-
 // One widened A row of length k (padded to kp with zA, whose product the correction cancels).
 @inline function widenRow(src: usize, k: i32, kp: i32, signedA: bool, zA: i32, dst: usize): void {
   let i = 0;
@@ -244,8 +219,44 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
   const pH = geo(g, G.pH), pW = geo(g, G.pW), batch = geo(g, G.batch);
   const np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
   const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
-  const corr = params, mult = params + (<usize>np << 2), tmp = scratch, acc = scratch + 16;
+  const corr = params, mult = params + (<usize>np << 2), tmp = scratch, acc = scratch + 32;
   let dst = out;
+  if (ASC_FEATURE_SIMD) {
+    // channels in blocks of 8 up to np: the weights' padding is zero, and int8 values have 16 bytes of slack after
+    // them in a plan, so the last block's extra lanes read harmless bytes and add nothing
+    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
+    const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
+    const za = i16x8.splat(<i16>zA);
+    for (let b = 0; b < batch; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
+      memory.copy(acc, corr, <usize>np << 2);
+      for (let kh = 0; kh < fH; kh++) {
+        const ih = oh * sH - pH + kh * dH;
+        for (let kw = 0; kw < fW; kw++) {
+          const iw = ow * sW - pW + kw * dW;
+          const wt = w16 + (<usize>((kh * fW + kw) * np) << 1);
+          const src = x + <usize>(((b * inH + ih) * inW + iw) * C);
+          if (ih < 0 || ih >= inH || iw < 0 || iw >= inW) {
+            for (let c = 0; c < C; c += 8) dwStep(za, wt, acc, c);
+          } else if (signedA) {
+            for (let c = 0; c < C; c += 8) dwStep(v128.load8x8_s(src + <usize>c), wt, acc, c);
+          } else {
+            for (let c = 0; c < C; c += 8) dwStep(v128.load8x8_u(src + <usize>c), wt, acc, c);
+          }
+        }
+      }
+      for (let c = 0; c < C; c += 8) {
+        const pa = acc + (<usize>c << 2), pm = mult + (<usize>c << 2), cols = C - c < 8 ? C - c : 8;
+        if (kind == Q_F32) {
+          storeRowF(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), act, c, cols, dst, tmp);
+        } else {
+          storeRowQ(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), lo, hi, zv, u8, c, cols,
+            dst, tmp);
+        }
+      }
+      dst += <usize>(C * eb);
+    }
+    return;
+  }
   for (let b = 0; b < batch; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
     memory.fill(acc, 0, <usize>np << 2);
     for (let kh = 0; kh < fH; kh++) {
@@ -255,29 +266,24 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
         const wt = w16 + (<usize>((kh * fW + kw) * np) << 1);
         const inside = ih >= 0 && ih < inH && iw >= 0 && iw < inW;
         const src = x + <usize>(((b * inH + ih) * inW + iw) * C);
-        let c = 0;
-        if (ASC_FEATURE_SIMD) {
-          const zv = i16x8.splat(<i16>zA);
-          for (; c + 8 <= C; c += 8) {
-            const xv = !inside ? zv : signedA ? v128.load8x8_s(src + <usize>c) : v128.load8x8_u(src + <usize>c);
-            const wv = v128.load(wt + (<usize>c << 1)), pa = acc + (<usize>c << 2);
-            v128.store(pa, i32x4.add(v128.load(pa), i32x4.extmul_low_i16x8_s(xv, wv)));
-            v128.store(pa, i32x4.add(v128.load(pa, 16), i32x4.extmul_high_i16x8_s(xv, wv)), 16);
-          }
-        }
-        for (; c < C; c++) {
+        for (let c = 0; c < C; c++) {
           const xv = !inside ? zA : signedA ? <i32>load<i8>(src + <usize>c) : <i32>load<u8>(src + <usize>c);
           const pa = acc + (<usize>c << 2);
           store<i32>(pa, load<i32>(pa) + xv * <i32>load<i16>(wt + (<usize>c << 1)));
         }
       }
     }
-    let c = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; c + 4 <= C; c += 4) store4(v128.load(acc + (<usize>c << 2)), c, 4, corr, mult, q, dst, tmp);
-    }
-    for (; c < C; c++) store1(load<i32>(acc + (<usize>c << 2)), c, corr, mult, q, dst);
+    for (let c = 0; c < C; c++) store1(load<i32>(acc + (<usize>c << 2)), c, corr, mult, q, dst);
     dst += <usize>(C * eb);
+  }
+}
+
+// acc[c .. c+8] += x·w for eight channels (x widened to i16 lanes).
+@inline function dwStep(xv: v128, wt: usize, acc: usize, c: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    const wv = v128.load(wt + (<usize>c << 1)), pa = acc + (<usize>c << 2);
+    v128.store(pa, i32x4.add(v128.load(pa), i32x4.extmul_low_i16x8_s(xv, wv)));
+    v128.store(pa, i32x4.add(v128.load(pa, 16), i32x4.extmul_high_i16x8_s(xv, wv)), 16);
   }
 }
 
