@@ -7,21 +7,20 @@ export function affineKernels(mod: WasmModule) {
   const { arena, exports: ex } = mod;
   return {
     channelAffine(x, scale, shift, channels) {
-      arena.reset();
-      const xp = arena.put(x),
-        sp = arena.put(scale),
-        bp = arena.put(shift),
-        yp = arena.alloc(x.length);
-      ex.channelAffine(xp, sp, bp, yp, channels === 0 ? 0 : x.length / channels, channels);
-      return arena.take(yp, x.length);
+      return arena.call([x, scale, shift], x.length, ([xp, sp, bp, yp]) =>
+        ex.channelAffine(xp, sp, bp, yp, channels === 0 ? 0 : x.length / channels, channels),
+      );
     },
     channelSums(x, channels) {
-      arena.reset();
-      const xp = arena.put(x),
-        out = arena.alloc(channels),
-        tot = arena.allocBytes(8 * channels + 256);
-      ex.channelSums(xp, channels === 0 ? 0 : x.length / channels, channels, out, tot);
-      return arena.take(out, channels);
+      return arena.call([x], channels, ([xp, out]) =>
+        ex.channelSums(
+          xp,
+          channels === 0 ? 0 : x.length / channels,
+          channels,
+          out,
+          arena.allocBytes(8 * channels + 256),
+        ),
+      );
     },
   } satisfies KernelFamily;
 }

@@ -54,114 +54,96 @@ export function convKernels(mod: WasmModule) {
 
   return {
     conv(x: Float32Array, w: Float32Array, g: ConvGeometry, bias: Float32Array | null, act: Activation) {
-      arena.reset();
-      const xp = arena.put(x),
-        wp = arena.put(w),
-        bp = bias ? arena.put(bias) : 0,
-        n = outSize(g),
-        yp = arena.alloc(n);
-      const parts = splitByOutput(g, partsFor(mod, convFlops(g), inSize(g) + outSize(g))).map((p) => {
-        const gp = putGeometry(p.g);
-        return [xp + p.inOffset * F32, wp, bp, yp + p.outOffset * F32, gp, act === 'relu' ? 1 : 0, scratch(gp, 0)];
+      return arena.call([x, w, bias], outSize(g), ([xp, wp, bp, yp]) => {
+        const parts = splitByOutput(g, partsFor(mod, convFlops(g), inSize(g) + outSize(g))).map((p) => {
+          const gp = putGeometry(p.g);
+          return [xp + p.inOffset * F32, wp, bp, yp + p.outOffset * F32, gp, act === 'relu' ? 1 : 0, scratch(gp, 0)];
+        });
+        runParts(mod, 'conv', parts);
       });
-      runParts(mod, 'conv', parts);
-      return arena.take(yp, n);
     },
     convBackpropInput(dy: Float32Array, w: Float32Array, g: ConvGeometry) {
-      arena.reset();
-      const dyp = arena.put(dy),
-        wp = arena.put(w),
-        n = inSize(g),
-        dxp = arena.alloc(n);
-      runParts(
-        mod,
-        'convBackpropInput',
-        splitByInput(g, partsFor(mod, convFlops(g), inSize(g) + outSize(g))).map((p) => {
-          const gp = putGeometry(p.g);
-          return [dyp + p.outOffset * F32, wp, dxp + p.inOffset * F32, gp, scratch(gp, 1)];
-        }),
+      return arena.call([dy, w], inSize(g), ([dyp, wp, dxp]) =>
+        runParts(
+          mod,
+          'convBackpropInput',
+          splitByInput(g, partsFor(mod, convFlops(g), inSize(g) + outSize(g))).map((p) => {
+            const gp = putGeometry(p.g);
+            return [dyp + p.outOffset * F32, wp, dxp + p.inOffset * F32, gp, scratch(gp, 1)];
+          }),
+        ),
       );
-      return arena.take(dxp, n);
     },
     convBackpropFilter(x: Float32Array, dy: Float32Array, g: ConvGeometry) {
-      arena.reset();
+      const n = filterSize(g);
       // 8 floats of room after dy: the tiled filter gradient reads each pixel's dy as whole vectors
-      const xp = arena.put(x),
-        dyp = arena.alloc(dy.length + 8),
-        n = filterSize(g),
-        dwp = arena.alloc(n);
-      arena.f32(dyp, dy.length).set(dy);
-      const split = splitByOutput(g, partsFor(mod, convFlops(g), inSize(g) + outSize(g)));
-      const partials = split.slice(1).map(() => arena.alloc(n));
-      runParts(
-        mod,
-        'convBackpropFilter',
-        split.map((p, i) => {
-          const gp = putGeometry(p.g);
-          return [xp + p.inOffset * F32, dyp + p.outOffset * F32, i === 0 ? dwp : partials[i - 1], gp, scratch(gp, 2)];
-        }),
-      );
-      sumPartials(dwp, partials, n);
-      return arena.take(dwp, n);
+      return arena.call([x, { data: dy, room: 8 * F32 }], n, ([xp, dyp, dwp]) => {
+        const split = splitByOutput(g, partsFor(mod, convFlops(g), inSize(g) + outSize(g)));
+        const partials = split.slice(1).map(() => arena.alloc(n));
+        runParts(
+          mod,
+          'convBackpropFilter',
+          split.map((p, i) => {
+            const gp = putGeometry(p.g);
+            return [
+              xp + p.inOffset * F32,
+              dyp + p.outOffset * F32,
+              i === 0 ? dwp : partials[i - 1],
+              gp,
+              scratch(gp, 2),
+            ];
+          }),
+        );
+        sumPartials(dwp, partials, n);
+      });
     },
     depthwiseConv(x: Float32Array, w: Float32Array, g: DepthwiseGeometry) {
-      arena.reset();
-      const xp = arena.put(x),
-        wp = arena.put(w),
-        n = outSize(g),
-        yp = arena.alloc(n);
-      runParts(
-        mod,
-        'depthwiseConv',
-        splitByOutput(g, partsFor(mod, convFlops(g, true), inSize(g) + outSize(g))).map((p) => [
-          xp + p.inOffset * F32,
-          wp,
-          0,
-          yp + p.outOffset * F32,
-          putGeometry(p.g, multiplierOf(p.g)),
-          0,
-        ]),
+      return arena.call([x, w], outSize(g), ([xp, wp, yp]) =>
+        runParts(
+          mod,
+          'depthwiseConv',
+          splitByOutput(g, partsFor(mod, convFlops(g, true), inSize(g) + outSize(g))).map((p) => [
+            xp + p.inOffset * F32,
+            wp,
+            0,
+            yp + p.outOffset * F32,
+            putGeometry(p.g, multiplierOf(p.g)),
+            0,
+          ]),
+        ),
       );
-      return arena.take(yp, n);
     },
     depthwiseConvBackpropInput(dy: Float32Array, w: Float32Array, g: DepthwiseGeometry) {
-      arena.reset();
-      const dyp = arena.put(dy),
-        wp = arena.put(w),
-        n = inSize(g),
-        dxp = arena.alloc(n);
-      runParts(
-        mod,
-        'depthwiseConvBackpropInput',
-        splitByInput(g, partsFor(mod, convFlops(g, true), inSize(g) + outSize(g))).map((p) => [
-          dyp + p.outOffset * F32,
-          wp,
-          dxp + p.inOffset * F32,
-          putGeometry(p.g, multiplierOf(p.g)),
-        ]),
+      return arena.call([dy, w], inSize(g), ([dyp, wp, dxp]) =>
+        runParts(
+          mod,
+          'depthwiseConvBackpropInput',
+          splitByInput(g, partsFor(mod, convFlops(g, true), inSize(g) + outSize(g))).map((p) => [
+            dyp + p.outOffset * F32,
+            wp,
+            dxp + p.inOffset * F32,
+            putGeometry(p.g, multiplierOf(p.g)),
+          ]),
+        ),
       );
-      return arena.take(dxp, n);
     },
     depthwiseConvBackpropFilter(x: Float32Array, dy: Float32Array, g: DepthwiseGeometry) {
-      arena.reset();
-      const xp = arena.put(x),
-        dyp = arena.put(dy),
-        n = depthwiseFilterSize(g),
-        dwp = arena.alloc(n);
-      const split = splitByOutput(g, partsFor(mod, convFlops(g, true), inSize(g) + outSize(g)));
-      const partials = split.slice(1).map(() => arena.alloc(n));
-      runParts(
-        mod,
-        'depthwiseConvBackpropFilter',
-        split.map((p, i) => [
-          xp + p.inOffset * F32,
-          dyp + p.outOffset * F32,
-          i === 0 ? dwp : partials[i - 1],
-          putGeometry(p.g, multiplierOf(p.g)),
-        ]),
-      );
-      sumPartials(dwp, partials, n);
-      return arena.take(dwp, n);
+      const n = depthwiseFilterSize(g);
+      return arena.call([x, dy], n, ([xp, dyp, dwp]) => {
+        const split = splitByOutput(g, partsFor(mod, convFlops(g, true), inSize(g) + outSize(g)));
+        const partials = split.slice(1).map(() => arena.alloc(n));
+        runParts(
+          mod,
+          'depthwiseConvBackpropFilter',
+          split.map((p, i) => [
+            xp + p.inOffset * F32,
+            dyp + p.outOffset * F32,
+            i === 0 ? dwp : partials[i - 1],
+            putGeometry(p.g, multiplierOf(p.g)),
+          ]),
+        );
+        sumPartials(dwp, partials, n);
+      });
     },
   } satisfies KernelFamily;
 }

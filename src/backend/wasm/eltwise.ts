@@ -21,38 +21,21 @@ export function eltwiseKernels(mod: WasmModule) {
   const { arena, exports: ex } = mod;
   return {
     unary(op, x) {
-      arena.reset();
-      const xp = arena.put(x),
-        yp = arena.alloc(x.length);
-      ex.eltUnary(UNARY_CODE[op], xp, yp, x.length);
-      return arena.take(yp, x.length);
+      return arena.call([x], x.length, ([xp, yp]) => ex.eltUnary(UNARY_CODE[op], xp, yp, x.length));
     },
     unaryBackward(op, x, y, dy) {
-      arena.reset();
-      // fused-ReLU backward passes its output as both x and y: copy it in once
-      const n = x.length,
-        xp = arena.put(x),
-        yp = y === x ? xp : arena.put(y),
-        dyp = arena.put(dy),
-        dxp = arena.alloc(n);
-      ex.eltUnaryBackward(UNARY_CODE[op], xp, yp, dyp, dxp, n);
-      return arena.take(dxp, n);
+      // fused-ReLU backward passes its output as both x and y: the arena copies it in once
+      return arena.call([x, y, dy], x.length, ([xp, yp, dyp, dxp]) =>
+        ex.eltUnaryBackward(UNARY_CODE[op], xp, yp, dyp, dxp, x.length),
+      );
     },
     binary(op, a, b) {
-      arena.reset();
-      const ap = arena.put(a),
-        bp = arena.put(b),
-        outp = arena.alloc(a.length);
-      ex.eltBinary(BINARY_CODE[op], ap, a.length, bp, b.length, outp);
-      return arena.take(outp, a.length);
+      return arena.call([a, b], a.length, ([ap, bp, outp]) =>
+        ex.eltBinary(BINARY_CODE[op], ap, a.length, bp, b.length, outp),
+      );
     },
     softmax(x, rows, cols) {
-      arena.reset();
-      const n = rows * cols,
-        xp = arena.put(x),
-        yp = arena.alloc(n);
-      ex.softmaxRows(xp, yp, rows, cols);
-      return arena.take(yp, n);
+      return arena.call([x], rows * cols, ([xp, yp]) => ex.softmaxRows(xp, yp, rows, cols));
     },
   } satisfies KernelFamily;
 }

@@ -23,6 +23,28 @@ const PAGE = 65536;
 
 const align16 = (p: number) => (p + 15) & ~15;
 
+/** Typed arrays a kernel reads or writes. */
+export type KernelArray = Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+
+/**
+ * A kernel input: an array to copy in, null for an absent optional one (pointer 0), or an array with bytes of
+ * slack after it for kernels that read whole vectors past the last element.
+ */
+export type ArenaInput = KernelArray | null | { data: KernelArray; room: number };
+
+/** A typed-array constructor results are copied out as. */
+type ArrayType<V extends KernelArray> = {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): V;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+/**
+ * A kernel's result: how many floats, or values of another type with bytes of slack after them; `zero` clears it
+ * first for kernels that accumulate into their output.
+ */
+export type ArenaOutput<V extends KernelArray = Float32Array> =
+  number | { type?: ArrayType<V>; length: number; room?: number; zero?: boolean };
+
 export class Arena {
   private top: number;
   /** Where the scratch starts: past every pinned block. */
@@ -116,6 +138,62 @@ export class Arena {
     const ptr = this.alloc(n);
     this.f32(ptr, n).fill(0);
     return ptr;
+  }
+
+  /** Allocates and copies any typed array in byte for byte, `room` bytes of slack after it; returns its pointer. */
+  putBytes(src: KernelArray, room = 0): number {
+    const ptr = this.allocBytes(src.byteLength + room);
+    new Uint8Array(this.memory.buffer, ptr, src.byteLength).set(
+      new Uint8Array(src.buffer, src.byteOffset, src.byteLength),
+    );
+    return ptr;
+  }
+
+  /**
+   * One kernel call on the scratch: resets it, copies the inputs in (null gives pointer 0, an array listed twice
+   * is copied once), reserves the output (if any), runs `body` with the inputs' pointers followed by the
+   * output's, and copies the output out. Scratch the kernel needs is allocated inside body.
+   */
+  call<V extends KernelArray = Float32Array>(
+    inputs: readonly ArenaInput[],
+    output: ArenaOutput<V>,
+    body: (ptrs: number[]) => void,
+  ): V;
+  call(inputs: readonly ArenaInput[], output: null, body: (ptrs: number[]) => void): void;
+  call<V extends KernelArray>(
+    inputs: readonly ArenaInput[],
+    output: ArenaOutput<V> | null,
+    body: (ptrs: number[]) => void,
+  ): V | void {
+    this.reset();
+    const ptrs: number[] = [];
+    for (let i = 0; i < inputs.length; i++) ptrs.push(this.input(inputs, i, ptrs));
+    if (output === null) {
+      body(ptrs);
+    } else if (typeof output === 'number') {
+      // the common case, floats out: no spec object, the monomorphic copy
+      const out = this.alloc(output);
+      ptrs.push(out);
+      body(ptrs);
+      return this.take(out, output) as V;
+    } else {
+      const type = output.type ?? (Float32Array as unknown as ArrayType<V>),
+        bytes = output.length * type.BYTES_PER_ELEMENT,
+        out = this.allocBytes(bytes + (output.room ?? 0));
+      if (output.zero) new Uint8Array(this.memory.buffer, out, bytes).fill(0);
+      ptrs.push(out);
+      body(ptrs);
+      return new type(this.memory.buffer as ArrayBuffer, out, output.length).slice() as V;
+    }
+  }
+
+  /** Copies inputs[i] in, or reuses the pointer of an earlier listing of the same array. */
+  private input(inputs: readonly ArenaInput[], i: number, ptrs: number[]): number {
+    const x = inputs[i];
+    if (x === null) return 0;
+    for (let j = 0; j < i; j++) if (inputs[j] === x) return ptrs[j];
+    if (x instanceof Float32Array) return this.put(x);
+    return ArrayBuffer.isView(x) ? this.putBytes(x) : this.putBytes(x.data, x.room);
   }
 
   /** Copies n floats out of wasm memory into a new array. */

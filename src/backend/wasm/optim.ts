@@ -8,16 +8,13 @@ export function optimKernels(mod: WasmModule) {
   const { arena, exports: ex } = mod;
   return {
     adamUpdate(w, g, m, v, lr, beta1, beta2, epsilon) {
-      arena.reset();
-      const n = w.length,
-        wp = arena.put(w),
-        gp = arena.put(g),
-        mp = arena.put(m),
-        vp = arena.put(v);
-      ex.adamUpdate(wp, gp, mp, vp, n, lr, beta1, beta2, epsilon);
-      w.set(arena.f32(wp, n));
-      m.set(arena.f32(mp, n));
-      v.set(arena.f32(vp, n));
+      const n = w.length;
+      arena.call([w, g, m, v], null, ([wp, gp, mp, vp]) => {
+        ex.adamUpdate(wp, gp, mp, vp, n, lr, beta1, beta2, epsilon);
+        w.set(arena.f32(wp, n));
+        m.set(arena.f32(mp, n));
+        v.set(arena.f32(vp, n));
+      });
     },
   } satisfies KernelFamily;
 }

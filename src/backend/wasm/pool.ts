@@ -38,41 +38,20 @@ export function poolKernels(mod: WasmModule) {
   const inSize = (g: PoolGeometry) => g.batch * g.inD * g.inH * g.inW * g.channels;
   return {
     maxPool(x, g) {
-      arena.reset();
-      const xp = arena.put(x),
-        gp = putGeometry(g),
-        n = outSize(g),
-        yp = arena.alloc(n);
-      ex.maxPool(xp, yp, gp);
-      return arena.take(yp, n);
+      return arena.call([x], outSize(g), ([xp, yp]) => ex.maxPool(xp, yp, putGeometry(g)));
     },
     maxPoolBackward(x, dy, g, positiveOnly = false) {
-      arena.reset();
-      const xp = arena.put(x),
-        dyp = arena.put(dy),
-        gp = putGeometry(g),
-        n = inSize(g),
-        dxp = arena.zeros(n);
-      ex.maxPoolBackward(xp, dyp, dxp, gp, positiveOnly);
-      return arena.take(dxp, n);
+      return arena.call([x, dy], { length: inSize(g), zero: true }, ([xp, dyp, dxp]) =>
+        ex.maxPoolBackward(xp, dyp, dxp, putGeometry(g), positiveOnly),
+      );
     },
     avgPool(x, g) {
-      arena.reset();
-      const xp = arena.put(x),
-        gp = putGeometry(g),
-        n = outSize(g),
-        yp = arena.alloc(n);
-      ex.avgPool(xp, yp, gp);
-      return arena.take(yp, n);
+      return arena.call([x], outSize(g), ([xp, yp]) => ex.avgPool(xp, yp, putGeometry(g)));
     },
     avgPoolBackward(dy, g) {
-      arena.reset();
-      const dyp = arena.put(dy),
-        gp = putGeometry(g),
-        n = inSize(g),
-        dxp = arena.zeros(n);
-      ex.avgPoolBackward(dyp, dxp, gp);
-      return arena.take(dxp, n);
+      return arena.call([dy], { length: inSize(g), zero: true }, ([dyp, dxp]) =>
+        ex.avgPoolBackward(dyp, dxp, putGeometry(g)),
+      );
     },
   } satisfies KernelFamily;
 }
