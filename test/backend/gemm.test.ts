@@ -4,6 +4,7 @@ import { backend } from '../../src';
 import { rng, randArray } from '../helpers/kernels';
 import { WASM_BACKENDS } from '../helpers/backends';
 import { expectClose } from '../helpers/close';
+import { gemmRange, sgemmArgs } from '../../src/backend/wasm/gemm';
 
 const abs = (a: Float32Array) => a.map(Math.abs);
 
@@ -128,7 +129,8 @@ describe('matmul', () => {
           pc = arena.put(c0),
           pbias = arena.put(bias);
         const scratch = arena.allocBytes(ex.gemmScratchBytes(m, n, kk));
-        ex.sgemm(tA ? 1 : 0, 0, m, n, kk, pa, tA ? m : kk, pb, n, pc + col0 * 4, ldc, pbias, 0, 1, scratch);
+        const call = { m, n, k: kk, a: pa, b: pb, c: pc + col0 * 4, ldc, transA: tA, bias: pbias, accumulate: true };
+        ex.sgemm(...sgemmArgs({ ...call, scratch }));
         const got = arena.take(pc, m * ldc);
         const prod = js.matmul(a, b, m, kk, n, tA, false, bias, 'linear');
         const scale = js.matmul(abs(a), abs(b), m, kk, n, tA, false, abs(bias), 'linear');
@@ -140,6 +142,47 @@ describe('matmul', () => {
             expect(Math.abs(got[i * ldc + j] - want), `${m}x${kk}x${n} C[${i}][${j}]`).toBeLessThanOrEqual(tol);
           }
       }
+    });
+
+    it(`${name} sgemm parts from gemmRange tile the whole product, every transpose, rows and columns`, () => {
+      const mod = backend.module(name)!;
+      const { exports: ex, arena } = mod;
+      // the argument list matches the export's arity (a field added on one side only would shift the rest); the
+      // loader wraps exports in variadic functions, so ask a raw instance on the same memory, as workers make
+      const raw = new WebAssembly.Instance(mod.compiled, { env: { abort() {}, memory: mod.arena.memory } });
+      const arity = (raw.exports.sgemm as (...a: number[]) => void).length;
+      expect(arity).toBe(15);
+      expect(sgemmArgs({ m: 1, n: 1, k: 1, a: 0, b: 0, c: 0, scratch: 0 })).toHaveLength(arity);
+      const r = rng(77);
+      const [m, kk, n] = [13, 19, 21];
+      const a = randArray(m * kk, r),
+        b = randArray(kk * n, r),
+        bias = randArray(n, r);
+      for (const transA of [false, true])
+        for (const transB of [false, true])
+          for (const alongN of [false, true]) {
+            const got = arena.call([a, b, bias], m * n, ([pa, pb, pbias, pc]) => {
+              const whole = { m, n, k: kk, a: pa, b: pb, c: pc, transA, transB, bias: pbias, act: 1 };
+              // ranges start on 4-row or 8-column tiles, the last one ragged
+              for (const [s, e] of alongN
+                ? [
+                    [0, 8],
+                    [8, 16],
+                    [16, 21],
+                  ]
+                : [
+                    [0, 4],
+                    [4, 12],
+                    [12, 13],
+                  ]) {
+                const part = gemmRange(whole, alongN, s, e);
+                ex.sgemm(...sgemmArgs({ ...part, scratch: arena.allocBytes(ex.gemmScratchBytes(part.m, part.n, kk)) }));
+              }
+            });
+            const want = js.matmul(a, b, m, kk, n, transA, transB, bias, 'relu');
+            const scale = js.matmul(abs(a), abs(b), m, kk, n, transA, transB, abs(bias), 'linear');
+            expectGemmClose(got, want, scale, kk, `${name} tA=${transA} tB=${transB} alongN=${alongN}`, [m, n]);
+          }
     });
   }
 });

@@ -10,6 +10,7 @@ import { type WasmModule, runParts, poolOf, threadsOf } from '../../backend/wasm
 import { splitStep, MIN_SPLIT_FLOPS, type GemmSplit } from './parts';
 import { splitByOutput, splitRange } from '../../backend/wasm/split';
 import { geometryBlock } from '../../backend/wasm/geometry';
+import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
 import { ACT, Program, Step } from './steps';
 import { layout } from './memory';
 
@@ -37,10 +38,13 @@ const POOL_FIELDS: (keyof PoolGeometry)[] = [
   'padLeft',
 ];
 
-/** One kernel export and its argument lists (one per part); pointers are filled in once memory is pinned. */
+/**
+ * One kernel export and its argument lists (one per part); pointers are filled in once memory is pinned, one by
+ * one or (sgemm) the whole list at once.
+ */
 interface Call {
   fn: string;
-  parts: Array<Array<number | (() => number)>>;
+  parts: Array<Array<number | (() => number)> | (() => number[])>;
   scratch?: Array<() => number>;
 }
 
@@ -136,7 +140,7 @@ export class WasmPlan {
       }
       let sp = this.scratchBlock;
       const parts = c.parts.map((args, j) => {
-        const out = args.map((a) => (typeof a === 'function' ? a() : a));
+        const out = typeof args === 'function' ? args() : args.map((a) => (typeof a === 'function' ? a() : a));
         if (c.scratch) {
           out.push(sp);
           sp += need[i][j];
@@ -307,29 +311,14 @@ export class WasmPlan {
     act: number,
     accumulate: boolean,
   ): Call {
-    const ex = this.mod.exports,
-      acc = accumulate ? 1 : 0;
+    const ex = this.mod.exports;
     return {
       fn: 'sgemm',
-      parts: ranges.map(([s, e]) =>
-        alongN
-          ? [
-              0,
-              0,
-              m,
-              e - s,
-              k,
-              x,
-              k,
-              () => w() + s * F32,
-              n,
-              () => y() + s * F32,
-              n,
-              () => (b() ? b() + s * F32 : 0),
-              act,
-              acc,
-            ]
-          : [0, 0, e - s, n, k, () => x() + s * k * F32, k, w, n, () => y() + s * n * F32, n, b, act, acc],
+      // the argument list is built once memory is pinned (the pointers are known only then)
+      parts: ranges.map(
+        ([s, e]) =>
+          () =>
+            sgemmArgs(gemmRange({ m, n, k, a: x(), b: w(), c: y(), bias: b(), act, accumulate }, alongN, s, e)),
       ),
       scratch: ranges.map(
         ([s, e]) =>
