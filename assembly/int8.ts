@@ -17,9 +17,9 @@ const MR = 4, NR = 8;
 
 @inline function roundUp(x: i32, q: i32): i32 { return (x + q - 1) / q * q; }
 
-/** Bytes of scratch for depth k and n channels: qgemm and qconv 4 widened rows, qdepthwise one i32 row. */
+/** Bytes of scratch for depth k and n channels: qgemm, qconv 4 widened rows; qdepthwise an i32 row, k tap offsets. */
 export function qScratchBytes(k: i32, n: i32): i32 {
-  const rows = MR * roundUp(k, 2) * 2, row = roundUp(n, 8) * 4;
+  const rows = MR * roundUp(k, 2) * 2, row = roundUp(n, 8) * 4 + k * 4;
   return (rows > row ? rows : row) + 48;
 }
 
@@ -225,9 +225,37 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
     // channels in blocks of 8 up to np: the weights' padding is zero, and int8 values have 16 bytes of slack after
     // them in a plan, so the last block's extra lanes read harmless bytes and add nothing
     const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
-    const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
+    const lo4 = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi4 = f32x4.splat(<f32>(prm(q, P_MAX) - z));
     const za = i16x8.splat(<i16>zA);
+    // interior pixels (every tap inside): tap offsets from a table, accumulators in registers, no bounds checks
+    const taps = fH * fW, off = acc + (<usize>np << 2);
+    for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) {
+      store<i32>(off + (<usize>(kh * fW + kw) << 2), (kh * dH * inW + kw * dW) * C);
+    }
+    const spanH = (fH - 1) * dH, spanW = (fW - 1) * dW;
     for (let b = 0; b < batch; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
+      const ih0 = oh * sH - pH, iw0 = ow * sW - pW;
+      if (ih0 >= 0 && ih0 + spanH < inH && iw0 >= 0 && iw0 + spanW < inW) {
+        const base = x + <usize>(((b * inH + ih0) * inW + iw0) * C);
+        for (let c = 0; c < C; c += 8) {
+          const oc = <usize>c << 2;
+          let lo = v128.load(corr + oc), hi = v128.load(corr + oc, 16);
+          let wt = w16 + (<usize>c << 1);
+          const wStep = <usize>np << 1;
+          for (let t = 0; t < taps; t++) {
+            const src = base + <usize>load<i32>(off + (<usize>t << 2)) + <usize>c;
+            const xv = signedA ? v128.load8x8_s(src) : v128.load8x8_u(src), wv = v128.load(wt);
+            lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
+            hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
+            wt += wStep;
+          }
+          const pm = mult + oc, cols = C - c < 8 ? C - c : 8;
+          if (kind == Q_F32) storeRowF(lo, hi, v128.load(pm), v128.load(pm, 16), act, c, cols, dst, tmp);
+          else storeRowQ(lo, hi, v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, c, cols, dst, tmp);
+        }
+        dst += <usize>(C * eb);
+        continue;
+      }
       memory.copy(acc, corr, <usize>np << 2);
       for (let kh = 0; kh < fH; kh++) {
         const ih = oh * sH - pH + kh * dH;
@@ -249,7 +277,7 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
         if (kind == Q_F32) {
           storeRowF(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), act, c, cols, dst, tmp);
         } else {
-          storeRowQ(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), lo, hi, zv, u8, c, cols,
+          storeRowQ(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, c, cols,
             dst, tmp);
         }
       }
