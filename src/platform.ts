@@ -4,6 +4,50 @@
 /** True in Node (files, npm codecs, stdout); false in browsers and web workers. */
 export const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
+/** An environment variable (Node: CONVKIT_BACKEND, CONVKIT_THREADS, CONVKIT_PLAN); undefined elsewhere or unset. */
+export const envVar = (name: string): string | undefined => (isNode ? process.env[name] : undefined);
+
+/** Whether this is a Node that loads built-ins synchronously (process.getBuiltinModule, Node >= 20.16). */
+export const hasNodeBuiltins = (): boolean => isNode && typeof process.getBuiltinModule === 'function';
+
+/**
+ * A Node built-in loaded synchronously, for code that cannot await (starting workers, counting cores, finding
+ * an installed package from a synchronous API); null in browsers and in Nodes without getBuiltinModule. Looked up
+ * on every call, so a test can stand a fake module in.
+ */
+export function nodeBuiltin(name: string): any {
+  return hasNodeBuiltins() ? (process.getBuiltinModule(name) ?? null) : null;
+}
+
+/** Logical cores of this machine (1 when unknown). */
+export function coreCount(): number {
+  const os = nodeBuiltin('node:os');
+  const n = os
+    ? (os.availableParallelism?.() ?? os.cpus().length)
+    : (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Number.isInteger(n) && n > 0 ? n : 1;
+}
+
+/** A worker started from JavaScript source: Node's worker_threads Worker or a browser's Web Worker. */
+export type SourceWorker = {
+  postMessage(m: unknown): void;
+  terminate(): unknown;
+  unref?(): void;
+  on?(event: 'error', f: (e: unknown) => void): void;
+  addEventListener?(event: 'error', f: (e: unknown) => void): void;
+};
+
+/** A way to start a worker from source on this platform (Node: eval; browsers: a blob: URL), or null. */
+export function workerFactory(): ((source: string) => SourceWorker) | null {
+  const node = nodeBuiltin('node:worker_threads');
+  if (node) return (src) => new node.Worker(src, { eval: true });
+  const g = globalThis as any;
+  if (typeof g.Worker === 'function' && typeof g.Blob === 'function' && typeof g.URL?.createObjectURL === 'function') {
+    return (src) => new g.Worker(g.URL.createObjectURL(new g.Blob([src], { type: 'text/javascript' })));
+  }
+  return null;
+}
+
 /**
  * Imports a Node built-in or an optional npm package at run time. The non-literal specifier keeps
  * bundlers from pulling Node-only code (fs, pngjs, jpeg-js) into browser builds.

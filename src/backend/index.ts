@@ -15,7 +15,8 @@ import {
   poolReady,
   poolFailure,
 } from './wasm/module';
-import { threadsUnavailable, coreCount } from './wasm/threads';
+import { threadsUnavailable } from './wasm/threads';
+import { coreCount, envVar } from '../platform';
 import { BackendError, ValueError, ConvkitError, fmtValue } from '../errors';
 
 export type { Kernels, BackendName } from './kernels';
@@ -142,7 +143,7 @@ function warnFallback(e: unknown): void {
 
 /** The backend forced by the CONVKIT_BACKEND environment variable (Node), if any; checked. */
 function envBackend(): BackendName | undefined {
-  const v = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONVKIT_BACKEND;
+  const v = envVar('CONVKIT_BACKEND');
   if (v === undefined || v === '') return undefined;
   return checkName(v, 'CONVKIT_BACKEND');
 }

@@ -4,6 +4,7 @@
 import { Tensor } from '../tensor';
 import { ConvkitError, ValueError } from '../errors';
 import { rng } from '../ops/random';
+import { isNode, nodeBuiltin } from '../platform';
 
 /** The package's per-digit lists: mnist[d].get(i) is 784 floats in [0, 1], row-major. */
 export interface MnistDigit {
@@ -23,11 +24,13 @@ let cached: MnistDigit[] | null = null;
 /** The `mnist` package, looked up from the working directory first, then beside convkit. */
 export function mnistPackage(): MnistDigit[] {
   if (cached) return cached;
-  // node:module through getBuiltinModule, not a static import: the browser bundle includes this file and must load.
-  const proc = (globalThis as { process?: { cwd(): string; getBuiltinModule?(id: string): any } }).process;
-  const createRequire = proc?.getBuiltinModule?.('node:module')?.createRequire as
+  // node:module loaded synchronously, not a static import: the browser bundle includes this file and must load.
+  const createRequire = nodeBuiltin('node:module')?.createRequire as
     ((base: string) => (id: string) => unknown) | undefined;
-  const bases = [`${proc?.cwd?.() ?? '.'}/noop.js`, typeof __filename === 'string' ? __filename : import.meta.url];
+  const bases = [
+    `${isNode ? process.cwd() : '.'}/noop.js`,
+    typeof __filename === 'string' ? __filename : import.meta.url,
+  ];
   for (const base of createRequire ? bases : []) {
     try {
       return (cached = createRequire!(base)('mnist') as MnistDigit[]);

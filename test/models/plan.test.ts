@@ -1,6 +1,6 @@
 // Inference plans (models/plan) against the eager path: every WebAssembly backend, the zoo, the
 // pretrained MobileNetV2, random graphs; invalidation on weight changes; memory over many predicts.
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { layers, ops, backend, model, Sequential, Tensor, zoo, io, optimizers, noGrad } from '../../src/index';
 import type { Model } from '../../src/models';
 import { loadNsfwjs } from '../../src/io/pretrained';
@@ -175,6 +175,23 @@ describe('inference plan invalidation', () => {
     expectRelClose(m.predict(x), eager(m, x));
     expect(planBytes(m)).not.toBe(before);
   }, 30_000);
+
+  it('CONVKIT_PLAN=0 (or false) runs predict eagerly, with no plan built', () => {
+    try {
+      for (const off of ['0', 'false']) {
+        vi.stubEnv('CONVKIT_PLAN', off);
+        const m = branchy(8);
+        expectRelClose(m.predict(x), eager(m, x));
+        expect(planBytes(m)).toBeNull();
+      }
+      vi.stubEnv('CONVKIT_PLAN', '1');
+      const m = branchy(8);
+      m.predict(x);
+      expect(planBytes(m)).not.toBeNull();
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
 
   it('keeps two models apart when their predicts interleave', () => {
     const a = branchy(6),

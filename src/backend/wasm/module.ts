@@ -6,7 +6,8 @@
 import { instantiate as loaderInstantiate, instantiateSync as loaderInstantiateSync } from '@assemblyscript/loader';
 import * as binaries from './binaries';
 import { BackendError, ValueError } from '../../errors';
-import { ThreadPool, threadsUnavailable, coreCount } from './threads';
+import { ThreadPool, threadsUnavailable } from './threads';
+import { coreCount, envVar } from '../../platform';
 import { GEOMETRY_BLOCK_FIELDS } from './geometry';
 
 export type Build = 'scalar' | 'simd' | 'relaxed' | 'simdThreads' | 'relaxedThreads';
@@ -301,7 +302,7 @@ let fallback: number | null = null;
 /** The default thread count: CONVKIT_THREADS (Node) if set, else every core where threads can run. */
 function defaultThreads(): number {
   if (threadsUnavailable() !== null) return 1;
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONVKIT_THREADS;
+  const env = envVar('CONVKIT_THREADS');
   if (env === undefined || env === '') return coreCount();
   const n = Number(env);
   if (!Number.isInteger(n) || n < 1 || n > 256)

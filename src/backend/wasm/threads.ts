@@ -4,6 +4,7 @@
 // synchronous, so every kernel keeps its signature; signalling goes through Atomics on a small shared
 // control block, with no message per call. Workers sleep in Atomics.wait between calls.
 import { BackendError } from '../../errors';
+import { hasNodeBuiltins, isNode, workerFactory, type SourceWorker } from '../../platform';
 
 /** i32 fields per worker in the control block. */
 const SLOT = 8;
@@ -54,25 +55,6 @@ if (typeof self === 'undefined') {
 }
 `;
 
-type AnyWorker = {
-  postMessage(m: unknown): void;
-  terminate(): unknown;
-  unref?(): void;
-  on?(event: 'error', f: (e: unknown) => void): void;
-  addEventListener?(event: 'error', f: (e: unknown) => void): void;
-};
-
-/** A way to start a worker from source on this platform, or null where there is none. */
-function workerFactory(): ((source: string) => AnyWorker) | null {
-  const g = globalThis as any;
-  const node = g.process?.versions?.node ? g.process.getBuiltinModule?.('node:worker_threads') : null;
-  if (node) return (src) => new node.Worker(src, { eval: true });
-  if (typeof g.Worker === 'function' && typeof g.Blob === 'function' && typeof g.URL?.createObjectURL === 'function') {
-    return (src) => new g.Worker(g.URL.createObjectURL(new g.Blob([src], { type: 'text/javascript' })));
-  }
-  return null;
-}
-
 /** Why threads cannot run here, or null when they can. */
 export function threadsUnavailable(): string | null {
   const g = globalThis as any;
@@ -81,18 +63,10 @@ export function threadsUnavailable(): string | null {
       ? 'this page is not cross-origin isolated (no COOP/COEP headers), so SharedArrayBuffer is unavailable'
       : 'SharedArrayBuffer is unavailable in this runtime';
   }
-  if (g.process?.versions?.node && !g.process.getBuiltinModule)
+  if (isNode && !hasNodeBuiltins())
     return 'this Node has no process.getBuiltinModule (Node >= 20.16 needed to start workers synchronously)';
   if (!workerFactory()) return 'this runtime cannot start workers';
   return null;
-}
-
-/** Logical cores of this machine (1 when unknown). */
-export function coreCount(): number {
-  const g = globalThis as any;
-  const os = g.process?.versions?.node ? g.process.getBuiltinModule?.('node:os') : null;
-  const n = os ? (os.availableParallelism?.() ?? os.cpus().length) : g.navigator?.hardwareConcurrency;
-  return Number.isInteger(n) && n > 0 ? n : 1;
 }
 
 /** Whether this thread may block in Atomics.wait (not on a browser's main thread: it spins there). */
@@ -110,7 +84,7 @@ function canBlock(ctl: Int32Array): boolean {
 }
 
 export class ThreadPool {
-  private readonly workers: AnyWorker[] = [];
+  private readonly workers: SourceWorker[] = [];
   private readonly ctl: Int32Array;
   private readonly args: Float64Array;
   private readonly ids = new Map<string, number>();

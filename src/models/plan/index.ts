@@ -4,6 +4,7 @@
 import { Tensor } from '../../tensor';
 import { kernels, backend } from '../../backend';
 import { threadsOf } from '../../backend/wasm/module';
+import { envVar } from '../../platform';
 import type { Layer } from '../../layers';
 import type { Variable } from '../../autograd';
 import type { Model } from '../model';
@@ -35,7 +36,7 @@ const freed = new FinalizationRegistry<Entry[]>((entries) => {
 });
 
 function enabled(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONVKIT_PLAN;
+  const env = envVar('CONVKIT_PLAN');
   return env !== '0' && env !== 'false';
 }
 
