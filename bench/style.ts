@@ -4,6 +4,7 @@
 // weights, tf.train.adam, tf.grad through model.apply) on its 'cpu' and 'wasm' backends.
 // Times are this process's CPU time by default (steadier when other processes share the cores), --wall for elapsed.
 // Run: node --import tsx bench/style.ts [--model mobilenet_v2|inception_v3] [--sizes 256,512] [--steps 3] [--wall]
+//        [--impls convkit,tfjs-cpu,tfjs-wasm] (each step's time is printed to stderr as it ends)
 // (L-BFGS costs the same per pass: its extra work is a few dot products over the pixels.)
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -131,6 +132,7 @@ async function tfStep(name: TfBackend, size: number, steps: number): Promise<num
     G.assign(tf.clipByValue(G, 0, 255));
     G.dataSync();
     times.push(seconds() - t0);
+    process.stderr.write(`TF.js ${name} ${size}: step ${i} took ${times[i].toFixed(2)} s\n`);
   }
   tf.disposeVariables();
   return median(times.slice(1));
@@ -138,18 +140,26 @@ async function tfStep(name: TfBackend, size: number, steps: number): Promise<num
 
 /** Runs every implementation at every size; failures become rows with a note instead of numbers. */
 export async function benchStyle(
-  opts: { sizes?: number[]; steps?: number; clock?: Clock; model?: NetName; log?: (r: StyleRow) => void } = {},
+  opts: {
+    sizes?: number[];
+    steps?: number;
+    clock?: Clock;
+    model?: NetName;
+    impls?: string[];
+    log?: (r: StyleRow) => void;
+  } = {},
 ): Promise<StyleRow[]> {
-  const { sizes = [256, 512], steps = 3, log = () => {} } = opts;
+  const { sizes = [256, 512], steps = 3, impls: chosen = ['convkit', 'tfjs-cpu', 'tfjs-wasm'], log = () => {} } = opts;
   net = opts.model ?? 'mobilenet_v2';
   clock = opts.clock ?? 'cpu';
   await init();
   const rows: StyleRow[] = [];
-  const impls: [string, (size: number) => Promise<number>][] = [
-    ['convkit wasm-simd', (s) => convkitStep('wasm-simd', s, steps)],
-    ['TF.js cpu', (s) => tfStep('cpu', s, steps)],
-    ['TF.js wasm', (s) => tfStep('wasm', s, steps)],
+  const all: [string, string, (size: number) => Promise<number>][] = [
+    ['convkit', 'convkit wasm-simd', (s) => convkitStep('wasm-simd', s, steps)],
+    ['tfjs-cpu', 'TF.js cpu', (s) => tfStep('cpu', s, steps)],
+    ['tfjs-wasm', 'TF.js wasm', (s) => tfStep('wasm', s, steps)],
   ];
+  const impls = all.filter(([key]) => chosen.includes(key)).map(([, impl, run]) => [impl, run] as const);
   for (const size of sizes) {
     for (const [impl, run] of impls) {
       let row: StyleRow;
@@ -196,6 +206,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     sizes,
     steps,
     model: (arg('model') ?? 'mobilenet_v2') as NetName,
+    ...(arg('impls') ? { impls: arg('impls')!.split(',') } : {}),
     clock: process.argv.includes('--wall') ? 'wall' : 'cpu',
     log: (r) =>
       console.log(
