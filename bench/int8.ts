@@ -9,6 +9,7 @@ import type { Model } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
 import { samplePhoto } from '../examples/photos';
 import { seeded } from './util';
+import { planBytes } from '../src/models/plan';
 
 const args = process.argv.slice(2);
 const flag = (f: string) => {
@@ -81,6 +82,16 @@ async function main(): Promise<void> {
         }
     }
     backend.setThreads(null);
+    const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+    for (const [impl, net] of [
+      ['float', m],
+      ['int8', q],
+    ] as const) {
+      const b = planBytes(net)!;
+      console.log(
+        `${name} ${impl} plan: arena ${mib(b.arena)} MiB, weights ${mib(b.weights)} MiB, scratch ${mib(b.scratch)} MiB`,
+      );
+    }
     for (const threads of [1, 2]) {
       const f = median(times[`float|${threads}`]),
         i8 = median(times[`int8|${threads}`]);

@@ -92,7 +92,8 @@ function settingsOf(opts: unknown): { cal: Tensor[]; settings: QuantizeSettings 
  * Int8 post-training quantisation: calibrates activation ranges on `calibration`, quantises conv, depthwise and
  * dense weights per output channel after batch-norm folding, and returns a model whose predict runs int8 kernels
  * (other layers, and those named in `skip`, stay float). Its plans run on WebAssembly, the scalar build when the
- * 'js' backend is active.
+ * 'js' backend is active; with plans turned off (CONVKIT_PLAN=0) it runs the float layers. The ranges are fixed at
+ * quantisation: after the float model's weights change, quantize it again.
  */
 export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
   if (!(model instanceof Model)) throw new ValueError('quantize: expected a Model (Sequential or functional)');
