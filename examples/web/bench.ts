@@ -3,10 +3,11 @@
 import { backend, init, ops, Tensor } from '../../src';
 import type { BackendName } from '../../src';
 import { $, status, nextFrame, barChart, Bar } from './ui';
+import { sizeOf } from '../../src/tensor';
 
 function random(shape: number[], seed: number): Tensor {
   let s = seed;
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   return new Tensor(
     Float32Array.from({ length: n }, () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5),
     shape,

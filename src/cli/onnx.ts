@@ -6,6 +6,7 @@ import { decodeModel, opsetOf } from '../io/onnx/proto';
 import { unsupportedNodes } from '../io/onnx/import';
 import { nodeImport } from '../platform';
 import { type Command, UsageError, numberOption } from './command';
+import { sizeOf } from '../tensor';
 
 const isOnnx = (p: string): boolean => /\.onnx$/i.test(p);
 
@@ -42,7 +43,7 @@ export const infoCommand: Command = {
       const inits = new Set((g.initializer ?? []).map((t) => t.name));
       const ops: Record<string, number> = {};
       for (const n of g.node ?? []) ops[n.op_type] = (ops[n.op_type] ?? 0) + 1;
-      const params = (g.initializer ?? []).reduce((a, t) => a + (t.dims ?? []).reduce((p, d) => p * Number(d), 1), 0);
+      const params = (g.initializer ?? []).reduce((a, t) => a + sizeOf((t.dims ?? []).map(Number)), 0);
       const result = {
         file,
         format: 'onnx',

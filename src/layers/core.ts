@@ -1,5 +1,5 @@
 // Core layers: Input, Dense, Flatten, Activation, Dropout.
-import { Tensor } from '../tensor';
+import { Tensor, sizeOf } from '../tensor';
 import { Variable } from '../autograd';
 import { ShapeError, ValueError, fmtValue } from '../errors';
 import * as ops from '../ops';
@@ -161,7 +161,7 @@ export class Flatten extends Layer {
   }
   computeOutputShape(s: SymShape): SymShape {
     const rest = s.slice(1);
-    return [s[0], rest.some((d) => d === null) ? null : rest.reduce<number>((a, d) => a * d!, 1)];
+    return [s[0], rest.some((d) => d === null) ? null : sizeOf(rest as number[])];
   }
   call(x: Tensor): Tensor {
     return ops.flatten(x);

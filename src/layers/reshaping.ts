@@ -1,6 +1,6 @@
 // Reshaping layers: Keras Reshape and Permute (shapes and dims exclude the batch axis, Permute's dims
 // count from 1 as in Keras), and Slice, a box of every sample (ONNX Slice/Split, tf.slice).
-import { Tensor } from '../tensor';
+import { Tensor, sizeOf } from '../tensor';
 import { ShapeError, ValueError, fmtShape } from '../errors';
 import * as ops from '../ops';
 import { Layer, LayerArgs, SymShape, checkLayerOptions, fmtSymShape } from './base';
@@ -27,10 +27,10 @@ export class Reshape extends Layer {
   computeOutputShape(s: SymShape): SymShape {
     const rest = s.slice(1);
     if (rest.some((d) => d === null)) return [s[0], ...this.targetShape.map((d) => (d === -1 ? null : d))];
-    const n = rest.reduce<number>((a, d) => a * d!, 1),
+    const n = sizeOf(rest as number[]),
       known = this.targetShape.reduce((a, d) => (d === -1 ? a : a * d), 1);
     const out = this.targetShape.map((d) => (d === -1 ? n / known : d));
-    if (out.some((d) => !Number.isInteger(d)) || out.reduce((a, d) => a * d, 1) !== n) {
+    if (out.some((d) => !Number.isInteger(d)) || sizeOf(out) !== n) {
       throw new ShapeError(
         `layer '${this.name}' (Reshape): cannot reshape ${fmtSymShape(s)} to (None, ${this.targetShape.join(', ')})`,
       );

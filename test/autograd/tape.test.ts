@@ -3,13 +3,14 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { backend, ops, Tensor, valueAndGrads, variable } from '../../src';
 import { jsKernels } from '../../src/backend/js';
+import { sizeOf } from '../../src/tensor';
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
 const ramp = (shape: number[], scale = 0.1, offset = 0): Tensor => {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   return new Tensor(
     Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + 0.3) * scale + offset),
     shape,

@@ -1,6 +1,7 @@
 // One closeness check for every comparison of float arrays: per element, |actual - expected| must be
 // at most atol + rtol·|expected|. NaN never passes, and an infinity must be matched exactly. A failure
 // names the first element that differs by its flat index and, given the shape, its index along each axis.
+import { sizeOf } from '../../src/tensor';
 export interface Where {
   /** Shape of the arrays, to report a failing element as [i, j, ...]. */
   shape?: readonly number[];
@@ -40,7 +41,7 @@ export function expectClose(
   const inShape = shape ? ` of shape [${shape.join(', ')}]` : '';
   if (actual.length !== expected.length)
     throw new Error(`${label}length ${actual.length}, expected ${expected.length}${inShape}`);
-  if (shape && shape.reduce((a, b) => a * b, 1) !== expected.length)
+  if (shape && sizeOf(shape) !== expected.length)
     throw new Error(`${label}shape [${shape.join(', ')}] does not hold ${expected.length} elements`);
   let first = -1,
     count = 0;

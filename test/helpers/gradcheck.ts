@@ -3,6 +3,7 @@
 // infinite gradient, analytic or numeric, fails.
 import { expect } from 'vitest';
 import { Tensor, valueAndGrads, noGrad, ops } from '../../src';
+import { sizeOf } from '../../src/tensor';
 
 export interface GradcheckOptions {
   /** Finite-difference step (f32 maths: 1e-3 .. 1e-2). */
@@ -22,7 +23,7 @@ export function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
 
 /** Seeded tensor of well-separated distinct values in [-1, 1) (no near-ties for max-type ops). */
 export function distinct(shape: number[], seed: number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1),
+  const n = sizeOf(shape),
     g = ops.rng(seed);
   const v = Array.from({ length: n }, (_, i) => -1 + (2 * i) / n);
   for (let i = n - 1; i > 0; i--) {

@@ -3,6 +3,7 @@ import { ops, tensor, Tensor, init, grad, ShapeError, ValueError } from '../../s
 import { describeEachBackend } from '../helpers/backends';
 import { rand, gradcheck } from '../helpers/gradcheck';
 import { expectClose } from '../helpers/close';
+import { sizeOf } from '../../src/tensor';
 
 /** numpy broadcasting written out per element, as the oracle. */
 function refBroadcast(a: Tensor, b: Tensor, f: (x: number, y: number) => number): { shape: number[]; data: number[] } {
@@ -11,7 +12,7 @@ function refBroadcast(a: Tensor, b: Tensor, f: (x: number, y: number) => number)
     pb = [...Array(r - b.rank).fill(1), ...b.shape];
   const shape = pa.map((d, i) => Math.max(d, pb[i]));
   const data: number[] = [];
-  const total = shape.reduce((x, y) => x * y, 1);
+  const total = sizeOf(shape);
   for (let o = 0; o < total; o++) {
     let rem = o,
       ia = 0,

@@ -1,4 +1,5 @@
 // Naive oracles written from the definitions (f64), independent of every backend.
+import { sizeOf } from '../../src/tensor';
 export interface RefConv {
   n: number;
   inS: number[];
@@ -29,7 +30,7 @@ const flat = (idx: number[], shape: number[]): number => idx.reduce((a, v, i) =>
 
 /** Cross-correlation over r spatial axes, x [n, ...inS, c], w [...f, c, outC]. */
 export function refConv(x: Float32Array, w: Float32Array, g: RefConv, bias?: Float32Array): Float64Array {
-  const out = new Float64Array(g.n * g.outS.reduce((a, b) => a * b, 1) * g.outC);
+  const out = new Float64Array(g.n * sizeOf(g.outS) * g.outC);
   for (let b = 0; b < g.n; b++) {
     for (const o of cells(g.outS)) {
       for (let oc = 0; oc < g.outC; oc++) {
@@ -78,7 +79,7 @@ export function refPool(
   padBefore: number[],
   outS: number[],
 ): Float64Array {
-  const out = new Float64Array(n * outS.reduce((a, b) => a * b, 1) * c);
+  const out = new Float64Array(n * sizeOf(outS) * c);
   for (let b = 0; b < n; b++)
     for (const o of cells(outS))
       for (let ch = 0; ch < c; ch++) {

@@ -6,10 +6,11 @@ import { layers, model, optimizers, quantize, Tensor, ValueError, ShapeError, zo
 import type { Model } from '../../src';
 import { describeEachBackend } from '../helpers/backends';
 import { loadDigits } from '../helpers/mnist';
+import { sizeOf } from '../../src/tensor';
 
 function seeded(shape: number[], seed: number): Tensor {
   let s = seed;
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   return new Tensor(
     Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1),
     shape,

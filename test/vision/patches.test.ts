@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { init, layers, model, vision, zoo, ops, Tensor, Sequential, noGrad, ShapeError, ValueError } from '../../src';
 import type { Model } from '../../src';
+import { sizeOf } from '../../src/tensor';
 
 beforeAll(async () => {
   await init();
@@ -20,7 +21,7 @@ function rng(seed: number): () => number {
 const randomImages = (shape: number[], seed: number): Tensor => {
   const r = rng(seed);
   return new Tensor(
-    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1),
+    Float32Array.from({ length: sizeOf(shape) }, () => r() * 2 - 1),
     shape,
   );
 };

@@ -2,10 +2,11 @@ import { describe, it, expect } from 'vitest';
 import { zoo, layers, model, tensor, ops, ValueError } from '../../src/index';
 import type { SymbolicTensor } from '../../src/layers';
 import type { Tensor } from '../../src/index';
+import { sizeOf } from '../../src/tensor';
 
 const rand = (shape: number[], seed: number): Tensor => {
   let s = seed;
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   return tensor(
     new Float32Array(n).map(() => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1),
     shape,

@@ -201,7 +201,7 @@ function reshapeTo(c: ImportContext, x: Act, target: (number | null)[]): void {
   const shape = onnxShape(x);
   if (x.cl && x.sym.rank >= 3 && target.length === 2 && shape.slice(2).every((d) => d !== null)) {
     const rest = shape.slice(1) as number[];
-    const n = rest.reduce((a, d) => a * d, 1);
+    const n = sizeOf(rest);
     if (target[1] === -1 || target[1] === n) {
       flattenCl(c, x);
       return;
@@ -217,7 +217,7 @@ function reshapeTo(c: ImportContext, x: Act, target: (number | null)[]): void {
 /** Flatten of channels-last data: flattens as stored and records the ONNX row of each flat position. */
 function flattenCl(c: ImportContext, x: Act): void {
   const [, ch, ...sp] = onnxShape(x) as number[];
-  const hw = sp.reduce((a, d) => a * d, 1);
+  const hw = sizeOf(sp);
   const sym = c.layer(new Flatten({ name: c.layerName() }), [x.sym]);
   if (hw === 1) {
     c.output(act(sym, false));
@@ -267,7 +267,7 @@ const flatten: Converter = (c: ImportContext) => {
     return;
   }
   const rest = shape.slice(axis);
-  reshapeTo(c, x, [null, rest.some((d) => d === null) ? -1 : (rest as number[]).reduce((a, d) => a * d, 1)]);
+  reshapeTo(c, x, [null, rest.some((d) => d === null) ? -1 : sizeOf(rest as number[])]);
 };
 
 const transpose: Converter = (c: ImportContext) => {

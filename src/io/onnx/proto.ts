@@ -5,6 +5,7 @@
 import protobuf from 'protobufjs/light.js'; // with .js: Node's ES module resolver adds no extensions and protobufjs has no exports map
 import { ModelFormatError } from '../../errors';
 import { ONNX_SCHEMA } from './schema';
+import { sizeOf } from '../../tensor';
 
 const root = protobuf.Root.fromJSON(ONNX_SCHEMA as protobuf.INamespace);
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -139,7 +140,7 @@ export function tensorValue(t: TensorProto, where: string, external?: ExternalRe
   const what = `${where}: tensor '${t.name ?? ''}'`;
   if (dims.some((d) => !Number.isSafeInteger(d) || d < 0))
     throw new ModelFormatError(`${what} has invalid dims [${dims.join(',')}]`);
-  const n = dims.reduce((a, d) => a * d, 1);
+  const n = sizeOf(dims);
   if (!(n <= MAX_TENSOR_VALUES))
     throw new ModelFormatError(
       `${what} declares ${n} values (dims [${dims.join(',')}]), over the limit of ${MAX_TENSOR_VALUES}`,
