@@ -140,6 +140,7 @@ describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
     [3, 24, 1],
     [7, 3, 130],
     [13, 40, 64],
+    [70, 13, 37],
   ])('qgemm m=%i n=%i k=%i, every input and output kind, bit-exact', (m, n, k) => {
     const r = rng(m * 1000 + n * 10 + k);
     for (const signedA of [false, true])
