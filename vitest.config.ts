@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
  * Chromium runs by default goes through them in Node too (test/helpers/backends.ts lists it there).
  */
 const RELAXED_SIMD_SUITES = [
-  'test/backend/{conv,gemm,pool,winograd,eltwise,affine,optim,plan-kernels,int8}.test.ts',
+  'test/backend/{conv,chansplit,gemm,pool,winograd,eltwise,affine,optim,plan-kernels,int8}.test.ts',
   'test/ops/**/*.test.ts',
   'test/notes/**/*.test.ts',
   'test/vision/filters.test.ts',

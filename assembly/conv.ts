@@ -6,7 +6,7 @@
 // [K, outC] matrix GEMM wants, with K = fD*fH*fW*inC. im2col runs over chunks of output pixels
 // (flattened across the batch, so small images still make a tall GEMM) to keep the columns bounded.
 import { sgemm, gemmScratchBytes } from './gemm';
-import { G, geo, ptr, align16 } from './convgeom';
+import { G, geo, ldC, ptr, align16 } from './convgeom';
 import {
   directForward, directFilterGrad, directInputGrad, directScratchBytes, directInputGradScratchBytes,
   convDirect, convDirectBackpropFilter, convDirectBackpropInput,
@@ -143,9 +143,10 @@ export function convScratchBytes(g: usize, kind: i32): i32 {
 
 /** y = conv(x, w) (+ bias) then act (0 linear, 1 relu); geometry at g; scratch of convScratchBytes(g, 0). */
 export function conv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i32, scratch: usize): void {
-  const inC = geo(g, G.inC), outC = geo(g, G.outC), P = outPixels(g), K = depthK(g);
+  // outC channels of a layer ldC wide (convgeom.ts): w, bias and y already point at the first of them
+  const inC = geo(g, G.inC), outC = geo(g, G.outC), ld = ldC(g), P = outPixels(g), K = depthK(g);
   if (isPointwise(g)) {
-    sgemm(false, false, P, outC, inC, x, inC, w, outC, y, outC, bias, act, false, scratch);
+    sgemm(false, false, P, outC, inC, x, inC, w, ld, y, ld, bias, act, false, scratch);
     return;
   }
   if (winogradForward(g)) {
@@ -160,7 +161,7 @@ export function conv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i
   for (let p0 = 0; p0 < P; p0 += cp) {
     const np = min(cp, P - p0);
     walk(x, g, cols, p0, np, false);
-    sgemm(false, false, np, outC, K, cols, K, w, outC, ptr(y, p0 * outC), outC, bias, act, false, gs);
+    sgemm(false, false, np, outC, K, cols, K, w, ld, ptr(y, p0 * ld), ld, bias, act, false, gs);
   }
 }
 

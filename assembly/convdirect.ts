@@ -7,7 +7,7 @@
 // 28x28x1 -> 6 @ 5x5) are where im2col + GEMM loses most: K*outC is tiny, copying dominates.
 // The filter gradient has a direct form here too, for outC <= 8.
 import { vmadd } from './common';
-import { G, GEO_FIELDS, geo, derived, im2colOnly, ptr, align16, paddedD, paddedH, paddedW } from './convgeom';
+import { G, GEO_FIELDS, geo, derived, im2colOnly, ldC, ptr, align16, paddedD, paddedH, paddedW } from './convgeom';
 import { actv, acts } from './epilogue';
 
 /** Floats of one zero-padded input image (the direct kernels pad one image at a time: bounded scratch). */
@@ -21,7 +21,7 @@ import { actv, acts } from './epilogue';
  * build: only outC <= 8; for more channels its im2col + GEMM ran about 30% faster.
  */
 export function directForward(g: usize): bool {
-  return !im2colOnly(g) && (ASC_FEATURE_SIMD || geo(g, G.outC) <= 8);
+  return !im2colOnly(g) && (ASC_FEATURE_SIMD || ldC(g) <= 8);
 }
 
 /** Whether convDirectBackpropFilter serves this geometry (both builds: it beats im2col + GEMM there). */
@@ -84,14 +84,14 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
   const sD = geo(g, G.sD), sH = geo(g, G.sH), sW = geo(g, G.sW), dD = geo(g, G.dD), dH = geo(g, G.dH);
   const Hp = paddedH(g);
   const Wp = paddedW(g);
-  const K = fD * fH * fW * inC, nb = (outC + 7) >> 3;
+  const K = fD * fH * fW * inC, nb = (outC + 7) >> 3, ld = ldC(g); // ld: floats per filter row and output pixel
 
   // Filters as nb blocks of [K, 8] (zeros past outC), then nb blocks of 8 bias lanes.
   const xp = scratch, tab = scratch + <usize>align16(paddedFloats(g) * 4), wq = tab + <usize>align16(K * 4), bq = ptr(wq, nb * K * 8);
   buildTaps(g, tab);
   for (let j = 0; j < nb; j++) for (let r = 0; r < K; r++) for (let o = 0; o < 8; o++) {
     const oc = j * 8 + o;
-    store<f32>(ptr(wq, (j * K + r) * 8 + o), oc < outC ? load<f32>(ptr(w, r * outC + oc)) : 0);
+    store<f32>(ptr(wq, (j * K + r) * 8 + o), oc < outC ? load<f32>(ptr(w, r * ld + oc)) : 0);
   }
   for (let oc = 0; oc < nb * 8; oc++) store<f32>(ptr(bq, oc), bias != 0 && oc < outC ? load<f32>(ptr(bias, oc)) : 0);
 
@@ -124,11 +124,11 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
             }
             const o = ptr(yp, j * 8), m = min(outC - j * 8, 8);
             finish(o, a0, a1, act, m);
-            finish(ptr(o, outC), c0, c1, act, m);
-            finish(ptr(o, 2 * outC), e0, e1, act, m);
-            finish(ptr(o, 3 * outC), h0, h1, act, m);
+            finish(ptr(o, ld), c0, c1, act, m);
+            finish(ptr(o, 2 * ld), e0, e1, act, m);
+            finish(ptr(o, 3 * ld), h0, h1, act, m);
           }
-          yp = ptr(yp, 4 * outC);
+          yp = ptr(yp, 4 * ld);
           xb += 4 * step;
         }
         for (; ow < outW; ow++) {
@@ -141,7 +141,7 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
             }
             finish(ptr(yp, j * 8), a0, a1, act, min(outC - j * 8, 8));
           }
-          yp = ptr(yp, outC);
+          yp = ptr(yp, ld);
           xb += step;
         }
       } else {
@@ -161,7 +161,7 @@ export function convDirect(x: usize, w: usize, bias: usize, y: usize, g: usize, 
             put1(o, 0, m, s0, act); put1(o, 1, m, s1, act); put1(o, 2, m, s2, act); put1(o, 3, m, s3, act);
             put1(o, 4, m, s4, act); put1(o, 5, m, s5, act); put1(o, 6, m, s6, act); put1(o, 7, m, s7, act);
           }
-          yp = ptr(yp, outC);
+          yp = ptr(yp, ld);
           xb += step;
         }
       }
@@ -258,6 +258,7 @@ function transposedGeometry(g: usize): usize {
   store<i32>(TG + (<usize>G.inH << 2), geo(g, G.outH)); store<i32>(TG + (<usize>G.outH << 2), geo(g, G.inH));
   store<i32>(TG + (<usize>G.inW << 2), geo(g, G.outW)); store<i32>(TG + (<usize>G.outW << 2), geo(g, G.inW));
   store<i32>(TG + (<usize>G.inC << 2), geo(g, G.outC)); store<i32>(TG + (<usize>G.outC << 2), geo(g, G.inC));
+  store<i32>(TG + (<usize>G.ldC << 2), 0); // dx is whole: its pixels are inC wide
   store<i32>(TG + (<usize>G.pD << 2), geo(g, G.dD) * (geo(g, G.fD) - 1) - geo(g, G.pD));
   store<i32>(TG + (<usize>G.pH << 2), geo(g, G.dH) * (geo(g, G.fH) - 1) - geo(g, G.pH));
   store<i32>(TG + (<usize>G.pW << 2), geo(g, G.dW) * (geo(g, G.fW) - 1) - geo(g, G.pW));

@@ -1,8 +1,8 @@
 // Shared by conv.ts and depthwise.ts: the geometry block the host writes (src/backend/wasm/conv.ts)
-// and small loop helpers. Geometry travels as one pointer to 22 i32s instead of 22 arguments.
+// and small loop helpers. Geometry travels as one pointer to 24 i32s instead of 24 arguments.
 
-/** i32 offsets of the fields in the geometry block (ConvGeometry order, then multiplier). */
-export const enum G { batch, inD, inH, inW, inC, outD, outH, outW, outC, fD, fH, fW, sD, sH, sW, dD, dH, dW, pD, pH, pW, mult, algo }
+/** i32 offsets of the fields in the geometry block (ConvGeometry order, multiplier, algo, channel stride). */
+export const enum G { batch, inD, inH, inW, inC, outD, outH, outW, outC, fD, fH, fW, sD, sH, sW, dD, dH, dW, pD, pH, pW, mult, algo, ldC }
 
 /**
  * Algorithm switches for benchmarks and tests, in the geometry block (so every thread's instance sees
@@ -13,8 +13,20 @@ export const enum G { batch, inD, inH, inW, inC, outD, outH, outW, outC, fD, fH,
 @inline export function winogradAlways(g: usize): bool { return (geo(g, G.algo) & 2) != 0; }
 @inline export function winogradNever(g: usize): bool { return (geo(g, G.algo) & 5) != 0; }
 
+/**
+ * Floats between neighbouring output pixels and between neighbouring filter rows ([K, ldC]): the layer's
+ * whole outC (0 in the block means outC). A forward conv may compute a block of outC channels of a wider
+ * layer: the host offsets the filter, bias and output pointers by the first channel and keeps ldC = the
+ * full width, so threads can split a layer by output channels. Algorithm choices follow ldC, not outC,
+ * so every channel block takes the kernel (and the arithmetic) the unsplit call would.
+ */
+@inline export function ldC(g: usize): i32 {
+  const c = geo(g, G.ldC);
+  return c != 0 ? c : geo(g, G.outC);
+}
+
 /** i32s in a geometry block. */
-export const GEO_FIELDS = 23;
+export const GEO_FIELDS = 24;
 
 /** GEO_FIELDS for the host, which checks it against the block it writes when it loads a build. */
 export function geometryFields(): i32 { return GEO_FIELDS; }

@@ -11,7 +11,7 @@
 // V rows are read in place (4 at a time), so nothing is packed per call. (sgemm, which packs both
 // operands on every call, ran these 36 short products at 17 GFLOP/s for inC = 64 and 20 for 256.)
 import { vmadd } from './common';
-import { G, geo, winogradAlways, winogradNever, ptr, align16 } from './convgeom';
+import { G, geo, ldC, winogradAlways, winogradNever, ptr, align16 } from './convgeom';
 import { actv, acts } from './epilogue';
 
 const P = 36; // positions of a 6x6 transformed tile
@@ -29,7 +29,7 @@ const MIN_TILES: i32 = 32;
 function applies(g: usize): bool {
   return geo(g, G.inD) == 1 && geo(g, G.outD) == 1 && geo(g, G.fD) == 1 && geo(g, G.pD) == 0 &&
     geo(g, G.fH) == 3 && geo(g, G.fW) == 3 && geo(g, G.sH) == 1 && geo(g, G.sW) == 1 && geo(g, G.dH) == 1 && geo(g, G.dW) == 1 &&
-    <i64>geo(g, G.inC) * geo(g, G.outC) * P * 4 <= 1 << 28;
+    <i64>geo(g, G.inC) * ldC(g) * P * 4 <= 1 << 28;
 }
 
 /**
@@ -46,7 +46,8 @@ function applies(g: usize): bool {
 export function winogradForward(g: usize): bool {
   if (winogradNever(g) || !applies(g)) return false;
   if (winogradAlways(g)) return true;
-  const outH = geo(g, G.outH), outW = geo(g, G.outW), inC = geo(g, G.inC), outC = geo(g, G.outC);
+  // the layer's width (ldC), not this block of its channels: every block then takes the same kernel
+  const outH = geo(g, G.outH), outW = geo(g, G.outW), inC = geo(g, G.inC), outC = ldC(g);
   const tiles = ((outH + 3) >> 2) * ((outW + 3) >> 2);
   return inC >= 8 && inC <= 512 && outC >= 8 && geo(g, G.batch) * tiles >= 4 && tiles * P * 2 <= outH * outW * 9;
 }
@@ -158,11 +159,11 @@ export function winogradScratchBytes(g: usize): i32 {
  * U = G g Gᵀ for every (ic, oc), as GEMM panels of 8 output channels: panel j, position pos, channel ic
  * at floats (j * 36 + pos) * blockFloats(inC) + ic * 8; columns past outC are zero.
  */
-function transformFilter(w: usize, inC: i32, outC: i32, u: usize, tmp: usize): void {
-  const kb = blockFloats(inC), tap = <usize>(inC * outC) << 2, ps = <usize>kb << 2;
+function transformFilter(w: usize, inC: i32, outC: i32, ld: i32, u: usize, tmp: usize): void {
+  const kb = blockFloats(inC), tap = <usize>(inC * ld) << 2, ps = <usize>kb << 2;
   if (outC & 7) memory.fill(u, 0, <usize>((round8(outC) >> 3) * P * kb) << 2);
   for (let ic = 0; ic < inC; ic++) {
-    const w3 = ptr(w, ic * outC);
+    const w3 = ptr(w, ic * ld);
     let oc = 0;
     if (ASC_FEATURE_SIMD) for (; oc + 4 <= outC; oc += 4) filterTile<v128>(ptr(w3, oc), tap, ptr(u, (oc >> 3) * P * kb + ic * 8 + (oc & 7)), ps, tmp);
     for (; oc < outC; oc++) filterTile<f32>(ptr(w3, oc), tap, ptr(u, (oc >> 3) * P * kb + ic * 8 + (oc & 7)), ps, tmp);
@@ -220,8 +221,10 @@ export function winogradConv(x: usize, w: usize, bias: usize, y: usize, g: usize
   const outC8 = round8(outC), kb = blockFloats(inC), panels = outC8 >> 3;
   const u = scratch, v = u + <usize>align16(panels * P * kb * 4), m = v + <usize>align16(P * round4(nt) * inC * 4);
   const patch = m + <usize>align16(P * round4(nt) * outC8 * 4), tmp = patch + <usize>align16(P * inC * 4);
-  transformFilter(w, inC, outC, u, tmp);
-  const xcs = <usize>inC << 2, xrs = <usize>(inW * inC) << 2, ycs = <usize>outC << 2, yrs = <usize>(outW * outC) << 2;
+  // filter rows and output pixels are ld floats apart: outC may be a block of a wider layer's channels
+  const ld = ldC(g);
+  transformFilter(w, inC, outC, ld, u, tmp);
+  const xcs = <usize>inC << 2, xrs = <usize>(inW * inC) << 2, ycs = <usize>ld << 2, yrs = <usize>(outW * ld) << 2;
   for (let t0 = 0; t0 < all; t0 += nt) {
     const n0 = min(nt, all - t0), n4 = round4(n0);
     const vps = <usize>(n4 * inC) << 2, mps = <usize>(n4 * outC8) << 2, lda = <usize>inC << 2, ldc = <usize>outC8 << 2;
@@ -256,7 +259,7 @@ export function winogradConv(x: usize, w: usize, bias: usize, y: usize, g: usize
     for (let k = 0; k < n0; k++) {
       const t = t0 + k, tw = t % tW, th = (t / tW) % tH, n = t / (tW * tH);
       const rows = min(4, outH - th * 4), cols = min(4, outW - tw * 4);
-      const yt = ptr(y, ((n * outH + th * 4) * outW + tw * 4) * outC), mt = ptr(m, k * outC8);
+      const yt = ptr(y, ((n * outH + th * 4) * outW + tw * 4) * ld), mt = ptr(m, k * outC8);
       let c = 0;
       if (ASC_FEATURE_SIMD) for (; c + 4 <= outC; c += 4) outputTile<v128>(ptr(mt, c), mps, tmp, bias != 0 ? ptr(bias, c) : 0, act, ptr(yt, c), yrs, ycs, rows, cols);
       for (; c < outC; c++) outputTile<f32>(ptr(mt, c), mps, tmp, bias != 0 ? ptr(bias, c) : 0, act, ptr(yt, c), yrs, ycs, rows, cols);

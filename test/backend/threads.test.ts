@@ -2,8 +2,13 @@
 // parallel kernel must match the 'js' reference on shapes big enough to be split (batch > 1 splits by
 // items; one image by bands of rows, including stride > 1, dilation, padding, 3D and depthwise), the
 // forward results must not depend on the thread count, and the pool must start, resize and stop cleanly.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { backend, init } from '../../src/backend';
+import { layers, model, ops, noGrad, type Tensor } from '../../src/index';
+import { Model } from '../../src/models/model';
+import { lower } from '../../src/models/plan/lower';
+import { fuse } from '../../src/models/plan/fuse';
+import { splitStep } from '../../src/models/plan/parts';
 import type { ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
 import { splitRange, splitByOutput, splitByInput } from '../../src/backend/wasm/split';
 import { ValueError } from '../../src/errors';
@@ -279,5 +284,36 @@ describe.skipIf(!threaded)('threads', () => {
         shape: outShape(gs[i]),
       }),
     );
+  });
+
+  it('plans split convs of one small image by output channels, with the eager outputs at batch 1 and 3', async () => {
+    await poolReady(2);
+    // one 4-row band each: Winograd (3x3 same), stride 2 and dilation 2 (direct); odd channel counts
+    const inp = layers.input({ shape: [4, 16, 64] });
+    const a = layers.conv2d({ filters: 53, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(inp);
+    const b = layers.conv2d({ filters: 99, kernelSize: 3, strides: 2, padding: 'same' }).apply(a);
+    const c = layers
+      .conv2d({ filters: 45, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu' })
+      .apply(b);
+    const m = model({ inputs: inp, outputs: c, seed: 3 });
+    const program = fuse(lower(m, [[1, 4, 16, 64]], (l): l is Model => l instanceof Model));
+    const convs = program.steps.filter((st) => st.kind === 'conv');
+    expect(convs.length).toBe(3);
+    for (const st of convs) {
+      const split = splitStep(st, 2)!;
+      const outC = (st as { g: ConvGeometry }).g.outC;
+      // two blocks of channels (the second from a multiple of 16 on) in the one band
+      expect('bands' in split && split.bands.map((p) => p.channels?.c0)).toEqual([0, 16 * Math.ceil(outC / 32)]);
+    }
+    const run = vi.spyOn(backend.module('wasm-simd')!.pool!, 'run');
+    for (const n of [1, 3]) {
+      const x = ops.randomUniform([n, 4, 16, 64], { min: -1, max: 1, seed: n });
+      const want = noGrad(() => m.apply(x) as Tensor);
+      const got = backend.with('wasm-simd', () => m.predict(x));
+      expectClose(got.data, want.data, `batch ${n}`, { tol: 1e-5, terms: 9 * 99, shape: got.shape });
+    }
+    // the parts went to the pool (two per conv step)
+    expect(run.mock.calls.filter(([fn, parts]) => fn === 'conv' && parts.length === 2).length).toBeGreaterThan(0);
+    run.mockRestore();
   });
 });

@@ -1,6 +1,7 @@
 // WASM wrappers (conv family): copy inputs into the arena, call the AssemblyScript kernel, copy out.
-// Geometry travels as one block of 23 i32s (layout: assembly/convgeom.ts) rather than 23 arguments: the
-// 21 sizes, the depthwise multiplier and the algorithm switches (0 = the kernels' measured heuristics).
+// Geometry travels as one block of 24 i32s (layout: assembly/convgeom.ts) rather than 24 arguments: the
+// 21 sizes, the depthwise multiplier, the algorithm switches (0 = the kernels' measured heuristics) and the
+// output channel stride (0 here: these calls compute every channel).
 // Large calls split into parts (split.ts) that the thread pool runs at once, each with its own scratch.
 import type { KernelFamily, ConvGeometry, DepthwiseGeometry, Activation } from '../kernels';
 import { type WasmModule, partsFor, runParts } from './module';

@@ -1,5 +1,5 @@
 // The conv geometry block, the one interface between the TypeScript wrappers and assembly/convgeom.ts: one
-// pointer to i32s instead of 23 arguments. Its layout is the order of GEOMETRY_FIELDS here and of the G
+// pointer to i32s instead of 24 arguments. Its layout is the order of GEOMETRY_FIELDS here and of the G
 // enum there; module.ts refuses a build whose geometryFields() differs from GEOMETRY_BLOCK_FIELDS.
 import type { ConvGeometry } from '../kernels';
 
@@ -27,14 +27,21 @@ export const GEOMETRY_FIELDS = [
   'padLeft',
 ] as const;
 
-/** i32s in a geometry block: the sizes, the depthwise multiplier, the algorithm switches (convgeom.ts's G). */
-export const GEOMETRY_BLOCK_FIELDS = GEOMETRY_FIELDS.length + 2;
+/**
+ * i32s in a geometry block: the sizes, the depthwise multiplier, the algorithm switches and the output
+ * channel stride (convgeom.ts's G).
+ */
+export const GEOMETRY_BLOCK_FIELDS = GEOMETRY_FIELDS.length + 3;
 
 /**
  * A geometry block as assembly/convgeom.ts reads it, followed by as much room again: the kernels write a
  * derived geometry after it. module.ts checks at load that the build's block has GEOMETRY_BLOCK_FIELDS fields.
  */
-export function geometryBlock(g: ConvGeometry, multiplier = 1, algo = 0): Int32Array {
+/**
+ * ldC: floats between output pixels and filter rows when g.outC is a block of a wider layer's channels
+ * (a forward conv split by output channels, convgeom.ts's ldC); 0 = g.outC.
+ */
+export function geometryBlock(g: ConvGeometry, multiplier = 1, algo = 0, ldC = 0): Int32Array {
   const n = GEOMETRY_FIELDS.length,
     v = new Int32Array(2 * GEOMETRY_BLOCK_FIELDS);
   GEOMETRY_FIELDS.forEach((f, i) => {
@@ -42,5 +49,6 @@ export function geometryBlock(g: ConvGeometry, multiplier = 1, algo = 0): Int32A
   });
   v[n] = multiplier;
   v[n + 1] = algo;
+  v[n + 2] = ldC;
   return v;
 }

@@ -17,6 +17,11 @@ export interface ConvPart<G extends ConvGeometry> {
   g: G;
   inOffset: number;
   outOffset: number;
+  /**
+   * A block of output channels (splitByOutputChannels): the first one, by which the filter and bias are
+   * offset (outOffset counts it already); g.outC is the block's width, ldC the layer's whole outC.
+   */
+  channels?: { c0: number; ldC: number };
 }
 
 /** The spatial axis row bands split along: depth for 3D volumes, else height; null when neither works. */
@@ -94,6 +99,28 @@ export function splitByOutput<G extends ConvGeometry>(g: G, parts: number): Arra
   });
   // a band whose windows read only padding (explicit padding wider than the filter reaches): no split
   return readsInput ? bands : whole;
+}
+
+/**
+ * splitByOutput, and where that gives fewer parts than asked (few row bands: small images, or few batch
+ * items), each band further into blocks of output channels starting on multiples of align (the kernels'
+ * widest channel group, so every channel keeps the lanes and tiles it has in the unsplit call). A block
+ * computes its channels of every pixel of its band with the whole band's input: the parts of one band
+ * each repeat reading it (and Winograd's input transform), which is what more parts cost.
+ */
+export function splitByOutputChannels<G extends ConvGeometry>(g: G, parts: number, align = 16): Array<ConvPart<G>> {
+  const bands = splitByOutput(g, parts);
+  const blocks = Math.min(Math.floor(parts / bands.length), Math.ceil(g.outC / align));
+  if (blocks <= 1) return bands;
+  const ranges = splitRange(g.outC, blocks, align);
+  return bands.flatMap((b) =>
+    ranges.map(([c0, c1]) => ({
+      g: { ...b.g, outC: c1 - c0 },
+      inOffset: b.inOffset,
+      outOffset: b.outOffset + c0,
+      channels: { c0, ldC: g.outC },
+    })),
+  );
 }
 
 /**

@@ -1,9 +1,11 @@
 // How each step of a plan splits across threads, decided once when the plan is built: convolutions
 // (depthwise included: in a plan its data is already in shared memory, nothing is copied per part) into
-// bands of output rows or batch items, GEMMs (1x1 convolutions, dense layers) into blocks of columns or
-// rows, whichever side is longer. Pure functions of the step and the thread count, so a benchmark can
-// lay out the parts of any thread count without starting workers (bench/networks.ts --parts).
-import { splitByOutput, splitRange, type ConvPart } from '../../backend/wasm/split';
+// bands of output rows or batch items, and full convolutions whose bands are fewer than the threads (14x14
+// and 7x7 layers of many channels) further into blocks of output channels; GEMMs (1x1 convolutions, dense
+// layers) into blocks of columns or rows, whichever side is longer. Pure functions of the step and the
+// thread count, so a benchmark can lay out the parts of any thread count without starting workers
+// (bench/networks.ts --parts).
+import { splitByOutput, splitByOutputChannels, splitRange, type ConvPart } from '../../backend/wasm/split';
 import type { ConvGeometry } from '../../backend/kernels';
 import { Program, Step, isPointwise } from './steps';
 
@@ -31,9 +33,55 @@ export function splitStep(s: Step, threads: number): Split<ConvGeometry> | null 
   if (s.kind === 'conv' && (s.residual !== undefined || isPointwise(s.g))) {
     return { gemm: splitGemm(s.g.batch * s.g.outD * s.g.outH * s.g.outW, s.g.inC, s.g.outC, threads) };
   }
-  if (s.kind === 'conv' || s.kind === 'depthwise')
-    return { bands: splitByOutput(s.g, partsFor(convFlops(s.g, s.kind === 'depthwise'), threads)) };
+  if (s.kind === 'conv') return { bands: splitByOutputChannels(s.g, partsFor(convFlops(s.g, false), threads)) };
+  if (s.kind === 'depthwise') return { bands: splitByOutput(s.g, partsFor(convFlops(s.g, true), threads)) };
   return null;
+}
+
+/**
+ * Whether a SIMD build's conv() takes Winograd F(4x4, 3x3) for this geometry: assembly/winograd.ts's
+ * winogradForward (the shapes it applies to and its measured heuristic), with outC the layer's whole width.
+ */
+export function winogradShaped(g: ConvGeometry, outC = g.outC): boolean {
+  const tiles = Math.ceil(g.outH / 4) * Math.ceil(g.outW / 4);
+  return (
+    g.inD === 1 &&
+    g.outD === 1 &&
+    g.fD === 1 &&
+    g.padFront === 0 &&
+    g.fH === 3 &&
+    g.fW === 3 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.dilationH === 1 &&
+    g.dilationW === 1 &&
+    g.inC * outC * 36 * 4 <= 2 ** 28 &&
+    g.inC >= 8 &&
+    g.inC <= 512 &&
+    outC >= 8 &&
+    g.batch * tiles >= 4 &&
+    tiles * 36 * 2 <= g.outH * g.outW * 9
+  );
+}
+
+/**
+ * The geometry block's algorithm switches (assembly/convgeom.ts) for every part of a conv step: Winograd
+ * always where the whole step takes it, never where it does not. A row band alone can fall on the other
+ * side of the heuristic (fewer tiles), which would change a part's arithmetic with the thread count.
+ */
+export const convAlgo = (g: ConvGeometry): number => (winogradShaped(g) ? 2 : 4);
+
+/**
+ * Work every part of a Winograd conv does whatever its channels, in the model's units (direct
+ * multiply-adds x2): the input transform, Bᵀ d B of each 6x6 tile, 240 flops per tile and input channel
+ * (12 one-dimensional transforms of 20). Winograd's products take 36 multiply-adds per 16 outputs, 4x
+ * fewer than the direct count the model charges them, so the transform is charged 4x as well. A conv split
+ * into c channel blocks repeats it c times; its filter transform is per channel and is not repeated.
+ * (Other kernels repeat copying their band's input per block: memory traffic the model leaves out.)
+ */
+function inputTransformWork(g: ConvGeometry, outC: number): number {
+  if (!winogradShaped(g, outC)) return 0;
+  return 4 * 240 * g.batch * Math.ceil(g.outH / 4) * Math.ceil(g.outW / 4) * g.inC;
 }
 
 /** Per kernel step: its kind and the flops of each part at this thread count (the scaling model's input). */
@@ -45,6 +93,8 @@ export function partsWork(p: Program, threads: number): Array<{ kind: string; pa
       const { alongN, ranges, m, k, n } = split.gemm;
       return { kind: s.kind, parts: ranges.map(([a, b]) => 2 * (b - a) * k * (alongN ? m : n)) };
     }
-    return { kind: s.kind, parts: split.bands.map((b) => convFlops(b.g, s.kind === 'depthwise')) };
+    if (s.kind === 'depthwise') return { kind: s.kind, parts: split.bands.map((b) => convFlops(b.g, true)) };
+    const outC = s.kind === 'conv' ? s.g.outC : 0;
+    return { kind: s.kind, parts: split.bands.map((b) => convFlops(b.g, false) + inputTransformWork(b.g, outC)) };
   });
 }

@@ -7,7 +7,7 @@ import { Tensor } from '../../tensor';
 import { BackendError } from '../../errors';
 import type { PoolGeometry } from '../../backend/kernels';
 import { type WasmModule, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
-import { splitStep, MIN_SPLIT_FLOPS, type GemmSplit } from './parts';
+import { splitStep, convAlgo, MIN_SPLIT_FLOPS, type GemmSplit } from './parts';
 import { splitByOutput, splitRange } from '../../backend/wasm/split';
 import { geometryBlock } from '../../backend/wasm/geometry';
 import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
@@ -180,13 +180,16 @@ export class WasmPlan {
           y = value(s.y),
           w = weight(s.w),
           b = weight(s.bias);
-        const geos = split.bands.map((p) => geometry(geometryBlock(p.g)));
+        // every part takes the whole step's kernel; a block of output channels reads its filter columns and
+        // bias from c0 on (split.ts)
+        const geos = split.bands.map((p) => geometry(geometryBlock(p.g, 1, convAlgo(s.g), p.channels?.ldC)));
+        const c0 = (p: { channels?: { c0: number } }) => (p.channels?.c0 ?? 0) * F32;
         return {
           fn: 'conv',
           parts: split.bands.map((p, i) => [
             () => x() + p.inOffset * F32,
-            w,
-            b,
+            () => w() + c0(p),
+            () => (b() ? b() + c0(p) : 0),
             () => y() + p.outOffset * F32,
             geos[i],
             s.act,
