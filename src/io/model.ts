@@ -11,6 +11,7 @@ import { Layer, registry } from '../layers';
 import { Model, modelFromConfig } from '../models';
 import type { KerasConfig } from '../models';
 import { trainingConfig, compileFrom, type TrainingConfig } from '../models/training-config';
+import { QuantizedModel, restoreQuantized } from '../quantize';
 
 /** One tensor in a weights manifest. */
 export interface WeightSpec {
@@ -93,6 +94,8 @@ export function toArtifacts(model: Model): ModelArtifacts {
       config: model.getConfig(),
       keras_version: GENERATED_BY,
       backend: 'tensor_flow.js',
+      // int8 post-training quantisation: settings and calibrated ranges (TF.js ignores the key)
+      ...(model instanceof QuantizedModel ? { convkit_quantization: model.saved } : {}),
     },
     weightSpecs: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })),
     // Float32Array is little-endian on every platform WebAssembly runs on.
@@ -491,6 +494,8 @@ export function fromArtifacts(a: ModelArtifacts, where = 'io.load'): Model {
   if (!m.built)
     throw new ModelFormatError(`${where}: the topology has no input shape, so its weights cannot be created`);
   assignWeights(m, named, where);
+  // a quantize()d model comes back quantised, for inference (uncompiled: quantised models do not train)
+  if (topo.convkit_quantization !== undefined) return restoreQuantized(m, topo.convkit_quantization, where);
   // Compiled as saved (TF.js's trainingConfig, or Keras's training_config inside the topology), as TF.js
   // and Keras load models. Settings convkit cannot restore leave the model uncompiled, with a warning:
   // its topology and weights are still good.

@@ -14,7 +14,7 @@ import { WasmPlan } from '../models/plan/run';
 import { int8Rewrites } from '../models/plan';
 import { backend, kernels } from '../backend';
 import { noGrad } from '../autograd';
-import { ValueError } from '../errors';
+import { ModelFormatError, ValueError } from '../errors';
 import { checkOptions, optionNames } from '../options';
 import { Conv, Dense, DepthwiseConv2D, type Layer } from '../layers';
 import { int8Layers, quantizeProgram, type QuantizeSettings, type Ranges } from './program';
@@ -38,13 +38,38 @@ const isModel = (l: Layer): l is Model => l instanceof Model;
 /** Calibration images run through the float plan this many at a time. */
 const CALIBRATION_BATCH = 16;
 
+/**
+ * What io.save keeps of a quantised model beside its float weights (in model.json's modelTopology, which TF.js
+ * ignores): the settings and the calibrated ranges, from which the int8 weights and scales follow exactly. Ranges
+ * are keyed by the plan's value numbers, so `values` (how many the lowered graph has) guards against a topology
+ * that lowers differently.
+ */
+export interface SavedQuantization {
+  weights: QuantizeSettings['weights'];
+  activations: QuantizeSettings['activations'];
+  skip: string[];
+  values: number;
+  ranges: Array<[number, number, number]>;
+  int8: string[];
+}
+
 /** A model whose predict runs int8 inference plans; it shares the float model's layers and weights. */
 export class QuantizedModel extends Model {
   /** What was quantised and how. */
   readonly quantization: NonNullable<Summary['quantization']>;
+  /** The settings and calibrated ranges io.save writes. */
+  readonly saved: SavedQuantization;
 
-  constructor(source: Model, settings: QuantizeSettings, ranges: Ranges, int8: string[]) {
-    super({ inputs: source.inputs, outputs: source.outputs, name: `${source.name}_int8` });
+  constructor(source: Model, settings: QuantizeSettings, ranges: Ranges, int8: string[], values: number, name: string) {
+    super({ inputs: source.inputs, outputs: source.outputs, name });
+    this.saved = {
+      weights: settings.weights,
+      activations: settings.activations,
+      skip: [...settings.skip],
+      values,
+      ranges: [...ranges].map(([v, [lo, hi]]) => [v, lo, hi]),
+      int8,
+    };
     const names = new Set(int8);
     this.quantization = {
       weights: settings.weights,
@@ -147,5 +172,58 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
       }
     }
   });
-  return new QuantizedModel(model, settings, ranges, int8Layers(program!, ranges, settings));
+  const p = program!;
+  return new QuantizedModel(
+    model,
+    settings,
+    ranges,
+    int8Layers(p, ranges, settings),
+    p.values.length,
+    `${model.name}_int8`,
+  );
+}
+
+/** The lowered graph's value count at batch 1 (the key space of saved ranges). */
+function valueCount(m: Model): number {
+  return lower(
+    m,
+    m.inputs.map((s) => [1, ...s.shape.slice(1).map((d) => d ?? 1)]),
+    isModel,
+  ).values.length;
+}
+
+/** A quantised model again from a loaded float model and what io.save wrote; ModelFormatError when it does not fit. */
+export function restoreQuantized(m: Model, saved: unknown, where: string): QuantizedModel {
+  const s = saved as SavedQuantization;
+  const ok =
+    !!s &&
+    typeof s === 'object' &&
+    (s.weights === 'perChannel' || s.weights === 'perTensor') &&
+    (s.activations === 'uint8' || s.activations === 'int8') &&
+    Array.isArray(s.skip) &&
+    s.skip.every((x) => typeof x === 'string') &&
+    Array.isArray(s.int8) &&
+    s.int8.every((x) => typeof x === 'string') &&
+    Number.isInteger(s.values) &&
+    Array.isArray(s.ranges) &&
+    s.ranges.every(
+      (r) =>
+        Array.isArray(r) &&
+        r.length === 3 &&
+        Number.isInteger(r[0]) &&
+        r[0] >= 0 &&
+        r[0] < s.values &&
+        Number.isFinite(r[1]) &&
+        Number.isFinite(r[2]) &&
+        r[1] <= r[2],
+    );
+  if (!ok) throw new ModelFormatError(`${where}: convkit_quantization in the topology is malformed`);
+  const have = valueCount(m);
+  if (have !== s.values)
+    throw new ModelFormatError(
+      `${where}: the saved quantisation is for a graph of ${s.values} values, this topology lowers to ${have}`,
+    );
+  const ranges: Ranges = new Map(s.ranges.map(([v, lo, hi]) => [v, [lo, hi]]));
+  const settings: QuantizeSettings = { weights: s.weights, activations: s.activations, skip: new Set(s.skip) };
+  return new QuantizedModel(m, settings, ranges, s.int8, s.values, m.name);
 }

@@ -2,9 +2,26 @@
 // (small nets of every int8 step kind, random zoo nets), LeNet-5 trained on real MNIST keeps its held-out accuracy,
 // skip keeps layers float, summary marks the model, bad options fail with typed errors.
 import { describe, expect, it } from 'vitest';
-import { layers, model, optimizers, quantize, Tensor, ValueError, ShapeError, zoo, backend, init } from '../../src';
+import {
+  layers,
+  model,
+  optimizers,
+  quantize,
+  Tensor,
+  ValueError,
+  ShapeError,
+  zoo,
+  backend,
+  init,
+  io,
+  QuantizedModel,
+  ModelFormatError,
+} from '../../src';
 import type { Model } from '../../src';
 import { describeEachBackend } from '../helpers/backends';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadDigits } from '../helpers/mnist';
 import { sizeOf } from '../../src/tensor';
 
@@ -134,6 +151,35 @@ describe('quantize on zoo nets and real data', () => {
       expect(Array.from(two.data)).toEqual(Array.from(one.data));
     } finally {
       backend.setThreads(null);
+    }
+  });
+
+  it('io.save and io.load keep a quantised model: same int8 predictions bit for bit; a bad record fails', async () => {
+    backend.use('wasm-simd');
+    const m = smallNet(),
+      q = quantize(m, { calibration: seeded([8, 13, 11, 3], 13), skip: ['c5'], activations: 'int8' });
+    const x = seeded([3, 13, 11, 3], 14);
+    const dir = mkdtempSync(join(tmpdir(), 'convkit-int8-'));
+    try {
+      await io.save(q, dir);
+      const back = await io.load(dir);
+      expect(back).toBeInstanceOf(QuantizedModel);
+      const r = back as QuantizedModel;
+      expect(r.quantization).toEqual(q.quantization);
+      expect(Array.from(r.predict(x).data)).toEqual(Array.from(q.predict(x).data));
+      // the float model saved alone loads as a float model
+      await io.save(m, join(dir, 'float'));
+      expect(await io.load(join(dir, 'float'))).not.toBeInstanceOf(QuantizedModel);
+      const file = join(dir, 'model.json'),
+        json = JSON.parse(readFileSync(file, 'utf8'));
+      json.modelTopology.convkit_quantization.values += 1;
+      writeFileSync(file, JSON.stringify(json));
+      await expect(io.load(dir)).rejects.toThrow(/io.load: the saved quantisation is for a graph of/);
+      json.modelTopology.convkit_quantization.ranges = [[0, 1, 0]];
+      writeFileSync(file, JSON.stringify(json));
+      await expect(io.load(dir)).rejects.toThrow(ModelFormatError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
