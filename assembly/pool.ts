@@ -2,11 +2,15 @@
 // 16 per step in four independent accumulators (latency hiding), then 4 per v128; a tail of 1..3
 // channels (C >= 4) is one more v128 overlapping the previous one (LeNet's 6 channels: 2 vectors,
 // no scalar loop), which is exact because recomputing a lane stores the same value again.
-// Geometry arrives as 17 i32 at pointer g, in the order of the constants below (written by
-// src/backend/wasm/pool.ts). Padded cells are skipped by clipping each window to the input.
+// Geometry arrives as 17 i32 at pointer g, in the order of the constants below (written in the order of
+// POOL_GEOMETRY_FIELDS in src/backend/wasm/geometry.ts). Padded cells are skipped by clipping each window
+// to the input.
 
 const BATCH = 0, CH = 1, IN_D = 2, IN_H = 3, IN_W = 4, OUT_D = 5, OUT_H = 6, OUT_W = 7;
 const P_D = 8, P_H = 9, P_W = 10, S_D = 11, S_H = 12, S_W = 13, PAD_F = 14, PAD_T = 15, PAD_L = 16;
+
+/** i32 fields of a pooling geometry block: the host checks its own count against this at load. */
+export function poolGeometryFields(): i32 { return PAD_L + 1; }
 
 const MAX_FWD = 0, MAX_BWD = 1, AVG_FWD = 2, AVG_BWD = 3;
 

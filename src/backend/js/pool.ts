@@ -46,8 +46,10 @@ function cells(g: PoolGeometry, win: Window): number[] {
   return out;
 }
 
-const outSize = (g: PoolGeometry) => g.batch * g.outD * g.outH * g.outW * g.channels;
-const inSize = (g: PoolGeometry) => g.batch * g.inD * g.inH * g.inW * g.channels;
+/** Floats in a pooling's output. */
+export const poolOutSize = (g: PoolGeometry) => g.batch * g.outD * g.outH * g.outW * g.channels;
+/** Floats in a pooling's input. */
+export const poolInSize = (g: PoolGeometry) => g.batch * g.inD * g.inH * g.inW * g.channels;
 
 /** Index of the first maximal cell (strictly greater wins, so ties keep scan order); -1 for an empty window. */
 function argmax(x: Float32Array, at: number[], offset: number): number {
@@ -59,7 +61,7 @@ function argmax(x: Float32Array, at: number[], offset: number): number {
 
 export const poolKernels = {
   maxPool(x, g) {
-    const y = new Float32Array(outSize(g));
+    const y = new Float32Array(poolOutSize(g));
     eachWindow(g, (xb, yi, win) => {
       const at = cells(g, win);
       for (let c = 0; c < g.channels; c++) {
@@ -70,7 +72,7 @@ export const poolKernels = {
     return y;
   },
   maxPoolBackward(x, dy, g, positiveOnly = false) {
-    const dx = new Float64Array(inSize(g));
+    const dx = new Float64Array(poolInSize(g));
     eachWindow(g, (xb, yi, win) => {
       const at = cells(g, win);
       for (let c = 0; c < g.channels; c++) {
@@ -81,7 +83,7 @@ export const poolKernels = {
     return Float32Array.from(dx);
   },
   avgPool(x, g) {
-    const y = new Float32Array(outSize(g));
+    const y = new Float32Array(poolOutSize(g));
     eachWindow(g, (xb, yi, win) => {
       const at = cells(g, win);
       for (let c = 0; c < g.channels; c++) {
@@ -93,7 +95,7 @@ export const poolKernels = {
     return y;
   },
   avgPoolBackward(dy, g) {
-    const dx = new Float64Array(inSize(g));
+    const dx = new Float64Array(poolInSize(g));
     eachWindow(g, (xb, yi, win) => {
       const at = cells(g, win);
       for (let c = 0; c < g.channels; c++) for (const i of at) dx[xb + i + c] += dy[yi + c] / at.length;

@@ -1,7 +1,8 @@
 // The conv geometry block, the one interface between the TypeScript wrappers and assembly/convgeom.ts: one
 // pointer to i32s instead of 24 arguments. Its layout is the order of GEOMETRY_FIELDS here and of the G
-// enum there; module.ts refuses a build whose geometryFields() differs from GEOMETRY_BLOCK_FIELDS.
-import type { ConvGeometry } from '../kernels';
+// enum there; module.ts refuses a build whose geometryFields() differs from GEOMETRY_BLOCK_FIELDS. The pooling
+// block below is likewise checked against poolGeometryFields().
+import type { ConvGeometry, PoolGeometry } from '../kernels';
 
 export const GEOMETRY_FIELDS = [
   'batch',
@@ -51,4 +52,30 @@ export function geometryBlock(g: ConvGeometry, multiplier = 1, algo = 0, ldC = 0
   v[n + 1] = algo;
   v[n + 2] = ldC;
   return v;
+}
+
+/** The pooling geometry block's fields, in the order of assembly/pool.ts's constants (BATCH .. PAD_L). */
+export const POOL_GEOMETRY_FIELDS = [
+  'batch',
+  'channels',
+  'inD',
+  'inH',
+  'inW',
+  'outD',
+  'outH',
+  'outW',
+  'poolD',
+  'poolH',
+  'poolW',
+  'strideD',
+  'strideH',
+  'strideW',
+  'padFront',
+  'padTop',
+  'padLeft',
+] as const satisfies readonly (keyof PoolGeometry)[];
+
+/** A pooling geometry block as assembly/pool.ts reads it; module.ts checks its length against the build's at load. */
+export function poolGeometryBlock(g: PoolGeometry): Int32Array {
+  return Int32Array.from(POOL_GEOMETRY_FIELDS, (f) => g[f]);
 }

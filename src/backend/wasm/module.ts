@@ -8,7 +8,7 @@ import * as binaries from './binaries';
 import { BackendError, ValueError } from '../../errors';
 import { ThreadPool, threadsUnavailable } from './threads';
 import { coreCount, envVar } from '../../platform';
-import { GEOMETRY_BLOCK_FIELDS } from './geometry';
+import { GEOMETRY_BLOCK_FIELDS, POOL_GEOMETRY_FIELDS } from './geometry';
 
 export type Build = 'scalar' | 'simd' | 'relaxed' | 'simdThreads' | 'relaxedThreads';
 
@@ -22,7 +22,8 @@ export type WasmExports = Record<string, any> & { memory: WebAssembly.Memory };
 
 const PAGE = 65536;
 
-const align16 = (p: number) => (p + 15) & ~15;
+/** Rounds a byte offset up to 16 (v128 loads and stores). */
+export const align16 = (p: number) => (p + 15) & ~15;
 
 /** Typed arrays a kernel reads or writes. */
 export type KernelArray = Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array;
@@ -268,6 +269,11 @@ function wrap(build: Build, compiled: WebAssembly.Module, exports: any): WasmMod
   if (ex.geometryFields() !== GEOMETRY_BLOCK_FIELDS) {
     throw new BackendError(
       `wasm build '${build}' reads conv geometry blocks of ${ex.geometryFields()} fields, the host writes ${GEOMETRY_BLOCK_FIELDS}; rebuild with npm run build:wasm`,
+    );
+  }
+  if (ex.poolGeometryFields() !== POOL_GEOMETRY_FIELDS.length) {
+    throw new BackendError(
+      `wasm build '${build}' reads pooling geometry blocks of ${ex.poolGeometryFields()} fields, the host writes ${POOL_GEOMETRY_FIELDS.length}; rebuild with npm run build:wasm`,
     );
   }
   const base = Number(ex.heapBase());

@@ -5,38 +5,17 @@
 // taking part 0; each part has its own scratch.
 import { Tensor } from '../../tensor';
 import { BackendError } from '../../errors';
-import type { PoolGeometry } from '../../backend/kernels';
-import { type WasmModule, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
+import { type WasmModule, align16, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
 import { splitStep, convAlgo, MIN_SPLIT_FLOPS, type GemmSplit } from './parts';
 import { splitByOutput, splitRange } from '../../backend/wasm/split';
-import { geometryBlock } from '../../backend/wasm/geometry';
+import { geometryBlock, poolGeometryBlock } from '../../backend/wasm/geometry';
 import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
 import { ACT, Program, Step } from './steps';
 import { layout } from './memory';
 
 const F32 = 4;
-const align16 = (b: number) => (b + 15) & ~15;
 const BINARY_ADD = 0,
   UNARY = { sigmoid: 1, tanh: 2 } as const;
-const POOL_FIELDS: (keyof PoolGeometry)[] = [
-  'batch',
-  'channels',
-  'inD',
-  'inH',
-  'inW',
-  'outD',
-  'outH',
-  'outW',
-  'poolD',
-  'poolH',
-  'poolW',
-  'strideD',
-  'strideH',
-  'strideW',
-  'padFront',
-  'padTop',
-  'padLeft',
-];
 
 /**
  * One kernel export and its argument lists (one per part); pointers are filled in once memory is pinned, one by
@@ -226,7 +205,7 @@ export class WasmPlan {
         const g = s.g;
         return {
           fn: s.max ? 'maxPool' : 'avgPool',
-          parts: [[value(s.x), value(s.y), geometry(Int32Array.from(POOL_FIELDS, (f) => g[f]))]],
+          parts: [[value(s.x), value(s.y), geometry(poolGeometryBlock(g))]],
         };
       }
       case 'mean':
