@@ -12,5 +12,6 @@ export * from './affine';
 export * from './adam';
 export { activateInPlace } from './epilogue';
 export { geometryFields } from './convgeom';
+export { winogradFilter, winogradFilterBytes, winogradConvTransformed, winogradTransformedScratchBytes } from './winograd';
 export * from './layout';
 export * from './int8';

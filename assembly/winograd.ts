@@ -63,11 +63,23 @@ function chunkTiles(g: usize): i32 {
 /** Floats of one position's [inC, 8] block of a U panel, plus 16 so the 36 blocks are not a power of two apart. */
 @inline function blockFloats(inC: i32): i32 { return inC * 8 + 16; }
 
-/** Scratch bytes of winogradConv: U panels, V and M (rows to a multiple of 4), one zero-padded border tile, transform temporaries. */
-export function winogradScratchBytes(g: usize): i32 {
+/** Bytes of a transformed filter for inC -> outC (U panels), and room for the transform's temporaries. */
+export function winogradFilterBytes(inC: i32, outC: i32): i32 {
+  return align16((round8(outC) >> 3) * P * blockFloats(inC) * 4) + P * 16;
+}
+
+/**
+ * Scratch bytes of winogradConvTransformed: V and M (rows to a multiple of 4), one zero-padded border tile,
+ * transform temporaries.
+ */
+export function winogradTransformedScratchBytes(g: usize): i32 {
   const inC = geo(g, G.inC), outC8 = round8(geo(g, G.outC)), nt = round4(chunkTiles(g));
-  return align16((outC8 >> 3) * P * blockFloats(inC) * 4) + align16(P * nt * inC * 4) + align16(P * nt * outC8 * 4) +
-    align16(P * inC * 4) + P * 16;
+  return align16(P * nt * inC * 4) + align16(P * nt * outC8 * 4) + align16(P * inC * 4) + P * 16;
+}
+
+/** Scratch bytes of winogradConv: the U panels, then winogradTransformedScratchBytes. */
+export function winogradScratchBytes(g: usize): i32 {
+  return winogradFilterBytes(geo(g, G.inC), geo(g, G.outC)) + winogradTransformedScratchBytes(g);
 }
 
 // Lane-generic arithmetic: T is v128 (4 channels) or f32 (one).
@@ -213,17 +225,37 @@ function tile4x8(a: usize, lda: usize, b: usize, k: i32, c: usize, ldc: usize): 
   }
 }
 
+/**
+ * U for filters w [3, 3, inC, outC] (rows ld floats apart) into u, winogradFilterBytes(inC, outC) bytes:
+ * panels of 8 output channels, so the panels from c0 / 8 on are the U of the channels from c0 (a
+ * multiple of 8) on. An inference plan transforms its filters once and calls winogradConvTransformed.
+ */
+export function winogradFilter(w: usize, inC: i32, outC: i32, ld: i32, u: usize): void {
+  transformFilter(w, inC, outC, ld, u, u + <usize>align16((round8(outC) >> 3) * P * blockFloats(inC) * 4));
+}
+
 /** Conv by F(4x4, 3x3): same contract as conv() in conv.ts, scratch of winogradScratchBytes(g). */
 export function winogradConv(x: usize, w: usize, bias: usize, y: usize, g: usize, act: i32, scratch: usize): void {
+  // filter rows and output pixels are ldC floats apart: outC may be a block of a wider layer's channels
+  const u = scratch;
+  winogradFilter(w, geo(g, G.inC), geo(g, G.outC), ldC(g), u);
+  winogradConvTransformed(x, u, bias, y, g, act, u + <usize>winogradFilterBytes(geo(g, G.inC), geo(g, G.outC)));
+}
+
+/**
+ * winogradConv with the filter already transformed (winogradFilter; for a block of channels from c0, u
+ * points at its panel c0 / 8); scratch of winogradTransformedScratchBytes(g).
+ */
+export function winogradConvTransformed(
+  x: usize, u: usize, bias: usize, y: usize, g: usize, act: i32, scratch: usize,
+): void {
   const batch = geo(g, G.batch), inH = geo(g, G.inH), inW = geo(g, G.inW), inC = geo(g, G.inC);
   const outH = geo(g, G.outH), outW = geo(g, G.outW), outC = geo(g, G.outC), pH = geo(g, G.pH), pW = geo(g, G.pW);
   const tH = (outH + 3) >> 2, tW = (outW + 3) >> 2, all = batch * tH * tW, nt = chunkTiles(g);
   const outC8 = round8(outC), kb = blockFloats(inC), panels = outC8 >> 3;
-  const u = scratch, v = u + <usize>align16(panels * P * kb * 4), m = v + <usize>align16(P * round4(nt) * inC * 4);
+  const v = scratch, m = v + <usize>align16(P * round4(nt) * inC * 4);
   const patch = m + <usize>align16(P * round4(nt) * outC8 * 4), tmp = patch + <usize>align16(P * inC * 4);
-  // filter rows and output pixels are ld floats apart: outC may be a block of a wider layer's channels
   const ld = ldC(g);
-  transformFilter(w, inC, outC, ld, u, tmp);
   const xcs = <usize>inC << 2, xrs = <usize>(inW * inC) << 2, ycs = <usize>ld << 2, yrs = <usize>(outW * ld) << 2;
   for (let t0 = 0; t0 < all; t0 += nt) {
     const n0 = min(nt, all - t0), n4 = round4(n0);

@@ -97,20 +97,32 @@ describe.each(BUILDS)('conv split by output channels on the %s build', (build) =
     x: Float32Array,
     w: Float32Array,
     bias: Float32Array,
+    transformed = false,
   ): { y: Float32Array; blocks: number } {
     mod.arena.reset();
     const xp = mod.arena.put(x),
       wp = mod.arena.put(w),
       bp = mod.arena.put(bias),
       yp = mod.arena.put(new Float32Array(outLen(g)).fill(NaN)); // a channel no part writes stays NaN
+    // a plan's Winograd steps: the filter transformed once, each part reading its panels (run.ts)
+    const up = transformed ? mod.arena.allocBytes(ex.winogradFilterBytes(g.inC, g.outC)) : 0;
+    if (transformed) ex.winogradFilter(wp, g.inC, g.outC, g.outC, up);
     const split = splitByOutputChannels(g, parts, 16);
     for (const p of split) {
       const block = geometryBlock(p.g, 1, algo, p.channels?.ldC);
       const gp = mod.arena.allocBytes(block.byteLength);
       new Int32Array(ex.memory.buffer, gp, block.length).set(block);
-      const sp = mod.arena.allocBytes(ex.convScratchBytes(gp, 0));
-      const c0 = (p.channels?.c0 ?? 0) * F32;
-      ex.conv(xp + p.inOffset * F32, wp + c0, bp + c0, yp + p.outOffset * F32, gp, 1, sp);
+      const c0 = p.channels?.c0 ?? 0,
+        xo = xp + p.inOffset * F32,
+        yo = yp + p.outOffset * F32;
+      if (transformed) {
+        const sp = mod.arena.allocBytes(ex.winogradTransformedScratchBytes(gp));
+        const panels = ex.winogradFilterBytes(g.inC, c0) - 36 * 16;
+        ex.winogradConvTransformed(xo, up + panels, bp + c0 * F32, yo, gp, 1, sp);
+      } else {
+        const sp = mod.arena.allocBytes(ex.convScratchBytes(gp, 0));
+        ex.conv(xo, wp + c0 * F32, bp + c0 * F32, yo, gp, 1, sp);
+      }
     }
     return { y: heap().slice(yp / F32, yp / F32 + outLen(g)), blocks: new Set(split.map((p) => p.channels?.c0)).size };
   }
@@ -140,6 +152,25 @@ describe.each(BUILDS)('conv split by output channels on the %s build', (build) =
       expect(split).toBeGreaterThan(0);
     }
   });
+
+  /** The shapes Winograd computes: 2D, 3x3, stride 1, dilation 1. */
+  const winogradCase = (c: Spec) =>
+    c.in[0] === 1 && c.f[1] === 3 && c.f[2] === 3 && !c.stride && !c.dilation && c.f[0] === 1;
+
+  it.each(Object.entries(CASES).filter(([, c]) => winogradCase(c)))(
+    '%s: the filter transformed once (winogradConvTransformed), whole and in parts, equals Winograd per call',
+    (_, spec) => {
+      const g = geometry(spec);
+      const r = rng(g.outC * 5 + g.inC);
+      const x = randArray(inLen(g), r),
+        w = randArray(filterLen(g), r),
+        bias = randArray(g.outC, r);
+      const want = run(g, 1, ALGOS.winograd, x, w, bias).y;
+      expect(want.some(Number.isNaN)).toBe(false);
+      for (const parts of [1, 2, 3, 8])
+        expect(Array.from(run(g, parts, ALGOS.winograd, x, w, bias, true).y)).toEqual(Array.from(want));
+    },
+  );
 });
 
 describe('splitByOutputChannels', () => {

@@ -65,6 +65,13 @@ export function winogradShaped(g: ConvGeometry, outC = g.outC): boolean {
 }
 
 /**
+ * Whether a conv step runs Winograd: then a plan keeps its filter transformed (winogradFilter, once per
+ * plan) and calls winogradConvTransformed, instead of transforming the filter on every call.
+ */
+export const winogradStep = (s: Step): s is Step & { kind: 'conv' } =>
+  s.kind === 'conv' && s.residual === undefined && !isPointwise(s.g) && winogradShaped(s.g);
+
+/**
  * The geometry block's algorithm switches (assembly/convgeom.ts) for every part of a conv step: Winograd
  * always where the whole step takes it, never where it does not. A row band alone can fall on the other
  * side of the heuristic (fewer tiles), which would change a part's arithmetic with the thread count.

@@ -6,7 +6,7 @@
 import { Tensor } from '../../tensor';
 import { BackendError } from '../../errors';
 import { type WasmModule, align16, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
-import { splitStep, convAlgo, MIN_SPLIT_FLOPS, type GemmSplit } from './parts';
+import { splitStep, convAlgo, winogradStep, MIN_SPLIT_FLOPS, type GemmSplit } from './parts';
 import { splitByOutput, splitRange } from '../../backend/wasm/split';
 import { geometryBlock, poolGeometryBlock } from '../../backend/wasm/geometry';
 import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
@@ -47,6 +47,8 @@ export class WasmPlan {
   private released = false;
   /** Threads the plan's parts were split for (1 where no pool runs). */
   readonly threads: number;
+  /** Where a Winograd step's transformed filter lies (winogradStep), by its filter. */
+  private transformedAt: (w: PlanWeights) => () => number = () => () => 0;
 
   constructor(
     private readonly mod: WasmModule,
@@ -57,6 +59,7 @@ export class WasmPlan {
     const lay = layout(program);
     // weights once each (a shared layer's, or an unfolded Variable's, appear in several steps)
     const weights = new Map<PlanWeights, number>();
+    const transformed = new Map<PlanWeights, { at: number; inC: number; outC: number }>();
     let wBytes = 0;
     const weight = (w: PlanWeights | null) => {
       if (w && !weights.has(w)) {
@@ -69,6 +72,13 @@ export class WasmPlan {
         weight(s.w);
         weight(s.channels);
         weight(s.params);
+      } else if (winogradStep(s)) {
+        // the filter transformed once (4x its size) instead of on every call
+        if (!transformed.has(s.w)) {
+          transformed.set(s.w, { at: wBytes, inC: s.g.inC, outC: s.g.outC });
+          wBytes += align16(mod.exports.winogradFilterBytes(s.g.inC, s.g.outC));
+        }
+        weight(s.bias);
       } else if ('w' in s) {
         weight(s.w);
         weight(s.bias);
@@ -88,6 +98,7 @@ export class WasmPlan {
     const arenaBytes = lay.floats * F32;
     const valuePtr = (v: number) => () => this.block + wBytes + lay.offset[v] * F32;
     const weightPtr = (w: PlanWeights | null) => () => (w ? this.block + weights.get(w)! : 0);
+    this.transformedAt = (w) => () => this.block + transformed.get(w)!.at;
     const calls = program.steps.map((s) => this.lower(s, valuePtr, weightPtr, geometry));
     const geoTotal = geoBlocks.reduce((t, g) => t + align16(g.byteLength), 0);
     this.block = arena.pin(wBytes + arenaBytes + geoTotal);
@@ -96,6 +107,10 @@ export class WasmPlan {
     const heap = () => mod.exports.memory.buffer;
     for (const [w, off] of weights)
       new Uint8Array(heap(), this.block + off, w.byteLength).set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
+    for (const [w, t] of transformed) {
+      arena.reset(); // each filter passes through the arena's scratch, above the pinned blocks
+      mod.exports.winogradFilter(arena.put(w as Float32Array), t.inC, t.outC, t.outC, this.block + t.at);
+    }
     let g = this.block + wBytes + arenaBytes;
     geoBlocks.forEach((b, i) => {
       geoPtr[i] = g;
@@ -160,20 +175,26 @@ export class WasmPlan {
           w = weight(s.w),
           b = weight(s.bias);
         // every part takes the whole step's kernel; a block of output channels reads its filter columns and
-        // bias from c0 on (split.ts)
+        // bias from c0 on (split.ts), or a transformed filter's panels from c0 / 8 on (before them: the
+        // bytes of a c0-channel transformed filter, less its room for temporaries, 36 v128s)
         const geos = split.bands.map((p) => geometry(geometryBlock(p.g, 1, convAlgo(s.g), p.channels?.ldC)));
-        const c0 = (p: { channels?: { c0: number } }) => (p.channels?.c0 ?? 0) * F32;
+        const c0 = (p: { channels?: { c0: number } }) => p.channels?.c0 ?? 0;
+        const wino = winogradStep(s),
+          u = wino ? this.transformedAt(s.w) : w;
+        const filterAt = (c: number) => (wino ? ex.winogradFilterBytes(s.g.inC, c) - 36 * 16 : c * F32);
         return {
-          fn: 'conv',
+          fn: wino ? 'winogradConvTransformed' : 'conv',
           parts: split.bands.map((p, i) => [
             () => x() + p.inOffset * F32,
-            () => w() + c0(p),
-            () => (b() ? b() + c0(p) : 0),
+            () => u() + filterAt(c0(p)),
+            () => (b() ? b() + c0(p) * F32 : 0),
             () => y() + p.outOffset * F32,
             geos[i],
             s.act,
           ]),
-          scratch: geos.map((gp) => () => ex.convScratchBytes(gp(), 0)),
+          scratch: geos.map(
+            (gp) => () => (wino ? ex.winogradTransformedScratchBytes(gp()) : ex.convScratchBytes(gp(), 0)),
+          ),
         };
       }
       case 'depthwise': {
