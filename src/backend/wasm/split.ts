@@ -102,17 +102,33 @@ export function splitByOutput<G extends ConvGeometry>(g: G, parts: number): Arra
 }
 
 /**
- * splitByOutput, and where that gives fewer parts than asked (few row bands: small images, or few batch
- * items), each band further into blocks of output channels starting on multiples of align (the kernels'
- * widest channel group, so every channel keeps the lanes and tiles it has in the unsplit call). A block
- * computes its channels of every pixel of its band with the whole band's input: the parts of one band
- * each repeat reading it (and Winograd's input transform), which is what more parts cost.
+ * Work of reading a band's input per output pixel, in output channels' worth of multiply-adds: each block
+ * of channels repeats it. Winograd's input transform counts as about 3.3 channels' products by flops
+ * (parts.ts); it is memory-bound, so this takes more, a guess that makes a 56x56x64 layer keep its two
+ * even row bands at 2 threads while 7x7 to 28x28 layers (bands of 4 rows split unevenly) take channels.
+ */
+const READ_CHANNELS = 8;
+
+/**
+ * Row bands (splitByOutput) times blocks of output channels starting on multiples of align (the kernels'
+ * widest channel group, so every channel keeps the lanes and tiles it has in the unsplit call), at most
+ * `parts` in all: of the band counts up to parts, the one whose largest part is least work, counting
+ * READ_CHANNELS for the input every block reads again. Few row bands (small images, few batch items)
+ * then still give every thread a part, and bands of 4 rows that split a small image unevenly give way to
+ * even channel blocks.
  */
 export function splitByOutputChannels<G extends ConvGeometry>(g: G, parts: number, align = 16): Array<ConvPart<G>> {
-  const bands = splitByOutput(g, parts);
-  const blocks = Math.min(Math.floor(parts / bands.length), Math.ceil(g.outC / align));
-  if (blocks <= 1) return bands;
-  const ranges = splitRange(g.outC, blocks, align);
+  let bands = splitByOutput(g, 1),
+    ranges: Array<[number, number]> = [[0, g.outC]],
+    least = Infinity;
+  for (let k = parts; k >= 1; k--) {
+    const b = splitByOutput(g, k);
+    const r = splitRange(g.outC, Math.min(Math.floor(parts / b.length), Math.ceil(g.outC / align)), align);
+    const pixels = Math.max(...b.map((p) => p.g.batch * p.g.outD * p.g.outH * p.g.outW));
+    const work = pixels * (Math.max(...r.map(([c0, c1]) => c1 - c0)) + READ_CHANNELS);
+    if (work < least) [bands, ranges, least] = [b, r, work];
+  }
+  if (ranges.length <= 1) return bands;
   return bands.flatMap((b) =>
     ranges.map(([c0, c1]) => ({
       g: { ...b.g, outC: c1 - c0 },
