@@ -23,16 +23,12 @@ import { partsWork } from '../src/models/plan/parts';
 import { Model as ModelClass } from '../src/models/model';
 import { loadTf, useTf } from './tfjs';
 import { configureOrt, nhwcToNchw } from './ort';
-import { seeded } from './util';
+import { seeded, median, relDiff } from './util';
 
 const args = process.argv.slice(2);
 const flag = (f: string) => {
   const i = args.indexOf(f);
   return i >= 0 ? args[i + 1] : undefined;
-};
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 /** The networks: nsfwjs's pretrained MobileNetV2, and the zoo's ResNets (seeded random weights). */
@@ -94,17 +90,6 @@ function runChild(spec: object): Promise<{ ms: number[]; output: number[] }> {
       code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`ORT child exited with ${code}`)),
     );
   });
-}
-
-/** max |a - b| / max |b|. */
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0,
-    s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / s;
 }
 
 async function main(): Promise<void> {

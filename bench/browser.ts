@@ -1,0 +1,245 @@
+// Whole networks in headless Chromium, batch 1, by wall clock in the page (performance.now): convkit's
+// inference plan (Model.predict) on 1 and 2 threads and its eager path (Model.apply) on 1, TensorFlow.js's
+// wasm backend and ONNX Runtime Web (wasm execution provider) on 1 and 2 threads, on the same model and
+// weights. The page (bench/browser-page.ts) is served cross-origin isolated (COOP/COEP, so SharedArrayBuffer
+// and threads work) from 127.0.0.1 by scripts/serve.mjs's server; it loads convkit's browser bundle (built
+// from src/ as dist/convkit.browser.js is), TF.js and ORT's wasm files from node_modules, and the models
+// written here: MobileNetV2 is nsfwjs's pretrained network (its TF.js Layers files), the ResNets are the zoo's
+// with seeded random weights (io.save); ORT runs io.saveOnnx's export of each (NCHW input). TF.js and ORT fix
+// their thread counts when their wasm starts, so each network is loaded into two pages, each in its own
+// browser context: page 1 holds convkit (plan 1 and 2 threads, eager 1), TF.js and ORT on 1 thread; page 2
+// TF.js and ORT on 2. Every engine runs for --warm-ms first, then the rounds run each implementation once,
+// page after page, so drift hits them alike; medians. Outputs are compared with convkit's plan (1 thread)
+// before timing (max relative difference), so every row times the same computation.
+// Run: node --import tsx bench/browser.ts [--rounds 15] [--warm-ms 1500] [--models mobilenetv2,resnet50,resnet18]
+//        [--no-eager] [--no-tf] [--no-ort]
+// Needs Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) and the dev dependencies; no downloads.
+import { build, type Plugin } from 'esbuild';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { init, io, zoo } from '../src';
+import type { Model } from '../src';
+import { loadNsfwjs } from '../src/io/pretrained';
+import { launch, CHROMIUM } from '../test/browser/harness';
+// @ts-expect-error plain ESM script without type declarations
+import { startServer, exportNsfwjs } from '../scripts/serve.mjs';
+import { buildBrowserBundle } from '../scripts/build-bundles.mjs';
+import type { BenchPage, Impl, PageInfo, PageSpec } from './browser-page';
+import { median, relDiff } from './util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const flag = (f: string) => {
+  const i = args.indexOf(f);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+
+/** The networks: how each is written into the models folder (TF.js Layers files and an ONNX export). */
+const NETWORKS: Record<string, (dir: string) => Promise<Model>> = {
+  mobilenetv2: async (dir) => {
+    if (!exportNsfwjs(dir)) throw new Error('mobilenetv2 needs the nsfwjs package');
+    return loadNsfwjs('mobilenet_v2');
+  },
+  resnet50: async (dir) => saved(zoo.resnet({ depth: 50, seed: 1 }), dir),
+  resnet18: async (dir) => saved(zoo.resnet({ depth: 18, seed: 1 }), dir),
+};
+
+async function saved(m: Model, dir: string): Promise<Model> {
+  await io.save(m, dir);
+  return m;
+}
+
+/** Table rows: label and threads of each implementation a page holds. */
+const LABELS: Record<Impl, string> = {
+  plan1: 'convkit plan',
+  plan2: 'convkit plan',
+  eager1: 'convkit eager',
+  tf: 'TF.js wasm',
+  ort: 'ORT Web',
+};
+
+/** The page's imports of convkit ('../src', '../../src') become 'convkit', which the import map resolves. */
+const asConvkit: Plugin = {
+  name: 'convkit-external',
+  setup(b) {
+    b.onResolve({ filter: /^(\.\.\/)+src(\/index(\.ts)?)?$/ }, () => ({ path: 'convkit', external: true }));
+  },
+};
+
+/** Builds the page into `dir`: convkit's browser bundle, the page's script and index.html with its import map. */
+async function buildPage(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await buildBrowserBundle(join(dir, 'convkit.browser.js'));
+  await build({
+    entryPoints: [join(root, 'bench/browser-page.ts')],
+    outfile: join(dir, 'page.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    external: ['onnxruntime-web/wasm'],
+    plugins: [asConvkit],
+    logLevel: 'error',
+  });
+  const imports = { convkit: './convkit.browser.js', 'onnxruntime-web/wasm': './ort/ort.wasm.min.mjs' };
+  writeFileSync(
+    join(dir, 'index.html'),
+    `<!doctype html><meta charset="utf-8"><title>convkit whole networks</title>
+<script type="importmap">${JSON.stringify({ imports })}</script>
+<script src="tfjs/tf.min.js"></script>
+<script src="tfjs-wasm/tf-backend-wasm.min.js"></script>
+<script type="module" src="page.js"></script>`,
+  );
+}
+
+interface Row {
+  model: string;
+  impl: string;
+  threads: number;
+  ms: number;
+  runs: number;
+}
+
+type PageHandle = { page: Page; close: () => Promise<void>; spec: PageSpec };
+
+async function openPage(browser: Browser, url: string, spec: PageSpec, errors: string[]): Promise<PageHandle> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(`${spec.model} (${spec.threads} threads): ${e}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${spec.model} (${spec.threads} threads): ${m.text()}`);
+    else console.error(`page ${spec.threads}: ${m.text()}`);
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => 'bench' in globalThis, null, { timeout: 60_000 });
+  return { page, spec, close: () => context.close() };
+}
+
+/** The page's window, with the driver's API (bench/browser-page.ts); inside page.evaluate only. */
+type BenchWindow = { bench: BenchPage };
+
+async function main(): Promise<void> {
+  const rounds = Number(flag('--rounds') ?? 15),
+    warmMs = Number(flag('--warm-ms') ?? 1500);
+  const names = (flag('--models') ?? 'mobilenetv2,resnet50,resnet18').split(',');
+  for (const n of names) if (!NETWORKS[n]) throw new Error(`unknown network '${n}'; expected ${Object.keys(NETWORKS)}`);
+  const tfOn = !args.includes('--no-tf'),
+    ortOn = !args.includes('--no-ort'),
+    eagerOn = !args.includes('--no-eager');
+  await init();
+  const tmp = mkdtempSync(join(tmpdir(), 'convkit-browser-bench-'));
+  const web = join(tmp, 'web'),
+    models = join(tmp, 'models');
+  mkdirSync(models);
+  await buildPage(web);
+  const server = await startServer({
+    dir: web,
+    mounts: {
+      'ort/': dirname(require.resolve('onnxruntime-web/wasm')),
+      'tfjs/': join(dirname(require.resolve('@tensorflow/tfjs/package.json')), 'dist'),
+      'tfjs-wasm/': dirname(require.resolve('@tensorflow/tfjs-backend-wasm')),
+      'models/': models,
+    },
+  });
+  const browser = await launch();
+  const rows: Row[] = [],
+    notes: string[] = [],
+    errors: string[] = [];
+  let infos: PageInfo[] = [];
+  try {
+    for (const name of names) {
+      const m = await NETWORKS[name](join(models, name));
+      if (ortOn) writeFileSync(join(models, `${name}.onnx`), await io.saveOnnx(m, undefined, { inputLayout: 'nchw' }));
+      const shape = [1, 224, 224, 3];
+      const peers: Impl[] = [...(tfOn ? ['tf' as const] : []), ...(ortOn ? ['ort' as const] : [])];
+      const specs: PageSpec[] = [
+        {
+          model: name,
+          shape,
+          threads: 1,
+          impls: ['plan1', 'plan2', ...(eagerOn ? ['eager1' as const] : []), ...peers],
+        },
+        ...(peers.length ? [{ model: name, shape, threads: 2, impls: peers }] : []),
+      ];
+      const pages: PageHandle[] = [];
+      try {
+        for (const spec of specs) pages.push(await openPage(browser, server.url, spec, errors));
+        infos = [];
+        for (const p of pages)
+          infos.push(await p.page.evaluate((s) => (window as unknown as BenchWindow).bench.setup(s), p.spec));
+        const outs: Partial<Record<Impl, number[]>>[] = [];
+        for (const p of pages)
+          outs.push(await p.page.evaluate(() => (window as unknown as BenchWindow).bench.outputs()));
+        const ref = outs[0].plan1!;
+        pages.forEach((p, i) => {
+          for (const impl of p.spec.impls)
+            if (!(i === 0 && impl === 'plan1'))
+              notes.push(
+                `${name}: ${LABELS[impl]} (${impl === 'plan2' ? 2 : impl === 'eager1' ? 1 : p.spec.threads} threads) vs convkit plan (1 thread): max relative difference ${relDiff(outs[i][impl]!, ref).toExponential(1)}`,
+              );
+        });
+        for (const p of pages) await p.page.evaluate((ms) => (window as unknown as BenchWindow).bench.warm(ms), warmMs);
+        const times = pages.map((p) => Object.fromEntries(p.spec.impls.map((i) => [i, [] as number[]])));
+        for (let r = 0; r < rounds; r++)
+          for (const [i, p] of pages.entries()) {
+            const ms = await p.page.evaluate(() => (window as unknown as BenchWindow).bench.round());
+            for (const [impl, t] of Object.entries(ms)) times[i][impl].push(t as number);
+          }
+        pages.forEach((p, i) => {
+          for (const impl of p.spec.impls)
+            rows.push({
+              model: name,
+              impl: LABELS[impl],
+              threads: impl === 'plan2' ? 2 : impl === 'plan1' || impl === 'eager1' ? 1 : p.spec.threads,
+              ms: median(times[i][impl]),
+              runs: times[i][impl].length,
+            });
+        });
+        notes.push(
+          `${name}: threads the engines report: convkit ${infos[0].convkit?.threads} (${infos[0].convkit?.kernel}), TF.js ${infos.map((x) => x.tfThreads ?? '-').join(' / ')}, ORT ${infos.map((x) => x.ortThreads ?? '-').join(' / ')} (page 1 / page 2); crossOriginIsolated ${infos.every((x) => x.crossOriginIsolated)}`,
+        );
+      } finally {
+        for (const p of pages) await p.close();
+        rmSync(join(models, name), { recursive: true, force: true });
+        rmSync(join(models, `${name}.onnx`), { force: true });
+      }
+      console.error(`${name} done`);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  rows.sort((a, b) => names.indexOf(a.model) * 100 + order(a) - names.indexOf(b.model) * 100 - order(b));
+  const table = [
+    '| network | implementation | threads | ms (median) | runs | vs convkit plan, same threads |',
+    '|---|---|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const ref = rows.find((q) => q.model === r.model && q.impl === 'convkit plan' && q.threads === r.threads)!;
+    table.push(
+      `| ${r.model} | ${r.impl} | ${r.threads} | ${r.ms.toFixed(1)} | ${r.runs} | ${(r.ms / ref.ms).toFixed(2)}x |`,
+    );
+  }
+  const ua = /Chrom\w*\/[\d.]+/.exec(infos[0]?.userAgent ?? '')?.[0] ?? CHROMIUM;
+  console.log(
+    `Headless ${ua}, ${rounds} interleaved rounds after ${warmMs} ms of warm-up per engine, batch 1, wall clock in the page\n`,
+  );
+  console.log(table.join('\n'));
+  console.log('\n' + notes.map((n) => `- ${n}`).join('\n'));
+  if (errors.length) console.log('\nPage errors:\n' + errors.map((e) => `- ${e}`).join('\n'));
+  process.exit(errors.length ? 1 : 0);
+}
+
+/** Table order within a network: convkit plan, eager, TF.js, ORT; 1 thread before 2. */
+function order(r: Row): number {
+  return ['convkit plan', 'convkit eager', 'TF.js wasm', 'ORT Web'].indexOf(r.impl) * 10 + r.threads;
+}
+
+await main();
