@@ -64,10 +64,10 @@ async function setup(spec: PageSpec): Promise<PageInfo> {
     // Each response is read whole as it arrives: TF.js asks for every shard at once and reads none until all
     // have answered, which over HTTP/1.1 (6 connections a host) stalls for good once a model has more than 6
     // shards of 4 MiB (ResNet-18 has 12).
-    const fetchFunc = async (u: string, init?: RequestInit) => {
+    const fetchFunc = (async (u: string, init?: RequestInit): Promise<Response> => {
       const r = await fetch(u, init);
       return new Response(await r.arrayBuffer(), { status: r.status, headers: r.headers });
-    };
+    }) as typeof fetch;
     const tm = await tf.loadLayersModel(`${base}models/${spec.model}/model.json`, { fetchFunc });
     const input = tf.tensor(x.data, spec.shape);
     runs.tf = () => {

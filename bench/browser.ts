@@ -90,7 +90,7 @@ async function buildPage(dir: string): Promise<void> {
   const imports = { convkit: './convkit.browser.js', 'onnxruntime-web/wasm': './ort/ort.wasm.min.mjs' };
   writeFileSync(
     join(dir, 'index.html'),
-    `<!doctype html><meta charset="utf-8"><title>convkit whole networks</title>
+    `<!doctype html><meta charset="utf-8"><title>convkit whole networks</title><link rel="icon" href="data:,">
 <script type="importmap">${JSON.stringify({ imports })}</script>
 <script src="tfjs/tf.min.js"></script>
 <script src="tfjs-wasm/tf-backend-wasm.min.js"></script>
@@ -111,9 +111,9 @@ type PageHandle = { page: Page; close: () => Promise<void>; spec: PageSpec };
 async function openPage(browser: Browser, url: string, spec: PageSpec, errors: string[]): Promise<PageHandle> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  page.on('pageerror', (e) => errors.push(`${spec.model} (${spec.threads} threads): ${e}`));
+  page.on('pageerror', (e) => errors.push(`${spec.model} (page ${spec.threads}): ${e}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`${spec.model} (${spec.threads} threads): ${m.text()}`);
+    if (m.type() === 'error') errors.push(`${spec.model} (page ${spec.threads}): ${m.text()}`);
     else console.error(`page ${spec.threads}: ${m.text()}`);
   });
   await page.goto(url);
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
           for (const impl of p.spec.impls)
             if (!(i === 0 && impl === 'plan1'))
               notes.push(
-                `${name}: ${LABELS[impl]} (${impl === 'plan2' ? 2 : impl === 'eager1' ? 1 : p.spec.threads} threads) vs convkit plan (1 thread): max relative difference ${relDiff(outs[i][impl]!, ref).toExponential(1)}`,
+                `${name}: ${LABELS[impl]} (${threadsOf(impl, p.spec)}) vs convkit plan (1 thread): max relative difference ${relDiff(outs[i][impl]!, ref).toExponential(1)}`,
               );
         });
         for (const p of pages) await p.page.evaluate((ms) => (window as unknown as BenchWindow).bench.warm(ms), warmMs);
@@ -235,6 +235,12 @@ async function main(): Promise<void> {
   console.log('\n' + notes.map((n) => `- ${n}`).join('\n'));
   if (errors.length) console.log('\nPage errors:\n' + errors.map((e) => `- ${e}`).join('\n'));
   process.exit(errors.length ? 1 : 0);
+}
+
+/** "1 thread" or "2 threads": what an implementation of a page runs on. */
+function threadsOf(impl: Impl, spec: PageSpec): string {
+  const n = impl === 'plan2' ? 2 : impl === 'plan1' || impl === 'eager1' ? 1 : spec.threads;
+  return n === 1 ? '1 thread' : `${n} threads`;
 }
 
 /** Table order within a network: convkit plan, eager, TF.js, ORT; 1 thread before 2. */

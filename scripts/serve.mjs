@@ -113,9 +113,13 @@ export async function prepare({ out = join(root, 'out/web'), digitsPerClass = DI
  * string per shard), so a page loads it over HTTP with io.load or tf.loadLayersModel. False without nsfwjs.
  */
 export function exportNsfwjs(dir, name = 'mobilenet_v2') {
-  const pkg = packageDir('nsfwjs');
-  if (!pkg) return false;
-  const from = join(pkg, 'dist/models', name);
+  let from;
+  try {
+    // nsfwjs's "exports" hide its package.json; its models sit beside the CommonJS entry's folder
+    from = join(dirname(require.resolve('nsfwjs')), '..', 'models', name);
+  } catch {
+    return false;
+  }
   const { modelTopology, weightsManifest } = require(join(from, 'model.min.js'));
   mkdirSync(dir, { recursive: true });
   const manifest = weightsManifest.map((g) => ({
