@@ -14,6 +14,7 @@ import { WasmPlan } from '../models/plan/run';
 import { int8Rewrites } from '../models/plan';
 import { backend, kernels } from '../backend';
 import { noGrad } from '../autograd';
+export type { QuantizeSettings, Ranges } from './program';
 import { ModelFormatError, ValueError } from '../errors';
 import { checkOptions, optionNames } from '../options';
 import { Conv, Dense, DepthwiseConv2D, type Layer } from '../layers';
