@@ -4,7 +4,7 @@
 // output channel stride (0 here: these calls compute every channel).
 // Large calls split into parts (split.ts) that the thread pool runs at once, each with its own scratch.
 import type { KernelFamily, ConvGeometry, DepthwiseGeometry, Activation } from '../kernels';
-import { type WasmModule, partsFor, runParts } from './module';
+import { type WasmModule, F32, partsFor, runParts } from './module';
 import { splitByOutput, splitByInput } from './split';
 import { geometryBlock } from './geometry';
 
@@ -14,7 +14,6 @@ const filterSize = (g: ConvGeometry) => g.fD * g.fH * g.fW * g.inC * g.outC;
 const depthwiseFilterSize = (g: DepthwiseGeometry) => g.fH * g.fW * g.inC * g.multiplier;
 /** Multiply-adds x2 of a convolution (depthwise: each output reads one input channel). */
 const convFlops = (g: ConvGeometry, depthwise = false) => 2 * outSize(g) * g.fD * g.fH * g.fW * (depthwise ? 1 : g.inC);
-const F32 = 4;
 
 /** Which convolution algorithms a module may use; benchmarks and tests compare them. */
 export interface ConvAlgorithm {

@@ -2,10 +2,8 @@
 // A large matmul splits along its longer output side into parts the thread pool runs at once; every
 // part packs its own panels into its own scratch.
 import type { KernelFamily, Activation } from '../kernels';
-import { type WasmModule, partsFor, runParts } from './module';
+import { type WasmModule, F32, partsFor, runParts } from './module';
 import { splitRange } from './split';
-
-const F32 = 4;
 
 /**
  * One call of the sgemm export (assembly/gemm.ts), its 15 arguments by name: C[m×n] (row stride ldc) =

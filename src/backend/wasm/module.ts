@@ -23,6 +23,8 @@ export type WasmExports = Record<string, any> & { memory: WebAssembly.Memory };
 const PAGE = 65536;
 
 /** Rounds a byte offset up to 16 (v128 loads and stores). */
+/** Bytes of one float32 in WebAssembly memory. */
+export const F32 = Float32Array.BYTES_PER_ELEMENT;
 export const align16 = (p: number) => (p + 15) & ~15;
 
 /** Typed arrays a kernel reads or writes. */

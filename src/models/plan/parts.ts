@@ -7,6 +7,7 @@
 // (bench/networks.ts --parts).
 import { splitByOutput, splitByOutputChannels, splitRange, type ConvPart } from '../../backend/wasm/split';
 import type { ConvGeometry } from '../../backend/kernels';
+import { winogradApplies } from '../../backend/js/winograd';
 import { Program, Step, isPointwise } from './steps';
 
 /** Below this many flops a step runs on one thread: waking workers costs more than it saves. */
@@ -45,16 +46,7 @@ export function splitStep(s: Step, threads: number): Split<ConvGeometry> | null 
 export function winogradShaped(g: ConvGeometry, outC = g.outC): boolean {
   const tiles = Math.ceil(g.outH / 4) * Math.ceil(g.outW / 4);
   return (
-    g.inD === 1 &&
-    g.outD === 1 &&
-    g.fD === 1 &&
-    g.padFront === 0 &&
-    g.fH === 3 &&
-    g.fW === 3 &&
-    g.strideH === 1 &&
-    g.strideW === 1 &&
-    g.dilationH === 1 &&
-    g.dilationW === 1 &&
+    winogradApplies(g) &&
     g.inC * outC * 36 * 4 <= 2 ** 28 &&
     g.inC >= 8 &&
     g.inC <= 512 &&

@@ -5,7 +5,7 @@
 // taking part 0; each part has its own scratch.
 import { Tensor } from '../../tensor';
 import { BackendError } from '../../errors';
-import { type WasmModule, align16, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
+import { type WasmModule, F32, align16, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
 import { splitStep, convAlgo, winogradStep, MIN_SPLIT_FLOPS, type GemmSplit } from './parts';
 import { splitByOutput, splitRange } from '../../backend/wasm/split';
 import { geometryBlock, poolGeometryBlock } from '../../backend/wasm/geometry';
@@ -13,7 +13,6 @@ import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
 import { ACT, Program, Step } from './steps';
 import { layout } from './memory';
 
-const F32 = 4;
 const BINARY_ADD = 0,
   UNARY = { sigmoid: 1, tanh: 2 } as const;
 
