@@ -18,6 +18,8 @@ export class ModelFormatError extends ConvkitError {}
 export class ImageError extends ConvkitError {}
 /** Training diverged: the loss or a gradient became NaN or infinite (fit's terminateOnNaN). */
 export class NumericalError extends ConvkitError {}
+/** A tensor was used after dispose() (its buffer may already hold another tensor's values). */
+export class DisposedError extends ConvkitError {}
 
 /** Formats a shape as `[a,b,c]` for error messages. */
 export const fmtShape = (s: readonly number[]): string => `[${s.join(',')}]`;

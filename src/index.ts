@@ -4,6 +4,8 @@ export type { BackendInfo, BackendName } from './backend';
 export { Tensor, tensor, zeros, ones, fill, scalar } from './tensor';
 export type { Shape, NestedArray, TensorLike } from './tensor';
 export { grad, grads, valueAndGrads, Variable, variable, noGrad } from './autograd';
+export { tidy, keep, dispose, memory, setPoolLimit } from './memory';
+export type { PoolInfo } from './memory';
 export {
   ConvkitError,
   ShapeError,
@@ -12,6 +14,7 @@ export {
   ModelFormatError,
   ImageError,
   NumericalError,
+  DisposedError,
 } from './errors';
 export * as detect from './detect';
 export * as io from './io';

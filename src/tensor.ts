@@ -1,6 +1,8 @@
-import { ShapeError, ValueError, fmtShape } from './errors';
-// tape.ts imports this file too; neither uses the other while loading, so the cycle is harmless.
+import { DisposedError, ShapeError, ValueError, fmtShape } from './errors';
+// tape.ts and memory.ts import this file too; none uses the other while loading, so the cycles are harmless.
 import { record } from './autograd/tape';
+import { track } from './memory';
+import { retain, release } from './backend/pool';
 
 export type Shape = number[];
 /** Nested arrays of numbers, e.g. [[1, 2], [3, 4]]. */
@@ -20,7 +22,8 @@ function checkShape(shape: readonly number[], where: string): void {
 /** A float32 tensor: a shape and a row-major Float32Array. Immutable by convention (Variable is the mutable one). */
 export class Tensor {
   readonly shape: Shape;
-  data: Float32Array;
+  private values: Float32Array;
+  private disposed = false;
 
   constructor(data: Float32Array, shape: readonly number[]) {
     checkShape(shape, 'tensor');
@@ -28,14 +31,37 @@ export class Tensor {
       throw new ShapeError(`tensor: shape ${fmtShape(shape)} needs ${sizeOf(shape)} values, got ${data.length}`);
     }
     this.shape = [...shape];
-    this.data = data;
+    this.values = data;
+    retain(data);
+    track(this);
+  }
+
+  /** The values, row-major. Throws a DisposedError after dispose(). */
+  get data(): Float32Array {
+    if (this.disposed) throw new DisposedError(`a tensor of shape ${fmtShape(this.shape)} was used after dispose()`);
+    return this.values;
+  }
+
+  /** Whether dispose() was called. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /**
+   * Optional: gives the tensor's buffer back for reuse by later op outputs (once no other tensor shares it,
+   * e.g. a reshape of it). Using the tensor afterwards throws a DisposedError. Calling it twice is harmless.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    release(this.values);
   }
 
   get rank(): number {
     return this.shape.length;
   }
   get size(): number {
-    return this.data.length;
+    return this.values.length;
   }
 
   /** The values as nested arrays (a number for a scalar). */

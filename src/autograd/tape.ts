@@ -54,6 +54,17 @@ export function isRecording(inputs: readonly Tensor[]): boolean {
   return tapes.some((t) => inputs.some((x) => t.watched.has(x)));
 }
 
+/** While a tape records: every tensor its nodes hold (tidy leaves them for backprop); null when none records. */
+export function tapeHeld(): Set<Tensor> | null {
+  if (tapes.length === 0) return null;
+  const held = new Set<Tensor>();
+  for (const t of tapes) {
+    for (const x of t.watched) held.add(x);
+    for (const n of t.nodes) for (const x of n.inputs) held.add(x);
+  }
+  return held;
+}
+
 /** Called by every differentiable op after its forward pass (reluOutput: the op fused a ReLU). */
 export function record(inputs: Tensor[], output: Tensor, backward: Backward, reluOutput = false): Tensor {
   if (paused > 0) return output;

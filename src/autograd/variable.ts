@@ -1,5 +1,6 @@
 import { Tensor, tensor, NestedArray } from '../tensor';
 import { ShapeError, fmtShape } from '../errors';
+import { keep } from '../memory';
 
 let nextId = 0;
 
@@ -18,6 +19,7 @@ export class Variable extends Tensor {
     super(new Float32Array(t.data), t.shape);
     this.name = opts.name ?? `variable_${nextId++}`;
     this.trainable = opts.trainable ?? true;
+    keep(this); // weights outlive every tidy scope
   }
 
   /** Overwrites the value (same shape required). */

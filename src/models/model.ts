@@ -15,6 +15,7 @@ import { ProgressLogger, ProgressSink } from '../train/progress';
 import { Dataset, Batch, checkInputs, checkLabels, takeRows, order, datasetBatches, yieldToEventLoop } from './data';
 import { summarize, Summary, SummaryOptions } from './summary';
 import { predictPlanned } from './plan';
+import { tapeHeld } from '../autograd/tape';
 
 /** compile() options: names ('adam', 'categoricalCrossentropy', 'accuracy') or objects/functions. */
 export interface CompileArgs {
@@ -237,16 +238,47 @@ export class Model extends Layer {
     return this.run(Array.isArray(x) ? x : [x], args)[0];
   }
 
-  /** Runs the graph on real tensors; with logits the last softmax/sigmoid of the first output is skipped. */
+  /**
+   * Runs the graph on real tensors; with logits the last softmax/sigmoid of the first output is skipped.
+   * With no gradient tape recording, each intermediate is disposed after its last consumer, so later
+   * layers reuse its buffer (see src/backend/pool.ts).
+   */
   run(xs: Tensor[], args: CallArgs = {}): Tensor[] {
     const values = new Map<SymbolicTensor, Tensor>();
     this.inputs.forEach((s, i) => values.set(s, xs[i]));
+    const release = tapeHeld() === null ? this.releaser(xs) : null;
     for (const node of this.nodes) {
       const ins = node.inputs.map((s) => values.get(s)!);
       const logits = !!args.logits && node.outputs[0] === this.outputs[0];
-      values.set(node.outputs[0], node.layer.apply(ins, { training: args.training, logits }));
+      const out = node.layer.apply(ins, { training: args.training, logits });
+      values.set(node.outputs[0], out);
+      release?.(node, out, ins);
     }
     return this.outputs.map((o) => values.get(o)!);
+  }
+
+  /**
+   * Counts the uses left of each intermediate tensor and disposes one when they reach zero. Never disposed:
+   * the inputs, the outputs, Variables (a tensor object may stand for several symbolic ones: identity layers
+   * return their input, so uses are counted per tensor object). Shared buffers (reshape) stay alive through
+   * the pool's per-buffer count.
+   */
+  private releaser(xs: Tensor[]): (node: LayerNode, out: Tensor, ins: Tensor[]) => void {
+    const consumers = new Map<SymbolicTensor, number>();
+    for (const n of this.nodes) for (const s of n.inputs) consumers.set(s, (consumers.get(s) ?? 0) + 1);
+    // an output is used "forever"
+    for (const o of this.outputs) consumers.set(o, Infinity);
+    const left = new Map<Tensor, number>();
+    const keepers = new Set<Tensor>(xs);
+    return (node, out, ins) => {
+      left.set(out, (left.get(out) ?? 0) + (consumers.get(node.outputs[0]) ?? 0));
+      for (const t of ins) {
+        const n = left.get(t);
+        if (n === undefined) continue; // a model input
+        left.set(t, n - 1);
+        if (n === 1 && !keepers.has(t) && !(t instanceof Variable)) t.dispose();
+      }
+    };
   }
 
   /** Multiply-adds of one forward pass at batch 1, summed over every layer call. */

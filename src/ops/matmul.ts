@@ -1,5 +1,6 @@
 // Matrix products on the GEMM kernel: matmul (rank 2, or batched rank 3) and dense (fused bias and
 // ReLU epilogue). Backward passes are GEMMs with transposes, so they run at GEMM speed too.
+import { acquire } from '../backend/pool';
 import { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { kernels } from '../backend';
@@ -77,8 +78,9 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   );
   const sa = batchA ? m * k : 0,
     sb = batchB ? k * n : 0;
-  const out = new Float32Array(batch * m * n);
-  for (let i = 0; i < batch; i++) {
+  // one product is the kernel's own output; a batch is gathered into a pooled array it fully overwrites
+  const out = batch === 1 ? mm(a.data, b.data, m, k, n, ta, tb) : acquire(batch * m * n);
+  for (let i = 0; batch > 1 && i < batch; i++) {
     out.set(
       mm(a.data.subarray(i * sa, i * sa + m * k), b.data.subarray(i * sb, i * sb + k * n), m, k, n, ta, tb),
       i * m * n,

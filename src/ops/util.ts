@@ -1,16 +1,17 @@
 // Small helpers shared by the op families: argument checks and "which inputs need a gradient".
 import { Tensor, scalar, sizeOf } from '../tensor';
 import { isRecording } from '../autograd/tape';
-import { ShapeError, ValueError, fmtShape } from '../errors';
+import { DisposedError, ShapeError, ValueError, fmtShape } from '../errors';
 import { kernels } from '../backend';
 
 /** A tensor or a plain number (treated as a scalar tensor). */
 export type TensorOrNumber = Tensor | number;
 
-/** Throws a ValueError unless x is a Tensor. */
+/** Throws a ValueError unless x is a Tensor, a DisposedError if it was disposed. */
 export function checkTensor(x: unknown, op: string, name = 'x'): Tensor {
   if (!(x instanceof Tensor))
     throw new ValueError(`${op}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (x.isDisposed) throw new DisposedError(`${op}: ${name} (shape ${fmtShape(x.shape)}) was disposed`);
   return x;
 }
 

@@ -9,6 +9,7 @@ import { BackendError, ValueError } from '../../errors';
 import { ThreadPool, threadsUnavailable } from './threads';
 import { coreCount, envVar } from '../../platform';
 import { GEOMETRY_BLOCK_FIELDS, POOL_GEOMETRY_FIELDS } from './geometry';
+import { acquire } from '../pool';
 
 export type Build = 'scalar' | 'simd' | 'relaxed' | 'simdThreads' | 'relaxedThreads';
 
@@ -187,6 +188,7 @@ export class Arena {
       if (output.zero) new Uint8Array(this.memory.buffer, out, bytes).fill(0);
       ptrs.push(out);
       body(ptrs);
+      if (type === (Float32Array as unknown)) return this.take(out, output.length) as V;
       return new type(this.memory.buffer as ArrayBuffer, out, output.length).slice() as V;
     }
   }
@@ -200,9 +202,11 @@ export class Arena {
     return ArrayBuffer.isView(x) ? this.putBytes(x) : this.putBytes(x.data, x.room);
   }
 
-  /** Copies n floats out of wasm memory into a new array. */
+  /** Copies n floats out of wasm memory into an array from the output pool (recycled when tensors are disposed). */
   take(ptr: number, n: number): Float32Array {
-    return this.f32(ptr, n).slice();
+    const out = acquire(n);
+    out.set(this.f32(ptr, n));
+    return out;
   }
 
   /** Current size of linear memory in bytes (the high-water mark: it never shrinks). */
