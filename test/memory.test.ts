@@ -64,7 +64,11 @@ describeEachBackend('tidy, keep and dispose', (b) => {
     expect(x.isDisposed).toBe(false); // made outside the scope
     const relu = backend.kernels('js').unary('relu', x.data);
     const sig = backend.kernels('js').unary('sigmoid', x.data);
-    expectClose(out.a.data, Float32Array.from(relu, (v, i) => v + sig[i]), 1e-5);
+    expectClose(
+      out.a.data,
+      Float32Array.from(relu, (v, i) => v + sig[i]),
+      1e-5,
+    );
   });
 
   it('nested scopes: a tensor returned by the inner scope belongs to the outer one', () => {
