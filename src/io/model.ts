@@ -12,14 +12,18 @@ import { Model, modelFromConfig } from '../models';
 import type { KerasConfig } from '../models';
 import { trainingConfig, compileFrom, type TrainingConfig } from '../models/training-config';
 import { QuantizedModel, restoreQuantized } from '../quantize';
+import { checkChannels, exactInt8, int8Kernels } from '../quantize/weights';
 
 /** One tensor in a weights manifest. */
 export interface WeightSpec {
   name: string;
   shape: number[];
   dtype: string;
-  /** Quantised storage: value = min + scale * q (uint8/uint16), or plain float16. */
-  quantization?: { dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number };
+  /**
+   * Quantised storage: value = min + scale * q (uint8/uint16), or plain float16; or convkit's per-channel int8
+   * (TF.js has none): `channels` float32 scales, then the int8 values, value i = scales[i % channels] * q[i].
+   */
+  quantization?: { dtype: 'uint8' | 'uint16' | 'float16' | 'int8'; scale?: number; min?: number; channels?: number };
 }
 
 /** A group of weights stored in consecutive shard files. */
@@ -81,12 +85,31 @@ export function toArtifacts(model: Model): ModelArtifacts {
       );
     names.add(w.name);
   }
-  const total = weights.reduce((a, w) => a + w.size, 0);
-  const data = new Float32Array(total);
-  let off = 0;
+  // a quantised model's int8 kernels go as int8: per tensor as TF.js's affine uint8 (q + 127, min -127·scale,
+  // which TF.js decodes to the same floats), per channel as convkit's int8 with its scales
+  const int8 = new Map<unknown, number>();
+  if (model instanceof QuantizedModel)
+    for (const { kernel, n } of int8Kernels(model, model.saved.int8)) int8.set(kernel, n);
+  const perTensor = model instanceof QuantizedModel && model.saved.weights === 'perTensor';
+  const specs: WeightSpec[] = [],
+    parts: Uint8Array[] = [];
   for (const w of weights) {
-    data.set(w.data, off);
-    off += w.size;
+    const spec: WeightSpec = { name: w.name, shape: [...w.shape], dtype: 'float32' };
+    const k = int8.has(w) ? exactInt8(w.data, int8.get(w)!, perTensor) : null;
+    if (k && perTensor) {
+      spec.quantization = { dtype: 'uint8', scale: k.scales[0], min: -127 * k.scales[0] };
+      parts.push(Uint8Array.from(k.q, (q) => q + 127));
+    } else if (k) {
+      spec.quantization = { dtype: 'int8', channels: k.scales.length };
+      parts.push(new Uint8Array(k.scales.buffer), new Uint8Array(k.q.buffer));
+    } else parts.push(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength));
+    specs.push(spec);
+  }
+  const data = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
+  let off = 0;
+  for (const p of parts) {
+    data.set(p, off);
+    off += p.byteLength;
   }
   return {
     modelTopology: {
@@ -97,7 +120,7 @@ export function toArtifacts(model: Model): ModelArtifacts {
       // int8 post-training quantisation: settings and calibrated ranges (TF.js ignores the key)
       ...(model instanceof QuantizedModel ? { convkit_quantization: model.saved } : {}),
     },
-    weightSpecs: weights.map((w) => ({ name: w.name, shape: [...w.shape], dtype: 'float32' })),
+    weightSpecs: specs,
     // Float32Array is little-endian on every platform WebAssembly runs on.
     weightData: data.buffer,
     format: 'layers-model',
@@ -361,14 +384,22 @@ function unknownClasses(c: any, out: Map<string, string[]>): void {
   }
 }
 
-/** Bytes per stored value of a spec. */
+/** Bytes a spec's tensor takes in the weight data. */
 function storedBytes(s: WeightSpec, where: string): number {
+  const q = s.quantization,
+    n = sizeOf(s.shape);
+  if (q?.dtype === 'int8') return 4 * checkChannels(s.name, s.shape, q.channels, where) + n;
+  return n * valueBytes(s, where);
+}
+
+/** Bytes per stored value of a spec (not int8). */
+function valueBytes(s: WeightSpec, where: string): number {
   const q = s.quantization;
   if (q) {
     if (q.dtype === 'uint8') return 1;
     if (q.dtype === 'uint16' || q.dtype === 'float16') return 2;
     throw new ModelFormatError(
-      `${where}: weight '${s.name}' has unsupported quantization dtype '${q.dtype}' (expected uint8, uint16 or float16)`,
+      `${where}: weight '${s.name}' has unsupported quantization dtype '${q.dtype}' (expected uint8, uint16, float16 or int8)`,
     );
   }
   if (s.dtype === 'float32') return 4;
@@ -410,7 +441,7 @@ export function decodeWeights(a: ModelArtifacts, where = 'io.load'): Map<string,
     ) {
       throw new ModelFormatError(`${where}: malformed weight spec ${JSON.stringify(s)?.slice(0, 120)}`);
     }
-    return t + storedBytes(s, where) * sizeOf(s.shape);
+    return t + storedBytes(s, where);
   }, 0);
   if (bytes.byteLength < needed) {
     throw new ModelFormatError(
@@ -425,14 +456,18 @@ export function decodeWeights(a: ModelArtifacts, where = 'io.load'): Map<string,
     const v = new Float32Array(n);
     const q = s.quantization;
     if (!q) for (let i = 0; i < n; i++) v[i] = view.getFloat32(off + 4 * i, true);
-    else if (q.dtype === 'float16') for (let i = 0; i < n; i++) v[i] = halfToFloat(view.getUint16(off + 2 * i, true));
+    else if (q.dtype === 'int8') {
+      const c = q.channels!,
+        scales = Float32Array.from({ length: c }, (_, j) => view.getFloat32(off + 4 * j, true));
+      for (let i = 0; i < n; i++) v[i] = scales[i % c] * view.getInt8(off + 4 * c + i);
+    } else if (q.dtype === 'float16') for (let i = 0; i < n; i++) v[i] = halfToFloat(view.getUint16(off + 2 * i, true));
     else {
       const min = q.min ?? 0,
         scale = q.scale ?? 1;
       if (q.dtype === 'uint8') for (let i = 0; i < n; i++) v[i] = min + scale * bytes[off + i];
       else for (let i = 0; i < n; i++) v[i] = min + scale * view.getUint16(off + 2 * i, true);
     }
-    off += storedBytes(s, where) * n;
+    off += storedBytes(s, where);
     out.set(s.name, new Tensor(v, [...s.shape]));
   }
   return out;

@@ -19,6 +19,8 @@ import { ModelFormatError, ValueError } from '../errors';
 import { checkOptions, optionNames } from '../options';
 import { Conv, Dense, DepthwiseConv2D, type Layer } from '../layers';
 import { int8Layers, quantizeProgram, type QuantizeSettings, type Ranges } from './program';
+import { modelFromConfig } from '../models/config';
+import { int8Kernels, snapInt8 } from './weights';
 
 /** Options of quantize(). */
 export interface QuantizeOptions {
@@ -174,14 +176,31 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
     }
   });
   const p = program!;
+  const int8 = int8Layers(p, ranges, settings);
   return new QuantizedModel(
-    model,
+    snapped(model, int8, settings),
     settings,
     ranges,
-    int8Layers(p, ranges, settings),
+    int8,
     p.values.length,
     `${model.name}_int8`,
   );
+}
+
+/**
+ * A copy of the model whose int8 layers' kernels lie on their int8 grid (weights.ts): the quantised model runs and
+ * saves these, so io.save can store them as int8 exactly; the float model keeps its own weights.
+ */
+function snapped(model: Model, int8: string[], settings: QuantizeSettings): Model {
+  const copy = modelFromConfig({ class_name: model.className, config: model.getConfig() }) as Model;
+  const from = model.weights,
+    to = copy.weights;
+  if (!(copy instanceof Model) || !copy.built || to.length !== from.length)
+    throw new ValueError(`quantize: model '${model.name}' does not rebuild from its config with the same weights`);
+  to.forEach((w, i) => w.assign(new Tensor(from[i].data.slice(), [...from[i].shape])));
+  for (const { kernel, n } of int8Kernels(copy, int8))
+    kernel.assign(new Tensor(snapInt8(kernel.data, n, settings.weights === 'perTensor'), [...kernel.shape]));
+  return copy;
 }
 
 /** The lowered graph's value count at batch 1 (the key space of saved ranges). */
