@@ -1,19 +1,22 @@
 // The page of bench/browser.ts (bundled by it with esbuild; convkit comes from its browser bundle through the
 // page's import map, ONNX Runtime Web from the package's own ES module, TF.js from its UMD scripts). It exposes
 // window.bench for the driver: setup() loads one network into the engines asked for, warm() runs each of
-// them for a while, round() runs each once and returns the milliseconds performance.now() measured.
-import { backend, init, noGrad, Tensor } from '../src';
+// them for a while, round() runs each once and returns the milliseconds performance.now() measured; eagerOps()
+// times the eager op cases of bench/eager-cases.ts (convkit with and without dispose, TF.js wasm) on one thread.
+import { backend, init, noGrad, tensor, tidy, Tensor } from '../src';
 import type { Model } from '../src';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import * as ort from 'onnxruntime-web/wasm';
 import { loadModel, seededImage, useThreads } from '../examples/web/networks';
+import { EAGER_CASES, EAGER_IMPLS, eagerRunners } from './eager-cases';
 
 /**
  * The implementations a page can hold: convkit's plan (predict) on 1 and 2 threads and its eager path
- * (Model.apply) on 1, TF.js wasm and ORT Web on the page's thread count (both fix it when their wasm starts).
+ * (Model.apply) on 1, plain and inside tidy, TF.js wasm and ORT Web on the page's thread count (both fix
+ * it when their wasm starts).
  */
-export type Impl = 'plan1' | 'plan2' | 'eager1' | 'tf' | 'ort';
+export type Impl = 'plan1' | 'plan2' | 'eager1' | 'tidy1' | 'tf' | 'ort';
 
 /** What the driver asks a page to load: the network's folder under models/, its input shape, the engines. */
 export interface PageSpec {
@@ -92,7 +95,7 @@ async function setup(spec: PageSpec): Promise<PageInfo> {
     outputs.ort = Array.from((await runs.ort()) as Float32Array);
     info.ortThreads = ort.env.wasm.numThreads;
   }
-  if (has('plan1') || has('plan2') || has('eager1')) {
+  if (has('plan1') || has('plan2') || has('eager1') || has('tidy1')) {
     console.log(`${spec.model}: convkit`);
     await init();
     const m: Model = await loadModel(`models/${spec.model}/model.json`);
@@ -108,9 +111,10 @@ async function setup(spec: PageSpec): Promise<PageInfo> {
     if (has('plan1')) runs.plan1 = plan(1);
     if (has('plan2')) runs.plan2 = plan(2);
     if (has('eager1')) runs.eager1 = eager;
+    if (has('tidy1')) runs.tidy1 = () => tidy(eager);
     const k = backend.info();
     info.convkit = { kernel: k.kernel, threads: k.threads };
-    for (const i of ['plan1', 'plan2', 'eager1'] as const)
+    for (const i of ['plan1', 'plan2', 'eager1', 'tidy1'] as const)
       if (runs[i]) outputs[i] = Array.from((runs[i]!() as Tensor).data);
   }
   return info;
@@ -125,10 +129,15 @@ async function warm(ms: number): Promise<void> {
   }
 }
 
-/** One round: each implementation once, in a fixed order; wall-clock milliseconds by implementation. */
+/**
+ * One round: each implementation once, in a fixed order; wall-clock milliseconds by implementation. The eager
+ * ones run once untimed first: a run inside tidy frees more buffers than a plain one, so a run right after the
+ * other would be timed on the other's pool.
+ */
 async function round(): Promise<Partial<Record<Impl, number>>> {
   const ms: Partial<Record<Impl, number>> = {};
   for (const [impl, f] of Object.entries(runs) as [Impl, () => unknown][]) {
+    if (impl === 'eager1' || impl === 'tidy1') f();
     const t = performance.now();
     await f();
     ms[impl] = performance.now() - t;
@@ -136,6 +145,43 @@ async function round(): Promise<Partial<Record<Impl, number>>> {
   return ms;
 }
 
-const bench = { setup, warm, round, outputs: () => outputs };
+/**
+ * The eager op cases on one thread, wall clock: each implementation warmed for warmMs, then `rounds` rounds
+ * timing a batch of about 30 ms of calls of each in turn; median ms per call by case and implementation.
+ */
+async function eagerOps(rounds: number, warmMs: number): Promise<Record<string, number[]>> {
+  tf.wasm.setWasmPaths(`${new URL('.', location.href).href}tfjs-wasm/`);
+  tf.wasm.setThreadsCount(1);
+  if (!(await tf.setBackend('wasm'))) throw new Error('TF.js wasm backend failed to initialise');
+  await tf.ready();
+  await init();
+  backend.setThreads(1);
+  const perCall = (f: () => void, n: number) => {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) f();
+    return (performance.now() - t) / n;
+  };
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const out: Record<string, number[]> = {};
+  for (const c of EAGER_CASES) {
+    const data = c.inputs.map((s, i) => seededImage(s, i + 1).data.map((v) => v - 0.5));
+    const xs = data.map((d, i) => tensor(d, c.inputs[i]));
+    const txs = data.map((d, i) => tf.tensor(d, c.inputs[i]));
+    const impls = eagerRunners(c, tf, xs, txs);
+    for (const f of impls) {
+      const t0 = performance.now();
+      while (performance.now() - t0 < warmMs) f();
+    }
+    const calls = impls.map((f) => Math.max(3, Math.round(30 / Math.max(0.02, perCall(f, 3)))));
+    const ms: number[][] = impls.map(() => []);
+    for (let r = 0; r < rounds; r++) impls.forEach((f, i) => ms[i].push(perCall(f, calls[i])));
+    out[c.name] = ms.map(med);
+    txs.forEach((t) => t.dispose());
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return out;
+}
+
+const bench = { setup, warm, round, outputs: () => outputs, eagerOps, eagerImpls: () => [...EAGER_IMPLS] };
 export type BenchPage = typeof bench;
 (globalThis as unknown as { bench: BenchPage }).bench = bench;

@@ -11,8 +11,11 @@
 // TF.js and ORT on 2. Every engine runs for --warm-ms first, then the rounds run each implementation once,
 // page after page, so drift hits them alike; medians. Outputs are compared with convkit's plan (1 thread)
 // before timing (max relative difference), so every row times the same computation.
+// Eager rows: Model.apply plain (its intermediates disposed after their last use) and inside tidy.
+// With --ops, only the eager op cases (bench/eager-cases.ts) on one page, one thread: convkit with and
+// without dispose against TF.js wasm.
 // Run: node --import tsx bench/browser.ts [--rounds 15] [--warm-ms 1500] [--models mobilenetv2,resnet50,resnet18]
-//        [--no-eager] [--no-tf] [--no-ort]
+//        [--no-eager] [--no-tf] [--no-ort] [--ops]
 // Needs Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) and the dev dependencies; no downloads.
 import { build, type Plugin } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,6 +62,7 @@ const LABELS: Record<Impl, string> = {
   plan1: 'convkit plan',
   plan2: 'convkit plan',
   eager1: 'convkit eager',
+  tidy1: 'convkit eager in tidy',
   tf: 'TF.js wasm',
   ort: 'ORT Web',
 };
@@ -153,6 +157,20 @@ async function main(): Promise<void> {
     errors: string[] = [];
   let infos: PageInfo[] = [];
   try {
+    if (args.includes('--ops')) {
+      const p = await openPage(browser, server.url, { model: '', shape: [], threads: 1, impls: [] }, errors);
+      const res = await p.page.evaluate(([r, w]) => (window as unknown as BenchWindow).bench.eagerOps(r, w), [
+        rounds,
+        warmMs,
+      ] as const);
+      const impls = await p.page.evaluate(() => (window as unknown as BenchWindow).bench.eagerImpls());
+      await p.close();
+      console.log(`| case | ${impls.join(' ms | ')} ms | convkit + dispose vs TF.js |\n|---|---:|---:|---:|---:|`);
+      for (const [name, [a, b, t]] of Object.entries(res))
+        console.log(`| ${name} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${t.toFixed(3)} | ${(t / b).toFixed(2)}x |`);
+      if (errors.length) console.log('\nPage errors:\n' + errors.map((e) => `- ${e}`).join('\n'));
+      return;
+    }
     for (const name of names) {
       const m = await NETWORKS[name](join(models, name));
       if (ortOn) writeFileSync(join(models, `${name}.onnx`), await io.saveOnnx(m, undefined, { inputLayout: 'nchw' }));
@@ -163,7 +181,7 @@ async function main(): Promise<void> {
           model: name,
           shape,
           threads: 1,
-          impls: ['plan1', 'plan2', ...(eagerOn ? ['eager1' as const] : []), ...peers],
+          impls: ['plan1', 'plan2', ...(eagerOn ? (['eager1', 'tidy1'] as const) : []), ...peers],
         },
         ...(peers.length ? [{ model: name, shape, threads: 2, impls: peers }] : []),
       ];
@@ -196,7 +214,12 @@ async function main(): Promise<void> {
             rows.push({
               model: name,
               impl: LABELS[impl],
-              threads: impl === 'plan2' ? 2 : impl === 'plan1' || impl === 'eager1' ? 1 : p.spec.threads,
+              threads:
+                impl === 'plan2'
+                  ? 2
+                  : impl === 'plan1' || impl.startsWith('eager') || impl === 'tidy1'
+                    ? 1
+                    : p.spec.threads,
               ms: median(times[i][impl]),
               runs: times[i][impl].length,
             });
@@ -239,13 +262,15 @@ async function main(): Promise<void> {
 
 /** "1 thread" or "2 threads": what an implementation of a page runs on. */
 function threadsOf(impl: Impl, spec: PageSpec): string {
-  const n = impl === 'plan2' ? 2 : impl === 'plan1' || impl === 'eager1' ? 1 : spec.threads;
+  const n = impl === 'plan2' ? 2 : impl === 'plan1' || impl === 'eager1' || impl === 'tidy1' ? 1 : spec.threads;
   return n === 1 ? '1 thread' : `${n} threads`;
 }
 
 /** Table order within a network: convkit plan, eager, TF.js, ORT; 1 thread before 2. */
 function order(r: Row): number {
-  return ['convkit plan', 'convkit eager', 'TF.js wasm', 'ORT Web'].indexOf(r.impl) * 10 + r.threads;
+  return (
+    ['convkit plan', 'convkit eager', 'convkit eager in tidy', 'TF.js wasm', 'ORT Web'].indexOf(r.impl) * 10 + r.threads
+  );
 }
 
 await main();
