@@ -41,6 +41,28 @@ function workload(x: Tensor, w: Tensor, m: Tensor): Tensor[] {
     ops.maxPool2d(x, { poolSize: 3, strides: 2, padding: 'same' }),
     ops.avgPool2d(x, { poolSize: 2 }),
     ops.matmul(x.reshape([-1, 7]), m),
+    ops.globalAvgPool2d(x),
+    ops.clip(x, -0.3, 0.4),
+    ops.pow(x, ops.add(ops.abs(x), 1)),
+    ops.pad(x, [
+      [0, 0],
+      [1, 2],
+      [3, 0],
+      [0, 1],
+    ]),
+    ops.pad(
+      x,
+      [
+        [1, 0],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ],
+      0.5,
+    ),
+    ops.concat([x, ops.sigmoid(x)], -1),
+    ops.slice(x, [1, 2, 3, 1], [1, 5, 7, 5]),
+    ops.gather(x, [2, 0, 2], 1),
   ];
 }
 

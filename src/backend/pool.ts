@@ -31,6 +31,17 @@ export function acquire(n: number): Float32Array {
   return a;
 }
 
+/** A Float32Array of n values all set to `value` (a fresh array is not filled twice with zeros). */
+export function acquireFilled(n: number, value: number): Float32Array {
+  const list = free.get(n);
+  if (!list?.length) {
+    const a = new Float32Array(n);
+    holders.set(a.buffer, 0);
+    return value === 0 ? a : a.fill(value);
+  }
+  return acquire(n).fill(value);
+}
+
 /** Called by every Tensor built on `data`: one more holder if the pool owns its buffer. */
 export function retain(data: Float32Array): void {
   const c = holders.get(data.buffer);

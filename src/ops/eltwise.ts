@@ -1,6 +1,7 @@
 // Elementwise ops with numpy/TF broadcasting. Same-shape and "b repeats over a" (bias-add style)
 // cases dispatch to the backend's binary kernel; other broadcasts run a plain TS loop. Gradients
 // sum over the broadcast axes (sumTo). Unary ops in the kernel contract use unary/unaryBackward.
+import { acquire } from '../backend/pool';
 import { Tensor, sizeOf } from '../tensor';
 import { record } from '../autograd/tape';
 import { kernels } from '../backend';
@@ -33,7 +34,7 @@ function bstrides(shape: readonly number[], outShape: readonly number[]): number
 
 /** out[i] = f(a[ia], b[ib]) over the broadcast shape (plain TS, any broadcast). */
 function bcast(a: Tensor, b: Tensor, outShape: readonly number[], f: (x: number, y: number) => number): Float32Array {
-  const out = new Float32Array(sizeOf(outShape));
+  const out = acquire(sizeOf(outShape)); // every element is written below
   const r = outShape.length;
   if (r === 0) {
     if (out.length) out[0] = f(a.data[0], b.data[0]);
@@ -186,8 +187,9 @@ export const tanh = (x: Tensor): Tensor => unary('tanh', x);
 /** A TS elementwise op: y = f(x), dy/dx = df(x, y). */
 function mapOp(op: string, x: Tensor, f: (v: number) => number, df: (v: number, y: number) => number): Tensor {
   checkTensor(x, op);
-  const y = new Float32Array(x.size);
-  for (let i = 0; i < y.length; i++) y[i] = f(x.data[i]);
+  const y = acquire(x.size),
+    xd = x.data;
+  for (let i = 0; i < y.length; i++) y[i] = f(xd[i]);
   const out = new Tensor(y, x.shape);
   return record([x], out, (dy) => {
     const g = new Float32Array(x.size);

@@ -1,5 +1,6 @@
 // Pooling over NDHWC data (1D/2D/3D): max and average windows on the pool kernels (padded cells are
 // ignored by both, as in Keras/TF), and global pooling as a reduction over the spatial axes.
+import { acquire } from '../backend/pool';
 import { Tensor } from '../tensor';
 import { record, isFusedReluOutput, reluMasked } from '../autograd/tape';
 import { kernels } from '../backend';
@@ -122,7 +123,7 @@ function globalAvg(x: Tensor): Tensor {
   const n = x.shape[0],
     c = x.shape[x.rank - 1],
     cells = n && c ? x.size / (n * c) : 0;
-  const y = new Float32Array(n * c),
+  const y = acquire(n * c),
     xd = x.data,
     acc = new Float64Array(c);
   for (let b = 0; b < n; b++) {

@@ -1,5 +1,6 @@
 // Shape ops: reshape, flatten, transpose, concat, slice, pad, stack, gather, expandDims, squeeze,
 // broadcastTo. Each copies (or shares, for reshape) data in plain TypeScript and records its backward.
+import { acquire, acquireFilled } from '../backend/pool';
 import { Tensor, sizeOf, allocFor } from '../tensor';
 import { record } from '../autograd/tape';
 import { ShapeError, ValueError, fmtShape } from '../errors';
@@ -146,7 +147,7 @@ export function concat(tensors: readonly Tensor[], axis = -1): Tensor {
   }
   const shape = [...first.shape];
   shape[a] = tensors.reduce((acc, t) => acc + t.shape[a], 0);
-  const out = new Float32Array(sizeOf(shape));
+  const out = acquire(sizeOf(shape)); // the parts tile it
   const starts: number[] = [];
   let off = 0;
   for (const t of tensors) {
@@ -218,7 +219,7 @@ export function slice(x: Tensor, begin: number | readonly number[], size?: numbe
       `slice: begin ${fmtShape(start)} size ${fmtShape(len)} is out of bounds for ${fmtShape(x.shape)}`,
     );
   }
-  const out = new Float32Array(sizeOf(len));
+  const out = acquire(sizeOf(len)); // the box fills it
   copyBox(
     x.data,
     x.shape,
@@ -256,8 +257,7 @@ export function pad(x: Tensor, paddings: readonly (readonly number[])[], value =
     );
   }
   const shape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
-  const out = new Float32Array(sizeOf(shape));
-  if (value !== 0) out.fill(value);
+  const out = acquireFilled(sizeOf(shape), value);
   const at = paddings.map((p) => p[0]);
   copyBox(
     x.data,
@@ -300,7 +300,7 @@ export function gather(x: Tensor, indices: readonly number[] | Int32Array | Tens
     inner = sizeOf(x.shape.slice(a + 1));
   const shape = [...x.shape];
   shape[a] = idx.length;
-  const out = new Float32Array(sizeOf(shape));
+  const out = acquire(sizeOf(shape)); // one row per index
   for (let o = 0; o < outer; o++) {
     idx.forEach((i, j) =>
       out.set(x.data.subarray((o * dim + i) * inner, (o * dim + i + 1) * inner), (o * idx.length + j) * inner),
