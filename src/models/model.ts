@@ -16,6 +16,7 @@ import { Dataset, Batch, checkInputs, checkLabels, takeRows, order, datasetBatch
 import { summarize, Summary, SummaryOptions } from './summary';
 import { predictPlanned } from './plan';
 import { tapeHeld } from '../autograd/tape';
+import { tidy } from '../memory';
 
 /** compile() options: names ('adam', 'categoricalCrossentropy', 'accuracy') or objects/functions. */
 export interface CompileArgs {
@@ -240,8 +241,8 @@ export class Model extends Layer {
 
   /**
    * Runs the graph on real tensors; with logits the last softmax/sigmoid of the first output is skipped.
-   * With no gradient tape recording, each intermediate is disposed after its last consumer, so later
-   * layers reuse its buffer (see src/backend/pool.ts).
+   * With no gradient tape recording, each layer runs in a tidy scope (its temporaries are disposed) and each
+   * intermediate is disposed after its last consumer, so later layers reuse their buffers (src/backend/pool.ts).
    */
   run(xs: Tensor[], args: CallArgs = {}): Tensor[] {
     const values = new Map<SymbolicTensor, Tensor>();
@@ -250,7 +251,8 @@ export class Model extends Layer {
     for (const node of this.nodes) {
       const ins = node.inputs.map((s) => values.get(s)!);
       const logits = !!args.logits && node.outputs[0] === this.outputs[0];
-      const out = node.layer.apply(ins, { training: args.training, logits });
+      const call = () => node.layer.apply(ins, { training: args.training, logits });
+      const out = release ? tidy(call) : call();
       values.set(node.outputs[0], out);
       release?.(node, out, ins);
     }
