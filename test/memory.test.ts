@@ -218,4 +218,27 @@ describeEachBackend('tidy, keep and dispose', (b) => {
     }
     expect(x.isDisposed).toBe(false);
   });
+
+  it('training steps run in tidy scopes: recycled buffers never reach the weights or optimizer state', () => {
+    const train = () => {
+      const inp = layers.input({ shape: [9, 11, 7] });
+      const h = layers
+        .batchNormalization()
+        .apply(layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', seed: 5 }).apply(inp));
+      const out = layers.dense({ units: 3, seed: 6 }).apply(layers.flatten().apply(h));
+      const net = model({ inputs: inp, outputs: out });
+      net.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      const y = rand([2, 3], 7);
+      const losses = [0, 1, 2].map(() => net.trainOnBatch(x, y).loss);
+      return { losses, weights: net.getWeights().map((t) => Float32Array.from(t.data)) };
+    };
+    setPoolLimit(0);
+    const plain = train();
+    setPoolLimit(DEFAULT_POOL_LIMIT);
+    setPoolPoison(NaN);
+    const pooled = train();
+    expect(pooled.losses).toEqual(plain.losses);
+    pooled.weights.forEach((w, i) => expect(w).toEqual(plain.weights[i]));
+    if (recycles) expect(memory().pooledBuffers).toBeGreaterThan(0);
+  });
 });

@@ -363,8 +363,16 @@ export class Model extends Layer {
     return this.step(xs, y, optimizer);
   }
 
-  /** One update; `where` (fit's terminateOnNaN) names the batch and makes a non-finite loss or gradient throw first. */
+  /**
+   * One update; `where` (fit's terminateOnNaN) names the batch and makes a non-finite loss or gradient throw first.
+   * Runs in a tidy scope: it returns numbers only, the weights are Variables and the optimizers' slots plain
+   * arrays, so every tensor the step makes (activations, gradients, the loss) is freed for the next step.
+   */
   private step(xs: Tensor[], y: Tensor, optimizer: Optimizer, where?: string): Logs {
+    return tidy(() => this.stepIn(xs, y, optimizer, where));
+  }
+
+  private stepIn(xs: Tensor[], y: Tensor, optimizer: Optimizer, where?: string): Logs {
     const vars = this.trainableWeights;
     let out: Tensor | null = null;
     const { value, grads } = valueAndGrads(() => {
