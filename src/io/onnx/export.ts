@@ -9,6 +9,8 @@ import { ValueError } from '../../errors';
 import { nodeImport } from '../../platform';
 import { Layer, SymbolicTensor, LayerNode } from '../../layers';
 import type { Model } from '../../models';
+import { QuantizedModel } from '../../quantize';
+import { QdqPlan } from './qdq';
 import { resolvePadding } from '../../ops/geometry';
 import { convTransposeGeometry } from '../../ops/convtranspose';
 import {
@@ -31,7 +33,7 @@ export interface SaveOnnxOptions {
 }
 
 /** An exported value: its ONNX name and whether it holds the convkit tensor's channels-first form. */
-interface Out {
+export interface Out {
   name: string;
   cf: boolean;
   rank: number;
@@ -40,7 +42,7 @@ interface Out {
 }
 
 /** ONNX attribute from a JS value. */
-function attr(name: string, v: number | number[] | string, float = false): AttributeProto {
+export function attr(name: string, v: number | number[] | string, float = false): AttributeProto {
   if (typeof v === 'string') return { name, type: AttrType.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v))
     return float ? { name, type: AttrType.FLOATS, floats: v } : { name, type: AttrType.INTS, ints: v };
@@ -56,14 +58,16 @@ const known = (s: (number | null)[], what: string): number[] =>
     if (d === null) throw new ValueError(`saveOnnx: ${what} needs known sizes, got ${JSON.stringify(s)}`);
     return d;
   });
-const tr = (t: Tensor | Float32Array, dims: number[], perm: number[]): Float32Array =>
+export const tr = (t: Tensor | Float32Array, dims: number[], perm: number[]): Float32Array =>
   ops.transpose(t instanceof Tensor ? t : new Tensor(t, dims), perm).data;
 
-class Exporter {
+export class Exporter {
   readonly nodes: NodeProto[] = [];
   readonly inits: TensorProto[] = [];
   private n = 0;
   private readonly names = new Set<string>();
+  /** A quantised model's QDQ form (qdq.ts): its int8 layers, and the layers folded into them. */
+  qdq: QdqPlan | null = null;
   constructor(readonly opset: number) {}
 
   fresh(base: string): string {
@@ -76,6 +80,12 @@ class Exporter {
   init(base: string, data: Float32Array, dims: number[]): string {
     const name = this.fresh(base);
     this.inits.push(floatTensor(name, dims, data));
+    return name;
+  }
+  /** An initializer made by make(name) (integer tensors). */
+  tensor(base: string, make: (name: string) => TensorProto): string {
+    const name = this.fresh(base);
+    this.inits.push(make(name));
     return name;
   }
   ints(base: string, v: number[]): string {
@@ -164,7 +174,7 @@ class Exporter {
 }
 
 /** Explicit ONNX pads [begin..., end...] for a window op, or SAME_UPPER when sizes are unknown. */
-function windowPads(
+export function windowPads(
   layer: Layer,
   padding: unknown,
   inSize: (number | null)[],
@@ -531,6 +541,15 @@ function walk(e: Exporter, model: Model, values: Map<SymbolicTensor, Out>, prefi
       values.set(node.outputs[0], values.get(inner.outputs[0])!);
       continue;
     }
+    const q = e.qdq?.role(node);
+    if (q === 'folded') {
+      values.set(node.outputs[0], ins[0]);
+      continue;
+    }
+    if (q === 'int8') {
+      values.set(node.outputs[0], e.qdq!.int8Layer(e, layer, ins[0], node, `${prefix}${layer.name}`));
+      continue;
+    }
     const conv = CONVERTERS[layer.className];
     if (!conv) throw new ValueError(`saveOnnx: layer '${layer.name}' (${layer.className}) has no ONNX export`);
     values.set(node.outputs[0], conv(e, layer, ins, node, `${prefix}${layer.name}`));
@@ -554,7 +573,10 @@ const usesHardSwish = (m: Model): boolean =>
     return (l.nodes && l.inputs && usesHardSwish(l)) || l.activation === 'hardSwish';
   });
 
-/** The model as ONNX bytes (and written to destination when given, in Node). */
+/**
+ * The model as ONNX bytes (and written to destination when given, in Node). A quantised model (quantize()) is
+ * written as a QDQ graph: int8 weights per channel, activations per tensor at its calibrated ranges (opset 13+).
+ */
 export async function saveOnnx(model: Model, destination?: string, opts: SaveOnnxOptions = {}): Promise<Uint8Array> {
   const bytes = toOnnx(model, opts);
   if (destination !== undefined) {
@@ -572,7 +594,12 @@ export async function saveOnnx(model: Model, destination?: string, opts: SaveOnn
 export function toOnnx(model: Model, opts: SaveOnnxOptions = {}): Uint8Array {
   if (!model || !Array.isArray((model as Model).nodes))
     throw new ValueError('saveOnnx: expected a convkit Model or Sequential');
+  const quantised = model instanceof QuantizedModel;
   const opset = opts.opset ?? (usesHardSwish(model) ? 14 : 13);
+  if (quantised && opset < 13)
+    throw new ValueError(
+      `saveOnnx: a quantised model needs opset 13 or later (per-channel DequantizeLinear), got ${opset}`,
+    );
   const layout = opts.inputLayout ?? 'nhwc';
   if (!Number.isInteger(opset) || opset < 11 || opset > 17)
     throw new ValueError(`saveOnnx: opset must be 11 to 17, got ${opts.opset}`);
@@ -581,6 +608,7 @@ export function toOnnx(model: Model, opts: SaveOnnxOptions = {}): Uint8Array {
   const bad = unexportableLayers(model);
   if (bad.length) throw new ValueError(`saveOnnx: ${bad.length} layer(s) have no ONNX export: ${bad.join(', ')}`);
   const e = new Exporter(opset);
+  if (quantised) e.qdq = new QdqPlan(model);
   const values = new Map<SymbolicTensor, Out>();
   const info = (name: string, shape: (number | null)[]): ValueInfoProto => ({
     name,

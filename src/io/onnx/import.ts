@@ -9,6 +9,7 @@ import { decodeModel, tensorValue, opsetOf, ModelProto, ValueInfoProto, External
 import { ImportContext, Act } from './graph';
 import { NN_CONVERTERS } from './convert-nn';
 import { BASIC_CONVERTERS } from './convert-basic';
+import { QUANT_CONVERTERS } from './convert-quant';
 
 /** Options of loadOnnx. */
 export interface LoadOnnxOptions {
@@ -19,7 +20,7 @@ export interface LoadOnnxOptions {
 /** Source of an ONNX model: a path or URL, or the file's bytes. */
 export type OnnxSource = string | URL | Uint8Array | ArrayBuffer;
 
-const CONVERTERS = { ...NN_CONVERTERS, ...BASIC_CONVERTERS };
+const CONVERTERS = { ...NN_CONVERTERS, ...BASIC_CONVERTERS, ...QUANT_CONVERTERS };
 /** ONNX op types loadOnnx converts. */
 export const SUPPORTED_ONNX_OPS: readonly string[] = Object.keys(CONVERTERS).sort();
 

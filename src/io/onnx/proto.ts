@@ -240,6 +240,17 @@ export function floatTensor(name: string, dims: number[], data: Float32Array): T
   return { name, dims, data_type: DataType.FLOAT, raw_data: bytes };
 }
 
+/** An int8, uint8 or int32 TensorProto with raw_data (quantised weights, zero points, biases). */
+export function intTensor(name: string, dims: number[], data: Int8Array | Uint8Array | Int32Array): TensorProto {
+  const type = data instanceof Int8Array ? DataType.INT8 : data instanceof Uint8Array ? DataType.UINT8 : DataType.INT32;
+  return {
+    name,
+    dims,
+    data_type: type,
+    raw_data: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+  };
+}
+
 /** An int64 TensorProto (shapes, axes, pads). */
 export function int64Tensor(name: string, values: number[]): TensorProto {
   return { name, dims: [values.length], data_type: DataType.INT64, int64_data: values };

@@ -32,7 +32,13 @@ function actCode(name: string): number | null {
   return name === 'linear' ? ACT.linear : name === 'relu' ? ACT.relu : name === 'relu6' ? ACT.relu6 : null;
 }
 
-export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer) => l is Model): Program {
+/** Lowers the model at these input shapes; `symbols`, when given, receives each graph tensor's value. */
+export function lower(
+  model: Model,
+  inputShapes: number[][],
+  isModel: (l: Layer) => l is Model,
+  symbols?: Map<SymbolicTensor, number>,
+): Program {
   const values: Value[] = [];
   const steps: Step[] = [];
   const value = (shape: number[]): number => values.push({ shape, size: sizeOf(shape) }) - 1;
@@ -222,7 +228,7 @@ export function lower(model: Model, inputShapes: number[][], isModel: (l: Layer)
   }
 
   function lowerGraph(m: Model, ins: number[]): number[] {
-    const map = new Map<SymbolicTensor, number>();
+    const map = symbols ?? new Map<SymbolicTensor, number>();
     m.inputs.forEach((s, i) => map.set(s, ins[i]));
     for (const node of m.nodes) {
       const xs = node.inputs.map((s) => map.get(s)!);

@@ -1,0 +1,204 @@
+// io.saveOnnx of a quantised model: a QDQ graph (ONNX Runtime's and TensorRT's format for static quantisation).
+// Each int8 layer becomes DequantizeLinear(int8 weights, per-channel scales, axis 0) and DequantizeLinear(int32
+// bias) feeding a Conv / Gemm / MatMul, its input passing through QuantizeLinear -> DequantizeLinear at the
+// calibrated range, and its output too where convkit keeps it int8 (read by another int8 layer). Weights are the
+// batch-norm-folded ones the int8 plan uses, so the batch norms and ReLUs folded into an int8 layer are not
+// exported again; ONNX Runtime fuses each DQ -> Conv -> Q group into a QLinearConv. Everything is derived from the
+// model, its settings and its calibrated ranges (through the float plan that numbered them), not from the int8 plan.
+import { ValueError } from '../../errors';
+import { Model } from '../../models/model';
+import { lower } from '../../models/plan/lower';
+import { fuse } from '../../models/plan/fuse';
+import { ACT, type Program, type Step } from '../../models/plan/steps';
+import { BatchNormalization, ReLU, Activation, type Layer, type LayerNode, type SymbolicTensor } from '../../layers';
+import type { QuantizedModel } from '../../quantize';
+import { valueParams } from '../../quantize/program';
+import { attr, tr, windowPads, type Exporter, type Out } from './export';
+import { floatTensor, intTensor } from './proto';
+
+type Kernel = Extract<Step, { kind: 'conv' | 'depthwise' | 'dense' }>;
+const isModel = (l: Layer): l is Model => l instanceof Model;
+
+/** What an activation's QuantizeLinear takes: scale and zero point. */
+interface QParams {
+  scale: number;
+  zero: number;
+}
+
+export class QdqPlan {
+  private readonly symbols = new Map<SymbolicTensor, number>();
+  private readonly p: Program;
+  private readonly ranges: Map<number, [number, number]>;
+  /** Values some step of the fused float program writes. */
+  private readonly written = new Set<number>();
+  /** Each int8 layer's fused float steps, in call order. */
+  private readonly kernels = new Map<string, Kernel[]>();
+  /** Roots of the values convkit keeps int8 (an int8 step's output that another int8 step reads). */
+  private readonly quantised = new Set<number>();
+  /** Graph tensors that are an int8 step's result (or a folded layer after one): that step's output value. */
+  private readonly chain = new Map<SymbolicTensor, number>();
+  /** DequantizeLinear outputs already made, by input name and parameters. */
+  private readonly dq = new Map<string, string>();
+  private readonly signed: boolean;
+  private readonly perTensor: boolean;
+
+  constructor(model: QuantizedModel) {
+    const s = model.saved;
+    this.signed = s.activations === 'int8';
+    this.perTensor = s.weights === 'perTensor';
+    this.ranges = new Map(s.ranges.map(([v, lo, hi]) => [v, [lo, hi]]));
+    const shapes = model.inputs.map((t) => [1, ...t.shape.slice(1).map((d) => d ?? 1)]);
+    // the program quantize() calibrated (same value numbers), with the aliases the int8 rewrite sees
+    let aliases: Array<number | undefined> = [];
+    this.p = fuse(lower(model, shapes, isModel, this.symbols), {
+      residuals: false,
+      rewrite: (p) => (aliases = p.values.map((v) => v.alias)),
+    });
+    if (this.p.values.length !== s.values)
+      throw new ValueError(`saveOnnx: model '${model.name}' lowers to a graph other than the one quantised`);
+    this.p.values.forEach((v, i) => (v.alias = aliases[i]));
+    const int8 = new Set(s.int8);
+    const chosen = this.p.steps.filter(
+      (t): t is Kernel =>
+        (t.kind === 'conv' || t.kind === 'depthwise' || t.kind === 'dense') &&
+        !!t.layer &&
+        int8.has(t.layer) &&
+        !!this.rangeOf(t.x) &&
+        !!this.rangeOf(t.y),
+    );
+    for (const t of this.p.steps) this.written.add(t.y);
+    for (const t of chosen) this.kernels.set(t.layer!, [...(this.kernels.get(t.layer!) ?? []), t]);
+    const outRoots = new Set(this.p.outputs.map((v) => this.root(v)));
+    for (const t of chosen) {
+      const r = this.root(t.y);
+      if (!outRoots.has(r) && chosen.some((u) => this.root(u.x) === r)) this.quantised.add(r);
+    }
+  }
+
+  private root(v: number): number {
+    while (this.p.values[v].alias !== undefined) v = this.p.values[v].alias!;
+    return v;
+  }
+  private rangeOf(v: number): [number, number] | undefined {
+    for (;;) {
+      const r = this.ranges.get(v);
+      if (r || this.p.values[v].alias === undefined) return r;
+      v = this.p.values[v].alias!;
+    }
+  }
+  private params(v: number): QParams {
+    const { scale, zero } = valueParams(this.rangeOf(v)!, this.signed);
+    return { scale, zero };
+  }
+
+  /** 'int8' for a layer call that runs int8, 'folded' for a batch norm or ReLU folded into one, else null. */
+  role(node: LayerNode): 'int8' | 'folded' | null {
+    const l = node.layer;
+    if ((this.kernels.get(l.name)?.length ?? 0) > 0) return 'int8';
+    const into = this.chain.get(node.inputs[0]);
+    if (into === undefined || !(l instanceof BatchNormalization || l instanceof ReLU || l instanceof Activation))
+      return null;
+    const v = this.symbols.get(node.outputs[0])!;
+    if (v !== into && this.written.has(v)) return null;
+    this.chain.set(node.outputs[0], into);
+    return 'folded';
+  }
+
+  /** x -> QuantizeLinear -> DequantizeLinear at the given parameters (once per tensor and parameters). */
+  private fakeQuant(e: Exporter, x: string, q: QParams, base: string): string {
+    const key = `${x}|${q.scale}|${q.zero}`;
+    if (this.dq.has(key)) return this.dq.get(key)!;
+    const zeroData = this.signed ? Int8Array.of(q.zero) : Uint8Array.of(q.zero);
+    const scale = e.init(`${base}/scale`, Float32Array.of(q.scale), []);
+    const zero = e.tensor(`${base}/zero_point`, (n) => intTensor(n, [], zeroData));
+    const y = e.node(
+      'DequantizeLinear',
+      [e.node('QuantizeLinear', [x, scale, zero], `${base}/q`), scale, zero],
+      `${base}/dq`,
+    );
+    this.dq.set(key, y);
+    this.dq.set(`${y}|${q.scale}|${q.zero}`, y);
+    return y;
+  }
+
+  /** An int8 layer call: its folded weights as DequantizeLinear of int8, input and output quantised. */
+  int8Layer(e: Exporter, l: any, x: Out, node: LayerNode, base: string): Out {
+    const s = this.kernels.get(l.name)!.shift()!;
+    const inQ = this.params(s.x);
+    // the int8 plan's weights: symmetric per output channel (column of [k, n]) or per tensor, after folding
+    const n = s.kind === 'dense' ? s.n : s.kind === 'depthwise' ? s.g.inC : s.g.outC,
+      k = s.w.length / n;
+    const wScale = new Float64Array(n);
+    for (let i = 0; i < s.w.length; i++) wScale[i % n] = Math.max(wScale[i % n], Math.abs(s.w[i]));
+    if (this.perTensor) wScale.fill(Math.max(...wScale));
+    const scales = Float32Array.from(wScale, (m) => (m > 0 ? m / 127 : 1));
+    const wq = new Float32Array(s.w.length);
+    for (let i = 0; i < s.w.length; i++) wq[i] = Math.max(-127, Math.min(127, Math.round(s.w[i] / scales[i % n])));
+    const biasScales = Float32Array.from(scales, (w) => inQ.scale * w);
+    const biasQ = Int32Array.from({ length: n }, (_, j) =>
+      Math.max(-(2 ** 31) + 1, Math.min(2 ** 31 - 1, Math.round((s.bias ? s.bias[j] : 0) / biasScales[j]))),
+    );
+    const dequant = (data: Float32Array | Int32Array, dims: number[], axis: number, sc: Float32Array, what: string) => {
+      const q = e.tensor(`${base}/${what}_quantized`, (nm) =>
+        intTensor(nm, dims, data instanceof Int32Array ? data : Int8Array.from(data)),
+      );
+      const zero = e.tensor(`${base}/${what}_zero_point`, (nm) =>
+        intTensor(nm, [n], data instanceof Int32Array ? new Int32Array(n) : new Int8Array(n)),
+      );
+      const scale = e.tensor(`${base}/${what}_scale`, (nm) => floatTensor(nm, [n], sc));
+      return e.node('DequantizeLinear', [q, scale, zero], `${base}/${what}`, [attr('axis', axis)]);
+    };
+    const bias = () => dequant(biasQ, [n], 0, biasScales, 'bias');
+    let y: string, out: Out;
+    if (s.kind === 'dense') {
+      let rows = wq;
+      if (x.flat) {
+        // convkit row p·C + c is ONNX row c·HW + p (as the float export)
+        const { c, hw } = x.flat;
+        rows = new Float32Array(k * n);
+        for (let p = 0; p < hw; p++)
+          for (let ch = 0; ch < c; ch++)
+            rows.set(wq.subarray((p * c + ch) * n, (p * c + ch + 1) * n), (ch * hw + p) * n);
+      }
+      if (x.rank === 2) {
+        const input = this.fakeQuant(e, x.flat ? x.name : e.plain(x, base).name, inQ, `${base}/input`);
+        const w = dequant(tr(rows, [k, n], [1, 0]), [n, k], 0, scales, 'weight');
+        y = e.node('Gemm', [input, w, bias()], base, [attr('transB', 1)]);
+      } else {
+        const input = this.fakeQuant(e, e.clOrder(x, base), inQ, `${base}/input`);
+        y = e.node('Add', [e.node('MatMul', [input, dequant(rows, [k, n], 1, scales, 'weight')], base), bias()], base);
+      }
+      out = { name: y, cf: false, rank: x.rank };
+    } else {
+      const shape: number[] = l.kernel.shape,
+        r = shape.length - 2;
+      const input = this.fakeQuant(e, e.cf(x, base), inQ, `${base}/input`);
+      // HWIO -> OIHW; depthwise [fH, fW, C, 1] -> [C, 1, fH, fW]
+      const perm = s.kind === 'depthwise' ? [2, 3, 0, 1] : [r + 1, r, ...Array.from({ length: r }, (_, i) => i)];
+      const w = dequant(
+        tr(wq, shape, perm),
+        perm.map((i) => shape[i]),
+        0,
+        scales,
+        'weight',
+      );
+      const size = shape.slice(0, r);
+      y = e.node('Conv', [input, w, bias()], base, [
+        attr('group', s.kind === 'depthwise' ? n : 1),
+        attr('kernel_shape', size),
+        attr('strides', l.strides),
+        attr('dilations', l.dilationRate),
+        ...windowPads(l, l.padding, node.inputs[0].shape.slice(1, r + 1), size, l.strides, l.dilationRate),
+      ]);
+      out = { name: y, cf: true, rank: r + 2 };
+    }
+    if (s.act === ACT.relu) y = e.node('Relu', [y], `${base}/act`);
+    else if (s.act === ACT.relu6) y = e.clip(y, 0, 6, `${base}/act`);
+    if (this.quantised.has(this.root(s.y))) y = this.fakeQuant(e, y, this.params(s.y), `${base}/output`);
+    // an activation the epilogue does not fold (sigmoid, softmax, ...) follows as a float step
+    if (!['linear', 'relu', 'relu6'].includes(l.activation))
+      y = e.activation(l.activation, y, `${base}/act`, out.cf, out.rank);
+    this.chain.set(node.outputs[0], s.y);
+    return { ...out, name: y };
+  }
+}
