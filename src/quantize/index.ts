@@ -42,8 +42,8 @@ const isModel = (l: Layer): l is Model => l instanceof Model;
 const CALIBRATION_BATCH = 16;
 
 /**
- * What io.save keeps of a quantised model beside its float weights (in model.json's modelTopology, which TF.js
- * ignores): the settings and the calibrated ranges, from which the int8 weights and scales follow exactly. Ranges
+ * What io.save keeps of a quantised model beside its weights (in model.json's modelTopology, which TF.js
+ * ignores): the settings and the calibrated ranges, from which the int8 plan follows exactly. Ranges
  * are keyed by the plan's value numbers, so `values` (how many the lowered graph has) guards against a topology
  * that lowers differently.
  */
@@ -56,7 +56,7 @@ export interface SavedQuantization {
   int8: string[];
 }
 
-/** A model whose predict runs int8 inference plans; it shares the float model's layers and weights. */
+/** A model whose predict runs int8 inference plans: a copy of the float model, its int8 kernels on their int8 grid. */
 export class QuantizedModel extends Model {
   /** What was quantised and how. */
   readonly quantization: NonNullable<Summary['quantization']>;
