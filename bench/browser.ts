@@ -1,11 +1,12 @@
-// Whole networks in headless Chromium, batch 1, by wall clock in the page (performance.now): convkit's
+// Whole networks in headless Chromium, batch 1 (8 with --batch 1,8), wall clock in the page: convkit's
 // inference plan (Model.predict) on 1 and 2 threads and its eager path (Model.apply) on 1, TensorFlow.js's
 // wasm backend and ONNX Runtime Web (wasm execution provider) on 1 and 2 threads, on the same model and
 // weights. The page (bench/browser-page.ts) is served cross-origin isolated (COOP/COEP, so SharedArrayBuffer
 // and threads work) from 127.0.0.1 by scripts/serve.mjs's server; it loads convkit's browser bundle (built
 // from src/ as dist/convkit.browser.js is), TF.js and ORT's wasm files from node_modules, and the models
-// written here: MobileNetV2 is nsfwjs's pretrained network (its TF.js Layers files), the ResNets are the zoo's
-// with seeded random weights (io.save); ORT runs io.saveOnnx's export of each (NCHW input). TF.js and ORT fix
+// written here: MobileNetV2 is nsfwjs's pretrained network (its TF.js Layers files), the ResNets, GoogLeNet and
+// VGG-16 are the zoo's with seeded random weights (io.save); ORT runs io.saveOnnx's export of each (NCHW input).
+// TF.js and ORT fix
 // their thread counts when their wasm starts, so each network is loaded into two pages, each in its own
 // browser context: page 1 holds convkit (plan 1 and 2 threads, eager 1), TF.js and ORT on 1 thread; page 2
 // TF.js and ORT on 2. Every engine runs for --warm-ms first, then the rounds run each implementation once,
@@ -14,15 +15,15 @@
 // Eager rows: Model.apply plain (its intermediates disposed after their last use) and inside tidy.
 // With --ops, only the eager op cases (bench/eager-cases.ts) on one page, one thread: convkit with and
 // without dispose against TF.js wasm.
-// Run: node --import tsx bench/browser.ts [--rounds 15] [--warm-ms 1500] [--models mobilenetv2,resnet50,resnet18]
-//        [--no-eager] [--no-tf] [--no-ort] [--ops]
+// Run: node --import tsx bench/browser.ts [--rounds 15] [--warm-ms 1500] [--batch 1,8]
+//        [--models mobilenetv2,resnet50,resnet18,googlenet,vgg16] [--no-eager] [--no-tf] [--no-ort] [--ops]
 // Needs Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) and the dev dependencies; no downloads.
 import { build, type Plugin } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { init, io, zoo } from '../src';
 import type { Model } from '../src';
@@ -42,14 +43,20 @@ const flag = (f: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 
-/** The networks: how each is written into the models folder (TF.js Layers files and an ONNX export). */
+/**
+ * The networks: how each is written into the models folder (TF.js Layers files and an ONNX export). `tiny` is
+ * LeNet-5 (28x28x1), for the test that keeps this benchmark working (test/browser/bench.test.ts).
+ */
 const NETWORKS: Record<string, (dir: string) => Promise<Model>> = {
+  tiny: async (dir) => saved(zoo.lenet5({ seed: 1 }), dir),
   mobilenetv2: async (dir) => {
     if (!exportNsfwjs(dir)) throw new Error('mobilenetv2 needs the nsfwjs package');
     return loadNsfwjs('mobilenet_v2');
   },
   resnet50: async (dir) => saved(zoo.resnet({ depth: 50, seed: 1 }), dir),
   resnet18: async (dir) => saved(zoo.resnet({ depth: 18, seed: 1 }), dir),
+  googlenet: async (dir) => saved(zoo.googlenet({ seed: 1 }), dir),
+  vgg16: async (dir) => saved(zoo.vgg16({ seed: 1 }), dir),
 };
 
 async function saved(m: Model, dir: string): Promise<Model> {
@@ -102,8 +109,10 @@ async function buildPage(dir: string): Promise<void> {
   );
 }
 
-interface Row {
+/** One row of the table. */
+export interface Row {
   model: string;
+  batch: number;
   impl: string;
   threads: number;
   ms: number;
@@ -112,13 +121,19 @@ interface Row {
 
 type PageHandle = { page: Page; close: () => Promise<void>; spec: PageSpec };
 
-async function openPage(browser: Browser, url: string, spec: PageSpec, errors: string[]): Promise<PageHandle> {
+async function openPage(
+  browser: Browser,
+  url: string,
+  spec: PageSpec,
+  errors: string[],
+  log: (line: string) => void,
+): Promise<PageHandle> {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(`${spec.model} (page ${spec.threads}): ${e}`));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`${spec.model} (page ${spec.threads}): ${m.text()}`);
-    else console.error(`page ${spec.threads}: ${m.text()}`);
+    else log(`page ${spec.threads}: ${m.text()}`);
   });
   await page.goto(url);
   await page.waitForFunction(() => 'bench' in globalThis, null, { timeout: 60_000 });
@@ -128,14 +143,36 @@ async function openPage(browser: Browser, url: string, spec: PageSpec, errors: s
 /** The page's window, with the driver's API (bench/browser-page.ts); inside page.evaluate only. */
 type BenchWindow = { bench: BenchPage };
 
-async function main(): Promise<void> {
-  const rounds = Number(flag('--rounds') ?? 15),
-    warmMs = Number(flag('--warm-ms') ?? 1500);
-  const names = (flag('--models') ?? 'mobilenetv2,resnet50,resnet18').split(',');
+/** What benchBrowser runs: networks, batch sizes, rounds, warm-up per engine and the engines beside convkit's plan. */
+export interface BrowserBenchOptions {
+  models: string[];
+  batches?: number[];
+  rounds?: number;
+  warmMs?: number;
+  tf?: boolean;
+  ort?: boolean;
+  eager?: boolean;
+  /** Progress lines (page console, networks done); default console.error. */
+  log?: (line: string) => void;
+}
+
+/** The table's rows, the notes (output agreement, threads the engines report) and the pages' errors. */
+export interface BrowserBenchResult {
+  header: string;
+  rows: Row[];
+  notes: string[];
+  errors: string[];
+  /** Each engine's max relative difference from convkit's plan on 1 thread (as in the notes). */
+  diffs: number[];
+}
+
+/** Runs the benchmark in headless Chromium: builds the page, serves it cross-origin isolated, times every network. */
+export async function benchBrowser(opts: BrowserBenchOptions): Promise<BrowserBenchResult> {
+  const { models: names, batches = [1], rounds = 15, warmMs = 1500, log = (l: string) => console.error(l) } = opts;
   for (const n of names) if (!NETWORKS[n]) throw new Error(`unknown network '${n}'; expected ${Object.keys(NETWORKS)}`);
-  const tfOn = !args.includes('--no-tf'),
-    ortOn = !args.includes('--no-ort'),
-    eagerOn = !args.includes('--no-eager');
+  const tfOn = opts.tf ?? true,
+    ortOn = opts.ort ?? true,
+    eagerOn = opts.eager ?? true;
   await init();
   const tmp = mkdtempSync(join(tmpdir(), 'convkit-browser-bench-'));
   const web = join(tmp, 'web'),
@@ -154,110 +191,113 @@ async function main(): Promise<void> {
   const browser = await launch();
   const rows: Row[] = [],
     notes: string[] = [],
-    errors: string[] = [];
+    errors: string[] = [],
+    diffs: number[] = [];
   let infos: PageInfo[] = [];
   try {
-    if (args.includes('--ops')) {
-      const p = await openPage(browser, server.url, { model: '', shape: [], threads: 1, impls: [] }, errors);
-      const res = await p.page.evaluate(([r, w]) => (window as unknown as BenchWindow).bench.eagerOps(r, w), [
-        rounds,
-        warmMs,
-      ] as const);
-      const impls = await p.page.evaluate(() => (window as unknown as BenchWindow).bench.eagerImpls());
-      await p.close();
-      console.log(`| case | ${impls.join(' ms | ')} ms | convkit + dispose vs TF.js |\n|---|---:|---:|---:|---:|`);
-      for (const [name, [a, b, t]] of Object.entries(res))
-        console.log(`| ${name} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${t.toFixed(3)} | ${(t / b).toFixed(2)}x |`);
-      if (errors.length) console.log('\nPage errors:\n' + errors.map((e) => `- ${e}`).join('\n'));
-      return;
-    }
     for (const name of names) {
       const m = await NETWORKS[name](join(models, name));
       if (ortOn) writeFileSync(join(models, `${name}.onnx`), await io.saveOnnx(m, undefined, { inputLayout: 'nchw' }));
-      const shape = [1, 224, 224, 3];
-      const peers: Impl[] = [...(tfOn ? ['tf' as const] : []), ...(ortOn ? ['ort' as const] : [])];
-      const specs: PageSpec[] = [
-        {
-          model: name,
-          shape,
-          threads: 1,
-          impls: ['plan1', 'plan2', ...(eagerOn ? (['eager1', 'tidy1'] as const) : []), ...peers],
-        },
-        ...(peers.length ? [{ model: name, shape, threads: 2, impls: peers }] : []),
-      ];
-      const pages: PageHandle[] = [];
+      const size = m.inputs[0].shape.slice(1) as number[];
       try {
-        for (const spec of specs) pages.push(await openPage(browser, server.url, spec, errors));
-        infos = [];
-        for (const p of pages)
-          infos.push(await p.page.evaluate((s) => (window as unknown as BenchWindow).bench.setup(s), p.spec));
-        const outs: Partial<Record<Impl, number[]>>[] = [];
-        for (const p of pages)
-          outs.push(await p.page.evaluate(() => (window as unknown as BenchWindow).bench.outputs()));
-        const ref = outs[0].plan1!;
-        pages.forEach((p, i) => {
-          for (const impl of p.spec.impls)
-            if (!(i === 0 && impl === 'plan1'))
-              notes.push(
-                `${name}: ${LABELS[impl]} (${threadsOf(impl, p.spec)}) vs convkit plan (1 thread): max relative difference ${relDiff(outs[i][impl]!, ref).toExponential(1)}`,
-              );
-        });
-        for (const p of pages) await p.page.evaluate((ms) => (window as unknown as BenchWindow).bench.warm(ms), warmMs);
-        const times = pages.map((p) => Object.fromEntries(p.spec.impls.map((i) => [i, [] as number[]])));
-        for (let r = 0; r < rounds; r++)
-          for (const [i, p] of pages.entries()) {
-            const ms = await p.page.evaluate(() => (window as unknown as BenchWindow).bench.round());
-            for (const [impl, t] of Object.entries(ms)) times[i][impl].push(t as number);
-          }
-        pages.forEach((p, i) => {
-          for (const impl of p.spec.impls)
-            rows.push({
+        for (const batch of batches) {
+          const shape = [batch, ...size];
+          const what = `${name} batch ${batch}`;
+          const peers: Impl[] = [...(tfOn ? ['tf' as const] : []), ...(ortOn ? ['ort' as const] : [])];
+          const specs: PageSpec[] = [
+            {
               model: name,
-              impl: LABELS[impl],
-              threads:
-                impl === 'plan2'
-                  ? 2
-                  : impl === 'plan1' || impl.startsWith('eager') || impl === 'tidy1'
-                    ? 1
-                    : p.spec.threads,
-              ms: median(times[i][impl]),
-              runs: times[i][impl].length,
+              shape,
+              threads: 1,
+              impls: ['plan1', 'plan2', ...(eagerOn ? (['eager1', 'tidy1'] as const) : []), ...peers],
+            },
+            ...(peers.length ? [{ model: name, shape, threads: 2, impls: peers }] : []),
+          ];
+          const pages: PageHandle[] = [];
+          try {
+            for (const spec of specs) pages.push(await openPage(browser, server.url, spec, errors, log));
+            infos = [];
+            for (const p of pages)
+              infos.push(await p.page.evaluate((s) => (window as unknown as BenchWindow).bench.setup(s), p.spec));
+            const outs: Partial<Record<Impl, number[]>>[] = [];
+            for (const p of pages)
+              outs.push(await p.page.evaluate(() => (window as unknown as BenchWindow).bench.outputs()));
+            const ref = outs[0].plan1!;
+            pages.forEach((p, i) => {
+              for (const impl of p.spec.impls)
+                if (!(i === 0 && impl === 'plan1')) {
+                  const d = relDiff(outs[i][impl]!, ref);
+                  diffs.push(d);
+                  notes.push(
+                    `${what}: ${LABELS[impl]} (${threadsOf(impl, p.spec)}) vs convkit plan (1 thread): max relative difference ${d.toExponential(1)}`,
+                  );
+                }
             });
-        });
-        notes.push(
-          `${name}: threads the engines report: convkit ${infos[0].convkit?.threads} (${infos[0].convkit?.kernel}), TF.js ${infos.map((x) => x.tfThreads ?? '-').join(' / ')}, ORT ${infos.map((x) => x.ortThreads ?? '-').join(' / ')} (page 1 / page 2); crossOriginIsolated ${infos.every((x) => x.crossOriginIsolated)}`,
-        );
+            for (const p of pages)
+              await p.page.evaluate((ms) => (window as unknown as BenchWindow).bench.warm(ms), warmMs);
+            const times = pages.map((p) => Object.fromEntries(p.spec.impls.map((i) => [i, [] as number[]])));
+            for (let r = 0; r < rounds; r++)
+              for (const [i, p] of pages.entries()) {
+                const ms = await p.page.evaluate(() => (window as unknown as BenchWindow).bench.round());
+                for (const [impl, t] of Object.entries(ms)) times[i][impl].push(t as number);
+              }
+            pages.forEach((p, i) => {
+              for (const impl of p.spec.impls)
+                rows.push({
+                  model: name,
+                  batch,
+                  impl: LABELS[impl],
+                  threads:
+                    impl === 'plan2'
+                      ? 2
+                      : impl === 'plan1' || impl === 'eager1' || impl === 'tidy1'
+                        ? 1
+                        : p.spec.threads,
+                  ms: median(times[i][impl]),
+                  runs: times[i][impl].length,
+                });
+            });
+            notes.push(
+              `${what}: threads the engines report: convkit ${infos[0].convkit?.threads} (${infos[0].convkit?.kernel}), TF.js ${infos.map((x) => x.tfThreads ?? '-').join(' / ')}, ORT ${infos.map((x) => x.ortThreads ?? '-').join(' / ')} (page 1 / page 2); crossOriginIsolated ${infos.every((x) => x.crossOriginIsolated)}`,
+            );
+          } finally {
+            for (const p of pages) await p.close();
+          }
+          log(`${what} done`);
+        }
       } finally {
-        for (const p of pages) await p.close();
         rmSync(join(models, name), { recursive: true, force: true });
         rmSync(join(models, `${name}.onnx`), { force: true });
       }
-      console.error(`${name} done`);
     }
   } finally {
     await browser.close();
     await server.close();
     rmSync(tmp, { recursive: true, force: true });
   }
-  rows.sort((a, b) => names.indexOf(a.model) * 100 + order(a) - names.indexOf(b.model) * 100 - order(b));
+  rows.sort((a, b) => rank(a, names) - rank(b, names));
+  const ua = /Chrom\w*\/[\d.]+/.exec(infos[0]?.userAgent ?? '')?.[0] ?? CHROMIUM;
+  const header = `Headless ${ua}, ${rounds} interleaved rounds after ${warmMs} ms of warm-up per engine, wall clock in the page per forward pass (whole batch)`;
+  return { header, rows, notes, errors, diffs };
+}
+
+/** The result as markdown: header, table (ratios to convkit's plan on the same threads), notes, page errors. */
+export function browserTable({ header, rows, notes, errors }: BrowserBenchResult): string {
   const table = [
-    '| network | implementation | threads | ms (median) | runs | vs convkit plan, same threads |',
-    '|---|---|---:|---:|---:|---:|',
+    '| network | batch | implementation | threads | ms (median) | runs | vs convkit plan, same threads |',
+    '|---|---:|---|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const ref = rows.find((q) => q.model === r.model && q.impl === 'convkit plan' && q.threads === r.threads)!;
+    const ref = rows.find(
+      (q) => q.model === r.model && q.batch === r.batch && q.impl === 'convkit plan' && q.threads === r.threads,
+    )!;
     table.push(
-      `| ${r.model} | ${r.impl} | ${r.threads} | ${r.ms.toFixed(1)} | ${r.runs} | ${(r.ms / ref.ms).toFixed(2)}x |`,
+      `| ${r.model} | ${r.batch} | ${r.impl} | ${r.threads} | ${r.ms.toFixed(1)} | ${r.runs} | ${(r.ms / ref.ms).toFixed(2)}x |`,
     );
   }
-  const ua = /Chrom\w*\/[\d.]+/.exec(infos[0]?.userAgent ?? '')?.[0] ?? CHROMIUM;
-  console.log(
-    `Headless ${ua}, ${rounds} interleaved rounds after ${warmMs} ms of warm-up per engine, batch 1, wall clock in the page\n`,
-  );
-  console.log(table.join('\n'));
-  console.log('\n' + notes.map((n) => `- ${n}`).join('\n'));
-  if (errors.length) console.log('\nPage errors:\n' + errors.map((e) => `- ${e}`).join('\n'));
-  process.exit(errors.length ? 1 : 0);
+  let out = `${header}\n\n${table.join('\n')}\n\n${notes.map((n) => `- ${n}`).join('\n')}`;
+  if (errors.length) out += '\n\nPage errors:\n' + errors.map((e) => `- ${e}`).join('\n');
+  return out;
 }
 
 /** "1 thread" or "2 threads": what an implementation of a page runs on. */
@@ -266,11 +306,61 @@ function threadsOf(impl: Impl, spec: PageSpec): string {
   return n === 1 ? '1 thread' : `${n} threads`;
 }
 
-/** Table order within a network: convkit plan, eager, TF.js, ORT; 1 thread before 2. */
-function order(r: Row): number {
-  return (
-    ['convkit plan', 'convkit eager', 'convkit eager in tidy', 'TF.js wasm', 'ORT Web'].indexOf(r.impl) * 10 + r.threads
-  );
+/** Table order: network as asked, batch, then convkit plan, eager, TF.js, ORT; 1 thread before 2. */
+function rank(r: Row, names: string[]): number {
+  const impl = ['convkit plan', 'convkit eager', 'convkit eager in tidy', 'TF.js wasm', 'ORT Web'].indexOf(r.impl);
+  return names.indexOf(r.model) * 10_000 + r.batch * 100 + impl * 10 + r.threads;
 }
 
-await main();
+/** --ops: the eager op cases on one page, one thread: convkit with and without dispose against TF.js wasm. */
+async function eagerOps(rounds: number, warmMs: number): Promise<void> {
+  await init();
+  const tmp = mkdtempSync(join(tmpdir(), 'convkit-browser-ops-'));
+  await buildPage(tmp);
+  const server = await startServer({
+    dir: tmp,
+    mounts: {
+      'ort/': dirname(require.resolve('onnxruntime-web/wasm')),
+      'tfjs/': join(dirname(require.resolve('@tensorflow/tfjs/package.json')), 'dist'),
+      'tfjs-wasm/': dirname(require.resolve('@tensorflow/tfjs-backend-wasm')),
+    },
+  });
+  const browser = await launch();
+  const errors: string[] = [];
+  try {
+    const p = await openPage(browser, server.url, { model: '', shape: [], threads: 1, impls: [] }, errors, (l) =>
+      console.error(l),
+    );
+    const res = await p.page.evaluate(([r, w]) => (window as unknown as BenchWindow).bench.eagerOps(r, w), [
+      rounds,
+      warmMs,
+    ] as const);
+    const impls = await p.page.evaluate(() => (window as unknown as BenchWindow).bench.eagerImpls());
+    await p.close();
+    console.log(`| case | ${impls.join(' ms | ')} ms | convkit + dispose vs TF.js |\n|---|---:|---:|---:|---:|`);
+    for (const [name, [a, b, t]] of Object.entries(res))
+      console.log(`| ${name} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${t.toFixed(3)} | ${(t / b).toFixed(2)}x |`);
+    if (errors.length) console.log('\nPage errors:\n' + errors.map((e) => `- ${e}`).join('\n'));
+  } finally {
+    await browser.close();
+    await server.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && args.includes('--ops')) {
+  await eagerOps(Number(flag('--rounds') ?? 15), Number(flag('--warm-ms') ?? 1500));
+  process.exit(0);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const res = await benchBrowser({
+    models: (flag('--models') ?? 'mobilenetv2,resnet50,resnet18').split(','),
+    batches: (flag('--batch') ?? '1').split(',').map(Number),
+    rounds: Number(flag('--rounds') ?? 15),
+    warmMs: Number(flag('--warm-ms') ?? 1500),
+    tf: !args.includes('--no-tf'),
+    ort: !args.includes('--no-ort'),
+    eager: !args.includes('--no-eager'),
+  });
+  console.log(browserTable(res));
+  process.exit(res.errors.length ? 1 : 0);
+}

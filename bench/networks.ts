@@ -1,15 +1,15 @@
-// Whole networks, batch 1, by wall clock: convkit's inference plan (Model.predict) and its eager path (the
+// Whole networks, batch 1 (8 with --batch 1,8), wall clock: convkit's inference plan (Model.predict), eager path (the
 // layers one by one, Model.apply) on 1 and 2 threads, TensorFlow.js wasm (one thread in Node) on the same
 // model and weights (saved with io.save, loaded with tf.loadLayersModel), and ONNX Runtime Web on the same
 // model and weights exported by io.saveOnnx (NCHW input, ORT's own layout), one child process per thread
 // count (ORT fixes its threads when its wasm starts), started between passes of the convkit rounds.
 // convkit's and TF.js's implementations run interleaved in rounds, so drift on a shared machine hits them
 // alike; medians. Prints a markdown table and the plans' memory.
-// Run: node --import tsx bench/networks.ts [--rounds 15] [--passes 3] [--models mobilenetv2,resnet50,resnet18]
-//        [--no-tf] [--no-ort]
+// Run: node --import tsx bench/networks.ts [--rounds 15] [--passes 3] [--batch 1,8]
+//        [--models mobilenetv2,resnet50,resnet18,googlenet,vgg16] [--no-eager] [--no-tf] [--no-ort]
 // or:  node --import tsx bench/networks.ts --parts (the thread-scaling model of the plans' splits, no timing)
 import { spawn } from 'node:child_process';
-import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,15 +31,18 @@ const flag = (f: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 
-/** The networks: nsfwjs's pretrained MobileNetV2, and the zoo's ResNets (seeded random weights). */
-const NETWORKS: Record<string, () => Promise<Model>> = {
+/** The networks: nsfwjs's pretrained MobileNetV2, the zoo's ResNets, GoogLeNet and VGG-16 (seeded random weights). */
+export const NETWORKS: Record<string, () => Promise<Model>> = {
   mobilenetv2: () => loadNsfwjs('mobilenet_v2'),
   resnet50: async () => zoo.resnet({ depth: 50, seed: 1 }),
   resnet18: async () => zoo.resnet({ depth: 18, seed: 1 }),
+  googlenet: async () => zoo.googlenet({ seed: 1 }),
+  vgg16: async () => zoo.vgg16({ seed: 1 }),
 };
 
 interface Row {
   model: string;
+  batch: number;
   impl: string;
   threads: number;
   ms: number;
@@ -96,120 +99,125 @@ async function main(): Promise<void> {
   const rounds = Number(flag('--rounds') ?? 15),
     passes = Number(flag('--passes') ?? 3);
   const names = (flag('--models') ?? 'mobilenetv2,resnet50').split(',');
+  for (const n of names) if (!NETWORKS[n]) throw new Error(`unknown network '${n}'; expected ${Object.keys(NETWORKS)}`);
+  const batches = (flag('--batch') ?? '1').split(',').map(Number);
+  const tfOn = !args.includes('--no-tf'),
+    ortOn = !args.includes('--no-ort'),
+    eagerOn = !args.includes('--no-eager');
   const info = await init();
   const rows: Row[] = [],
     notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'convkit-networks-'));
   for (const name of names) {
     const m = await NETWORKS[name]();
-    const shape = [1, 224, 224, 3];
-    const x = tensor(seeded(224 * 224 * 3, 1), shape);
-    const plan1 = () => {
-      backend.setThreads(1);
-      m.predict(x);
-    };
-    const plan2 = () => {
-      backend.setThreads(2);
-      m.predict(x);
-    };
-    const eager1 = () => {
-      backend.setThreads(1);
-      noGrad(() => m.apply(x));
-    };
-    const eager2 = () => {
-      backend.setThreads(2);
-      noGrad(() => m.apply(x));
-    };
-    await init(); // workers up before timing
-    const impls: [string, number, () => void][] = [
-      ['convkit plan', 1, plan1],
-      ['convkit plan', 2, plan2],
-      ['convkit eager', 1, eager1],
-      ['convkit eager', 2, eager2],
-    ];
-    const mine = m.predict(x).data;
-    if (!args.includes('--no-tf')) {
-      const tf = await loadTf();
+    let tm: import('@tensorflow/tfjs').LayersModel | undefined;
+    const tf = tfOn ? await loadTf() : undefined;
+    if (tf) {
       await useTf('wasm');
       const mem = io.memory();
       await io.save(m, mem);
-      const tm = await tf.loadLayersModel(tf.io.fromMemory(mem.artifacts as never));
-      const input = tf.tensor(x.data, shape);
-      const run = () => {
-        const y = tm.predict(input) as import('@tensorflow/tfjs').Tensor;
-        y.dataSync();
-        y.dispose();
-      };
-      const t0 = performance.now();
-      while (performance.now() - t0 < 1500) run(); // TF.js wasm tiers up late
-      const y = tm.predict(input) as import('@tensorflow/tfjs').Tensor;
-      notes.push(
-        `${name}: TF.js wasm output vs convkit plan: max relative difference ${relDiff(y.dataSync(), mine).toExponential(1)}`,
-      );
-      y.dispose();
-      impls.push(['TF.js wasm', 1, run]);
+      tm = await tf.loadLayersModel(tf.io.fromMemory(mem.artifacts as never));
     }
-    for (const [, , f] of impls) for (let i = 0; i < 3; i++) f(); // warm every path (plans built, V8 tiered up)
-    const times = impls.map(() => [] as number[]);
-    const ort = !args.includes('--no-ort');
     const file = join(dir, `${name}.onnx`);
-    if (ort) writeFileSync(file, await io.saveOnnx(m, undefined, { inputLayout: 'nchw' }));
-    const ortTimes: Record<number, number[]> = { 1: [], 2: [] };
-    // passes: convkit and TF.js rounds (interleaved), then one ORT child per thread count, so ORT's runs
-    // are spread over the same stretch of time as the others'
-    for (let pass = 0; pass < passes; pass++) {
-      for (let r = 0; r < Math.ceil(rounds / passes); r++) {
-        impls.forEach(([, , f], i) => {
-          const t = performance.now();
-          f();
-          times[i].push(performance.now() - t);
-        });
+    if (ortOn) writeFileSync(file, await io.saveOnnx(m, undefined, { inputLayout: 'nchw' }));
+    for (const batch of batches) {
+      const shape = [batch, 224, 224, 3];
+      const x = tensor(seeded(batch * 224 * 224 * 3, 1), shape);
+      const plan = (n: number) => () => {
+        backend.setThreads(n);
+        m.predict(x);
+      };
+      const eager = (n: number) => () => {
+        backend.setThreads(n);
+        noGrad(() => m.apply(x));
+      };
+      await init(); // workers up before timing
+      const impls: [string, number, () => void][] = [
+        ['convkit plan', 1, plan(1)],
+        ['convkit plan', 2, plan(2)],
+      ];
+      if (eagerOn) impls.push(['convkit eager', 1, eager(1)], ['convkit eager', 2, eager(2)]);
+      backend.setThreads(1);
+      const mine = m.predict(x).data;
+      const what = `${name} batch ${batch}`;
+      if (tf && tm) {
+        const input = tf.tensor(x.data, shape);
+        const run = () => {
+          const y = tm!.predict(input) as import('@tensorflow/tfjs').Tensor;
+          y.dataSync();
+          y.dispose();
+        };
+        const t0 = performance.now();
+        while (performance.now() - t0 < 1500) run(); // TF.js wasm tiers up late
+        const y = tm.predict(input) as import('@tensorflow/tfjs').Tensor;
+        notes.push(
+          `${what}: TF.js wasm output vs convkit plan: max relative difference ${relDiff(y.dataSync(), mine).toExponential(1)}`,
+        );
+        y.dispose();
+        impls.push(['TF.js wasm', 1, run]);
       }
-      if (!ort) continue;
-      for (const threads of [1, 2]) {
-        const r = await runChild({ file, threads, shape, runs: Math.ceil(rounds / passes), warmMs: 1500 });
-        ortTimes[threads].push(...r.ms);
-        if (threads === 1 && pass === 0)
-          notes.push(
-            `${name}: ORT Web output (convkit's ONNX export) vs convkit plan: max relative difference ${relDiff(r.output, mine).toExponential(1)}`,
-          );
+      for (const [, , f] of impls) for (let i = 0; i < 2; i++) f(); // warm every path (plans built, V8 tiered up)
+      const times = impls.map(() => [] as number[]);
+      const ortTimes: Record<number, number[]> = { 1: [], 2: [] };
+      // passes: convkit and TF.js rounds (interleaved), then one ORT child per thread count, so ORT's runs
+      // are spread over the same stretch of time as the others'
+      for (let pass = 0; pass < passes; pass++) {
+        for (let r = 0; r < Math.ceil(rounds / passes); r++) {
+          impls.forEach(([, , f], i) => {
+            const t = performance.now();
+            f();
+            times[i].push(performance.now() - t);
+          });
+        }
+        if (!ortOn) continue;
+        for (const threads of [1, 2]) {
+          const r = await runChild({ file, threads, shape, runs: Math.ceil(rounds / passes), warmMs: 1500 });
+          ortTimes[threads].push(...r.ms);
+          if (threads === 1 && pass === 0)
+            notes.push(
+              `${what}: ORT Web output (convkit's ONNX export) vs convkit plan: max relative difference ${relDiff(r.output, mine).toExponential(1)}`,
+            );
+        }
       }
+      impls.forEach(([impl, threads], i) =>
+        rows.push({ model: name, batch, impl, threads, ms: median(times[i]), runs: times[i].length }),
+      );
+      if (ortOn)
+        for (const threads of [1, 2])
+          rows.push({
+            model: name,
+            batch,
+            impl: 'ORT Web',
+            threads,
+            ms: median(ortTimes[threads]),
+            runs: ortTimes[threads].length,
+          });
+      backend.setThreads(1);
+      m.predict(x);
+      const b1 = planBytes(m)!;
+      notes.push(
+        `${what}: plan memory: activation arena ${(b1.arena / 2 ** 20).toFixed(1)} MiB (largest set of activations alive at once ${(b1.peakLive / 2 ** 20).toFixed(1)} MiB), weights ${(b1.weights / 2 ** 20).toFixed(1)} MiB, scratch ${(b1.scratch / 2 ** 20).toFixed(1)} MiB (1 thread)`,
+      );
+      backend.setThreads(null);
+      console.error(`${what} done`);
     }
-    impls.forEach(([impl, threads], i) =>
-      rows.push({ model: name, impl, threads, ms: median(times[i]), runs: times[i].length }),
-    );
-    if (ort)
-      for (const threads of [1, 2])
-        rows.push({
-          model: name,
-          impl: 'ORT Web',
-          threads,
-          ms: median(ortTimes[threads]),
-          runs: ortTimes[threads].length,
-        });
-    backend.setThreads(1);
-    m.predict(x);
-    const b1 = planBytes(m)!;
-    notes.push(
-      `${name}: plan memory: activation arena ${(b1.arena / 2 ** 20).toFixed(1)} MiB (largest set of activations alive at once ${(b1.peakLive / 2 ** 20).toFixed(1)} MiB), weights ${(b1.weights / 2 ** 20).toFixed(1)} MiB, scratch ${(b1.scratch / 2 ** 20).toFixed(1)} MiB (1 thread)`,
-    );
-    backend.setThreads(null);
-    console.error(`${name} done`);
+    tm?.dispose();
+    rmSync(file, { force: true }); // VGG-16's export is 550 MB
   }
   const table = [
-    '| network | implementation | threads | ms (median) | runs | vs convkit plan, same threads |',
-    '|---|---|---:|---:|---:|---:|',
+    '| network | batch | implementation | threads | ms (median) | runs | vs convkit plan, same threads |',
+    '|---|---:|---|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    const ref =
-      rows.find((q) => q.model === r.model && q.impl === 'convkit plan' && q.threads === r.threads) ??
-      rows.find((q) => q.model === r.model && q.impl === 'convkit plan' && q.threads === 1)!;
+    const ref = rows.find(
+      (q) => q.model === r.model && q.batch === r.batch && q.impl === 'convkit plan' && q.threads === r.threads,
+    )!;
     table.push(
-      `| ${r.model} | ${r.impl} | ${r.threads} | ${r.ms.toFixed(1)} | ${r.runs} | ${(r.ms / ref.ms).toFixed(2)}x |`,
+      `| ${r.model} | ${r.batch} | ${r.impl} | ${r.threads} | ${r.ms.toFixed(1)} | ${r.runs} | ${(r.ms / ref.ms).toFixed(2)}x |`,
     );
   }
   console.log(
-    `convkit ${info.kernel}, Node ${process.version}, ${rounds} interleaved rounds in ${passes} passes, batch 1, 224x224x3\n`,
+    `convkit ${info.kernel}, Node ${process.version}, ${rounds} interleaved rounds in ${passes} passes, 224x224x3, wall clock per forward pass (whole batch)\n`,
   );
   console.log(table.join('\n'));
   console.log('\n' + notes.map((n) => `- ${n}`).join('\n'));
