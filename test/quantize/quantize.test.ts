@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDigits } from '../helpers/mnist';
 import { sizeOf } from '../../src/tensor';
+import { restoreQuantized, type SavedQuantization } from '../../src/quantize';
 
 function seeded(shape: number[], seed: number): Tensor {
   let s = seed;
@@ -106,6 +107,41 @@ describeEachBackend('quantize', () => {
     const some = quantize(m, { calibration: cal, skip: ['out'] });
     expect(some.quantization.float).toEqual(['out']);
   });
+});
+
+describeEachBackend('quantize: ReLU and ReLU6 as the int8 clamp', () => {
+  // Calibrated ReLU outputs start at 0 (their zero point is qmin already), so only a range wider than the
+  // activation's shows whether the int8 step applies it: widened to [-3, 12], the values below 0 and above 6 that
+  // the pre-activation sum holds must still be cut at the clamp, as the float model cuts them.
+  for (const activation of ['relu', 'relu6'] as const)
+    it(`${activation} output range widened to [-3, 12]: the int8 conv still clamps like the float one`, () => {
+      const x = layers.input({ shape: [6, 7, 3] });
+      const c1 = layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation, seed: 21, name: 'c1' });
+      const y = layers.conv2d({ filters: 5, kernelSize: 1, seed: 22, name: 'c2' }).apply(c1.apply(x));
+      const m = model({ inputs: x, outputs: y as never });
+      const [w, b] = c1.getWeights();
+      // pre-activation sums well beyond [0, 6] on both sides
+      c1.setWeights([
+        new Tensor(
+          w.data.map((v) => v * 6),
+          w.shape,
+        ),
+        b,
+      ]);
+      const cal = seeded([8, 6, 7, 3], 23),
+        q = quantize(m, { calibration: cal });
+      const relu = q.saved.ranges.filter(([, lo]) => lo >= 0);
+      expect(relu.length).toBe(1); // c1's output, the only value with no negative entries
+      const wide: SavedQuantization = {
+        ...q.saved,
+        ranges: q.saved.ranges.map(([v, lo, hi]) => (lo >= 0 ? [v, -3, 12] : [v, lo, hi])),
+      };
+      const r = restoreQuantized(m, wide, 'test'),
+        xs = seeded([4, 6, 7, 3], 24);
+      const yf = m.predict(xs);
+      expect(relError(yf, r.predict(xs))).toBeLessThan(0.05);
+      expect(relError(yf, r.predict(xs))).toBeGreaterThan(0);
+    });
 });
 
 describe('quantize on zoo nets and real data', () => {

@@ -12,6 +12,7 @@ import { geometryBlock, poolGeometryBlock } from '../../backend/wasm/geometry';
 import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
 import { ACT, Program, Step } from './steps';
 import { layout } from './memory';
+import { envVar } from '../../platform';
 
 const BINARY_ADD = 0,
   UNARY = { sigmoid: 1, tanh: 2 } as const;
@@ -46,6 +47,8 @@ export class WasmPlan {
   private released = false;
   /** Threads the plan's parts were split for (1 where no pool runs). */
   readonly threads: number;
+  /** Milliseconds spent in each step over `runs` runs, when CONVKIT_PLAN_PROFILE is set (stepProfile reads it). */
+  readonly profile: { ms: number[]; runs: number } | null;
   /** Where a Winograd step's transformed filter lies (winogradStep), by its filter. */
   private transformedAt: (w: PlanWeights) => () => number = () => () => 0;
 
@@ -144,6 +147,8 @@ export class WasmPlan {
         mod = this.mod;
       this.actions.push(() => runParts(mod, fn, parts));
     });
+    const prof = envVar('CONVKIT_PLAN_PROFILE');
+    this.profile = prof && prof !== '0' ? { ms: program.steps.map(() => 0), runs: 0 } : null;
     this.bytes = { arena: arenaBytes, weights: wBytes, scratch: scratchBytes, peakLive: lay.peakLive * F32 };
   }
 
@@ -422,10 +427,31 @@ export class WasmPlan {
           v = this.program.values[y];
         if (!v.dtype) observe(i, new Float32Array(this.mod.exports.memory.buffer as ArrayBuffer, this.at[y], v.size));
       });
+    } else if (this.profile) {
+      this.actions.forEach((a, i) => {
+        const t = performance.now();
+        a();
+        this.profile!.ms[i] += performance.now() - t;
+      });
+      this.profile.runs++;
     } else for (const a of this.actions) a();
     return this.program.outputs.map((v) =>
       new Float32Array(this.mod.exports.memory.buffer as ArrayBuffer, this.at[v], this.program.values[v].size).slice(),
     );
+  }
+
+  /** Per-step time (ms per run) labelled by kind and layer, when profiling; null otherwise. */
+  stepProfile(): Array<{ step: number; label: string; ms: number }> | null {
+    const p = this.profile;
+    if (!p || p.runs === 0) return null;
+    return this.program.steps.map((s, i) => {
+      const op = s.kind === 'int8' ? `int8 ${s.op}` : s.kind;
+      return {
+        step: i,
+        label: 'layer' in s && typeof s.layer === 'string' ? `${op} ${s.layer}` : op,
+        ms: p.ms[i] / p.runs,
+      };
+    });
   }
 
   /** Shape of the first output. */

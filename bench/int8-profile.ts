@@ -1,0 +1,66 @@
+// Where int8 and float plan time goes, per step kind: runs each plan with CONVKIT_PLAN_PROFILE set (per-step
+// performance.now() around every kernel call), batch 1, one thread; prints ms per run summed by kind and the
+// slowest steps. Per-step timing adds a little overhead to every step, so compare kinds, not totals with bench/int8.ts.
+// Run: CONVKIT_PLAN_PROFILE=1 node --import tsx bench/int8-profile.ts [--models mobilenetv2,resnet50] [--runs 10]
+import { init, backend, zoo, quantize, Tensor, Model } from '../src';
+import type { Layer } from '../src';
+import { loadNsfwjs } from '../src/io/pretrained';
+import { planFor } from '../src/models/plan';
+import { seeded } from './util';
+
+const args = process.argv.slice(2);
+const flag = (f: string) => {
+  const i = args.indexOf(f);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const runs = Number(flag('--runs') ?? 10);
+const models = (flag('--models') ?? 'mobilenetv2,resnet50').split(',');
+const NETWORKS: Record<string, () => Promise<Model>> = {
+  mobilenetv2: () => loadNsfwjs('mobilenet_v2'),
+  resnet50: async () => zoo.resnet({ depth: 50, seed: 1 }),
+};
+const isModel = (l: Layer): l is Model => l instanceof Model;
+
+async function main(): Promise<void> {
+  if (!process.env.CONVKIT_PLAN_PROFILE) throw new Error('set CONVKIT_PLAN_PROFILE=1');
+  backend.setThreads(1);
+  await init();
+  for (const name of models) {
+    const m = await NETWORKS[name]();
+    const x = new Tensor(seeded(224 * 224 * 3, 1), [1, 224, 224, 3]);
+    const q = quantize(m, { calibration: new Tensor(seeded(2 * 224 * 224 * 3, 2), [2, 224, 224, 3]) });
+    for (const [impl, net] of [
+      ['float', m],
+      ['int8', q],
+    ] as const) {
+      const plan = planFor(net, [x.shape], isModel)!;
+      for (let i = 0; i < 3; i++) plan.run([x.data]); // warm-up (V8 tiers up)
+      plan.profile!.ms.fill(0);
+      plan.profile!.runs = 0;
+      for (let i = 0; i < runs; i++) plan.run([x.data]);
+      const steps = plan.stepProfile()!;
+      const byKind = new Map<string, [number, number]>();
+      for (const s of steps) {
+        const k = s.label
+          .split(' ')
+          .slice(0, s.label.startsWith('int8') ? 2 : 1)
+          .join(' ');
+        const e = byKind.get(k) ?? [0, 0];
+        byKind.set(k, [e[0] + s.ms, e[1] + 1]);
+      }
+      const total = steps.reduce((t, s) => t + s.ms, 0);
+      console.log(
+        `\n${name} ${impl}: ${total.toFixed(1)} ms per run (${steps.length} steps, median-free mean of ${runs})`,
+      );
+      for (const [k, [ms, n]] of [...byKind].sort((a, b) => b[1][0] - a[1][0]))
+        console.log(
+          `  ${k.padEnd(16)} ${ms.toFixed(2).padStart(7)} ms ${((100 * ms) / total).toFixed(0).padStart(3)}%  (${n} steps)`,
+        );
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
