@@ -12,6 +12,7 @@ const RELAXED_SIMD_SUITES = [
   'test/style/style.test.ts',
   'test/layers/layers.test.ts',
   'test/io/onnx.test.ts',
+  'test/models/plan.test.ts',
 ];
 
 export default defineConfig({
