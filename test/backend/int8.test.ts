@@ -141,6 +141,10 @@ describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
     [7, 3, 130],
     [13, 40, 64],
     [70, 13, 37],
+    // deep blocks (k > 256), odd and even
+    [37, 21, 600],
+    [5, 9, 513],
+    [3, 8, 257],
   ])('qgemm m=%i n=%i k=%i, every input and output kind, bit-exact', (m, n, k) => {
     const r = rng(m * 1000 + n * 10 + k);
     for (const signedA of [false, true])
@@ -180,6 +184,7 @@ describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
     ['1x1 stride 2', geometry(2, 5, 5, 7, 10, 1, 2, 0)],
     ['3x3 dilation 2 pad 2', geometry(1, 8, 7, 4, 8, 3, 1, 2, 2)],
     ['7x7 valid, one output pixel', geometry(1, 7, 7, 2, 3, 7, 1, 0)],
+    ['3x3 stride 1 pad 1, 35 channels (k = 315), batch 2', geometry(2, 6, 5, 35, 11, 3, 1, 1)],
   ])('qconv %s, bit-exact', (_, g) => {
     const r = rng(g.inH * 31 + g.inC * 7 + g.outC),
       k = g.fH * g.fW * g.inC;
