@@ -11,10 +11,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as ort from 'onnxruntime-web';
-import { backend, init, io, layers, model, quantize, Tensor, ModelFormatError, zoo } from '../../src';
+import { backend, init, io, quantize, Tensor, ModelFormatError, zoo } from '../../src';
 import type { Model, QuantizeOptions } from '../../src';
 import { decodeModel, encodeModel } from '../../src/io/onnx/proto';
-import { sizeOf } from '../../src/tensor';
+import { seeded, smallNet } from './nets';
 
 const PYTHON = '/usr/bin/python3';
 const onnxMissing = (() => {
@@ -32,33 +32,6 @@ beforeAll(async () => {
   ort.env.wasm.wasmPaths = dirname(createRequire(import.meta.url).resolve('onnxruntime-web')) + '/';
   ort.env.wasm.numThreads = 1;
 });
-
-function seeded(shape: number[], seed: number): Tensor {
-  let s = seed;
-  return new Tensor(
-    Float32Array.from({ length: sizeOf(shape) }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1),
-    shape,
-  );
-}
-
-/** Conv 3x3 + BN + ReLU, depthwise stride 2 + ReLU6, 1x1 conv, residual add, 5x5 conv, pooling, dense. */
-function smallNet(): Model {
-  const x = layers.input({ shape: [13, 11, 3] });
-  let h = layers.conv2d({ filters: 12, kernelSize: 3, padding: 'same', seed: 1, name: 'c1' }).apply(x);
-  h = layers.batchNormalization({ name: 'bn1' }).apply(h);
-  h = layers.activation({ activation: 'relu' }).apply(h);
-  h = layers
-    .depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6', seed: 2, name: 'dw' })
-    .apply(h);
-  const p = layers.conv2d({ filters: 12, kernelSize: 1, seed: 3, name: 'pw' }).apply(h);
-  h = layers.add().apply([h, p]);
-  h = layers
-    .conv2d({ filters: 9, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu', seed: 4, name: 'c5' })
-    .apply(h);
-  h = layers.globalAveragePooling2d().apply(h);
-  const y = layers.dense({ units: 7, seed: 5, name: 'out' }).apply(h);
-  return model({ inputs: x, outputs: y as never });
-}
 
 /** max |a - b| over max |b|. */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
