@@ -109,6 +109,19 @@ async function buildPage(dir: string): Promise<void> {
   );
 }
 
+/** Serves the built page from `dir` with ORT Web, TF.js and its wasm backend mounted where index.html loads them. */
+function servePage(dir: string, mounts: Record<string, string> = {}): ReturnType<typeof startServer> {
+  return startServer({
+    dir,
+    mounts: {
+      'ort/': dirname(require.resolve('onnxruntime-web/wasm')),
+      'tfjs/': join(dirname(require.resolve('@tensorflow/tfjs/package.json')), 'dist'),
+      'tfjs-wasm/': dirname(require.resolve('@tensorflow/tfjs-backend-wasm')),
+      ...mounts,
+    },
+  });
+}
+
 /** One row of the table. */
 export interface Row {
   model: string;
@@ -179,15 +192,7 @@ export async function benchBrowser(opts: BrowserBenchOptions): Promise<BrowserBe
     models = join(tmp, 'models');
   mkdirSync(models);
   await buildPage(web);
-  const server = await startServer({
-    dir: web,
-    mounts: {
-      'ort/': dirname(require.resolve('onnxruntime-web/wasm')),
-      'tfjs/': join(dirname(require.resolve('@tensorflow/tfjs/package.json')), 'dist'),
-      'tfjs-wasm/': dirname(require.resolve('@tensorflow/tfjs-backend-wasm')),
-      'models/': models,
-    },
-  });
+  const server = await servePage(web, { 'models/': models });
   const browser = await launch();
   const rows: Row[] = [],
     notes: string[] = [],
@@ -317,14 +322,7 @@ async function eagerOps(rounds: number, warmMs: number): Promise<void> {
   await init();
   const tmp = mkdtempSync(join(tmpdir(), 'convkit-browser-ops-'));
   await buildPage(tmp);
-  const server = await startServer({
-    dir: tmp,
-    mounts: {
-      'ort/': dirname(require.resolve('onnxruntime-web/wasm')),
-      'tfjs/': join(dirname(require.resolve('@tensorflow/tfjs/package.json')), 'dist'),
-      'tfjs-wasm/': dirname(require.resolve('@tensorflow/tfjs-backend-wasm')),
-    },
-  });
+  const server = await servePage(tmp);
   const browser = await launch();
   const errors: string[] = [];
   try {

@@ -4,11 +4,7 @@
 // onnx.checker.check_model with full_check (schema, graph and strict shape inference), as do the files
 // the README's "Past one machine" commands write.
 import { it, expect, beforeAll, describe } from 'vitest';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import * as ort from 'onnxruntime-web';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { init, io, layers, model, ops, Tensor, zoo, ValueError, ModelFormatError, detect, face } from '../../src';
@@ -16,58 +12,15 @@ import { yoloNet } from '../../examples/detect';
 import type { Model } from '../../src/models';
 import { decodeModel, encodeModel } from '../../src/io/onnx/proto';
 import { runCli } from '../helpers/cli';
+import { onnxChecker, onnxMissing, relErr, runOrt, setupOrt } from '../helpers/onnx';
 
-const PYTHON = '/usr/bin/python3';
-const onnxMissing = (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `${PYTHON} with the onnx package is not installed (apt-get install python3-onnx)`;
-  }
-})();
 /** Every file `check` exported, by test name, for ONNX's checker at the end. */
 const exported: [string, Uint8Array][] = [];
 
-/** Runs onnx.checker.check_model(path, full_check=True) on each file: path -> null or the error. */
-function onnxChecker(paths: string[]): Record<string, string | null> {
-  const script = [
-    'import json, sys, onnx',
-    'r = {}',
-    'for p in sys.argv[1:]:',
-    '    try:',
-    '        onnx.checker.check_model(p, full_check=True)',
-    '        r[p] = None',
-    '    except Exception as e:',
-    "        r[p] = f'{type(e).__name__}: {e}'",
-    'print(json.dumps(r))',
-  ].join('\n');
-  return JSON.parse(execFileSync(PYTHON, ['-c', script, ...paths], { encoding: 'utf8', maxBuffer: 1 << 26 }));
-}
-
 beforeAll(async () => {
   await init();
-  ort.env.wasm.wasmPaths = dirname(createRequire(import.meta.url).resolve('onnxruntime-web')) + '/';
-  ort.env.wasm.numThreads = 1;
+  setupOrt();
 });
-
-/** max |a - b| / max(|b|, 1e-6), Infinity on NaN or length mismatch. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0,
-    mx = 1e-6;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    mx = Math.max(mx, Math.abs(b[i]));
-  }
-  return a.length === b.length && Array.from(a).every(Number.isFinite) ? err / mx : Infinity;
-}
-
-/** Runs bytes in ONNX Runtime with one NHWC (or NCHW) input. */
-async function runOrt(bytes: Uint8Array, x: Tensor, shape = x.shape): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', x.data, shape) });
-  return out[s.outputNames[0]].data as Float32Array;
-}
 
 /** Exports m, runs it in ORT and through loadOnnx, and compares both with convkit's own output. */
 async function check(m: Model, inputShape: number[], seed = 1, roundTrip = true): Promise<void> {

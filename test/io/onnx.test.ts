@@ -5,15 +5,12 @@ import { it, expect, beforeAll, describe } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import * as ort from 'onnxruntime-web';
 import { init, io, ops, tensor, Tensor, backend, Model } from '../../src';
 import { describeEachBackend, BACKENDS } from '../helpers/backends';
+import { PYTHON, relErr, runOrt, setupOrt } from '../helpers/onnx';
 
 const SMALL = 'test/fixtures/onnx';
 const ZOO = '.cache/onnx-zoo';
-const PYTHON = '/usr/bin/python3';
 
 interface Entry {
   onnx: string;
@@ -30,21 +27,9 @@ const floats = (path: string): Float32Array => new Float32Array(new Uint8Array(r
 const nhwc = (dir: string, e: Entry): Tensor =>
   ops.transpose(tensor(floats(join(dir, e.input)), e.inputShape), [0, 2, 3, 1]);
 
-/** max |a - b| / max |b|, failing on NaN. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  let err = 0,
-    mx = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    mx = Math.max(mx, Math.abs(b[i]));
-  }
-  return a.length === b.length && a.every(Number.isFinite) ? err / mx : Infinity;
-}
-
 beforeAll(async () => {
   await init();
-  ort.env.wasm.wasmPaths = dirname(createRequire(import.meta.url).resolve('onnxruntime-web')) + '/';
-  ort.env.wasm.numThreads = 1;
+  setupOrt();
 });
 
 // the relaxed-SIMD vitest project reruns this file for that build only (the rest ran in the node project)
@@ -108,13 +93,8 @@ describe.skipIf(torchMissing !== null)(
           expect(relErr(y.data, want), `${name} on ${b}`).toBeLessThan(1e-4);
         }
         if (RELAXED) return;
-        const s = await ort.InferenceSession.create(await io.saveOnnx(m), { executionProviders: ['wasm'] });
-        const x = nhwc(ZOO, e);
-        const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', x.data, x.shape) });
-        expect(
-          relErr(out[s.outputNames[0]].data as Float32Array, want),
-          `${name} exported by convkit, in ONNX Runtime`,
-        ).toBeLessThan(1e-4);
+        const out = await runOrt(await io.saveOnnx(m), nhwc(ZOO, e));
+        expect(relErr(out, want), `${name} exported by convkit, in ONNX Runtime`).toBeLessThan(1e-4);
       },
       120_000,
     );

@@ -5,50 +5,21 @@
 // from int8 (on these nets ORT matched to about 1e-7). loadOnnx reads the file back as a float model, and where
 // Debian's python3 has onnx, onnx.checker passes on every file.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import * as ort from 'onnxruntime-web';
-import { backend, init, io, quantize, Tensor, ModelFormatError, zoo } from '../../src';
+import { backend, init, io, quantize, ModelFormatError, zoo } from '../../src';
 import type { Model, QuantizeOptions } from '../../src';
 import { decodeModel, encodeModel } from '../../src/io/onnx/proto';
 import { seeded, smallNet } from './nets';
+import { onnxChecker, onnxMissing, relErr, runOrt, setupOrt } from '../helpers/onnx';
 
-const PYTHON = '/usr/bin/python3';
-const onnxMissing = (() => {
-  try {
-    execFileSync(PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return `${PYTHON} with the onnx package is not installed (apt-get install python3-onnx)`;
-  }
-})();
 const exported: Uint8Array[] = [];
 
 beforeAll(async () => {
   await init();
-  ort.env.wasm.wasmPaths = dirname(createRequire(import.meta.url).resolve('onnxruntime-web')) + '/';
-  ort.env.wasm.numThreads = 1;
+  setupOrt();
 });
-
-/** max |a - b| over max |b|. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let err = 0,
-    mx = 1e-6;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    mx = Math.max(mx, Math.abs(b[i]));
-  }
-  return a.length === b.length && Array.from(a).every(Number.isFinite) ? err / mx : Infinity;
-}
-
-async function runOrt(bytes: Uint8Array, x: Tensor): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', x.data, x.shape) });
-  return out[s.outputNames[0]].data as Float32Array;
-}
 
 /** Quantises m, exports it, runs ORT: its outputs against convkit's int8 ones (and the float model's, for scale). */
 async function check(m: Model, shape: number[], opts: Omit<QuantizeOptions, 'calibration'>, seed: number) {
@@ -134,18 +105,7 @@ describe('saveOnnx of a quantised model (QDQ)', () => {
         return p;
       });
       expect(paths.length).toBeGreaterThan(3);
-      const script = [
-        'import json, sys, onnx',
-        'r = {}',
-        'for p in sys.argv[1:]:',
-        '    try:',
-        '        onnx.checker.check_model(p, full_check=True)',
-        '        r[p] = None',
-        '    except Exception as e:',
-        "        r[p] = f'{type(e).__name__}: {e}'",
-        'print(json.dumps(r))',
-      ].join('\n');
-      const r = JSON.parse(execFileSync(PYTHON, ['-c', script, ...paths], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+      const r = onnxChecker(paths);
       for (const p of paths) expect(r[p], p).toBeNull();
     } finally {
       rmSync(dir, { recursive: true, force: true });
