@@ -2,13 +2,16 @@
 // per tensor at the calibrated ranges) that ONNX Runtime Web runs with convkit's int8 answers. ORT may fuse the
 // DQ -> Conv -> Q groups into QLinearConv with its own requantisation rounding, so a value could land one step
 // away: outputs must agree within 1e-3 of their largest magnitude and within a third of the float model's distance
-// from int8 (on these nets ORT matched to about 1e-7). loadOnnx reads the file back as a float model, and where
-// Debian's python3 has onnx, onnx.checker passes on every file.
+// from int8 (on these nets ORT matched to about 1e-7). The 'fused' form quantises every value between layers, so
+// ORT's QDQ transformer turns every group into a QLinear op (counted from ORT's verbose log); it rounds where convkit
+// stays float, so it is held to a looser bound. loadOnnx reads the file back as a float model, and where Debian's
+// python3 has onnx, onnx.checker passes on every file.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { backend, init, io, quantize, ModelFormatError, zoo } from '../../src';
+import * as ort from 'onnxruntime-web';
+import { backend, init, io, layers, model, quantize, ModelFormatError, ValueError, zoo } from '../../src';
 import type { Model, QuantizeOptions } from '../../src';
 import { decodeModel, encodeModel } from '../../src/io/onnx/proto';
 import { seeded, smallNet } from './nets';
@@ -21,11 +24,43 @@ beforeAll(async () => {
   setupOrt();
 });
 
+/**
+ * The node groups ORT's QDQSelectorActionTransformer fused when it loaded the file, by target op (Conv -> QLinearConv,
+ * Add -> QLinearAdd, ...), read from its verbose log, which its wasm glue writes with fs.writeSync in Node.
+ */
+async function ortFusions(bytes: Uint8Array): Promise<Record<string, number>> {
+  const lines: string[] = [];
+  const write = fs.writeSync;
+  (fs as { writeSync: unknown }).writeSync = (fd: number, s: unknown, ...rest: unknown[]) =>
+    (fd === 1 || fd === 2) && typeof s === 'string' && s.includes('onnxruntime')
+      ? (lines.push(...s.split('\n')), s.length)
+      : (write as (...a: unknown[]) => number)(fd, s, ...rest);
+  try {
+    await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 0 });
+  } finally {
+    fs.writeSync = write;
+  }
+  const fused: Record<string, number> = {};
+  let transformer = '';
+  for (const l of lines) {
+    transformer = / Applying graph transformer (\w+)/.exec(l)?.[1] ?? transformer;
+    const m = / MatchAndProcess\] Matched (\w+)/.exec(l);
+    if (m && transformer === 'QDQSelectorActionTransformer') fused[m[1]] = (fused[m[1]] ?? 0) + 1;
+  }
+  return fused;
+}
+
 /** Quantises m, exports it, runs ORT: its outputs against convkit's int8 ones (and the float model's, for scale). */
-async function check(m: Model, shape: number[], opts: Omit<QuantizeOptions, 'calibration'>, seed: number) {
+async function check(
+  m: Model,
+  shape: number[],
+  opts: Omit<QuantizeOptions, 'calibration'>,
+  seed: number,
+  qdq: 'exact' | 'fused' = 'exact',
+) {
   const q = quantize(m, { calibration: seeded([16, ...shape], seed), ...opts });
   const x = seeded([3, ...shape], seed + 1);
-  const bytes = await io.saveOnnx(q);
+  const bytes = await io.saveOnnx(q, undefined, { qdq });
   exported.push(bytes);
   const ops = decodeModel(bytes).graph!.node!.map((n) => n.op_type);
   const got = await runOrt(bytes, x),
@@ -67,6 +102,46 @@ describe('saveOnnx of a quantised model (QDQ)', () => {
     }
   });
 
+  it("qdq 'fused': ONNX Runtime turns every int8 layer and the residual add into QLinear ops", async () => {
+    backend.use('wasm-simd');
+    const exact = await check(smallNet(), [13, 11, 3], {}, 3);
+    const fused = await check(smallNet(), [13, 11, 3], {}, 3, 'fused');
+    const [fe, ff] = [await ortFusions(exported.at(-2)!), await ortFusions(exported.at(-1)!)];
+    console.log(
+      `small fused: ORT vs int8 ${fused.err.toExponential(2)}, float vs int8 ${fused.floatErr.toExponential(2)}`,
+    );
+    console.log('ORT QDQ groups, exact:', fe, 'fused:', ff);
+    // c1, dw, pw and c5; the add; the dense layer; the input's layout Transpose (GlobalAveragePool + Flatten is no
+    // group ORT knows)
+    expect(ff).toEqual({ Transpose: 1, Conv: 4, Add: 1, Gemm: 1 });
+    // the exact form leaves pw (read by the float add) and c5 (read by the float pooling) float
+    expect(fe).toEqual({ Transpose: 1, Conv: 2, Gemm: 1 });
+    // one more rounding per residual branch: nearer convkit's int8 answers than the float model is, not equal
+    expect(fused.err).toBeLessThan(fused.floatErr);
+    expect(exact.err).toBeLessThan(Math.min(1e-3, exact.floatErr / 3));
+  });
+
+  it('ZeroPadding2D before an int8 convolution becomes its pads (no float Pad), answers unchanged', async () => {
+    backend.use('wasm-simd');
+    const x = layers.input({ shape: [9, 10, 4] });
+    let h = layers
+      .zeroPadding2d({
+        padding: [
+          [1, 2],
+          [0, 1],
+        ],
+      })
+      .apply(x);
+    h = layers.conv2d({ filters: 6, kernelSize: 3, strides: 2, activation: 'relu', seed: 6, name: 'c' }).apply(h);
+    h = layers.zeroPadding2d({ padding: 1 }).apply(h);
+    h = layers.depthwiseConv2d({ kernelSize: 3, activation: 'relu6', seed: 7, name: 'd' }).apply(h);
+    for (const qdq of ['exact', 'fused'] as const) {
+      const r = await check(model({ inputs: x, outputs: h as never }), [9, 10, 4], {}, 9, qdq);
+      expect(r.ops, qdq).not.toContain('Pad');
+      expect(r.err, qdq).toBeLessThan(Math.min(1e-3, r.floatErr / 3));
+    }
+  });
+
   it('loadOnnx reads the QDQ file as a float model: weights dequantised, activation pairs as the identity', async () => {
     backend.use('wasm-simd');
     const m = smallNet(),
@@ -86,6 +161,8 @@ describe('saveOnnx of a quantised model (QDQ)', () => {
     await expect(io.saveOnnx(q, undefined, { opset: 12 })).rejects.toThrow(
       /saveOnnx: a quantised model needs opset 13 or later/,
     );
+    await expect(io.saveOnnx(q, undefined, { qdq: 'all' as never })).rejects.toThrow(ValueError);
+    await expect(io.saveOnnx(q, undefined, { qdq: 'all' as never })).rejects.toThrow(/qdq must be 'exact' or 'fused'/);
     // a DequantizeLinear of an activation no QuantizeLinear made is a format error
     const bytes = await io.saveOnnx(q);
     const g = decodeModel(bytes);

@@ -30,6 +30,13 @@ export interface SaveOnnxOptions {
   opset?: number;
   /** 'nhwc' (default): the file's inputs and outputs are channels-last like convkit's; 'nchw': channels-first. */
   inputLayout?: 'nhwc' | 'nchw';
+  /**
+   * A quantised model's QDQ form. 'exact' (default): activations are quantised where convkit's int8 plan keeps them
+   * int8, so ONNX Runtime reproduces convkit's int8 answers. 'fused': every calibrated value between layers is
+   * quantised (ONNX Runtime's own quantiser does this), so ONNX Runtime runs each group as QLinearConv, QLinearAdd,
+   * QGemm and so on, at the cost of one more rounding wherever convkit keeps a value float (residual branches).
+   */
+  qdq?: 'exact' | 'fused';
 }
 
 /** An exported value: its ONNX name and whether it holds the convkit tensor's channels-first form. */
@@ -541,6 +548,10 @@ function walk(e: Exporter, model: Model, values: Map<SymbolicTensor, Out>, prefi
       values.set(node.outputs[0], values.get(inner.outputs[0])!);
       continue;
     }
+    if (e.qdq?.foldsPad(node, model.nodes, model.outputs)) {
+      values.set(node.outputs[0], ins[0]);
+      continue;
+    }
     const q = e.qdq?.role(node);
     if (q === 'folded') {
       values.set(node.outputs[0], ins[0]);
@@ -552,7 +563,8 @@ function walk(e: Exporter, model: Model, values: Map<SymbolicTensor, Out>, prefi
     }
     const conv = CONVERTERS[layer.className];
     if (!conv) throw new ValueError(`saveOnnx: layer '${layer.name}' (${layer.className}) has no ONNX export`);
-    values.set(node.outputs[0], conv(e, layer, ins, node, `${prefix}${layer.name}`));
+    const out = conv(e, layer, ins, node, `${prefix}${layer.name}`);
+    values.set(node.outputs[0], e.qdq ? e.qdq.requantised(e, node, out) : out);
   }
 }
 
@@ -603,12 +615,14 @@ export function toOnnx(model: Model, opts: SaveOnnxOptions = {}): Uint8Array {
   const layout = opts.inputLayout ?? 'nhwc';
   if (!Number.isInteger(opset) || opset < 11 || opset > 17)
     throw new ValueError(`saveOnnx: opset must be 11 to 17, got ${opts.opset}`);
+  if (opts.qdq !== undefined && opts.qdq !== 'exact' && opts.qdq !== 'fused')
+    throw new ValueError(`saveOnnx: qdq must be 'exact' or 'fused', got ${JSON.stringify(opts.qdq)}`);
   if (layout !== 'nhwc' && layout !== 'nchw')
     throw new ValueError(`saveOnnx: inputLayout must be 'nhwc' or 'nchw', got ${JSON.stringify(layout)}`);
   const bad = unexportableLayers(model);
   if (bad.length) throw new ValueError(`saveOnnx: ${bad.length} layer(s) have no ONNX export: ${bad.join(', ')}`);
   const e = new Exporter(opset);
-  if (quantised) e.qdq = new QdqPlan(model);
+  if (quantised) e.qdq = new QdqPlan(model, opts.qdq === 'fused');
   const values = new Map<SymbolicTensor, Out>();
   const info = (name: string, shape: (number | null)[]): ValueInfoProto => ({
     name,

@@ -3,14 +3,27 @@
 // bias) feeding a Conv / Gemm / MatMul, its input passing through QuantizeLinear -> DequantizeLinear at the
 // calibrated range, and its output too where convkit keeps it int8 (read by another int8 layer). Weights are the
 // batch-norm-folded ones the int8 plan uses, so the batch norms and ReLUs folded into an int8 layer are not
-// exported again; ONNX Runtime fuses each DQ -> Conv -> Q group into a QLinearConv. Everything is derived from the
-// model, its settings and its calibrated ranges (through the float plan that numbered them), not from the int8 plan.
+// exported again. ONNX Runtime fuses a DQ -> Conv -> Q group into a QLinearConv only when a QuantizeLinear follows
+// the Conv (ReLU / ReLU6 between them it drops when the output range already clamps), and DQ, DQ -> Add -> Q into
+// QLinearAdd; a Conv whose output stays float (MobileNetV2's projections, read by a float residual add) runs as a
+// float Conv that dequantises its weights on every run, with layout transposes around it. The 'fused' form therefore
+// quantises every calibrated value between layers, as ORT's own quantiser does (MobileNetV2: 52 of 52 convolutions
+// become QLinearConv, against 41 in the exact form). Everything is derived from the model, its settings and its
+// calibrated ranges (through the float plan that numbered them), not from the int8 plan.
 import { ValueError } from '../../errors';
 import { Model } from '../../models/model';
 import { lower } from '../../models/plan/lower';
 import { fuse } from '../../models/plan/fuse';
 import { ACT, type Program, type Step } from '../../models/plan/steps';
-import { BatchNormalization, ReLU, Activation, type Layer, type LayerNode, type SymbolicTensor } from '../../layers';
+import {
+  BatchNormalization,
+  ReLU,
+  Activation,
+  ZeroPadding2D,
+  type Layer,
+  type LayerNode,
+  type SymbolicTensor,
+} from '../../layers';
 import type { QuantizedModel } from '../../quantize';
 import { valueParams } from '../../quantize/program';
 import { attr, tr, windowPads, type Exporter, type Out } from './export';
@@ -39,10 +52,20 @@ export class QdqPlan {
   private readonly chain = new Map<SymbolicTensor, number>();
   /** DequantizeLinear outputs already made, by input name and parameters. */
   private readonly dq = new Map<string, string>();
+  /** Roots of the program's outputs (left float in either form). */
+  private readonly outRoots: Set<number>;
+  /** ZeroPadding2D outputs folded into the pads of the int8 convolutions reading them ([[top, bottom], [l, r]]). */
+  private readonly padded = new Map<SymbolicTensor, [[number, number], [number, number]]>();
   private readonly signed: boolean;
   private readonly perTensor: boolean;
 
-  constructor(model: QuantizedModel) {
+  /**
+   * fused: quantise every calibrated value between layers, not only those convkit keeps int8 (see SaveOnnxOptions.qdq).
+   */
+  constructor(
+    model: QuantizedModel,
+    private readonly fused = false,
+  ) {
     const s = model.saved;
     this.signed = s.activations === 'int8';
     this.perTensor = s.weights === 'perTensor';
@@ -68,7 +91,7 @@ export class QdqPlan {
     );
     for (const t of this.p.steps) this.written.add(t.y);
     for (const t of chosen) this.kernels.set(t.layer!, [...(this.kernels.get(t.layer!) ?? []), t]);
-    const outRoots = new Set(this.p.outputs.map((v) => this.root(v)));
+    const outRoots = (this.outRoots = new Set(this.p.outputs.map((v) => this.root(v))));
     for (const t of chosen) {
       const r = this.root(t.y);
       if (!outRoots.has(r) && chosen.some((u) => this.root(u.x) === r)) this.quantised.add(r);
@@ -102,6 +125,33 @@ export class QdqPlan {
     if (v !== into && this.written.has(v)) return null;
     this.chain.set(node.outputs[0], into);
     return 'folded';
+  }
+
+  /**
+   * Whether a ZeroPadding2D call folds into the pads of the int8 convolutions that alone read it (siblings: the calls
+   * of its model, outputs: that model's outputs). Exact: a padded zero quantises to the zero point, which is what
+   * QLinearConv pads with; ONNX Runtime has no quantised Pad, so a Pad between DequantizeLinear and QuantizeLinear
+   * would run in float and keep the layout transposes around it.
+   */
+  foldsPad(node: LayerNode, siblings: readonly LayerNode[], outputs: readonly SymbolicTensor[]): boolean {
+    const y = node.outputs[0];
+    if (!(node.layer instanceof ZeroPadding2D) || outputs.includes(y)) return false;
+    const readers = siblings.filter((n) => n.inputs.includes(y));
+    const ok =
+      readers.length > 0 &&
+      y.shape.slice(1).every((d) => d !== null) &&
+      readers.every(
+        (n) => n.inputs.length === 1 && ['conv', 'depthwise'].includes(this.kernels.get(n.layer.name)?.[0]?.kind ?? ''),
+      );
+    if (ok) this.padded.set(y, node.layer.padding);
+    return ok;
+  }
+
+  /** A float layer's output, in the fused form quantised at its calibrated range (ONNX Runtime's QLinearAdd etc.). */
+  requantised(e: Exporter, node: LayerNode, out: Out): Out {
+    const v = this.symbols.get(node.outputs[0]);
+    if (!this.fused || v === undefined || this.outRoots.has(this.root(v)) || !this.rangeOf(v)) return out;
+    return { ...out, name: this.fakeQuant(e, out.name, this.params(v), `${node.layer.name}/output`) };
   }
 
   /** x -> QuantizeLinear -> DequantizeLinear at the given parameters (once per tensor and parameters). */
@@ -183,18 +233,27 @@ export class QdqPlan {
         'weight',
       );
       const size = shape.slice(0, r);
+      let pads = windowPads(l, l.padding, node.inputs[0].shape.slice(1, r + 1), size, l.strides, l.dilationRate);
+      const zp = this.padded.get(node.inputs[0]);
+      if (zp) {
+        const [[t, b], [le, ri]] = zp,
+          p = pads[0].ints!;
+        pads = [attr('pads', [p[0] + t, p[1] + le, p[2] + b, p[3] + ri])];
+      }
       y = e.node('Conv', [input, w, bias()], base, [
         attr('group', s.kind === 'depthwise' ? n : 1),
         attr('kernel_shape', size),
         attr('strides', l.strides),
         attr('dilations', l.dilationRate),
-        ...windowPads(l, l.padding, node.inputs[0].shape.slice(1, r + 1), size, l.strides, l.dilationRate),
+        ...pads,
       ]);
       out = { name: y, cf: true, rank: r + 2 };
     }
     if (s.act === ACT.relu) y = e.node('Relu', [y], `${base}/act`);
     else if (s.act === ACT.relu6) y = e.clip(y, 0, 6, `${base}/act`);
-    if (this.quantised.has(this.root(s.y))) y = this.fakeQuant(e, y, this.params(s.y), `${base}/output`);
+    const r = this.root(s.y);
+    if (this.quantised.has(r) || (this.fused && !this.outRoots.has(r)))
+      y = this.fakeQuant(e, y, this.params(s.y), `${base}/output`);
     // an activation the epilogue does not fold (sigmoid, softmax, ...) follows as a float step
     if (!['linear', 'relu', 'relu6'].includes(l.activation))
       y = e.activation(l.activation, y, `${base}/act`, out.cf, out.rank);
