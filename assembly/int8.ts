@@ -77,6 +77,28 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
       c30 = i32x4.add(c30, i32x4.dot_i16x8_s(a, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(a, w1));
       pa += 4; p += 32;
     }
+    tileOut(c00, c01, c10, c11, c20, c21, c30, c31, rows, j, cols, mult, q, out, ldo, eb, tmp);
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const dst = out + <usize>(r * ldo * eb);
+      for (let c = 0; c < cols; c++) {
+        let acc = 0;
+        let pa = ra + <usize>r * rb, p = pw + (<usize>c << 2);
+        for (let t = 0; t < kp; t += 2) {
+          acc += <i32>load<i16>(pa) * <i32>load<i16>(p) + <i32>load<i16>(pa, 2) * <i32>load<i16>(p, 2);
+          pa += 4; p += 32;
+        }
+        store1(acc, j + c, corr, mult, q, dst);
+      }
+    }
+  }
+}
+
+// The 4x8 tile's accumulators (already corrected) requantised and stored: rows and cols are the valid ones.
+@inline function tileOut(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+  rows: i32, j: i32, cols: i32, mult: usize, q: usize, out: usize, ldo: i32, eb: i32, tmp: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const o = <usize>j << 2;
     const m0 = v128.load(mult + o), m1 = v128.load(mult + o, 16);
     const kind = prm(q, P_KIND), row = <usize>(ldo * eb);
     if (kind == Q_F32) {
@@ -92,19 +114,6 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
       if (rows > 1) storeRowQ(c10, c11, m0, m1, lo, hi, zv, u8, j, cols, out + row, tmp);
       if (rows > 2) storeRowQ(c20, c21, m0, m1, lo, hi, zv, u8, j, cols, out + 2 * row, tmp);
       if (rows > 3) storeRowQ(c30, c31, m0, m1, lo, hi, zv, u8, j, cols, out + 3 * row, tmp);
-    }
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const dst = out + <usize>(r * ldo * eb);
-      for (let c = 0; c < cols; c++) {
-        let acc = 0;
-        let pa = ra + <usize>r * rb, p = pw + (<usize>c << 2);
-        for (let t = 0; t < kp; t += 2) {
-          acc += <i32>load<i16>(pa) * <i32>load<i16>(p) + <i32>load<i16>(pa, 2) * <i32>load<i16>(p, 2);
-          pa += 4; p += 32;
-        }
-        store1(acc, j + c, corr, mult, q, dst);
-      }
     }
   }
 }
@@ -211,6 +220,128 @@ export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, ou
       if (kp > k) store<i16>(dst + (<usize>k << 1), <i16>zA);
     }
     rowBlock(kp, n, ra, rows, wp, corr, mult, q, out + <usize>(i * n * eb), n, eb, tmp);
+  }
+}
+
+// The relaxed-SIMD path (relaxed builds only; the host uses it only where probeDot found the engine exact):
+// i32x4.relaxed_dot_i8x16_i7x16_add_s multiplies 16 int8 weights (its signed operand) by 16 activation bytes (its
+// i7 operand) and adds groups of 4 into i32 lanes, 16 multiply-adds per instruction on unwidened bytes. Weights pack
+// as bytes, per panel of 8 channels and group of 4 k: channels 0-3 (4 k each), then 4-7. Engines read the i7 operand
+// as unsigned (x86 VNNI) or signed (Arm sdot); rows are copied with their sign bits XORed by `flip` so the engine
+// sees x or x - 128 / x + 128, and the host folds the constant ±128·sum(w) into the per-channel correction.
+
+/** Bytes of scratch for the dot path at depth k: MB rows of roundUp(k, 4) bytes. */
+export function qdotScratchBytes(k: i32): i32 {
+  return MB * roundUp(k, 4) + 48;
+}
+
+/** out = relaxed_dot_i8x16_i7x16_add_s(a, b, c) (16 bytes each), `reps` times so the engine's optimising tier
+ * compiles it too; the host reads the engine's arithmetic from it. Non-relaxed builds leave out alone. */
+export function qdotProbe(a: usize, b: usize, c: usize, out: usize, reps: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    for (let i = 0; i < reps; i++) {
+      v128.store(out, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(a), v128.load(b), v128.load(c)));
+    }
+  }
+}
+
+// One row of k activation bytes with sign bits XORed by flip, padded to kq with the byte pad.
+@inline function flipRow(src: usize, k: i32, kq: i32, flip: i32, pad: i32, dst: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const f = i8x16.splat(<i8>flip);
+    for (; i + 16 <= k; i += 16) v128.store(dst + <usize>i, v128.xor(v128.load(src + <usize>i), f));
+  }
+  for (; i < k; i++) store<u8>(dst + <usize>i, load<u8>(src + <usize>i) ^ <u8>flip);
+  for (; i < kq; i++) store<u8>(dst + <usize>i, <u8>pad);
+}
+
+// The 4x8 tile of the dot path: rows ra (4 byte rows, kq apart), packed byte panel pw.
+function dotTile(kq: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr: usize, mult: usize, q: usize,
+  out: usize, ldo: i32, eb: i32, tmp: usize): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const rb = <usize>kq, o = <usize>j << 2;
+    const k0 = v128.load(corr + o), k1 = v128.load(corr + o, 16);
+    let c00 = k0, c01 = k1, c10 = k0, c11 = k1, c20 = k0, c21 = k1, c30 = k0, c31 = k1;
+    let pa = ra, p = pw;
+    for (let t = 0; t < kq; t += 4) {
+      const w0 = v128.load(p), w1 = v128.load(p, 16);
+      let a = v128.load32_splat(pa);
+      c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, a, c00); c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, a, c01);
+      a = v128.load32_splat(pa + rb);
+      c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, a, c10); c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, a, c11);
+      a = v128.load32_splat(pa + 2 * rb);
+      c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, a, c20); c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, a, c21);
+      a = v128.load32_splat(pa + 3 * rb);
+      c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, a, c30); c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, a, c31);
+      pa += 4; p += 32;
+    }
+    tileOut(c00, c01, c10, c11, c20, c21, c30, c31, rows, j, cols, mult, q, out, ldo, eb, tmp);
+  }
+}
+
+// All n columns for a block of byte rows, panels outer (as rowBlock).
+@inline function dotBlock(kq: i32, n: i32, ra: usize, rows: i32, wp: usize, corr: usize, mult: usize, q: usize,
+  out: usize, ldo: i32, eb: i32, tmp: usize): void {
+  const rb = <usize>(MR * kq), ob = <usize>(MR * ldo * eb);
+  for (let j = 0; j < n; j += NR) {
+    const cols = n - j < NR ? n - j : NR, pw = wp + <usize>(j * kq);
+    let r = 0, pa = ra, po = out;
+    for (; r < rows; r += MR) {
+      dotTile(kq, pa, pw, rows - r < MR ? rows - r : MR, j, cols, corr, mult, q, po, ldo, eb, tmp);
+      pa += rb; po += ob;
+    }
+  }
+}
+
+/** qgemm on the dot path: wp packed bytes (packInt8Dot), params the corrections for this flip, flip 0 or 0x80. */
+export function qgemmDot(m: i32, n: i32, k: i32, a: usize, lda: i32, wp: usize, params: usize, q: usize, out: usize,
+  ldo: i32, flip: i32, scratch: usize): void {
+  const kq = roundUp(k, 4), np = prm(q, P_NP), pad = (prm(q, P_ZA) & 255) ^ flip;
+  const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const corr = params, mult = params + (<usize>np << 2);
+  const tmp = scratch, ra = scratch + 32;
+  for (let i = 0; i < m; i += MB) {
+    const rows = m - i < MB ? m - i : MB;
+    for (let r = 0; r < roundUp(rows, MR); r++) {
+      const dst = ra + <usize>(r * kq);
+      if (r < rows) flipRow(a + <usize>((i + r) * lda), k, kq, flip, pad, dst);
+      else memory.fill(dst, 0, <usize>kq);
+    }
+    dotBlock(kq, n, ra, rows, wp, corr, mult, q, out + <usize>(i * ldo * eb), ldo, eb, tmp);
+  }
+}
+
+/** qconv on the dot path: im2col into byte rows (taps outside the input read zA), then the dot tile. */
+export function qconvDot(x: usize, g: usize, wp: usize, params: usize, q: usize, out: usize, flip: i32,
+  scratch: usize): void {
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.inC), outH = geo(g, G.outH), outW = geo(g, G.outW);
+  const fH = geo(g, G.fH), fW = geo(g, G.fW), sH = geo(g, G.sH), sW = geo(g, G.sW);
+  const dH = geo(g, G.dH), dW = geo(g, G.dW);
+  const pH = geo(g, G.pH), pW = geo(g, G.pW), n = geo(g, G.outC);
+  const k = fH * fW * C, kq = roundUp(k, 4), np = prm(q, P_NP), pad = (prm(q, P_ZA) & 255) ^ flip;
+  const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const corr = params, mult = params + (<usize>np << 2);
+  const tmp = scratch, ra = scratch + 32;
+  const m = geo(g, G.batch) * outH * outW;
+  for (let i = 0; i < m; i += MB) {
+    const rows = m - i < MB ? m - i : MB;
+    for (let r = 0; r < roundUp(rows, MR); r++) {
+      const dst = ra + <usize>(r * kq);
+      if (r >= rows) { memory.fill(dst, 0, <usize>kq); continue; }
+      const pix = i + r, b = pix / (outH * outW), rem = pix % (outH * outW), oh = rem / outW, ow = rem % outW;
+      for (let kh = 0; kh < fH; kh++) {
+        const ih = oh * sH - pH + kh * dH;
+        for (let kw = 0; kw < fW; kw++) {
+          const iw = ow * sW - pW + kw * dW;
+          const d = dst + <usize>((kh * fW + kw) * C);
+          if (ih < 0 || ih >= inH || iw < 0 || iw >= inW) memory.fill(d, <u8>pad, <usize>C);
+          else flipRow(x + <usize>(((b * inH + ih) * inW + iw) * C), C, C, flip, pad, d);
+        }
+      }
+      for (let t = k; t < kq; t++) store<u8>(dst + <usize>t, <u8>pad);
+    }
+    dotBlock(kq, n, ra, rows, wp, corr, mult, q, out + <usize>(i * n * eb), n, eb, tmp);
   }
 }
 

@@ -91,6 +91,64 @@ export function packInt8Weights(w: Int8Array, k: number, n: number): Int16Array 
   return out;
 }
 
+/** The int8 weights [k, n] back from packInt8Weights' i16 panels. */
+export function unpackInt8Weights(packed: Int16Array, k: number, n: number): Int8Array {
+  const kp = roundUp(k, 2),
+    out = new Int8Array(k * n);
+  for (let kk = 0; kk < k; kk++)
+    for (let nn = 0; nn < n; nn++) {
+      const j = nn - (nn % 8),
+        t = kk - (kk % 2);
+      out[kk * n + nn] = packed[j * kp + t * 8 + (nn % 8) * 2 + (kk % 2)];
+    }
+  return out;
+}
+
+/**
+ * Weights [k, n] int8 packed for the relaxed-SIMD dot tile (assembly/int8.ts qgemmDot): panels of 8 channels; in
+ * each, per group of 4 k steps, channels 0-3 then 4-7 with their 4 values of k each; zero past k and n.
+ */
+export function packInt8Dot(w: Int8Array, k: number, n: number): Int8Array {
+  const kq = roundUp(k, 4),
+    np = roundUp(n, 8),
+    out = new Int8Array(kq * np);
+  for (let j = 0; j < np; j += 8)
+    for (let t = 0; t < kq; t += 4)
+      for (let c = 0; c < 8; c++)
+        for (let h = 0; h < 4; h++) {
+          const kk = t + h,
+            nn = j + c;
+          out[j * kq + t * 8 + c * 4 + h] = kk < k && nn < n ? w[kk * n + nn] : 0;
+        }
+  return out;
+}
+
+/**
+ * The dot path's activation flip (XOR of the sign bit) for an engine that reads the i7 operand signed or unsigned:
+ * 0x80 when that differs from the activations' own signedness, else 0.
+ */
+export const dotFlip = (engineSigned: boolean, signedA: boolean): number => (engineSigned !== signedA ? 0x80 : 0);
+
+/**
+ * Corrections for the dot path: the engine sees x - 128 (signed engine, uint8 x) or x + 128 (unsigned engine, int8
+ * x) when the flip is on, so each channel's start moves by ±128·sum_k W to cancel it.
+ */
+export function dotCorrections(
+  corr: Int32Array,
+  w: Int8Array,
+  k: number,
+  n: number,
+  engineSigned: boolean,
+  signedA: boolean,
+): Int32Array {
+  const out = Int32Array.from(corr);
+  if (!dotFlip(engineSigned, signedA)) return out;
+  const s = columnSums(w, k, n),
+    d = engineSigned ? 128 : -128;
+  for (let j = 0; j < n; j++) out[j] = (out[j] + d * s[j]) | 0;
+  return out;
+}
+
 /** Depthwise weights [taps, C] widened to i16 with channels padded to a multiple of 8. */
 export function widenDepthwise(w: Int8Array, taps: number, c: number): Int16Array {
   const np = roundUp(c, 8),

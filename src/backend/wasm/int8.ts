@@ -1,7 +1,16 @@
 // One-shot calls of the int8 kernels (assembly/int8.ts) on a WebAssembly build: copy in, run, copy out. Inference
 // plans call the exports directly on pinned memory; these are for tests and checks against src/backend/js/int8.ts.
 import type { ConvGeometry } from '../kernels';
-import { Q_KIND, paramBlock, type QParams } from '../js/int8';
+import {
+  Q_KIND,
+  packInt8Weights,
+  dotCorrections,
+  dotFlip,
+  packInt8Dot,
+  paramBlock,
+  unpackInt8Weights,
+  type QParams,
+} from '../js/int8';
 import { geometryBlock } from './geometry';
 import type { ArenaOutput, KernelArray, WasmModule } from './module';
 
@@ -81,5 +90,144 @@ export function quantizeWasm(
 export function dequantizeWasm(mod: WasmModule, q: Uint8Array | Int8Array, z: number, scale: number): Float32Array {
   return mod.arena.call([slack(q)], q.length, ([pq, out]) =>
     mod.exports.dequantize(pq, q.length, q instanceof Int8Array ? 1 : 0, z, scale, out),
+  );
+}
+
+/**
+ * What an engine computes for i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c): 'unsigned' (b read as uint8, x86 VNNI),
+ * 'signed' (b read as int8, Arm sdot), 'saturating' (b unsigned with i16 pair sums saturated, x86 pmaddubsw), or
+ * 'unknown' (none of these, a mix of them across calls, or no relaxed build).
+ */
+export type DotArithmetic = 'unsigned' | 'signed' | 'saturating' | 'unknown';
+
+/**
+ * The probe's operands (after XNNPACK's hardware-config.c): lane 0 saturates a pair sum only as pmaddubsw does
+ * (127·255·2 = 64770), lanes 0, 1 and 3 read b's high bit, and c is non-zero so an engine that drops it shows.
+ */
+export const DOT_PROBE = {
+  a: Int8Array.from([127, 127, 127, 127, -128, -128, -128, -128, 1, -2, 3, -4, -128, 127, 0, 5]),
+  b: Uint8Array.from([255, 255, 255, 255, 255, 255, 255, 255, 5, 200, 7, 130, 128, 1, 9, 127]),
+  c: Int32Array.from([1, 2, 3, 4]),
+};
+
+const sat16 = (v: number) => Math.max(-32768, Math.min(32767, v));
+
+/** The result a known arithmetic gives for the probe's operands. */
+export function dotModel(kind: Exclude<DotArithmetic, 'unknown'>, a: Int8Array, b: Uint8Array, c: Int32Array) {
+  const out = new Int32Array(4);
+  for (let l = 0; l < 4; l++) {
+    const p = [0, 1, 2, 3].map((i) => a[4 * l + i] * (kind === 'signed' ? (b[4 * l + i] << 24) >> 24 : b[4 * l + i]));
+    out[l] = (kind === 'saturating' ? sat16(p[0] + p[1]) + sat16(p[2] + p[3]) : p[0] + p[1] + p[2] + p[3]) + c[l];
+  }
+  return out;
+}
+
+/** The arithmetic every outcome of the probe (one i32x4 each) agrees with, else 'unknown'. */
+export function classifyDot(outcomes: Int32Array[]): DotArithmetic {
+  const { a, b, c } = DOT_PROBE;
+  for (const kind of ['unsigned', 'signed', 'saturating'] as const) {
+    const want = dotModel(kind, a, b, c);
+    if (outcomes.length && outcomes.every((o) => o.every((v, i) => v === want[i]))) return kind;
+  }
+  return 'unknown';
+}
+
+const probed = new WeakMap<WasmModule, DotArithmetic>();
+
+/**
+ * A build's relaxed int8 dot product, probed once per module: several calls, the later ones looping long enough
+ * for the engine to compile the probe in its optimising tier too (V8 11.3's baseline tier, Node 20's, doubles the
+ * product and drops c: 'unknown').
+ */
+export function dotArithmetic(mod: WasmModule): DotArithmetic {
+  let kind = probed.get(mod);
+  if (kind) return kind;
+  if (!mod.build.startsWith('relaxed')) kind = 'unknown';
+  else {
+    const { a, b, c } = DOT_PROBE;
+    const outcomes = [1, 1, 20000, 20000, 20000].map((reps) =>
+      mod.arena.call([a, b, c], { type: Int32Array, length: 4 }, ([pa, pb, pc, out]) =>
+        mod.exports.qdotProbe(pa, pb, pc, out, reps),
+      ),
+    );
+    kind = classifyDot(outcomes);
+  }
+  probed.set(mod, kind);
+  return kind;
+}
+
+/** Whether results on the dot path match the reference exactly for every input: no saturation. */
+export const dotExact = (kind: DotArithmetic): kind is 'unsigned' | 'signed' =>
+  kind === 'unsigned' || kind === 'signed';
+
+/** A plan's int8 GEMM or conv weights for the dot path under an exact arithmetic: bytes, corrections, flip. */
+export function dotWeights(
+  kind: 'unsigned' | 'signed',
+  packed: Int16Array,
+  channels: Int32Array,
+  k: number,
+  n: number,
+  signedA: boolean,
+): { w: Int8Array; channels: Int32Array; flip: number } {
+  const w = unpackInt8Weights(packed, k, n),
+    np = Math.ceil(n / 8) * 8;
+  const out = Int32Array.from(channels);
+  out.set(dotCorrections(channels.subarray(0, np), w, k, n, kind === 'signed', signedA));
+  return { w: packInt8Dot(w, k, n), channels: out, flip: dotFlip(kind === 'signed', signedA) };
+}
+
+/**
+ * qgemm on a relaxed build's dot path, assuming the engine computes `kind` (a plain [k, n] int8 w; packing,
+ * flip and corrections as a plan makes them).
+ */
+export function qgemmDotWasm(
+  mod: WasmModule,
+  kind: 'unsigned' | 'signed',
+  a: Uint8Array | Int8Array,
+  m: number,
+  k: number,
+  w: Int8Array,
+  n: number,
+  corr: Int32Array,
+  mult: Float32Array,
+  p: QParams,
+): Quantized {
+  const d = dotWeights(kind, packInt8Weights(w, k, n), channels(corr, mult, n), k, n, p.signedA);
+  const inputs = [a, d.w, d.channels, paramBlock(p, n)].map(slack);
+  return mod.arena.call(inputs, output(m * n, p.kind), ([pa, pw, pc, pq, out]) =>
+    mod.exports.qgemmDot(
+      m,
+      n,
+      k,
+      pa,
+      k,
+      pw,
+      pc,
+      pq,
+      out,
+      n,
+      d.flip,
+      mod.arena.allocBytes(mod.exports.qdotScratchBytes(k)),
+    ),
+  );
+}
+
+/** qconv on a relaxed build's dot path, as qgemmDotWasm (w: [fH, fW, inC, outC] int8). */
+export function qconvDotWasm(
+  mod: WasmModule,
+  kind: 'unsigned' | 'signed',
+  x: Uint8Array | Int8Array,
+  g: ConvGeometry,
+  w: Int8Array,
+  corr: Int32Array,
+  mult: Float32Array,
+  p: QParams,
+): Quantized {
+  const n = g.outC,
+    k = g.fH * g.fW * g.inC;
+  const d = dotWeights(kind, packInt8Weights(w, k, n), channels(corr, mult, n), k, n, p.signedA);
+  const inputs = [x, geometryBlock(g), d.w, d.channels, paramBlock(p, n)].map(slack);
+  return mod.arena.call(inputs, output(g.batch * g.outH * g.outW * n, p.kind), ([px, pg, pw, pc, pq, out]) =>
+    mod.exports.qconvDot(px, pg, pw, pc, pq, out, d.flip, mod.arena.allocBytes(mod.exports.qdotScratchBytes(k))),
   );
 }
