@@ -8,16 +8,32 @@ import {
   Q_KIND,
   corrections,
   dequantizeRef,
+  dotCorrections,
+  dotFlip,
   packInt8Weights,
   qconvRef,
   qdepthwiseRef,
   qgemmRef,
   quantizeRef,
   roundEven,
+  unpackInt8Weights,
   widenDepthwise,
   type QParams,
 } from '../../src/backend/js/int8';
-import { dequantizeWasm, qconvWasm, qgemmWasm, quantizeWasm } from '../../src/backend/wasm/int8';
+import {
+  DOT_PROBE,
+  classifyDot,
+  dequantizeWasm,
+  dotArithmetic,
+  dotExact,
+  dotModel,
+  qconvDotWasm,
+  qconvWasm,
+  qgemmDotWasm,
+  qgemmWasm,
+  quantizeWasm,
+  type DotArithmetic,
+} from '../../src/backend/wasm/int8';
 
 const BUILDS = (['scalar', 'simd', 'relaxed'] as Build[]).filter(supports);
 
@@ -94,6 +110,33 @@ function multipliers(n: number, k: number, r: () => number, big = 1): Float32Arr
   return Float32Array.from({ length: n + 8 }, () => (big * (0.5 + r())) / (64 * Math.sqrt(k) * 20));
 }
 
+/** m, n, k of the GEMM cases: every tile and SIMD tail partial somewhere. */
+const GEMM_SHAPES: Array<[number, number, number]> = [
+  [1, 1, 1],
+  [5, 13, 7],
+  [9, 17, 33],
+  [4, 8, 16],
+  [3, 24, 1],
+  [7, 3, 130],
+  [13, 40, 64],
+  [70, 13, 37],
+  // deep blocks (k > 256), odd and even
+  [37, 21, 600],
+  [5, 9, 513],
+  [3, 8, 257],
+];
+
+/** The im2col convolution cases. */
+const CONV_CASES: Array<[string, ConvGeometry]> = [
+  ['3x3 stride 1 pad 1, batch 2', geometry(2, 7, 6, 5, 9, 3, 1, 1)],
+  ['3x3 stride 2 pad 1', geometry(1, 9, 8, 3, 13, 3, 2, 1)],
+  ['5x5 stride 2 pad 2, 17 channels', geometry(1, 11, 10, 17, 6, 5, 2, 2)],
+  ['1x1 stride 2', geometry(2, 5, 5, 7, 10, 1, 2, 0)],
+  ['3x3 dilation 2 pad 2', geometry(1, 8, 7, 4, 8, 3, 1, 2, 2)],
+  ['7x7 valid, one output pixel', geometry(1, 7, 7, 2, 3, 7, 1, 0)],
+  ['3x3 stride 1 pad 1, 35 channels (k = 315), batch 2', geometry(2, 6, 5, 35, 11, 3, 1, 1)],
+];
+
 const KINDS = [Q_KIND.u8, Q_KIND.i8, Q_KIND.f32];
 const same = (a: ArrayLike<number>, b: ArrayLike<number>) => expect(Array.from(a)).toEqual(Array.from(b));
 
@@ -132,20 +175,7 @@ describe('int8 reference', () => {
 describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
   const mod = instantiateSync(build);
 
-  it.each([
-    [1, 1, 1],
-    [5, 13, 7],
-    [9, 17, 33],
-    [4, 8, 16],
-    [3, 24, 1],
-    [7, 3, 130],
-    [13, 40, 64],
-    [70, 13, 37],
-    // deep blocks (k > 256), odd and even
-    [37, 21, 600],
-    [5, 9, 513],
-    [3, 8, 257],
-  ])('qgemm m=%i n=%i k=%i, every input and output kind, bit-exact', (m, n, k) => {
+  it.each(GEMM_SHAPES)('qgemm m=%i n=%i k=%i, every input and output kind, bit-exact', (m, n, k) => {
     const r = rng(m * 1000 + n * 10 + k);
     for (const signedA of [false, true])
       for (const kind of KINDS)
@@ -177,15 +207,7 @@ describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
     }
   });
 
-  it.each([
-    ['3x3 stride 1 pad 1, batch 2', geometry(2, 7, 6, 5, 9, 3, 1, 1)],
-    ['3x3 stride 2 pad 1', geometry(1, 9, 8, 3, 13, 3, 2, 1)],
-    ['5x5 stride 2 pad 2, 17 channels', geometry(1, 11, 10, 17, 6, 5, 2, 2)],
-    ['1x1 stride 2', geometry(2, 5, 5, 7, 10, 1, 2, 0)],
-    ['3x3 dilation 2 pad 2', geometry(1, 8, 7, 4, 8, 3, 1, 2, 2)],
-    ['7x7 valid, one output pixel', geometry(1, 7, 7, 2, 3, 7, 1, 0)],
-    ['3x3 stride 1 pad 1, 35 channels (k = 315), batch 2', geometry(2, 6, 5, 35, 11, 3, 1, 1)],
-  ])('qconv %s, bit-exact', (_, g) => {
+  it.each(CONV_CASES)('qconv %s, bit-exact', (_, g) => {
     const r = rng(g.inH * 31 + g.inC * 7 + g.outC),
       k = g.fH * g.fW * g.inC;
     for (const signedA of [false, true])
@@ -248,5 +270,155 @@ describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
       long[40] = NaN;
       same(quantizeWasm(mod, long, 0.731, z, lo, hi), quantizeRef(long, 0.731, z, lo, hi));
     }
+  });
+});
+
+describe('relaxed int8 dot product: probe and arithmetic', () => {
+  const { a, b, c } = DOT_PROBE;
+  const KNOWN = ['unsigned', 'signed', 'saturating'] as const;
+
+  it('the probe tells the three arithmetics apart and rejects anything else', () => {
+    const results = KNOWN.map((k) => Array.from(dotModel(k, a, b, c)));
+    expect(new Set(results.map((r) => r.join())).size).toBe(3);
+    for (const k of KNOWN) expect(classifyDot([dotModel(k, a, b, c), dotModel(k, a, b, c)])).toBe(k);
+    // lane 0 as each engine computes it: 127·255·4 + 1, with pairs saturated at 32767, and 127·(-1)·4 + 1
+    expect([results[0][0], results[2][0], results[1][0]]).toEqual([129541, 65535, -507]);
+    // V8 11.3's baseline tier: products doubled, c dropped
+    const liftoff = dotModel('saturating', a, b, new Int32Array(4)).map((v) => 2 * v);
+    expect(classifyDot([liftoff])).toBe('unknown');
+    // tiers that disagree (one exact, one saturating), one wrong lane, no outcome at all
+    expect(classifyDot([dotModel('unsigned', a, b, c), dotModel('saturating', a, b, c)])).toBe('unknown');
+    const off = dotModel('signed', a, b, c);
+    off[3]++;
+    expect(classifyDot([off])).toBe('unknown');
+    expect(classifyDot([])).toBe('unknown');
+    expect(dotExact('unsigned') && dotExact('signed') && !dotExact('saturating') && !dotExact('unknown')).toBe(true);
+  });
+
+  it('packs weights for the dot tile and back; zero past k and n', () => {
+    const r = rng(3);
+    for (const [k, n] of [
+      [1, 1],
+      [7, 9],
+      [16, 8],
+      [37, 19],
+    ]) {
+      const w = weights(k * n, r);
+      same(unpackInt8Weights(packInt8Weights(w, k, n), k, n), w);
+    }
+  });
+
+  // the dot path's algebra, engine by engine, in plain arithmetic: the engine reads each activation byte after the
+  // flip as uint8 or int8, starts from the dot corrections, and must land on the reference's accumulator
+  it.each([
+    ['unsigned', false],
+    ['unsigned', true],
+    ['signed', false],
+    ['signed', true],
+  ] as const)('flip and corrections are exact on a simulated %s engine (int8 activations: %s)', (kind, signedA) => {
+    const r = rng(signedA ? 11 : 12),
+      [m, k, n] = [6, 23, 5];
+    const x = bytes(m * k, signedA, r),
+      w = weights(k * n, r),
+      zA = signedA ? -3 : 140;
+    const corr = corrections(
+      w,
+      k,
+      n,
+      zA,
+      Int32Array.from({ length: n }, (_, j) => 100 * j - 7),
+    );
+    const flip = dotFlip(kind === 'signed', signedA),
+      dc = dotCorrections(corr, w, k, n, kind === 'signed', signedA);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let ref = corr[j],
+          eng = dc[j];
+        for (let t = 0; t < k; t++) {
+          const byte = (x[i * k + t] & 255) ^ flip;
+          ref += x[i * k + t] * w[t * n + j];
+          eng += (kind === 'signed' ? (byte << 24) >> 24 : byte) * w[t * n + j];
+        }
+        expect(eng | 0).toBe(ref | 0);
+      }
+  });
+});
+
+/**
+ * Activations whose bytes the engine reads in 0..127 after the flip (and a zero point that is one too): every
+ * engine, saturating or not, is exact on them, so the dot kernels' packing, tails and im2col are checked wherever
+ * the probe knows the arithmetic; full-range operands where it is exact.
+ */
+function dotBytes(n: number, signedA: boolean, flip: number, sevenBit: boolean, r: () => number) {
+  if (!sevenBit) return bytes(n, signedA, r);
+  const v = Uint8Array.from({ length: n }, () => Math.floor(r() * 128) ^ flip);
+  return signedA ? new Int8Array(v.buffer) : v;
+}
+const dotZero = (signedA: boolean, flip: number, sevenBit: boolean) => {
+  const z = sevenBit ? 77 ^ flip : signedA ? 5 : 131;
+  return signedA ? (z << 24) >> 24 : z;
+};
+
+describe.each((['relaxed'] as Build[]).filter(supports))('int8 dot-product kernels on the %s build', (build) => {
+  const mod = instantiateSync(build);
+  const arith: DotArithmetic = dotArithmetic(mod);
+  // a saturating engine reads the i7 operand unsigned; run the kernels as on an unsigned one, on 7-bit bytes
+  const kind = arith === 'signed' ? 'signed' : 'unsigned';
+  const ranges = dotExact(arith) ? [true, false] : [true];
+
+  it('probes as one of the known arithmetics or unknown, the same on a second module', () => {
+    expect(['unsigned', 'signed', 'saturating', 'unknown']).toContain(arith);
+    expect(dotArithmetic(instantiateSync(build))).toBe(arith);
+  });
+
+  it.skipIf(arith === 'unknown').each(GEMM_SHAPES)('qgemmDot m=%i n=%i k=%i, bit-exact', (m, n, k) => {
+    const r = rng(m * 1000 + n * 10 + k + 1);
+    for (const sevenBit of ranges)
+      for (const signedA of [false, true])
+        for (const outKind of KINDS) {
+          const flip = dotFlip(kind === 'signed', signedA);
+          const x = dotBytes(m * k, signedA, flip, sevenBit, r),
+            w = weights(k * n, r);
+          const bias = Int32Array.from({ length: n }, () => Math.floor(r() * 4000) - 2000);
+          const p = { ...params(outKind, signedA, outKind === Q_KIND.u8), zA: dotZero(signedA, flip, sevenBit) };
+          const mult = multipliers(n, k, r),
+            corr = corrections(w, k, n, p.zA, bias);
+          same(qgemmDotWasm(mod, kind, x, m, k, w, n, corr, mult, p), qgemmRef(x, m, k, w, n, corr, mult, p));
+        }
+  });
+
+  it.skipIf(arith === 'unknown').each(CONV_CASES)('qconvDot %s, bit-exact', (_, g) => {
+    const r = rng(g.inH * 31 + g.inC * 7 + g.outC + 1),
+      k = g.fH * g.fW * g.inC;
+    for (const sevenBit of ranges)
+      for (const signedA of [false, true])
+        for (const outKind of KINDS) {
+          const flip = dotFlip(kind === 'signed', signedA);
+          const x = dotBytes(g.batch * g.inH * g.inW * g.inC, signedA, flip, sevenBit, r),
+            w = weights(k * g.outC, r);
+          const p = { ...params(outKind, signedA), zA: dotZero(signedA, flip, sevenBit) },
+            mult = multipliers(g.outC, k, r);
+          const corr = corrections(
+            w,
+            k,
+            g.outC,
+            p.zA,
+            Int32Array.from({ length: g.outC }, (_, j) => 50 * j - 200),
+          );
+          same(qconvDotWasm(mod, kind, x, g, w, corr, mult, p), qconvRef(x, g, w, corr, mult, p));
+        }
+  });
+
+  it.skipIf(arith !== 'saturating')('a saturating engine differs from the reference on full-range operands', () => {
+    // why the plan keeps the i16 path there: 255·127 pairs overflow its i16 sums
+    const [m, n, k] = [4, 8, 16];
+    const x = new Uint8Array(m * k).fill(255),
+      w = new Int8Array(k * n).fill(127);
+    const p = { ...params(Q_KIND.f32, false), zA: 0 },
+      mult = new Float32Array(n + 8).fill(1),
+      corr = new Int32Array(n + 8);
+    const want = qgemmRef(x, m, k, w, n, corr, mult, p);
+    expect(want[0]).toBe(255 * 127 * 16);
+    expect(qgemmDotWasm(mod, 'unsigned', x, m, k, w, n, corr, mult, p)[0]).toBe(32767 * 8);
   });
 });

@@ -132,15 +132,16 @@ export function classifyDot(outcomes: Int32Array[]): DotArithmetic {
   return 'unknown';
 }
 
-const probed = new WeakMap<WasmModule, DotArithmetic>();
+/** Probe verdicts per build, kept for the process: a later module can reuse code the engine already tiered up. */
+const probed = new Map<string, DotArithmetic>();
 
 /**
- * A build's relaxed int8 dot product, probed once per module: several calls, the later ones looping long enough
- * for the engine to compile the probe in its optimising tier too (V8 11.3's baseline tier, Node 20's, doubles the
- * product and drops c: 'unknown').
+ * A build's relaxed int8 dot product, probed on the build's first module in this process: several calls, the
+ * later ones looping long enough for the engine to compile the probe in its optimising tier too, and every call
+ * must agree (V8 11.3's baseline tier, Node 20's, doubles the products and drops c: 'unknown').
  */
 export function dotArithmetic(mod: WasmModule): DotArithmetic {
-  let kind = probed.get(mod);
+  let kind = probed.get(mod.build);
   if (kind) return kind;
   if (!mod.build.startsWith('relaxed')) kind = 'unknown';
   else {
@@ -152,7 +153,7 @@ export function dotArithmetic(mod: WasmModule): DotArithmetic {
     );
     kind = classifyDot(outcomes);
   }
-  probed.set(mod, kind);
+  probed.set(mod.build, kind);
   return kind;
 }
 
