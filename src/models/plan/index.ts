@@ -91,3 +91,8 @@ export function predictPlanned(model: Model, xs: Tensor[], isModel: (l: Layer) =
 export function planBytes(model: Model): PlanBytes | null {
   return cache.get(model)?.[0]?.plan.bytes ?? null;
 }
+
+/** How many int8 steps of a model's first cached plan run on the relaxed dot path (null: no plan yet). */
+export function planDotSteps(model: Model): number | null {
+  return cache.get(model)?.[0]?.plan.dotSteps ?? null;
+}

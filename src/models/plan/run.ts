@@ -13,6 +13,7 @@ import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
 import { ACT, Program, Step } from './steps';
 import { layout } from './memory';
 import { envVar } from '../../platform';
+import { dotArithmetic, dotExact, dotWeights } from '../../backend/wasm/int8';
 
 const BINARY_ADD = 0,
   UNARY = { sigmoid: 1, tanh: 2 } as const;
@@ -28,7 +29,10 @@ interface Call {
 }
 
 /** Arrays a plan copies into WebAssembly memory once: float weights, packed int8 weights, int8 parameters. */
-type PlanWeights = Float32Array | Int16Array | Int32Array;
+type PlanWeights = Float32Array | Int16Array | Int32Array | Int8Array;
+
+/** An int8 GEMM or conv step's operands on the relaxed dot path: byte-packed weights, corrections, flip. */
+type DotOperands = ReturnType<typeof dotWeights>;
 
 /** What a plan holds in WebAssembly memory. */
 export interface PlanBytes {
@@ -51,6 +55,12 @@ export class WasmPlan {
   readonly profile: { ms: number[]; runs: number } | null;
   /** Where a Winograd step's transformed filter lies (winogradStep), by its filter. */
   private transformedAt: (w: PlanWeights) => () => number = () => () => 0;
+  /** Int8 steps that run on the relaxed dot path (where the engine's int8 dot product is exact). */
+  private readonly dot = new Map<Step, DotOperands>();
+  /** How many int8 steps run on the relaxed dot path. */
+  get dotSteps(): number {
+    return this.dot.size;
+  }
 
   constructor(
     private readonly mod: WasmModule,
@@ -69,10 +79,15 @@ export class WasmPlan {
         wBytes += align16(w.byteLength);
       }
     };
+    // CONVKIT_INT8_DOT=0 keeps the i16 path (to compare the two)
+    const arith = envVar('CONVKIT_INT8_DOT') === '0' ? 'unknown' : dotArithmetic(mod);
     for (const s of program.steps) {
       if (s.kind === 'int8') {
-        weight(s.w);
-        weight(s.channels);
+        if (s.op !== 'depthwise' && dotExact(arith))
+          this.dot.set(s, dotWeights(arith, s.w, s.channels, s.k, s.n, s.params[7] !== 0));
+        const d = this.dot.get(s);
+        weight(d ? d.w : s.w);
+        weight(d ? d.channels : s.channels);
         weight(s.params);
       } else if (winogradStep(s)) {
         // the filter transformed once (4x its size) instead of on every call
@@ -255,17 +270,19 @@ export class WasmPlan {
         return { fn: 'softmaxRows', parts: [[value(s.x), value(s.y), s.rows, s.cols]] };
       case 'int8': {
         // rows of the GEMM, or bands of output rows, one per thread; byte offsets (int8 in, int8 or float out)
+        const d = this.dot.get(s);
         const x = value(s.x),
           y = value(s.y),
-          w = [weight(s.w), weight(s.channels), weight(s.params)],
-          eb = s.params[0] === 2 ? F32 : 1;
+          w = [weight(d ? d.w : s.w), weight(d ? d.channels : s.channels), weight(s.params)],
+          eb = s.params[0] === 2 ? F32 : 1,
+          flip = d ? [d.flip] : [];
         const macs = s.op === 'gemm' ? s.m * s.n * s.k : this.program.values[s.y].size * s.k;
         const parts = 2 * macs < MIN_SPLIT_FLOPS ? 1 : this.threads;
-        const scratch = () => ex.qScratchBytes(s.k, s.n);
+        const scratch = () => (d ? ex.qdotScratchBytes(s.k) : ex.qScratchBytes(s.k, s.n));
         if (s.op === 'gemm') {
           const ranges = splitRange(s.m, parts, 4);
           return {
-            fn: 'qgemm',
+            fn: d ? 'qgemmDot' : 'qgemm',
             parts: ranges.map(([a, b]) => [
               b - a,
               s.n,
@@ -275,18 +292,20 @@ export class WasmPlan {
               ...w,
               () => y() + a * s.n * eb,
               s.n,
+              ...flip,
             ]),
             scratch: ranges.map(() => scratch),
           };
         }
         const bands = splitByOutput(s.g!, parts);
         return {
-          fn: s.op === 'conv' ? 'qconv' : 'qdepthwise',
+          fn: s.op === 'depthwise' ? 'qdepthwise' : d ? 'qconvDot' : 'qconv',
           parts: bands.map((p) => [
             () => x() + p.inOffset,
             geometry(geometryBlock(p.g)),
             ...w,
             () => y() + p.outOffset * eb,
+            ...flip,
           ]),
           scratch: bands.map(() => scratch),
         };
@@ -445,7 +464,7 @@ export class WasmPlan {
     const p = this.profile;
     if (!p || p.runs === 0) return null;
     return this.program.steps.map((s, i) => {
-      const op = s.kind === 'int8' ? `int8 ${s.op}` : s.kind;
+      const op = s.kind === 'int8' ? `int8 ${s.op}${this.dot.has(s) ? ' dot' : ''}` : s.kind;
       return {
         step: i,
         label: 'layer' in s && typeof s.layer === 'string' ? `${op} ${s.layer}` : op,
