@@ -92,7 +92,7 @@ export function planBytes(model: Model): PlanBytes | null {
   return cache.get(model)?.[0]?.plan.bytes ?? null;
 }
 
-/** How many int8 steps of a model's first cached plan run on the relaxed dot path (null: no plan yet). */
+/** How many int8 steps of the model's most recently built plan run on the relaxed dot path (null: no plan). */
 export function planDotSteps(model: Model): number | null {
   return cache.get(model)?.[0]?.plan.dotSteps ?? null;
 }
