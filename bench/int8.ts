@@ -17,7 +17,7 @@ import { loadNsfwjs } from '../src/io/pretrained';
 import { samplePhoto } from '../examples/photos';
 import { median, seeded } from './util';
 import { planBytes } from '../src/models/plan';
-import { configureOrt, ORT_VERSION } from './ort';
+import { configureOrt, ortFusions, ORT_VERSION } from './ort';
 
 const args = process.argv.slice(2);
 const flag = (f: string) => {
@@ -87,8 +87,16 @@ async function child(name: string, threads: number): Promise<void> {
     const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', x.data, x.shape) };
     return async () => (await s.run(feeds))[s.outputNames[0]].data as Float32Array;
   };
+  const fused = await io.saveOnnx(q, undefined, { qdq: 'fused' });
   const ortFloat = await session(await io.saveOnnx(m)),
-    ortQdq = await session(await io.saveOnnx(q, undefined, { qdq: 'fused' }));
+    ortQdq = await session(fused);
+  if (threads === 1) {
+    const groups = async (b: Uint8Array) => JSON.stringify(await ortFusions(b));
+    console.error(
+      `${name}: groups ORT fuses into QLinear ops, exact QDQ form ${await groups(await io.saveOnnx(q))}, ` +
+        `fused form ${await groups(fused)}`,
+    );
+  }
   const yf = m.predict(x).data,
     yq = q.predict(x).data;
   console.error(

@@ -6,6 +6,7 @@
 // count in its own child process: `node --import tsx bench/ort.ts '<json spec>'` prints JSON rows.
 import protobuf from 'protobufjs';
 import * as ort from 'onnxruntime-web';
+import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -78,6 +79,32 @@ async function session(model: Uint8Array, feeds: Record<string, ort.Tensor>, out
   const dims = (await run()).y.dims;
   if (dims.join() !== outDims.join()) throw new Error(`ORT output [${dims}] is not the expected [${outDims}]`);
   return run;
+}
+
+/**
+ * The node groups ORT's QDQSelectorActionTransformer fused when it loaded the file, by target op (Conv -> QLinearConv,
+ * Add -> QLinearAdd, ...), read from its verbose log, which its wasm glue writes with fs.writeSync in Node.
+ */
+export async function ortFusions(bytes: Uint8Array): Promise<Record<string, number>> {
+  const lines: string[] = [];
+  const write = fs.writeSync;
+  (fs as { writeSync: unknown }).writeSync = (fd: number, s: unknown, ...rest: unknown[]) =>
+    (fd === 1 || fd === 2) && typeof s === 'string' && s.includes('onnxruntime')
+      ? (lines.push(...s.split('\n')), s.length)
+      : (write as (...a: unknown[]) => number)(fd, s, ...rest);
+  try {
+    await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 0 });
+  } finally {
+    fs.writeSync = write;
+  }
+  const fused: Record<string, number> = {};
+  let transformer = '';
+  for (const l of lines) {
+    transformer = / Applying graph transformer (\w+)/.exec(l)?.[1] ?? transformer;
+    const m = / MatchAndProcess\] Matched (\w+)/.exec(l);
+    if (m && transformer === 'QDQSelectorActionTransformer') fused[m[1]] = (fused[m[1]] ?? 0) + 1;
+  }
+  return fused;
 }
 
 /** C = A·B with A [m,k], B [k,n], both fed as inputs on every run (as convkit's and TF.js's matmuls take them). */

@@ -8,14 +8,14 @@
 // python3 has onnx, onnx.checker passes on every file.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import fs, { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import * as ort from 'onnxruntime-web';
 import { backend, init, io, layers, model, quantize, ModelFormatError, ValueError, zoo } from '../../src';
 import type { Model, QuantizeOptions } from '../../src';
 import { decodeModel, encodeModel } from '../../src/io/onnx/proto';
 import { seeded, smallNet } from './nets';
 import { onnxChecker, onnxMissing, relErr, runOrt, setupOrt } from '../helpers/onnx';
+import { ortFusions } from '../../bench/ort';
 
 const exported: Uint8Array[] = [];
 
@@ -23,32 +23,6 @@ beforeAll(async () => {
   await init();
   setupOrt();
 });
-
-/**
- * The node groups ORT's QDQSelectorActionTransformer fused when it loaded the file, by target op (Conv -> QLinearConv,
- * Add -> QLinearAdd, ...), read from its verbose log, which its wasm glue writes with fs.writeSync in Node.
- */
-async function ortFusions(bytes: Uint8Array): Promise<Record<string, number>> {
-  const lines: string[] = [];
-  const write = fs.writeSync;
-  (fs as { writeSync: unknown }).writeSync = (fd: number, s: unknown, ...rest: unknown[]) =>
-    (fd === 1 || fd === 2) && typeof s === 'string' && s.includes('onnxruntime')
-      ? (lines.push(...s.split('\n')), s.length)
-      : (write as (...a: unknown[]) => number)(fd, s, ...rest);
-  try {
-    await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 0 });
-  } finally {
-    fs.writeSync = write;
-  }
-  const fused: Record<string, number> = {};
-  let transformer = '';
-  for (const l of lines) {
-    transformer = / Applying graph transformer (\w+)/.exec(l)?.[1] ?? transformer;
-    const m = / MatchAndProcess\] Matched (\w+)/.exec(l);
-    if (m && transformer === 'QDQSelectorActionTransformer') fused[m[1]] = (fused[m[1]] ?? 0) + 1;
-  }
-  return fused;
-}
 
 /** Quantises m, exports it, runs ORT: its outputs against convkit's int8 ones (and the float model's, for scale). */
 async function check(
