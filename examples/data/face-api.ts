@@ -32,7 +32,7 @@ export const readDetections = (): DetectionsFile => JSON.parse(readFileSync(DETE
 
 // Both come from the same CommonJS graph, so face-api sees the TF.js instance we configure.
 let loaded: Promise<{ tf: any; faceapi: any }> | null = null;
-/** Loads TF.js and face-api (weights included) once, on the given TF.js backend. */
+/** Loads TF.js and face-api once, on the given TF.js backend, with the asked networks' weights (each loaded once). */
 export function loadFaceApi(
   backend: 'cpu' | 'wasm' = 'cpu',
   nets: ('detector' | 'recognition')[] = ['recognition'],
@@ -42,20 +42,20 @@ export function loadFaceApi(
     const wasm = require('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
     const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
-    await tf.setBackend(backend);
-    await tf.ready();
-    if (nets.includes('detector')) {
-      await faceapi.nets.tinyFaceDetector.loadFromDisk(FACE_API_MODELS);
-      await faceapi.nets.faceLandmark68Net.loadFromDisk(FACE_API_MODELS);
-    }
-    await faceapi.nets.faceRecognitionNet.loadFromDisk(FACE_API_MODELS);
     return { tf, faceapi };
   })();
   return loaded.then(async (r) => {
+    // a backend must be ready before weights load (they become tensors)
     if (r.tf.getBackend() !== backend) {
       await r.tf.setBackend(backend);
       await r.tf.ready();
     }
+    const want = nets.flatMap((n) =>
+      n === 'detector'
+        ? [r.faceapi.nets.tinyFaceDetector, r.faceapi.nets.faceLandmark68Net]
+        : [r.faceapi.nets.faceRecognitionNet],
+    );
+    for (const net of want) if (!net.isLoaded) await net.loadFromDisk(FACE_API_MODELS);
     return r;
   });
 }

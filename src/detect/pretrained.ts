@@ -156,7 +156,7 @@ function reorderHead(t: Tensor, anchors: number): Tensor {
 }
 
 /** Pixels of an [H, W, 3] or [1, H, W, 3] image tensor, checked. */
-function imageOf(img: Tensor, where: string): { h: number; w: number; data: Float32Array } {
+export function imageOf(img: Tensor, where: string): { h: number; w: number; data: Float32Array } {
   if (!(img instanceof Tensor))
     throw new ValueError(`${where}: expected an image Tensor [H, W, 3] of RGB values 0-255`);
   const s = img.rank === 4 && img.shape[0] === 1 ? img.shape.slice(1) : img.shape;
@@ -166,7 +166,7 @@ function imageOf(img: Tensor, where: string): { h: number; w: number; data: Floa
 }
 
 /** A pixel rectangle of the image: top-left (x, y), width, height (integers). */
-interface PixelRect {
+export interface PixelRect {
   x: number;
   y: number;
   w: number;
@@ -225,6 +225,20 @@ function squareInput(
       }
     }
   }
+}
+
+/** squareInput of a face crop padded on both sides, as face-api's padToSquare(x, true): the odd pixel goes after. */
+export function centredSquareInput(
+  im: { w: number; data: Float32Array },
+  r: PixelRect,
+  size: number,
+  mean: readonly number[],
+  out: Float32Array,
+  offset: number,
+): void {
+  const diff = Math.abs(r.w - r.h),
+    before = diff - Math.round(diff / 2);
+  squareInput(im, r, r.w < r.h ? before : 0, r.h < r.w ? before : 0, size, mean, out, offset);
 }
 
 /** Options of TinyFaceDetector.detect. */
@@ -325,6 +339,23 @@ export interface LandmarkNetOptions extends PretrainedSource {
   tiny?: boolean;
 }
 
+/** The pixels face-api crops for a face box (normalised to the image) to find its landmarks: clipped, then floored. */
+export function landmarkCrop(bx: Box, im: { w: number; h: number }, what: string): PixelRect {
+  const c = toCorners(bx);
+  if (![c.x1, c.y1, c.x2, c.y2].every(Number.isFinite))
+    throw new ValueError(`${what} is not finite: ${JSON.stringify(bx)}`);
+  return clipFloor(c.x1 * im.w, c.y1 * im.h, c.x2 * im.w, c.y2 * im.h, im);
+}
+
+/** face-api's Box.clipAtImageBorders: corners (x1, y1)-(x2, y2) in pixels clipped to the image, every field floored. */
+export function clipFloor(x1: number, y1: number, x2: number, y2: number, im: { w: number; h: number }): PixelRect {
+  const x = Math.max(x1, 0),
+    y = Math.max(y1, 0);
+  const w = Math.min(x2 - x, im.w - x),
+    h = Math.min(y2 - y, im.h - y);
+  return { x: Math.floor(x), y: Math.floor(y), w: Math.floor(w), h: Math.floor(h) };
+}
+
 /** face-api's 68-point face landmark net as a convkit model, with crop preparation. */
 export class FaceLandmarks68 {
   /** The network: [N, 112, 112, 3] normalised crops → [N, 136] = 68 (x, y) in [0, 1] of the padded crop. */
@@ -375,27 +406,13 @@ export class FaceLandmarks68 {
     const where = 'FaceLandmarks68.predict';
     const im = imageOf(img, where);
     if (!Array.isArray(boxes)) throw new ValueError(`${where}: expected a list of boxes`);
-    const rects = boxes.map((bx, i) => {
-      const c = toCorners(bx);
-      if (![c.x1, c.y1, c.x2, c.y2].every(Number.isFinite))
-        throw new ValueError(`${where}: box ${i} is not finite: ${JSON.stringify(bx)}`);
-      // face-api's clipAtImageBorders: clip, then floor every field
-      const x = Math.max(c.x1 * im.w, 0),
-        y = Math.max(c.y1 * im.h, 0);
-      const w = Math.min(c.x2 * im.w - x, im.w - x),
-        h = Math.min(c.y2 * im.h - y, im.h - y);
-      return { x: Math.floor(x), y: Math.floor(y), w: Math.floor(w), h: Math.floor(h) };
-    });
+    const rects = boxes.map((bx, i) => landmarkCrop(bx, im, `${where}: box ${i}`));
     const ok = rects.map((r) => r.w > 0 && r.h > 0);
     const used = rects.filter((_, i) => ok[i]);
     const S = LANDMARK_SIZE,
       per = S * S * 3;
     const batch = new Float32Array(used.length * per);
-    used.forEach((r, i) => {
-      const diff = Math.abs(r.w - r.h),
-        before = diff - Math.round(diff / 2);
-      squareInput(im, r, r.w < r.h ? before : 0, r.h < r.w ? before : 0, S, LANDMARK_MEAN, batch, i * per);
-    });
+    used.forEach((r, i) => centredSquareInput(im, r, S, LANDMARK_MEAN, batch, i * per));
     const y = used.length ? this.model.predict(new Tensor(batch, [used.length, S, S, 3])).data : new Float32Array(0);
     let k = 0;
     return rects.map((r, i) => {

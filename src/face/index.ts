@@ -30,6 +30,7 @@ export {
   faceRecognitionModel,
   FaceRecognitionNet,
   alignedBox,
+  faceDescriptorRect,
   cropFace,
   FACE_RECOGNITION_SIZE,
   FACE_RECOGNITION_MEAN,

@@ -14,6 +14,9 @@ import * as ops from '../ops';
 import { resize, crop } from '../vision';
 import { decodeWeights } from '../io';
 import type { WeightsManifestEntry } from '../io';
+import { centredSquareInput, clipFloor, imageOf, landmarkCrop } from '../detect/pretrained';
+import type { Face } from '../detect/pretrained';
+import { toCorners } from '../detect/box';
 
 /** Input side of the network: face crops are resized to 150x150. */
 export const FACE_RECOGNITION_SIZE = 150;
@@ -136,6 +139,34 @@ export class FaceRecognitionNet {
     return noGrad(() => this.model.predict(this.preprocess(images), { batchSize }));
   }
 
+  /**
+   * face-api's descriptors [N, 128] for the faces detect.detectFaces found (with landmarks) in an RGB photo (0-255)
+   * [H, W, 3], cropped as its withFaceDescriptors() crops them: the dlib-aligned square of faceDescriptorRect, padded
+   * to a square about its centre and resized with TF's legacy bilinear sampling. A crop with no pixels gives zeros.
+   */
+  faceDescriptors(image: Tensor, faces: readonly Face[], batchSize = 8): Tensor {
+    const where = 'FaceRecognitionNet.faceDescriptors';
+    const im = imageOf(image, where);
+    if (!Array.isArray(faces)) throw new ValueError(`${where}: expected a list of faces (detect.detectFaces)`);
+    const S = FACE_RECOGNITION_SIZE,
+      per = S * S * 3;
+    const rects = faces.map((f, i) => faceDescriptorRect(f, im, `${where}: face ${i}`));
+    const used = rects.filter((r) => r.width > 0 && r.height > 0);
+    const x = new Float32Array(used.length * per);
+    used.forEach((r, i) =>
+      centredSquareInput(im, { x: r.x, y: r.y, w: r.width, h: r.height }, S, FACE_RECOGNITION_MEAN, x, i * per),
+    );
+    const d = used.length
+      ? noGrad(() => this.model.predict(new Tensor(x, [used.length, S, S, 3]), { batchSize })).data
+      : new Float32Array(0);
+    const out = new Float32Array(faces.length * 128);
+    let k = 0;
+    rects.forEach((r, i) => {
+      if (r.width > 0 && r.height > 0) out.set(d.subarray(128 * k, 128 * ++k), 128 * i);
+    });
+    return new Tensor(out, [faces.length, 128]);
+  }
+
   /** As descriptors(): lets the net be a FaceDatabase encoder. */
   readonly encode = (images: Tensor): Tensor => this.descriptors(images);
 }
@@ -159,6 +190,45 @@ export function alignedBox(landmarks: readonly { x: number; y: number }[]): Face
     w = Math.max(...xs) - x0,
     h = Math.max(...ys) - y0;
   return { x: x0 - 0.1 * w, y: y0 - 0.1 * h, width: 1.2 * w, height: 1.2 * h };
+}
+
+/**
+ * The pixels face-api's withFaceDescriptors() encodes for a face with 68 landmarks (detect.Face, normalised to an
+ * image of w x h): dlib's alignment (a square of side ⌊eye-to-mouth distance / 0.45⌋ placed at 0.5 and 0.43 of its
+ * side from the mean of the eye and mouth centres), clipped to the image, floored.
+ */
+export function faceDescriptorRect(
+  face: Face,
+  im: { w: number; h: number },
+  what = 'face.faceDescriptorRect',
+): FaceRect {
+  const lm = face?.landmarks;
+  if (!Array.isArray(lm) || lm.length !== 68)
+    throw new ValueError(
+      `${what}: expected 68 landmarks (detect.detectFaces with landmarks), got ${lm?.length ?? 'none'}`,
+    );
+  // face-api places its landmarks by the detection box's corner, not by the floored corner of the crop they were
+  // found in: up to a pixel off, which moves the descriptor by up to 0.1, so do as it does
+  const lc = landmarkCrop(face.box, im, what),
+    c = toCorners(face.box);
+  const dx = c.x1 * im.w - lc.x,
+    dy = c.y1 * im.h - lc.y;
+  const px = lm.map((p) => ({ x: p.x * im.w + dx, y: p.y * im.h + dy }));
+  const centre = (a: number, b: number) => {
+    const pts = px.slice(a, b);
+    return { x: pts.reduce((s, p) => s + p.x, 0) / pts.length, y: pts.reduce((s, p) => s + p.y, 0) / pts.length };
+  };
+  const eyeL = centre(36, 42),
+    eyeR = centre(42, 48),
+    mouth = centre(48, 68);
+  const toMouth = (p: { x: number; y: number }) => Math.hypot(mouth.x - p.x, mouth.y - p.y);
+  const side = Math.floor((toMouth(eyeL) + toMouth(eyeR)) / 2 / 0.45);
+  const ref = { x: (eyeL.x + eyeR.x + mouth.x) / 3, y: (eyeL.y + eyeR.y + mouth.y) / 3 };
+  const x = Math.floor(Math.max(0, ref.x - 0.5 * side)),
+    y = Math.floor(Math.max(0, ref.y - 0.43 * side));
+  // face-api bounds the side by the landmark crop's size plus the corner (its landmarks keep that crop as their image)
+  const r = clipFloor(x, y, x + Math.min(side, lc.w + x), y + Math.min(side, lc.h + y), im);
+  return { x: r.x, y: r.y, width: r.w, height: r.h };
 }
 
 /**

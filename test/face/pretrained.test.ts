@@ -1,11 +1,29 @@
 // face-api's FaceRecognitionNet rebuilt with convkit layers against the package's own TF.js (cpu)
 // descriptors for the same 150x150 crops of a demo photo (faces found by the package's detector).
+// faceDescriptors against its whole pipeline (detector, landmarks, descriptors) on TF.js wasm.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { init, backend, face, io, ops, Tensor, ModelFormatError, ShapeError } from '../../src/index';
-import { readDetections, FACE_API_PHOTOS, faceCrop, faceApiDescriptors } from '../../examples/data/face-api';
+import {
+  init,
+  backend,
+  detect,
+  face,
+  io,
+  ops,
+  Tensor,
+  ModelFormatError,
+  ShapeError,
+  ValueError,
+} from '../../src/index';
+import {
+  readDetections,
+  FACE_API_PHOTOS,
+  faceCrop,
+  faceApiDescriptors,
+  loadFaceApi,
+} from '../../examples/data/face-api';
 
 let net: face.FaceRecognitionNet;
 let crops: Tensor;
@@ -81,4 +99,55 @@ describe('face.loadFaceRecognitionNet', () => {
     writeFileSync(join(dir, 'w.bin'), new Uint8Array(16));
     await expect(face.loadFaceRecognitionNet(dir)).rejects.toThrow(/conv32_down\/conv\/filters' is missing/);
   });
+});
+
+describe('FaceRecognitionNet.faceDescriptors', () => {
+  it("gives face-api's withFaceDescriptors() crops and descriptors for the faces detectFaces finds", async () => {
+    const { tf, faceapi } = await loadFaceApi('wasm', ['detector', 'recognition']);
+    const img = await io.readImage(FACE_API_PHOTOS[2], { channels: 3 });
+    const [h, w] = img.shape;
+    const t = tf.tensor3d(Int32Array.from(img.data, Math.round), img.shape, 'int32');
+    const theirs: any[] = await faceapi
+      .detectAllFaces(t, new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 }))
+      .withFaceLandmarks()
+      .withFaceDescriptors();
+    t.dispose();
+    const faces = await detect.detectFaces(img, { inputSize: 416 });
+    const ours = net.faceDescriptors(img, faces);
+    expect(ours.shape).toEqual([faces.length, 128]);
+    expect(theirs.length).toBe(faces.length);
+    expect(faces.length).toBeGreaterThan(1);
+    for (const r of theirs) {
+      const b = r.detection.box;
+      const i = faces.findIndex((f) => Math.abs((f.box.x - f.box.w / 2) * w - b.x) < 1);
+      expect(i).toBeGreaterThanOrEqual(0);
+      // the dlib-aligned square, clipped: the pixels face-api encodes
+      const want = r.landmarks.align(null, { useDlibAlignment: true }).clipAtImageBorders(w, h);
+      expect(face.faceDescriptorRect(faces[i], { w, h })).toEqual({
+        x: want.x,
+        y: want.y,
+        width: want.width,
+        height: want.height,
+      });
+      const d = ours.data.subarray(128 * i, 128 * (i + 1));
+      for (let k = 0; k < 128; k++) expect(Math.abs(d[k] - r.descriptor[k])).toBeLessThan(1e-3);
+    }
+  }, 60_000);
+
+  it('gives zeros for a face with no pixels, an empty list for no faces, and rejects faces without landmarks', async () => {
+    const img = await io.readImage(FACE_API_PHOTOS[1], { channels: 3 });
+    const [f] = await detect.detectFaces(img);
+    // all points on one spot: a square of side 0
+    const flat = { ...f, landmarks: f.landmarks!.map(() => f.landmarks![0]) };
+    const d = net.faceDescriptors(img, [flat, f]);
+    expect(d.shape).toEqual([2, 128]);
+    expect(Array.from(d.data.subarray(0, 128)).every((v) => v === 0)).toBe(true);
+    expect(Array.from(d.data.subarray(128)).some((v) => v !== 0)).toBe(true);
+    expect(net.faceDescriptors(img, []).shape).toEqual([0, 128]);
+    expect(() => net.faceDescriptors(img, [{ box: f.box, score: f.score }])).toThrow(ValueError);
+    expect(() => net.faceDescriptors(img, [{ box: f.box, score: f.score }])).toThrow(
+      /FaceRecognitionNet.faceDescriptors: face 0: expected 68 landmarks/,
+    );
+    expect(() => net.faceDescriptors(new Tensor(new Float32Array(16), [4, 4]), [f])).toThrow(ShapeError);
+  }, 30_000);
 });
