@@ -116,6 +116,16 @@ describe('saveOnnx of a quantised model (QDQ)', () => {
     }
   });
 
+  it("open spatial sizes (face-api's detector takes [null, null, 3]) export and run at the calibrated size", async () => {
+    backend.use('wasm-simd');
+    const x = layers.input({ shape: [null, null, 3] as unknown as number[] });
+    let h = layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', seed: 8, name: 'c' }).apply(x);
+    h = layers.maxPooling2d({ poolSize: 2, padding: 'same' }).apply(h);
+    h = layers.conv2d({ filters: 4, kernelSize: 1, seed: 9, name: 'p' }).apply(h);
+    const r = await check(model({ inputs: x, outputs: h as never }), [20, 23, 3], {}, 11);
+    expect(r.err).toBeLessThan(Math.min(1e-3, r.floatErr / 3));
+  });
+
   it('loadOnnx reads the QDQ file as a float model: weights dequantised, activation pairs as the identity', async () => {
     backend.use('wasm-simd');
     const m = smallNet(),

@@ -70,7 +70,9 @@ export class QdqPlan {
     this.signed = s.activations === 'int8';
     this.perTensor = s.weights === 'perTensor';
     this.ranges = new Map(s.ranges.map(([v, lo, hi]) => [v, [lo, hi]]));
-    const shapes = model.inputs.map((t) => [1, ...t.shape.slice(1).map((d) => d ?? 1)]);
+    // sizes left open (a detector's [null, null, 3]) lower at 224: the steps' weights and numbering do not depend on
+    // them, and at 1 a 'valid' conv would not fit
+    const shapes = model.inputs.map((t) => [1, ...t.shape.slice(1).map((d) => d ?? 224)]);
     // the program quantize() calibrated (same value numbers), with the aliases the int8 rewrite sees
     let aliases: Array<number | undefined> = [];
     this.p = fuse(lower(model, shapes, isModel, this.symbols), {
