@@ -13,6 +13,7 @@ const RELAXED_SIMD_SUITES = [
   'test/layers/layers.test.ts',
   'test/io/onnx.test.ts',
   'test/models/plan.test.ts',
+  'test/resident.test.ts',
 ];
 
 export default defineConfig({

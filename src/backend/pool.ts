@@ -3,7 +3,9 @@
 // counted per ArrayBuffer. Buffers a user passed in are never counted, so never pooled. A fresh array
 // costs little in Node but about 6.5 ms per 1.6 MB in Chromium (zero fill and page faults), so
 // recycling is what makes eager ops cheap there. Without dispose() nothing is returned and the
-// garbage collector frees outputs as before.
+// garbage collector frees outputs as before. Outputs that live in WebAssembly memory (src/backend/resident.ts)
+// are counted and freed there, within the same cap.
+import { residentSettings, residentStats, retainResident, releaseResident, trimCached } from './resident';
 
 /** Free buffers by length. */
 const free = new Map<number, Float32Array[]>();
@@ -14,6 +16,7 @@ let pooledBuffers = 0;
 /** Default cap on the bytes kept for reuse; beyond it returned buffers are left to the garbage collector. */
 export const DEFAULT_POOL_LIMIT = 128 * 2 ** 20;
 let limitBytes = DEFAULT_POOL_LIMIT;
+residentSettings.limitBytes = limitBytes;
 /** Tests set a value (NaN) written over every returned buffer, so a stale read shows. */
 let poison: number | null = null;
 
@@ -44,12 +47,14 @@ export function acquireFilled(n: number, value: number): Float32Array {
 
 /** Called by every Tensor built on `data`: one more holder if the pool owns its buffer. */
 export function retain(data: Float32Array): void {
+  if (retainResident(data)) return;
   const c = holders.get(data.buffer);
   if (c !== undefined) holders.set(data.buffer, c + 1);
 }
 
 /** Called when a tensor built on `data` is disposed: the last holder gives the buffer back (up to the cap). */
 export function release(data: Float32Array): void {
+  if (releaseResident(data)) return;
   const buf = data.buffer;
   const c = holders.get(buf);
   if (c === undefined) return;
@@ -74,16 +79,34 @@ export interface PoolInfo {
   pooledBytes: number;
   /** How many free buffers. */
   pooledBuffers: number;
-  /** The cap on pooledBytes. */
+  /** The cap on pooledBytes, and separately on residentBytes + residentCachedBytes. */
   limitBytes: number;
+  /** Bytes of op outputs living in WebAssembly memory (threads builds), handed out and not yet freed. */
+  residentBytes: number;
+  /** How many such outputs. */
+  residentBlocks: number;
+  /** Bytes of freed WebAssembly-memory blocks kept for reuse by later outputs. */
+  residentCachedBytes: number;
 }
 
 /** The pool's size and cap. */
-export const poolInfo = (): PoolInfo => ({ pooledBytes, pooledBuffers, limitBytes });
+export const poolInfo = (): PoolInfo => ({
+  pooledBytes,
+  pooledBuffers,
+  limitBytes,
+  residentBytes: residentStats.liveBytes,
+  residentBlocks: residentStats.liveBlocks,
+  residentCachedBytes: residentStats.cachedBytes,
+});
 
-/** Sets the cap on bytes kept for reuse (0 turns recycling off); drops free buffers beyond it. */
+/**
+ * Sets the cap on bytes kept for reuse (0 turns recycling off), and on bytes of outputs living in WebAssembly
+ * memory (0 copies every output out, as the single-threaded builds do); drops free buffers beyond it.
+ */
 export function setPoolLimit(bytes: number): void {
   limitBytes = Math.max(0, bytes);
+  residentSettings.limitBytes = limitBytes;
+  trimCached(limitBytes);
   for (const [n, list] of free) {
     while (pooledBytes > limitBytes && list.length > 0) {
       pooledBytes -= list.pop()!.byteLength;
@@ -95,6 +118,7 @@ export function setPoolLimit(bytes: number): void {
 
 /** Empties the pool (the cap stays). */
 export function clearPool(): void {
+  trimCached(0);
   free.clear();
   pooledBytes = pooledBuffers = 0;
 }
@@ -102,4 +126,5 @@ export function clearPool(): void {
 /** Test hook: fill returned buffers with this value (NaN) so a read of recycled memory shows; null stops it. */
 export function setPoolPoison(value: number | null): void {
   poison = value;
+  residentSettings.poison = value;
 }

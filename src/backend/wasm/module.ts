@@ -2,6 +2,11 @@
 // each kernel call resets the arena, copies its inputs in, runs, and copies the output out.
 // Memory therefore never exceeds the largest single call's needs (plus the blocks inference plans pin
 // below the scratch for their lives), with no dispose() anywhere.
+// On the threads builds' shared memory an output is written instead into a "resident" block below the
+// scratch and handed out as a view (src/backend/resident.ts), and a resident input is read where it lies:
+// no copy either way. Growing a shared memory leaves views valid; a plain memory's growth would detach
+// them, so the other builds keep the copies. Resident blocks are capped by the pool limit (past it,
+// outputs are copied out), so memory stays bounded with no dispose() too.
 // The threads builds import one shared memory that a pool of workers also instantiates the module on.
 import { instantiate as loaderInstantiate, instantiateSync as loaderInstantiateSync } from '@assemblyscript/loader';
 import * as binaries from './binaries';
@@ -10,6 +15,17 @@ import { ThreadPool, threadsUnavailable } from './threads';
 import { coreCount, envVar } from '../../platform';
 import { GEOMETRY_BLOCK_FIELDS, POOL_GEOMETRY_FIELDS } from './geometry';
 import { acquire } from '../pool';
+import {
+  adopt,
+  canReside,
+  liveBlock,
+  registerCache,
+  residentSettings,
+  residentStats,
+  retire,
+  type Block,
+  type BlockOwner,
+} from '../resident';
 
 export type Build = 'scalar' | 'simd' | 'relaxed' | 'simdThreads' | 'relaxedThreads';
 
@@ -50,17 +66,31 @@ type ArrayType<V extends KernelArray> = {
 export type ArenaOutput<V extends KernelArray = Float32Array> =
   number | { type?: ArrayType<V>; length: number; room?: number; zero?: boolean };
 
-export class Arena {
+/**
+ * Outputs below this many bytes are copied out: a resident block's bookkeeping costs more than such a
+ * copy, and it keeps the count of blocks (and so the allocator's work) small.
+ */
+const MIN_RESIDENT_BYTES = 4096;
+
+export class Arena implements BlockOwner {
   private top: number;
-  /** Where the scratch starts: past every pinned block. */
+  /** Where the scratch starts: past every pinned and resident block. */
   private base: number;
   /** Pinned blocks, start -> end (bytes). */
   private readonly pinned = new Map<number, number>();
+  /** Resident blocks, handed out or cached for reuse, start -> end (bytes). */
+  private readonly blocks = new Map<number, number>();
+  /** Freed resident blocks by byte size, for the next output of that size. */
+  private readonly cached = new Map<number, number[]>();
+  /** Whether outputs may live in this memory: only a shared one keeps views valid when it grows. */
+  readonly resident: boolean;
   constructor(
     readonly memory: WebAssembly.Memory,
     private readonly heapBase: number,
   ) {
     this.base = this.top = align16(heapBase);
+    this.resident = canReside && typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
+    if (this.resident) registerCache(this);
   }
 
   /** Forgets every allocation; call at the start of each kernel. */
@@ -97,21 +127,98 @@ export class Arena {
    * kernel calls only (it resets the scratch).
    */
   pin(bytes: number): number {
-    let at = align16(this.heapBase);
-    for (const [s, e] of [...this.pinned].sort((a, b) => a[0] - b[0])) {
-      if (s - at >= bytes) break;
-      at = align16(e);
-    }
+    const at = this.firstFit(bytes);
     this.ensure(at + bytes);
     this.pinned.set(at, at + bytes);
     this.base = this.top = Math.max(this.base, align16(at + bytes));
     return at;
   }
 
-  /** Frees a pinned block; the scratch moves down to the end of the last one still pinned. */
+  /** Frees a pinned block; the scratch moves down to the end of the last block still pinned or resident. */
   unpin(ptr: number): void {
-    if (!this.pinned.delete(ptr)) return;
-    this.base = this.top = align16(Math.max(this.heapBase, ...this.pinned.values()));
+    if (this.pinned.delete(ptr)) this.lowerBase();
+  }
+
+  /** The lowest 16-aligned start with `bytes` free before the next pinned or resident block (or past them all). */
+  private firstFit(bytes: number): number {
+    let at = align16(this.heapBase);
+    for (const [s, e] of [...this.pinned, ...this.blocks].sort((a, b) => a[0] - b[0])) {
+      if (s - at >= bytes) break;
+      at = Math.max(at, align16(e));
+    }
+    return at;
+  }
+
+  /** Moves the scratch down to the end of the last pinned or resident block. */
+  private lowerBase(): void {
+    let end = this.heapBase;
+    for (const e of this.pinned.values()) end = Math.max(end, e);
+    for (const e of this.blocks.values()) end = Math.max(end, e);
+    this.base = this.top = align16(end);
+  }
+
+  /**
+   * A resident block for an output of `bytes`, or null for the copy-out path (not a shared memory, a small
+   * output, or past the cap). A freed block of the same size is reused; else the block goes past the others,
+   * or, once they span more than twice the cap, into the first hole that fits. Call before reset().
+   */
+  private reserve(bytes: number): Block | null {
+    if (!this.resident || !residentSettings.enabled || bytes < MIN_RESIDENT_BYTES) return null;
+    const list = this.cached.get(bytes);
+    let at: number | undefined = list?.pop();
+    if (at !== undefined) {
+      residentStats.cachedBytes -= bytes;
+    } else {
+      const limit = residentSettings.limitBytes;
+      if (residentStats.liveBytes + residentStats.cachedBytes + bytes > limit) {
+        this.dropCached(limit - residentStats.liveBytes - bytes);
+        if (residentStats.liveBytes + residentStats.cachedBytes + bytes > limit) return null;
+      }
+      const bound = align16(this.heapBase) + this.pinnedBytes + 2 * limit;
+      at = align16(this.base);
+      if (at + bytes > bound) at = this.firstFit(bytes);
+      if (at + bytes > bound) return null;
+      try {
+        this.ensure(at + bytes);
+      } catch {
+        return null; // the copy-out path reports what it cannot allocate
+      }
+      this.blocks.set(at, at + bytes);
+      this.base = Math.max(this.base, align16(at + bytes));
+    }
+    residentStats.liveBytes += bytes;
+    residentStats.liveBlocks++;
+    return { ptr: at, bytes, owner: this, holders: 0, live: true };
+  }
+
+  /** Takes a resident block back (its last tensor disposed, or its view collected) and keeps it for reuse. */
+  free(b: Block): void {
+    if (!b.live) return;
+    retire(b);
+    residentStats.liveBytes -= b.bytes;
+    residentStats.liveBlocks--;
+    const poison = residentSettings.poison;
+    if (poison !== null) new Float32Array(this.memory.buffer, b.ptr, b.bytes / F32).fill(poison);
+    let list = this.cached.get(b.bytes);
+    if (!list) this.cached.set(b.bytes, (list = []));
+    list.push(b.ptr);
+    residentStats.cachedBytes += b.bytes;
+    this.dropCached(residentSettings.limitBytes - residentStats.liveBytes);
+  }
+
+  /** Forgets cached (free) resident blocks until all arenas cache at most `toBytes`; the scratch moves down. */
+  dropCached(toBytes: number): void {
+    if (residentStats.cachedBytes <= toBytes) return;
+    let dropped = false;
+    for (const [bytes, list] of this.cached) {
+      while (list.length > 0 && residentStats.cachedBytes > toBytes) {
+        this.blocks.delete(list.pop()!);
+        residentStats.cachedBytes -= bytes;
+        dropped = true;
+      }
+      if (list.length === 0) this.cached.delete(bytes);
+    }
+    if (dropped) this.lowerBase();
   }
 
   /** Bytes pinned now. */
@@ -170,36 +277,68 @@ export class Arena {
     output: ArenaOutput<V> | null,
     body: (ptrs: number[]) => void,
   ): V | void {
-    this.reset();
-    const ptrs: number[] = [];
-    for (let i = 0; i < inputs.length; i++) ptrs.push(this.input(inputs, i, ptrs));
     if (output === null) {
-      body(ptrs);
+      this.reset();
+      body(this.inputs(inputs));
     } else if (typeof output === 'number') {
-      // the common case, floats out: no spec object, the monomorphic copy
-      const out = this.alloc(output);
+      // the common case, floats out: no spec object, the monomorphic path
+      const block = this.reserve(output * F32);
+      this.reset();
+      const ptrs = this.inputs(inputs);
+      const out = block !== null ? block.ptr : this.alloc(output);
       ptrs.push(out);
-      body(ptrs);
-      return this.take(out, output) as V;
+      this.run(body, ptrs, block);
+      return (block !== null ? this.view(block, output) : this.take(out, output)) as V;
     } else {
       const type = output.type ?? (Float32Array as unknown as ArrayType<V>),
         bytes = output.length * type.BYTES_PER_ELEMENT,
-        out = this.allocBytes(bytes + (output.room ?? 0));
+        floats = type === (Float32Array as unknown),
+        block = floats && !output.room ? this.reserve(bytes) : null;
+      this.reset();
+      const ptrs = this.inputs(inputs);
+      const out = block !== null ? block.ptr : this.allocBytes(bytes + (output.room ?? 0));
       if (output.zero) new Uint8Array(this.memory.buffer, out, bytes).fill(0);
       ptrs.push(out);
-      body(ptrs);
-      if (type === (Float32Array as unknown)) return this.take(out, output.length) as V;
+      this.run(body, ptrs, block);
+      if (block !== null) return this.view(block, output.length) as V;
+      if (floats) return this.take(out, output.length) as V;
       return new type(this.memory.buffer as ArrayBuffer, out, output.length).slice() as V;
     }
   }
 
-  /** Copies inputs[i] in, or reuses the pointer of an earlier listing of the same array. */
+  /** Runs a kernel body; a resident block reserved for its output goes back if it throws. */
+  private run(body: (ptrs: number[]) => void, ptrs: number[], block: Block | null): void {
+    try {
+      body(ptrs);
+    } catch (e) {
+      if (block !== null) this.free(block);
+      throw e;
+    }
+  }
+
+  /** The inputs' pointers: each copied in, or where it already lies (a resident view of this memory). */
+  private inputs(inputs: readonly ArenaInput[]): number[] {
+    const ptrs: number[] = [];
+    for (let i = 0; i < inputs.length; i++) ptrs.push(this.input(inputs, i, ptrs));
+    return ptrs;
+  }
+
+  /** Copies inputs[i] in, or reuses the pointer of an earlier listing of the same array or of a resident view. */
   private input(inputs: readonly ArenaInput[], i: number, ptrs: number[]): number {
     const x = inputs[i];
     if (x === null) return 0;
     for (let j = 0; j < i; j++) if (inputs[j] === x) return ptrs[j];
-    if (x instanceof Float32Array) return this.put(x);
+    if (x instanceof Float32Array) {
+      // a view's byte offset in this memory is its address (inputs with slack are copied: a kernel may read past)
+      if (this.resident && liveBlock(x, this) !== undefined) return x.byteOffset;
+      return this.put(x);
+    }
     return ArrayBuffer.isView(x) ? this.putBytes(x) : this.putBytes(x.data, x.room);
+  }
+
+  /** A resident block's output as a view on this memory (valid across growth: the memory is shared). */
+  private view(block: Block, n: number): Float32Array {
+    return adopt(new Float32Array(this.memory.buffer, block.ptr, n), block);
   }
 
   /** Copies n floats out of wasm memory into an array from the output pool (recycled when tensors are disposed). */
