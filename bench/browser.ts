@@ -13,8 +13,7 @@
 // page after page, so drift hits them alike; medians. Outputs are compared with convkit's plan (1 thread)
 // before timing (max relative difference), so every row times the same computation.
 // Eager rows: Model.apply plain (its intermediates disposed after their last use) and inside tidy.
-// With --ops, only the eager op cases (bench/eager-cases.ts) on one page, one thread: convkit with and
-// without dispose against TF.js wasm.
+// With --ops, only the eager op cases on one page, one thread: each implementation of bench/eager-cases.ts.
 // Run: node --import tsx bench/browser.ts [--rounds 15] [--warm-ms 1500] [--batch 1,8]
 //        [--models mobilenetv2,resnet50,resnet18,googlenet,vgg16] [--no-eager] [--no-tf] [--no-ort] [--ops]
 // Needs Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) and the dev dependencies; no downloads.
@@ -34,6 +33,7 @@ import { startServer, exportNsfwjs } from '../scripts/serve.mjs';
 import { buildBrowserBundle } from '../scripts/build-bundles.mjs';
 import type { BenchPage, Impl, PageInfo, PageSpec } from './browser-page';
 import { median, relDiff } from './util';
+import { EAGER_HEADER, eagerRow } from './eager-cases';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -317,7 +317,7 @@ function rank(r: Row, names: string[]): number {
   return names.indexOf(r.model) * 10_000 + r.batch * 100 + impl * 10 + r.threads;
 }
 
-/** --ops: the eager op cases on one page, one thread: convkit with and without dispose against TF.js wasm. */
+/** --ops: the eager op cases on one page, one thread: the implementations of bench/eager-cases.ts. */
 async function eagerOps(rounds: number, warmMs: number): Promise<void> {
   await init();
   const tmp = mkdtempSync(join(tmpdir(), 'convkit-browser-ops-'));
@@ -333,11 +333,9 @@ async function eagerOps(rounds: number, warmMs: number): Promise<void> {
       rounds,
       warmMs,
     ] as const);
-    const impls = await p.page.evaluate(() => (window as unknown as BenchWindow).bench.eagerImpls());
     await p.close();
-    console.log(`| case | ${impls.join(' ms | ')} ms | convkit + dispose vs TF.js |\n|---|---:|---:|---:|---:|`);
-    for (const [name, [a, b, t]] of Object.entries(res))
-      console.log(`| ${name} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${t.toFixed(3)} | ${(t / b).toFixed(2)}x |`);
+    console.log(EAGER_HEADER);
+    for (const [name, ms] of Object.entries(res)) console.log(eagerRow(name, ms));
     if (errors.length) console.log('\nPage errors:\n' + errors.map((e) => `- ${e}`).join('\n'));
   } finally {
     await browser.close();

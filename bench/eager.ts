@@ -1,16 +1,20 @@
 // Eager ops one call at a time, as users chain them: convkit without dispose (outputs left to the garbage
-// collector), convkit disposing each output (its buffer goes back to the pool for the next call), and
-// TF.js wasm disposing each output (its tensors live in its WebAssembly heap; no dataSync, as in a chain).
-// One thread. The implementations run interleaved in rounds (each round times a batch of calls of each),
-// so load on a shared machine hits them alike; medians of per-call CPU time (process.cpuUsage, which
-// counts the garbage collector's work too). With --mobilenet, also nsfwjs's MobileNetV2 at 224 by wall
-// clock: Model.apply inside tidy and plain, and predict (the inference plan).
+// collector), convkit disposing each output (on the threads builds its block of WebAssembly memory goes back
+// for the next call) with plain inputs and with inputs that came out of an earlier op, convkit disposing with
+// every output copied out (the path before resident outputs), and TF.js wasm disposing each output (its
+// tensors live in its WebAssembly heap; no dataSync, as in a chain). One thread. The implementations run
+// interleaved in rounds (each round times a batch of calls of each), so load on a shared machine hits them
+// alike; medians of per-call CPU time (process.cpuUsage, which counts the garbage collector's work too).
+// With --mobilenet, also nsfwjs's MobileNetV2 at 224 by wall clock: Model.apply inside tidy and plain, and
+// predict (the inference plan).
 // Run: node --import tsx bench/eager.ts [--rounds 15] [--mobilenet]
 import { init, backend, tensor, tidy, noGrad } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
 import { loadTf, useTf } from './tfjs';
 import { seeded, median } from './util';
-import { EAGER_CASES, EAGER_IMPLS, eagerRunners } from './eager-cases';
+import { EAGER_CASES, EAGER_HEADER, eagerRow, eagerRunners } from './eager-cases';
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
 
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1] || 15);
@@ -29,8 +33,7 @@ async function main(): Promise<void> {
   backend.setThreads(1);
   const tf = await loadTf();
   await useTf('wasm');
-  console.log(`| case | ${EAGER_IMPLS.join(' ms | ')} ms | convkit + dispose vs TF.js |`);
-  console.log('|---|---:|---:|---:|---:|');
+  console.log(EAGER_HEADER);
   for (const c of EAGER_CASES) {
     const data = c.inputs.map((s, i) =>
       seeded(
@@ -45,12 +48,16 @@ async function main(): Promise<void> {
     for (const f of impls) {
       const t0 = performance.now();
       while (performance.now() - t0 < 1500) f();
+      await tick();
     }
-    const calls = Math.max(3, Math.round(30 / Math.max(0.05, perCall(impls[2], 5))));
+    const calls = Math.max(3, Math.round(30 / Math.max(0.05, perCall(impls[impls.length - 1], 5))));
     const ms: number[][] = impls.map(() => []);
-    for (let r = 0; r < rounds; r++) impls.forEach((f, i) => ms[i].push(perCall(f, calls)));
-    const [a, b, t] = ms.map(median);
-    console.log(`| ${c.name} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${t.toFixed(3)} | ${(t / b).toFixed(2)}x |`);
+    for (let r = 0; r < rounds; r++)
+      for (const [i, f] of impls.entries()) {
+        ms[i].push(perCall(f, calls));
+        await tick(); // as an app yields between frames: collected outputs' blocks come back
+      }
+    console.log(eagerRow(c.name, ms.map(median)));
     txs.forEach((x) => x.dispose());
   }
   if (args.includes('--mobilenet')) await mobilenet();

@@ -16,6 +16,7 @@ import {
   poolFailure,
 } from './wasm/module';
 import { threadsUnavailable } from './wasm/threads';
+import { setResidentOutputs } from './resident';
 import { coreCount, envVar } from '../platform';
 import { BackendError, ValueError, ConvkitError, fmtValue } from '../errors';
 
@@ -331,6 +332,11 @@ export const backend = {
     ensure(name);
     return modules.get(name);
   },
+  /**
+   * Test and benchmark switch: false copies every op output out of WebAssembly memory, as the builds without
+   * shared memory do (true, the default, lets the threads builds keep outputs there). @internal
+   */
+  setResidentOutputs,
   /** Runs f with a backend active, restoring the previous one after. */
   with<T>(name: BackendName, f: () => T): T {
     const prev = kernels(),
