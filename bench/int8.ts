@@ -1,12 +1,13 @@
 // Int8 post-training quantisation against the float inference plan and against ONNX Runtime Web, batch 1, by wall
 // clock: MobileNetV2 (nsfwjs's pretrained weights) and ResNet-50 (the zoo's, seeded random weights) on 1 and 2
 // threads. ORT fixes its thread count when its wasm starts, so each thread count runs in a child process of its own
-// (`--child`), which times four things interleaved in rounds (the starting one rotating, so drift and ORT's spinning
+// (`--child`), which times five things interleaved in rounds (the starting one rotating, so drift and ORT's spinning
 // worker threads hit all alike), medians: convkit's float plan, its int8 plan, ORT on convkit's float export
-// (io.saveOnnx) and ORT on its QDQ export in the 'fused' form (every value between layers quantised, as ORT's own
-// quantiser writes it, so ORT runs QLinearConv / QLinearAdd / QGemm throughout). Each child first checks ORT's outputs
-// against convkit's on the timed input. Then the top-1 agreement of int8 with float on the nsfwjs net over square
-// crops of the real photos face-api ships (examples/photos.ts), calibrated on other crops of the same photos.
+// (io.saveOnnx), ORT on its QDQ export in the default exact form ('ORT QDQ exact') and in the 'fused' form ('ORT QDQ':
+// every value between layers quantised, as ORT's own quantiser writes it, so ORT runs QLinearConv / QLinearAdd / QGemm
+// throughout). Each child first checks ORT's outputs against convkit's on the timed input. Then the top-1 agreement
+// of int8 with float on the nsfwjs net over square crops of the real photos face-api ships (examples/photos.ts),
+// calibrated on other crops of the same photos.
 // Run: node --import tsx bench/int8.ts [--rounds 15] [--models mobilenetv2,resnet50] [--crops 60] [--calibration 32]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +59,7 @@ const argmax = (d: Float32Array, off: number, n: number) => {
   return b;
 };
 
-const IMPLS = ['float plan', 'int8 plan', 'ORT float', 'ORT QDQ'] as const;
+const IMPLS = ['float plan', 'int8 plan', 'ORT float', 'ORT QDQ exact', 'ORT QDQ'] as const;
 type Times = Record<(typeof IMPLS)[number], number>;
 
 /** max |a - b| over max |b|. */
@@ -87,13 +88,15 @@ async function child(name: string, threads: number): Promise<void> {
     const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', x.data, x.shape) };
     return async () => (await s.run(feeds))[s.outputNames[0]].data as Float32Array;
   };
-  const fused = await io.saveOnnx(q, undefined, { qdq: 'fused' });
+  const fused = await io.saveOnnx(q, undefined, { qdq: 'fused' }),
+    exact = await io.saveOnnx(q);
   const ortFloat = await session(await io.saveOnnx(m)),
-    ortQdq = await session(fused);
+    ortQdq = await session(fused),
+    ortExact = await session(exact);
   if (threads === 1) {
     const groups = async (b: Uint8Array) => JSON.stringify(await ortFusions(b));
     console.error(
-      `${name}: groups ORT fuses into QLinear ops, exact QDQ form ${await groups(await io.saveOnnx(q))}, ` +
+      `${name}: groups ORT fuses into QLinear ops, exact QDQ form ${await groups(exact)}, ` +
         `fused form ${await groups(fused)}`,
     );
   }
@@ -119,6 +122,7 @@ async function child(name: string, threads: number): Promise<void> {
     'float plan': async () => m.predict(x),
     'int8 plan': async () => q.predict(x),
     'ORT float': ortFloat,
+    'ORT QDQ exact': ortExact,
     'ORT QDQ': ortQdq,
   };
   const times: Record<string, number[]> = {};
@@ -159,6 +163,7 @@ async function main(): Promise<void> {
         i8 = t['int8 plan'];
       rows.push(
         `| ${name} | ${threads} | ${f.toFixed(1)} | ${i8.toFixed(1)} | ${t['ORT float'].toFixed(1)} | ` +
+          `${t['ORT QDQ exact'].toFixed(1)} | ` +
           `${t['ORT QDQ'].toFixed(1)} | ${(f / i8).toFixed(2)}x | ${(t['ORT QDQ'] / i8).toFixed(2)}x |`,
       );
     }
@@ -182,8 +187,8 @@ async function main(): Promise<void> {
     }
   }
   console.log(
-    `\n| model | threads | float plan ms | int8 plan ms | ORT float ms | ORT QDQ ms | float / int8 | ORT QDQ / int8 |` +
-      `\n|---|---|---:|---:|---:|---:|---:|---:|`,
+    `\n| model | threads | float plan ms | int8 plan ms | ORT float ms | ORT QDQ exact ms | ORT QDQ ms | float / int8 ` +
+      `| ORT QDQ / int8 |\n|---|---|---:|---:|---:|---:|---:|---:|---:|`,
   );
   for (const r of rows) console.log(r);
 }
