@@ -1,9 +1,13 @@
 // Tab 5: the same ops on every backend this browser runs, in the visitor's own browser:
 // median time of several runs, GFLOP/s (2 per multiply-add) as a grouped bar chart and a table.
-import { backend, init, ops, Tensor } from '../../src';
-import type { BackendName } from '../../src';
+// Whole networks too: Model.predict (the inference plan) at batch 1 on one thread and, where the page is
+// cross-origin isolated, on two, by wall clock (networks.ts's timePredict). ?netsize=N runs small stand-ins
+// at N x N instead (the end-to-end test's fast mode).
+import { backend, init, ops, zoo, Tensor } from '../../src';
+import type { BackendName, Model } from '../../src';
 import { $, status, nextFrame, barChart, Bar } from './ui';
 import { sizeOf } from '../../src/tensor';
+import { loadModel, seededImage, timePredict } from './networks';
 
 function random(shape: number[], seed: number): Tensor {
   let s = seed;
@@ -104,7 +108,77 @@ async function run(): Promise<void> {
   }
 }
 
-/** Wires the run button. */
+/** A whole network for the tab: its name, how to build or load it, and its input shape. */
+interface NetworkCase {
+  name: string;
+  make: () => Promise<Model>;
+  shape: number[];
+}
+
+/** MobileNetV2 (nsfwjs's, served in mobilenetv2/) and ResNet-18/50 with seeded weights at 224; small ones below. */
+function networkCases(size: number): NetworkCase[] {
+  if (size < 224)
+    return [
+      { name: 'LeNet-5', make: async () => zoo.lenet5({ seed: 1 }), shape: [1, 28, 28, 1] },
+      {
+        name: `ResNet-18 at ${size}x${size}`,
+        make: async () => zoo.resnet({ depth: 18, inputShape: [size, size, 3], classes: 10, seed: 1 }),
+        shape: [1, size, size, 3],
+      },
+    ];
+  const shape = [1, 224, 224, 3];
+  return [
+    { name: 'MobileNetV2 (nsfwjs)', make: () => loadModel('mobilenetv2/model.json'), shape },
+    { name: 'ResNet-18', make: async () => zoo.resnet({ depth: 18, seed: 1 }), shape },
+    { name: 'ResNet-50', make: async () => zoo.resnet({ depth: 50, seed: 1 }), shape },
+  ];
+}
+
+/** Times each network's predict on 1 thread and, when the page can run threads, 2; rows carry data-* for tests. */
+async function runNetworks(): Promise<void> {
+  const size = Number(new URLSearchParams(location.search).get('netsize') ?? 224);
+  const small = size < 224;
+  const rows: string[] = [],
+    skipped: string[] = [];
+  const threads = crossOriginIsolated && navigator.hardwareConcurrency > 1 ? [1, 2] : [1];
+  try {
+    for (const c of networkCases(size)) {
+      status('networks-status', 'busy', `loading ${c.name}…`);
+      await nextFrame();
+      let m: Model;
+      try {
+        m = await c.make();
+      } catch (e) {
+        skipped.push(`${c.name} (${(e as Error).message})`);
+        continue;
+      }
+      status('networks-status', 'busy', `timing ${c.name} on ${threads.join(' and ')} thread(s)…`);
+      await nextFrame();
+      const times = await timePredict(m, seededImage(c.shape), threads, {
+        rounds: small ? 2 : 5,
+        warmMs: small ? 50 : 1000,
+        onRound: nextFrame,
+      });
+      for (const t of times)
+        rows.push(
+          `<tr data-model="${c.name}" data-threads="${t.actualThreads}" data-ms="${t.ms}"><td>${c.name}</td><td>${t.actualThreads}</td><td>${t.ms.toFixed(1)}</td><td>${t.runs}</td></tr>`,
+        );
+      $('networks-table').innerHTML =
+        `<tr><th>network (batch 1)</th><th>threads</th><th>median ms</th><th>runs</th></tr>${rows.join('')}`;
+    }
+    const note = skipped.length ? `; skipped ${skipped.join(', ')}` : '';
+    status(
+      'networks-status',
+      'ready',
+      `done: Model.predict on ${backend.info().kernel}, ${threads.length > 1 ? '1 and 2 threads' : `one thread (${backend.info().threadsReason})`}${note}`,
+    );
+  } catch (e) {
+    status('networks-status', 'error', `networks: ${(e as Error).message}`);
+  }
+}
+
+/** Wires the run buttons. */
 export function setupBench(): void {
   $('run-bench').addEventListener('click', run);
+  $('run-networks').addEventListener('click', runNetworks);
 }

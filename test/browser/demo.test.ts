@@ -1,7 +1,7 @@
 // End-to-end tests of the demo page (examples/web, built and served by scripts/serve.mjs) in Debian's
 // Chromium: draw digits with the mouse after in-page training, load a saved model, edge detection,
-// detection and NMS, the saved shapes YOLO, face detection, style transfer and the benchmark tab. Screenshots go to
-// out/screenshots/.
+// detection and NMS, the saved shapes YOLO, face detection, style transfer and the benchmark tab (ops and
+// whole networks). Screenshots go to out/screenshots/.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -257,6 +257,25 @@ run('demo page in Chromium', () => {
     for (const r of rows) expect(Number.isFinite(Number(r.gflops))).toBe(true);
     expect(await spread(page, '#bench-chart')).toBeGreaterThan(5);
     await page.screenshot({ path: join(shots, 'demo-bench.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('the benchmark tab times whole networks through Model.predict (?netsize: small stand-ins, fast)', async () => {
+    const page = await open('?netsize=32');
+    await page.click('#tabs button[data-tab=bench]');
+    await page.click('#run-networks');
+    await ready(page, 'networks-status', 120_000);
+    const rows = await page.$$eval('#networks-table tr[data-model]', (trs) =>
+      trs.map((t) => ({ ...(t as HTMLElement).dataset })),
+    );
+    // the isolated page times one thread and two
+    const threads = (await page.evaluate(() => navigator.hardwareConcurrency)) > 1 ? ['1', '2'] : ['1'];
+    expect(rows.map((r) => `${r.model} / ${r.threads}`)).toEqual(
+      ['LeNet-5', 'ResNet-18 at 32x32'].flatMap((m) => threads.map((t) => `${m} / ${t}`)),
+    );
+    for (const r of rows) expect(Number(r.ms), `${r.model} on ${r.threads}`).toBeGreaterThan(0);
+    for (const r of rows) expect(Number.isFinite(Number(r.ms)), `${r.model} on ${r.threads}`).toBe(true);
+    await page.screenshot({ path: join(shots, 'demo-networks.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 
