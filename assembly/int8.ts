@@ -350,8 +350,10 @@ export function qconvDot(x: usize, g: usize, wp: usize, params: usize, q: usize,
  * (channels padded to 8). As the float kernel (depthwise.ts): per output pixel, taps outer and channels inner into
  * an i32 row in scratch (L1), eight channels per step (extmul of i16 lanes into two i32x4); a tap outside the input
  * adds zA·w, so the correction's -zA·sum(w) cancels it. Then one requantising pass over the row.
+ * wdot (0 for none, relaxed builds only): interior pixels' channels in blocks of 16 on the dot path (dwDot).
  */
-export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usize, out: usize, scratch: usize): void {
+export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usize, out: usize, wdot: usize, flip: i32,
+  scratch: usize): void {
   const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.inC), outH = geo(g, G.outH), outW = geo(g, G.outW);
   const fH = geo(g, G.fH), fW = geo(g, G.fW), sH = geo(g, G.sH), sW = geo(g, G.sW);
   const dH = geo(g, G.dH), dW = geo(g, G.dW);
@@ -367,16 +369,22 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
     const lo4 = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi4 = f32x4.splat(<f32>(prm(q, P_MAX) - z));
     const za = i16x8.splat(<i16>zA);
     // interior pixels (every tap inside): tap offsets from a table, accumulators in registers, no bounds checks
-    const taps = fH * fW, off = acc + (<usize>np << 2);
+    const taps = fH * fW, off = acc + (<usize>np << 2), tq = roundUp(taps, 4);
     for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) {
       store<i32>(off + (<usize>(kh * fW + kw) << 2), (kh * dH * inW + kw * dW) * C);
     }
+    // the dot path reads taps in fours: the rest of the last four repeat tap 0, with zero weights
+    for (let t = taps; t < tq; t++) store<i32>(off + (<usize>t << 2), 0);
     const spanH = (fH - 1) * dH, spanW = (fW - 1) * dW;
     for (let b = 0; b < batch; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
       const ih0 = oh * sH - pH, iw0 = ow * sW - pW;
       if (ih0 >= 0 && ih0 + spanH < inH && iw0 >= 0 && iw0 + spanW < inW) {
         const base = x + <usize>(((b * inH + ih0) * inW + iw0) * C);
-        for (let c = 0; c < C; c += 8) {
+        let c = 0;
+        if (ASC_FEATURE_RELAXED_SIMD) {
+          if (wdot != 0) c = dwDot(base, off, tq, C, wdot, mult, q, flip, dst, tmp);
+        }
+        for (; c < C; c += 8) {
           const oc = <usize>c << 2;
           let lo = v128.load(corr + oc), hi = v128.load(corr + oc, 16);
           let wt = w16 + (<usize>c << 1);
@@ -443,6 +451,53 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
     for (let c = 0; c < C; c++) store1(load<i32>(acc + (<usize>c << 2)), c, corr, mult, q, dst);
     dst += <usize>(C * eb);
   }
+}
+
+// One interior pixel of qdepthwise on the relaxed dot path, channels in blocks of 16 (returns how many it did): per
+// four taps, the four 16-channel rows (sign bits XORed by flip) are transposed by byte and i16 interleaves into four
+// vectors of 4 channels x 4 taps, so each relaxed dot adds four taps of four channels. wdot holds the weights packed
+// so (packDepthwiseDot) and then the dot path's corrections for those channels.
+function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usize, q: usize, flip: i32, dst: usize,
+  tmp: usize): i32 {
+  let c = 0;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
+    const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
+    const f = i8x16.splat(<i8>flip), corr = wdot + <usize>((C >> 4) * tq * 16);
+    for (; c + 16 <= C; c += 16) {
+      const pc = corr + (<usize>c << 2), s = base + <usize>c;
+      let a0 = v128.load(pc), a1 = v128.load(pc, 16), a2 = v128.load(pc, 32), a3 = v128.load(pc, 48);
+      let wt = wdot + <usize>((c >> 4) * tq * 16), o = off;
+      for (let t = 0; t < tq; t += 4) {
+        const t0 = v128.xor(v128.load(s + <usize>load<i32>(o)), f);
+        const t1 = v128.xor(v128.load(s + <usize>load<i32>(o, 4)), f);
+        const t2 = v128.xor(v128.load(s + <usize>load<i32>(o, 8)), f);
+        const t3 = v128.xor(v128.load(s + <usize>load<i32>(o, 12)), f);
+        const l01 = i8x16.shuffle(t0, t1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const h01 = i8x16.shuffle(t0, t1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const l23 = i8x16.shuffle(t2, t3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const h23 = i8x16.shuffle(t2, t3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        a0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wt),
+          i8x16.shuffle(l01, l23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23), a0);
+        a1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wt, 16),
+          i8x16.shuffle(l01, l23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), a1);
+        a2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wt, 32),
+          i8x16.shuffle(h01, h23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23), a2);
+        a3 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wt, 48),
+          i8x16.shuffle(h01, h23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), a3);
+        wt += 64; o += 16;
+      }
+      const pm = mult + (<usize>c << 2);
+      if (kind == Q_F32) {
+        storeRowF(a0, a1, v128.load(pm), v128.load(pm, 16), act, c, 8, dst, tmp);
+        storeRowF(a2, a3, v128.load(pm, 32), v128.load(pm, 48), act, c + 8, 8, dst, tmp);
+      } else {
+        storeRowQ(a0, a1, v128.load(pm), v128.load(pm, 16), lo, hi, zv, u8, c, 8, dst, tmp);
+        storeRowQ(a2, a3, v128.load(pm, 32), v128.load(pm, 48), lo, hi, zv, u8, c + 8, 8, dst, tmp);
+      }
+    }
+  }
+  return c;
 }
 
 // acc[c .. c+8] += x·w for eight channels (x widened to i16 lanes).

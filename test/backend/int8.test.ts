@@ -28,6 +28,7 @@ import {
   dotExact,
   dotModel,
   qconvDotWasm,
+  qdepthwiseDotWasm,
   qconvWasm,
   qgemmDotWasm,
   qgemmWasm,
@@ -137,6 +138,19 @@ const CONV_CASES: Array<[string, ConvGeometry]> = [
   ['3x3 stride 1 pad 1, 35 channels (k = 315), batch 2', geometry(2, 6, 5, 35, 11, 3, 1, 1)],
 ];
 
+/** The depthwise cases; 16 channels and more take the dot path's blocks of 16 too (with a tail after 48 + 1). */
+const DEPTHWISE_CASES: Array<[string, ConvGeometry]> = [
+  ['stride 1 pad 1, batch 2, 13 channels', geometry(2, 6, 7, 13, 13, 3, 1, 1)],
+  ['stride 2 pad 1, 8 channels', geometry(1, 9, 9, 8, 8, 3, 2, 1)],
+  ['stride 2 pad 0, 17 channels', geometry(1, 8, 9, 17, 17, 3, 2, 0)],
+  ['stride 1 pad 1, 1 channel', geometry(1, 4, 5, 1, 1, 3, 1, 1)],
+  ['5x5 pad 2, 24 channels', geometry(1, 6, 6, 24, 24, 5, 1, 2)],
+  ['stride 1 pad 1, batch 2, 32 channels', geometry(2, 6, 7, 32, 32, 3, 1, 1)],
+  ['stride 2 pad 1, 49 channels', geometry(1, 9, 8, 49, 49, 3, 2, 1)],
+  ['5x5 pad 2 dilation 2, 16 channels', geometry(1, 11, 10, 16, 16, 5, 1, 2, 2)],
+  ['7x7 valid, 16 channels', geometry(1, 9, 9, 16, 16, 7, 1, 0)],
+];
+
 const KINDS = [Q_KIND.u8, Q_KIND.i8, Q_KIND.f32];
 const same = (a: ArrayLike<number>, b: ArrayLike<number>) => expect(Array.from(a)).toEqual(Array.from(b));
 
@@ -228,13 +242,7 @@ describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
       }
   });
 
-  it.each([
-    ['stride 1 pad 1, batch 2, 13 channels', geometry(2, 6, 7, 13, 13, 3, 1, 1)],
-    ['stride 2 pad 1, 8 channels', geometry(1, 9, 9, 8, 8, 3, 2, 1)],
-    ['stride 2 pad 0, 17 channels', geometry(1, 8, 9, 17, 17, 3, 2, 0)],
-    ['stride 1 pad 1, 1 channel', geometry(1, 4, 5, 1, 1, 3, 1, 1)],
-    ['5x5 pad 2, 24 channels', geometry(1, 6, 6, 24, 24, 5, 1, 2)],
-  ])('qdepthwise 3x3 %s, bit-exact', (_, g) => {
+  it.each(DEPTHWISE_CASES)('qdepthwise 3x3 %s, bit-exact', (_, g) => {
     const r = rng(g.inH * 13 + g.inC),
       taps = g.fH * g.fW;
     for (const signedA of [false, true])
@@ -406,6 +414,22 @@ describe.each((['relaxed'] as Build[]).filter(supports))('int8 dot-product kerne
             Int32Array.from({ length: g.outC }, (_, j) => 50 * j - 200),
           );
           same(qconvDotWasm(mod, kind, x, g, w, corr, mult, p), qconvRef(x, g, w, corr, mult, p));
+        }
+  });
+
+  it.skipIf(arith === 'unknown').each(DEPTHWISE_CASES)('qdepthwise dot path %s, bit-exact', (_, g) => {
+    const r = rng(g.inH * 13 + g.inC + 1),
+      taps = g.fH * g.fW;
+    for (const sevenBit of ranges)
+      for (const signedA of [false, true])
+        for (const outKind of KINDS) {
+          const flip = dotFlip(kind === 'signed', signedA);
+          const x = dotBytes(g.batch * g.inH * g.inW * g.inC, signedA, flip, sevenBit, r),
+            w = weights(taps * g.inC, r);
+          const p = { ...params(outKind, signedA, outKind !== Q_KIND.i8), zA: dotZero(signedA, flip, sevenBit) },
+            mult = multipliers(g.inC, taps, r, 4);
+          const corr = corrections(w, taps, g.inC, p.zA, null);
+          same(qdepthwiseDotWasm(mod, kind, x, g, w, corr, mult, p), qdepthwiseRef(x, g, w, corr, mult, p));
         }
   });
 

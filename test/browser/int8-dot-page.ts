@@ -3,8 +3,8 @@
 // the same plan on the SIMD build (i16 path), bit for bit.
 import { init, backend, quantize } from '../../src';
 import { instantiate } from '../../src/backend/wasm/module';
-import { Q_KIND, corrections, qconvRef, qgemmRef, type QParams } from '../../src/backend/js/int8';
-import { dotArithmetic, dotExact, qconvDotWasm, qgemmDotWasm } from '../../src/backend/wasm/int8';
+import { Q_KIND, corrections, qconvRef, qdepthwiseRef, qgemmRef, type QParams } from '../../src/backend/js/int8';
+import { dotArithmetic, dotExact, qconvDotWasm, qdepthwiseDotWasm, qgemmDotWasm } from '../../src/backend/wasm/int8';
 import { planDotSteps } from '../../src/models/plan';
 import { seeded, smallNet } from '../quantize/nets';
 
@@ -102,6 +102,19 @@ async function main() {
             name: `conv ${g.fH}x${g.fW} s${g.strideH} C${g.inC} b${g.batch} ${signedA ? 'i8' : 'u8'} out ${kind}`,
             values: want.length,
             mismatches: differ(qconvDotWasm(mod, arith, x, g, w, corr, mult, p), want),
+          });
+        }
+        for (const g of [geometry(2, 6, 7, 32, 32, 3, 1, 1), geometry(1, 9, 8, 49, 49, 3, 2, 1)]) {
+          const taps = g.fH * g.fW,
+            x = bytes(g.batch * g.inH * g.inW * g.inC, signedA),
+            w = weights(taps * g.inC);
+          const mult = Float32Array.from({ length: g.inC + 8 }, () => (0.5 + rand()) / (64 * Math.sqrt(taps) * 5));
+          const corr = corrections(w, taps, g.inC, p.zA, null);
+          const want = qdepthwiseRef(x, g, w, corr, mult, p);
+          checks.push({
+            name: `depthwise C${g.inC} s${g.strideH} b${g.batch} ${signedA ? 'i8' : 'u8'} out ${kind}`,
+            values: want.length,
+            mismatches: differ(qdepthwiseDotWasm(mod, arith, x, g, w, corr, mult, p), want),
           });
         }
       }

@@ -124,6 +124,21 @@ export function packInt8Dot(w: Int8Array, k: number, n: number): Int8Array {
 }
 
 /**
+ * Depthwise weights [taps, C] int8 packed for qdepthwise's dot path (full blocks of 16 channels only): per block and
+ * group of 4 taps, 4 vectors of 4 channels with their 4 taps each; taps past the last are zero.
+ */
+export function packDepthwiseDot(w: Int8Array, taps: number, c: number): Int8Array {
+  const tq = roundUp(taps, 4),
+    nb = c >> 4,
+    out = new Int8Array(nb * tq * 16);
+  for (let b = 0; b < nb; b++)
+    for (let t = 0; t < tq; t++)
+      for (let i = 0; i < 16; i++)
+        out[(b * tq + (t - (t % 4))) * 16 + i * 4 + (t % 4)] = t < taps ? w[t * c + 16 * b + i] : 0;
+  return out;
+}
+
+/**
  * The dot path's activation flip (XOR of the sign bit) for an engine that reads the i7 operand signed or unsigned:
  * 0x80 when that differs from the activations' own signedness, else 0.
  */

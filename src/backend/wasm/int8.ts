@@ -6,9 +6,11 @@ import {
   packInt8Weights,
   dotCorrections,
   dotFlip,
+  packDepthwiseDot,
   packInt8Dot,
   paramBlock,
   unpackInt8Weights,
+  widenDepthwise,
   type QParams,
 } from '../js/int8';
 import { geometryBlock } from './geometry';
@@ -68,7 +70,8 @@ export function qconvWasm(
     inputs = [x, geometryBlock(g), w, channels(corr, mult, n), paramBlock(p, n)].map(slack);
   return mod.arena.call(inputs, output(g.batch * g.outH * g.outW * n, p.kind), ([px, pg, pw, pc, pq, out]) => {
     const scratch = mod.arena.allocBytes(mod.exports.qScratchBytes(depthwise ? g.fH * g.fW : g.fH * g.fW * g.inC, n));
-    mod.exports[depthwise ? 'qdepthwise' : 'qconv'](px, pg, pw, pc, pq, out, scratch);
+    if (depthwise) mod.exports.qdepthwise(px, pg, pw, pc, pq, out, 0, 0, scratch);
+    else mod.exports.qconv(px, pg, pw, pc, pq, out, scratch);
   });
 }
 
@@ -231,4 +234,52 @@ export function qconvDotWasm(
   return mod.arena.call(inputs, output(g.batch * g.outH * g.outW * n, p.kind), ([px, pg, pw, pc, pq, out]) =>
     mod.exports.qconvDot(px, pg, pw, pc, pq, out, d.flip, mod.arena.allocBytes(mod.exports.qdotScratchBytes(k))),
   );
+}
+
+/**
+ * A plan's depthwise weights for qdepthwise's dot path under an exact arithmetic: the packed bytes then the dot
+ * corrections of their channels (full blocks of 16), and the flip; null when there are fewer than 16 channels.
+ */
+export function dotDepthwise(
+  kind: 'unsigned' | 'signed',
+  w16: Int16Array,
+  channels: Int32Array,
+  taps: number,
+  c: number,
+  signedA: boolean,
+): { w: Int8Array; flip: number } | null {
+  const np = Math.ceil(c / 8) * 8,
+    nb = c >> 4;
+  if (nb === 0) return null;
+  const w = new Int8Array(taps * c);
+  for (let t = 0; t < taps; t++) for (let i = 0; i < c; i++) w[t * c + i] = w16[t * np + i];
+  const packed = packDepthwiseDot(w, taps, c),
+    out = new Int8Array(packed.length + nb * 16 * 4);
+  out.set(packed);
+  const corr = dotCorrections(channels.subarray(0, np), w, taps, c, kind === 'signed', signedA);
+  new Int32Array(out.buffer, packed.length, nb * 16).set(corr.subarray(0, nb * 16));
+  return { w: out, flip: dotFlip(kind === 'signed', signedA) };
+}
+
+/** qdepthwise on a relaxed build with its dot path, assuming the engine computes `kind` (w: [fH, fW, C] int8). */
+export function qdepthwiseDotWasm(
+  mod: WasmModule,
+  kind: 'unsigned' | 'signed',
+  x: Uint8Array | Int8Array,
+  g: ConvGeometry,
+  w: Int8Array,
+  corr: Int32Array,
+  mult: Float32Array,
+  p: QParams,
+): Quantized {
+  const c = g.inC,
+    taps = g.fH * g.fW,
+    w16 = widenDepthwise(w, taps, c),
+    block = channels(corr, mult, c);
+  const d = dotDepthwise(kind, w16, block, taps, c, p.signedA);
+  const inputs = [x, geometryBlock(g), w16, block, paramBlock(p, c), d?.w ?? null].map((a) => (a ? slack(a) : null));
+  return mod.arena.call(inputs, output(g.batch * g.outH * g.outW * c, p.kind), ([px, pg, pw, pc, pq, pd, out]) => {
+    const scratch = mod.arena.allocBytes(mod.exports.qScratchBytes(taps, c));
+    mod.exports.qdepthwise(px, pg, pw, pc, pq, out, pd, d?.flip ?? 0, scratch);
+  });
 }

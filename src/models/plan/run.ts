@@ -13,7 +13,7 @@ import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
 import { ACT, Program, Step } from './steps';
 import { layout } from './memory';
 import { envVar } from '../../platform';
-import { dotArithmetic, dotExact, dotWeights } from '../../backend/wasm/int8';
+import { dotArithmetic, dotDepthwise, dotExact, dotWeights } from '../../backend/wasm/int8';
 
 const BINARY_ADD = 0,
   UNARY = { sigmoid: 1, tanh: 2 } as const;
@@ -31,7 +31,10 @@ interface Call {
 /** Arrays a plan copies into WebAssembly memory once: float weights, packed int8 weights, int8 parameters. */
 type PlanWeights = Float32Array | Int16Array | Int32Array | Int8Array;
 
-/** An int8 GEMM or conv step's operands on the relaxed dot path: byte-packed weights, corrections, flip. */
+/**
+ * An int8 step's operands on the relaxed dot path: byte-packed weights, corrections, flip (depthwise: its own
+ * corrections, the dot path's inside w).
+ */
 type DotOperands = ReturnType<typeof dotWeights>;
 
 /** What a plan holds in WebAssembly memory. */
@@ -83,12 +86,19 @@ export class WasmPlan {
     const arith = envVar('CONVKIT_INT8_DOT') === '0' ? 'unknown' : dotArithmetic(mod);
     for (const s of program.steps) {
       if (s.kind === 'int8') {
-        if (s.op !== 'depthwise' && dotExact(arith))
-          this.dot.set(s, dotWeights(arith, s.w, s.channels, s.k, s.n, s.params[7] !== 0));
+        const dw = s.op === 'depthwise';
+        if (dotExact(arith)) {
+          // depthwise keeps its i16 weights and corrections (edges) beside the dot path's (interior)
+          const d = dw
+            ? dotDepthwise(arith, s.w, s.channels, s.k, s.n, s.params[7] !== 0)
+            : dotWeights(arith, s.w, s.channels, s.k, s.n, s.params[7] !== 0);
+          if (d) this.dot.set(s, { channels: s.channels, ...d });
+        }
         const d = this.dot.get(s);
-        weight(d ? d.w : s.w);
-        weight(d ? d.channels : s.channels);
+        weight(d && !dw ? d.w : s.w);
+        weight(d && !dw ? d.channels : s.channels);
         weight(s.params);
+        if (dw && d) weight(d.w);
       } else if (winogradStep(s)) {
         // the filter transformed once (4x its size) instead of on every call
         if (!transformed.has(s.w)) {
@@ -270,15 +280,17 @@ export class WasmPlan {
         return { fn: 'softmaxRows', parts: [[value(s.x), value(s.y), s.rows, s.cols]] };
       case 'int8': {
         // rows of the GEMM, or bands of output rows, one per thread; byte offsets (int8 in, int8 or float out)
-        const d = this.dot.get(s);
+        const d = this.dot.get(s),
+          dw = s.op === 'depthwise';
         const x = value(s.x),
           y = value(s.y),
-          w = [weight(d ? d.w : s.w), weight(d ? d.channels : s.channels), weight(s.params)],
+          w = [weight(d && !dw ? d.w : s.w), weight(d && !dw ? d.channels : s.channels), weight(s.params)],
           eb = s.params[0] === 2 ? F32 : 1,
-          flip = d ? [d.flip] : [];
+          // depthwise: its dot weights (or 0) and the flip; the dot GEMM and conv: the flip
+          flip = dw ? [d ? weight(d.w) : 0, d ? d.flip : 0] : d ? [d.flip] : [];
         const macs = s.op === 'gemm' ? s.m * s.n * s.k : this.program.values[s.y].size * s.k;
         const parts = 2 * macs < MIN_SPLIT_FLOPS ? 1 : this.threads;
-        const scratch = () => (d ? ex.qdotScratchBytes(s.k) : ex.qScratchBytes(s.k, s.n));
+        const scratch = () => (d && !dw ? ex.qdotScratchBytes(s.k) : ex.qScratchBytes(s.k, s.n));
         if (s.op === 'gemm') {
           const ranges = splitRange(s.m, parts, 4);
           return {
@@ -299,7 +311,7 @@ export class WasmPlan {
         }
         const bands = splitByOutput(s.g!, parts);
         return {
-          fn: s.op === 'depthwise' ? 'qdepthwise' : d ? 'qconvDot' : 'qconv',
+          fn: dw ? 'qdepthwise' : d ? 'qconvDot' : 'qconv',
           parts: bands.map((p) => [
             () => x() + p.inOffset,
             geometry(geometryBlock(p.g)),
