@@ -19,9 +19,12 @@ const MB = 32;
 
 @inline function roundUp(x: i32, q: i32): i32 { return (x + q - 1) / q * q; }
 
-/** Bytes of scratch for depth k and n channels: qgemm, qconv MB widened rows; qdepthwise an i32 row, k tap offsets. */
+/**
+ * Bytes of scratch for depth k and n channels: qgemm, qconv MB widened rows; qdepthwise an i32 row, k tap offsets,
+ * and for its dot path a row of zero points and k tap addresses (each table up to 3 longer).
+ */
 export function qScratchBytes(k: i32, n: i32): i32 {
-  const rows = MB * roundUp(k, 2) * 2, row = roundUp(n, 8) * 4 + k * 4;
+  const rows = MB * roundUp(k, 2) * 2, row = roundUp(n, 8) * 5 + k * 8 + 24;
   return (rows > row ? rows : row) + 48;
 }
 
@@ -350,7 +353,7 @@ export function qconvDot(x: usize, g: usize, wp: usize, params: usize, q: usize,
  * (channels padded to 8). As the float kernel (depthwise.ts): per output pixel, taps outer and channels inner into
  * an i32 row in scratch (L1), eight channels per step (extmul of i16 lanes into two i32x4); a tap outside the input
  * adds zA·w, so the correction's -zA·sum(w) cancels it. Then one requantising pass over the row.
- * wdot (0 for none, relaxed builds only): interior pixels' channels in blocks of 16 on the dot path (dwDot).
+ * wdot (0 for none, relaxed builds only): channels in blocks of 16 on the dot path (dwDot), the rest as above.
  */
 export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usize, out: usize, wdot: usize, flip: i32,
   scratch: usize): void {
@@ -373,8 +376,11 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
     for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) {
       store<i32>(off + (<usize>(kh * fW + kw) << 2), (kh * dH * inW + kw * dW) * C);
     }
-    // the dot path reads taps in fours: the rest of the last four repeat tap 0, with zero weights
+    // the dot path reads taps in fours: the rest of the last four repeat tap 0, with zero weights; at the edges it
+    // reads taps from absolute addresses, those outside the input from a row of zero points
     for (let t = taps; t < tq; t++) store<i32>(off + (<usize>t << 2), 0);
+    const zrow = off + (<usize>tq << 2), ptrs = zrow + <usize>np;
+    if (wdot != 0) memory.fill(zrow, <u8>zA, <usize>np);
     const spanH = (fH - 1) * dH, spanW = (fW - 1) * dW;
     for (let b = 0; b < batch; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
       const ih0 = oh * sH - pH, iw0 = ow * sW - pW;
@@ -403,7 +409,20 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
         dst += <usize>(C * eb);
         continue;
       }
-      memory.copy(acc, corr, <usize>np << 2);
+      let c0 = 0;
+      if (ASC_FEATURE_RELAXED_SIMD) {
+        if (wdot != 0) {
+          for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) {
+            const ih = ih0 + kh * dH, iw = iw0 + kw * dW;
+            const outside = ih < 0 || ih >= inH || iw < 0 || iw >= inW;
+            const src = outside ? zrow : x + <usize>(((b * inH + ih) * inW + iw) * C);
+            store<i32>(ptrs + (<usize>(kh * fW + kw) << 2), <i32>src);
+          }
+          for (let t = taps; t < tq; t++) store<i32>(ptrs + (<usize>t << 2), <i32>zrow);
+          c0 = dwDot(0, ptrs, tq, C, wdot, mult, q, flip, dst, tmp);
+        }
+      }
+      memory.copy(acc + (<usize>c0 << 2), corr + (<usize>c0 << 2), <usize>(np - c0) << 2);
       for (let kh = 0; kh < fH; kh++) {
         const ih = oh * sH - pH + kh * dH;
         for (let kw = 0; kw < fW; kw++) {
@@ -411,15 +430,15 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
           const wt = w16 + (<usize>((kh * fW + kw) * np) << 1);
           const src = x + <usize>(((b * inH + ih) * inW + iw) * C);
           if (ih < 0 || ih >= inH || iw < 0 || iw >= inW) {
-            for (let c = 0; c < C; c += 8) dwStep(za, wt, acc, c);
+            for (let c = c0; c < C; c += 8) dwStep(za, wt, acc, c);
           } else if (signedA) {
-            for (let c = 0; c < C; c += 8) dwStep(v128.load8x8_s(src + <usize>c), wt, acc, c);
+            for (let c = c0; c < C; c += 8) dwStep(v128.load8x8_s(src + <usize>c), wt, acc, c);
           } else {
-            for (let c = 0; c < C; c += 8) dwStep(v128.load8x8_u(src + <usize>c), wt, acc, c);
+            for (let c = c0; c < C; c += 8) dwStep(v128.load8x8_u(src + <usize>c), wt, acc, c);
           }
         }
       }
-      for (let c = 0; c < C; c += 8) {
+      for (let c = c0; c < C; c += 8) {
         const pa = acc + (<usize>c << 2), pm = mult + (<usize>c << 2), cols = C - c < 8 ? C - c : 8;
         if (kind == Q_F32) {
           storeRowF(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), act, c, cols, dst, tmp);
@@ -453,10 +472,10 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
   }
 }
 
-// One interior pixel of qdepthwise on the relaxed dot path, channels in blocks of 16 (returns how many it did): per
-// four taps, the four 16-channel rows (sign bits XORed by flip) are transposed by byte and i16 interleaves into four
-// vectors of 4 channels x 4 taps, so each relaxed dot adds four taps of four channels. wdot holds the weights packed
-// so (packDepthwiseDot) and then the dot path's corrections for those channels.
+// One pixel of qdepthwise on the relaxed dot path, channels in blocks of 16 (returns how many it did), tap t's row
+// at base + table[t]: per four taps, the four 16-channel rows (sign bits XORed by flip) are transposed by byte and
+// i16 interleaves into four vectors of 4 channels x 4 taps, so each relaxed dot adds four taps of four channels.
+// wdot holds the weights packed so (packDepthwiseDot) and then the dot path's corrections for those channels.
 function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usize, q: usize, flip: i32, dst: usize,
   tmp: usize): i32 {
   let c = 0;

@@ -62,4 +62,32 @@ function round(): Record<string, number> {
   return out;
 }
 
-(globalThis as any).bench = { setup, warm, round };
+/**
+ * Milliseconds per run by kernel export, one thread: each export of both SIMD builds wrapped in a timer while every
+ * implementation runs `runs` times (the timer adds a little per call: compare kernels, not totals).
+ */
+function profile(runs: number): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const impl of IMPLS) {
+    const ex = backend.module(nets[impl].b)!.exports as Record<string, unknown>;
+    const saved = { ...ex },
+      ms: Record<string, number> = {};
+    for (const [k, f] of Object.entries(saved))
+      if (typeof f === 'function')
+        ex[k] = (...a: unknown[]) => {
+          const t = performance.now();
+          const r = (f as (...a: unknown[]) => unknown)(...a);
+          ms[k] = (ms[k] ?? 0) + performance.now() - t;
+          return r;
+        };
+    try {
+      for (let i = 0; i < runs; i++) run(impl);
+    } finally {
+      Object.assign(ex, saved);
+    }
+    out[impl] = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / runs]));
+  }
+  return out;
+}
+
+(globalThis as any).bench = { setup, warm, round, profile };

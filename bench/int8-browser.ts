@@ -3,8 +3,9 @@
 // the relaxed-SIMD build (int8 GEMMs and convolutions on the relaxed dot path where the engine's dot product is
 // exact; float with fused multiply-add) and on the SIMD build (int8 on the i16 dot path), interleaved in rounds;
 // medians. Calibration uses seeded images (speed does not depend on the ranges; accuracy is bench/int8.ts's job).
+// --profile N adds, on 1 thread, milliseconds per run by kernel export over N runs of each implementation.
 // Run: node --import tsx bench/int8-browser.ts [--rounds 9] [--warm-ms 1500] [--threads 1,2]
-//        [--models mobilenetv2,resnet50] [--calibration 4]
+//        [--models mobilenetv2,resnet50] [--calibration 4] [--profile 20]
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ const warmMs = Number(flag('--warm-ms') ?? 1500);
 const threadCounts = (flag('--threads') ?? '1,2').split(',').map(Number);
 const models = (flag('--models') ?? 'mobilenetv2,resnet50').split(',');
 const calibration = Number(flag('--calibration') ?? 4);
+const profileRuns = Number(flag('--profile') ?? 0);
 
 /** Writes a network's TF.js Layers files into dir. */
 const WRITE: Record<string, (dir: string) => Promise<void>> = {
@@ -82,6 +84,17 @@ async function main(): Promise<void> {
             for (const [k, v] of Object.entries(ms)) (times[k] ??= []).push(v as number);
           }
           const med = (k: string) => median(times[k]);
+          if (profileRuns && threads === 1) {
+            const prof = await page.evaluate((n) => (globalThis as any).bench.profile(n), profileRuns);
+            for (const [impl, ms] of Object.entries(prof as Record<string, Record<string, number>>)) {
+              const total = Object.values(ms).reduce((a, b) => a + b, 0);
+              const parts = Object.entries(ms)
+                .sort((a, b) => b[1] - a[1])
+                .filter(([, v]) => v >= 0.05)
+                .map(([k, v]) => `${k} ${v.toFixed(2)}`);
+              console.log(`profile ${name} ${impl}: ${total.toFixed(1)} ms in kernels per run: ${parts.join(', ')}`);
+            }
+          }
           rows.push(
             `| ${name} | ${info.threads} | ${med('float relaxed').toFixed(1)} | ${med('int8 relaxed').toFixed(1)} | ` +
               `${(med('float relaxed') / med('int8 relaxed')).toFixed(2)}x | ${med('float simd').toFixed(1)} | ` +
