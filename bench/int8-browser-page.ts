@@ -63,29 +63,34 @@ function round(): Record<string, number> {
 }
 
 /**
- * Milliseconds per run by kernel export, one thread: each export of both SIMD builds wrapped in a timer while every
- * implementation runs `runs` times (the timer adds a little per call: compare kernels, not totals).
+ * Milliseconds per run by kernel export, one thread: the exports of both SIMD builds wrapped in a timer, then `runs`
+ * rounds each running every implementation once (the timer adds a little per call: compare kernels, not totals).
  */
 function profile(runs: number): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  for (const impl of IMPLS) {
-    const ex = backend.module(nets[impl].b)!.exports as Record<string, unknown>;
-    const saved = { ...ex },
-      ms: Record<string, number> = {};
+  const out: Record<string, Record<string, number>> = Object.fromEntries(IMPLS.map((i) => [i, {}]));
+  let current: string = IMPLS[0];
+  const restore: Array<() => void> = [];
+  for (const b of ['wasm-relaxed-simd', 'wasm-simd'] as const) {
+    const ex = backend.module(b)!.exports as Record<string, unknown>,
+      saved = { ...ex };
+    restore.push(() => Object.assign(ex, saved));
     for (const [k, f] of Object.entries(saved))
       if (typeof f === 'function')
         ex[k] = (...a: unknown[]) => {
           const t = performance.now();
           const r = (f as (...a: unknown[]) => unknown)(...a);
-          ms[k] = (ms[k] ?? 0) + performance.now() - t;
+          out[current][k] = (out[current][k] ?? 0) + (performance.now() - t) / runs;
           return r;
         };
-    try {
-      for (let i = 0; i < runs; i++) run(impl);
-    } finally {
-      Object.assign(ex, saved);
-    }
-    out[impl] = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, v / runs]));
+  }
+  try {
+    for (let i = 0; i < runs; i++)
+      for (const impl of IMPLS) {
+        current = impl;
+        run(impl);
+      }
+  } finally {
+    for (const r of restore) r();
   }
   return out;
 }
