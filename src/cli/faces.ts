@@ -8,7 +8,7 @@ import { ValueError } from '../errors';
 import { detectFaces } from '../detect/pretrained';
 import { drawBoxes } from '../vision/draw';
 import { readImage, writeImage } from '../io/image';
-import { loadFaceRecognitionNet, alignedBox, cropFace, type FaceRecognitionNet } from '../face/pretrained';
+import { loadFaceRecognitionNet, type FaceRecognitionNet } from '../face/pretrained';
 import { FaceDatabase, type Match } from '../face/database';
 import { type Command, UsageError, numberOption, onePositional } from './command';
 
@@ -30,12 +30,11 @@ export async function matchFaces(
 ): Promise<{ faces: MatchedFace[]; descriptors: Float32Array[] }> {
   const [h, w] = img.shape;
   const found = await detectFaces(img, { ...opts, landmarks: true });
-  const descriptors: Float32Array[] = [];
-  const faces = found.map((f) => {
-    // face-api's crop: the landmarks' bounding box grown by 20%, squared, 150x150
-    const rect = alignedBox(f.landmarks!.map((p) => ({ x: p.x * w, y: p.y * h })));
-    const d = net.descriptors(cropFace(img, rect)).data;
-    descriptors.push(d);
+  // cropped exactly as face-api's withFaceDescriptors() crops, so distances match face-api's (threshold 0.6)
+  const all = net.faceDescriptors(img, found).data;
+  const descriptors = found.map((_, i) => all.slice(128 * i, 128 * (i + 1)));
+  const faces = found.map((f, i) => {
+    const d = descriptors[i];
     const m = db.size > 0 ? db.identify(d) : 'not recognized';
     const box = { x: r1(f.box.x * w), y: r1(f.box.y * h), w: r1(f.box.w * w), h: r1(f.box.h * h) };
     return {
