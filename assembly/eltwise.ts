@@ -50,6 +50,57 @@ const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5;
   return v128.bitselect(small, large, f32x4.lt(a, f32x4(0.625, 0.625, 0.625, 0.625)));
 }
 
+// sigmoid, 4 lanes a step, from e = e^-|x| alone (never overflows): f = e / (1 + e) is sigmoid(-|x|) and 1 - f
+// sigmoid(|x|). e = 2^n·e^r with n = round(-|x|·log2 e) in the low mantissa bits of a magic sum (127 added, so
+// shifting them into the exponent gives 2^n), r = -|x| - n·ln2 and e^r the Cephes polynomial of expv. Past
+// |x| = 87.33 e^-|x| would be denormal: f is 0 there (sigmoid's true value is below 1.2e-38). The constants
+// come from memory into locals before the loop: as v128.const V8 rebuilds each one (several instructions)
+// every time round, which cost more than the arithmetic.
+const SIGMOID_K = memory.data<f32>([
+  87.5, 12583039.0, -1.44269504, -0.693359375, -2.12194440e-4, 1.9875691500e-4, 1.3981999507e-3,
+  8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1, 87.33,
+]);
+function sigmoidLoop(x: usize, y: usize, n: i32): i32 {
+  const k = SIGMOID_K;
+  const clamp = v128.load32_splat(k), magic = v128.load32_splat(k, 4), log2e = v128.load32_splat(k, 8);
+  const ln2hi = v128.load32_splat(k, 12), ln2lo = v128.load32_splat(k, 16);
+  const p0 = v128.load32_splat(k, 20), p1 = v128.load32_splat(k, 24), p2 = v128.load32_splat(k, 28);
+  const p3 = v128.load32_splat(k, 32), p4 = v128.load32_splat(k, 36), p5 = v128.load32_splat(k, 40);
+  const one = v128.load32_splat(k, 44), cutoff = v128.load32_splat(k, 48);
+  let i = 0;
+  // two vectors a turn: the polynomial is a chain of dependent steps, and two chains fill the pipeline
+  for (; i + 8 <= n; i += 8) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o), w = v128.load(x + o, 16);
+    const z = f32x4.pmin(f32x4.abs(v), clamp), zw = f32x4.pmin(f32x4.abs(w), clamp);
+    const nm = f32x4.add(f32x4.mul(z, log2e), magic), nmw = f32x4.add(f32x4.mul(zw, log2e), magic);
+    const nf = f32x4.sub(nm, magic), nfw = f32x4.sub(nmw, magic);
+    let r = f32x4.sub(f32x4.mul(nf, ln2hi), z), rw = f32x4.sub(f32x4.mul(nfw, ln2hi), zw);
+    r = f32x4.sub(r, f32x4.mul(nf, ln2lo));
+    rw = f32x4.sub(rw, f32x4.mul(nfw, ln2lo));
+    let p = f32x4.add(f32x4.mul(p0, r), p1), pw = f32x4.add(f32x4.mul(p0, rw), p1);
+    p = f32x4.add(f32x4.mul(p, r), p2);
+    pw = f32x4.add(f32x4.mul(pw, rw), p2);
+    p = f32x4.add(f32x4.mul(p, r), p3);
+    pw = f32x4.add(f32x4.mul(pw, rw), p3);
+    p = f32x4.add(f32x4.mul(p, r), p4);
+    pw = f32x4.add(f32x4.mul(pw, rw), p4);
+    p = f32x4.add(f32x4.mul(p, r), p5);
+    pw = f32x4.add(f32x4.mul(pw, rw), p5);
+    p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), one);
+    pw = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(pw, rw), rw), rw), one);
+    const e = f32x4.mul(p, i32x4.shl(nm, 23)), ew = f32x4.mul(pw, i32x4.shl(nmw, 23));
+    const f = v128.andnot(f32x4.div(e, f32x4.add(e, one)), f32x4.gt(z, cutoff));
+    const fw = v128.andnot(f32x4.div(ew, f32x4.add(ew, one)), f32x4.gt(zw, cutoff));
+    // x >= 0 (sign bit clear) takes 1 - f; a NaN lane keeps x
+    const s = v128.bitselect(f, f32x4.sub(one, f), i32x4.shr_s(v, 31));
+    const sw = v128.bitselect(fw, f32x4.sub(one, fw), i32x4.shr_s(w, 31));
+    v128.store(y + o, v128.bitselect(v, s, f32x4.ne(v, v)));
+    v128.store(y + o, v128.bitselect(w, sw, f32x4.ne(w, w)), 16);
+  }
+  return i;
+}
+
 @inline function sigmoidf(x: f32): f32 { return 1 / (1 + Mathf.exp(-x)); }
 
 @inline function unaryScalar(op: i32, x: f32): f32 {
@@ -85,14 +136,28 @@ export function eltUnary(op: i32, x: usize, y: usize, n: i32): void {
 @inline function unaryLoop(op: i32, x: usize, y: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    if (op != LOG) {
+    if (op == RELU) {
+      // x & ~(x <= 0): two instructions on x64 where f32x4.max is a NaN-exact sequence of about seven; the
+      // same values as max(x, 0) (NaN kept, -0 to +0). Sixteen lanes a turn keep the loop's overhead small.
+      const zero = f32x4(0, 0, 0, 0);
+      for (; i + 16 <= n; i += 16) {
+        const o = <usize>i << 2;
+        const a = v128.load(x + o), b = v128.load(x + o, 16), c = v128.load(x + o, 32), d = v128.load(x + o, 48);
+        v128.store(y + o, v128.andnot(a, f32x4.le(a, zero)));
+        v128.store(y + o, v128.andnot(b, f32x4.le(b, zero)), 16);
+        v128.store(y + o, v128.andnot(c, f32x4.le(c, zero)), 32);
+        v128.store(y + o, v128.andnot(d, f32x4.le(d, zero)), 48);
+      }
+    }
+    // sigmoid's last 0-7 values take the scalar path
+    if (op == SIGMOID) i = sigmoidLoop(x, y, n);
+    else if (op != LOG) {
       const zero = f32x4(0, 0, 0, 0), one = f32x4(1, 1, 1, 1);
       for (; i + 4 <= n; i += 4) {
         const o = <usize>i << 2;
         const v = v128.load(x + o);
         let r: v128;
-        if (op == RELU) r = f32x4.max(v, zero);
-        else if (op == SIGMOID) r = f32x4.div(one, f32x4.add(one, expv(f32x4.neg(v))));
+        if (op == RELU) r = v128.andnot(v, f32x4.le(v, zero));
         else if (op == TANH) r = tanhv(v);
         else if (op == EXP) r = expv(v);
         else if (op == NEG) r = f32x4.neg(v);

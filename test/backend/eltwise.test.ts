@@ -103,6 +103,13 @@ describe('elementwise kernels', () => {
   }
 
   for (const name of FAST) {
+    it(`${name}: relu keeps NaN and gives +0 for -0 and negatives, in the vector body and the tail`, () => {
+      const x = Float32Array.from({ length: 37 }, (_, i) => [NaN, -0, 0, -1e-30, 2, -3, Infinity, -Infinity][i % 8]);
+      const got = backend.kernels(name).unary('relu', x),
+        want = x.map((v) => Math.max(v, 0));
+      got.forEach((v, i) => expect(Object.is(v, want[i]), `relu(${x[i]}) = ${v}, want ${want[i]}`).toBe(true));
+    });
+
     it(`${name}: exp, sigmoid and tanh at the extremes and near zero (SIMD polynomial range patches)`, () => {
       const k = backend.kernels(name);
       const x = Float32Array.of(100, -200, NaN, 0, 88.72, -103, 1, -1, 1e-6, -3e-4, 0.6, -0.65, 20, -20, 1e-30, 5);
