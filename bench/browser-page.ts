@@ -168,7 +168,12 @@ async function eagerOps(rounds: number, warmMs: number): Promise<Record<string, 
     const xs = data.map((d, i) => tensor(d, c.inputs[i]));
     const txs = data.map((d, i) => tf.tensor(d, c.inputs[i]));
     const impls = eagerRunners(c, tf, xs, txs);
-    const tick = () => new Promise((r) => setTimeout(r, 0));
+    // a collection (the page runs with --expose-gc) and a turn of the event loop between timed batches, as in
+    // bench/eager.ts: the first column's undisposed outputs give their blocks back
+    const tick = () => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return new Promise((r) => setTimeout(r, 0));
+    };
     for (const f of impls) {
       const t0 = performance.now();
       while (performance.now() - t0 < warmMs) f();
@@ -179,7 +184,7 @@ async function eagerOps(rounds: number, warmMs: number): Promise<Record<string, 
     for (let r = 0; r < rounds; r++)
       for (const [i, f] of impls.entries()) {
         ms[i].push(perCall(f, calls[i]));
-        await tick(); // as an app yields between frames: collected outputs' blocks come back
+        await tick();
       }
     out[c.name] = ms.map(med);
     txs.forEach((t) => t.dispose());

@@ -323,7 +323,7 @@ async function eagerOps(rounds: number, warmMs: number): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'convkit-browser-ops-'));
   await buildPage(tmp);
   const server = await servePage(tmp);
-  const browser = await launch();
+  const browser = await launch(['--js-flags=--expose-gc']);
   const errors: string[] = [];
   try {
     const p = await openPage(browser, server.url, { model: '', shape: [], threads: 1, impls: [] }, errors, (l) =>

@@ -43,8 +43,8 @@ export async function serve(
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-/** Launches headless Chromium with the flags this machine needs (no network, no sandbox as root). */
-export async function launch(): Promise<Browser> {
+/** Launches headless Chromium with the flags this machine needs (no network, no sandbox as root), plus extraArgs. */
+export async function launch(extraArgs: string[] = []): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -57,6 +57,7 @@ export async function launch(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-quic',
+      ...extraArgs,
     ],
   });
 }
