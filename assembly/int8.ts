@@ -209,7 +209,19 @@ export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, ou
       if (r >= rows) { memory.fill(dst, 0, <usize>kp << 1); continue; }
       const pix = i + r, b = pix / (outH * outW), rem = pix % (outH * outW), oh = rem / outW, ow = rem % outW;
       for (let kh = 0; kh < fH; kh++) {
-        const ih = oh * sH - pH + kh * dH;
+        const ih = oh * sH - pH + kh * dH, iw0 = ow * sW - pW;
+        if (ASC_FEATURE_SIMD) {
+          // a filter row's taps all inside and adjacent (dW 1): one span, widened 8 at a time; the overshoot lands
+          // where the next taps, the row's padding or the next row are written after (or in the scratch's slack)
+          if (dW == 1 && ih >= 0 && ih < inH && iw0 >= 0 && iw0 + fW <= inW) {
+            const src = x + <usize>(((b * inH + ih) * inW + iw0) * C), d = dst + (<usize>(kh * fW * C) << 1);
+            for (let e = 0; e < fW * C; e += 8) {
+              const v = signedA ? v128.load8x8_s(src + <usize>e) : v128.load8x8_u(src + <usize>e);
+              v128.store(d + (<usize>e << 1), v);
+            }
+            continue;
+          }
+        }
         for (let kw = 0; kw < fW; kw++) {
           const iw = ow * sW - pW + kw * dW;
           const d = dst + (<usize>((kh * fW + kw) * C) << 1);
@@ -334,7 +346,16 @@ export function qconvDot(x: usize, g: usize, wp: usize, params: usize, q: usize,
       if (r >= rows) { memory.fill(dst, 0, <usize>kq); continue; }
       const pix = i + r, b = pix / (outH * outW), rem = pix % (outH * outW), oh = rem / outW, ow = rem % outW;
       for (let kh = 0; kh < fH; kh++) {
-        const ih = oh * sH - pH + kh * dH;
+        const ih = oh * sH - pH + kh * dH, iw0 = ow * sW - pW;
+        if (ASC_FEATURE_SIMD) {
+          // one span per filter row where it can (as in qconv), 16 bytes at a time
+          if (dW == 1 && ih >= 0 && ih < inH && iw0 >= 0 && iw0 + fW <= inW) {
+            const src = x + <usize>(((b * inH + ih) * inW + iw0) * C), d = dst + <usize>(kh * fW * C);
+            const f = i8x16.splat(<i8>flip);
+            for (let e = 0; e < fW * C; e += 16) v128.store(d + <usize>e, v128.xor(v128.load(src + <usize>e), f));
+            continue;
+          }
+        }
         for (let kw = 0; kw < fW; kw++) {
           const iw = ow * sW - pW + kw * dW;
           const d = dst + <usize>((kh * fW + kw) * C);

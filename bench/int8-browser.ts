@@ -1,17 +1,18 @@
 // Int8 against float plans in headless Chromium, batch 1, wall clock in the page: MobileNetV2 (nsfwjs's pretrained
-// weights) and ResNet-50 (the zoo's, seeded random weights), each as a float plan and as quantize()'s int8 plan, on
+// weights), ResNet-50 (the zoo's, seeded random weights) and face-api's tiny face detector (its pretrained weights,
+// 416x416), each as a float plan and as quantize()'s int8 plan, on
 // the relaxed-SIMD build (int8 GEMMs and convolutions on the relaxed dot path where the engine's dot product is
 // exact; float with fused multiply-add) and on the SIMD build (int8 on the i16 dot path), interleaved in rounds;
 // medians. Calibration uses seeded images (speed does not depend on the ranges; accuracy is bench/int8.ts's job).
 // --profile N adds, on 1 thread, milliseconds per run by kernel export over N runs of each implementation.
 // Run: node --import tsx bench/int8-browser.ts [--rounds 9] [--warm-ms 1500] [--threads 1,2]
-//        [--models mobilenetv2,resnet50] [--calibration 4] [--profile 20]
+//        [--models mobilenetv2,resnet50,facedetector] [--calibration 4] [--profile 20]
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { init, io, zoo } from '../src';
+import { detect, init, io, zoo } from '../src';
 import { launch } from '../test/browser/harness';
 // @ts-expect-error plain ESM script without type declarations
 import { startServer, exportNsfwjs } from '../scripts/serve.mjs';
@@ -38,7 +39,12 @@ const WRITE: Record<string, (dir: string) => Promise<void>> = {
   resnet50: async (dir) => {
     await io.save(zoo.resnet({ depth: 50, seed: 1 }), dir);
   },
+  facedetector: async (dir) => {
+    await io.save((await detect.tinyFaceDetector()).model, dir);
+  },
 };
+/** Input sizes: 224x224, face-api's tiny detector at 416x416 (its inputSize in face-api's pipeline). */
+const SIDE: Record<string, number> = { facedetector: 416 };
 
 async function main(): Promise<void> {
   await init();
@@ -73,7 +79,8 @@ async function main(): Promise<void> {
           page.on('pageerror', (e) => console.error(`page error: ${e}`));
           await page.goto(server.url);
           await page.waitForFunction(() => 'bench' in globalThis, null, { timeout: 60_000 });
-          const spec = { model: name, shape: [1, 224, 224, 3], calibration, threads };
+          const side = SIDE[name] ?? 224;
+          const spec = { model: name, shape: [1, side, side, 3], calibration, threads };
           const info = await page.evaluate((s) => (globalThis as any).bench.setup(s), spec);
           ua = /Chrom\w*\/[\d.]+/.exec(info.userAgent)?.[0] ?? ua;
           console.log(`${name}, ${threads} thread(s): ${JSON.stringify({ ...info, userAgent: undefined })}`);
