@@ -204,10 +204,11 @@ export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, ou
   const m = geo(g, G.batch) * outH * outW;
   for (let i = 0; i < m; i += MB) {
     const rows = m - i < MB ? m - i : MB;
+    // the block's first output pixel; each row steps to the next (no divisions per row)
+    let b = i / (outH * outW), oh = (i % (outH * outW)) / outW, ow = i % outW;
     for (let r = 0; r < roundUp(rows, MR); r++) {
       const dst = ra + <usize>(r * kp * 2);
       if (r >= rows) { memory.fill(dst, 0, <usize>kp << 1); continue; }
-      const pix = i + r, b = pix / (outH * outW), rem = pix % (outH * outW), oh = rem / outW, ow = rem % outW;
       for (let kh = 0; kh < fH; kh++) {
         const ih = oh * sH - pH + kh * dH, iw0 = ow * sW - pW;
         if (ASC_FEATURE_SIMD) {
@@ -233,6 +234,7 @@ export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, ou
         }
       }
       if (kp > k) store<i16>(dst + (<usize>k << 1), <i16>zA);
+      if (++ow == outW) { ow = 0; if (++oh == outH) { oh = 0; b++; } }
     }
     rowBlock(kp, n, ra, rows, wp, corr, mult, q, out + <usize>(i * n * eb), n, eb, tmp);
   }
@@ -341,10 +343,11 @@ export function qconvDot(x: usize, g: usize, wp: usize, params: usize, q: usize,
   const m = geo(g, G.batch) * outH * outW;
   for (let i = 0; i < m; i += MB) {
     const rows = m - i < MB ? m - i : MB;
+    // the block's first output pixel; each row steps to the next (no divisions per row)
+    let b = i / (outH * outW), oh = (i % (outH * outW)) / outW, ow = i % outW;
     for (let r = 0; r < roundUp(rows, MR); r++) {
       const dst = ra + <usize>(r * kq);
       if (r >= rows) { memory.fill(dst, 0, <usize>kq); continue; }
-      const pix = i + r, b = pix / (outH * outW), rem = pix % (outH * outW), oh = rem / outW, ow = rem % outW;
       for (let kh = 0; kh < fH; kh++) {
         const ih = oh * sH - pH + kh * dH, iw0 = ow * sW - pW;
         if (ASC_FEATURE_SIMD) {
@@ -364,6 +367,7 @@ export function qconvDot(x: usize, g: usize, wp: usize, params: usize, q: usize,
         }
       }
       for (let t = k; t < kq; t++) store<u8>(dst + <usize>t, <u8>pad);
+      if (++ow == outW) { ow = 0; if (++oh == outH) { oh = 0; b++; } }
     }
     dotBlock(kq, n, ra, rows, wp, corr, mult, q, out + <usize>(i * n * eb), n, eb, tmp);
   }
