@@ -262,9 +262,10 @@ run('demo page in Chromium', () => {
 
   it('the benchmark tab times whole networks through Model.predict (?netsize: small stand-ins, fast)', async () => {
     const page = await open('?netsize=32');
+    // the tabs answer clicks once the app has started (as the other tests wait for it)
+    await ready(page, 'digit-status', 240_000);
     await page.click('#tabs button[data-tab=bench]');
-    // under a full suite the page can be busy for a while before the button takes the click
-    await page.click('#run-networks', { timeout: 240_000 });
+    await page.click('#run-networks');
     await ready(page, 'networks-status', 120_000);
     const rows = await page.$$eval('#networks-table tr[data-model]', (trs) =>
       trs.map((t) => ({ ...(t as HTMLElement).dataset })),
