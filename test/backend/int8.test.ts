@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { instantiateSync, supports, type Build } from '../../src/backend/wasm/module';
 import type { ConvGeometry } from '../../src/backend/kernels';
+import { geometry } from '../helpers/geometry';
 import {
   Q_KIND,
   corrections,
@@ -53,43 +54,6 @@ const bytes = (n: number, signed: boolean, r: () => number) =>
     ? Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128)
     : Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
 const weights = (n: number, r: () => number) => Int8Array.from({ length: n }, () => Math.floor(r() * 255) - 127);
-
-function geometry(
-  batch: number,
-  h: number,
-  w: number,
-  c: number,
-  outC: number,
-  f: number,
-  s: number,
-  pad: number,
-  d = 1,
-) {
-  const out = (n: number) => Math.floor((n + 2 * pad - d * (f - 1) - 1) / s) + 1;
-  return {
-    batch,
-    inD: 1,
-    inH: h,
-    inW: w,
-    inC: c,
-    outD: 1,
-    outH: out(h),
-    outW: out(w),
-    outC,
-    fD: 1,
-    fH: f,
-    fW: f,
-    strideD: 1,
-    strideH: s,
-    strideW: s,
-    dilationD: 1,
-    dilationH: d,
-    dilationW: d,
-    padFront: 0,
-    padTop: pad,
-    padLeft: pad,
-  } satisfies ConvGeometry;
-}
 
 /** Output parameters for a kind: zero points away from the middle so clamps and offsets are exercised. */
 function params(kind: number, signedA: boolean, relu = false): QParams {

@@ -7,6 +7,7 @@ import { Q_KIND, corrections, qconvRef, qdepthwiseRef, qgemmRef, type QParams } 
 import { dotArithmetic, dotExact, qconvDotWasm, qdepthwiseDotWasm, qgemmDotWasm } from '../../src/backend/wasm/int8';
 import { planDotSteps } from '../../src/models/plan';
 import { seeded, smallNet } from '../quantize/nets';
+import { geometry } from '../helpers/geometry';
 
 let s = 12345;
 const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -19,32 +20,6 @@ const differ = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let d = a.length === b.length ? 0 : 1;
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (!Object.is(a[i], b[i])) d++;
   return d;
-};
-const geometry = (batch: number, h: number, w: number, c: number, outC: number, f: number, st: number, pad: number) => {
-  const out = (n: number) => Math.floor((n + 2 * pad - f) / st) + 1;
-  return {
-    batch,
-    inD: 1,
-    inH: h,
-    inW: w,
-    inC: c,
-    outD: 1,
-    outH: out(h),
-    outW: out(w),
-    outC,
-    fD: 1,
-    fH: f,
-    fW: f,
-    strideD: 1,
-    strideH: st,
-    strideW: st,
-    dilationD: 1,
-    dilationH: 1,
-    dilationW: 1,
-    padFront: 0,
-    padTop: pad,
-    padLeft: pad,
-  };
 };
 
 async function main() {
