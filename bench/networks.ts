@@ -199,7 +199,9 @@ async function main(): Promise<void> {
         `${what}: plan memory: activation arena ${(b1.arena / 2 ** 20).toFixed(1)} MiB (largest set of activations alive at once ${(b1.peakLive / 2 ** 20).toFixed(1)} MiB), weights ${(b1.weights / 2 ** 20).toFixed(1)} MiB, scratch ${(b1.scratch / 2 ** 20).toFixed(1)} MiB (1 thread)`,
       );
       backend.setThreads(null);
-      console.error(`${what} done`);
+      // each network's medians as it finishes, so a crash later in a long run loses nothing measured
+      const done = rows.filter((r) => r.model === name && r.batch === batch);
+      console.error(`${what} done: ${done.map((r) => `${r.impl} ${r.threads}t ${r.ms.toFixed(1)} ms`).join(', ')}`);
     }
     tm?.dispose();
     rmSync(file, { force: true }); // VGG-16's export is 550 MB

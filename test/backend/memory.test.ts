@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { backend } from '../../src/backend';
 import type { BackendName, ConvGeometry } from '../../src/backend/kernels';
+import { align16 } from '../../src/backend/wasm/module';
 
 // 1x8x8x3 -> 4 @ 3x3 'same': small, so 10,000 calls stay quick.
 const g: ConvGeometry = {
@@ -48,6 +49,11 @@ describe('WASM memory stays bounded without dispose()', () => {
 });
 
 describe('pinned blocks (inference plans) and the scratch arena', () => {
+  it('rounds addresses past 2 GiB up to 16 without wrapping to negative int32', () => {
+    expect(align16(2 ** 31 + 1)).toBe(2 ** 31 + 16);
+    expect(align16(2 ** 32 - 16)).toBe(2 ** 32 - 16);
+    expect(align16(17)).toBe(32);
+  });
   it('keeps pinned bytes intact across kernel calls, reuses freed blocks first-fit, and moves the scratch back down', () => {
     const mod = backend.module('wasm-simd')!,
       arena = mod.arena,

@@ -204,6 +204,28 @@ describe('inference plan invalidation', () => {
     }
   });
 
+  it('frees the plan it evicts before pinning the next one (peak: the plans kept, not one more)', () => {
+    const mod = backend.module(backend.info().kernel);
+    if (!mod) return expect(backend.info().kernel).toBe('js');
+    const m = branchy(8);
+    const pin = mod.arena.pin.bind(mod.arena);
+    let peak = 0;
+    const spy = vi.spyOn(mod.arena, 'pin').mockImplementation((bytes: number) => {
+      peak = Math.max(peak, mod.arena.pinnedBytes + bytes);
+      return pin(bytes);
+    });
+    try {
+      m.predict(rand([1, 11, 9, 3], 1));
+      m.predict(rand([2, 11, 9, 3], 2));
+      peak = 0;
+      m.predict(rand([3, 11, 9, 3], 3)); // two plans kept: the batch-1 plan goes before batch 3's is pinned
+      expect(peak).toBeGreaterThan(0);
+      expect(peak).toBeLessThanOrEqual(mod.arena.pinnedBytes);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('stays within bounded memory over 1,000 predicts alternating input shapes and batch sizes', () => {
     const inp = layers.input({ shape: [null, null, 3] as unknown as number[] });
     const h = layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(inp);

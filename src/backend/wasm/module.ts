@@ -39,10 +39,10 @@ export type WasmExports = Record<string, any> & { memory: WebAssembly.Memory };
 
 const PAGE = 65536;
 
-/** Rounds a byte offset up to 16 (v128 loads and stores). */
 /** Bytes of one float32 in WebAssembly memory. */
 export const F32 = Float32Array.BYTES_PER_ELEMENT;
-export const align16 = (p: number) => (p + 15) & ~15;
+/** Rounds a byte offset up to 16 for v128 loads and stores (arithmetic, not `& ~15`: addresses reach 4 GiB). */
+export const align16 = (p: number) => Math.ceil(p / 16) * 16;
 
 /** Typed arrays a kernel reads or writes. */
 export type KernelArray = Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array;

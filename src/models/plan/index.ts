@@ -68,10 +68,11 @@ export function planFor(model: Model, shapes: number[][], isModel: (l: Layer) =>
     e.plan.release();
     entries.splice(i, 1);
   }
+  // evict before building: a new plan pins as much as the one it replaces (VGG-16: 700 MB of packed weights)
+  while (entries.length >= PLANS_PER_MODEL) entries.pop()!.plan.release();
   const program = lower(model, shapes, isModel);
   const plan = new WasmPlan(mod, rewrite ? fuse(program, { residuals: false, rewrite }) : fuse(program));
   entries.unshift({ key, plan, weights, versions: weights.map((w) => w.version) });
-  while (entries.length > PLANS_PER_MODEL) entries.pop()!.plan.release();
   return plan;
 }
 

@@ -11,7 +11,7 @@ export interface Layout {
   peakLive: number;
 }
 
-const align4 = (n: number) => (n + 3) & ~3;
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
 export function layout(p: Program): Layout {
   const n = p.values.length,
