@@ -553,6 +553,49 @@ function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usiz
   }
 }
 
+/**
+ * out[i] = clamp(nearest(f32(a[i] - za)·ma + f32(b[i] - zb)·mb), qmin - z, qmax - z) + z: a residual add of two
+ * quantised values (ma, mb their scales over the output's) requantised at the output's scale, ReLU / ReLU6 folded into
+ * qmin / qmax. Inputs and output are int8 when signedQ, else uint8; out may be a or b (each vector is read first).
+ * Float requantisation as the GEMM epilogue's (two products and a sum, no fused multiply-add on any build).
+ */
+export function qadd(a: usize, za: i32, ma: f32, b: usize, zb: i32, mb: f32, n: i32, signedQ: bool, z: i32, qmin: i32,
+  qmax: i32, out: usize): void {
+  const lo = <f32>(qmin - z), hi = <f32>(qmax - z);
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zav = i16x8.splat(<i16>za), zbv = i16x8.splat(<i16>zb), mav = f32x4.splat(ma), mbv = f32x4.splat(mb);
+    const lv = f32x4.splat(lo), hv = f32x4.splat(hi), zv = i32x4.splat(z);
+    for (; i + 16 <= n; i += 16) {
+      const pa = a + <usize>i, pb = b + <usize>i;
+      // zero points subtracted in i16 (|q - z| <= 255), then widened to i32 and converted
+      const a0 = i16x8.sub(signedQ ? v128.load8x8_s(pa) : v128.load8x8_u(pa), zav);
+      const a1 = i16x8.sub(signedQ ? v128.load8x8_s(pa, 8) : v128.load8x8_u(pa, 8), zav);
+      const b0 = i16x8.sub(signedQ ? v128.load8x8_s(pb) : v128.load8x8_u(pb), zbv);
+      const b1 = i16x8.sub(signedQ ? v128.load8x8_s(pb, 8) : v128.load8x8_u(pb, 8), zbv);
+      const h0 = i16x8.narrow_i32x4_s(
+        qsum(i32x4.extend_low_i16x8_s(a0), i32x4.extend_low_i16x8_s(b0), mav, mbv, lv, hv, zv),
+        qsum(i32x4.extend_high_i16x8_s(a0), i32x4.extend_high_i16x8_s(b0), mav, mbv, lv, hv, zv));
+      const h1 = i16x8.narrow_i32x4_s(
+        qsum(i32x4.extend_low_i16x8_s(a1), i32x4.extend_low_i16x8_s(b1), mav, mbv, lv, hv, zv),
+        qsum(i32x4.extend_high_i16x8_s(a1), i32x4.extend_high_i16x8_s(b1), mav, mbv, lv, hv, zv));
+      v128.store(out + <usize>i, signedQ ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+    }
+  }
+  for (; i < n; i++) {
+    const qa = signedQ ? <i32>load<i8>(a + <usize>i) : <i32>load<u8>(a + <usize>i);
+    const qb = signedQ ? <i32>load<i8>(b + <usize>i) : <i32>load<u8>(b + <usize>i);
+    const v = <f32>(qa - za) * ma + <f32>(qb - zb) * mb;
+    store<u8>(out + <usize>i, <u8>(<i32>nearest<f32>(min<f32>(max<f32>(v, lo), hi)) + z));
+  }
+}
+
+// Four lanes of qadd: the two scaled inputs summed, clamped, rounded to even and shifted by the zero point.
+@inline function qsum(a: v128, b: v128, ma: v128, mb: v128, lo: v128, hi: v128, z: v128): v128 {
+  const v = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(a), ma), f32x4.mul(f32x4.convert_i32x4_s(b), mb));
+  return i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(v, lo), hi))), z);
+}
+
 /** q[i] = clamp(nearest(x[i]·invScale), qmin - z, qmax - z) + z, stored as u8 (or i8 bytes): float to int8. */
 export function quantizeF32(x: usize, n: i32, invScale: f32, z: i32, qmin: i32, qmax: i32, out: usize): void {
   const lo = <f32>(qmin - z), hi = <f32>(qmax - z);

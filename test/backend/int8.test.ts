@@ -14,11 +14,13 @@ import {
   packInt8Weights,
   qconvRef,
   qdepthwiseRef,
+  qaddRef,
   qgemmRef,
   quantizeRef,
   roundEven,
   unpackInt8Weights,
   widenDepthwise,
+  type QAddParams,
   type QParams,
 } from '../../src/backend/js/int8';
 import {
@@ -32,6 +34,7 @@ import {
   qdepthwiseDotWasm,
   qconvWasm,
   qgemmDotWasm,
+  qaddWasm,
   qgemmWasm,
   quantizeWasm,
   type DotArithmetic,
@@ -150,6 +153,63 @@ describe('int8 reference', () => {
   });
 });
 
+/** Residual add cases: input zero points, scales over the output's, output zero point and clamp. */
+function addCases(signed: boolean): Array<[string, QAddParams]> {
+  const [lo, hi] = signed ? [-128, 127] : [0, 255];
+  return [
+    [
+      'zero points apart, both clamps reached',
+      { za: signed ? -20 : 111, ma: 0.83, zb: signed ? 17 : 140, mb: 1.37, z: signed ? -3 : 90, qmin: lo, qmax: hi },
+    ],
+    [
+      'ReLU folded into the clamp',
+      {
+        za: signed ? 4 : 128,
+        ma: 0.5,
+        zb: signed ? -9 : 120,
+        mb: 0.61,
+        z: signed ? -41 : 77,
+        qmin: signed ? -41 : 77,
+        qmax: hi,
+      },
+    ],
+    [
+      'ReLU6 folded, ties (halves) to even',
+      { za: 0, ma: 0.5, zb: 0, mb: 0.25, z: signed ? -128 : 0, qmin: signed ? -128 : 0, qmax: signed ? -98 : 30 },
+    ],
+    [
+      'tiny scales, one input dominating',
+      { za: signed ? 1 : 3, ma: 1e-3, zb: signed ? -128 : 0, mb: 2.9, z: signed ? 127 : 255, qmin: lo, qmax: hi },
+    ],
+  ];
+}
+
+describe('int8 residual add reference', () => {
+  it('is the real-valued sum within one quantum, clamped; halves round to even', () => {
+    const r = rng(31);
+    for (const signed of [false, true])
+      for (const [name, p] of addCases(signed)) {
+        const a = bytes(301, signed, r),
+          b = bytes(301, signed, r);
+        const y = qaddRef(a, b, p);
+        expect(y instanceof Int8Array).toBe(signed);
+        for (let i = 0; i < a.length; i++) {
+          const real = (a[i] - p.za) * p.ma + (b[i] - p.zb) * p.mb;
+          const want = Math.min(Math.max(Math.round(real) + p.z, p.qmin), p.qmax);
+          expect(Math.abs(y[i] - want), name).toBeLessThanOrEqual(1);
+          expect(y[i]).toBeGreaterThanOrEqual(p.qmin);
+          expect(y[i]).toBeLessThanOrEqual(p.qmax);
+        }
+        // the first case reaches both ends of the range, the ReLU case its clamp at the zero point
+        if (name.startsWith('zero points')) expect([y.includes(p.qmin), y.includes(p.qmax)]).toEqual([true, true]);
+        if (name.startsWith('ReLU folded')) expect(y.includes(p.qmin)).toBe(true);
+      }
+    // exact halves: 1·0.5 + 1·0.25 = 0.75 -> 1, 1·0.5 = 0.5 -> 0, 3·0.5 = 1.5 -> 2, 5·0.5 = 2.5 -> 2
+    const p = addCases(false)[2][1];
+    expect(Array.from(qaddRef(Uint8Array.of(1, 1, 3, 5), Uint8Array.of(1, 0, 0, 0), p))).toEqual([1, 0, 2, 2]);
+  });
+});
+
 describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
   const mod = instantiateSync(build);
 
@@ -219,6 +279,31 @@ describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
         const want = qdepthwiseRef(x, g, w, corr, mult, p);
         same(qconvWasm(mod, true, x, g, widenDepthwise(w, taps, g.inC), corr, mult, p), want);
       }
+  });
+
+  it('qadd matches the reference: odd lengths and SIMD tails, saturation, zero points, ReLU clamps, in place', () => {
+    const r = rng(41);
+    for (const signed of [false, true])
+      for (const [, p] of addCases(signed))
+        for (const n of [1, 7, 15, 16, 17, 33, 100, 257]) {
+          const a = bytes(n, signed, r),
+            b = bytes(n, signed, r);
+          // the extremes of the type in the first lanes: saturation at both ends
+          a[0] = signed ? -128 : 0;
+          b[0] = signed ? -128 : 0;
+          if (n > 1) [a[1], b[1]] = signed ? [127, 127] : [255, 255];
+          same(qaddWasm(mod, a, b, p), qaddRef(a, b, p));
+        }
+    // out over an input (the plan's in-place add): each vector is read before it is written
+    const p = addCases(true)[0][1],
+      a = bytes(53, true, r) as Int8Array,
+      b = bytes(53, true, r) as Int8Array;
+    const got = new Int8Array(53);
+    mod.arena.call([a, b], 1, ([pa, pb]) => {
+      mod.exports.qadd(pa, p.za, p.ma, pb, p.zb, p.mb, 53, 1, p.z, p.qmin, p.qmax, pb);
+      got.set(new Int8Array(mod.exports.memory.buffer, pb, 53));
+    });
+    same(got, qaddRef(a, b, p));
   });
 
   it('quantize and dequantize: ties to even, clamps, NaN to the zero point, both signs', () => {

@@ -57,6 +57,33 @@ export function dequantizeRef(q: Uint8Array | Int8Array, z: number, scale: numbe
   return y;
 }
 
+/** A quantised residual add's parameters (assembly/int8.ts qadd): input zero points, scales over the output's. */
+export interface QAddParams {
+  za: number;
+  ma: number;
+  zb: number;
+  mb: number;
+  /** Output zero point and clamp (ReLU / ReLU6 folded in). */
+  z: number;
+  qmin: number;
+  qmax: number;
+}
+
+/** out = clamp(nearest(f32(a - za)·ma + f32(b - zb)·mb), qmin - z, qmax - z) + z in f32 steps (Int8Array in, out). */
+export function qaddRef<T extends Uint8Array | Int8Array>(a: T, b: T, p: QAddParams): T {
+  const out = (a instanceof Int8Array ? new Int8Array(a.length) : new Uint8Array(a.length)) as T;
+  const ma = Math.fround(p.ma),
+    mb = Math.fround(p.mb),
+    lo = p.qmin - p.z,
+    hi = p.qmax - p.z;
+  for (let i = 0; i < a.length; i++) {
+    // each product and the sum rounded to f32: double rounding is exact for these (53 >= 2·24 + 2 bits)
+    const v = Math.fround(Math.fround((a[i] - p.za) * ma) + Math.fround((b[i] - p.zb) * mb));
+    out[i] = roundEven(Math.min(Math.max(v, lo), hi)) + p.z;
+  }
+  return out;
+}
+
 /** sum over k of W[k, n] per output channel ([k, n] weights). */
 export function columnSums(w: Int8Array, k: number, n: number): Int32Array {
   const s = new Int32Array(n);

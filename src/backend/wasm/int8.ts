@@ -11,6 +11,7 @@ import {
   paramBlock,
   unpackInt8Weights,
   widenDepthwise,
+  type QAddParams,
   type QParams,
 } from '../js/int8';
 import { geometryBlock } from './geometry';
@@ -87,6 +88,14 @@ export function quantizeWasm(
   return mod.arena.call([slack(x)], { type: Uint8Array, length: x.length, room: ROOM }, ([px, out]) =>
     mod.exports.quantizeF32(px, x.length, invScale, z, qmin, qmax, out),
   );
+}
+
+/** qadd on a build: a and b of one type (Int8Array for int8), the result of that type. */
+export function qaddWasm<T extends Uint8Array | Int8Array>(mod: WasmModule, a: T, b: T, p: QAddParams): T {
+  const signed = a instanceof Int8Array;
+  return mod.arena.call([slack(a), slack(b)], output(a.length, signed ? Q_KIND.i8 : Q_KIND.u8), ([pa, pb, out]) =>
+    mod.exports.qadd(pa, p.za, p.ma, pb, p.zb, p.mb, a.length, signed ? 1 : 0, p.z, p.qmin, p.qmax, out),
+  ) as T;
 }
 
 /** dequantize on a build. */
@@ -180,6 +189,19 @@ export function dotWeights(
   return { w: packInt8Dot(w, k, n), channels: out, flip: dotFlip(kind === 'signed', signedA) };
 }
 
+/** A plain [k, n] int8 w with its corrections and multipliers as a plan prepares them for the dot path. */
+function dotOperands(
+  kind: 'unsigned' | 'signed',
+  w: Int8Array,
+  k: number,
+  n: number,
+  corr: Int32Array,
+  mult: Float32Array,
+  p: QParams,
+) {
+  return dotWeights(kind, packInt8Weights(w, k, n), channels(corr, mult, n), k, n, p.signedA);
+}
+
 /**
  * qgemm on a relaxed build's dot path, assuming the engine computes `kind` (a plain [k, n] int8 w; packing,
  * flip and corrections as a plan makes them).
@@ -196,7 +218,7 @@ export function qgemmDotWasm(
   mult: Float32Array,
   p: QParams,
 ): Quantized {
-  const d = dotWeights(kind, packInt8Weights(w, k, n), channels(corr, mult, n), k, n, p.signedA);
+  const d = dotOperands(kind, w, k, n, corr, mult, p);
   const inputs = [a, d.w, d.channels, paramBlock(p, n)].map(slack);
   return mod.arena.call(inputs, output(m * n, p.kind), ([pa, pw, pc, pq, out]) =>
     mod.exports.qgemmDot(
@@ -229,7 +251,7 @@ export function qconvDotWasm(
 ): Quantized {
   const n = g.outC,
     k = g.fH * g.fW * g.inC;
-  const d = dotWeights(kind, packInt8Weights(w, k, n), channels(corr, mult, n), k, n, p.signedA);
+  const d = dotOperands(kind, w, k, n, corr, mult, p);
   const inputs = [x, geometryBlock(g), d.w, d.channels, paramBlock(p, n)].map(slack);
   return mod.arena.call(inputs, output(g.batch * g.outH * g.outW * n, p.kind), ([px, pg, pw, pc, pq, out]) =>
     mod.exports.qconvDot(px, pg, pw, pc, pq, out, d.flip, mod.arena.allocBytes(mod.exports.qdotScratchBytes(k))),
