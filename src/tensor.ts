@@ -3,6 +3,7 @@ import { DisposedError, ShapeError, ValueError, fmtShape } from './errors';
 import { record } from './autograd/tape';
 import { track } from './memory';
 import { retain, release } from './backend/pool';
+import { holdPlain, setRehome } from './backend/resident';
 
 export type Shape = number[];
 /** Nested arrays of numbers, e.g. [[1, 2], [3, 4]]. */
@@ -32,8 +33,19 @@ export class Tensor {
     }
     this.shape = [...shape];
     this.values = data;
-    retain(data);
+    // a plain array may later move into WebAssembly memory (src/backend/resident.ts); a Variable's never does
+    if (!retain(data) && new.target === Tensor) holdPlain(data, this);
     track(this);
+  }
+
+  static {
+    // the first kernel that reads a plain array moves it into a resident block: its tensors then hold the view
+    setRehome((holder, view) => {
+      const t = holder as Tensor;
+      if (t.disposed) return false;
+      t.values = view;
+      return true;
+    });
   }
 
   /** The values, row-major. Throws a DisposedError after dispose(). */

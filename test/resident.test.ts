@@ -90,18 +90,20 @@ describeEachBackend('resident outputs', (b) => {
     setResidentOutputs(true);
     const before = memory().residentBlocks;
     const xs = [x, w, d, m].map((t) => Float32Array.from(t.data));
+    const plain = !isResident(x); // x (18 KiB) moves in at its first read here; w, d and m are under 4 KiB
     tidy(() => {
       const got = workload(x, w, d, m);
       const resident = got.map(isResident);
       // the kernel-written outputs of 4 KiB or more: relu, sigmoid, tanh, add, mul, the stride-1 convs, max pool,
       // matmul, softmax, batch norm (the stride-2 conv, avg pool and global pooling are smaller)
       [0, 1, 2, 3, 4, 5, 7, 8, 10, 11, 12].forEach((i) => expect(resident[i]).toBe(shared));
-      expect(memory().residentBlocks - before).toBe(resident.filter(Boolean).length);
+      expect(isResident(x)).toBe(shared || !plain);
+      expect(memory().residentBlocks - before).toBe(resident.filter(Boolean).length + (shared && plain ? 1 : 0));
       got.forEach((t, i) => expect(t.data).toEqual(copied[i].data));
       // no kernel writes into an input it was handed in place
       [x, w, d, m].forEach((t, i) => expect(t.data).toEqual(xs[i]));
     });
-    expect(memory().residentBlocks).toBe(before);
+    expect(memory().residentBlocks).toBe(before + (shared && plain ? 1 : 0));
   });
 
   it('a resident input is read in place, not copied in; a chain gives the copy path results', () => {
@@ -225,5 +227,133 @@ describeEachBackend('resident outputs', (b) => {
     expect(held.live).toBe(true);
     tidy(() => void workload(x, w, d, m)); // would reuse the block were it freed
     expect(part).toEqual(keep);
+  });
+});
+
+describeEachBackend('plain arrays moving into WebAssembly memory', (b) => {
+  const shared = sharedMemory(b);
+  /** Fresh random values no tensor holds. */
+  const values = (n: number, seed: number) => Float32Array.from(rand([n], seed).data);
+  /** The block a tensor's array lives on in this backend's memory, if any. */
+  const blockOf = (t: Tensor) => {
+    const arena = backend.module(b)?.arena;
+    return arena ? liveBlock(t.data, arena) : undefined;
+  };
+
+  it('the first kernel read moves a tensor() array in (one copy); later reads are in place, results unchanged', () => {
+    const src = values(3 * 29 * 31, 11); // not a multiple of 4 floats; 10.5 KiB
+    const ref = ops.sigmoid(tensor(Float32Array.from(src), [3, 29, 31]));
+    setResidentOutputs(false);
+    const copied = Float32Array.from(ops.sigmoid(tensor(Float32Array.from(src), [3, 29, 31])).data);
+    setResidentOutputs(true);
+    const t = tensor(src, [3, 29, 31]);
+    expect(t.data).toBe(src); // aliased until a kernel reads it
+    const first = ops.sigmoid(t);
+    expect(first.data).toEqual(copied);
+    expect(first.data).toEqual(ref.data);
+    expect(blockOf(t) !== undefined).toBe(shared);
+    expect(t.data === src).toBe(!shared);
+    expect(t.data).toEqual(Float32Array.from(src));
+    const arena = backend.module(b)?.arena;
+    if (arena) {
+      const put = vi.spyOn(arena, 'put');
+      expect(ops.sigmoid(t).data).toEqual(copied);
+      expect(put).toHaveBeenCalledTimes(shared ? 0 : 1);
+      put.mockRestore();
+    }
+    // once moved, writes to the caller's array no longer reach the tensor (before, they did)
+    src[0] = 1234;
+    expect(t.data[0] === 1234).toBe(!shared);
+  });
+
+  it('tensors sharing the array (reshape, tensor(t.data)) all move together and stay consistent', () => {
+    const src = values(4 * 8 * 9 * 5, 12);
+    const t = tensor(src, [4, 8, 9, 5]),
+      r = t.reshape([32, 45]),
+      s = tensor(t.data, [4, 360]);
+    const want = Float32Array.from(src).map((v) => Math.max(v, 0));
+    expect(ops.relu(r).data).toEqual(want);
+    expect(r.data).toBe(t.data);
+    expect(s.data).toBe(t.data);
+    expect(blockOf(s)?.holders).toBe(shared ? 3 : undefined);
+    expect(ops.relu(t).data).toEqual(want);
+    expect(ops.relu(s).data).toEqual(want);
+    // a reshape made after the move shares the view
+    const later = t.reshape([-1]);
+    expect(later.data).toBe(t.data);
+    expect(blockOf(later)?.holders).toBe(shared ? 4 : undefined);
+  });
+
+  it('a moved tensor still reads right after memory growth and after other ops reuse freed blocks', () => {
+    setPoolPoison(NaN);
+    const src = values(2 * 17 * 19 * 7, 13),
+      keep = Float32Array.from(src);
+    const t = tensor(src, [2, 17, 19, 7]);
+    const want = Float32Array.from(ops.relu(t).data);
+    const mem = backend.module(b)?.arena.memory;
+    if (mem) {
+      const before = mem.buffer.byteLength;
+      mem.grow(64); // 4 MiB
+      expect(backend.info().memoryBytes).toBeGreaterThan(before);
+    }
+    for (let i = 0; i < 20; i++) tidy(() => void ops.sigmoid(ops.relu(ops.add(t, 1))));
+    expect(t.data).toEqual(keep);
+    expect(ops.relu(t).data).toEqual(want);
+  });
+
+  it('dispose frees the block once every tensor on it is disposed; tidy frees a tensor made inside it', () => {
+    const base = memory().residentBytes;
+    const t = tensor(values(64 * 64, 14), [64, 64]),
+      r = t.reshape([4096]);
+    ops.relu(t).dispose();
+    const blk = blockOf(t);
+    expect(blk !== undefined).toBe(shared);
+    expect(memory().residentBytes - base).toBe(shared ? 64 * 64 * 4 : 0);
+    t.dispose();
+    expect(blk?.live ?? false).toBe(shared);
+    r.dispose();
+    expect(blk?.live ?? false).toBe(false);
+    expect(memory().residentBytes).toBe(base);
+    tidy(() => void ops.relu(tensor(values(64 * 64, 15), [64, 64])));
+    expect(memory().residentBytes).toBe(base);
+  });
+
+  it('Variables never move: assign and reads stay on their own array', () => {
+    const src = values(40 * 50, 16);
+    const v = new Variable(tensor(src, [40, 50]));
+    const own = v.data;
+    expect(ops.relu(v).data).toEqual(Float32Array.from(src).map((x) => Math.max(x, 0)));
+    expect(v.data).toBe(own);
+    expect(blockOf(v)).toBeUndefined();
+    v.assign(full([40, 50], -2));
+    expect(v.data).toBe(own);
+    expect(ops.relu(ops.add(v, 3)).data).toEqual(new Float32Array(2000).fill(1));
+  });
+
+  it('small arrays and arrays past the cap stay plain and are copied in per call', () => {
+    const small = tensor(values(1000, 17), [1000]); // 4,000 bytes: under the 4 KiB floor
+    ops.relu(small);
+    expect(blockOf(small)).toBeUndefined();
+    setPoolLimit(0);
+    const src = values(5000, 18),
+      t = tensor(src, [5000]);
+    expect(ops.relu(t).data).toEqual(Float32Array.from(src).map((x) => Math.max(x, 0)));
+    expect(t.data).toBe(src);
+    setPoolLimit(DEFAULT_POOL_LIMIT);
+    ops.relu(t);
+    expect(t.data === src).toBe(!shared); // it moves once there is room
+  });
+
+  it('memory stays bounded over thousands of fresh tensors read without dispose', () => {
+    const cap = Math.max(2 * 2 ** 20, memory().residentBytes + memory().residentCachedBytes);
+    setPoolLimit(cap);
+    const n = 56 * 56 * 4; // 50 KiB each: 3,000 of them are 147 MiB
+    for (let i = 0; i < 50; i++) ops.relu(tensor(new Float32Array(n).fill(i - 25), [n]));
+    const steady = backend.info().memoryBytes;
+    let last: Tensor | null = null;
+    for (let i = 0; i < 3000; i++) last = ops.relu(tensor(new Float32Array(n).fill((i % 7) - 3), [n]));
+    expect(memory().residentBytes + memory().residentCachedBytes).toBeLessThanOrEqual(cap);
+    if (b !== 'js') expect(backend.info().memoryBytes).toBeLessThanOrEqual(steady + 2 * cap);
+    expect(last!.data).toEqual(new Float32Array(n).fill(Math.max((2999 % 7) - 3, 0)));
   });
 });

@@ -45,11 +45,13 @@ export function acquireFilled(n: number, value: number): Float32Array {
   return acquire(n).fill(value);
 }
 
-/** Called by every Tensor built on `data`: one more holder if the pool owns its buffer. */
-export function retain(data: Float32Array): void {
-  if (retainResident(data)) return;
+/** Called by every Tensor built on `data`: one more holder if the pool or a resident block owns it; false if neither. */
+export function retain(data: Float32Array): boolean {
+  if (retainResident(data)) return true;
   const c = holders.get(data.buffer);
-  if (c !== undefined) holders.set(data.buffer, c + 1);
+  if (c === undefined) return false;
+  holders.set(data.buffer, c + 1);
+  return true;
 }
 
 /** Called when a tensor built on `data` is disposed: the last holder gives the buffer back (up to the cap). */

@@ -3,6 +3,9 @@
 // keeps every view valid, while growing a plain one detaches them (and would empty users' tensors).
 // A block is freed by dispose()/tidy once no tensor holds it, or when its view is garbage collected; the
 // arena that owns it keeps freed blocks for reuse by size, within the pool's byte cap (setPoolLimit).
+// A plain array a tensor holds (made by tensor(), or a Float32Array handed to it) moves into a block the first
+// time a kernel of such a build reads it: one copy, after which its tensors hold the view (as TF.js copies into
+// its heap once, at tf.tensor()). Variables never move: they are written in place (assign, optimizers).
 
 /** What an arena does with its blocks: the allocator side (src/backend/wasm/module.ts). */
 export interface BlockOwner {
@@ -18,6 +21,12 @@ export interface Block {
   holders: number;
   live: boolean;
 }
+
+/**
+ * Outputs and plain arrays below this many bytes stay out of blocks: a block's bookkeeping costs more than
+ * such a copy, and it keeps the count of blocks (and so the allocator's work) small.
+ */
+export const MIN_RESIDENT_BYTES = 4096;
 
 /** Every view on a live or freed block (views cut by subarray too) -> its block. */
 const blockOf = new WeakMap<Float32Array, Block>();
@@ -115,4 +124,36 @@ export function registerCache(o: { dropCached(toBytes: number): void }): void {
 /** Drops cached (free) blocks until live + cached bytes fit in `limitBytes`. */
 export function trimCached(limitBytes: number): void {
   for (const o of owners) o.dropCached(Math.max(0, limitBytes - residentStats.liveBytes));
+}
+
+/** Plain arrays (neither pooled nor resident) of MIN_RESIDENT_BYTES or more -> the tensors built on them. */
+const plainHolders = new WeakMap<Float32Array, object[]>();
+/** Points a tensor at a view (tensor.ts sets it: `values` is private there); false for a disposed tensor. */
+let rehome: (holder: object, view: Float32Array) => boolean = () => false;
+
+/** Called once by tensor.ts: how migrate() swaps a tensor's array. */
+export function setRehome(fn: (holder: object, view: Float32Array) => boolean): void {
+  rehome = fn;
+}
+
+/** Called by the Tensor constructor for an array that is neither pooled nor resident: it may move later. */
+export function holdPlain(data: Float32Array, holder: object): void {
+  if (!canReside || data.byteLength < MIN_RESIDENT_BYTES) return;
+  const list = plainHolders.get(data);
+  if (list) list.push(holder);
+  else plainHolders.set(data, [holder]);
+}
+
+/** Whether tensors hold this plain array, so that an arena may move it into a block (migrate). */
+export const movable = (data: Float32Array): boolean => plainHolders.has(data);
+
+/**
+ * Points every live tensor holding `data` at `view` (a copy of it on `block`), each one a holder of the block;
+ * returns how many. Tensors built on `data` later stay on the plain array.
+ */
+export function migrate(data: Float32Array, view: Float32Array, block: Block): number {
+  const list = plainHolders.get(data);
+  plainHolders.delete(data);
+  if (list) for (const t of list) if (rehome(t, view)) block.holders++;
+  return block.holders;
 }

@@ -5,8 +5,9 @@
 // On the threads builds' shared memory an output is written instead into a "resident" block below the
 // scratch and handed out as a view (src/backend/resident.ts), and a resident input is read where it lies:
 // no copy either way. Growing a shared memory leaves views valid; a plain memory's growth would detach
-// them, so the other builds keep the copies. Resident blocks are capped by the pool limit (past it,
-// outputs are copied out), so memory stays bounded with no dispose() too.
+// them, so the other builds keep the copies. A plain array that tensors hold moves into a block the first
+// time a kernel reads it (Arena.moveIn) and is read in place from then on. Resident blocks are capped by the
+// pool limit (past it, outputs are copied out), so memory stays bounded with no dispose() too.
 // The threads builds import one shared memory that a pool of workers also instantiates the module on.
 import { instantiate as loaderInstantiate, instantiateSync as loaderInstantiateSync } from '@assemblyscript/loader';
 import * as binaries from './binaries';
@@ -19,6 +20,9 @@ import {
   adopt,
   canReside,
   liveBlock,
+  migrate,
+  movable,
+  MIN_RESIDENT_BYTES,
   registerCache,
   residentSettings,
   residentStats,
@@ -65,12 +69,6 @@ type ArrayType<V extends KernelArray> = {
  */
 export type ArenaOutput<V extends KernelArray = Float32Array> =
   number | { type?: ArrayType<V>; length: number; room?: number; zero?: boolean };
-
-/**
- * Outputs below this many bytes are copied out: a resident block's bookkeeping costs more than such a
- * copy, and it keeps the count of blocks (and so the allocator's work) small.
- */
-const MIN_RESIDENT_BYTES = 4096;
 
 export class Arena implements BlockOwner {
   private top: number;
@@ -278,9 +276,13 @@ export class Arena implements BlockOwner {
     body: (ptrs: number[]) => void,
   ): V | void {
     if (output === null) {
+      // in-place kernels (optimizers) write into their inputs: those never move
       this.reset();
       body(this.inputs(inputs));
-    } else if (typeof output === 'number') {
+      return;
+    }
+    if (this.resident && residentSettings.enabled) inputs = this.moveIn(inputs);
+    if (typeof output === 'number') {
       // the common case, floats out: no spec object, the monomorphic path
       const block = this.reserve(output * F32);
       this.reset();
@@ -304,6 +306,30 @@ export class Arena implements BlockOwner {
       if (floats) return this.take(out, output.length) as V;
       return new type(this.memory.buffer as ArrayBuffer, out, output.length).slice() as V;
     }
+  }
+
+  /**
+   * Moves the plain arrays among a pure kernel's inputs that tensors hold into resident blocks (one copy each; the
+   * tensors then hold the views, read in place from now on) and returns the inputs with the views in their place.
+   * Past the cap an array stays plain and is copied in per call. Call before reserve() and reset().
+   */
+  private moveIn(inputs: readonly ArenaInput[]): readonly ArenaInput[] {
+    let out: ArenaInput[] | null = null;
+    for (let i = 0; i < inputs.length; i++) {
+      const x = inputs[i];
+      if (!(x instanceof Float32Array) || !movable(x)) continue;
+      const block = this.reserve(x.byteLength);
+      if (block === null) continue;
+      new Float32Array(this.memory.buffer, block.ptr, x.length).set(x);
+      const view = this.view(block, x.length);
+      if (migrate(x, view, block) === 0) {
+        this.free(block); // every tensor on it was disposed: nothing would hold the block
+        continue;
+      }
+      out ??= inputs.slice();
+      for (let j = i; j < out.length; j++) if (out[j] === x) out[j] = view;
+    }
+    return out ?? inputs;
   }
 
   /** Runs a kernel body; a resident block reserved for its output goes back if it throws. */
