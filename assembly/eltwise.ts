@@ -50,82 +50,68 @@ const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 4, MIN = 5;
   return v128.bitselect(small, large, f32x4.lt(a, f32x4(0.625, 0.625, 0.625, 0.625)));
 }
 
-// sigmoid, 16 values a turn, from e = e^-|x| alone (never overflows): f = e / (1 + e) is sigmoid(-|x|) and 1 - f
-// sigmoid(|x|). e = 2^n·e^r with n = round(-|x|·log2 e) in the low mantissa bits of a magic sum (127 added, so
-// shifting them into the exponent gives 2^n), r = -|x| - n·ln2 and e^r the Cephes polynomial of expv. Past
-// |x| = 87.33 e^-|x| would be denormal (and n out of range): f is 0 there (sigmoid's true value is below
-// 1.2e-38). A NaN passes through the arithmetic. The constants come from memory into locals before the loop:
-// as v128.const V8 rebuilds each one (several instructions) every time round, which cost more than the
-// arithmetic. Measured (56x56x64, Node, under load): 0.65 ms with expv and a division per vector, 0.32 with the
-// constants hoisted and two vectors a turn, 0.25 with four (TF.js wasm 0.21-0.24).
+// sigmoid, 16 values a turn, from e = e^-|x| (never overflows): sigmoid(x) = e / (1 + e) for x < 0 and 1 / (1 + e)
+// for x >= 0 (the sign picks the numerator: no 1 - f afterwards). e = 2^n·e^-t with n = round(-|x|·log2 e) read
+// from the low mantissa bits of a magic sum (127 added, so shifting them into the exponent gives s = 2^n) and
+// t = |x| + n·ln2 in [-ln2/2, ln2/2] (ln2 in two parts: n·LN2_HI is exact); e^-t = 1 + t·q(t) with q of degree 4
+// (a minimax fit for the relative error of e^-t, 9.2e-8), so e = s + (t·s)·q. Past |x| = 87.33 e^-|x| would be
+// denormal (and n out of range): e is zeroed there, giving 0 or 1. A NaN passes through the arithmetic.
+// Error against the correctly rounded value: at most 3 ulp (2.7e-7 relative) over [-90, 90] (a float32
+// simulation of these steps on 3 million points; the tests check the kernel against the reference).
+// The constants come from memory into locals before the loop: as v128.const V8 rebuilds each one every time
+// round. Same idea as XNNPACK's rr2-p5-div kernel, one step shorter. Measured (56x56x64, Node, under load,
+// resident input): 0.65 ms with expv and a division per vector, 0.25 with a degree-6 polynomial four vectors
+// a turn, this one in bench/RESULTS.md.
 const SIGMOID_K = memory.data<f32>([
-  12583039.0, -1.44269504, -0.693359375, -2.12194440e-4, 1.9875691500e-4, 1.3981999507e-3,
-  8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1, 87.33,
+  12583039.0, -1.44269504, 0.693145751953125, 1.428606765330187e-6, -0.008290236815810204, 0.041898105293512344,
+  -0.1666763871908188, 0.4999914765357971, -0.9999997019767761, 1, 87.33,
 ]);
 function sigmoidLoop(x: usize, y: usize, n: i32): i32 {
   const k = SIGMOID_K;
   const magic = v128.load32_splat(k), log2e = v128.load32_splat(k, 4);
   const ln2hi = v128.load32_splat(k, 8), ln2lo = v128.load32_splat(k, 12);
-  const p0 = v128.load32_splat(k, 16), p1 = v128.load32_splat(k, 20), p2 = v128.load32_splat(k, 24);
-  const p3 = v128.load32_splat(k, 28), p4 = v128.load32_splat(k, 32), p5 = v128.load32_splat(k, 36);
-  const one = v128.load32_splat(k, 40), cutoff = v128.load32_splat(k, 44);
+  const q4 = v128.load32_splat(k, 16), q3 = v128.load32_splat(k, 20), q2 = v128.load32_splat(k, 24);
+  const q1 = v128.load32_splat(k, 28), q0 = v128.load32_splat(k, 32);
+  const one = v128.load32_splat(k, 36), cutoff = v128.load32_splat(k, 40);
   let i = 0;
   // four vectors a turn: the polynomial is a chain of dependent steps, and four chains fill the pipeline
   for (; i + 16 <= n; i += 16) {
     const o = <usize>i << 2;
-    const va = v128.load(x + o);
-    const za = f32x4.abs(va);
-    const nma = f32x4.add(f32x4.mul(za, log2e), magic);
-    const vb = v128.load(x + o, 16);
-    const zb = f32x4.abs(vb);
-    const nmb = f32x4.add(f32x4.mul(zb, log2e), magic);
-    const vc = v128.load(x + o, 32);
-    const zc = f32x4.abs(vc);
-    const nmc = f32x4.add(f32x4.mul(zc, log2e), magic);
-    const vd = v128.load(x + o, 48);
-    const zd = f32x4.abs(vd);
-    const nmd = f32x4.add(f32x4.mul(zd, log2e), magic);
-    const na = f32x4.sub(nma, magic);
-    const ra = f32x4.sub(f32x4.sub(f32x4.mul(na, ln2hi), za), f32x4.mul(na, ln2lo));
-    const nb = f32x4.sub(nmb, magic);
-    const rb = f32x4.sub(f32x4.sub(f32x4.mul(nb, ln2hi), zb), f32x4.mul(nb, ln2lo));
-    const nc = f32x4.sub(nmc, magic);
-    const rc = f32x4.sub(f32x4.sub(f32x4.mul(nc, ln2hi), zc), f32x4.mul(nc, ln2lo));
-    const nd = f32x4.sub(nmd, magic);
-    const rd = f32x4.sub(f32x4.sub(f32x4.mul(nd, ln2hi), zd), f32x4.mul(nd, ln2lo));
-    let pa = f32x4.add(f32x4.mul(p0, ra), p1);
-    let pb = f32x4.add(f32x4.mul(p0, rb), p1);
-    let pc = f32x4.add(f32x4.mul(p0, rc), p1);
-    let pd = f32x4.add(f32x4.mul(p0, rd), p1);
-    pa = f32x4.add(f32x4.mul(pa, ra), p2);
-    pb = f32x4.add(f32x4.mul(pb, rb), p2);
-    pc = f32x4.add(f32x4.mul(pc, rc), p2);
-    pd = f32x4.add(f32x4.mul(pd, rd), p2);
-    pa = f32x4.add(f32x4.mul(pa, ra), p3);
-    pb = f32x4.add(f32x4.mul(pb, rb), p3);
-    pc = f32x4.add(f32x4.mul(pc, rc), p3);
-    pd = f32x4.add(f32x4.mul(pd, rd), p3);
-    pa = f32x4.add(f32x4.mul(pa, ra), p4);
-    pb = f32x4.add(f32x4.mul(pb, rb), p4);
-    pc = f32x4.add(f32x4.mul(pc, rc), p4);
-    pd = f32x4.add(f32x4.mul(pd, rd), p4);
-    pa = f32x4.add(f32x4.mul(pa, ra), p5);
-    pb = f32x4.add(f32x4.mul(pb, rb), p5);
-    pc = f32x4.add(f32x4.mul(pc, rc), p5);
-    pd = f32x4.add(f32x4.mul(pd, rd), p5);
-    const ea = f32x4.mul(f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(pa, ra), ra), ra), one), i32x4.shl(nma, 23));
-    const eb = f32x4.mul(f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(pb, rb), rb), rb), one), i32x4.shl(nmb, 23));
-    const ec = f32x4.mul(f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(pc, rc), rc), rc), one), i32x4.shl(nmc, 23));
-    const ed = f32x4.mul(f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(pd, rd), rd), rd), one), i32x4.shl(nmd, 23));
-    // x >= 0 (sign bit clear) takes 1 - f
-    const fa = v128.andnot(f32x4.div(ea, f32x4.add(ea, one)), f32x4.gt(za, cutoff));
-    v128.store(y + o, v128.bitselect(fa, f32x4.sub(one, fa), i32x4.shr_s(va, 31)));
-    const fb = v128.andnot(f32x4.div(eb, f32x4.add(eb, one)), f32x4.gt(zb, cutoff));
-    v128.store(y + o, v128.bitselect(fb, f32x4.sub(one, fb), i32x4.shr_s(vb, 31)), 16);
-    const fc = v128.andnot(f32x4.div(ec, f32x4.add(ec, one)), f32x4.gt(zc, cutoff));
-    v128.store(y + o, v128.bitselect(fc, f32x4.sub(one, fc), i32x4.shr_s(vc, 31)), 32);
-    const fd = v128.andnot(f32x4.div(ed, f32x4.add(ed, one)), f32x4.gt(zd, cutoff));
-    v128.store(y + o, v128.bitselect(fd, f32x4.sub(one, fd), i32x4.shr_s(vd, 31)), 48);
+    const va = v128.load(x + o), vb = v128.load(x + o, 16), vc = v128.load(x + o, 32), vd = v128.load(x + o, 48);
+    const za = f32x4.abs(va), zb = f32x4.abs(vb), zc = f32x4.abs(vc), zd = f32x4.abs(vd);
+    const ma = f32x4.add(f32x4.mul(za, log2e), magic), mb = f32x4.add(f32x4.mul(zb, log2e), magic);
+    const mc = f32x4.add(f32x4.mul(zc, log2e), magic), md = f32x4.add(f32x4.mul(zd, log2e), magic);
+    const na = f32x4.sub(ma, magic), nb = f32x4.sub(mb, magic), nc = f32x4.sub(mc, magic), nd = f32x4.sub(md, magic);
+    let ta = f32x4.add(f32x4.mul(na, ln2hi), za), tb = f32x4.add(f32x4.mul(nb, ln2hi), zb);
+    let tc = f32x4.add(f32x4.mul(nc, ln2hi), zc), td = f32x4.add(f32x4.mul(nd, ln2hi), zd);
+    ta = f32x4.add(f32x4.mul(na, ln2lo), ta);
+    tb = f32x4.add(f32x4.mul(nb, ln2lo), tb);
+    tc = f32x4.add(f32x4.mul(nc, ln2lo), tc);
+    td = f32x4.add(f32x4.mul(nd, ln2lo), td);
+    let qa = f32x4.add(f32x4.mul(ta, q4), q3), qb = f32x4.add(f32x4.mul(tb, q4), q3);
+    let qc = f32x4.add(f32x4.mul(tc, q4), q3), qd = f32x4.add(f32x4.mul(td, q4), q3);
+    qa = f32x4.add(f32x4.mul(qa, ta), q2);
+    qb = f32x4.add(f32x4.mul(qb, tb), q2);
+    qc = f32x4.add(f32x4.mul(qc, tc), q2);
+    qd = f32x4.add(f32x4.mul(qd, td), q2);
+    qa = f32x4.add(f32x4.mul(qa, ta), q1);
+    qb = f32x4.add(f32x4.mul(qb, tb), q1);
+    qc = f32x4.add(f32x4.mul(qc, tc), q1);
+    qd = f32x4.add(f32x4.mul(qd, td), q1);
+    qa = f32x4.add(f32x4.mul(qa, ta), q0);
+    qb = f32x4.add(f32x4.mul(qb, tb), q0);
+    qc = f32x4.add(f32x4.mul(qc, tc), q0);
+    qd = f32x4.add(f32x4.mul(qd, td), q0);
+    const sa = i32x4.shl(ma, 23), sb = i32x4.shl(mb, 23), sc = i32x4.shl(mc, 23), sd = i32x4.shl(md, 23);
+    const ea = v128.andnot(f32x4.add(f32x4.mul(f32x4.mul(ta, sa), qa), sa), f32x4.gt(za, cutoff));
+    const eb = v128.andnot(f32x4.add(f32x4.mul(f32x4.mul(tb, sb), qb), sb), f32x4.gt(zb, cutoff));
+    const ec = v128.andnot(f32x4.add(f32x4.mul(f32x4.mul(tc, sc), qc), sc), f32x4.gt(zc, cutoff));
+    const ed = v128.andnot(f32x4.add(f32x4.mul(f32x4.mul(td, sd), qd), sd), f32x4.gt(zd, cutoff));
+    // x < 0 (sign bit set) takes e as the numerator, x >= 0 takes 1
+    v128.store(y + o, f32x4.div(v128.bitselect(ea, one, i32x4.shr_s(va, 31)), f32x4.add(ea, one)));
+    v128.store(y + o, f32x4.div(v128.bitselect(eb, one, i32x4.shr_s(vb, 31)), f32x4.add(eb, one)), 16);
+    v128.store(y + o, f32x4.div(v128.bitselect(ec, one, i32x4.shr_s(vc, 31)), f32x4.add(ec, one)), 32);
+    v128.store(y + o, f32x4.div(v128.bitselect(ed, one, i32x4.shr_s(vd, 31)), f32x4.add(ed, one)), 48);
   }
   return i;
 }

@@ -153,7 +153,10 @@ function flatten(data: NestedArray, shape: number[], out: Float32Array): void {
   walk(data, 0);
 }
 
-/** Makes a Tensor from nested arrays, a Float32Array or a plain number array (with a shape). */
+/**
+ * Makes a Tensor from nested arrays, a Float32Array (shared, not copied, until a threads build's kernel first
+ * reads it and moves it into WebAssembly memory) or a plain number array (with a shape).
+ */
 export function tensor(data: TensorLike | number[] | ArrayLike<number>, shape?: readonly number[]): Tensor {
   if (data instanceof Tensor) return shape ? new Tensor(data.data, resolveShape(shape, data.size, 'tensor')) : data;
   if (data instanceof Float32Array)
