@@ -45,7 +45,7 @@ export function acquireFilled(n: number, value: number): Float32Array {
   return acquire(n).fill(value);
 }
 
-/** Called by every Tensor built on `data`: one more holder if the pool or a resident block owns it; false if neither. */
+/** Called by every Tensor built on `data`: one more holder if the pool or a resident block owns it, else false. */
 export function retain(data: Float32Array): boolean {
   if (retainResident(data)) return true;
   const c = holders.get(data.buffer);
