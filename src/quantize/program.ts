@@ -2,7 +2,9 @@
 // post-training quantisation): convolutions, depthwise convolutions (multiplier 1) and dense layers become int8
 // steps whose weights are quantised per output channel (symmetric, after batch-norm folding), activations carry a
 // per-tensor scale and zero point from calibration, and every other step stays float, with quantize / dequantize
-// steps at the boundaries. An int8 step whose output only float steps read stores float32 directly.
+// steps at the boundaries. An int8 step whose output only float steps read stores float32 directly. A residual add of
+// two calibrated values whose sum an int8 step reads runs int8 too (its ReLU in the clamp), so a residual block's
+// convolutions hand their int8 outputs to the add and the add hands its int8 sum to the next block.
 import { ACT, Program, Step, Value } from '../models/plan/steps';
 import { Q_KIND, corrections, packInt8Weights, paramBlock, widenDepthwise, type QParams } from '../backend/js/int8';
 
@@ -24,6 +26,7 @@ interface QValue {
 }
 
 type Candidate = Extract<Step, { kind: 'conv' | 'depthwise' | 'dense' }>;
+type Add = Extract<Step, { kind: 'add' }>;
 
 /** The range [lo, hi] (widened to hold 0, so zero padding is exact) mapped onto qmin..qmax. */
 export function valueParams([lo0, hi0]: [number, number], signed: boolean): QValue {
@@ -61,6 +64,47 @@ function rangeLookup(p: Program, ranges: Ranges): (v: number) => [number, number
   };
 }
 
+/**
+ * Which adds run int8 and which values stay int8, given the int8 kernel steps (chosen) of p: an add of two calibrated
+ * values runs int8 while an int8 step (kernel or add) reads its sum and the sum is no output of the program; a value
+ * (by root) is int8 when an int8 step writes it and another reads it. Shared with io.saveOnnx's QDQ form (qdq.ts).
+ */
+export function int8Values(
+  p: Program,
+  chosen: ReadonlySet<Step>,
+  rangeOf: (v: number) => [number, number] | undefined,
+  root: (v: number) => number,
+): { adds: Set<Add>; quantised: Set<number> } {
+  const outRoots = new Set(p.outputs.map(root));
+  const adds = new Set(
+    p.steps.filter(
+      (s): s is Add =>
+        s.kind === 'add' &&
+        s.xs.length === 2 &&
+        s.xs.every((x) => !!rangeOf(x)) &&
+        !!rangeOf(s.y) &&
+        !outRoots.has(root(s.y)),
+    ),
+  );
+  const readByInt8 = (r: number) =>
+    [...chosen].some((t) => 'x' in t && root(t.x) === r) || [...adds].some((a) => a.xs.some((x) => root(x) === r));
+  // an add whose sum only float steps read goes back to float; that can leave an earlier add's sum unread by int8
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const a of adds)
+      if (!readByInt8(root(a.y))) {
+        adds.delete(a);
+        changed = true;
+      }
+  }
+  const quantised = new Set<number>();
+  for (const s of [...chosen, ...adds]) {
+    const r = root(s.y);
+    if (!outRoots.has(r) && readByInt8(r)) quantised.add(r);
+  }
+  return { adds, quantised };
+}
+
 /** Rewrites p (fused, residuals not folded, not yet in place) into its int8 form, in place. */
 export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings): void {
   const signed = q.activations === 'int8',
@@ -73,12 +117,7 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings)
     ),
   );
   // an int8 step's output stays int8 when another int8 step reads it (and it is no output of the program)
-  const outRoots = new Set(p.outputs.map(root));
-  const quantised = new Set<number>();
-  for (const s of chosen) {
-    const r = root(s.y);
-    if (!outRoots.has(r) && [...chosen].some((t) => root(t.x) === r)) quantised.add(r);
-  }
+  const { adds, quantised } = int8Values(p, chosen, rangeOf, root);
   p.values.forEach((v, i) => {
     if (quantised.has(root(i))) v.dtype = dtype;
   });
@@ -127,11 +166,29 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings)
       );
       continue;
     }
+    if (s.kind === 'add' && adds.has(s)) {
+      steps.push(int8Add(s, s.xs.map(asInt8), s.xs.map(paramsOf), paramsOf(s.y)));
+      continue;
+    }
     if ('xs' in s) s.xs = s.xs.map(asFloat);
     else if ('x' in s) s.x = asFloat(s.x);
     steps.push(s);
   }
   p.steps = steps;
+}
+
+/** The clamp of a quantised output: its type's range, narrowed by a ReLU or ReLU6 folded into it. */
+function clampOf(out: QValue, act: number): { qmin: number; qmax: number } {
+  let { qmin, qmax } = out;
+  if (act === ACT.relu || act === ACT.relu6) qmin = Math.max(qmin, out.zero);
+  if (act === ACT.relu6) qmax = Math.min(qmax, out.zero + Math.round(6 / out.scale));
+  return { qmin, qmax };
+}
+
+/** The int8 step for a float residual add: each input's scale over the sum's, the add's activation in the clamp. */
+function int8Add(s: Add, xs: number[], [a, b]: QValue[], out: QValue): Step {
+  const q = { za: a.zero, ma: a.scale / out.scale, zb: b.zero, mb: b.scale / out.scale, z: out.zero };
+  return { kind: 'qadd', xs, y: s.y, q: { ...q, ...clampOf(out, s.act) } };
 }
 
 /** The int8 step for a float conv/depthwise/dense step: weights quantised per channel, bias and scales folded. */
@@ -166,10 +223,8 @@ function int8Step(s: Candidate, x: number, inQ: QValue, outQ: QValue | null, q: 
   const signedA = inQ.qmin < 0;
   let p: QParams;
   if (outQ) {
-    let { qmin, qmax } = outQ;
     // ReLU and ReLU6 become the clamp of the quantised output
-    if (s.act === ACT.relu || s.act === ACT.relu6) qmin = Math.max(qmin, outQ.zero);
-    if (s.act === ACT.relu6) qmax = Math.min(qmax, outQ.zero + Math.round(6 / outQ.scale));
+    const { qmin, qmax } = clampOf(outQ, s.act);
     p = { kind: outQ.qmin < 0 ? Q_KIND.i8 : Q_KIND.u8, zOut: outQ.zero, qmin, qmax, act: 0, zA: inQ.zero, signedA };
   } else {
     p = { kind: Q_KIND.f32, zOut: 0, qmin: 0, qmax: 0, act: s.act, zA: inQ.zero, signedA };

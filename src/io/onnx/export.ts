@@ -563,7 +563,8 @@ function walk(e: Exporter, model: Model, values: Map<SymbolicTensor, Out>, prefi
     }
     const conv = CONVERTERS[layer.className];
     if (!conv) throw new ValueError(`saveOnnx: layer '${layer.name}' (${layer.className}) has no ONNX export`);
-    const out = conv(e, layer, ins, node, `${prefix}${layer.name}`);
+    const base = `${prefix}${layer.name}`;
+    const out = conv(e, layer, e.qdq ? e.qdq.addInputs(e, node, ins, base) : ins, node, base);
     values.set(node.outputs[0], e.qdq ? e.qdq.requantised(e, node, out) : out);
   }
 }

@@ -1,14 +1,14 @@
 // io.saveOnnx of a quantised model: a QDQ graph (ONNX Runtime's and TensorRT's format for static quantisation).
 // Each int8 layer becomes DequantizeLinear(int8 weights, per-channel scales, axis 0) and DequantizeLinear(int32
 // bias) feeding a Conv / Gemm / MatMul, its input passing through QuantizeLinear -> DequantizeLinear at the
-// calibrated range, and its output too where convkit keeps it int8 (read by another int8 layer). Weights are the
-// batch-norm-folded ones the int8 plan uses, so the batch norms and ReLUs folded into an int8 layer are not
+// calibrated range, and its output too where convkit keeps it int8 (read by another int8 layer or int8 residual add);
+// an int8 residual add's sum (after its ReLU) passes through QuantizeLinear -> DequantizeLinear as well. Weights are
+// the batch-norm-folded ones the int8 plan uses, so the batch norms and ReLUs folded into an int8 layer are not
 // exported again. ONNX Runtime fuses a DQ -> Conv -> Q group into a QLinearConv only when a QuantizeLinear follows
 // the Conv (ReLU / ReLU6 between them it drops when the output range already clamps), and DQ, DQ -> Add -> Q into
-// QLinearAdd; a Conv whose output stays float (MobileNetV2's projections, read by a float residual add) runs as a
-// float Conv that dequantises its weights on every run, with layout transposes around it. The 'fused' form therefore
-// quantises every calibrated value between layers, as ORT's own quantiser does (MobileNetV2: 52 of 52 convolutions
-// become QLinearConv, against 41 in the exact form). Everything is derived from the model, its settings and its
+// QLinearAdd; a Conv whose output stays float (read by float pooling) runs as a float Conv that dequantises its
+// weights on every run, with layout transposes around it. The 'fused' form therefore quantises every calibrated
+// value between layers, as ORT's own quantiser does. Everything is derived from the model, its settings and its
 // calibrated ranges (through the float plan that numbered them), not from the int8 plan.
 import { ValueError } from '../../errors';
 import { Model } from '../../models/model';
@@ -25,7 +25,7 @@ import {
   type SymbolicTensor,
 } from '../../layers';
 import type { QuantizedModel } from '../../quantize';
-import { valueParams } from '../../quantize/program';
+import { int8Values, valueParams } from '../../quantize/program';
 import { attr, tr, windowPads, type Exporter, type Out } from './export';
 import { floatTensor, intTensor } from './proto';
 
@@ -46,8 +46,10 @@ export class QdqPlan {
   private readonly written = new Set<number>();
   /** Each int8 layer's fused float steps, in call order. */
   private readonly kernels = new Map<string, Kernel[]>();
-  /** Roots of the values convkit keeps int8 (an int8 step's output that another int8 step reads). */
-  private readonly quantised = new Set<number>();
+  /** Roots of the values convkit keeps int8 (an int8 step's output that another int8 step or int8 add reads). */
+  private readonly quantised: Set<number>;
+  /** The residual adds convkit runs int8. */
+  private readonly adds: Array<Extract<Step, { kind: 'add' }>>;
   /** Graph tensors that are an int8 step's result (or a folded layer after one): that step's output value. */
   private readonly chain = new Map<SymbolicTensor, number>();
   /** DequantizeLinear outputs already made, by input name and parameters. */
@@ -93,11 +95,16 @@ export class QdqPlan {
     );
     for (const t of this.p.steps) this.written.add(t.y);
     for (const t of chosen) this.kernels.set(t.layer!, [...(this.kernels.get(t.layer!) ?? []), t]);
-    const outRoots = (this.outRoots = new Set(this.p.outputs.map((v) => this.root(v))));
-    for (const t of chosen) {
-      const r = this.root(t.y);
-      if (!outRoots.has(r) && chosen.some((u) => this.root(u.x) === r)) this.quantised.add(r);
-    }
+    this.outRoots = new Set(this.p.outputs.map((v) => this.root(v)));
+    // the int8 plan's choice (program.ts): int8 residual adds, and the values kept int8
+    const r = int8Values(
+      this.p,
+      new Set(chosen),
+      (v) => this.rangeOf(v),
+      (v) => this.root(v),
+    );
+    this.quantised = r.quantised;
+    this.adds = [...r.adds];
   }
 
   private root(v: number): number {
@@ -149,11 +156,28 @@ export class QdqPlan {
     return ok;
   }
 
-  /** A float layer's output, in the fused form quantised at its calibrated range (ONNX Runtime's QLinearAdd etc.). */
+  /**
+   * A float layer's output quantised at its calibrated range where convkit keeps it int8 (an int8 residual add's sum,
+   * after its ReLU), and in the fused form wherever it is calibrated (ONNX Runtime's QLinearAdd etc.).
+   */
   requantised(e: Exporter, node: LayerNode, out: Out): Out {
     const v = this.symbols.get(node.outputs[0]);
-    if (!this.fused || v === undefined || this.outRoots.has(this.root(v)) || !this.rangeOf(v)) return out;
+    if (v === undefined || this.outRoots.has(this.root(v)) || !this.rangeOf(v)) return out;
+    if (!this.fused && !(this.quantised.has(this.root(v)) && this.written.has(v))) return out;
     return { ...out, name: this.fakeQuant(e, out.name, this.params(v), `${node.layer.name}/output`) };
+  }
+
+  /**
+   * A layer call's inputs, quantised at their calibrated ranges where it is a residual add convkit runs int8 (an input
+   * a float layer wrote, such as a pooled shortcut, is rounded there too; an int8 one already is).
+   */
+  addInputs(e: Exporter, node: LayerNode, ins: Out[], base: string): Out[] {
+    const xs = node.inputs.map((t) => this.symbols.get(t));
+    if (!this.adds.some((a) => a.xs.length === xs.length && a.xs.every((x, i) => x === xs[i]))) return ins;
+    return ins.map((x, i) => ({
+      ...x,
+      name: this.fakeQuant(e, x.name, this.params(xs[i]!), `${base}/input${i}`),
+    }));
   }
 
   /** x -> QuantizeLinear -> DequantizeLinear at the given parameters (once per tensor and parameters). */

@@ -165,7 +165,8 @@ function fuseResiduals(p: Program): void {
 /** Elementwise steps write over an input whose memory nothing reads later. */
 function inPlace(p: Program): void {
   p.steps.forEach((s, i) => {
-    if (s.kind !== 'activate' && s.kind !== 'affine' && s.kind !== 'unary' && s.kind !== 'add') return;
+    if (s.kind !== 'activate' && s.kind !== 'affine' && s.kind !== 'unary' && s.kind !== 'add' && s.kind !== 'qadd')
+      return;
     const { readers } = uses(p);
     for (const x of inputsOf(s)) {
       const root = rootOf(p, x);

@@ -15,6 +15,9 @@ import { layout } from './memory';
 import { envVar } from '../../platform';
 import { dotArithmetic, dotDepthwise, dotExact, dotWeights } from '../../backend/wasm/int8';
 
+/** Below this many elements an int8 add runs on one thread (waking workers costs more than it saves). */
+const QADD_SPLIT = 1 << 17;
+
 const BINARY_ADD = 0,
   UNARY = { sigmoid: 1, tanh: 2 } as const;
 
@@ -320,6 +323,31 @@ export class WasmPlan {
             ...flip,
           ]),
           scratch: bands.map(() => scratch),
+        };
+      }
+      case 'qadd': {
+        // elementwise: large adds (ResNet-50's 56x56x256) in byte ranges, one per thread
+        const n = this.program.values[s.y].size,
+          [a, b] = s.xs.map(value),
+          y = value(s.y),
+          { za, ma, zb, mb, z, qmin, qmax } = s.q,
+          signed = this.program.values[s.y].dtype === 'i8' ? 1 : 0;
+        return {
+          fn: 'qadd',
+          parts: splitRange(n, n < QADD_SPLIT ? 1 : this.threads, 16).map(([i, j]) => [
+            () => a() + i,
+            za,
+            ma,
+            () => b() + i,
+            zb,
+            mb,
+            j - i,
+            signed,
+            z,
+            qmin,
+            qmax,
+            () => y() + i,
+          ]),
         };
       }
       case 'quantize':

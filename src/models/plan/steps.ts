@@ -4,6 +4,7 @@
 import type { ConvGeometry, DepthwiseGeometry, PoolGeometry } from '../../backend/kernels';
 import type { Layer } from '../../layers';
 import type { Tensor } from '../../tensor';
+import type { QAddParams } from '../../backend/js/int8';
 
 /** Activations a step applies in place or in its kernel's epilogue (codes of assembly/epilogue.ts). */
 export const ACT = { linear: 0, relu: 1, relu6: 2, leaky: 3, reluMax: 4 } as const;
@@ -95,6 +96,8 @@ export type Step =
   | { kind: 'softmax'; x: number; y: number; rows: number; cols: number }
   /** y = act(x0 + x1 + ...). */
   | { kind: 'add'; xs: number[]; y: number; act: number }
+  /** y = x0 + x1 on quantised values (assembly/int8.ts qadd): requantised at y's scale, ReLU / ReLU6 in the clamp. */
+  | { kind: 'qadd'; xs: number[]; y: number; q: QAddParams }
   /** y = the inputs side by side along the last axis (each input `cols` wide, `rows` rows). */
   | { kind: 'concat'; xs: number[]; y: number; rows: number; cols: number[] }
   /** y = x zero-padded in height and width ([N,H,W,C]). */
