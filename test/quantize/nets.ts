@@ -31,3 +31,26 @@ export function smallNet(): Model {
   const y = layers.dense({ units: 7, seed: 5, name: 'out' }).apply(h);
   return model({ inputs: x, outputs: y as never });
 }
+
+/**
+ * Residual blocks of both kinds on [h, w, c] inputs: ResNet's (two 3x3 convs, add, then ReLU as its own layer) and
+ * MobileNetV2's (1x1 then 3x3, linear add), each sum read by the next int8 conv; then a last add that only float
+ * pooling reads, and a dense layer.
+ */
+export function residualNet(h = 9, w = 10, c = 8): Model {
+  const x = layers.input({ shape: [h, w, c] });
+  const conv = (k: number, act: 'relu' | 'relu6' | 'linear', name: string, seed: number) =>
+    layers.conv2d({ filters: c, kernelSize: k, padding: 'same', activation: act, seed, name });
+  const h0 = conv(3, 'relu', 'stem', 1).apply(x);
+  let b = conv(3, 'relu', 'r1a', 2).apply(h0);
+  b = conv(3, 'linear', 'r1b', 3).apply(b);
+  const h1 = layers.activation({ activation: 'relu' }).apply(layers.add().apply([b, h0]));
+  b = conv(1, 'relu6', 'm1a', 4).apply(h1);
+  b = conv(3, 'linear', 'm1b', 5).apply(b);
+  const h2 = layers.add().apply([h1, b]);
+  b = conv(1, 'linear', 'last', 6).apply(h2);
+  let y = layers.add().apply([b, h2]);
+  y = layers.globalAveragePooling2d().apply(y);
+  y = layers.dense({ units: 5, seed: 7, name: 'out' }).apply(y);
+  return model({ inputs: x, outputs: y as never });
+}

@@ -24,7 +24,21 @@ import { join } from 'node:path';
 import { loadDigits } from '../helpers/mnist';
 import { sizeOf } from '../../src/tensor';
 import { restoreQuantized, type SavedQuantization } from '../../src/quantize';
-import { seeded, smallNet } from './nets';
+import { seeded, smallNet, residualNet } from './nets';
+import { Model } from '../../src/models/model';
+import { lower } from '../../src/models/plan/lower';
+import { fuse } from '../../src/models/plan/fuse';
+import { int8Rewrites } from '../../src/models/plan';
+import type { Layer } from '../../src/layers';
+
+/** The step kinds of a quantised model's int8 plan at these input shapes (int8 kernels as 'int8'), counted. */
+function planKinds(q: QuantizedModel, shape: number[]): Record<string, number> {
+  const isModel = (l: Layer): l is Model => l instanceof Model;
+  const p = fuse(lower(q, [shape], isModel), { residuals: false, rewrite: int8Rewrites.get(q) });
+  const count: Record<string, number> = {};
+  for (const s of p.steps) count[s.kind] = (count[s.kind] ?? 0) + 1;
+  return count;
+}
 
 const argmax = (d: Float32Array, i: number, n: number) => {
   let b = 0;
@@ -78,6 +92,33 @@ describeEachBackend('quantize', () => {
     expect(relError(yf, all.predict(x))).toBeLessThan(1e-5);
     const some = quantize(m, { calibration: cal, skip: ['out'] });
     expect(some.quantization.float).toEqual(['out']);
+  });
+});
+
+describeEachBackend('quantize: residual adds', () => {
+  it('adds whose sum an int8 conv reads run int8 (no dequantize / quantize around them) and track the float model', () => {
+    const m = residualNet(),
+      q = quantize(m, { calibration: seeded([16, 9, 10, 8], 31) });
+    // ResNet's add (+ ReLU) and MobileNetV2's run int8; the last add, read by float pooling only, stays float and its
+    // int8 shortcut is dequantised for it; quantize steps only for the input and after the pooling
+    expect(planKinds(q, [1, 9, 10, 8])).toMatchObject({ qadd: 2, add: 1, dequantize: 1, quantize: 2, int8: 7 });
+    const x = seeded([4, 9, 10, 8], 32);
+    const yf = m.predict(x),
+      yq = q.predict(x),
+      err = relError(yf, yq);
+    expect(err).toBeLessThan(0.05);
+    expect(err).toBeGreaterThan(0);
+    // the int8 adds' ranges matter: squeezing the sums' calibrated ranges to a tenth clamps them, and the outputs move
+    const sums = new Set<number>();
+    const isModel = (l: Layer): l is Model => l instanceof Model;
+    const p = fuse(lower(m, [[1, 9, 10, 8]], isModel), { residuals: false });
+    for (const s of p.steps) if (s.kind === 'add') sums.add(s.y);
+    const squeezed = restoreQuantized(
+      m,
+      { ...q.saved, ranges: q.saved.ranges.map(([v, lo, hi]) => (sums.has(v) ? [v, lo / 10, hi / 10] : [v, lo, hi])) },
+      'test',
+    );
+    expect(relError(yf, squeezed.predict(x))).toBeGreaterThan(3 * err);
   });
 });
 
@@ -160,6 +201,35 @@ describe('quantize on zoo nets and real data', () => {
     } finally {
       backend.setThreads(null);
     }
+  });
+
+  it('int8 residual adds large enough to split: 2 threads equal 1 thread bit for bit', async () => {
+    backend.use('wasm-simd');
+    // 2 x 64 x 64 x 32 = 262,144 bytes per sum: the adds run in byte ranges, one per thread
+    const m = residualNet(64, 64, 32),
+      q = quantize(m, { calibration: seeded([2, 64, 64, 32], 41) });
+    expect(planKinds(q, [2, 64, 64, 32]).qadd).toBe(2);
+    const x = seeded([2, 64, 64, 32], 42);
+    backend.setThreads(1);
+    const one = q.predict(x);
+    backend.setThreads(2);
+    await init();
+    try {
+      expect(Array.from(q.predict(x).data)).toEqual(Array.from(one.data));
+    } finally {
+      backend.setThreads(null);
+    }
+  });
+
+  it('io.save / io.load of a net with int8 residual adds: same predictions bit for bit', async () => {
+    backend.use('wasm-simd');
+    const q = quantize(residualNet(), { calibration: seeded([8, 9, 10, 8], 43), activations: 'int8' });
+    const mem = io.memory();
+    await io.save(q, mem);
+    const back = (await io.load(io.fromMemory(mem.artifacts!))) as QuantizedModel;
+    const x = seeded([3, 9, 10, 8], 44);
+    expect(planKinds(back, [3, 9, 10, 8]).qadd).toBe(2);
+    expect(Array.from(back.predict(x).data)).toEqual(Array.from(q.predict(x).data));
   });
 
   it('io.save and io.load keep a quantised model: same int8 predictions bit for bit; a bad record fails', async () => {
