@@ -186,6 +186,28 @@ describeEachBackend('resident outputs', (b) => {
     for (let i = 0; i < 2; i++) expect(net.predict(ops.add(x, 0)).data).toEqual(copied);
   });
 
+  it("an inference plan's output of 4 KiB or more comes back resident, equal to the eager pass; dispose frees it", () => {
+    const inp = layers.input({ shape: [17, 19, 7] });
+    const out = layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', seed: 5 }).apply(inp);
+    const net = model({ inputs: inp, outputs: out });
+    setResidentOutputs(false);
+    const eager = Float32Array.from(net.apply(x).data);
+    setResidentOutputs(true);
+    const r = ops.relu(x);
+    const base = memory().residentBytes;
+    for (let i = 0; i < 3; i++) {
+      const y = net.predict(x);
+      expect(y.data).toEqual(eager);
+      expect(isResident(y)).toBe(shared);
+      const again = net.predict(r); // a second run must not overwrite the first result
+      expect(y.data).toEqual(eager);
+      expect(memory().residentBytes - base).toBe(shared ? 2 * eager.length * 4 : 0);
+      y.dispose();
+      again.dispose();
+      expect(memory().residentBytes).toBe(base);
+    }
+  });
+
   it('memory stays bounded over thousands of ops with dispose and without', () => {
     const cap = Math.max(2 * 2 ** 20, memory().residentBytes); // tensors of earlier tests may still hold blocks
     setPoolLimit(cap);

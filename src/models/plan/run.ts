@@ -1,8 +1,8 @@
 // Runs a fused program on one WebAssembly build: weights (folded and copied once), geometry blocks and
 // the activation arena live in pinned WebAssembly memory for the life of the plan, so a prediction
-// copies its inputs in once, calls kernels on fixed pointers and copies its output out once. Large steps
-// split into parts the thread pool runs at once (row bands, GEMM rows or columns), the calling thread
-// taking part 0; each part has its own scratch.
+// copies its inputs in once, calls kernels on fixed pointers and copies its output out once (into a
+// resident block where outputs reside). Large steps split into parts the thread pool runs at once (row
+// bands, GEMM rows or columns), the calling thread taking part 0; each part has its own scratch.
 import { Tensor } from '../../tensor';
 import { BackendError } from '../../errors';
 import { type WasmModule, F32, align16, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
@@ -494,9 +494,8 @@ export class WasmPlan {
       });
       this.profile.runs++;
     } else for (const a of this.actions) a();
-    return this.program.outputs.map((v) =>
-      new Float32Array(this.mod.exports.memory.buffer as ArrayBuffer, this.at[v], this.program.values[v].size).slice(),
-    );
+    // on the threads builds an output of 4 KiB or more comes back as a resident block (src/backend/resident.ts)
+    return this.program.outputs.map((v) => this.mod.arena.result(this.at[v], this.program.values[v].size));
   }
 
   /** Per-step time (ms per run) labelled by kind and layer, when profiling; null otherwise. */
