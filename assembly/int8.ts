@@ -9,8 +9,10 @@
 // rounded to nearest even and shifted by the output zero point (gemmlowp's fixed-point multiplier would be exact in
 // integers; the f32 form is what the TypeScript reference in src/backend/js/int8.ts reproduces bit for bit).
 // Outputs: 0 uint8, 1 int8, 2 float32 (the last layer: y = act(f32(acc + corr) · mult), no rounding).
+// Leaky ReLU (act LEAKY, slope alpha) applies to the scaled value before rounding, v < 0 ? v·alpha : v in f32, as the
+// float layer would on the dequantised output; ReLU and ReLU6 on quantised outputs are the clamp (qmin / qmax).
 import { G, geo } from './convgeom';
-import { acts, actv } from './epilogue';
+import { LEAKY, acts, actv } from './epilogue';
 
 export const Q_U8 = 0, Q_I8 = 1, Q_F32 = 2;
 const MR = 4, NR = 8;
@@ -28,14 +30,20 @@ export function qScratchBytes(k: i32, n: i32): i32 {
   return (rows > row ? rows : row) + 48;
 }
 
-// The output parameters of one call, read from a block of 8 i32s the host writes:
-// [outKind, zOut, qmin, qmax, act, np (channels padded to 8), zA, signedA].
-const P_KIND = 0, P_Z = 1, P_MIN = 2, P_MAX = 3, P_ACT = 4, P_NP = 5, P_ZA = 6, P_SIGNED = 7;
+// The output parameters of one call, read from a block of 12 i32s the host writes:
+// [outKind, zOut, qmin, qmax, act, np (channels padded to 8), zA, signedA, alpha (f32 bits), 0, 0, 0].
+const P_KIND = 0, P_Z = 1, P_MIN = 2, P_MAX = 3, P_ACT = 4, P_NP = 5, P_ZA = 6, P_SIGNED = 7, P_ALPHA = 8;
 @inline function prm(q: usize, i: i32): i32 { return load<i32>(q + (<usize>i << 2)); }
+
+/** v < 0 ? v·alpha : v on 4 lanes (leaky ReLU on the scaled accumulators). */
+@inline function leakyv(v: v128, a: v128): v128 {
+  return v128.bitselect(f32x4.mul(v, a), v, f32x4.lt(v, f32x4.splat(0)));
+}
 
 // One value: acc (+ corr) requantised and stored at dst (element index c of a row).
 @inline function store1(acc: i32, c: i32, corr: usize, mult: usize, q: usize, dst: usize): void {
-  const v = <f32>(acc + load<i32>(corr + (<usize>c << 2))) * load<f32>(mult + (<usize>c << 2));
+  let v = <f32>(acc + load<i32>(corr + (<usize>c << 2))) * load<f32>(mult + (<usize>c << 2));
+  if (prm(q, P_ACT) == LEAKY && v < 0) v *= load<f32>(q + (<usize>P_ALPHA << 2));
   const kind = prm(q, P_KIND);
   if (kind == Q_F32) { store<f32>(dst + (<usize>c << 2), acts(v, prm(q, P_ACT))); return; }
   const z = prm(q, P_Z);
@@ -103,33 +111,37 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
   if (ASC_FEATURE_SIMD) {
     const o = <usize>j << 2;
     const m0 = v128.load(mult + o), m1 = v128.load(mult + o, 16);
-    const kind = prm(q, P_KIND), row = <usize>(ldo * eb);
+    const kind = prm(q, P_KIND), row = <usize>(ldo * eb), act = prm(q, P_ACT), av = alphaOf(q);
     if (kind == Q_F32) {
-      const act = prm(q, P_ACT);
-      storeRowF(c00, c01, m0, m1, act, j, cols, out, tmp);
-      if (rows > 1) storeRowF(c10, c11, m0, m1, act, j, cols, out + row, tmp);
-      if (rows > 2) storeRowF(c20, c21, m0, m1, act, j, cols, out + 2 * row, tmp);
-      if (rows > 3) storeRowF(c30, c31, m0, m1, act, j, cols, out + 3 * row, tmp);
+      storeRowF(c00, c01, m0, m1, act, av, j, cols, out, tmp);
+      if (rows > 1) storeRowF(c10, c11, m0, m1, act, av, j, cols, out + row, tmp);
+      if (rows > 2) storeRowF(c20, c21, m0, m1, act, av, j, cols, out + 2 * row, tmp);
+      if (rows > 3) storeRowF(c30, c31, m0, m1, act, av, j, cols, out + 3 * row, tmp);
     } else {
-      const z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8;
+      const z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8, leaky = act == LEAKY;
       const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
-      storeRowQ(c00, c01, m0, m1, lo, hi, zv, u8, j, cols, out, tmp);
-      if (rows > 1) storeRowQ(c10, c11, m0, m1, lo, hi, zv, u8, j, cols, out + row, tmp);
-      if (rows > 2) storeRowQ(c20, c21, m0, m1, lo, hi, zv, u8, j, cols, out + 2 * row, tmp);
-      if (rows > 3) storeRowQ(c30, c31, m0, m1, lo, hi, zv, u8, j, cols, out + 3 * row, tmp);
+      storeRowQ(c00, c01, m0, m1, lo, hi, zv, u8, leaky, av, j, cols, out, tmp);
+      if (rows > 1) storeRowQ(c10, c11, m0, m1, lo, hi, zv, u8, leaky, av, j, cols, out + row, tmp);
+      if (rows > 2) storeRowQ(c20, c21, m0, m1, lo, hi, zv, u8, leaky, av, j, cols, out + 2 * row, tmp);
+      if (rows > 3) storeRowQ(c30, c31, m0, m1, lo, hi, zv, u8, leaky, av, j, cols, out + 3 * row, tmp);
     }
   }
 }
 
+/** The leaky slope of a parameter block, on 4 lanes. */
+@inline function alphaOf(q: usize): v128 {
+  return v128.load32_splat(q + (<usize>P_ALPHA << 2));
+}
+
 // Eight channels j..j+7 of one tile row, requantised (accumulators already corrected) and stored as 8 bytes;
-// the first `cols` of them at the right edge.
-@inline function storeRowQ(c0: v128, c1: v128, m0: v128, m1: v128, lo: v128, hi: v128, zv: v128, u8: bool, j: i32,
-  cols: i32, dst: usize, tmp: usize): void {
+// the first `cols` of them at the right edge. leaky: the slope av below zero, before rounding.
+@inline function storeRowQ(c0: v128, c1: v128, m0: v128, m1: v128, lo: v128, hi: v128, zv: v128, u8: bool,
+  leaky: bool, av: v128, j: i32, cols: i32, dst: usize, tmp: usize): void {
   if (ASC_FEATURE_SIMD) {
-    const r0 = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(
-      f32x4.mul(f32x4.convert_i32x4_s(c0), m0), lo), hi))), zv);
-    const r1 = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(
-      f32x4.mul(f32x4.convert_i32x4_s(c1), m1), lo), hi))), zv);
+    let v0 = f32x4.mul(f32x4.convert_i32x4_s(c0), m0), v1 = f32x4.mul(f32x4.convert_i32x4_s(c1), m1);
+    if (leaky) { v0 = leakyv(v0, av); v1 = leakyv(v1, av); }
+    const r0 = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(v0, lo), hi))), zv);
+    const r1 = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(v1, lo), hi))), zv);
     const h = i16x8.narrow_i32x4_s(r0, r1);
     const b = u8 ? i8x16.narrow_i16x8_u(h, h) : i8x16.narrow_i16x8_s(h, h);
     const d = dst + <usize>j;
@@ -140,11 +152,12 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
 }
 
 // Eight channels of one tile row as float32 (the last layer's output): scaled, then the activation.
-@inline function storeRowF(c0: v128, c1: v128, m0: v128, m1: v128, act: i32, j: i32, cols: i32, dst: usize,
-  tmp: usize): void {
+@inline function storeRowF(c0: v128, c1: v128, m0: v128, m1: v128, act: i32, av: v128, j: i32, cols: i32,
+  dst: usize, tmp: usize): void {
   if (ASC_FEATURE_SIMD) {
-    const y0 = actv(f32x4.mul(f32x4.convert_i32x4_s(c0), m0), act);
-    const y1 = actv(f32x4.mul(f32x4.convert_i32x4_s(c1), m1), act);
+    let y0 = f32x4.mul(f32x4.convert_i32x4_s(c0), m0), y1 = f32x4.mul(f32x4.convert_i32x4_s(c1), m1);
+    if (act == LEAKY) { y0 = leakyv(y0, av); y1 = leakyv(y1, av); }
+    else { y0 = actv(y0, act); y1 = actv(y1, act); }
     const d = dst + (<usize>j << 2);
     if (cols == NR) { v128.store(d, y0); v128.store(d, y1, 16); return; }
     v128.store(tmp, y0); v128.store(tmp, y1, 16);
@@ -395,7 +408,7 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
     // them in a plan, so the last block's extra lanes read harmless bytes and add nothing
     const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
     const lo4 = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi4 = f32x4.splat(<f32>(prm(q, P_MAX) - z));
-    const za = i16x8.splat(<i16>zA);
+    const za = i16x8.splat(<i16>zA), leaky = act == LEAKY, av = alphaOf(q);
     // interior pixels (every tap inside): tap offsets from a table, accumulators in registers, no bounds checks
     const taps = fH * fW, off = acc + (<usize>np << 2), tq = roundUp(taps, 4);
     for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) {
@@ -428,8 +441,8 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
             wt += wStep;
           }
           const pm = mult + oc, cols = C - c < 8 ? C - c : 8;
-          if (kind == Q_F32) storeRowF(lo, hi, v128.load(pm), v128.load(pm, 16), act, c, cols, dst, tmp);
-          else storeRowQ(lo, hi, v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, c, cols, dst, tmp);
+          if (kind == Q_F32) storeRowF(lo, hi, v128.load(pm), v128.load(pm, 16), act, av, c, cols, dst, tmp);
+          else storeRowQ(lo, hi, v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, leaky, av, c, cols, dst, tmp);
         }
         dst += <usize>(C * eb);
         continue;
@@ -466,10 +479,10 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
       for (let c = c0; c < C; c += 8) {
         const pa = acc + (<usize>c << 2), pm = mult + (<usize>c << 2), cols = C - c < 8 ? C - c : 8;
         if (kind == Q_F32) {
-          storeRowF(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), act, c, cols, dst, tmp);
+          storeRowF(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), act, av, c, cols, dst, tmp);
         } else {
-          storeRowQ(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, c, cols,
-            dst, tmp);
+          storeRowQ(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, leaky, av,
+            c, cols, dst, tmp);
         }
       }
       dst += <usize>(C * eb);
@@ -507,6 +520,7 @@ function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usiz
   if (ASC_FEATURE_RELAXED_SIMD) {
     const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
     const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
+    const leaky = act == LEAKY, av = alphaOf(q);
     const f = i8x16.splat(<i8>flip), corr = wdot + <usize>((C >> 4) * tq * 16);
     for (; c + 16 <= C; c += 16) {
       const pc = corr + (<usize>c << 2), s = base + <usize>c;
@@ -533,11 +547,11 @@ function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usiz
       }
       const pm = mult + (<usize>c << 2);
       if (kind == Q_F32) {
-        storeRowF(a0, a1, v128.load(pm), v128.load(pm, 16), act, c, 8, dst, tmp);
-        storeRowF(a2, a3, v128.load(pm, 32), v128.load(pm, 48), act, c + 8, 8, dst, tmp);
+        storeRowF(a0, a1, v128.load(pm), v128.load(pm, 16), act, av, c, 8, dst, tmp);
+        storeRowF(a2, a3, v128.load(pm, 32), v128.load(pm, 48), act, av, c + 8, 8, dst, tmp);
       } else {
-        storeRowQ(a0, a1, v128.load(pm), v128.load(pm, 16), lo, hi, zv, u8, c, 8, dst, tmp);
-        storeRowQ(a2, a3, v128.load(pm, 32), v128.load(pm, 48), lo, hi, zv, u8, c + 8, 8, dst, tmp);
+        storeRowQ(a0, a1, v128.load(pm), v128.load(pm, 16), lo, hi, zv, u8, leaky, av, c, 8, dst, tmp);
+        storeRowQ(a2, a3, v128.load(pm, 32), v128.load(pm, 48), lo, hi, zv, u8, leaky, av, c + 8, 8, dst, tmp);
       }
     }
   }

@@ -286,3 +286,63 @@ function avgBackPixel(dyp: usize, dxb: usize, C: i32): void {
     }
   }
 }
+
+/**
+ * Max pooling over int8 (signed) or uint8 NDHWC bytes, for int8 inference plans: max commutes with the monotone
+ * quantisation, so y keeps x's scale and zero point; a window entirely in padding gives the zero point (the value 0).
+ * Channels 16 per step (i8x16.max_s / i8x16.max_u); a tail of C >= 16 is one more vector overlapping the previous.
+ */
+export function qmaxPool(x: usize, y: usize, g: usize, signed: bool, zero: i32): void {
+  const C = gi(g, CH), inD = gi(g, IN_D), inH = gi(g, IN_H), inW = gi(g, IN_W);
+  const outD = gi(g, OUT_D), outH = gi(g, OUT_H), outW = gi(g, OUT_W);
+  const rb = <usize>inW * <usize>C, pb = <usize>inH * rb, image = <usize>inD * pb;
+  let yp = y;
+  for (let n = 0; n < gi(g, BATCH); n++) {
+    const xb = x + <usize>n * image;
+    for (let od = 0; od < outD; od++) {
+      const d = od * gi(g, S_D) - gi(g, PAD_F), e0 = max(d, 0), e1 = min(d + gi(g, P_D), inD);
+      for (let oh = 0; oh < outH; oh++) {
+        const h = oh * gi(g, S_H) - gi(g, PAD_T), a0 = max(h, 0), a1 = min(h + gi(g, P_H), inH);
+        for (let ow = 0; ow < outW; ow++) {
+          const w = ow * gi(g, S_W) - gi(g, PAD_L), b0 = max(w, 0), b1 = min(w + gi(g, P_W), inW);
+          if (e0 < e1 && a0 < a1 && b0 < b1) qmaxPixel(xb, yp, C, rb, pb, e0, e1, a0, a1, b0, b1, signed);
+          else memory.fill(yp, <u8>zero, <usize>C);
+          yp += <usize>C;
+        }
+      }
+    }
+  }
+}
+
+// One output pixel of qmaxPool over the clipped window [e0, e1) x [a0, a1) x [b0, b1).
+function qmaxPixel(xb: usize, yp: usize, C: i32, rb: usize, pb: usize, e0: i32, e1: i32, a0: i32, a1: i32, b0: i32,
+  b1: i32, signed: bool): void {
+  const cb = <usize>C, first = xb + <usize>e0 * pb + <usize>a0 * rb + <usize>b0 * cb;
+  let c = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (;;) {
+      if (c + 16 > C) {
+        if (c == C || C < 16) break;
+        c = C - 16; // the tail: one vector ending at C, recomputing some lanes with the same values
+      }
+      let m = v128.load(first + <usize>c);
+      for (let d = e0; d < e1; d++) for (let h = a0; h < a1; h++) {
+        let p = xb + <usize>d * pb + <usize>h * rb + <usize>b0 * cb + <usize>c;
+        for (let w = b0; w < b1; w++, p += cb) m = signed ? i8x16.max_s(m, v128.load(p)) : i8x16.max_u(m, v128.load(p));
+      }
+      v128.store(yp + <usize>c, m);
+      c += 16;
+    }
+  }
+  for (; c < C; c++) {
+    let m = signed ? <i32>load<i8>(first + <usize>c) : <i32>load<u8>(first + <usize>c);
+    for (let d = e0; d < e1; d++) for (let h = a0; h < a1; h++) {
+      let p = xb + <usize>d * pb + <usize>h * rb + <usize>b0 * cb + <usize>c;
+      for (let w = b0; w < b1; w++, p += cb) {
+        const v = signed ? <i32>load<i8>(p) : <i32>load<u8>(p);
+        if (v > m) m = v;
+      }
+    }
+    store<u8>(yp + <usize>c, <u8>m);
+  }
+}

@@ -5,8 +5,21 @@
 // steps at the boundaries. An int8 step whose output only float steps read stores float32 directly. A residual add of
 // two calibrated values whose sum an int8 step reads runs int8 too (its ReLU in the clamp), so a residual block's
 // convolutions hand their int8 outputs to the add and the add hands its int8 sum to the next block.
-import { ACT, Program, Step, Value } from '../models/plan/steps';
-import { Q_KIND, corrections, packInt8Weights, paramBlock, widenDepthwise, type QParams } from '../backend/js/int8';
+// A leaky ReLU read from an int8 step alone runs in that step's requantising epilogue (on the value before rounding,
+// with the activation's calibrated range as the output's), and max pooling of an int8 value runs on the bytes with one
+// scale and zero point for its input and output (max commutes with the monotone quantisation), so Tiny-YOLO-style
+// blocks (conv, leaky ReLU, max pool) stay int8 from one conv to the next.
+import { ACT, Program, Step, Value, inputsOf } from '../models/plan/steps';
+import { envVar } from '../platform';
+import {
+  Q_KIND,
+  Q_LEAKY,
+  corrections,
+  packInt8Weights,
+  paramBlock,
+  widenDepthwise,
+  type QParams,
+} from '../backend/js/int8';
 
 /** Calibrated [min, max] per value the float program's steps write (and per input). */
 export type Ranges = Map<number, [number, number]>;
@@ -116,8 +129,12 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings)
       (s): s is Candidate => supported(s) && !!s.layer && !q.skip.has(s.layer) && !!rangeOf(s.x) && !!rangeOf(s.y),
     ),
   );
+  // CONVKIT_INT8_ACT=0 keeps leaky ReLU and max pooling float (the plans before they ran int8, to compare)
+  const int8Act = envVar('CONVKIT_INT8_ACT') !== '0';
+  const leaky = int8Act ? fuseLeaky(p, chosen, rangeOf) : new Map<Candidate, number>();
   // an int8 step's output stays int8 when another int8 step reads it (and it is no output of the program)
   const { adds, quantised } = int8Values(p, chosen, rangeOf, root);
+  const pools = int8Act ? int8Pools(p, [...chosen, ...adds], quantised, root) : [];
   p.values.forEach((v, i) => {
     if (quantised.has(root(i))) v.dtype = dtype;
   });
@@ -127,6 +144,15 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings)
     if (!params.has(r)) params.set(r, valueParams(rangeOf(v)!, signed));
     return params.get(r)!;
   };
+  // an int8 pool's input and output share one scale and zero point: the output's range where the pool alone reads its
+  // input (clamping commutes with max too, so the input's values below the output's range are never the answer, and
+  // its resolution is not spent on the negatives that max pooling drops), else the input's
+  const reads = new Map<number, number>();
+  for (const s of p.steps) for (const v of inputsOf(s)) reads.set(root(v), (reads.get(root(v)) ?? 0) + 1);
+  for (const v of p.outputs) reads.set(root(v), (reads.get(root(v)) ?? 0) + 1);
+  const sole = (s: Pool) => reads.get(root(s.x)) === 1;
+  for (const s of pools) if (!sole(s)) params.set(root(s.y), paramsOf(s.x));
+  for (const s of [...pools].reverse()) if (sole(s) && !params.has(root(s.x))) params.set(root(s.x), paramsOf(s.y));
   const steps: Step[] = [];
   const quantisedCopy = new Map<number, number>(),
     floatCopy = new Map<number, number>();
@@ -161,9 +187,14 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings)
     if (chosen.has(s as Candidate)) {
       const c = s as Candidate,
         x = asInt8(c.x);
+      const act = leaky.get(c);
       steps.push(
-        int8Step(c, x, params.get(root(x)) ?? paramsOf(c.x), quantised.has(root(c.y)) ? paramsOf(c.y) : null, q),
+        int8Step(c, x, params.get(root(x)) ?? paramsOf(c.x), quantised.has(root(c.y)) ? paramsOf(c.y) : null, q, act),
       );
+      continue;
+    }
+    if (s.kind === 'pool' && pools.includes(s)) {
+      steps.push({ ...s, zero: paramsOf(s.x).zero });
       continue;
     }
     if (s.kind === 'add' && adds.has(s)) {
@@ -192,7 +223,14 @@ function int8Add(s: Add, xs: number[], [a, b]: QValue[], out: QValue): Step {
 }
 
 /** The int8 step for a float conv/depthwise/dense step: weights quantised per channel, bias and scales folded. */
-function int8Step(s: Candidate, x: number, inQ: QValue, outQ: QValue | null, q: QuantizeSettings): Step {
+function int8Step(
+  s: Candidate,
+  x: number,
+  inQ: QValue,
+  outQ: QValue | null,
+  q: QuantizeSettings,
+  leaky: number | undefined,
+): Step {
   let op: 'gemm' | 'conv' | 'depthwise', m: number, k: number, n: number;
   const g = s.kind === 'dense' ? null : s.g;
   if (s.kind === 'dense') [op, m, k, n] = ['gemm', s.m, s.k, s.n];
@@ -229,6 +267,66 @@ function int8Step(s: Candidate, x: number, inQ: QValue, outQ: QValue | null, q: 
   } else {
     p = { kind: Q_KIND.f32, zOut: 0, qmin: 0, qmax: 0, act: s.act, zA: inQ.zero, signedA };
   }
+  if (leaky !== undefined) p = { ...p, act: Q_LEAKY, alpha: leaky };
   const w = op === 'depthwise' ? widenDepthwise(wq, k, n) : packInt8Weights(wq, k, n);
   return { kind: 'int8', op, x, y: s.y, m, k, n, g, w, channels, params: paramBlock(p, n), layer: s.layer };
+}
+
+type Pool = Extract<Step, { kind: 'pool' }>;
+
+/**
+ * The max pools that run int8, adding the values they keep int8 to quantised: a pool over a value an int8 step
+ * (writers: kernels and adds) or another int8 pool writes, whose output an int8 step or int8 pool reads and is no
+ * program output. Pools last first, so a pool's output is settled before its input.
+ */
+function int8Pools(p: Program, writers: Step[], quantised: Set<number>, root: (v: number) => number): Pool[] {
+  const outRoots = new Set(p.outputs.map(root));
+  const avail = new Set(writers.map((s) => root(s.y)));
+  const candidates: Pool[] = [];
+  for (const s of p.steps)
+    if (s.kind === 'pool' && s.max && avail.has(root(s.x)) && !outRoots.has(root(s.x)) && !outRoots.has(root(s.y))) {
+      candidates.push(s);
+      avail.add(root(s.y));
+    }
+  const readByInt8 = (r: number) => writers.some((t) => inputsOf(t).some((x) => root(x) === r));
+  const pools: Pool[] = [];
+  for (const s of candidates.reverse())
+    if (quantised.has(root(s.y)) || readByInt8(root(s.y))) {
+      quantised.add(root(s.y));
+      quantised.add(root(s.x));
+      pools.unshift(s);
+    }
+  return pools;
+}
+
+/**
+ * Leaky ReLUs (slope in [0, 1], where the kernels' max(v, v·alpha) is exact) whose input only an int8 step writes and
+ * only they read: removed from p, the step writing their output instead; returns each such step's slope.
+ */
+function fuseLeaky(
+  p: Program,
+  chosen: ReadonlySet<Candidate>,
+  rangeOf: (v: number) => [number, number] | undefined,
+): Map<Candidate, number> {
+  const reads = new Map<number, number>();
+  for (const s of p.steps) for (const v of inputsOf(s)) reads.set(v, (reads.get(v) ?? 0) + 1);
+  for (const v of p.outputs) reads.set(v, (reads.get(v) ?? 0) + 1);
+  const fused = new Map<Candidate, number>();
+  for (const c of chosen) {
+    const a = p.steps.find((s) => s.kind === 'activate' && s.x === c.y);
+    if (
+      a?.kind !== 'activate' ||
+      a.act !== ACT.leaky ||
+      !(a.alpha >= 0 && a.alpha <= 1) ||
+      c.act !== ACT.linear ||
+      reads.get(c.y) !== 1 ||
+      p.values.some((v) => v.alias === c.y) ||
+      !rangeOf(a.y)
+    )
+      continue;
+    fused.set(c, a.alpha);
+    c.y = a.y;
+    p.steps.splice(p.steps.indexOf(a), 1);
+  }
+  return fused;
 }

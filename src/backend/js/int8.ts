@@ -1,7 +1,7 @@
 // The int8 kernels' reference (the spec of assembly/int8.ts) and the plan-time packing both share: plain loops,
 // exact i32 accumulation, and the same f32 requantisation steps as the WebAssembly builds (convert the i32 to f32,
 // multiply by an f32, clamp, round half to even), so every build must match it bit for bit.
-import type { ConvGeometry } from '../kernels';
+import type { ConvGeometry, PoolGeometry } from '../kernels';
 
 /** Output kinds (assembly/int8.ts Q_U8, Q_I8, Q_F32). */
 export const Q_KIND = { u8: 0, i8: 1, f32: 2 } as const;
@@ -14,8 +14,13 @@ export interface QParams {
   zOut: number;
   qmin: number;
   qmax: number;
-  /** Float-output activation (0 linear, 1 ReLU, 2 ReLU6); quantised outputs take ReLU in qmin/qmax. */
+  /**
+   * Activation: 0 linear, 1 ReLU, 2 ReLU6 (float outputs; quantised outputs take these in qmin/qmax), 3 leaky ReLU
+   * with slope alpha (either output: v < 0 ? v·alpha : v on the scaled value, before rounding).
+   */
   act: number;
+  /** The leaky slope (act 3). */
+  alpha?: number;
   /** Input zero point, and whether the input is int8 (else uint8). */
   zA: number;
   signedA: boolean;
@@ -23,9 +28,14 @@ export interface QParams {
 
 const roundUp = (x: number, q: number) => Math.ceil(x / q) * q;
 
-/** The block of 8 i32s the WebAssembly kernels read, for n output channels. */
+/** Activation code of leaky ReLU in QParams (ACT.leaky of the plans). */
+export const Q_LEAKY = 3;
+
+/** The block of 12 i32s the WebAssembly kernels read, for n output channels (the slope as f32 bits at 8). */
 export function paramBlock(p: QParams, n: number): Int32Array {
-  return Int32Array.from([p.kind, p.zOut, p.qmin, p.qmax, p.act, roundUp(n, 8), p.zA, p.signedA ? 1 : 0]);
+  const b = Int32Array.from([p.kind, p.zOut, p.qmin, p.qmax, p.act, roundUp(n, 8), p.zA, p.signedA ? 1 : 0, 0, 0, 0, 0]);
+  new Float32Array(b.buffer, 32, 1)[0] = p.alpha ?? 0;
+  return b;
 }
 
 /** Round half to even, as f32.nearest. */
@@ -207,7 +217,8 @@ function output(kind: number, n: number): QOut {
 
 /** acc + corr requantised as the kernels do, written to out[i]. */
 function store(acc: number, c: number, corr: Int32Array, mult: Float32Array, p: QParams, out: QOut, i: number): void {
-  const v = Math.fround(Math.fround((acc + corr[c]) | 0) * mult[c]);
+  let v = Math.fround(Math.fround((acc + corr[c]) | 0) * mult[c]);
+  if (p.act === Q_LEAKY && v < 0) v = Math.fround(v * Math.fround(p.alpha ?? 0));
   if (p.kind === Q_KIND.f32) {
     out[i] = p.act === 1 ? Math.max(v, 0) : p.act === 2 ? Math.min(Math.max(v, 0), 6) : v;
     return;
@@ -297,5 +308,33 @@ export function qdepthwiseRef(
             }
           store(acc, c, corr, mult, p, out, ((b * g.outH + oh) * g.outW + ow) * C + c);
         }
+  return out;
+}
+
+/**
+ * Max pooling over int8 or uint8 NDHWC values (the spec of assembly/pool.ts qmaxPool): padded cells are skipped, a
+ * window entirely in padding gives the zero point.
+ */
+export function qmaxPoolRef<T extends Uint8Array | Int8Array>(x: T, g: PoolGeometry, zero: number): T {
+  const C = g.channels,
+    out = (x instanceof Int8Array ? new Int8Array(g.batch * g.outD * g.outH * g.outW * C) : new Uint8Array(g.batch * g.outD * g.outH * g.outW * C)) as T;
+  let o = 0;
+  for (let b = 0; b < g.batch; b++)
+    for (let od = 0; od < g.outD; od++)
+      for (let oh = 0; oh < g.outH; oh++)
+        for (let ow = 0; ow < g.outW; ow++)
+          for (let c = 0; c < C; c++) {
+            let m = -Infinity;
+            for (let pd = 0; pd < g.poolD; pd++)
+              for (let ph = 0; ph < g.poolH; ph++)
+                for (let pw = 0; pw < g.poolW; pw++) {
+                  const d = od * g.strideD - g.padFront + pd,
+                    h = oh * g.strideH - g.padTop + ph,
+                    w = ow * g.strideW - g.padLeft + pw;
+                  if (d < 0 || d >= g.inD || h < 0 || h >= g.inH || w < 0 || w >= g.inW) continue;
+                  m = Math.max(m, x[(((b * g.inD + d) * g.inH + h) * g.inW + w) * C + c]);
+                }
+            out[o++] = m === -Infinity ? zero : m;
+          }
   return out;
 }

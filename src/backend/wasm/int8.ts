@@ -1,6 +1,6 @@
 // One-shot calls of the int8 kernels (assembly/int8.ts) on a WebAssembly build: copy in, run, copy out. Inference
 // plans call the exports directly on pinned memory; these are for tests and checks against src/backend/js/int8.ts.
-import type { ConvGeometry } from '../kernels';
+import type { ConvGeometry, PoolGeometry } from '../kernels';
 import {
   Q_KIND,
   packInt8Weights,
@@ -14,7 +14,7 @@ import {
   type QAddParams,
   type QParams,
 } from '../js/int8';
-import { geometryBlock } from './geometry';
+import { geometryBlock, poolGeometryBlock } from './geometry';
 import type { ArenaOutput, KernelArray, WasmModule } from './module';
 
 type Quantized = Uint8Array | Int8Array | Float32Array;
@@ -95,6 +95,22 @@ export function qaddWasm<T extends Uint8Array | Int8Array>(mod: WasmModule, a: T
   const signed = a instanceof Int8Array;
   return mod.arena.call([slack(a), slack(b)], output(a.length, signed ? Q_KIND.i8 : Q_KIND.u8), ([pa, pb, out]) =>
     mod.exports.qadd(pa, p.za, p.ma, pb, p.zb, p.mb, a.length, signed ? 1 : 0, p.z, p.qmin, p.qmax, out),
+  ) as T;
+}
+
+/** qmaxPool (assembly/pool.ts) on a build: int8 or uint8 x, y with the same zero point. */
+export function qmaxPoolWasm<T extends Uint8Array | Int8Array>(
+  mod: WasmModule,
+  x: T,
+  g: PoolGeometry,
+  zero: number,
+): T {
+  const signed = x instanceof Int8Array,
+    n = g.batch * g.outD * g.outH * g.outW * g.channels;
+  return mod.arena.call(
+    [slack(x), slack(poolGeometryBlock(g))],
+    output(n, signed ? Q_KIND.i8 : Q_KIND.u8),
+    ([px, pg, out]) => mod.exports.qmaxPool(px, out, pg, signed ? 1 : 0, zero),
   ) as T;
 }
 

@@ -256,6 +256,13 @@ export class WasmPlan {
       }
       case 'pool': {
         const g = s.g;
+        if (s.zero !== undefined)
+          return {
+            fn: 'qmaxPool',
+            parts: [
+              [value(s.x), value(s.y), geometry(poolGeometryBlock(g)), this.program.values[s.x].dtype === 'i8' ? 1 : 0, s.zero],
+            ],
+          };
         return {
           fn: s.max ? 'maxPool' : 'avgPool',
           parts: [[value(s.x), value(s.y), geometry(poolGeometryBlock(g))]],
@@ -503,7 +510,12 @@ export class WasmPlan {
     const p = this.profile;
     if (!p || p.runs === 0) return null;
     return this.program.steps.map((s, i) => {
-      const op = s.kind === 'int8' ? `int8 ${s.op}${this.dot.has(s) ? ' dot' : ''}` : s.kind;
+      const op =
+        s.kind === 'int8'
+          ? `int8 ${s.op}${this.dot.has(s) ? ' dot' : ''}`
+          : s.kind === 'pool' && s.zero !== undefined
+            ? 'int8 pool'
+            : s.kind;
       return {
         step: i,
         label: 'layer' in s && typeof s.layer === 'string' ? `${op} ${s.layer}` : op,

@@ -84,7 +84,8 @@ export type Step =
   | { kind: 'quantize'; x: number; y: number; scale: number; zero: number; qmin: number; qmax: number }
   /** y (float) = (x - zero)·scale. */
   | { kind: 'dequantize'; x: number; y: number; scale: number; zero: number }
-  | { kind: 'pool'; x: number; y: number; max: boolean; g: PoolGeometry }
+  /** Pooling; int8 plans' max pooling over quantised x and y (one scale) carries their zero point. */
+  | { kind: 'pool'; x: number; y: number; max: boolean; g: PoolGeometry; zero?: number }
   /** y [batch, channels] = mean over the cells of x [batch, cells, channels]. */
   | { kind: 'mean'; x: number; y: number; batch: number; cells: number; channels: number }
   /** Per-channel y = x·scale + shift (a batch norm with nothing to fold into). */
