@@ -35,9 +35,12 @@ export function qScratchBytes(k: i32, n: i32): i32 {
 const P_KIND = 0, P_Z = 1, P_MIN = 2, P_MAX = 3, P_ACT = 4, P_NP = 5, P_ZA = 6, P_SIGNED = 7, P_ALPHA = 8;
 @inline function prm(q: usize, i: i32): i32 { return load<i32>(q + (<usize>i << 2)); }
 
-/** v < 0 ? v·alpha : v on 4 lanes (leaky ReLU on the scaled accumulators). */
+/**
+ * v < 0 ? v·alpha : v on 4 lanes (leaky ReLU on the scaled accumulators), as max(v, v·alpha): the same for slopes in
+ * [0, 1] (v·alpha lies between v and 0 and rounds to neither side of them), which the host guarantees.
+ */
 @inline function leakyv(v: v128, a: v128): v128 {
-  return v128.bitselect(f32x4.mul(v, a), v, f32x4.lt(v, f32x4.splat(0)));
+  return f32x4.pmax(v, f32x4.mul(v, a));
 }
 
 // One value: acc (+ corr) requantised and stored at dst (element index c of a row).
@@ -111,19 +114,19 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
   if (ASC_FEATURE_SIMD) {
     const o = <usize>j << 2;
     const m0 = v128.load(mult + o), m1 = v128.load(mult + o, 16);
-    const kind = prm(q, P_KIND), row = <usize>(ldo * eb), act = prm(q, P_ACT), av = alphaOf(q);
+    const kind = prm(q, P_KIND), row = <usize>(ldo * eb), act = prm(q, P_ACT);
     if (kind == Q_F32) {
-      storeRowF(c00, c01, m0, m1, act, av, j, cols, out, tmp);
-      if (rows > 1) storeRowF(c10, c11, m0, m1, act, av, j, cols, out + row, tmp);
-      if (rows > 2) storeRowF(c20, c21, m0, m1, act, av, j, cols, out + 2 * row, tmp);
-      if (rows > 3) storeRowF(c30, c31, m0, m1, act, av, j, cols, out + 3 * row, tmp);
+      storeRowF(c00, c01, m0, m1, act, q, j, cols, out, tmp);
+      if (rows > 1) storeRowF(c10, c11, m0, m1, act, q, j, cols, out + row, tmp);
+      if (rows > 2) storeRowF(c20, c21, m0, m1, act, q, j, cols, out + 2 * row, tmp);
+      if (rows > 3) storeRowF(c30, c31, m0, m1, act, q, j, cols, out + 3 * row, tmp);
     } else {
-      const z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8, leaky = act == LEAKY;
+      const z = prm(q, P_Z), zv = roundBias(z), u8 = kind == Q_U8, leaky = act == LEAKY;
       const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
-      storeRowQ(c00, c01, m0, m1, lo, hi, zv, u8, leaky, av, j, cols, out, tmp);
-      if (rows > 1) storeRowQ(c10, c11, m0, m1, lo, hi, zv, u8, leaky, av, j, cols, out + row, tmp);
-      if (rows > 2) storeRowQ(c20, c21, m0, m1, lo, hi, zv, u8, leaky, av, j, cols, out + 2 * row, tmp);
-      if (rows > 3) storeRowQ(c30, c31, m0, m1, lo, hi, zv, u8, leaky, av, j, cols, out + 3 * row, tmp);
+      storeRowQ(c00, c01, m0, m1, lo, hi, zv, u8, leaky, q, j, cols, out, tmp);
+      if (rows > 1) storeRowQ(c10, c11, m0, m1, lo, hi, zv, u8, leaky, q, j, cols, out + row, tmp);
+      if (rows > 2) storeRowQ(c20, c21, m0, m1, lo, hi, zv, u8, leaky, q, j, cols, out + 2 * row, tmp);
+      if (rows > 3) storeRowQ(c30, c31, m0, m1, lo, hi, zv, u8, leaky, q, j, cols, out + 3 * row, tmp);
     }
   }
 }
@@ -133,15 +136,24 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
   return v128.load32_splat(q + (<usize>P_ALPHA << 2));
 }
 
+/** 1.5·2^23 and its bits: x + ROUND_ADD holds nearest(x) in its low mantissa bits for |x| < 2^22. */
+const ROUND_ADD: f32 = 12582912.0, ROUND_BITS = 0x4B400000;
+/** What storeRowQ subtracts from the rounded bits for output zero point z. */
+@inline function roundBias(z: i32): v128 { return i32x4.splat(ROUND_BITS - z); }
+
 // Eight channels j..j+7 of one tile row, requantised (accumulators already corrected) and stored as 8 bytes;
-// the first `cols` of them at the right edge. leaky: the slope av below zero, before rounding.
+// the first `cols` of them at the right edge. zv: roundBias(zOut). leaky: the slope below zero, before rounding.
 @inline function storeRowQ(c0: v128, c1: v128, m0: v128, m1: v128, lo: v128, hi: v128, zv: v128, u8: bool,
-  leaky: bool, av: v128, j: i32, cols: i32, dst: usize, tmp: usize): void {
+  leaky: bool, q: usize, j: i32, cols: i32, dst: usize, tmp: usize): void {
   if (ASC_FEATURE_SIMD) {
     let v0 = f32x4.mul(f32x4.convert_i32x4_s(c0), m0), v1 = f32x4.mul(f32x4.convert_i32x4_s(c1), m1);
-    if (leaky) { v0 = leakyv(v0, av); v1 = leakyv(v1, av); }
-    const r0 = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(v0, lo), hi))), zv);
-    const r1 = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(v1, lo), hi))), zv);
+    // the slope is loaded here, not held in a register across the callers' loops (V8 spills past about 14 v128s)
+    if (leaky) { const av = alphaOf(q); v0 = leakyv(v0, av); v1 = leakyv(v1, av); }
+    // clamp with pmin/pmax (one instruction each on x64; v is never NaN), then round half to even by adding 1.5·2^23
+    // (|v| <= 255: the sum's last mantissa bit is the unit, and the float add rounds to it), whose bits less
+    // ROUND_BITS - z are the rounded value plus the zero point: nearest + trunc_sat + add in two instructions
+    const r0 = i32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v0, lo), hi), f32x4.splat(ROUND_ADD)), zv);
+    const r1 = i32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v1, lo), hi), f32x4.splat(ROUND_ADD)), zv);
     const h = i16x8.narrow_i32x4_s(r0, r1);
     const b = u8 ? i8x16.narrow_i16x8_u(h, h) : i8x16.narrow_i16x8_s(h, h);
     const d = dst + <usize>j;
@@ -152,11 +164,11 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
 }
 
 // Eight channels of one tile row as float32 (the last layer's output): scaled, then the activation.
-@inline function storeRowF(c0: v128, c1: v128, m0: v128, m1: v128, act: i32, av: v128, j: i32, cols: i32,
+@inline function storeRowF(c0: v128, c1: v128, m0: v128, m1: v128, act: i32, q: usize, j: i32, cols: i32,
   dst: usize, tmp: usize): void {
   if (ASC_FEATURE_SIMD) {
     let y0 = f32x4.mul(f32x4.convert_i32x4_s(c0), m0), y1 = f32x4.mul(f32x4.convert_i32x4_s(c1), m1);
-    if (act == LEAKY) { y0 = leakyv(y0, av); y1 = leakyv(y1, av); }
+    if (act == LEAKY) { const av = alphaOf(q); y0 = leakyv(y0, av); y1 = leakyv(y1, av); }
     else { y0 = actv(y0, act); y1 = actv(y1, act); }
     const d = dst + (<usize>j << 2);
     if (cols == NR) { v128.store(d, y0); v128.store(d, y1, 16); return; }
@@ -406,9 +418,9 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
   if (ASC_FEATURE_SIMD) {
     // channels in blocks of 8 up to np: the weights' padding is zero, and int8 values have 16 bytes of slack after
     // them in a plan, so the last block's extra lanes read harmless bytes and add nothing
-    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
+    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = roundBias(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
     const lo4 = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi4 = f32x4.splat(<f32>(prm(q, P_MAX) - z));
-    const za = i16x8.splat(<i16>zA), leaky = act == LEAKY, av = alphaOf(q);
+    const za = i16x8.splat(<i16>zA), leaky = act == LEAKY;
     // interior pixels (every tap inside): tap offsets from a table, accumulators in registers, no bounds checks
     const taps = fH * fW, off = acc + (<usize>np << 2), tq = roundUp(taps, 4);
     for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) {
@@ -441,8 +453,8 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
             wt += wStep;
           }
           const pm = mult + oc, cols = C - c < 8 ? C - c : 8;
-          if (kind == Q_F32) storeRowF(lo, hi, v128.load(pm), v128.load(pm, 16), act, av, c, cols, dst, tmp);
-          else storeRowQ(lo, hi, v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, leaky, av, c, cols, dst, tmp);
+          if (kind == Q_F32) storeRowF(lo, hi, v128.load(pm), v128.load(pm, 16), act, q, c, cols, dst, tmp);
+          else storeRowQ(lo, hi, v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, leaky, q, c, cols, dst, tmp);
         }
         dst += <usize>(C * eb);
         continue;
@@ -479,9 +491,9 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
       for (let c = c0; c < C; c += 8) {
         const pa = acc + (<usize>c << 2), pm = mult + (<usize>c << 2), cols = C - c < 8 ? C - c : 8;
         if (kind == Q_F32) {
-          storeRowF(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), act, av, c, cols, dst, tmp);
+          storeRowF(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), act, q, c, cols, dst, tmp);
         } else {
-          storeRowQ(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, leaky, av,
+          storeRowQ(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, leaky, q,
             c, cols, dst, tmp);
         }
       }
@@ -518,9 +530,9 @@ function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usiz
   tmp: usize): i32 {
   let c = 0;
   if (ASC_FEATURE_RELAXED_SIMD) {
-    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = i32x4.splat(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
+    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = roundBias(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
     const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
-    const leaky = act == LEAKY, av = alphaOf(q);
+    const leaky = act == LEAKY;
     const f = i8x16.splat(<i8>flip), corr = wdot + <usize>((C >> 4) * tq * 16);
     for (; c + 16 <= C; c += 16) {
       const pc = corr + (<usize>c << 2), s = base + <usize>c;
@@ -547,11 +559,11 @@ function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usiz
       }
       const pm = mult + (<usize>c << 2);
       if (kind == Q_F32) {
-        storeRowF(a0, a1, v128.load(pm), v128.load(pm, 16), act, av, c, 8, dst, tmp);
-        storeRowF(a2, a3, v128.load(pm, 32), v128.load(pm, 48), act, av, c + 8, 8, dst, tmp);
+        storeRowF(a0, a1, v128.load(pm), v128.load(pm, 16), act, q, c, 8, dst, tmp);
+        storeRowF(a2, a3, v128.load(pm, 32), v128.load(pm, 48), act, q, c + 8, 8, dst, tmp);
       } else {
-        storeRowQ(a0, a1, v128.load(pm), v128.load(pm, 16), lo, hi, zv, u8, leaky, av, c, 8, dst, tmp);
-        storeRowQ(a2, a3, v128.load(pm, 32), v128.load(pm, 48), lo, hi, zv, u8, leaky, av, c + 8, 8, dst, tmp);
+        storeRowQ(a0, a1, v128.load(pm), v128.load(pm, 16), lo, hi, zv, u8, leaky, q, c, 8, dst, tmp);
+        storeRowQ(a2, a3, v128.load(pm, 32), v128.load(pm, 48), lo, hi, zv, u8, leaky, q, c + 8, 8, dst, tmp);
       }
     }
   }

@@ -1,8 +1,9 @@
 // Where int8 and float plan time goes, per step kind: runs each plan with CONVKIT_PLAN_PROFILE set (per-step
 // performance.now() around every kernel call), batch 1, one thread; prints ms per run summed by kind and the
 // slowest steps. Per-step timing adds a little overhead to every step, so compare kinds, not totals with bench/int8.ts.
-// Run: CONVKIT_PLAN_PROFILE=1 node --import tsx bench/int8-profile.ts [--models mobilenetv2,resnet50] [--runs 10]
-import { init, backend, zoo, quantize, Tensor, Model } from '../src';
+// Run: CONVKIT_PLAN_PROFILE=1 node --import tsx bench/int8-profile.ts [--models mobilenetv2,resnet50,facedetector]
+// [--runs 10] [--before] (--before: an int8 plan with leaky ReLU and max pooling float too, CONVKIT_INT8_ACT=0)
+import { init, backend, zoo, quantize, detect, Tensor, Model } from '../src';
 import type { Layer } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
 import { planFor } from '../src/models/plan';
@@ -18,7 +19,10 @@ const models = (flag('--models') ?? 'mobilenetv2,resnet50').split(',');
 const NETWORKS: Record<string, () => Promise<Model>> = {
   mobilenetv2: () => loadNsfwjs('mobilenet_v2'),
   resnet50: async () => zoo.resnet({ depth: 50, seed: 1 }),
+  facedetector: async () => (await detect.tinyFaceDetector()).model,
 };
+/** Input sides: face-api's tiny detector at 416 (its inputSize in face-api's pipeline), the others 224. */
+const SIDE: Record<string, number> = { facedetector: 416 };
 const isModel = (l: Layer): l is Model => l instanceof Model;
 
 async function main(): Promise<void> {
@@ -27,13 +31,20 @@ async function main(): Promise<void> {
   await init();
   for (const name of models) {
     const m = await NETWORKS[name]();
-    const x = new Tensor(seeded(224 * 224 * 3, 1), [1, 224, 224, 3]);
-    const q = quantize(m, { calibration: new Tensor(seeded(2 * 224 * 224 * 3, 2), [2, 224, 224, 3]) });
+    const side = SIDE[name] ?? 224;
+    const x = new Tensor(seeded(side * side * 3, 1), [1, side, side, 3]);
+    const q = quantize(m, { calibration: new Tensor(seeded(2 * side * side * 3, 2), [2, side, side, 3]) });
+    const before = args.includes('--before')
+      ? quantize(m, { calibration: new Tensor(seeded(2 * side * side * 3, 2), [2, side, side, 3]) })
+      : null;
     for (const [impl, net] of [
       ['float', m],
       ['int8', q],
+      ...(before ? [['int8 before', before] as const] : []),
     ] as const) {
+      if (impl === 'int8 before') process.env.CONVKIT_INT8_ACT = '0';
       const plan = planFor(net, [x.shape], isModel)!;
+      delete process.env.CONVKIT_INT8_ACT;
       for (let i = 0; i < 3; i++) plan.run([x.data]); // warm-up (V8 tiers up)
       plan.profile!.ms.fill(0);
       plan.profile!.runs = 0;

@@ -19,7 +19,7 @@ export interface QParams {
    * with slope alpha (either output: v < 0 ? v·alpha : v on the scaled value, before rounding).
    */
   act: number;
-  /** The leaky slope (act 3). */
+  /** The leaky slope (act 3), in [0, 1]: the kernels compute max(v, v·alpha). */
   alpha?: number;
   /** Input zero point, and whether the input is int8 (else uint8). */
   zA: number;
