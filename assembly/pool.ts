@@ -294,17 +294,19 @@ function avgBackPixel(dyp: usize, dxb: usize, C: i32): void {
  */
 export function qmaxPool(x: usize, y: usize, g: usize, signed: bool, zero: i32): void {
   const C = gi(g, CH), inD = gi(g, IN_D), inH = gi(g, IN_H), inW = gi(g, IN_W);
-  const outD = gi(g, OUT_D), outH = gi(g, OUT_H), outW = gi(g, OUT_W);
+  const outD = gi(g, OUT_D), outH = gi(g, OUT_H), outW = gi(g, OUT_W), batch = gi(g, BATCH);
+  const sD = gi(g, S_D), sH = gi(g, S_H), sW = gi(g, S_W), pD = gi(g, P_D), pH = gi(g, P_H), pW = gi(g, P_W);
+  const padF = gi(g, PAD_F), padT = gi(g, PAD_T), padL = gi(g, PAD_L);
   const rb = <usize>inW * <usize>C, pb = <usize>inH * rb, image = <usize>inD * pb;
   let yp = y;
-  for (let n = 0; n < gi(g, BATCH); n++) {
+  for (let n = 0; n < batch; n++) {
     const xb = x + <usize>n * image;
     for (let od = 0; od < outD; od++) {
-      const d = od * gi(g, S_D) - gi(g, PAD_F), e0 = max(d, 0), e1 = min(d + gi(g, P_D), inD);
+      const d = od * sD - padF, e0 = max(d, 0), e1 = min(d + pD, inD);
       for (let oh = 0; oh < outH; oh++) {
-        const h = oh * gi(g, S_H) - gi(g, PAD_T), a0 = max(h, 0), a1 = min(h + gi(g, P_H), inH);
+        const h = oh * sH - padT, a0 = max(h, 0), a1 = min(h + pH, inH);
         for (let ow = 0; ow < outW; ow++) {
-          const w = ow * gi(g, S_W) - gi(g, PAD_L), b0 = max(w, 0), b1 = min(w + gi(g, P_W), inW);
+          const w = ow * sW - padL, b0 = max(w, 0), b1 = min(w + pW, inW);
           if (e0 < e1 && a0 < a1 && b0 < b1) qmaxPixel(xb, yp, C, rb, pb, e0, e1, a0, a1, b0, b1, signed);
           else memory.fill(yp, <u8>zero, <usize>C);
           yp += <usize>C;
@@ -315,7 +317,7 @@ export function qmaxPool(x: usize, y: usize, g: usize, signed: bool, zero: i32):
 }
 
 // One output pixel of qmaxPool over the clipped window [e0, e1) x [a0, a1) x [b0, b1).
-function qmaxPixel(xb: usize, yp: usize, C: i32, rb: usize, pb: usize, e0: i32, e1: i32, a0: i32, a1: i32, b0: i32,
+@inline function qmaxPixel(xb: usize, yp: usize, C: i32, rb: usize, pb: usize, e0: i32, e1: i32, a0: i32, a1: i32, b0: i32,
   b1: i32, signed: bool): void {
   const cb = <usize>C, first = xb + <usize>e0 * pb + <usize>a0 * rb + <usize>b0 * cb;
   let c = 0;

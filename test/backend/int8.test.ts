@@ -1,9 +1,11 @@
 // The int8 kernels (assembly/int8.ts) on every WebAssembly build that loads, bit for bit against the TypeScript
 // reference (src/backend/js/int8.ts), and the reference against the real-valued formula it approximates. Odd sizes
-// leave every tile and SIMD tail partial; saturated operands, nonzero zero points, stride 2, padding, batch 2.
+// leave every tile and SIMD tail partial; saturated operands, nonzero zero points, stride 2, padding, batch 2. Leaky
+// ReLU in the requantising epilogue, and int8 max pooling against the float pool of the dequantised values.
 import { describe, expect, it } from 'vitest';
 import { instantiateSync, supports, type Build } from '../../src/backend/wasm/module';
-import type { ConvGeometry } from '../../src/backend/kernels';
+import type { ConvGeometry, PoolGeometry } from '../../src/backend/kernels';
+import { poolKernels } from '../../src/backend/js/pool';
 import { geometry } from '../helpers/geometry';
 import {
   Q_KIND,
@@ -16,7 +18,9 @@ import {
   qdepthwiseRef,
   qaddRef,
   qgemmRef,
+  qmaxPoolRef,
   quantizeRef,
+  Q_LEAKY,
   roundEven,
   unpackInt8Weights,
   widenDepthwise,
@@ -36,6 +40,7 @@ import {
   qgemmDotWasm,
   qaddWasm,
   qgemmWasm,
+  qmaxPoolWasm,
   quantizeWasm,
   type DotArithmetic,
 } from '../../src/backend/wasm/int8';
@@ -72,6 +77,58 @@ function params(kind: number, signedA: boolean, relu = false): QParams {
     signedA,
   };
 }
+
+/** params() with leaky ReLU of slope alpha in the epilogue (either output kind). */
+const leakyParams = (kind: number, signedA: boolean, alpha: number): QParams => ({
+  ...params(kind, signedA),
+  act: Q_LEAKY,
+  alpha,
+});
+const SLOPES = [0.1, 0.5, 0, 1];
+
+/** A 2-D pooling geometry: pool p, stride s, padding before pt (top) and pl (left), output sides given. */
+function poolGeo(
+  batch: number,
+  h: number,
+  w: number,
+  c: number,
+  p: number,
+  s: number,
+  pt: number,
+  pl: number,
+  outH: number,
+  outW: number,
+): PoolGeometry {
+  return {
+    batch,
+    channels: c,
+    inD: 1,
+    inH: h,
+    inW: w,
+    outD: 1,
+    outH,
+    outW,
+    poolD: 1,
+    poolH: p,
+    poolW: p,
+    strideD: 1,
+    strideH: s,
+    strideW: s,
+    padFront: 0,
+    padTop: pt,
+    padLeft: pl,
+  };
+}
+
+/** Max pooling cases: 'same' and 'valid', odd sides and channel counts (SIMD tails), stride 1 and 3, batch 2. */
+const POOL_CASES: Array<[string, PoolGeometry]> = [
+  ['2x2 stride 2 same, odd sides, 16 channels', poolGeo(1, 9, 7, 16, 2, 2, 0, 0, 5, 4)],
+  ['2x2 stride 1 same, 5 channels, batch 2', poolGeo(2, 6, 5, 5, 2, 1, 0, 0, 6, 5)],
+  ['3x3 stride 2 pad 1, 35 channels', poolGeo(1, 8, 9, 35, 3, 2, 1, 1, 4, 5)],
+  ['3x3 stride 3 valid, 1 channel, batch 2', poolGeo(2, 10, 7, 1, 3, 3, 0, 0, 3, 2)],
+  ['2x2 stride 2, 17 channels, windows wholly in padding', poolGeo(1, 3, 3, 17, 2, 2, 3, 2, 4, 3)],
+  ['2x2 stride 2, 48 channels, batch 2', poolGeo(2, 5, 6, 48, 2, 2, 0, 0, 3, 3)],
+];
 
 /** Multipliers that put the accumulators' spread over a few hundred quanta (so clamps happen at both ends). */
 function multipliers(n: number, k: number, r: () => number, big = 1): Float32Array {
@@ -210,6 +267,52 @@ describe('int8 residual add reference', () => {
   });
 });
 
+describe('int8 leaky ReLU and max pooling: reference', () => {
+  it('leaky ReLU in the epilogue matches leaky(real value) within one quantum, the float output within f32 rounding', () => {
+    const r = rng(21),
+      [m, k, n] = [6, 29, 13];
+    for (const alpha of SLOPES)
+      for (const signedA of [false, true]) {
+        const a = bytes(m * k, signedA, r),
+          w = weights(k * n, r),
+          bias = Int32Array.from({ length: n }, () => Math.floor(r() * 2000) - 1000);
+        const p = leakyParams(Q_KIND.u8, signedA, alpha),
+          mult = multipliers(n, k, r);
+        const corr = corrections(w, k, n, p.zA, bias);
+        const q = qgemmRef(a, m, k, w, n, corr, mult, p);
+        const f = qgemmRef(a, m, k, w, n, corr, mult, { ...p, kind: Q_KIND.f32 });
+        let negatives = 0;
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            let exact = bias[j];
+            for (let t = 0; t < k; t++) exact += (a[i * k + t] - p.zA) * w[t * n + j];
+            const raw = exact * mult[j],
+              real = raw < 0 ? raw * alpha : raw;
+            if (raw < 0) negatives++;
+            expect(Math.abs(f[i * n + j] - real)).toBeLessThanOrEqual(Math.abs(raw) * 1e-6 + 1e-30);
+            const want = Math.min(Math.max(Math.round(real) + p.zOut, p.qmin), p.qmax);
+            expect(Math.abs(q[i * n + j] - want)).toBeLessThanOrEqual(1);
+          }
+        expect(negatives).toBeGreaterThan(10);
+      }
+  });
+
+  it.each(POOL_CASES)('max pooling %s commutes with quantisation: pool(quantize(x)) = quantize(pool(x))', (_, g) => {
+    const r = rng(g.inH * 7 + g.channels),
+      n = g.batch * g.inH * g.inW * g.channels;
+    const x = Float32Array.from({ length: n }, () => (r() - 0.3) * 9);
+    for (const [z, lo, hi] of [
+      [40, 0, 255],
+      [-100, -128, 127],
+    ]) {
+      const q = quantizeRef(x, 1 / 0.03, z, lo, hi),
+        qx = lo < 0 ? new Int8Array(q.buffer) : q;
+      const pooled = quantizeRef(poolKernels.maxPool(x, g), 1 / 0.03, z, lo, hi);
+      same(qmaxPoolRef(qx, g, z), lo < 0 ? new Int8Array(pooled.buffer) : pooled);
+    }
+  });
+});
+
 describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
   const mod = instantiateSync(build);
 
@@ -304,6 +407,72 @@ describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
       got.set(new Int8Array(mod.exports.memory.buffer, pb, 53));
     });
     same(got, qaddRef(a, b, p));
+  });
+
+  it.each(GEMM_SHAPES.slice(0, 8))('qgemm with leaky ReLU m=%i n=%i k=%i, bit-exact', (m, n, k) => {
+    const r = rng(m * 1000 + n * 10 + k + 3);
+    for (const signedA of [false, true])
+      for (const kind of KINDS)
+        for (const alpha of SLOPES) {
+          const a = bytes(m * k, signedA, r),
+            w = weights(k * n, r);
+          const bias = Int32Array.from({ length: n }, () => Math.floor(r() * 4000) - 2000);
+          const p = leakyParams(kind, signedA, alpha),
+            mult = multipliers(n, k, r);
+          const corr = corrections(w, k, n, p.zA, bias);
+          same(
+            qgemmWasm(mod, a, m, k, packInt8Weights(w, k, n), n, corr, mult, p),
+            qgemmRef(a, m, k, w, n, corr, mult, p),
+          );
+        }
+  });
+
+  it.each(CONV_CASES)('qconv with leaky ReLU %s, bit-exact', (_, g) => {
+    const r = rng(g.inH * 31 + g.inC * 7 + g.outC + 3),
+      k = g.fH * g.fW * g.inC;
+    for (const signedA of [false, true])
+      for (const kind of KINDS) {
+        const x = bytes(g.batch * g.inH * g.inW * g.inC, signedA, r),
+          w = weights(k * g.outC, r);
+        const p = leakyParams(kind, signedA, 0.1),
+          mult = multipliers(g.outC, k, r);
+        const corr = corrections(w, k, g.outC, p.zA, null);
+        same(
+          qconvWasm(mod, false, x, g, packInt8Weights(w, k, g.outC), corr, mult, p),
+          qconvRef(x, g, w, corr, mult, p),
+        );
+      }
+  });
+
+  it.each(DEPTHWISE_CASES)('qdepthwise with leaky ReLU %s, bit-exact', (_, g) => {
+    const r = rng(g.inH * 13 + g.inC + 3),
+      taps = g.fH * g.fW;
+    for (const signedA of [false, true])
+      for (const kind of KINDS) {
+        const x = bytes(g.batch * g.inH * g.inW * g.inC, signedA, r),
+          w = weights(taps * g.inC, r);
+        const p = leakyParams(kind, signedA, 0.2),
+          mult = multipliers(g.inC, taps, r, 4);
+        const corr = corrections(w, taps, g.inC, p.zA, null);
+        same(
+          qconvWasm(mod, true, x, g, widenDepthwise(w, taps, g.inC), corr, mult, p),
+          qdepthwiseRef(x, g, w, corr, mult, p),
+        );
+      }
+  });
+
+  it.each(POOL_CASES)('qmaxPool %s, int8 and uint8, bit-exact', (_, g) => {
+    const r = rng(g.inW * 11 + g.channels + g.batch),
+      n = g.batch * g.inH * g.inW * g.channels;
+    for (const signed of [false, true])
+      for (const zero of signed ? [-128, -3, 127] : [0, 200, 255]) {
+        const x = bytes(n, signed, r);
+        const want = qmaxPoolRef(x, g, zero);
+        same(qmaxPoolWasm(mod, x, g, zero), want);
+        // saturated inputs stay at the limits
+        const top = signed ? new Int8Array(n).fill(127) : new Uint8Array(n).fill(255);
+        same(qmaxPoolWasm(mod, top, g, zero), qmaxPoolRef(top, g, zero));
+      }
   });
 
   it('quantize and dequantize: ties to even, clamps, NaN to the zero point, both signs', () => {
@@ -479,6 +648,38 @@ describe.each((['relaxed'] as Build[]).filter(supports))('int8 dot-product kerne
             mult = multipliers(g.inC, taps, r, 4);
           const corr = corrections(w, taps, g.inC, p.zA, null);
           same(qdepthwiseDotWasm(mod, kind, x, g, w, corr, mult, p), qdepthwiseRef(x, g, w, corr, mult, p));
+        }
+  });
+
+  it.skipIf(arith === 'unknown')('the dot kernels with leaky ReLU, bit-exact', () => {
+    const r = rng(77);
+    for (const sevenBit of ranges)
+      for (const signedA of [false, true])
+        for (const outKind of KINDS) {
+          const flip = dotFlip(kind === 'signed', signedA);
+          const p = { ...leakyParams(outKind, signedA, 0.1), zA: dotZero(signedA, flip, sevenBit) };
+          const [m, n, k] = [13, 19, 37];
+          const a = dotBytes(m * k, signedA, flip, sevenBit, r),
+            w = weights(k * n, r),
+            mult = multipliers(n, k, r);
+          const corr = corrections(w, k, n, p.zA, null);
+          same(qgemmDotWasm(mod, kind, a, m, k, w, n, corr, mult, p), qgemmRef(a, m, k, w, n, corr, mult, p));
+          for (const [, g] of [CONV_CASES[0], CONV_CASES[2]]) {
+            const kc = g.fH * g.fW * g.inC,
+              x = dotBytes(g.batch * g.inH * g.inW * g.inC, signedA, flip, sevenBit, r),
+              wc = weights(kc * g.outC, r),
+              mc = multipliers(g.outC, kc, r),
+              cc = corrections(wc, kc, g.outC, p.zA, null);
+            same(qconvDotWasm(mod, kind, x, g, wc, cc, mc, p), qconvRef(x, g, wc, cc, mc, p));
+          }
+          for (const [, g] of [DEPTHWISE_CASES[5], DEPTHWISE_CASES[6]]) {
+            const taps = g.fH * g.fW,
+              x = dotBytes(g.batch * g.inH * g.inW * g.inC, signedA, flip, sevenBit, r),
+              wd = weights(taps * g.inC, r),
+              md = multipliers(g.inC, taps, r, 4),
+              cd = corrections(wd, taps, g.inC, p.zA, null);
+            same(qdepthwiseDotWasm(mod, kind, x, g, wd, cd, md, p), qdepthwiseRef(x, g, wd, cd, md, p));
+          }
         }
   });
 

@@ -33,7 +33,20 @@ export const Q_LEAKY = 3;
 
 /** The block of 12 i32s the WebAssembly kernels read, for n output channels (the slope as f32 bits at 8). */
 export function paramBlock(p: QParams, n: number): Int32Array {
-  const b = Int32Array.from([p.kind, p.zOut, p.qmin, p.qmax, p.act, roundUp(n, 8), p.zA, p.signedA ? 1 : 0, 0, 0, 0, 0]);
+  const b = Int32Array.from([
+    p.kind,
+    p.zOut,
+    p.qmin,
+    p.qmax,
+    p.act,
+    roundUp(n, 8),
+    p.zA,
+    p.signedA ? 1 : 0,
+    0,
+    0,
+    0,
+    0,
+  ]);
   new Float32Array(b.buffer, 32, 1)[0] = p.alpha ?? 0;
   return b;
 }
@@ -317,7 +330,11 @@ export function qdepthwiseRef(
  */
 export function qmaxPoolRef<T extends Uint8Array | Int8Array>(x: T, g: PoolGeometry, zero: number): T {
   const C = g.channels,
-    out = (x instanceof Int8Array ? new Int8Array(g.batch * g.outD * g.outH * g.outW * C) : new Uint8Array(g.batch * g.outD * g.outH * g.outW * C)) as T;
+    out = (
+      x instanceof Int8Array
+        ? new Int8Array(g.batch * g.outD * g.outH * g.outW * C)
+        : new Uint8Array(g.batch * g.outD * g.outH * g.outW * C)
+    ) as T;
   let o = 0;
   for (let b = 0; b < g.batch; b++)
     for (let od = 0; od < g.outD; od++)

@@ -260,7 +260,13 @@ export class WasmPlan {
           return {
             fn: 'qmaxPool',
             parts: [
-              [value(s.x), value(s.y), geometry(poolGeometryBlock(g)), this.program.values[s.x].dtype === 'i8' ? 1 : 0, s.zero],
+              [
+                value(s.x),
+                value(s.y),
+                geometry(poolGeometryBlock(g)),
+                this.program.values[s.x].dtype === 'i8' ? 1 : 0,
+                s.zero,
+              ],
             ],
           };
         return {
