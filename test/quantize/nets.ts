@@ -54,3 +54,20 @@ export function residualNet(h = 9, w = 10, c = 8): Model {
   y = layers.dense({ units: 5, seed: 7, name: 'out' }).apply(y);
   return model({ inputs: x, outputs: y as never });
 }
+
+/**
+ * Tiny-YOLO blocks (face-api's detector in small): conv 3x3 valid, leaky ReLU, max pool 2/2 same; depthwise 3x3 and
+ * pointwise conv, leaky ReLU, max pool 2/1 same; a 1x1 head. Input 15x13x3.
+ */
+export function tinyYoloNet(alpha = 0.1): Model {
+  const x = layers.input({ shape: [15, 13, 3] });
+  let h = layers.conv2d({ filters: 16, kernelSize: 3, seed: 31, name: 'c0' }).apply(x);
+  h = layers.leakyReLU({ alpha }).apply(h);
+  h = layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'same' }).apply(h);
+  h = layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, seed: 32, name: 'dw' }).apply(h);
+  h = layers.conv2d({ filters: 20, kernelSize: 1, seed: 33, name: 'pw' }).apply(h);
+  h = layers.leakyReLU({ alpha }).apply(h);
+  h = layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same' }).apply(h);
+  const y = layers.conv2d({ filters: 10, kernelSize: 1, seed: 34, name: 'head' }).apply(h);
+  return model({ inputs: x, outputs: y as never });
+}

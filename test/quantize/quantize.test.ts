@@ -24,12 +24,23 @@ import { join } from 'node:path';
 import { loadDigits } from '../helpers/mnist';
 import { sizeOf } from '../../src/tensor';
 import { restoreQuantized, type SavedQuantization } from '../../src/quantize';
-import { seeded, smallNet, residualNet } from './nets';
+import { seeded, smallNet, residualNet, tinyYoloNet } from './nets';
 import { Model } from '../../src/models/model';
 import { lower } from '../../src/models/plan/lower';
-import { fuse } from '../../src/models/plan/fuse';
+import { fuse, rootOf } from '../../src/models/plan/fuse';
 import { int8Rewrites } from '../../src/models/plan';
 import type { Layer } from '../../src/layers';
+import type { Program } from '../../src/models/plan/steps';
+import {
+  dequantizeRef,
+  qconvRef,
+  qdepthwiseRef,
+  qgemmRef,
+  qmaxPoolRef,
+  quantizeRef,
+  unpackInt8Weights,
+  type QParams,
+} from '../../src/backend/js/int8';
 
 /** The step kinds of a quantised model's int8 plan at these input shapes (int8 kernels as 'int8'), counted. */
 function planKinds(q: QuantizedModel, shape: number[]): Record<string, number> {
@@ -119,6 +130,90 @@ describeEachBackend('quantize: residual adds', () => {
       'test',
     );
     expect(relError(yf, squeezed.predict(x))).toBeGreaterThan(3 * err);
+  });
+});
+
+/** The int8 program a quantised model's plans run, for inputs of this shape. */
+function int8Program(q: QuantizedModel, shape: number[]): Program {
+  const isModel = (l: Layer): l is Model => l instanceof Model;
+  return fuse(lower(q, [shape], isModel), { residuals: false, rewrite: int8Rewrites.get(q)! });
+}
+
+/** An int8 program run step by step on the TypeScript references (src/backend/js/int8.ts): its first output. */
+function interpret(p: Program, x: Float32Array): Float32Array {
+  const data = new Map<number, Float32Array | Uint8Array | Int8Array>();
+  const get = (v: number) => data.get(rootOf(p, v))!;
+  const bytesOf = (v: number, b: Uint8Array | Int8Array) =>
+    p.values[v].dtype === 'i8' ? new Int8Array(b.buffer, b.byteOffset, b.length) : b;
+  data.set(rootOf(p, p.inputs[0]), x);
+  for (const s of p.steps) {
+    let y: Float32Array | Uint8Array | Int8Array;
+    if (s.kind === 'quantize')
+      y = bytesOf(s.y, quantizeRef(get(s.x) as Float32Array, 1 / s.scale, s.zero, s.qmin, s.qmax));
+    else if (s.kind === 'dequantize') y = dequantizeRef(get(s.x) as Uint8Array, s.zero, s.scale);
+    else if (s.kind === 'pool' && s.zero !== undefined) y = qmaxPoolRef(get(s.x) as Uint8Array, s.g, s.zero);
+    else if (s.kind === 'int8') {
+      const b = s.params,
+        np = b[5];
+      const qp: QParams = {
+        kind: b[0],
+        zOut: b[1],
+        qmin: b[2],
+        qmax: b[3],
+        act: b[4],
+        zA: b[6],
+        signedA: b[7] !== 0,
+        alpha: new Float32Array(b.buffer, b.byteOffset + 32, 1)[0],
+      };
+      const corr = s.channels.subarray(0, np),
+        mult = new Float32Array(s.channels.buffer, s.channels.byteOffset + np * 4, np);
+      const xs = get(s.x) as Uint8Array;
+      if (s.op === 'depthwise') {
+        const w = Int8Array.from({ length: s.k * s.n }, (_, i) => s.w[Math.floor(i / s.n) * np + (i % s.n)]);
+        y = qdepthwiseRef(xs, s.g!, w, corr, mult, qp);
+      } else {
+        const w = unpackInt8Weights(s.w, s.k, s.n);
+        y = s.op === 'gemm' ? qgemmRef(xs, s.m, s.k, w, s.n, corr, mult, qp) : qconvRef(xs, s.g!, w, corr, mult, qp);
+      }
+    } else throw new Error(`no reference for a '${s.kind}' step`);
+    data.set(rootOf(p, s.y), y);
+  }
+  return get(p.outputs[0]) as Float32Array;
+}
+
+describeEachBackend('quantize: leaky ReLU and max pooling run int8', () => {
+  it('Tiny-YOLO blocks: no float step between the input quantize and the head; equal to the references step by step', () => {
+    const m = tinyYoloNet(),
+      x = seeded([3, 15, 13, 3], 41);
+    const q = quantize(m, { calibration: seeded([12, 15, 13, 3], 42) });
+    const yq = q.predict(x);
+    const err = relError(m.predict(x), yq);
+    expect(err).toBeLessThan(0.05);
+    expect(err).toBeGreaterThan(0);
+    const p = int8Program(q, x.shape);
+    expect(p.steps.map((s) => (s.kind === 'pool' ? `pool ${s.zero !== undefined}` : s.kind))).toEqual([
+      'quantize',
+      'int8',
+      'pool true',
+      'int8',
+      'int8',
+      'pool true',
+      'int8',
+    ]);
+    // the leaky ReLUs in the epilogues of c0 and pw; each pool's input keeps its output's scale
+    expect(p.steps.filter((s) => s.kind === 'int8' && s.params[4] === 3).map((s) => 'layer' in s && s.layer)).toEqual([
+      'c0',
+      'pw',
+    ]);
+    expect(Array.from(yq.data)).toEqual(Array.from(interpret(p, x.data)));
+  });
+
+  it('a leaky slope outside [0, 1] stays a float step', () => {
+    const m = tinyYoloNet(2),
+      x = seeded([2, 15, 13, 3], 43);
+    const q = quantize(m, { calibration: seeded([8, 15, 13, 3], 44) });
+    expect(relError(m.predict(x), q.predict(x))).toBeLessThan(0.05);
+    expect(int8Program(q, x.shape).steps.filter((s) => s.kind === 'activate').length).toBe(2);
   });
 });
 
