@@ -591,7 +591,7 @@ export function qadd(a: usize, za: i32, ma: f32, b: usize, zb: i32, mb: f32, n: 
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const zav = i16x8.splat(<i16>za), zbv = i16x8.splat(<i16>zb), mav = f32x4.splat(ma), mbv = f32x4.splat(mb);
-    const lv = f32x4.splat(lo), hv = f32x4.splat(hi), zv = i32x4.splat(z);
+    const lv = f32x4.splat(lo), hv = f32x4.splat(hi), zv = roundBias(z);
     for (; i + 16 <= n; i += 16) {
       const pa = a + <usize>i, pb = b + <usize>i;
       // zero points subtracted in i16 (|q - z| <= 255), then widened to i32 and converted
@@ -616,10 +616,11 @@ export function qadd(a: usize, za: i32, ma: f32, b: usize, zb: i32, mb: f32, n: 
   }
 }
 
-// Four lanes of qadd: the two scaled inputs summed, clamped, rounded to even and shifted by the zero point.
-@inline function qsum(a: v128, b: v128, ma: v128, mb: v128, lo: v128, hi: v128, z: v128): v128 {
+// Four lanes of qadd: the two scaled inputs summed, clamped, rounded to even and shifted by the zero point, as
+// storeRowQ does (pmin / pmax, then the 1.5·2^23 rounding add; zv: roundBias(z)).
+@inline function qsum(a: v128, b: v128, ma: v128, mb: v128, lo: v128, hi: v128, zv: v128): v128 {
   const v = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(a), ma), f32x4.mul(f32x4.convert_i32x4_s(b), mb));
-  return i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(v, lo), hi))), z);
+  return i32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v, lo), hi), f32x4.splat(ROUND_ADD)), zv);
 }
 
 /** q[i] = clamp(nearest(x[i]·invScale), qmin - z, qmax - z) + z, stored as u8 (or i8 bytes): float to int8. */

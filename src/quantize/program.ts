@@ -89,9 +89,12 @@ export function int8Values(
   root: (v: number) => number,
 ): { adds: Set<Add>; quantised: Set<number> } {
   const outRoots = new Set(p.outputs.map(root));
+  // CONVKIT_INT8_ADD=0 keeps every add float (to compare the two: bench/int8-add.ts)
+  const off = envVar('CONVKIT_INT8_ADD') === '0';
   const adds = new Set(
     p.steps.filter(
       (s): s is Add =>
+        !off &&
         s.kind === 'add' &&
         s.xs.length === 2 &&
         s.xs.every((x) => !!rangeOf(x)) &&
