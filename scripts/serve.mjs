@@ -187,14 +187,21 @@ export async function startServer({ dir, mounts = {}, port = 0 }) {
   };
 }
 
-/** The folders the demo mounts beside out/web: the saved LeNet-5, the saved shapes YOLO and face-api's weights. */
+/**
+ * The folders the demo mounts beside out/web: the saved LeNet-5, the saved shapes YOLO, face-api's weights, and
+ * TensorFlow.js with its wasm backend (the benchmark tab times it beside convkit) when installed.
+ */
 export function demoMounts(faceModels) {
   const model = join(root, 'out/lenet5-model'),
-    yolo = join(root, 'out/yolo-shapes');
+    yolo = join(root, 'out/yolo-shapes'),
+    tf = packageDir('@tensorflow/tfjs'),
+    tfWasm = packageDir('@tensorflow/tfjs-backend-wasm');
   return {
     'model/': existsSync(join(model, 'model.json')) ? model : null,
     'yolo-shapes/': existsSync(join(yolo, 'model.json')) && existsSync(join(yolo, 'yolo.json')) ? yolo : null,
     'face-model/': faceModels,
+    'tfjs/': tf && tfWasm ? join(tf, 'dist') : null,
+    'tfjs-wasm/': tf && tfWasm ? join(tfWasm, 'dist') : null,
   };
 }
 
@@ -214,6 +221,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   );
   console.log(
     `  MobileNetV2 for the benchmark tab: ${ready.mobilenet ? 'nsfwjs pretrained, in mobilenetv2/' : 'unavailable (install nsfwjs)'}`,
+  );
+  console.log(
+    `  TF.js wasm beside convkit in the benchmark tab: ${mounts['tfjs/'] ? '@tensorflow/tfjs and tfjs-backend-wasm' : 'unavailable (install @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm)'}`,
   );
   console.log(
     `  sample photo: ${ready.photo ? '@vladmandic/face-api demo/sample1.jpg' : 'unavailable (install @vladmandic/face-api)'}`,

@@ -1,13 +1,17 @@
 // Tab 5: the same ops on every backend this browser runs, in the visitor's own browser:
 // median time of several runs, GFLOP/s (2 per multiply-add) as a grouped bar chart and a table.
 // Whole networks too: Model.predict (the inference plan) at batch 1 on one thread and, where the page is
-// cross-origin isolated, on two, by wall clock (networks.ts's timePredict). ?netsize=N runs small stand-ins
-// at N x N instead (the end-to-end test's fast mode).
-import { backend, init, ops, zoo, Tensor } from '../../src';
+// cross-origin isolated, on two, with TF.js wasm on the same model where the server has it, interleaved by wall
+// clock (networks.ts's timeRuns, as bench/browser.ts times them). ?netsize=N runs small stand-ins at N x N
+// instead (the end-to-end test's fast mode); ?nets=resnet50,... picks networks.
+import { backend, init, io, ops, zoo, Tensor } from '../../src';
 import type { BackendName, Model } from '../../src';
+import type * as Tf from '@tensorflow/tfjs';
+import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import { $, status, nextFrame, barChart, Bar } from './ui';
 import { sizeOf } from '../../src/tensor';
-import { loadModel, seededImage, timePredict } from './networks';
+import { loadModel, predictRunners, seededImage, timeRuns } from './networks';
+import type { Runner, RunTime } from './networks';
 
 function random(shape: number[], seed: number): Tensor {
   let s = seed;
@@ -108,8 +112,9 @@ async function run(): Promise<void> {
   }
 }
 
-/** A whole network for the tab: its name, how to build or load it, and its input shape. */
+/** A whole network for the tab: its key (for ?nets=), name, how to build or load it, and its input shape. */
 interface NetworkCase {
+  key: string;
   name: string;
   make: () => Promise<Model>;
   shape: number[];
@@ -119,8 +124,9 @@ interface NetworkCase {
 function networkCases(size: number): NetworkCase[] {
   if (size < 224)
     return [
-      { name: 'LeNet-5', make: async () => zoo.lenet5({ seed: 1 }), shape: [1, 28, 28, 1] },
+      { key: 'lenet5', name: 'LeNet-5', make: async () => zoo.lenet5({ seed: 1 }), shape: [1, 28, 28, 1] },
       {
+        key: 'resnet18',
         name: `ResNet-18 at ${size}x${size}`,
         make: async () => zoo.resnet({ depth: 18, inputShape: [size, size, 3], classes: 10, seed: 1 }),
         shape: [1, size, size, 3],
@@ -128,21 +134,88 @@ function networkCases(size: number): NetworkCase[] {
     ];
   const shape = [1, 224, 224, 3];
   return [
-    { name: 'MobileNetV2 (nsfwjs)', make: () => loadModel('mobilenetv2/model.json'), shape },
-    { name: 'ResNet-18', make: async () => zoo.resnet({ depth: 18, seed: 1 }), shape },
-    { name: 'ResNet-50', make: async () => zoo.resnet({ depth: 50, seed: 1 }), shape },
+    { key: 'mobilenetv2', name: 'MobileNetV2 (nsfwjs)', make: () => loadModel('mobilenetv2/model.json'), shape },
+    { key: 'resnet18', name: 'ResNet-18', make: async () => zoo.resnet({ depth: 18, seed: 1 }), shape },
+    { key: 'resnet50', name: 'ResNet-50', make: async () => zoo.resnet({ depth: 50, seed: 1 }), shape },
   ];
 }
 
-/** Times each network's predict on 1 thread and, when the page can run threads, 2; rows carry data-* for tests. */
+type TfGlobal = typeof Tf & { wasm: typeof TfWasm };
+let tfReady: Promise<TfGlobal | null> | null = null;
+
+/** Loads a classic script; false when the server does not have it. */
+function script(src: string): Promise<boolean> {
+  return new Promise((ok) => {
+    const el = document.createElement('script');
+    el.src = src;
+    el.onload = () => ok(true);
+    el.onerror = () => ok(false);
+    document.head.append(el);
+  });
+}
+
+/**
+ * TensorFlow.js with its wasm backend, from the tfjs/ and tfjs-wasm/ folders `npm run serve` mounts when the
+ * packages are installed (their UMD scripts: bundled, the threaded wasm build's workers never start), loaded
+ * on first use; null where they are not served.
+ */
+function loadTf(): Promise<TfGlobal | null> {
+  tfReady ??= (async () => {
+    if (!(await script('tfjs/tf.min.js')) || !(await script('tfjs-wasm/tf-backend-wasm.min.js'))) return null;
+    const tf = (globalThis as unknown as { tf: TfGlobal }).tf;
+    tf.wasm.setWasmPaths(new URL('tfjs-wasm/', location.href).href);
+    if (!(await tf.setBackend('wasm'))) return null;
+    await tf.ready();
+    return tf;
+  })();
+  return tfReady;
+}
+
+/** Runner for TF.js wasm on the same model and weights (io.toArtifacts, in memory), reading each output back. */
+async function tfRunner(tf: TfGlobal, m: Model, x: Tensor): Promise<{ runner: Runner; free: () => void }> {
+  const tm = await tf.loadLayersModel(tf.io.fromMemory({ ...io.toArtifacts(m), trainingConfig: undefined }));
+  const input = tf.tensor(x.data, x.shape);
+  return {
+    runner: {
+      name: `TF.js wasm ${tf.wasm.getThreadsCount()}`,
+      run: () => {
+        const y = tm.predict(input) as Tf.Tensor;
+        y.dataSync();
+        y.dispose();
+      },
+    },
+    free: () => {
+      input.dispose();
+      tm.dispose();
+    },
+  };
+}
+
+/** Resolves once the digits tab is not training LeNet-5 in the page (its steps would run between the rounds). */
+async function digitsIdle(): Promise<void> {
+  const state = () => $('digit-status').dataset.state;
+  if (state() !== 'busy' && state() !== 'loading') return;
+  status('networks-status', 'busy', 'waiting for the digits tab to finish (training LeNet-5 in the page)…');
+  while (state() === 'busy' || state() === 'loading') await new Promise((r) => setTimeout(r, 250));
+}
+
+/**
+ * Times each network's predict on 1 thread and, when the page can run threads, 2, interleaved with TF.js wasm
+ * (one thread) where it is served; ?nets=resnet50,... picks networks. Rows carry data-* for tests.
+ */
 async function runNetworks(): Promise<void> {
-  const size = Number(new URLSearchParams(location.search).get('netsize') ?? 224);
+  const params = new URLSearchParams(location.search);
+  const size = Number(params.get('netsize') ?? 224);
+  const pick = params.get('nets')?.split(',');
   const small = size < 224;
   const rows: string[] = [],
     skipped: string[] = [];
   const threads = crossOriginIsolated && navigator.hardwareConcurrency > 1 ? [1, 2] : [1];
   try {
-    for (const c of networkCases(size)) {
+    await digitsIdle();
+    status('networks-status', 'busy', 'loading TensorFlow.js (wasm)…');
+    const tf = await loadTf();
+    for (const c of networkCases(size).filter((c) => !pick || pick.includes(c.key))) {
       status('networks-status', 'busy', `loading ${c.name}…`);
       await nextFrame();
       let m: Model;
@@ -152,21 +225,29 @@ async function runNetworks(): Promise<void> {
         skipped.push(`${c.name} (${(e as Error).message})`);
         continue;
       }
-      status('networks-status', 'busy', `timing ${c.name} on ${threads.join(' and ')} thread(s)…`);
+      const x = seededImage(c.shape);
+      const runners = await predictRunners(m, x, threads);
+      const peer = tf ? await tfRunner(tf, m, x) : null;
+      if (peer) runners.push(peer.runner);
+      status('networks-status', 'busy', `timing ${c.name}: ${runners.map((r) => r.name).join(', ')}…`);
       await nextFrame();
-      const times = await timePredict(m, seededImage(c.shape), threads, {
-        rounds: small ? 2 : 5,
-        warmMs: small ? 50 : 1000,
-        onRound: nextFrame,
-      });
-      for (const t of times)
+      let times: RunTime[];
+      try {
+        times = await timeRuns(runners, { rounds: small ? 2 : 7, warmMs: small ? 50 : 1500, onRound: nextFrame });
+      } finally {
+        backend.setThreads(null);
+        peer?.free();
+      }
+      for (const t of times) {
+        const [engine, n] = t.name.startsWith('TF.js') ? ['TF.js wasm', t.name.split(' ').pop()!] : ['convkit', t.name];
         rows.push(
-          `<tr data-model="${c.name}" data-threads="${t.actualThreads}" data-ms="${t.ms}"><td>${c.name}</td><td>${t.actualThreads}</td><td>${t.ms.toFixed(1)}</td><td>${t.runs}</td></tr>`,
+          `<tr data-model="${c.name}" data-engine="${engine}" data-threads="${n}" data-ms="${t.ms}" data-min="${t.minMs}"><td>${c.name}</td><td>${engine}</td><td>${n}</td><td>${t.ms.toFixed(1)}</td><td>${t.minMs.toFixed(1)}</td><td>${t.runs}</td></tr>`,
         );
+      }
       $('networks-table').innerHTML =
-        `<tr><th>network (batch 1)</th><th>threads</th><th>median ms</th><th>runs</th></tr>${rows.join('')}`;
+        `<tr><th>network (batch 1)</th><th>engine</th><th>threads</th><th>median ms</th><th>fastest ms</th><th>runs</th></tr>${rows.join('')}`;
     }
-    const note = skipped.length ? `; skipped ${skipped.join(', ')}` : '';
+    const note = (tf ? '' : '; TF.js not served') + (skipped.length ? `; skipped ${skipped.join(', ')}` : '');
     status(
       'networks-status',
       'ready',

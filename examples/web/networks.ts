@@ -1,7 +1,7 @@
 // Whole networks in the page: a model loaded over HTTP (io.load), a seeded input, and Model.predict (the
 // inference plan, which keeps the forward pass in WebAssembly memory) timed by wall clock on 1 and more
-// threads, interleaved so that drift hits every thread count alike. The demo's benchmark tab uses it, and so
-// does the page of bench/browser.ts, which adds TF.js and ONNX Runtime Web beside it.
+// threads beside other engines, interleaved so that drift hits them alike. The demo's benchmark tab uses it;
+// the pages of bench/browser.ts and bench/int8-browser.ts take its loader and seeded input.
 import { backend, init, io, Tensor } from '../../src';
 import type { Model } from '../../src';
 
@@ -36,46 +36,61 @@ export async function useThreads(n: number): Promise<number> {
   return backend.info().threads;
 }
 
-/** One row of timePredict: threads asked for, threads convkit ran, median ms and the number of runs. */
-export interface PredictTime {
-  threads: number;
-  actualThreads: number;
+/** One implementation for timeRuns: its name and one forward pass (awaited when it returns a promise). */
+export interface Runner {
+  name: string;
+  run: () => unknown;
+}
+
+/** One row of timeRuns: the runner's name, its median and fastest ms by wall clock, and the number of timed runs. */
+export interface RunTime {
+  name: string;
   ms: number;
+  minMs: number;
   runs: number;
 }
 
 /**
- * Times m.predict(x) on each thread count: every count runs for warmMs first (the plan is built once and
- * WebAssembly tiers up), then `rounds` rounds, each running every count once; medians by wall clock.
- * `onRound` is awaited between rounds, so a page can repaint.
+ * Times runners interleaved: each runs once untimed (a plan is built, a model compiles), then for warmMs
+ * (WebAssembly tiers up late), then `rounds` rounds each running every runner once, so that drift and other
+ * work on the machine hit them alike. `onRound` is awaited between rounds, so a page can repaint.
  */
-export async function timePredict(
-  m: Model,
-  x: Tensor,
-  threads: number[],
+export async function timeRuns(
+  runners: Runner[],
   opts: { rounds?: number; warmMs?: number; onRound?: (round: number) => unknown } = {},
-): Promise<PredictTime[]> {
-  const { rounds = 5, warmMs = 1000, onRound } = opts;
-  const actual: number[] = [];
-  try {
-    for (const n of threads) {
-      actual.push(await useThreads(n));
-      const t0 = performance.now();
-      do m.predict(x);
-      while (performance.now() - t0 < warmMs);
-    }
-    const ms = threads.map(() => [] as number[]);
-    for (let r = 0; r < rounds; r++) {
-      threads.forEach((n, i) => {
-        backend.setThreads(n);
-        const t = performance.now();
-        m.predict(x);
-        ms[i].push(performance.now() - t);
-      });
-      await onRound?.(r);
-    }
-    return threads.map((n, i) => ({ threads: n, actualThreads: actual[i], ms: median(ms[i]), runs: ms[i].length }));
-  } finally {
-    backend.setThreads(null);
+): Promise<RunTime[]> {
+  const { rounds = 7, warmMs = 1000, onRound } = opts;
+  for (const r of runners) await r.run();
+  for (const r of runners) {
+    const t0 = performance.now();
+    do await r.run();
+    while (performance.now() - t0 < warmMs);
   }
+  const ms = runners.map(() => [] as number[]);
+  for (let k = 0; k < rounds; k++) {
+    for (const [i, r] of runners.entries()) {
+      const t = performance.now();
+      await r.run();
+      ms[i].push(performance.now() - t);
+    }
+    await onRound?.(k);
+  }
+  return runners.map((r, i) => ({ name: r.name, ms: median(ms[i]), minMs: Math.min(...ms[i]), runs: ms[i].length }));
+}
+
+/**
+ * Runners for m.predict(x) on each thread count (named by the threads convkit runs, which is 1 where the page
+ * cannot run threads); each output is disposed, as an app that reads it and moves on would. Starts the
+ * workers first.
+ */
+export async function predictRunners(m: Model, x: Tensor, threads: number[]): Promise<Runner[]> {
+  const actual: number[] = [];
+  for (const n of threads) actual.push(await useThreads(n));
+  return threads.map((n, i) => ({
+    name: String(actual[i]),
+    run: () => {
+      backend.setThreads(n);
+      m.predict(x).dispose();
+    },
+  }));
 }
