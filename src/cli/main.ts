@@ -15,6 +15,7 @@ import { doctorCommand } from './doctor';
 import { packageDir } from '../platform';
 import { explainCommand } from './explain';
 import { infoCommand, convertCommand } from './onnx';
+import { benchCommand } from './bench';
 
 /** Every command, in the order `convkit --help` lists them. A new command is one entry here. */
 export const COMMANDS: readonly Command[] = [
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   explainCommand,
   infoCommand,
   convertCommand,
+  benchCommand,
   doctorCommand(() => COMMANDS),
 ];
 
