@@ -58,6 +58,35 @@ function kernelSimd(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bo
   }
 }
 
+// The SIMD tile reading A where it lies (row stride lda floats) instead of from a packed panel: for products
+// with few columns (a 1x1 convolution to 16 channels) each A value is used by at most two tiles, and packing
+// A cost a whole extra pass over it (the input image).
+function kernelSimdRows(kc: i32, a: usize, lda: i32, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, act: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    const row = <usize>lda << 2;
+    let a0 = a, a1 = a + row, a2 = a + 2 * row, a3 = a + 3 * row;
+    for (let p = 0; p < kc; p++) {
+      const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+      let av = v128.load32_splat(a0);
+      c00 = vmadd(av, b0, c00); c01 = vmadd(av, b1, c01);
+      av = v128.load32_splat(a1);
+      c10 = vmadd(av, b0, c10); c11 = vmadd(av, b1, c11);
+      av = v128.load32_splat(a2);
+      c20 = vmadd(av, b0, c20); c21 = vmadd(av, b1, c21);
+      av = v128.load32_splat(a3);
+      c30 = vmadd(av, b0, c30); c31 = vmadd(av, b1, c31);
+      a0 += 4; a1 += 4; a2 += 4; a3 += 4; pb += NR << 2;
+    }
+    const out = <usize>ldd << 2;
+    storeRow(dst, c00, c01, add, bias, act);
+    storeRow(dst + out, c10, c11, add, bias, act);
+    storeRow(dst + 2 * out, c20, c21, add, bias, act);
+    storeRow(dst + 3 * out, c30, c31, add, bias, act);
+  }
+}
+
 // Scalar micro-kernel: a 4x4 tile of f32 locals (16 accumulators fit x64's registers), run on
 // each half of the 8-wide B panel. Same epilogue as the SIMD tile.
 function kernelScalar4(kc: i32, pa: usize, pb: usize, dst: usize, ldd: i32, add: bool, bias: usize, act: i32): void {
@@ -136,6 +165,8 @@ function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda:
     if (m < MR && !transB) { fewRows(transA, m, n, k, a, lda, b, ldb, c, ldc, bias, act, accumulate); return; }
   }
   const kcMax = imin(k, KC);
+  let direct = false;
+  if (ASC_FEATURE_SIMD) direct = !transA && n <= 2 * NR;
   const packedA = scratch;
   const packedB = packedA + (<usize>(roundUp(imin(m, MC), MR) * kcMax) << 2);
   // Edge tiles are computed into this 4x8 buffer and the valid corner copied out.
@@ -150,7 +181,9 @@ function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda:
       packB(transB, b, ldb, p0, kc, j0, nc, packedB);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = imin(MC, m - i0);
-        packA(transA, a, lda, i0, mc, p0, kc, packedA);
+        // full row panels of A read in place when at most two column tiles use them; the rest packed
+        const full = direct ? mc - mc % MR : 0;
+        if (full < mc) packA(transA, a, lda, i0 + full, mc - full, p0, kc, packedA + (<usize>(full * kc) << 2));
         for (let jr = 0; jr < nc; jr += NR) {
           const cols = imin(NR, nc - jr);
           const pb = packedB + (<usize>(jr * kc) << 2);
@@ -161,7 +194,15 @@ function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, lda:
             const rows = imin(MR, mc - ir);
             const pa = packedA + (<usize>(ir * kc) << 2);
             const dst = c + (<usize>((i0 + ir) * ldc + j0 + jr) << 2);
-            if (rows == MR && cols == NR) {
+            if (ir < full) {
+              const ar = a + (<usize>((i0 + ir) * lda + p0) << 2);
+              if (cols == NR) {
+                kernelSimdRows(kc, ar, lda, pb, dst, ldc, add, biasJ, ep);
+              } else {
+                kernelSimdRows(kc, ar, lda, pb, edge, NR, false, 0, 0);
+                edgeStore(edge, rows, cols, dst, ldc, add, biasJ, ep);
+              }
+            } else if (rows == MR && cols == NR) {
               tile(kc, pa, pb, dst, ldc, add, biasJ, ep);
             } else {
               tile(kc, pa, pb, edge, NR, false, 0, 0);

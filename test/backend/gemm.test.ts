@@ -86,6 +86,8 @@ describe('matmul', () => {
       const r = rng(7);
       for (const [m, kk, n, tA, tB] of [
         [130, 257, 129, false, false],
+        [133, 300, 16, false, false], // A read in place (16 columns or fewer), partial row panel and k > 256
+        [7, 40, 13, false, true],
         [131, 520, 37, true, true],
         [9, 600, 2100, false, true],
       ] as const) {
