@@ -2,7 +2,9 @@
 // float nets on all six photos, then each net's float plan against its int8 plan, batch 1, by wall clock, on 1 and 2
 // threads, interleaved in rounds (medians): the tiny face detector at 416x416, the 68-point landmark net at 112x112
 // and the 128-d recogniser at 150x150, each on a real input of its own (photo 4, its first face).
-// Run: node --import tsx bench/face-int8.ts [--rounds 15] [--skip det:a,b;rec:c]
+// Run: node --import tsx bench/face-int8.ts [--rounds 15] [--skip det:a,b;rec:c] [--before] [--stem-float]
+// (--before: the detector's int8 plan with leaky ReLU and max pooling float too, as before they ran int8;
+// --stem-float: its first conv float; both timed in the same rounds, with their box IoU against float)
 import { init, backend, Tensor } from '../src';
 import type { Model } from '../src';
 import { median } from './util';
@@ -50,34 +52,67 @@ async function main(): Promise<void> {
   };
   // photo 4 is not a calibration photo; its detector input, and the first face's crops
   const held = networkInputs(float, [photos[3]]);
-  const nets: Array<[string, Model, Model, Tensor]> = [
-    ['detector 416', float.det.model, models.det, held.det],
-    ['landmarks 112', float.lm.model, models.lm, one(held.lm, 0)],
-    ['recogniser 150', float.rec.model, models.rec, one(held.rec, 0)],
+  // the detector's extra int8 plans: --before keeps leaky ReLU and max pooling float (CONVKIT_INT8_ACT=0, as before
+  // they ran int8), --stem-float keeps its first conv float (quantize's skip)
+  const det: Array<[string, Model, Record<string, string>]> = [['int8', models.det, {}]];
+  const variant = (name: string, sk: typeof skip, env: Record<string, string>) => {
+    const v = quantizeFaceNets(float, photos.slice(0, 3), sk);
+    Object.assign(process.env, env);
+    console.log(`detector ${name}: box IoU min ${compareFaceNets(float, v.int8, photos).minIou.toFixed(4)}`);
+    for (const k of Object.keys(env)) delete process.env[k];
+    det.push([name, v.models.det, env]);
+  };
+  if (args.includes('--before')) variant('int8 before', skip, { CONVKIT_INT8_ACT: '0' });
+  if (args.includes('--stem-float')) {
+    const first = float.det.model.layers.find((l) => l.className === 'Conv2D')!.name;
+    variant('int8 stem float', { ...skip, det: [...(skip.det ?? []), first] }, {});
+  }
+  const nets: Array<[string, Array<[string, Model, Record<string, string>]>, Tensor]> = [
+    ['detector 416', [['float', float.det.model, {}], ...det], held.det],
+    [
+      'landmarks 112',
+      [
+        ['float', float.lm.model, {}],
+        ['int8', models.lm, {}],
+      ],
+      one(held.lm, 0),
+    ],
+    [
+      'recogniser 150',
+      [
+        ['float', float.rec.model, {}],
+        ['int8', models.rec, {}],
+      ],
+      one(held.rec, 0),
+    ],
   ];
   const rows: string[] = [];
   for (const threads of [1, 2]) {
     backend.setThreads(threads);
     await init();
     const times: Record<string, number[]> = {};
-    // one untimed round builds the plans for this thread count; the order alternates per round
+    // one untimed round builds the plans for this thread count (each with its environment); the order alternates
     for (let r = -1; r < rounds; r++)
-      for (const [name, f, q, x] of nets) {
-        const pair = [['float', f] as const, ['int8', q] as const];
-        for (const [impl, m] of r % 2 ? pair.reverse() : pair) {
+      for (const [name, impls, x] of nets)
+        for (const [impl, m, env] of r % 2 ? [...impls].reverse() : impls) {
+          if (r < 0) Object.assign(process.env, env);
           const t = performance.now();
           m.predict(x);
           if (r >= 0) (times[`${name}|${impl}|${threads}`] ??= []).push(performance.now() - t);
+          for (const k of Object.keys(env)) delete process.env[k];
         }
+    for (const [name, impls] of nets) {
+      const f = median(times[`${name}|float|${threads}`]);
+      for (const [impl] of impls.slice(1)) {
+        const i8 = median(times[`${name}|${impl}|${threads}`]);
+        rows.push(`| ${name} | ${impl} | ${threads} | ${f.toFixed(2)} | ${i8.toFixed(2)} | ${(f / i8).toFixed(2)}x |`);
       }
-    for (const [name] of nets) {
-      const f = median(times[`${name}|float|${threads}`]),
-        i8 = median(times[`${name}|int8|${threads}`]);
-      rows.push(`| ${name} | ${threads} | ${f.toFixed(2)} | ${i8.toFixed(2)} | ${(f / i8).toFixed(2)}x |`);
     }
   }
   backend.setThreads(null);
-  console.log('\n| net | threads | float plan ms | int8 plan ms | float / int8 |\n|---|---|---:|---:|---:|');
+  console.log(
+    '\n| net | int8 plan | threads | float plan ms | int8 plan ms | float / int8 |\n|---|---|---|---:|---:|---:|',
+  );
   for (const row of rows) console.log(row);
 }
 
