@@ -16,14 +16,18 @@ function run(impl: (typeof IMPLS)[number]): Float32Array {
   return m.predict(x).data;
 }
 
-async function setup(spec: { model: string; shape: number[]; calibration: number; threads: number }) {
+async function setup(spec: { model: string; shape: number[]; calibration: number; threads: number; skip: string[] }) {
   backend.setThreads(spec.threads);
   await init({ backend: 'wasm-relaxed-simd' });
   await init({ backend: 'wasm-simd' });
   const m = await loadModel(`models/${spec.model}/model.json`);
   x = seededImage(spec.shape, 1);
   const t0 = performance.now();
-  const q = quantize(m, { calibration: seededImage([spec.calibration, ...spec.shape.slice(1)], 2) });
+  const names = new Set(m.layers.map((l) => l.name));
+  const q = quantize(m, {
+    calibration: seededImage([spec.calibration, ...spec.shape.slice(1)], 2),
+    skip: spec.skip.filter((n) => names.has(n)),
+  });
   const quantMs = performance.now() - t0;
   nets = {
     'float relaxed': { m, b: 'wasm-relaxed-simd' },

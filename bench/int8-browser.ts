@@ -6,7 +6,8 @@
 // medians. Calibration uses seeded images (speed does not depend on the ranges; accuracy is bench/int8.ts's job).
 // --profile N adds, on 1 thread, milliseconds per run by kernel export over N runs of each implementation.
 // Run: node --import tsx bench/int8-browser.ts [--rounds 9] [--warm-ms 1500] [--threads 1,2]
-//        [--models mobilenetv2,resnet50,facedetector] [--calibration 4] [--profile 20]
+//        [--models mobilenetv2,resnet50,facedetector] [--calibration 4] [--profile 20] [--skip layer,layer]
+// (--skip: layers every model keeps float, quantize's skip; names a model lacks are dropped for it)
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ const threadCounts = (flag('--threads') ?? '1,2').split(',').map(Number);
 const models = (flag('--models') ?? 'mobilenetv2,resnet50').split(',');
 const calibration = Number(flag('--calibration') ?? 4);
 const profileRuns = Number(flag('--profile') ?? 0);
+const skip = (flag('--skip') ?? '').split(',').filter(Boolean);
 
 /** Writes a network's TF.js Layers files into dir. */
 const WRITE: Record<string, (dir: string) => Promise<void>> = {
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
           await page.goto(server.url);
           await page.waitForFunction(() => 'bench' in globalThis, null, { timeout: 60_000 });
           const side = SIDE[name] ?? 224;
-          const spec = { model: name, shape: [1, side, side, 3], calibration, threads };
+          const spec = { model: name, shape: [1, side, side, 3], calibration, threads, skip };
           const info = await page.evaluate((s) => (globalThis as any).bench.setup(s), spec);
           ua = /Chrom\w*\/[\d.]+/.exec(info.userAgent)?.[0] ?? ua;
           console.log(`${name}, ${threads} thread(s): ${JSON.stringify({ ...info, userAgent: undefined })}`);
