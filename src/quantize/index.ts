@@ -9,6 +9,7 @@ import { Model } from '../models/model';
 import { summarize, type Summary, type SummaryOptions } from '../models/summary';
 import { checkInputs } from '../models/data';
 import { lower } from '../models/plan/lower';
+import type { Program } from '../models/plan/steps';
 import { fuse } from '../models/plan/fuse';
 import { WasmPlan } from '../models/plan/run';
 import { int8Rewrites } from '../models/plan';
@@ -18,7 +19,7 @@ export type { QuantizeSettings, Ranges } from './program';
 import { ModelFormatError, ValueError } from '../errors';
 import { checkOptions, optionNames } from '../options';
 import { Conv, Dense, DepthwiseConv2D, type Layer } from '../layers';
-import { int8Layers, quantizeProgram, type QuantizeSettings, type Ranges } from './program';
+import { int8Layers, probeFloat, quantizeProgram, type QuantizeSettings, type Ranges } from './program';
 import { modelFromConfig } from '../models/config';
 import { int8Kernels, snapInt8 } from './weights';
 
@@ -32,9 +33,20 @@ export interface QuantizeOptions {
   activations?: 'uint8' | 'int8';
   /** Names of layers to keep float. */
   skip?: string[];
+  /**
+   * Bias correction (default false): after quantising, add to each int8 layer's bias the mean per-channel difference
+   * between its float and int8 outputs (before the activation) on the calibration inputs, layer by layer in order.
+   */
+  biasCorrection?: boolean;
 }
 
-const OPTIONS = optionNames<QuantizeOptions>({ calibration: true, weights: true, activations: true, skip: true });
+const OPTIONS = optionNames<QuantizeOptions>({
+  calibration: true,
+  weights: true,
+  activations: true,
+  skip: true,
+  biasCorrection: true,
+});
 /** Layers with weights an int8 kernel could take (the others hold no multiply-adds to quantise). */
 const KERNEL_LAYERS = [Conv, DepthwiseConv2D, Dense];
 const isModel = (l: Layer): l is Model => l instanceof Model;
@@ -54,6 +66,8 @@ export interface SavedQuantization {
   values: number;
   ranges: Array<[number, number, number]>;
   int8: string[];
+  /** Bias correction's per-channel additions to the folded biases, per layer (quantize's biasCorrection). */
+  bias?: Array<[string, number[]]>;
 }
 
 /** A model whose predict runs int8 inference plans: a copy of the float model, its int8 kernels on their int8 grid. */
@@ -72,6 +86,9 @@ export class QuantizedModel extends Model {
       values,
       ranges: [...ranges].map(([v, [lo, hi]]) => [v, lo, hi]),
       int8,
+      ...(settings.bias?.size
+        ? { bias: [...settings.bias].map(([l, b]): [string, number[]] => [l, Array.from(b)]) }
+        : {}),
     };
     const names = new Set(int8);
     this.quantization = {
@@ -109,6 +126,8 @@ function settingsOf(opts: unknown): { cal: Tensor[]; settings: QuantizeSettings 
     throw new ValueError(`quantize: weights must be 'perChannel' or 'perTensor', got ${JSON.stringify(weights)}`);
   if (activations !== 'uint8' && activations !== 'int8')
     throw new ValueError(`quantize: activations must be 'uint8' or 'int8', got ${JSON.stringify(activations)}`);
+  if (o.biasCorrection !== undefined && typeof o.biasCorrection !== 'boolean')
+    throw new ValueError(`quantize: biasCorrection must be true or false, got ${JSON.stringify(o.biasCorrection)}`);
   const skip = o.skip ?? [];
   if (!Array.isArray(skip) || skip.some((s) => typeof s !== 'string'))
     throw new ValueError('quantize: skip must be an array of layer names');
@@ -177,14 +196,106 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
   });
   const p = program!;
   const int8 = int8Layers(p, ranges, settings);
-  return new QuantizedModel(
-    snapped(model, int8, settings),
-    settings,
-    ranges,
-    int8,
-    p.values.length,
-    `${model.name}_int8`,
-  );
+  const copy = snapped(model, int8, settings);
+  if (opts.biasCorrection) settings.bias = correctBiases(mod, model, copy, batchesOf(xs, n), ranges, settings, int8);
+  return new QuantizedModel(copy, settings, ranges, int8, p.values.length, `${model.name}_int8`);
+}
+
+/** The inputs cut into calibration batches. */
+function batchesOf(xs: Tensor[], n: number): Tensor[][] {
+  const out: Tensor[][] = [];
+  for (let i = 0; i < n; i += CALIBRATION_BATCH) {
+    const j = Math.min(n, i + CALIBRATION_BATCH);
+    out.push(
+      xs.map((t) => {
+        const row = t.size / t.shape[0];
+        return new Tensor(t.data.slice(i * row, j * row), [j - i, ...t.shape.slice(1)]);
+      }),
+    );
+  }
+  return out;
+}
+
+/** Per layer, the mean of each output channel before the activation over the batches, probed as rewrite says. */
+function probedMeans(
+  mod: NonNullable<ReturnType<typeof backend.module>>,
+  m: Model,
+  batches: Tensor[][],
+  rewrite: (p: Program, probe: Map<number, string>) => void,
+): Map<string, Float64Array> {
+  const sums = new Map<string, { s: Float64Array; rows: number }>();
+  noGrad(() => {
+    for (const batch of batches) {
+      const probe = new Map<number, string>();
+      const p = fuse(
+        lower(
+          m,
+          batch.map((t) => t.shape),
+          isModel,
+        ),
+        { residuals: false, rewrite: (q) => rewrite(q, probe) },
+      );
+      const plan = new WasmPlan(mod, p);
+      try {
+        plan.run(
+          batch.map((t) => t.data),
+          (step, y) => {
+            const v = p.steps[step].y,
+              layer = probe.get(v);
+            if (layer === undefined) return;
+            const shape = p.values[v].shape,
+              n = shape[shape.length - 1];
+            let e = sums.get(layer);
+            if (!e) sums.set(layer, (e = { s: new Float64Array(n), rows: 0 }));
+            for (let i = 0; i < y.length; i++) e.s[i % n] += y[i];
+            e.rows += y.length / n;
+          },
+        );
+      } finally {
+        plan.release();
+      }
+    }
+  });
+  return new Map([...sums].map(([l, { s, rows }]) => [l, s.map((x) => x / rows)]));
+}
+
+/**
+ * Empirical bias correction (Nagel et al. 2019, "Data-Free Quantization through Weight Equalization and Bias
+ * Correction", section 4.2's empirical form): each int8 layer's folded bias gains the mean per-channel difference
+ * between the float model's output and the int8 model's, before the activation, on the calibration batches. Layers
+ * are corrected in program order, each measured with the layers before it corrected.
+ */
+function correctBiases(
+  mod: NonNullable<ReturnType<typeof backend.module>>,
+  float: Model,
+  copy: Model,
+  batches: Tensor[][],
+  ranges: Ranges,
+  settings: QuantizeSettings,
+  int8: string[],
+): Map<string, Float64Array> {
+  const want = probedMeans(mod, float, batches, (p, probe) => probeFloat(p, new Set(int8), probe));
+  const bias = new Map<string, Float64Array>();
+  // one run per layer: a layer's error depends on the corrections before it (correcting all at once overshoots)
+  for (const l of int8) {
+    const g = probedMeans(mod, copy, batches, (p, probe) => {
+      quantizeProgram(p, ranges, { ...settings, bias }, probe);
+      for (const [v, name] of probe) if (name !== l) probe.delete(v);
+      if (!probe.size) return;
+      // nothing after the layer's last call matters here: the program ends there
+      let last = p.steps.length - 1;
+      while (!probe.has(p.steps[last].y)) last--;
+      p.steps.length = last + 1;
+      p.outputs = [p.steps[last].y];
+    }).get(l);
+    const w = want.get(l);
+    if (!g || !w || w.length !== g.length) continue;
+    bias.set(
+      l,
+      g.map((x, j) => w[j] - x),
+    );
+  }
+  return bias;
 }
 
 /**
@@ -236,7 +347,17 @@ export function restoreQuantized(m: Model, saved: unknown, where: string): Quant
         Number.isFinite(r[1]) &&
         Number.isFinite(r[2]) &&
         r[1] <= r[2],
-    );
+    ) &&
+    (s.bias === undefined ||
+      (Array.isArray(s.bias) &&
+        s.bias.every(
+          (e) =>
+            Array.isArray(e) &&
+            e.length === 2 &&
+            typeof e[0] === 'string' &&
+            Array.isArray(e[1]) &&
+            e[1].every((x) => Number.isFinite(x)),
+        )));
   if (!ok) throw new ModelFormatError(`${where}: convkit_quantization in the topology is malformed`);
   const have = valueCount(m);
   if (have !== s.values)
@@ -244,6 +365,11 @@ export function restoreQuantized(m: Model, saved: unknown, where: string): Quant
       `${where}: the saved quantisation is for a graph of ${s.values} values, this topology lowers to ${have}`,
     );
   const ranges: Ranges = new Map(s.ranges.map(([v, lo, hi]) => [v, [lo, hi]]));
-  const settings: QuantizeSettings = { weights: s.weights, activations: s.activations, skip: new Set(s.skip) };
+  const settings: QuantizeSettings = {
+    weights: s.weights,
+    activations: s.activations,
+    skip: new Set(s.skip),
+    ...(s.bias ? { bias: new Map(s.bias) } : {}),
+  };
   return new QuantizedModel(m, settings, ranges, s.int8, s.values, m.name);
 }

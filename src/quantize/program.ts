@@ -28,6 +28,8 @@ export interface QuantizeSettings {
   weights: 'perChannel' | 'perTensor';
   activations: 'uint8' | 'int8';
   skip: ReadonlySet<string>;
+  /** Per layer, what bias correction adds to its folded bias, one number per output channel. */
+  bias?: ReadonlyMap<string, ArrayLike<number>>;
 }
 
 /** A value's scale and zero point. */
@@ -121,8 +123,12 @@ export function int8Values(
   return { adds, quantised };
 }
 
-/** Rewrites p (fused, residuals not folded, not yet in place) into its int8 form, in place. */
-export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings): void {
+/**
+ * Rewrites p (fused, residuals not folded, not yet in place) into its int8 form, in place. With probe, each int8
+ * step writes its float output before its activation to a value of its own (activation and quantize steps follow),
+ * recorded in probe with the step's layer: what bias correction compares with the float program's.
+ */
+export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings, probe?: Map<number, string>): void {
   const signed = q.activations === 'int8',
     dtype: Value['dtype'] = signed ? 'i8' : 'u8';
   const rangeOf = rangeLookup(p, ranges);
@@ -191,6 +197,18 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings)
       const c = s as Candidate,
         x = asInt8(c.x);
       const act = leaky.get(c);
+      if (probe) {
+        steps.push(
+          ...probeSteps(
+            c,
+            x,
+            params.get(root(x)) ?? paramsOf(c.x),
+            quantised.has(root(c.y)) ? paramsOf(c.y) : null,
+            act,
+          ),
+        );
+        continue;
+      }
       steps.push(
         int8Step(c, x, params.get(root(x)) ?? paramsOf(c.x), quantised.has(root(c.y)) ? paramsOf(c.y) : null, q, act),
       );
@@ -207,6 +225,47 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings)
     if ('xs' in s) s.xs = s.xs.map(asFloat);
     else if ('x' in s) s.x = asFloat(s.x);
     steps.push(s);
+  }
+  p.steps = steps;
+
+  /** The int8 step writing float32 before its activation (probed), then the activation and quantize steps. */
+  function probeSteps(c: Candidate, x: number, inQ: QValue, outQ: QValue | null, leakyAlpha?: number): Step[] {
+    const act = leakyAlpha !== undefined ? ACT.leaky : c.act,
+      alpha = leakyAlpha ?? 0;
+    const pre = act === ACT.linear && !outQ ? c.y : newValue(c.y);
+    probe!.set(pre, c.layer!);
+    const out: Step[] = [int8Step({ ...c, y: pre, act: ACT.linear }, x, inQ, null, q, undefined)];
+    const post = act === ACT.linear ? pre : outQ ? newValue(c.y) : c.y;
+    if (act !== ACT.linear) out.push({ kind: 'activate', x: pre, y: post, act, alpha });
+    if (outQ)
+      out.push({
+        kind: 'quantize',
+        x: post,
+        y: c.y,
+        scale: outQ.scale,
+        zero: outQ.zero,
+        qmin: outQ.qmin,
+        qmax: outQ.qmax,
+      });
+    return out;
+  }
+}
+
+/**
+ * The float program's probe for bias correction: each step of the named layers writes its output before its
+ * activation to a value of its own (recorded in probe with its layer), an activate step following.
+ */
+export function probeFloat(p: Program, layers: ReadonlySet<string>, probe: Map<number, string>): void {
+  const steps: Step[] = [];
+  for (const s of p.steps) {
+    steps.push(s);
+    if (!supported(s) || !s.layer || !layers.has(s.layer)) continue;
+    if (s.act !== ACT.linear) {
+      const pre = p.values.push({ shape: p.values[s.y].shape, size: p.values[s.y].size }) - 1;
+      steps.push({ kind: 'activate', x: pre, y: s.y, act: s.act, alpha: 0 });
+      [s.y, s.act] = [pre, ACT.linear];
+    }
+    probe.set(s.y, s.layer);
   }
   p.steps = steps;
 }
@@ -253,7 +312,7 @@ function int8Step(
     for (let j = 0; j < n; j++) wq[i * n + j] = Math.max(-127, Math.min(127, Math.round(s.w[i * n + j] / wScale[j])));
   const biasQ = new Int32Array(n);
   for (let j = 0; j < n; j++) {
-    const b = s.bias ? s.bias[j] / (inQ.scale * wScale[j]) : 0;
+    const b = ((s.bias ? s.bias[j] : 0) + (s.layer ? (q.bias?.get(s.layer)?.[j] ?? 0) : 0)) / (inQ.scale * wScale[j]);
     biasQ[j] = Math.max(-(2 ** 31) + 1, Math.min(2 ** 31 - 1, Math.round(b)));
   }
   const np = Math.ceil(n / 8) * 8,

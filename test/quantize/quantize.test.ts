@@ -106,6 +106,57 @@ describeEachBackend('quantize', () => {
   });
 });
 
+/** Per output unit (last axis), the mean of a - b over the rest; then the mean of its absolute values. */
+function meanShift(a: Tensor, b: Tensor): number {
+  const n = a.shape[a.shape.length - 1],
+    d = new Float64Array(n);
+  for (let i = 0; i < a.size; i++) {
+    expect(Number.isFinite(b.data[i])).toBe(true);
+    d[i % n] += a.data[i] - b.data[i];
+  }
+  return d.reduce((s, x) => s + Math.abs(x), 0) / a.size;
+}
+
+describeEachBackend('quantize: bias correction', () => {
+  it('removes the per-channel mean error on the calibration set and reduces it on other inputs', () => {
+    const m = smallNet(),
+      cal = seeded([32, 13, 11, 3], 51),
+      x = seeded([32, 13, 11, 3], 52);
+    // per-tensor weights: the rounding errors of a whole layer share one scale and bias its outputs most
+    const plain = quantize(m, { calibration: cal, weights: 'perTensor' }),
+      fixed = quantize(m, { calibration: cal, weights: 'perTensor', biasCorrection: true });
+    expect(fixed.saved.bias?.map(([l]) => l)).toEqual(fixed.quantization.int8);
+    const [before, after] = [plain, fixed].map((q) => meanShift(m.predict(cal), q.predict(cal)));
+    console.log(`bias correction, calibration mean shift ${before.toExponential(2)} -> ${after.toExponential(2)}`);
+    expect(before).toBeGreaterThan(0);
+    expect(after).toBeLessThan(before / 10);
+    const [heldBefore, heldAfter] = [plain, fixed].map((q) => meanShift(m.predict(x), q.predict(x)));
+    console.log(`other inputs ${heldBefore.toExponential(2)} -> ${heldAfter.toExponential(2)}`);
+    expect(heldAfter).toBeLessThan(heldBefore);
+    expect(relError(m.predict(x), fixed.predict(x))).toBeLessThan(relError(m.predict(x), plain.predict(x)));
+  });
+
+  it('io.save / io.load keep the corrected biases: same predictions bit for bit', async () => {
+    const m = smallNet(),
+      q = quantize(m, { calibration: seeded([8, 13, 11, 3], 53), biasCorrection: true });
+    const x = seeded([3, 13, 11, 3], 54);
+    const dir = mkdtempSync(join(tmpdir(), 'convkit-int8-bc-'));
+    try {
+      await io.save(q, dir);
+      const back = (await io.load(dir)) as QuantizedModel;
+      expect(back.saved.bias).toEqual(q.saved.bias);
+      expect(Array.from(back.predict(x).data)).toEqual(Array.from(q.predict(x).data));
+      const file = join(dir, 'model.json'),
+        json = JSON.parse(readFileSync(file, 'utf8'));
+      json.modelTopology.convkit_quantization.bias = [['c1', [null]]];
+      writeFileSync(file, JSON.stringify(json));
+      await expect(io.load(dir)).rejects.toThrow(ModelFormatError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describeEachBackend('quantize: residual adds', () => {
   it('adds whose sum an int8 conv reads run int8 (no dequantize / quantize around them) and track the float model', () => {
     const m = residualNet(),
@@ -264,7 +315,7 @@ describe('quantize on zoo nets and real data', () => {
     expect(agreement(yf, yq)).toBeGreaterThanOrEqual(0.75);
   });
 
-  it('LeNet-5 trained on real MNIST keeps its held-out accuracy within 0.3 points', async () => {
+  it('LeNet-5 trained on real MNIST keeps its held-out accuracy within 0.3 points (bias-corrected too)', async () => {
     backend.use('wasm-simd');
     const { train, test } = loadDigits(6000, 2000, 7);
     const m = zoo.lenet5({ seed: 3 });
@@ -274,10 +325,12 @@ describe('quantize on zoo nets and real data', () => {
     const q = quantize(m, { calibration: cal });
     const acc = (p: Tensor) => test.labels.filter((d, i) => argmax(p.data, i, 10) === d).length / test.labels.length;
     const af = acc(m.predict(test.x)),
-      aq = acc(q.predict(test.x));
-    console.log(`lenet float ${af} int8 ${aq}`);
+      aq = acc(q.predict(test.x)),
+      ab = acc(quantize(m, { calibration: cal, biasCorrection: true }).predict(test.x));
+    console.log(`lenet float ${af} int8 ${aq} int8 bias-corrected ${ab}`);
     expect(af).toBeGreaterThan(0.9);
     expect(Math.abs(af - aq)).toBeLessThanOrEqual(0.003);
+    expect(Math.abs(af - ab)).toBeLessThanOrEqual(0.003);
   });
 
   it('the int8 plan on 2 threads (GEMM rows, convolution bands) equals the 1-thread result bit for bit', async () => {
@@ -421,6 +474,7 @@ describe('quantize on zoo nets and real data', () => {
     expect(() => quantize(m, { calibraton: cal } as never)).toThrow(/quantize: unknown option 'calibraton'/);
     expect(() => quantize(m, {} as never)).toThrow(/calibration is required/);
     expect(() => quantize(m, { calibration: cal, activations: 'int4' as never })).toThrow(/activations must be/);
+    expect(() => quantize(m, { calibration: cal, biasCorrection: 'yes' as never })).toThrow(/biasCorrection must be/);
     expect(() => quantize(m, { calibration: cal, weights: 'perRow' as never })).toThrow(/weights must be/);
     expect(() => quantize(m, { calibration: cal, skip: ['nope'] })).toThrow(/skip names 'nope'/);
     expect(() => quantize(m, { calibration: seeded([2, 12, 11, 3], 9) })).toThrow(ShapeError);

@@ -60,6 +60,7 @@ export class QdqPlan {
   private readonly padded = new Map<SymbolicTensor, [[number, number], [number, number]]>();
   private readonly signed: boolean;
   private readonly perTensor: boolean;
+  private readonly bias: Map<string, number[]>;
 
   /**
    * fused: quantise every calibrated value between layers, not only those convkit keeps int8 (see SaveOnnxOptions.qdq).
@@ -72,6 +73,7 @@ export class QdqPlan {
     this.signed = s.activations === 'int8';
     this.perTensor = s.weights === 'perTensor';
     this.ranges = new Map(s.ranges.map(([v, lo, hi]) => [v, [lo, hi]]));
+    this.bias = new Map(s.bias ?? []);
     // sizes left open (a detector's [null, null, 3]) lower at 224: the steps' weights and numbering do not depend on
     // them, and at 1 a 'valid' conv would not fit
     const shapes = model.inputs.map((t) => [1, ...t.shape.slice(1).map((d) => d ?? 224)]);
@@ -211,8 +213,13 @@ export class QdqPlan {
     const wq = new Float32Array(s.w.length);
     for (let i = 0; i < s.w.length; i++) wq[i] = Math.max(-127, Math.min(127, Math.round(s.w[i] / scales[i % n])));
     const biasScales = Float32Array.from(scales, (w) => inQ.scale * w);
+    // quantize's bias correction, added to the folded bias as the int8 plan adds it (program.ts int8Step)
+    const corr = this.bias.get(l.name);
     const biasQ = Int32Array.from({ length: n }, (_, j) =>
-      Math.max(-(2 ** 31) + 1, Math.min(2 ** 31 - 1, Math.round((s.bias ? s.bias[j] : 0) / biasScales[j]))),
+      Math.max(
+        -(2 ** 31) + 1,
+        Math.min(2 ** 31 - 1, Math.round(((s.bias ? s.bias[j] : 0) + (corr?.[j] ?? 0)) / biasScales[j])),
+      ),
     );
     const dequant = (data: Float32Array | Int32Array, dims: number[], axis: number, sc: Float32Array, what: string) => {
       const q = e.tensor(`${base}/${what}_quantized`, (nm) =>
