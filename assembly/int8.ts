@@ -265,6 +265,113 @@ export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, ou
   }
 }
 
+// Direct int8 convolution for few input channels (the stem of an image network: inC 3, k = 27). im2col + the GEMM
+// tile copies every pixel's k values before its dot products and that copy cost about as much as the products; here
+// each needed input row is widened to i16 once per output row (zA outside the input), and the tile reads its pairs of
+// taps straight from those rows. A filter row's taps are one span of the widened row, ((fW - 1)·dW + 1)·inC values
+// from the pixel's first tap (gaps of a dilation get zero weights), padded to an even length L2; the weights are
+// packed as for qgemm over k' = fH·L2 (packInt8Weights of spanWeights), so the corrections are qconv's.
+
+/** Pixels of one widened row: the span of outW pixels rounded up to the tile's 4. */
+@inline function spanPixels(outW: i32, fW: i32, sW: i32, dW: i32): i32 {
+  return (roundUp(outW, MR) - 1) * sW + (fW - 1) * dW + 1;
+}
+@inline function directRowPixels(g: usize): i32 {
+  return spanPixels(geo(g, G.outW), geo(g, G.fW), geo(g, G.sW), geo(g, G.dW));
+}
+/** Bytes of one widened row (16 bytes of slack: a span's last pair may read one value past it). */
+@inline function directRowBytes(pixels: i32, C: i32): i32 { return roundUp(pixels * C * 2 + 16, 16); }
+
+/** Bytes of scratch for qconvDirect: fH widened rows and the tile's store buffer. */
+export function qDirectScratchBytes(outW: i32, inC: i32, fH: i32, fW: i32, sW: i32, dW: i32): i32 {
+  return fH * directRowBytes(spanPixels(outW, fW, sW, dW), inC) + 48;
+}
+
+// Input row ih of image b widened to i16 over the span's pixels (first input column -pW), zA outside the input.
+function widenSpan(x: usize, g: usize, b: i32, ih: i32, signedA: bool, zA: i32, dst: usize): void {
+  const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.inC), pW = geo(g, G.pW);
+  const wp = directRowPixels(g);
+  let p = 0;
+  if (ih >= 0 && ih < inH) {
+    const left = pW < wp ? pW : wp, right = wp - pW < inW ? wp - pW : inW;
+    for (; p < left * C; p++) store<i16>(dst + (<usize>p << 1), <i16>zA);
+    if (right > 0) {
+      widenRow(x + <usize>((b * inH + ih) * inW * C), right * C, right * C, signedA, zA, dst + (<usize>p << 1));
+      p += right * C;
+    }
+  }
+  for (; p < wp * C + 8; p++) store<i16>(dst + (<usize>p << 1), <i16>zA);
+}
+
+// Up to 4 output pixels (rows valid) x 8 channels j..j+7: pa the first pixel's span in the first widened row, ps
+// bytes from one pixel's span to the next, rb from one widened row to the next, pw the panel (l2 / 2 pairs per row).
+function directTile(fH: i32, l2: i32, pa: usize, ps: usize, rb: usize, pw: usize, rows: i32, j: i32, cols: i32,
+  corr: usize, mult: usize, q: usize, out: usize, ldo: i32, eb: i32, tmp: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    const o = <usize>j << 2;
+    const k0 = v128.load(corr + o), k1 = v128.load(corr + o, 16);
+    let c00 = k0, c01 = k1, c10 = k0, c11 = k1, c20 = k0, c21 = k1, c30 = k0, c31 = k1;
+    let p = pw;
+    for (let kh = 0; kh < fH; kh++) {
+      let a0 = pa + <usize>kh * rb;
+      for (let t = 0; t < l2; t += 2) {
+        const w0 = v128.load(p), w1 = v128.load(p, 16);
+        let a = v128.load32_splat(a0);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(a, w0)); c01 = i32x4.add(c01, i32x4.dot_i16x8_s(a, w1));
+        a = v128.load32_splat(a0 + ps);
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(a, w0)); c11 = i32x4.add(c11, i32x4.dot_i16x8_s(a, w1));
+        a = v128.load32_splat(a0 + 2 * ps);
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(a, w0)); c21 = i32x4.add(c21, i32x4.dot_i16x8_s(a, w1));
+        a = v128.load32_splat(a0 + 3 * ps);
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(a, w0)); c31 = i32x4.add(c31, i32x4.dot_i16x8_s(a, w1));
+        a0 += 4; p += 32;
+      }
+    }
+    tileOut(c00, c01, c10, c11, c20, c21, c30, c31, rows, j, cols, mult, q, out, ldo, eb, tmp);
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const dst = out + <usize>(r * ldo * eb);
+      for (let c = 0; c < cols; c++) {
+        let acc = 0, p = pw + (<usize>c << 2);
+        for (let kh = 0; kh < fH; kh++) {
+          let a0 = pa + <usize>r * ps + <usize>kh * rb;
+          for (let t = 0; t < l2; t += 2) {
+            acc += <i32>load<i16>(a0) * <i32>load<i16>(p) + <i32>load<i16>(a0, 2) * <i32>load<i16>(p, 2);
+            a0 += 4; p += 32;
+          }
+        }
+        store1(acc, j + c, corr, mult, q, dst);
+      }
+    }
+  }
+}
+
+/**
+ * A 2D convolution over NHWC int8/uint8 x (geometry g, inD = 1) for few input channels, without im2col: wp the
+ * packed span weights (packInt8Weights of spanWeights, k' = fH·L2), params and q as qconv's.
+ */
+export function qconvDirect(x: usize, g: usize, wp: usize, params: usize, q: usize, out: usize, scratch: usize): void {
+  const C = geo(g, G.inC), outH = geo(g, G.outH), outW = geo(g, G.outW), fH = geo(g, G.fH), fW = geo(g, G.fW);
+  const sH = geo(g, G.sH), sW = geo(g, G.sW), dH = geo(g, G.dH), dW = geo(g, G.dW), pH = geo(g, G.pH);
+  const n = geo(g, G.outC), np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
+  const l2 = roundUp(((fW - 1) * dW + 1) * C, 2), eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const corr = params, mult = params + (<usize>np << 2);
+  const tmp = scratch, rows = scratch + 32, rb = <usize>directRowBytes(directRowPixels(g), C);
+  const ps = <usize>(sW * C) << 1, kp = fH * l2;
+  let dst = out;
+  for (let b = 0; b < geo(g, G.batch); b++) for (let oh = 0; oh < outH; oh++) {
+    for (let kh = 0; kh < fH; kh++) widenSpan(x, g, b, oh * sH - pH + kh * dH, signedA, zA, rows + <usize>kh * rb);
+    for (let j = 0; j < n; j += NR) {
+      const cols = n - j < NR ? n - j : NR, pw = wp + (<usize>(j * kp) << 1);
+      for (let ow = 0; ow < outW; ow += MR) {
+        directTile(fH, l2, rows + <usize>ow * ps, ps, rb, pw, outW - ow < MR ? outW - ow : MR, j, cols, corr, mult,
+          q, dst + <usize>(ow * n * eb), n, eb, tmp);
+      }
+    }
+    dst += <usize>(outW * n * eb);
+  }
+}
+
 // The relaxed-SIMD path (relaxed builds only; the host uses it only where probeDot found the engine exact):
 // i32x4.relaxed_dot_i8x16_i7x16_add_s multiplies 16 int8 weights (its signed operand) by 16 activation bytes (its
 // i7 operand) and adds groups of 4 into i32 lanes, 16 multiply-adds per instruction on unwidened bytes. Weights pack

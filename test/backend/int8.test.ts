@@ -21,6 +21,7 @@ import {
   qmaxPoolRef,
   quantizeRef,
   Q_LEAKY,
+  directInt8,
   roundEven,
   unpackInt8Weights,
   widenDepthwise,
@@ -34,6 +35,7 @@ import {
   dotArithmetic,
   dotExact,
   dotModel,
+  qconvDirectWasm,
   qconvDotWasm,
   qdepthwiseDotWasm,
   qconvWasm,
@@ -160,6 +162,24 @@ const CONV_CASES: Array<[string, ConvGeometry]> = [
   ['3x3 dilation 2 pad 2', geometry(1, 8, 7, 4, 8, 3, 1, 2, 2)],
   ['7x7 valid, one output pixel', geometry(1, 7, 7, 2, 3, 7, 1, 0)],
   ['3x3 stride 1 pad 1, 35 channels (k = 315), batch 2', geometry(2, 6, 5, 35, 11, 3, 1, 1)],
+];
+
+/**
+ * qconvDirect's cases (few input channels): 1 to 4 channels, odd sides so the last tile of 4 pixels is partial, outC
+ * not a multiple of 8, stride 2, padding wider than a side's remainder, dilation, asymmetric filters and padding.
+ */
+const DIRECT_CASES: Array<[string, ConvGeometry]> = [
+  ["the detector's stem, 3 -> 16 3x3 valid, 19x21", geometry(1, 19, 21, 3, 16, 3, 1, 0)],
+  ['1 channel 5x5 pad 2, batch 2, 6 out', geometry(2, 9, 11, 1, 6, 5, 1, 2)],
+  ['2 channels 3x3 stride 2 pad 1, 13 out', geometry(1, 13, 10, 2, 13, 3, 2, 1)],
+  ['3 channels 7x7 stride 2 pad 3, batch 2, 9 out', geometry(2, 15, 17, 3, 9, 7, 2, 3)],
+  ['4 channels 3x3 dilation 2 pad 2, 17 out', geometry(1, 8, 7, 4, 17, 3, 1, 2, 2)],
+  ['3 channels 3x3 pad 4, 3 out (every tap of a pixel outside)', geometry(1, 5, 6, 3, 3, 3, 1, 4)],
+  ['3 channels 1x1 stride 2, 8 out', geometry(2, 7, 9, 3, 8, 1, 2, 0)],
+  [
+    '3 channels 3x2 filter stride 2x1, pad 1 top 0 left, 16 out',
+    { ...geometry(1, 9, 8, 3, 16, 3, 2, 1), fW: 2, strideW: 1, padLeft: 0, outW: 7 },
+  ],
 ];
 
 /** The depthwise cases; 16 channels and more take the dot path's blocks of 16 too (with a tail after 48 + 1). */
@@ -367,6 +387,25 @@ describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
         const want = qconvRef(x, g, w, corr, mult, p);
         same(qconvWasm(mod, false, x, g, packInt8Weights(w, k, g.outC), corr, mult, p), want);
       }
+  });
+
+  it.each(DIRECT_CASES)('qconvDirect %s, every input kind, output kind and activation, bit-exact', (_, g) => {
+    expect(directInt8(g)).toBe(true);
+    const r = rng(g.inH * 37 + g.inC * 5 + g.outC),
+      k = g.fH * g.fW * g.inC;
+    for (const signedA of [false, true])
+      for (const kind of KINDS)
+        for (const act of ['none', 'relu', 'leaky'] as const) {
+          const x = bytes(g.batch * g.inH * g.inW * g.inC, signedA, r),
+            w = weights(k * g.outC, r);
+          const p = act === 'leaky' ? leakyParams(kind, signedA, 0.1) : params(kind, signedA, act === 'relu'),
+            mult = multipliers(g.outC, k, r);
+          const bias = Int32Array.from({ length: g.outC }, (_, j) => 70 * j - 300);
+          const corr = corrections(w, k, g.outC, p.zA, bias);
+          const want = qconvRef(x, g, w, corr, mult, p);
+          if (kind === Q_KIND.f32) expect(Array.from(want).some(Number.isNaN)).toBe(false);
+          same(qconvDirectWasm(mod, x, g, w, corr, mult, p), want);
+        }
   });
 
   it.each(DEPTHWISE_CASES)('qdepthwise 3x3 %s, bit-exact', (_, g) => {

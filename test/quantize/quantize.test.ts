@@ -28,7 +28,7 @@ import { seeded, smallNet, residualNet, tinyYoloNet } from './nets';
 import { Model } from '../../src/models/model';
 import { lower } from '../../src/models/plan/lower';
 import { fuse, rootOf } from '../../src/models/plan/fuse';
-import { int8Rewrites } from '../../src/models/plan';
+import { int8Rewrites, planFor } from '../../src/models/plan';
 import type { Layer } from '../../src/layers';
 import type { Program } from '../../src/models/plan/steps';
 import {
@@ -257,6 +257,26 @@ describeEachBackend('quantize: leaky ReLU and max pooling run int8', () => {
       'pw',
     ]);
     expect(Array.from(yq.data)).toEqual(Array.from(interpret(p, x.data)));
+  });
+
+  it('the stem (3 input channels) runs direct on the i16 path, equal to im2col + GEMM bit for bit', () => {
+    const m = tinyYoloNet(),
+      x = seeded([2, 15, 13, 3], 43),
+      cal = seeded([12, 15, 13, 3], 42);
+    const q = quantize(m, { calibration: cal }),
+      im2col = quantize(m, { calibration: cal });
+    const y = q.predict(x);
+    process.env.CONVKIT_INT8_DIRECT = '0';
+    try {
+      expect(Array.from(y.data)).toEqual(Array.from(im2col.predict(x).data));
+      const plan = planFor(im2col, [x.shape], (l): l is Model => l instanceof Model);
+      if (plan) expect(plan.directSteps).toBe(0);
+    } finally {
+      delete process.env.CONVKIT_INT8_DIRECT;
+    }
+    // wasm builds: the stem direct unless the relaxed dot path takes it (every conv step there)
+    const plan = planFor(q, [x.shape], (l): l is Model => l instanceof Model);
+    if (plan) expect(plan.directSteps).toBe(plan.dotSteps > 0 ? 0 : 1);
   });
 
   it('a leaky slope outside [0, 1] stays a float step', () => {

@@ -141,6 +141,31 @@ export function packInt8Weights(w: Int8Array, k: number, n: number): Int16Array 
   return out;
 }
 
+/** Input channels up to which an int8 conv runs direct (qconvDirect) on the i16 path instead of im2col + GEMM. */
+export const DIRECT_MAX_IN_C = 4;
+
+/** Whether qconvDirect serves a conv: few input channels (an image network's stem), 2D. */
+export const directInt8 = (g: ConvGeometry): boolean => g.inC <= DIRECT_MAX_IN_C && g.inD === 1 && g.fD === 1;
+
+/**
+ * Filters [fH, fW, inC, outC] int8 as qconvDirect's [fH·l2, outC] (then packInt8Weights): per filter row a span of
+ * ((fW - 1)·dW + 1)·inC values, padded to an even l2, zero where a dilation skips a pixel.
+ */
+export function spanWeights(w: Int8Array, g: ConvGeometry): { w: Int8Array; k: number } {
+  const n = g.outC,
+    c = g.inC,
+    l2 = roundUp(((g.fW - 1) * g.dilationW + 1) * c, 2),
+    out = new Int8Array(g.fH * l2 * n);
+  for (let kh = 0; kh < g.fH; kh++)
+    for (let kw = 0; kw < g.fW; kw++)
+      for (let i = 0; i < c; i++) {
+        const from = ((kh * g.fW + kw) * c + i) * n,
+          to = (kh * l2 + kw * g.dilationW * c + i) * n;
+        out.set(w.subarray(from, from + n), to);
+      }
+  return { w: out, k: g.fH * l2 };
+}
+
 /** The int8 weights [k, n] back from packInt8Weights' i16 panels. */
 export function unpackInt8Weights(packed: Int16Array, k: number, n: number): Int8Array {
   const kp = roundUp(k, 2),

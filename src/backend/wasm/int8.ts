@@ -9,6 +9,7 @@ import {
   packDepthwiseDot,
   packInt8Dot,
   paramBlock,
+  spanWeights,
   unpackInt8Weights,
   widenDepthwise,
   type QAddParams,
@@ -74,6 +75,35 @@ export function qconvWasm(
     if (depthwise) mod.exports.qdepthwise(px, pg, pw, pc, pq, out, 0, 0, scratch);
     else mod.exports.qconv(px, pg, pw, pc, pq, out, scratch);
   });
+}
+
+/** A plan's int8 conv weights (packInt8Weights of [k, n]) repacked for qconvDirect over geometry g. */
+export function directWeights(packed: Int16Array, k: number, n: number, g: ConvGeometry): Int16Array {
+  const span = spanWeights(unpackInt8Weights(packed, k, n), g);
+  return packInt8Weights(span.w, span.k, n);
+}
+
+/** qconvDirect's scratch bytes for geometry g (a band of output rows needs what the whole does). */
+export const qDirectScratch = (mod: WasmModule, g: ConvGeometry): number =>
+  mod.exports.qDirectScratchBytes(g.outW, g.inC, g.fH, g.fW, g.strideW, g.dilationW);
+
+/** qconvDirect on a build (w: [fH, fW, inC, outC] int8, packed here as a plan packs it). */
+export function qconvDirectWasm(
+  mod: WasmModule,
+  x: Uint8Array | Int8Array,
+  g: ConvGeometry,
+  w: Int8Array,
+  corr: Int32Array,
+  mult: Float32Array,
+  p: QParams,
+): Quantized {
+  const n = g.outC,
+    k = g.fH * g.fW * g.inC,
+    wp = directWeights(packInt8Weights(w, k, n), k, n, g);
+  const inputs = [x, geometryBlock(g), wp, channels(corr, mult, n), paramBlock(p, n)].map(slack);
+  return mod.arena.call(inputs, output(g.batch * g.outH * g.outW * n, p.kind), ([px, pg, pw, pc, pq, out]) =>
+    mod.exports.qconvDirect(px, pg, pw, pc, pq, out, mod.arena.allocBytes(qDirectScratch(mod, g))),
+  );
 }
 
 /** quantizeF32 on a build: bytes (an Int8Array view for int8). */

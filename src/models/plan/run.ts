@@ -13,7 +13,15 @@ import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
 import { ACT, Program, Step } from './steps';
 import { layout } from './memory';
 import { envVar } from '../../platform';
-import { dotArithmetic, dotDepthwise, dotExact, dotWeights } from '../../backend/wasm/int8';
+import {
+  directWeights,
+  dotArithmetic,
+  dotDepthwise,
+  dotExact,
+  dotWeights,
+  qDirectScratch,
+} from '../../backend/wasm/int8';
+import { directInt8 } from '../../backend/js/int8';
 
 /** Below this many elements an int8 add runs on one thread (waking workers costs more than it saves). */
 const QADD_SPLIT = 1 << 17;
@@ -63,9 +71,15 @@ export class WasmPlan {
   private transformedAt: (w: PlanWeights) => () => number = () => () => 0;
   /** Int8 steps that run on the relaxed dot path (where the engine's int8 dot product is exact). */
   private readonly dot = new Map<Step, DotOperands>();
+  /** Int8 convs with few input channels that run direct on the i16 path (qconvDirect), their weights repacked. */
+  private readonly direct = new Map<Step, Int16Array>();
   /** How many int8 steps run on the relaxed dot path. */
   get dotSteps(): number {
     return this.dot.size;
+  }
+  /** How many int8 convs run direct (qconvDirect). */
+  get directSteps(): number {
+    return this.direct.size;
   }
 
   constructor(
@@ -87,6 +101,8 @@ export class WasmPlan {
     };
     // CONVKIT_INT8_DOT=0 keeps the i16 path (to compare the two)
     const arith = envVar('CONVKIT_INT8_DOT') === '0' ? 'unknown' : dotArithmetic(mod);
+    // CONVKIT_INT8_DIRECT=0 keeps im2col + GEMM for the stem (to compare)
+    const direct = envVar('CONVKIT_INT8_DIRECT') !== '0';
     for (const s of program.steps) {
       if (s.kind === 'int8') {
         const dw = s.op === 'depthwise';
@@ -98,7 +114,8 @@ export class WasmPlan {
           if (d) this.dot.set(s, { channels: s.channels, ...d });
         }
         const d = this.dot.get(s);
-        weight(d && !dw ? d.w : s.w);
+        if (!d && direct && s.op === 'conv' && directInt8(s.g!)) this.direct.set(s, directWeights(s.w, s.k, s.n, s.g!));
+        weight(this.direct.get(s) ?? (d && !dw ? d.w : s.w));
         weight(d && !dw ? d.channels : s.channels);
         weight(s.params);
         if (dw && d) weight(d.w);
@@ -297,16 +314,18 @@ export class WasmPlan {
       case 'int8': {
         // rows of the GEMM, or bands of output rows, one per thread; byte offsets (int8 in, int8 or float out)
         const d = this.dot.get(s),
-          dw = s.op === 'depthwise';
+          dw = s.op === 'depthwise',
+          direct = this.direct.get(s);
         const x = value(s.x),
           y = value(s.y),
-          w = [weight(d && !dw ? d.w : s.w), weight(d && !dw ? d.channels : s.channels), weight(s.params)],
+          w = [weight(direct ?? (d && !dw ? d.w : s.w)), weight(d && !dw ? d.channels : s.channels), weight(s.params)],
           eb = s.params[0] === 2 ? F32 : 1,
           // depthwise: its dot weights (or 0) and the flip; the dot GEMM and conv: the flip
           flip = dw ? [d ? weight(d.w) : 0, d ? d.flip : 0] : d ? [d.flip] : [];
         const macs = s.op === 'gemm' ? s.m * s.n * s.k : this.program.values[s.y].size * s.k;
         const parts = 2 * macs < MIN_SPLIT_FLOPS ? 1 : this.threads;
-        const scratch = () => (d && !dw ? ex.qdotScratchBytes(s.k) : ex.qScratchBytes(s.k, s.n));
+        const scratch = () =>
+          direct ? qDirectScratch(this.mod, s.g!) : d && !dw ? ex.qdotScratchBytes(s.k) : ex.qScratchBytes(s.k, s.n);
         if (s.op === 'gemm') {
           const ranges = splitRange(s.m, parts, 4);
           return {
@@ -327,7 +346,7 @@ export class WasmPlan {
         }
         const bands = splitByOutput(s.g!, parts);
         return {
-          fn: dw ? 'qdepthwise' : d ? 'qconvDot' : 'qconv',
+          fn: dw ? 'qdepthwise' : d ? 'qconvDot' : direct ? 'qconvDirect' : 'qconv',
           parts: bands.map((p) => [
             () => x() + p.inOffset,
             geometry(geometryBlock(p.g)),
@@ -518,7 +537,7 @@ export class WasmPlan {
     return this.program.steps.map((s, i) => {
       const op =
         s.kind === 'int8'
-          ? `int8 ${s.op}${this.dot.has(s) ? ' dot' : ''}`
+          ? `int8 ${s.op}${this.dot.has(s) ? ' dot' : this.direct.has(s) ? ' direct' : ''}`
           : s.kind === 'pool' && s.zero !== undefined
             ? 'int8 pool'
             : s.kind;
