@@ -510,7 +510,8 @@ export function qconvDot(x: usize, g: usize, wp: usize, params: usize, q: usize,
  * (channels padded to 8). As the float kernel (depthwise.ts): per output pixel, taps outer and channels inner into
  * an i32 row in scratch (L1), eight channels per step (extmul of i16 lanes into two i32x4); a tap outside the input
  * adds zA·w, so the correction's -zA·sum(w) cancels it. Then one requantising pass over the row.
- * wdot (0 for none, relaxed builds only): channels in blocks of 16 on the dot path (dwDot), the rest as above.
+ * Interior pixels take channels in blocks of 16 on tap pairs (dwPair: w16's pair weights follow [fH·fW, np]), or
+ * with wdot (0 for none, relaxed builds only) on the dot path (dwDot); the rest as above.
  */
 export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usize, out: usize, wdot: usize, flip: i32,
   scratch: usize): void {
@@ -547,6 +548,7 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
         if (ASC_FEATURE_RELAXED_SIMD) {
           if (wdot != 0) c = dwDot(base, off, tq, C, wdot, mult, q, flip, dst, tmp);
         }
+        if (c == 0) c = dwPair(base, off, taps, C, w16 + (<usize>(taps * np) << 1), corr, mult, q, signedA, dst, tmp);
         for (; c < C; c += 8) {
           const oc = <usize>c << 2;
           let lo = v128.load(corr + oc), hi = v128.load(corr + oc, 16);
@@ -663,6 +665,47 @@ function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usiz
         a3 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(wt, 48),
           i8x16.shuffle(h01, h23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), a3);
         wt += 64; o += 16;
+      }
+      const pm = mult + (<usize>c << 2);
+      if (kind == Q_F32) {
+        storeRowF(a0, a1, v128.load(pm), v128.load(pm, 16), act, q, c, 8, dst, tmp);
+        storeRowF(a2, a3, v128.load(pm, 32), v128.load(pm, 48), act, q, c + 8, 8, dst, tmp);
+      } else {
+        storeRowQ(a0, a1, v128.load(pm), v128.load(pm, 16), lo, hi, zv, u8, leaky, q, c, 8, dst, tmp);
+        storeRowQ(a2, a3, v128.load(pm, 32), v128.load(pm, 48), lo, hi, zv, u8, leaky, q, c + 8, 8, dst, tmp);
+      }
+    }
+  }
+  return c;
+}
+
+// One interior pixel of qdepthwise on the i16 path, channels in blocks of 16 (returns how many it did), tap t's row at
+// base + off[t]: per pair of taps the two 16-channel rows are interleaved by byte and widened, so each
+// i32x4.dot_i16x8_s adds two taps of four channels (the extmul form adds one). wp: widenDepthwise's pair weights.
+function dwPair(base: usize, off: usize, taps: i32, C: i32, wp: usize, corr: usize, mult: usize, q: usize,
+  signedA: bool, dst: usize, tmp: usize): i32 {
+  let c = 0;
+  if (ASC_FEATURE_SIMD) {
+    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = roundBias(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
+    const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
+    const leaky = act == LEAKY, tp = roundUp(taps, 2);
+    for (; c + 16 <= C; c += 16) {
+      const pc = corr + (<usize>c << 2), s = base + <usize>c;
+      let a0 = v128.load(pc), a1 = v128.load(pc, 16), a2 = v128.load(pc, 32), a3 = v128.load(pc, 48);
+      let wt = wp + <usize>((c >> 4) * tp * 32), o = off;
+      for (let t = 0; t < tp; t += 2) {
+        const x0 = v128.load(s + <usize>load<i32>(o)), x1 = v128.load(s + <usize>load<i32>(o, 4));
+        const l = i8x16.shuffle(x0, x1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const h = i8x16.shuffle(x0, x1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const l0 = signedA ? i16x8.extend_low_i8x16_s(l) : i16x8.extend_low_i8x16_u(l);
+        const l1 = signedA ? i16x8.extend_high_i8x16_s(l) : i16x8.extend_high_i8x16_u(l);
+        const h0 = signedA ? i16x8.extend_low_i8x16_s(h) : i16x8.extend_low_i8x16_u(h);
+        const h1 = signedA ? i16x8.extend_high_i8x16_s(h) : i16x8.extend_high_i8x16_u(h);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(l0, v128.load(wt)));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(l1, v128.load(wt, 16)));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(h0, v128.load(wt, 32)));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(h1, v128.load(wt, 48)));
+        wt += 64; o += 8;
       }
       const pm = mult + (<usize>c << 2);
       if (kind == Q_F32) {

@@ -2,9 +2,10 @@
 // float nets on all six photos, then each net's float plan against its int8 plan, batch 1, by wall clock, on 1 and 2
 // threads, interleaved in rounds (medians): the tiny face detector at 416x416, the 68-point landmark net at 112x112
 // and the 128-d recogniser at 150x150, each on a real input of its own (photo 4, its first face).
-// Run: node --import tsx bench/face-int8.ts [--rounds 15] [--skip det:a,b;rec:c] [--before] [--stem-float]
+// Run: node --import tsx bench/face-int8.ts [--rounds 15] [--skip det:a,b;rec:c] [--before] [--stem-float] [--im2col]
 // (--before: the detector's int8 plan with leaky ReLU and max pooling float too, as before they ran int8;
-// --stem-float: its first conv float; both timed in the same rounds, with their box IoU against float)
+// --stem-float: its first conv float; --im2col: its stem on im2col + GEMM instead of qconvDirect
+// (CONVKIT_INT8_DIRECT=0); each timed in the same rounds, with its box IoU against float)
 import { init, backend, Tensor } from '../src';
 import type { Model } from '../src';
 import { median } from './util';
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     det.push([name, v.models.det, env]);
   };
   if (args.includes('--before')) variant('int8 before', skip, { CONVKIT_INT8_ACT: '0' });
+  if (args.includes('--im2col')) variant('int8, stem im2col', skip, { CONVKIT_INT8_DIRECT: '0' });
   if (args.includes('--stem-float')) {
     const first = float.det.model.layers.find((l) => l.className === 'Conv2D')!.name;
     variant('int8 stem float', { ...skip, det: [...(skip.det ?? []), first] }, {});

@@ -239,11 +239,21 @@ export function dotCorrections(
   return out;
 }
 
-/** Depthwise weights [taps, C] widened to i16 with channels padded to a multiple of 8. */
+/**
+ * Depthwise weights [taps, C] widened to i16 with channels padded to a multiple of 8, then for qdepthwise's tap pairs
+ * (assembly/int8.ts dwPair), per block of 16 channels and pair of taps (the last one zero past taps), four vectors of
+ * 4 channels' (W[t, c], W[t+1, c]).
+ */
 export function widenDepthwise(w: Int8Array, taps: number, c: number): Int16Array {
   const np = roundUp(c, 8),
-    out = new Int16Array(taps * np);
+    tp = roundUp(taps, 2),
+    out = new Int16Array(taps * np + (c >> 4) * tp * 16);
   for (let t = 0; t < taps; t++) for (let i = 0; i < c; i++) out[t * np + i] = w[t * c + i];
+  let o = taps * np;
+  for (let b = 0; b < c >> 4; b++)
+    for (let t = 0; t < tp; t += 2)
+      for (let i = 0; i < 16; i++)
+        for (let h = 0; h < 2; h++) out[o++] = t + h < taps ? w[(t + h) * c + 16 * b + i] : 0;
   return out;
 }
 
