@@ -4,7 +4,7 @@
 // distance, on the float pipeline's aligned crops), and the whole int8 pipeline against the whole float one.
 // Shared by test/quantize/face.test.ts (which asserts the targets) and bench/face-int8.ts (which also times the nets).
 import { detect, face, io, quantize, Tensor } from '../../src';
-import type { Model, QuantizedModel } from '../../src';
+import type { Model, QuantizedModel, QuantizeOptions } from '../../src';
 import { DEMO_PHOTOS } from './face-api-detect';
 
 /** The three nets of the face pipeline. */
@@ -89,17 +89,24 @@ export function networkInputs(nets: FaceNets, photos: Tensor[]): Record<keyof Fa
   return { det, lm, rec };
 }
 
-/** The three nets quantised, each calibrated on what its float self is fed on the calibration photos. */
+/** The names of a net's residual Add layers (for quantize's skip: those adds stay float). */
+export const addLayers = (m: Model): string[] => m.layers.filter((l) => l.className === 'Add').map((l) => l.name);
+
+/**
+ * The three nets quantised, each calibrated on what its float self is fed on the calibration photos; skip and
+ * options (quantize's other options) per net.
+ */
 export function quantizeFaceNets(
   nets: FaceNets,
   calibration: Tensor[],
   skip: Partial<Record<keyof FaceNets, string[]>> = {},
+  options: Partial<Record<keyof FaceNets, Omit<QuantizeOptions, 'calibration' | 'skip'>>> = {},
 ): { int8: FaceNets; models: Record<keyof FaceNets, QuantizedModel> } {
   const cal = networkInputs(nets, calibration);
   const models = {
-    det: quantize(nets.det.model, { calibration: cal.det, skip: skip.det }),
-    lm: quantize(nets.lm.model, { calibration: cal.lm, skip: skip.lm }),
-    rec: quantize(nets.rec.model, { calibration: cal.rec, skip: skip.rec }),
+    det: quantize(nets.det.model, { calibration: cal.det, skip: skip.det, ...options.det }),
+    lm: quantize(nets.lm.model, { calibration: cal.lm, skip: skip.lm, ...options.lm }),
+    rec: quantize(nets.rec.model, { calibration: cal.rec, skip: skip.rec, ...options.rec }),
   };
   const int8: FaceNets = {
     det: withModel(nets.det, models.det),

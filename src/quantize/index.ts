@@ -31,7 +31,7 @@ export interface QuantizeOptions {
   weights?: 'perChannel' | 'perTensor';
   /** Activation type: asymmetric uint8 (default) or int8, each with a per-tensor scale and zero point. */
   activations?: 'uint8' | 'int8';
-  /** Names of layers to keep float. */
+  /** Names of layers to keep float (conv, depthwise and dense layers, and residual Add layers). */
   skip?: string[];
   /**
    * Bias correction (default false): after quantising, add to each int8 layer's bias the mean per-channel difference

@@ -81,7 +81,9 @@ function rangeLookup(p: Program, ranges: Ranges): (v: number) => [number, number
 
 /**
  * Which adds run int8 and which values stay int8, given the int8 kernel steps (chosen) of p: an add of two calibrated
- * values runs int8 while an int8 step (kernel or add) reads its sum and the sum is no output of the program; a value
+ * values runs int8 while an int8 step (kernel or add) reads its sum, the sum is no output of the program and its layer
+ * is
+ * not in skip; a value
  * (by root) is int8 when an int8 step writes it and another reads it. Shared with io.saveOnnx's QDQ form (qdq.ts).
  */
 export function int8Values(
@@ -89,6 +91,7 @@ export function int8Values(
   chosen: ReadonlySet<Step>,
   rangeOf: (v: number) => [number, number] | undefined,
   root: (v: number) => number,
+  skip: ReadonlySet<string>,
 ): { adds: Set<Add>; quantised: Set<number> } {
   const outRoots = new Set(p.outputs.map(root));
   // CONVKIT_INT8_ADD=0 keeps every add float (to compare the two: bench/int8-add.ts)
@@ -98,6 +101,7 @@ export function int8Values(
       (s): s is Add =>
         !off &&
         s.kind === 'add' &&
+        !(s.layer && skip.has(s.layer)) &&
         s.xs.length === 2 &&
         s.xs.every((x) => !!rangeOf(x)) &&
         !!rangeOf(s.y) &&
@@ -142,7 +146,7 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings,
   const int8Act = envVar('CONVKIT_INT8_ACT') !== '0';
   const leaky = int8Act ? fuseLeaky(p, chosen, rangeOf) : new Map<Candidate, number>();
   // an int8 step's output stays int8 when another int8 step reads it (and it is no output of the program)
-  const { adds, quantised } = int8Values(p, chosen, rangeOf, root);
+  const { adds, quantised } = int8Values(p, chosen, rangeOf, root, q.skip);
   const pools = int8Act ? int8Pools(p, [...chosen, ...adds], quantised, root) : [];
   p.values.forEach((v, i) => {
     if (quantised.has(root(i))) v.dtype = dtype;

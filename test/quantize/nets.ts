@@ -23,7 +23,7 @@ export function smallNet(): Model {
     .depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6', seed: 2, name: 'dw' })
     .apply(h);
   const p = layers.conv2d({ filters: 12, kernelSize: 1, seed: 3, name: 'pw' }).apply(h);
-  h = layers.add().apply([h, p]);
+  h = layers.add({ name: 'sum' }).apply([h, p]);
   h = layers
     .conv2d({ filters: 9, kernelSize: 5, strides: 2, padding: 'same', activation: 'relu', seed: 4, name: 'c5' })
     .apply(h);

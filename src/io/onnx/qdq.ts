@@ -104,6 +104,7 @@ export class QdqPlan {
       new Set(chosen),
       (v) => this.rangeOf(v),
       (v) => this.root(v),
+      new Set(s.skip),
     );
     this.quantised = r.quantised;
     this.adds = [...r.adds];

@@ -212,7 +212,7 @@ export function lower(
     }
     if (layer instanceof Add) {
       const y = value(xShape);
-      steps.push({ kind: 'add', xs, y, act: ACT.linear });
+      steps.push({ kind: 'add', xs, y, act: ACT.linear, layer: layer.name });
       return y;
     }
     const shapes = xs.map(shapeOf);

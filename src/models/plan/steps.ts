@@ -96,7 +96,7 @@ export type Step =
   | { kind: 'unary'; x: number; y: number; op: 'sigmoid' | 'tanh' }
   | { kind: 'softmax'; x: number; y: number; rows: number; cols: number }
   /** y = act(x0 + x1 + ...). */
-  | { kind: 'add'; xs: number[]; y: number; act: number }
+  | { kind: 'add'; xs: number[]; y: number; act: number; layer?: string }
   /** y = x0 + x1 on quantised values (assembly/int8.ts qadd): requantised at y's scale, ReLU / ReLU6 in the clamp. */
   | { kind: 'qadd'; xs: number[]; y: number; q: QAddParams }
   /** y = the inputs side by side along the last axis (each input `cols` wide, `rows` rows). */
