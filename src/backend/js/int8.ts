@@ -141,11 +141,17 @@ export function packInt8Weights(w: Int8Array, k: number, n: number): Int16Array 
   return out;
 }
 
-/** Input channels up to which an int8 conv runs direct (qconvDirect) on the i16 path instead of im2col + GEMM. */
-export const DIRECT_MAX_IN_C = 4;
-
-/** Whether qconvDirect serves a conv: few input channels (an image network's stem), 2D. */
-export const directInt8 = (g: ConvGeometry): boolean => g.inC <= DIRECT_MAX_IN_C && g.inD === 1 && g.fD === 1;
+/**
+ * Whether an int8 conv runs direct (qconvDirect) on the i16 path instead of im2col + GEMM: 2D, and few input channels
+ * (a stem) or output rows of 28 pixels and more with up to 128 channels. Measured (bench/int8-direct.ts, 3x3, whole
+ * plan): direct 1.18-1.28x at 208x208 for 1-16 channels, 1.09-1.13x at 56 and 28 with 32-128, 0.95-0.97x at 14.
+ * maxInC: every 2D conv up to that many channels (CONVKIT_INT8_DIRECT=all, to measure).
+ */
+export function directInt8(g: ConvGeometry, maxInC?: number): boolean {
+  if (g.inD !== 1 || g.fD !== 1) return false;
+  if (maxInC !== undefined) return g.inC <= maxInC;
+  return g.inC <= 4 || (g.outW >= 28 && g.inC <= 128);
+}
 
 /**
  * Filters [fH, fW, inC, outC] int8 as qconvDirect's [fH·l2, outC] (then packInt8Weights): per filter row a span of

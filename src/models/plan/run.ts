@@ -101,8 +101,9 @@ export class WasmPlan {
     };
     // CONVKIT_INT8_DOT=0 keeps the i16 path (to compare the two)
     const arith = envVar('CONVKIT_INT8_DOT') === '0' ? 'unknown' : dotArithmetic(mod);
-    // CONVKIT_INT8_DIRECT=0 keeps im2col + GEMM for the stem (to compare)
-    const direct = envVar('CONVKIT_INT8_DIRECT') !== '0';
+    // CONVKIT_INT8_DIRECT=0 keeps im2col + GEMM for the stem, =all runs every 2D int8 conv direct (to compare)
+    const direct = envVar('CONVKIT_INT8_DIRECT'),
+      maxInC = direct === 'all' ? Infinity : undefined;
     for (const s of program.steps) {
       if (s.kind === 'int8') {
         const dw = s.op === 'depthwise';
@@ -114,7 +115,8 @@ export class WasmPlan {
           if (d) this.dot.set(s, { channels: s.channels, ...d });
         }
         const d = this.dot.get(s);
-        if (!d && direct && s.op === 'conv' && directInt8(s.g!)) this.direct.set(s, directWeights(s.w, s.k, s.n, s.g!));
+        if (!d && direct !== '0' && s.op === 'conv' && directInt8(s.g!, maxInC))
+          this.direct.set(s, directWeights(s.w, s.k, s.n, s.g!));
         weight(this.direct.get(s) ?? (d && !dw ? d.w : s.w));
         weight(d && !dw ? d.channels : s.channels);
         weight(s.params);
