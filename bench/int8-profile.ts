@@ -1,8 +1,8 @@
 // Where int8 and float plan time goes, per step kind: runs each plan with CONVKIT_PLAN_PROFILE set (per-step
-// performance.now() around every kernel call), batch 1, one thread; prints ms per run summed by kind and the
+// performance.now() around every kernel call), batch 1, one thread (--threads: more); prints ms per run summed by kind and the
 // slowest steps. Per-step timing adds a little overhead to every step, so compare kinds, not totals with bench/int8.ts.
 // Run: CONVKIT_PLAN_PROFILE=1 node --import tsx bench/int8-profile.ts [--models mobilenetv2,resnet50,facedetector]
-// [--runs 10] [--before] (--before: an int8 plan with leaky ReLU and max pooling float too, CONVKIT_INT8_ACT=0)
+// [--runs 10] [--threads 1] [--before] (--before: an int8 plan with leaky ReLU and max pooling float too, CONVKIT_INT8_ACT=0)
 import { init, backend, zoo, quantize, detect, Tensor, Model } from '../src';
 import type { Layer } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
@@ -15,6 +15,7 @@ const flag = (f: string) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const runs = Number(flag('--runs') ?? 10);
+const threads = Number(flag('--threads') ?? 1);
 const models = (flag('--models') ?? 'mobilenetv2,resnet50').split(',');
 const NETWORKS: Record<string, () => Promise<Model>> = {
   mobilenetv2: () => loadNsfwjs('mobilenet_v2'),
@@ -27,7 +28,7 @@ const isModel = (l: Layer): l is Model => l instanceof Model;
 
 async function main(): Promise<void> {
   if (!process.env.CONVKIT_PLAN_PROFILE) throw new Error('set CONVKIT_PLAN_PROFILE=1');
-  backend.setThreads(1);
+  backend.setThreads(threads);
   await init();
   for (const name of models) {
     const m = await NETWORKS[name]();

@@ -11,7 +11,8 @@ import { lower } from '../../src/models/plan/lower';
 import { fuse } from '../../src/models/plan/fuse';
 import { splitStep } from '../../src/models/plan/parts';
 import type { ConvGeometry, DepthwiseGeometry } from '../../src/backend/kernels';
-import { splitRange, splitByOutput, splitByInput } from '../../src/backend/wasm/split';
+import { splitRange, splitByOutput, splitByInput, splitPoolByOutput } from '../../src/backend/wasm/split';
+import { poolGeometry } from '../../src/ops/pool';
 import { ValueError } from '../../src/errors';
 import {
   rng,
@@ -97,6 +98,34 @@ describe('splitting work', () => {
         at += p.g.inH * h.inW * h.inC;
       }
       expect(at).toBe(inLen(h));
+    }
+  });
+
+  it('pool bands, run part by part on the reference, give the whole pool (max and avg, padding, stride, batch, 3D)', () => {
+    const cases: Array<[number, number[], Parameters<typeof poolGeometry>[3], number]> = [
+      [2, [1, 23, 9, 5], { poolSize: 3, strides: 2, padding: 'same' }, 3],
+      [2, [1, 30, 7, 3], { poolSize: [4, 2], strides: [3, 1], padding: 'same' }, 4],
+      [2, [1, 17, 13, 6], { poolSize: 2 }, 2],
+      [2, [3, 11, 10, 4], { poolSize: 3, strides: 1, padding: 'same' }, 2],
+      [3, [1, 9, 6, 5, 3], { poolSize: [3, 2, 2], strides: [2, 2, 1], padding: 'same' }, 3],
+    ];
+    for (const [r, shape, opts, parts] of cases) {
+      const { g } = poolGeometry('pool', r, shape, opts);
+      const x = rand(
+        shape.reduce((a, b) => a * b),
+        5,
+      );
+      const bands = splitPoolByOutput(g, parts);
+      expect(bands.length, JSON.stringify(opts)).toBeGreaterThan(1);
+      for (const kind of ['maxPool', 'avgPool'] as const) {
+        const whole = js()[kind](x, g),
+          got = new Float32Array(whole.length).fill(NaN);
+        for (const p of bands) {
+          const inN = p.g.batch * p.g.inD * p.g.inH * p.g.inW * g.channels;
+          got.set(js()[kind](x.subarray(p.inOffset, p.inOffset + inN), p.g), p.outOffset);
+        }
+        expect(Array.from(got), `${kind} ${JSON.stringify(opts)}`).toEqual(Array.from(whole));
+      }
     }
   });
 });
@@ -326,5 +355,24 @@ describe.skipIf(!threaded)('threads', () => {
     // the parts went to the pool (two per conv step)
     expect(run.mock.calls.filter(([fn, parts]) => fn === 'conv' && parts.length === 2).length).toBeGreaterThan(0);
     run.mockRestore();
+  });
+
+  it('plans split large pools into bands of rows: max and avg pools equal the eager ops and 1 thread', async () => {
+    // 61 x 45 x 32 floats (351 KB) into each pool: over the plan's split size
+    const inp = layers.input({ shape: [61, 45, 32] });
+    let h = layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }).apply(inp);
+    h = layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(h);
+    const m = model({ inputs: inp, outputs: h });
+    const x = ops.randomUniform([1, 61, 45, 32], { min: -1, max: 1, seed: 4 });
+    const want = noGrad(() => m.apply(x) as Tensor);
+    await poolReady(1);
+    const one = backend.with('wasm-simd', () => m.predict(x));
+    await poolReady(2);
+    const run = vi.spyOn(backend.module('wasm-simd')!.pool!, 'run');
+    const two = backend.with('wasm-simd', () => m.predict(x));
+    expect(run.mock.calls.filter(([fn, parts]) => /Pool$/.test(fn) && parts.length === 2).length).toBe(2);
+    run.mockRestore();
+    expect(Array.from(two.data)).toEqual(Array.from(one.data));
+    expectClose(two.data, want.data, 'pools', { tol: 1e-6, terms: 9, shape: two.shape });
   });
 });

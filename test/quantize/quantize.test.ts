@@ -1,7 +1,7 @@
 // quantize(): int8 post-training quantisation through the inference plan. Quantised outputs track the float model's
 // (small nets of every int8 step kind, random zoo nets), LeNet-5 trained on real MNIST keeps its held-out accuracy,
 // skip keeps layers float, summary marks the model, bad options fail with typed errors.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   layers,
   model,
@@ -280,9 +280,9 @@ describeEachBackend('quantize: leaky ReLU and max pooling run int8', () => {
     } finally {
       delete process.env.CONVKIT_INT8_DIRECT;
     }
-    // wasm builds: the stem direct unless the relaxed dot path takes it (every conv step there)
+    // wasm builds: the stem direct, on the relaxed dot path too
     const plan = planFor(q, [x.shape], (l): l is Model => l instanceof Model);
-    if (plan) expect(plan.directSteps).toBe(plan.dotSteps > 0 ? 0 : 1);
+    if (plan) expect(plan.directSteps).toBe(1);
   });
 
   it('a leaky slope outside [0, 1] stays a float step', () => {
@@ -373,6 +373,28 @@ describe('quantize on zoo nets and real data', () => {
       const two = q.predict(x);
       expect(Array.from(two.data)).toEqual(Array.from(one.data));
     } finally {
+      backend.setThreads(null);
+    }
+  });
+
+  it('int8 max pools large enough to split: bands on 2 threads equal 1 thread bit for bit', async () => {
+    backend.use('wasm-simd');
+    const q = quantize(tinyYoloNet(), { calibration: seeded([8, 15, 13, 3], 45) });
+    // one batch of 64: 64 x 13 x 11 x 16 = 146,432 bytes into the first pool, over the plan's split size (the second
+    // pool's input is smaller)
+    const x = seeded([64, 15, 13, 3], 46);
+    backend.setThreads(1);
+    const one = q.predict(x, { batchSize: 64 });
+    backend.setThreads(2);
+    await init();
+    const pool = backend.module('wasm-simd')!.pool;
+    expect(pool).toBeTruthy();
+    const run = vi.spyOn(pool!, 'run');
+    try {
+      expect(Array.from(q.predict(x, { batchSize: 64 }).data)).toEqual(Array.from(one.data));
+      expect(run.mock.calls.filter(([fn, parts]) => fn === 'qmaxPool' && parts.length === 2).length).toBe(1);
+    } finally {
+      run.mockRestore();
       backend.setThreads(null);
     }
   });

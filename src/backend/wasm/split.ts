@@ -2,7 +2,7 @@
 // kernel: a range of GEMM rows or columns, a range of batch items, or (one image) a band of output rows
 // given as a sub-geometry whose padding absorbs the offset. Each output element is computed by exactly
 // one part with the same arithmetic as the whole call, so forward results do not depend on the split.
-import type { ConvGeometry } from '../kernels';
+import type { ConvGeometry, PoolGeometry } from '../kernels';
 
 /** [start, end) ranges covering 0..n in at most `parts` pieces whose starts are multiples of align. */
 export function splitRange(n: number, parts: number, align = 1): Array<[number, number]> {
@@ -99,6 +99,38 @@ export function splitByOutput<G extends ConvGeometry>(g: G, parts: number): Arra
   });
   // a band whose windows read only padding (explicit padding wider than the filter reaches): no split
   return readsInput ? bands : whole;
+}
+
+/**
+ * Pooling split as splitByOutput splits a convolution (a pool is a convolution of one channel's window without
+ * weights): batches by items, one image into bands of output rows, each given the input rows its windows read.
+ * Offsets count elements.
+ */
+export function splitPoolByOutput(
+  g: PoolGeometry,
+  parts: number,
+): Array<{ g: PoolGeometry; inOffset: number; outOffset: number }> {
+  const c = g.channels;
+  const conv: ConvGeometry = {
+    ...{ batch: g.batch, inD: g.inD, inH: g.inH, inW: g.inW, outD: g.outD, outH: g.outH, outW: g.outW },
+    ...{ inC: c, outC: c, fD: g.poolD, fH: g.poolH, fW: g.poolW, strideD: g.strideD, strideH: g.strideH },
+    ...{ strideW: g.strideW, dilationD: 1, dilationH: 1, dilationW: 1 },
+    ...{ padFront: g.padFront, padTop: g.padTop, padLeft: g.padLeft },
+  };
+  return splitByOutput(conv, parts).map(({ g: b, inOffset, outOffset }) => ({
+    g: {
+      ...g,
+      batch: b.batch,
+      inD: b.inD,
+      inH: b.inH,
+      outD: b.outD,
+      outH: b.outH,
+      padFront: b.padFront,
+      padTop: b.padTop,
+    },
+    inOffset,
+    outOffset,
+  }));
 }
 
 /**

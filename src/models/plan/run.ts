@@ -7,7 +7,7 @@ import { Tensor } from '../../tensor';
 import { BackendError } from '../../errors';
 import { type WasmModule, F32, align16, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
 import { splitStep, convAlgo, winogradStep, MIN_SPLIT_FLOPS, type GemmSplit } from './parts';
-import { splitByOutput, splitRange } from '../../backend/wasm/split';
+import { splitByOutput, splitPoolByOutput, splitRange } from '../../backend/wasm/split';
 import { geometryBlock, poolGeometryBlock } from '../../backend/wasm/geometry';
 import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
 import { ACT, Program, Step } from './steps';
@@ -25,6 +25,10 @@ import { directInt8 } from '../../backend/js/int8';
 
 /** Below this many elements an int8 add runs on one thread (waking workers costs more than it saves). */
 const QADD_SPLIT = 1 << 17;
+/** Input bytes from which a pool splits across threads (as QADD_SPLIT: enough work to pay for the dispatch). */
+const POOL_SPLIT = 1 << 17;
+/** Input channels up to which an int8 conv runs direct rather than on the relaxed dot path. */
+const DIRECT_OVER_DOT_IN_C = 4;
 
 const BINARY_ADD = 0,
   UNARY = { sigmoid: 1, tanh: 2 } as const;
@@ -107,7 +111,11 @@ export class WasmPlan {
     for (const s of program.steps) {
       if (s.kind === 'int8') {
         const dw = s.op === 'depthwise';
-        if (dotExact(arith)) {
+        // a stem (few input channels) runs direct even where the dot path is exact: its im2col rows of k = 27
+        // bytes cost more than the dot products save (Chromium, face-api's detector: 3.3 ms on the dot path
+        // against 2.7 direct, bench/int8-browser.ts --profile)
+        const stem = direct !== '0' && s.op === 'conv' && directInt8(s.g!, DIRECT_OVER_DOT_IN_C);
+        if (dotExact(arith) && !stem) {
           // depthwise keeps its i16 weights and corrections (edges) beside the dot path's (interior)
           const d = dw
             ? dotDepthwise(arith, s.w, s.channels, s.k, s.n, s.params[7] !== 0)
@@ -274,23 +282,24 @@ export class WasmPlan {
         return this.gemm(split.gemm, value(s.x), weight(s.w), weight(s.bias), value(s.y), s.act, false);
       }
       case 'pool': {
-        const g = s.g;
-        if (s.zero !== undefined)
-          return {
-            fn: 'qmaxPool',
-            parts: [
-              [
-                value(s.x),
-                value(s.y),
-                geometry(poolGeometryBlock(g)),
-                this.program.values[s.x].dtype === 'i8' ? 1 : 0,
-                s.zero,
-              ],
-            ],
-          };
+        // memory-bound: large pools in bands of output rows, one per thread, so each reads input rows the step
+        // before wrote on the same thread (run whole after a split step, a pool read half its input from the
+        // other core: the detector's int8 pools took 2x longer on 2 threads than on 1)
+        const x = value(s.x),
+          y = value(s.y),
+          int8 = s.zero !== undefined,
+          eb = int8 ? 1 : F32,
+          n = this.program.values[s.x].size * eb;
+        const bands = splitPoolByOutput(s.g, n < POOL_SPLIT ? 1 : this.threads);
+        const signed = this.program.values[s.x].dtype === 'i8' ? 1 : 0;
         return {
-          fn: s.max ? 'maxPool' : 'avgPool',
-          parts: [[value(s.x), value(s.y), geometry(poolGeometryBlock(g))]],
+          fn: int8 ? 'qmaxPool' : s.max ? 'maxPool' : 'avgPool',
+          parts: bands.map((p) => [
+            () => x() + p.inOffset * eb,
+            () => y() + p.outOffset * eb,
+            geometry(poolGeometryBlock(p.g)),
+            ...(int8 ? [signed, s.zero!] : []),
+          ]),
         };
       }
       case 'mean':
