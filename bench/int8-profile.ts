@@ -1,8 +1,10 @@
 // Where int8 and float plan time goes, per step kind: runs each plan with CONVKIT_PLAN_PROFILE set (per-step
-// performance.now() around every kernel call), batch 1, one thread (--threads: more); prints ms per run summed by kind and the
-// slowest steps. Per-step timing adds a little overhead to every step, so compare kinds, not totals with bench/int8.ts.
+// performance.now() around every kernel call), batch 1, one thread (--threads: more); prints ms per run summed by
+// kind and the slowest steps. Per-step timing adds a little overhead to every step, so compare kinds, not totals with
+// bench/int8.ts.
 // Run: CONVKIT_PLAN_PROFILE=1 node --import tsx bench/int8-profile.ts [--models mobilenetv2,resnet50,facedetector]
-// [--runs 10] [--threads 1] [--before] (--before: an int8 plan with leaky ReLU and max pooling float too, CONVKIT_INT8_ACT=0)
+// [--runs 10] [--threads 1] [--before]
+// (--before: an int8 plan with leaky ReLU and max pooling float too, CONVKIT_INT8_ACT=0)
 import { init, backend, zoo, quantize, detect, Tensor, Model } from '../src';
 import type { Layer } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
