@@ -357,10 +357,11 @@ describe.skipIf(!threaded)('threads', () => {
     run.mockRestore();
   });
 
-  it('plans split large pools into bands of rows: max and avg pools equal the eager ops and 1 thread', async () => {
+  it('plans split large pools into row bands and activations into ranges: equal to the eager ops and 1 thread', async () => {
     // 61 x 45 x 32 floats (351 KB) into each pool: over the plan's split size
     const inp = layers.input({ shape: [61, 45, 32] });
     let h = layers.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }).apply(inp);
+    h = layers.leakyReLU({ alpha: 0.2 }).apply(h);
     h = layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(h);
     const m = model({ inputs: inp, outputs: h });
     const x = ops.randomUniform([1, 61, 45, 32], { min: -1, max: 1, seed: 4 });
@@ -370,7 +371,9 @@ describe.skipIf(!threaded)('threads', () => {
     await poolReady(2);
     const run = vi.spyOn(backend.module('wasm-simd')!.pool!, 'run');
     const two = backend.with('wasm-simd', () => m.predict(x));
-    expect(run.mock.calls.filter(([fn, parts]) => /Pool$/.test(fn) && parts.length === 2).length).toBe(2);
+    const split = (name: RegExp) => run.mock.calls.filter(([fn, parts]) => name.test(fn) && parts.length === 2);
+    expect(split(/Pool$/).length).toBe(2);
+    expect(split(/^activateInPlace$/).length).toBe(1);
     run.mockRestore();
     expect(Array.from(two.data)).toEqual(Array.from(one.data));
     expectClose(two.data, want.data, 'pools', { tol: 1e-6, terms: 9, shape: two.shape });

@@ -377,7 +377,7 @@ describe('quantize on zoo nets and real data', () => {
     }
   });
 
-  it('int8 max pools large enough to split: bands on 2 threads equal 1 thread bit for bit', async () => {
+  it('int8 max pools and quantize large enough to split: 2 threads equal 1 thread bit for bit', async () => {
     backend.use('wasm-simd');
     const q = quantize(tinyYoloNet(), { calibration: seeded([8, 15, 13, 3], 45) });
     // one batch of 64: 64 x 13 x 11 x 16 = 146,432 bytes into the first pool, over the plan's split size (the second
@@ -392,7 +392,10 @@ describe('quantize on zoo nets and real data', () => {
     const run = vi.spyOn(pool!, 'run');
     try {
       expect(Array.from(q.predict(x, { batchSize: 64 }).data)).toEqual(Array.from(one.data));
-      expect(run.mock.calls.filter(([fn, parts]) => fn === 'qmaxPool' && parts.length === 2).length).toBe(1);
+      const split = (name: string) => run.mock.calls.filter(([fn, parts]) => fn === name && parts.length === 2);
+      expect(split('qmaxPool').length).toBe(1);
+      // and the input's quantize (64 x 15 x 13 x 3 floats, 149,760 bytes) in ranges
+      expect(split('quantizeF32').length).toBe(1);
     } finally {
       run.mockRestore();
       backend.setThreads(null);

@@ -23,9 +23,9 @@ import {
 } from '../../backend/wasm/int8';
 import { directInt8 } from '../../backend/js/int8';
 
-/** Below this many elements an int8 add runs on one thread (waking workers costs more than it saves). */
-const QADD_SPLIT = 1 << 17;
-/** Input bytes from which a pool splits across threads (as QADD_SPLIT: enough work to pay for the dispatch). */
+/** Below this many input bytes an elementwise step runs on one thread (waking workers costs more than it saves). */
+const ELEMENTWISE_SPLIT = 1 << 17;
+/** Input bytes from which a pool splits across threads (as ELEMENTWISE_SPLIT). */
 const POOL_SPLIT = 1 << 17;
 /** Input channels up to which an int8 conv runs direct rather than on the relaxed dot path. */
 const DIRECT_OVER_DOT_IN_C = 4;
@@ -71,6 +71,8 @@ export class WasmPlan {
   readonly threads: number;
   /** Milliseconds spent in each step over `runs` runs, when CONVKIT_PLAN_PROFILE is set (stepProfile reads it). */
   readonly profile: { ms: number[]; runs: number } | null;
+  /** Whether two values share their place in the arena (an activation the memory plan runs in place). */
+  private inPlace: (a: number, b: number) => boolean = () => false;
   /** Where a Winograd step's transformed filter lies (winogradStep), by its filter. */
   private transformedAt: (w: PlanWeights) => () => number = () => () => 0;
   /** Int8 steps that run on the relaxed dot path (where the engine's int8 dot product is exact). */
@@ -156,6 +158,7 @@ export class WasmPlan {
     const valuePtr = (v: number) => () => this.block + wBytes + lay.offset[v] * F32;
     const weightPtr = (w: PlanWeights | null) => () => (w ? this.block + weights.get(w)! : 0);
     this.transformedAt = (w) => () => this.block + transformed.get(w)!.at;
+    this.inPlace = (a, b) => lay.offset[a] === lay.offset[b];
     const calls = program.steps.map((s) => this.lower(s, valuePtr, weightPtr, geometry));
     const geoTotal = geoBlocks.reduce((t, g) => t + align16(g.byteLength), 0);
     this.block = arena.pin(wBytes + arenaBytes + geoTotal);
@@ -207,7 +210,8 @@ export class WasmPlan {
     this.bytes = { arena: arenaBytes, weights: wBytes, scratch: scratchBytes, peakLive: lay.peakLive * F32 };
   }
 
-  /** The kernel call for a step, or null for steps run from JavaScript (pad, concat, eager). */
+  /** The kernel call for a step, or null for steps run from JavaScript (pad, concat, sums, copied activations,
+   * eager layers). */
   private lower(
     s: Step,
     value: (v: number) => () => number,
@@ -304,22 +308,49 @@ export class WasmPlan {
       }
       case 'mean':
         return { fn: 'meanRows', parts: [[value(s.x), value(s.y), s.batch, s.cells, s.channels]] };
-      case 'affine':
+      case 'affine': {
+        const x = value(s.x),
+          y = value(s.y),
+          rows = this.program.values[s.x].size / s.channels;
         return {
           fn: 'channelAffine',
-          parts: [
-            [
-              value(s.x),
-              weight(s.scale),
-              weight(s.shift),
-              value(s.y),
-              this.program.values[s.x].size / s.channels,
-              s.channels,
-            ],
-          ],
+          parts: this.elementwise(rows, s.channels * F32).map(([i, j]) => [
+            () => x() + i * s.channels * F32,
+            weight(s.scale),
+            weight(s.shift),
+            () => y() + i * s.channels * F32,
+            j - i,
+            s.channels,
+          ]),
         };
-      case 'unary':
-        return { fn: 'eltUnary', parts: [[UNARY[s.op], value(s.x), value(s.y), this.program.values[s.x].size]] };
+      }
+      case 'unary': {
+        const x = value(s.x),
+          y = value(s.y);
+        return {
+          fn: 'eltUnary',
+          parts: this.elementwise(this.program.values[s.x].size, F32).map(([i, j]) => [
+            UNARY[s.op],
+            () => x() + i * F32,
+            () => y() + i * F32,
+            j - i,
+          ]),
+        };
+      }
+      case 'activate': {
+        // in place (as the memory plan places most): ranges, one per thread; a copy first runs from JavaScript
+        if (!this.inPlace(s.x, s.y)) return null;
+        const y = value(s.y);
+        return {
+          fn: 'activateInPlace',
+          parts: this.elementwise(this.program.values[s.y].size, F32).map(([i, j]) => [
+            () => y() + i * F32,
+            j - i,
+            s.act,
+            s.alpha,
+          ]),
+        };
+      }
       case 'softmax':
         return { fn: 'softmaxRows', parts: [[value(s.x), value(s.y), s.rows, s.cols]] };
       case 'int8': {
@@ -377,7 +408,7 @@ export class WasmPlan {
           signed = this.program.values[s.y].dtype === 'i8' ? 1 : 0;
         return {
           fn: 'qadd',
-          parts: splitRange(n, n < QADD_SPLIT ? 1 : this.threads, 16).map(([i, j]) => [
+          parts: this.elementwise(n, 1).map(([i, j]) => [
             () => a() + i,
             za,
             ma,
@@ -393,16 +424,36 @@ export class WasmPlan {
           ]),
         };
       }
-      case 'quantize':
+      case 'quantize': {
+        const x = value(s.x),
+          y = value(s.y);
         return {
           fn: 'quantizeF32',
-          parts: [[value(s.x), this.program.values[s.x].size, 1 / s.scale, s.zero, s.qmin, s.qmax, value(s.y)]],
+          parts: this.elementwise(this.program.values[s.x].size, F32).map(([i, j]) => [
+            () => x() + i * F32,
+            j - i,
+            1 / s.scale,
+            s.zero,
+            s.qmin,
+            s.qmax,
+            () => y() + i,
+          ]),
         };
+      }
       case 'dequantize': {
-        const signed = this.program.values[s.x].dtype === 'i8' ? 1 : 0;
+        const signed = this.program.values[s.x].dtype === 'i8' ? 1 : 0,
+          x = value(s.x),
+          y = value(s.y);
         return {
           fn: 'dequantize',
-          parts: [[value(s.x), this.program.values[s.x].size, signed, s.zero, s.scale, value(s.y)]],
+          parts: this.elementwise(this.program.values[s.x].size, 1).map(([i, j]) => [
+            () => x() + i,
+            j - i,
+            signed,
+            s.zero,
+            s.scale,
+            () => y() + i * F32,
+          ]),
         };
       }
       default:
@@ -411,6 +462,11 @@ export class WasmPlan {
   }
 
   /** [m, k] · [k, n] (+ bias, act) into y (accumulating onto y when asked), in the parts of its split. */
+  /** [start, end) ranges of n items of `bytes` each: one per thread from ELEMENTWISE_SPLIT bytes, else the whole. */
+  private elementwise(n: number, bytes: number): Array<[number, number]> {
+    return splitRange(n, n * bytes < ELEMENTWISE_SPLIT ? 1 : this.threads, 16);
+  }
+
   private gemm(
     { m, k, n, alongN, ranges }: GemmSplit,
     x: () => number,
