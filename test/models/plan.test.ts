@@ -5,6 +5,7 @@ import { layers, ops, backend, model, Sequential, Tensor, zoo, io, optimizers, n
 import type { Model } from '../../src/models';
 import { loadNsfwjs } from '../../src/io/pretrained';
 import { planBytes } from '../../src/models/plan';
+import { sharedWeightBytes } from '../../src/models/plan/weights';
 
 const PLANNED = backend.available().filter((b) => b !== 'js');
 const rand = (shape: number[], seed: number, min = -1, max = 1): Tensor => ops.randomUniform(shape, { min, max, seed });
@@ -224,6 +225,46 @@ describe('inference plan invalidation', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it("plans for other batch sizes share the model's packed weights, kept until the last plan holding them goes", () => {
+    const mod = backend.module(backend.info().kernel);
+    if (!mod) return expect(backend.info().kernel).toBe('js');
+    // a 3x3 conv Winograd takes (its transformed filter is shared too), batch norm folded into new arrays per plan
+    const inp = layers.input({ shape: [12, 12, 16] });
+    let h = layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(inp);
+    h = layers.batchNormalization().apply(h);
+    h = layers.conv2d({ filters: 32, kernelSize: 1 }).apply(h);
+    const m = model({
+      inputs: inp,
+      outputs: layers.dense({ units: 10 }).apply(layers.globalAveragePooling2d().apply(h)),
+      seed: 5,
+    });
+    randomizeBatchNorm(m, 6);
+    const xs = [1, 2, 3].map((n) => rand([n, 12, 12, 16], n));
+    const shared0 = sharedWeightBytes(mod);
+    expectRelClose(m.predict(xs[0]), eager(m, xs[0]));
+    const weights = planBytes(m)!.weights,
+      shared1 = sharedWeightBytes(mod),
+      pinned1 = mod.arena.pinnedBytes;
+    expect(shared1 - shared0).toBeGreaterThan(0.9 * weights); // (planBytes counts each block 16-aligned)
+    expectRelClose(m.predict(xs[1]), eager(m, xs[1]));
+    // the batch-2 plan pinned its arena and scratch, not its weights again
+    expect(sharedWeightBytes(mod)).toBe(shared1);
+    const b2 = planBytes(m)!;
+    expect(mod.arena.pinnedBytes - pinned1).toBeLessThan(b2.arena + b2.scratch + weights / 2);
+    // batch 3 evicts the batch-1 plan; the batch-2 plan still holds (and reads) the shared weights
+    expectRelClose(m.predict(xs[2]), eager(m, xs[2]));
+    expect(sharedWeightBytes(mod)).toBe(shared1);
+    expectRelClose(m.predict(xs[1]), eager(m, xs[1]));
+    // new weights: new blocks; the stale plans give the old ones back as they are replaced (old and new held
+    // together would be about shared1 + weights)
+    const conv = m.layers.find((l) => l instanceof layers.Conv2D)!;
+    conv.setWeights(conv.getWeights().map((w, i) => rand(w.shape, 20 + i)));
+    expectRelClose(m.predict(xs[1]), eager(m, xs[1]));
+    expect(sharedWeightBytes(mod)).toBeGreaterThan(shared1 + weights / 2);
+    expectRelClose(m.predict(xs[2]), eager(m, xs[2]));
+    expect(sharedWeightBytes(mod)).toBeLessThan(shared1 + weights / 2);
   });
 
   it('stays within bounded memory over 1,000 predicts alternating input shapes and batch sizes', () => {

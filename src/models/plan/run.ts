@@ -8,6 +8,7 @@ import { BackendError } from '../../errors';
 import { type WasmModule, F32, align16, runParts, poolOf, threadsOf } from '../../backend/wasm/module';
 import { splitStep, convAlgo, winogradStep, MIN_SPLIT_FLOPS, type GemmSplit } from './parts';
 import { splitByOutput, splitPoolByOutput, splitRange } from '../../backend/wasm/split';
+import { acquireWeights, releaseWeights } from './weights';
 import { geometryBlock, poolGeometryBlock } from '../../backend/wasm/geometry';
 import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
 import { ACT, Program, Step } from './steps';
@@ -27,6 +28,8 @@ import { directInt8 } from '../../backend/js/int8';
 const ELEMENTWISE_SPLIT = 1 << 17;
 /** Input bytes from which a pool splits across threads (as ELEMENTWISE_SPLIT). */
 const POOL_SPLIT = 1 << 17;
+/** Bytes at the end of a transformed Winograd filter that the transform uses for temporaries (36 v128s). */
+const WINOGRAD_TEMPORARIES = 36 * 16;
 /** Input channels up to which an int8 conv runs direct rather than on the relaxed dot path. */
 const DIRECT_OVER_DOT_IN_C = 4;
 
@@ -65,6 +68,8 @@ export class WasmPlan {
   private scratchBlock = 0;
   private readonly actions: Array<() => void> = [];
   private readonly at: number[];
+  /** The shared packed weights this plan holds a reference to (weights.ts), given back on release. */
+  private readonly held: number[] = [];
   readonly bytes: PlanBytes;
   private released = false;
   /** Threads the plan's parts were split for (1 where no pool runs). */
@@ -95,13 +100,14 @@ export class WasmPlan {
     const { arena } = mod;
     this.threads = poolOf(mod) ? threadsOf(mod) : 1;
     const lay = layout(program);
-    // weights once each (a shared layer's, or an unfolded Variable's, appear in several steps)
+    // weights once each (a shared layer's, or an unfolded Variable's, appear in several steps), each at the address
+    // the module's weight store gives it (shared with the module's other plans holding the same bytes)
     const weights = new Map<PlanWeights, number>();
     const transformed = new Map<PlanWeights, { at: number; inC: number; outC: number }>();
     let wBytes = 0;
     const weight = (w: PlanWeights | null) => {
       if (w && !weights.has(w)) {
-        weights.set(w, wBytes);
+        weights.set(w, 0);
         wBytes += align16(w.byteLength);
       }
     };
@@ -134,8 +140,9 @@ export class WasmPlan {
       } else if (winogradStep(s)) {
         // the filter transformed once (4x its size) instead of on every call
         if (!transformed.has(s.w)) {
-          transformed.set(s.w, { at: wBytes, inC: s.g.inC, outC: s.g.outC });
-          wBytes += align16(mod.exports.winogradFilterBytes(s.g.inC, s.g.outC));
+          const bytes = mod.exports.winogradFilterBytes(s.g.inC, s.g.outC);
+          transformed.set(s.w, { at: 0, inC: s.g.inC, outC: s.g.outC });
+          wBytes += align16(bytes);
         }
         weight(s.bias);
       } else if ('w' in s) {
@@ -155,23 +162,42 @@ export class WasmPlan {
       return () => geoPtr[i];
     };
     const arenaBytes = lay.floats * F32;
-    const valuePtr = (v: number) => () => this.block + wBytes + lay.offset[v] * F32;
-    const weightPtr = (w: PlanWeights | null) => () => (w ? this.block + weights.get(w)! : 0);
-    this.transformedAt = (w) => () => this.block + transformed.get(w)!.at;
+    const valuePtr = (v: number) => () => this.block + lay.offset[v] * F32;
+    const weightPtr = (w: PlanWeights | null) => () => (w ? weights.get(w)! : 0);
+    this.transformedAt = (w) => () => transformed.get(w)!.at;
     this.inPlace = (a, b) => lay.offset[a] === lay.offset[b];
     const calls = program.steps.map((s) => this.lower(s, valuePtr, weightPtr, geometry));
     const geoTotal = geoBlocks.reduce((t, g) => t + align16(g.byteLength), 0);
-    this.block = arena.pin(wBytes + arenaBytes + geoTotal);
-    this.at = program.values.map((_, v) => valuePtr(v)());
-    // copy weights and geometry in
     const heap = () => mod.exports.memory.buffer;
-    for (const [w, off] of weights)
-      new Uint8Array(heap(), this.block + off, w.byteLength).set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
-    for (const [w, t] of transformed) {
-      arena.reset(); // each filter passes through the arena's scratch, above the pinned blocks
-      mod.exports.winogradFilter(arena.put(w as Float32Array), t.inC, t.outC, t.outC, this.block + t.at);
+    // memory grown once for everything the plan may pin (block by block it would grow in hundreds of steps)
+    arena.reset();
+    arena.allocBytes(wBytes + arenaBytes + geoTotal);
+    try {
+      for (const w of weights.keys()) {
+        const ptr = acquireWeights(mod, w.byteLength, (at) =>
+          new Uint8Array(heap(), at, w.byteLength).set(new Uint8Array(w.buffer, w.byteOffset, w.byteLength)),
+        );
+        weights.set(w, ptr);
+        this.held.push(ptr);
+      }
+      for (const [w, t] of transformed) {
+        // the panels' padding and, at the end, the transform's temporaries zeroed, so equal filters give equal bytes
+        const bytes = mod.exports.winogradFilterBytes(t.inC, t.outC);
+        t.at = acquireWeights(mod, bytes, (at) => {
+          new Uint8Array(heap(), at, bytes).fill(0);
+          mod.exports.winogradFilter(arena.put(w as Float32Array), t.inC, t.outC, t.outC, at);
+          new Uint8Array(heap(), at + bytes - WINOGRAD_TEMPORARIES, WINOGRAD_TEMPORARIES).fill(0);
+        });
+        this.held.push(t.at);
+      }
+      this.block = arena.pin(arenaBytes + geoTotal);
+    } catch (e) {
+      this.releaseWeights();
+      throw e;
     }
-    let g = this.block + wBytes + arenaBytes;
+    this.at = program.values.map((_, v) => valuePtr(v)());
+    // geometry in
+    let g = this.block + arenaBytes;
     geoBlocks.forEach((b, i) => {
       geoPtr[i] = g;
       new Int32Array(heap(), g, b.length).set(b);
@@ -184,6 +210,7 @@ export class WasmPlan {
       this.scratchBlock = arena.pin(scratchBytes);
     } catch (e) {
       arena.unpin(this.block);
+      this.releaseWeights();
       throw e;
     }
     calls.forEach((c, i) => {
@@ -244,7 +271,7 @@ export class WasmPlan {
         const c0 = (p: { channels?: { c0: number } }) => p.channels?.c0 ?? 0;
         const wino = winogradStep(s),
           u = wino ? this.transformedAt(s.w) : w;
-        const filterAt = (c: number) => (wino ? ex.winogradFilterBytes(s.g.inC, c) - 36 * 16 : c * F32);
+        const filterAt = (c: number) => (wino ? ex.winogradFilterBytes(s.g.inC, c) - WINOGRAD_TEMPORARIES : c * F32);
         return {
           fn: wino ? 'winogradConvTransformed' : 'conv',
           parts: split.bands.map((p, i) => [
@@ -627,5 +654,11 @@ export class WasmPlan {
     this.released = true;
     this.mod.arena.unpin(this.scratchBlock);
     this.mod.arena.unpin(this.block);
+    this.releaseWeights();
+  }
+
+  /** Gives back the plan's references to shared packed weights. */
+  private releaseWeights(): void {
+    for (const ptr of this.held.splice(0)) releaseWeights(this.mod, ptr);
   }
 }
