@@ -24,10 +24,11 @@ import {
 } from '../../backend/wasm/int8';
 import { directInt8 } from '../../backend/js/int8';
 
-/** Below this many input bytes an elementwise step runs on one thread (waking workers costs more than it saves). */
-const ELEMENTWISE_SPLIT = 1 << 17;
-/** Input bytes from which a pool splits across threads (as ELEMENTWISE_SPLIT). */
-const POOL_SPLIT = 1 << 17;
+/**
+ * Below this many input bytes a memory-bound step (elementwise, pooling) runs on one thread (waking workers costs
+ * more than it saves).
+ */
+const MEMORY_BOUND_SPLIT = 1 << 17;
 /** Bytes at the end of a transformed Winograd filter that the transform uses for temporaries (36 v128s). */
 const WINOGRAD_TEMPORARIES = 36 * 16;
 /** Input channels up to which an int8 conv runs direct rather than on the relaxed dot path. */
@@ -321,7 +322,7 @@ export class WasmPlan {
           int8 = s.zero !== undefined,
           eb = int8 ? 1 : F32,
           n = this.program.values[s.x].size * eb;
-        const bands = splitPoolByOutput(s.g, n < POOL_SPLIT ? 1 : this.threads);
+        const bands = splitPoolByOutput(s.g, n < MEMORY_BOUND_SPLIT ? 1 : this.threads);
         const signed = this.program.values[s.x].dtype === 'i8' ? 1 : 0;
         return {
           fn: int8 ? 'qmaxPool' : s.max ? 'maxPool' : 'avgPool',
@@ -489,9 +490,9 @@ export class WasmPlan {
   }
 
   /** [m, k] · [k, n] (+ bias, act) into y (accumulating onto y when asked), in the parts of its split. */
-  /** [start, end) ranges of n items of `bytes` each: one per thread from ELEMENTWISE_SPLIT bytes, else the whole. */
+  /** [start, end) ranges of n items of `bytes` each: one per thread from MEMORY_BOUND_SPLIT bytes, else the whole. */
   private elementwise(n: number, bytes: number): Array<[number, number]> {
-    return splitRange(n, n * bytes < ELEMENTWISE_SPLIT ? 1 : this.threads, 16);
+    return splitRange(n, n * bytes < MEMORY_BOUND_SPLIT ? 1 : this.threads, 16);
   }
 
   private gemm(
