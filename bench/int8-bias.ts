@@ -2,11 +2,12 @@
 // demo photos 1-3, checked on all six: box IoU with the float detector, landmarks, descriptors) and nsfwjs's
 // MobileNetV2 (top-1 agreement and probability error over square crops of the six photos, calibrated on other crops);
 // then, for the detector, each layer quantised alone (the others float): which layers move the boxes.
-// Run: node --import tsx bench/int8-bias.ts [--crops 200] [--calibration 32] [--no-layers] [--no-nsfw]
-import { init, detect, face, io, quantize, vision, Tensor } from '../src';
+// Each plain and bias-corrected, with min/max ranges and with quantize's ranges: 'mse'.
+// Run: node --import tsx bench/int8-bias.ts [--crops 200] [--calibration 32] [--no-layers] [--no-nsfw] [--no-face]
+import { init, detect, face, quantize } from '../src';
 import type { Model } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
-import { samplePhoto } from '../examples/photos';
+import { photoCrops } from './photo-crops';
 import { compareFaceNets, floatFaceNets, networkInputs, readPhotos, type FaceNets } from '../examples/data/face-int8';
 
 const args = process.argv.slice(2);
@@ -17,26 +18,17 @@ const flag = (f: string) => {
 const nCrops = Number(flag('--crops') ?? 200),
   nCal = Number(flag('--calibration') ?? 32);
 
+/** Range choice and bias correction, each way. */
+const VARIANTS: Array<['minmax' | 'mse', boolean]> = [
+  ['minmax', false],
+  ['minmax', true],
+  ['mse', false],
+  ['mse', true],
+];
+const label = (ranges: string, bc: boolean) => `${ranges}${bc ? ', bias-corrected' : ''}`;
+
 const withModel = <T extends { model: Model }>(o: T, m: Model): T =>
   Object.assign(Object.create(Object.getPrototypeOf(o)), o, { model: m });
-
-/** n square crops (side 35-90% of the shorter edge, seeded positions) of the six photos, 224x224, pixels / 255. */
-async function crops(n: number, seed: number): Promise<Tensor> {
-  const photos = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => io.readImage(samplePhoto(i), { channels: 3 })));
-  let s = seed;
-  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const out = new Float32Array(n * 224 * 224 * 3);
-  for (let i = 0; i < n; i++) {
-    const p = photos[i % photos.length],
-      [h, w] = p.shape;
-    const side = Math.floor(Math.min(h, w) * (0.35 + 0.55 * rand()));
-    const x = Math.floor(rand() * (w - side)),
-      y = Math.floor(rand() * (h - side));
-    const c = vision.resize(vision.crop(p, { x, y, width: side, height: side }), 224, 224);
-    for (let j = 0; j < c.size; j++) out[i * c.size + j] = c.data[j] / 255;
-  }
-  return new Tensor(out, [n, 224, 224, 3]);
-}
 
 const argmax = (d: Float32Array, off: number, n: number) => {
   let b = 0;
@@ -66,12 +58,12 @@ async function main(): Promise<void> {
     '| face nets | min IoU, 6 photos | min IoU, photos 1-3 | min IoU, photos 4-6 | median IoU | faces < 0.95 | landmarks max % | descriptor max | quantize s |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const bc of [false, true]) {
+  for (const [ranges, bc] of args.includes('--no-face') ? [] : VARIANTS) {
     const t = performance.now();
     const q = {
-      det: quantize(float.det.model, { calibration: cal.det, biasCorrection: bc }),
-      lm: quantize(float.lm.model, { calibration: cal.lm, biasCorrection: bc }),
-      rec: quantize(float.rec.model, { calibration: cal.rec, biasCorrection: bc }),
+      det: quantize(float.det.model, { calibration: cal.det, biasCorrection: bc, ranges }),
+      lm: quantize(float.lm.model, { calibration: cal.lm, biasCorrection: bc, ranges }),
+      rec: quantize(float.rec.model, { calibration: cal.rec, biasCorrection: bc, ranges }),
     };
     const secs = (performance.now() - t) / 1000;
     const int8: FaceNets = {
@@ -81,13 +73,13 @@ async function main(): Promise<void> {
     };
     const r = compareFaceNets(float, int8, photos);
     console.log(
-      `| ${bc ? 'bias-corrected' : 'plain int8'} | ${iouRow(ious(q.det))} | ${(100 * r.maxLandmark).toFixed(2)} | ` +
+      `| ${label(ranges, bc)} | ${iouRow(ious(q.det))} | ${(100 * r.maxLandmark).toFixed(2)} | ` +
         `${r.maxDescriptor.toFixed(4)} | ${secs.toFixed(1)} |` +
         (r.faces !== 20 || r.mismatched.length ? ` faces ${r.faces}, mismatched ${r.mismatched.join(' ')}` : ''),
     );
   }
 
-  if (!args.includes('--no-layers')) {
+  if (!args.includes('--no-layers') && !args.includes('--no-face')) {
     // the detector with one layer int8: its head's error against float (RMS over RMS, the six photos' inputs) and IoU
     const x = networkInputs(float, photos).det;
     const yf = float.det.model.predict(x).data;
@@ -114,17 +106,17 @@ async function main(): Promise<void> {
 
   if (!args.includes('--no-nsfw')) {
     const m = await loadNsfwjs('mobilenet_v2');
-    const calX = await crops(nCal, 1),
-      test = await crops(nCrops, 2);
+    const calX = await photoCrops(nCal, 1),
+      test = await photoCrops(nCrops, 2);
     const yf = m.predict(test),
       k = yf.shape[1];
     console.log(
       `\n| nsfwjs MobileNetV2, ${nCal} calibration crops | top-1 agreement / ${nCrops} | largest probability error | mean probability error | quantize s |`,
     );
     console.log('|---|---:|---:|---:|---:|');
-    for (const bc of [false, true]) {
+    for (const [ranges, bc] of VARIANTS) {
       const t = performance.now();
-      const q = quantize(m, { calibration: calX, biasCorrection: bc });
+      const q = quantize(m, { calibration: calX, biasCorrection: bc, ranges });
       const secs = (performance.now() - t) / 1000;
       const yq = q.predict(test);
       let agree = 0,
@@ -138,7 +130,7 @@ async function main(): Promise<void> {
         }
       }
       console.log(
-        `| ${bc ? 'bias-corrected' : 'plain int8'} | ${agree} | ${max.toFixed(3)} | ${(sum / nCrops / k).toFixed(4)} | ${secs.toFixed(1)} |`,
+        `| ${label(ranges, bc)} | ${agree} | ${max.toFixed(3)} | ${(sum / nCrops / k).toFixed(4)} | ${secs.toFixed(1)} |`,
       );
     }
   }

@@ -1,9 +1,10 @@
 // quantize(model, opts): int8 post-training quantisation. The float model's inference plan runs on the calibration
 // images and records the range of every value its steps write; the quantised model's plans rewrite the same fused
-// program into int8 steps (program.ts) over those ranges. Ranges are the plain min/max over the calibration set:
-// calibration sets here are small (tens to hundreds of images), where a percentile is estimated from a handful of
-// extreme values and moves with each added image, while ReLU6 (MobileNetV2) and batch-norm folding already bound most
-// activations; min/max never clips, so no layer saturates on inputs like the calibration ones.
+// program into int8 steps (program.ts) over those ranges. Ranges are the plain min/max over the calibration set by
+// default: calibration sets here are small (tens to hundreds of images), where a percentile is estimated from a
+// handful of extreme values and moves with each added image, while ReLU6 (MobileNetV2) and batch-norm folding already
+// bound most activations; min/max never clips, so no layer saturates on inputs like the calibration ones. ranges:
+// 'mse' instead picks each range by the squared error over a histogram (ranges.ts).
 import { Tensor } from '../tensor';
 import { Model } from '../models/model';
 import { summarize, type Summary, type SummaryOptions } from '../models/summary';
@@ -22,6 +23,7 @@ import { Conv, Dense, DepthwiseConv2D, type Layer } from '../layers';
 import { int8Layers, probeFloat, quantizeProgram, type QuantizeSettings, type Ranges } from './program';
 import { modelFromConfig } from '../models/config';
 import { int8Kernels, snapInt8 } from './weights';
+import { minMaxRanges, RangeHistograms } from './ranges';
 
 /** Options of quantize(). */
 export interface QuantizeOptions {
@@ -38,6 +40,12 @@ export interface QuantizeOptions {
    * between its float and int8 outputs (before the activation) on the calibration inputs, layer by layer in order.
    */
   biasCorrection?: boolean;
+  /**
+   * How activation ranges follow from the calibration: 'minmax' (default) spans every value seen; 'mse' clips each
+   * value's range where the expected squared quantisation error over a histogram of its values is smallest (a second
+   * calibration pass), spending the 256 levels on the bulk of the values rather than on rare extremes.
+   */
+  ranges?: 'minmax' | 'mse';
 }
 
 const OPTIONS = optionNames<QuantizeOptions>({
@@ -46,6 +54,7 @@ const OPTIONS = optionNames<QuantizeOptions>({
   activations: true,
   skip: true,
   biasCorrection: true,
+  ranges: true,
 });
 /** Layers with weights an int8 kernel could take (the others hold no multiply-adds to quantise). */
 const KERNEL_LAYERS = [Conv, DepthwiseConv2D, Dense];
@@ -128,6 +137,8 @@ function settingsOf(opts: unknown): { cal: Tensor[]; settings: QuantizeSettings 
     throw new ValueError(`quantize: activations must be 'uint8' or 'int8', got ${JSON.stringify(activations)}`);
   if (o.biasCorrection !== undefined && typeof o.biasCorrection !== 'boolean')
     throw new ValueError(`quantize: biasCorrection must be true or false, got ${JSON.stringify(o.biasCorrection)}`);
+  if (o.ranges !== undefined && o.ranges !== 'minmax' && o.ranges !== 'mse')
+    throw new ValueError(`quantize: ranges must be 'minmax' or 'mse', got ${JSON.stringify(o.ranges)}`);
   const skip = o.skip ?? [];
   if (!Array.isArray(skip) || skip.some((s) => typeof s !== 'string'))
     throw new ValueError('quantize: skip must be an array of layer names');
@@ -153,47 +164,39 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
     if (!names.has(s)) throw new ValueError(`quantize: skip names '${s}', which is no layer of model '${model.name}'`);
   const k = kernels();
   const mod = backend.module(k.name === 'js' ? 'wasm' : k.name)!;
-  const ranges: Ranges = new Map();
-  const see = (v: number, d: Float32Array) => {
-    let lo = Infinity,
-      hi = -Infinity;
-    for (let i = 0; i < d.length; i++) {
-      const x = d[i];
-      if (x < lo) lo = x;
-      if (x > hi) hi = x;
-    }
-    const r = ranges.get(v);
-    ranges.set(v, r ? [Math.min(r[0], lo), Math.max(r[1], hi)] : [lo, hi]);
-  };
-  let program = null;
-  noGrad(() => {
-    for (let i = 0; i < n; i += CALIBRATION_BATCH) {
-      const j = Math.min(n, i + CALIBRATION_BATCH);
-      const batch = xs.map((t) => {
-        const row = t.size / t.shape[0];
-        return new Tensor(t.data.slice(i * row, j * row), [j - i, ...t.shape.slice(1)]);
-      });
-      const p = fuse(
-        lower(
-          model,
-          batch.map((t) => t.shape),
-          isModel,
-        ),
-        { residuals: false },
-      );
-      program ??= p;
-      const plan = new WasmPlan(mod, p);
-      try {
-        p.inputs.forEach((v, q) => see(v, batch[q].data));
-        plan.run(
-          batch.map((t) => t.data),
-          (step, y) => see(p.steps[step].y, y),
+  let program: Program | null = null;
+  const calibrate = (see: (v: number, d: Float32Array) => void) =>
+    noGrad(() => {
+      for (const batch of batchesOf(xs, n)) {
+        const p = fuse(
+          lower(
+            model,
+            batch.map((t) => t.shape),
+            isModel,
+          ),
+          { residuals: false },
         );
-      } finally {
-        plan.release();
+        program ??= p;
+        const plan = new WasmPlan(mod, p);
+        try {
+          p.inputs.forEach((v, q) => see(v, batch[q].data));
+          plan.run(
+            batch.map((t) => t.data),
+            (step, y) => see(p.steps[step].y, y),
+          );
+        } finally {
+          plan.release();
+        }
       }
-    }
-  });
+    });
+  const minMax = minMaxRanges();
+  calibrate(minMax.see);
+  let ranges: Ranges = minMax.ranges;
+  if (opts.ranges === 'mse') {
+    const h = new RangeHistograms(ranges);
+    calibrate((v, d) => h.see(v, d));
+    ranges = h.ranges();
+  }
   const p = program!;
   const int8 = int8Layers(p, ranges, settings);
   const copy = snapped(model, int8, settings);
