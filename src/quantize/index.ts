@@ -22,7 +22,9 @@ import { checkOptions, optionNames } from '../options';
 import { Conv, Dense, DepthwiseConv2D, type Layer } from '../layers';
 import { int8Layers, probeFloat, quantizeProgram, type QuantizeSettings, type Ranges } from './program';
 import { modelFromConfig } from '../models/config';
-import { int8Kernels, snapInt8 } from './weights';
+import { encodeInt8, int8Kernels, snapInt8 } from './weights';
+import { addPatchMoments, MAX_ADAPTIVE_TAPS, MOMENT_POSITIONS, roundDepthwise } from './rounding';
+import { rootOf } from '../models/plan/fuse';
 import { minMaxRanges, RangeHistograms } from './ranges';
 
 /** Options of quantize(). */
@@ -46,6 +48,12 @@ export interface QuantizeOptions {
    * calibration pass), spending the 256 levels on the bulk of the values rather than on rare extremes.
    */
   ranges?: 'minmax' | 'mse';
+  /**
+   * How int8 weights round: 'nearest' (default) each to its nearest int8 value; 'adaptive' rounds each depthwise
+   * channel's weights up or down to minimise the squared error of its output over the calibration inputs (AdaRound's
+   * objective, searched exhaustively over a 3x3 channel's 512 choices); other layers round nearest.
+   */
+  rounding?: 'nearest' | 'adaptive';
 }
 
 const OPTIONS = optionNames<QuantizeOptions>({
@@ -55,6 +63,7 @@ const OPTIONS = optionNames<QuantizeOptions>({
   skip: true,
   biasCorrection: true,
   ranges: true,
+  rounding: true,
 });
 /** Layers with weights an int8 kernel could take (the others hold no multiply-adds to quantise). */
 const KERNEL_LAYERS = [Conv, DepthwiseConv2D, Dense];
@@ -139,6 +148,8 @@ function settingsOf(opts: unknown): { cal: Tensor[]; settings: QuantizeSettings 
     throw new ValueError(`quantize: biasCorrection must be true or false, got ${JSON.stringify(o.biasCorrection)}`);
   if (o.ranges !== undefined && o.ranges !== 'minmax' && o.ranges !== 'mse')
     throw new ValueError(`quantize: ranges must be 'minmax' or 'mse', got ${JSON.stringify(o.ranges)}`);
+  if (o.rounding !== undefined && o.rounding !== 'nearest' && o.rounding !== 'adaptive')
+    throw new ValueError(`quantize: rounding must be 'nearest' or 'adaptive', got ${JSON.stringify(o.rounding)}`);
   const skip = o.skip ?? [];
   if (!Array.isArray(skip) || skip.some((s) => typeof s !== 'string'))
     throw new ValueError('quantize: skip must be an array of layer names');
@@ -190,7 +201,31 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
       }
     });
   const minMax = minMaxRanges();
-  calibrate(minMax.see);
+  // adaptive rounding: the second moments of each depthwise layer's input patches, from the same pass
+  const moments = new Map<string, Float64Array>();
+  let depthwise: Array<Extract<Program['steps'][number], { kind: 'depthwise' }>> | null = null;
+  calibrate((v, d) => {
+    minMax.see(v, d);
+    if (opts.rounding !== 'adaptive') return;
+    const p = program!;
+    depthwise ??= p.steps.filter(
+      (s): s is NonNullable<typeof depthwise>[number] =>
+        s.kind === 'depthwise' &&
+        !!s.layer &&
+        s.g.multiplier === 1 &&
+        s.g.fD === 1 &&
+        s.g.fH * s.g.fW <= MAX_ADAPTIVE_TAPS,
+    );
+    for (const s of depthwise)
+      if (rootOf(p, s.x) === rootOf(p, v)) {
+        const K = s.g.fH * s.g.fW;
+        let h = moments.get(s.layer!);
+        if (!h) moments.set(s.layer!, (h = new Float64Array(s.g.inC * K * K)));
+        const batch = d.length / (s.g.inH * s.g.inW * s.g.inC);
+        const every = Math.max(1, Math.floor((batch * s.g.outH * s.g.outW) / MOMENT_POSITIONS));
+        addPatchMoments({ ...s.g, batch }, d, h, every);
+      }
+  });
   let ranges: Ranges = minMax.ranges;
   if (opts.ranges === 'mse') {
     const h = new RangeHistograms(ranges);
@@ -199,7 +234,7 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
   }
   const p = program!;
   const int8 = int8Layers(p, ranges, settings);
-  const copy = snapped(model, int8, settings);
+  const copy = snapped(model, int8, settings, moments);
   if (opts.biasCorrection) settings.bias = correctBiases(mod, model, copy, batchesOf(xs, n), ranges, settings, int8);
   return new QuantizedModel(copy, settings, ranges, int8, p.values.length, `${model.name}_int8`);
 }
@@ -303,17 +338,27 @@ function correctBiases(
 
 /**
  * A copy of the model whose int8 layers' kernels lie on their int8 grid (weights.ts): the quantised model runs and
- * saves these, so io.save can store them as int8 exactly; the float model keeps its own weights.
+ * saves these, so io.save can store them as int8 exactly; the float model keeps its own weights. Depthwise kernels
+ * with input moments (rounding: 'adaptive') round by rounding.ts, the rest to nearest.
  */
-function snapped(model: Model, int8: string[], settings: QuantizeSettings): Model {
+function snapped(
+  model: Model,
+  int8: string[],
+  settings: QuantizeSettings,
+  moments: ReadonlyMap<string, Float64Array>,
+): Model {
   const copy = modelFromConfig({ class_name: model.className, config: model.getConfig() }) as Model;
   const from = model.weights,
     to = copy.weights;
   if (!(copy instanceof Model) || !copy.built || to.length !== from.length)
     throw new ValueError(`quantize: model '${model.name}' does not rebuild from its config with the same weights`);
   to.forEach((w, i) => w.assign(new Tensor(from[i].data.slice(), [...from[i].shape])));
-  for (const { kernel, n } of int8Kernels(copy, int8))
-    kernel.assign(new Tensor(snapInt8(kernel.data, n, settings.weights === 'perTensor'), [...kernel.shape]));
+  const perTensor = settings.weights === 'perTensor';
+  for (const { layer, kernel, n } of int8Kernels(copy, int8)) {
+    const h = moments.get(layer);
+    const w = h ? roundDepthwise(kernel.data, n, encodeInt8(kernel.data, n, perTensor).scales, h) : kernel.data;
+    kernel.assign(new Tensor(snapInt8(w, n, perTensor), [...kernel.shape]));
+  }
   return copy;
 }
 

@@ -18,14 +18,17 @@ export const kernelChannels = (l: Layer, shape: readonly number[]): number =>
   l instanceof DepthwiseConv2D ? shape[shape.length - 2] * shape[shape.length - 1] : shape[shape.length - 1];
 
 /** The kernel Variables of the named conv / depthwise / dense layers, each with its channel count. */
-export function int8Kernels(model: Model, names: readonly string[]): Array<{ kernel: Variable; n: number }> {
+export function int8Kernels(
+  model: Model,
+  names: readonly string[],
+): Array<{ layer: string; kernel: Variable; n: number }> {
   const want = new Set(names);
   const all = (m: Model): Layer[] => m.layers.flatMap((l) => (l instanceof Model ? all(l) : [l]));
   return all(model)
     .filter((l) => want.has(l.name) && (l instanceof Conv || l instanceof DepthwiseConv2D || l instanceof Dense))
     .map((l) => {
       const kernel = (l as Conv | DepthwiseConv2D | Dense).kernel;
-      return { kernel, n: kernelChannels(l, kernel.shape) };
+      return { layer: l.name, kernel, n: kernelChannels(l, kernel.shape) };
     });
 }
 
