@@ -25,7 +25,7 @@ export { Sequential, model, Model } from './models';
 export { losses, optimizers, metrics, callbacks } from './train';
 export * as zoo from './zoo';
 export { quantize, QuantizedModel } from './quantize';
-export type { QuantizeOptions, QuantizeSettings, Ranges, SavedQuantization } from './quantize';
+export type { QuantizeOptions, QuantizeProgress, QuantizeSettings, Ranges, SavedQuantization } from './quantize';
 export * as datasets from './datasets';
 export * as style from './style';
 export * as face from './face';

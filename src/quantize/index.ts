@@ -54,6 +54,18 @@ export interface QuantizeOptions {
    * objective, searched exhaustively over a 3x3 channel's 512 choices); other layers round nearest.
    */
   rounding?: 'nearest' | 'adaptive';
+  /**
+   * Called as quantising goes: after each calibration batch (and each histogram batch of ranges: 'mse'), and before
+   * and after each layer's bias correction, which runs the calibration set once per int8 layer and can take minutes.
+   */
+  onProgress?: (p: QuantizeProgress) => void;
+}
+
+/** Where quantize() is: a stage and how much of it is done. */
+export interface QuantizeProgress {
+  stage: 'calibration' | 'histograms' | 'biasCorrection';
+  done: number;
+  total: number;
 }
 
 const OPTIONS = optionNames<QuantizeOptions>({
@@ -64,6 +76,7 @@ const OPTIONS = optionNames<QuantizeOptions>({
   biasCorrection: true,
   ranges: true,
   rounding: true,
+  onProgress: true,
 });
 /** Layers with weights an int8 kernel could take (the others hold no multiply-adds to quantise). */
 const KERNEL_LAYERS = [Conv, DepthwiseConv2D, Dense];
@@ -150,6 +163,8 @@ function settingsOf(opts: unknown): { cal: Tensor[]; settings: QuantizeSettings 
     throw new ValueError(`quantize: ranges must be 'minmax' or 'mse', got ${JSON.stringify(o.ranges)}`);
   if (o.rounding !== undefined && o.rounding !== 'nearest' && o.rounding !== 'adaptive')
     throw new ValueError(`quantize: rounding must be 'nearest' or 'adaptive', got ${JSON.stringify(o.rounding)}`);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
+    throw new ValueError('quantize: onProgress must be a function');
   const skip = o.skip ?? [];
   if (!Array.isArray(skip) || skip.some((s) => typeof s !== 'string'))
     throw new ValueError('quantize: skip must be an array of layer names');
@@ -176,9 +191,11 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
   const k = kernels();
   const mod = backend.module(k.name === 'js' ? 'wasm' : k.name)!;
   let program: Program | null = null;
-  const calibrate = (see: (v: number, d: Float32Array) => void) =>
+  const progress = opts.onProgress ?? (() => {});
+  const calibrate = (stage: QuantizeProgress['stage'], see: (v: number, d: Float32Array) => void) =>
     noGrad(() => {
-      for (const batch of batchesOf(xs, n)) {
+      const batches = batchesOf(xs, n);
+      for (const [i, batch] of batches.entries()) {
         const p = fuse(
           lower(
             model,
@@ -198,13 +215,14 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
         } finally {
           plan.release();
         }
+        progress({ stage, done: i + 1, total: batches.length });
       }
     });
   const minMax = minMaxRanges();
   // adaptive rounding: the second moments of each depthwise layer's input patches, from the same pass
   const moments = new Map<string, Float64Array>();
   let depthwise: Array<Extract<Program['steps'][number], { kind: 'depthwise' }>> | null = null;
-  calibrate((v, d) => {
+  calibrate('calibration', (v, d) => {
     minMax.see(v, d);
     if (opts.rounding !== 'adaptive') return;
     const p = program!;
@@ -229,13 +247,14 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
   let ranges: Ranges = minMax.ranges;
   if (opts.ranges === 'mse') {
     const h = new RangeHistograms(ranges);
-    calibrate((v, d) => h.see(v, d));
+    calibrate('histograms', (v, d) => h.see(v, d));
     ranges = h.ranges();
   }
   const p = program!;
   const int8 = int8Layers(p, ranges, settings);
   const copy = snapped(model, int8, settings, moments);
-  if (opts.biasCorrection) settings.bias = correctBiases(mod, model, copy, batchesOf(xs, n), ranges, settings, int8);
+  if (opts.biasCorrection)
+    settings.bias = correctBiases(mod, model, copy, batchesOf(xs, n), ranges, settings, int8, progress);
   return new QuantizedModel(copy, settings, ranges, int8, p.values.length, `${model.name}_int8`);
 }
 
@@ -311,11 +330,13 @@ function correctBiases(
   ranges: Ranges,
   settings: QuantizeSettings,
   int8: string[],
+  progress: (p: QuantizeProgress) => void,
 ): Map<string, Float64Array> {
   const want = probedMeans(mod, float, batches, (p, probe) => probeFloat(p, new Set(int8), probe));
   const bias = new Map<string, Float64Array>();
   // one run per layer: a layer's error depends on the corrections before it (correcting all at once overshoots)
-  for (const l of int8) {
+  for (const [i, l] of int8.entries()) {
+    progress({ stage: 'biasCorrection', done: i, total: int8.length });
     const g = probedMeans(mod, copy, batches, (p, probe) => {
       quantizeProgram(p, ranges, { ...settings, bias }, probe);
       for (const [v, name] of probe) if (name !== l) probe.delete(v);
@@ -333,6 +354,7 @@ function correctBiases(
       g.map((x, j) => w[j] - x),
     );
   }
+  progress({ stage: 'biasCorrection', done: int8.length, total: int8.length });
   return bias;
 }
 

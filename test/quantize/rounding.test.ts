@@ -1,12 +1,12 @@
 // Adaptive rounding of depthwise kernels (src/quantize/rounding.ts): the patch moments give the real output error
 // (checked against ops.depthwiseConv2d with stride, padding, dilation, batch > 1 and odd sizes), the rounding is the
 // exhaustive optimum on the int8 grid, its real output error is never above nearest rounding's, and quantize's
-// rounding: 'adaptive' keeps io.save / io.load exact.
+// rounding: 'adaptive' keeps io.save / io.load exact. Also quantize's onProgress.
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { io, ops, quantize, Tensor, ValueError } from '../../src';
+import { io, ops, quantize, Tensor, ValueError, type QuantizeProgress } from '../../src';
 import { addPatchMoments, roundDepthwise } from '../../src/quantize/rounding';
 import { encodeInt8, snapInt8 } from '../../src/quantize/weights';
 import type { DepthwiseGeometry } from '../../src/backend/kernels';
@@ -227,5 +227,20 @@ describe('adaptive rounding of depthwise kernels', () => {
     }
     expect(() => quantize(m, { calibration: cal, rounding: 'up' as never })).toThrow(ValueError);
     expect(() => quantize(m, { calibration: cal, rounding: 'up' as never })).toThrow(/quantize: rounding must be/);
+  });
+
+  it('onProgress reports each calibration batch, histogram batch and bias-corrected layer, ending at its total', () => {
+    const m = smallNet(),
+      cal = seeded([40, 13, 11, 3], 1);
+    const seen: QuantizeProgress[] = [];
+    const q = quantize(m, { calibration: cal, ranges: 'mse', biasCorrection: true, onProgress: (p) => seen.push(p) });
+    const of = (stage: QuantizeProgress['stage']) => seen.filter((p) => p.stage === stage);
+    // 40 inputs in batches of 16: 3 batches per pass
+    expect(of('calibration').map((p) => p.done)).toEqual([1, 2, 3]);
+    expect(of('histograms').map((p) => p.done)).toEqual([1, 2, 3]);
+    const bc = of('biasCorrection');
+    expect(bc.map((p) => p.done)).toEqual([...q.quantization.int8.keys(), q.quantization.int8.length]);
+    expect(bc.every((p) => p.total === q.quantization.int8.length)).toBe(true);
+    expect(() => quantize(m, { calibration: cal, onProgress: 3 as never })).toThrow(/quantize: onProgress must be/);
   });
 });
