@@ -51,7 +51,11 @@ function withInt8Weights<T>(m: Model, names: string[], f: () => T): T {
 /** Runs f with m's int8 layers' kernels taken from its quantised copy q, then puts the float kernels back. */
 function withWeightsOf<T>(m: Model, q: QuantizedModel, f: () => T): T {
   const from = new Map(int8Kernels(q, q.quantization.int8).map((k) => [k.layer, k.kernel]));
-  const ks = int8Kernels(m, q.quantization.int8).map(({ layer, kernel }) => ({ layer, kernel, orig: kernel.data }));
+  const ks = int8Kernels(m, q.quantization.int8).map(({ layer, kernel }) => ({
+    layer,
+    kernel,
+    orig: kernel.data.slice(),
+  }));
   for (const { layer, kernel } of ks) kernel.assign(new Tensor(from.get(layer)!.data.slice(), [...kernel.shape]));
   try {
     return f();
@@ -251,6 +255,9 @@ async function nsfw(): Promise<void> {
   // each layer's weights alone on the int8 grid, on the first 64 crops: the five that move the output most
   const few = new Tensor(test.data.slice(0, 64 * 224 * 224 * 3), [64, 224, 224, 3]);
   const yFew = yf.slice(0, 64 * k);
+  // every helper above put the float weights back
+  if (m.predict(few).data.some((v, i) => v !== yFew[i]))
+    throw new Error('int8-sensitivity: float weights not restored');
   const each = layers
     .map((l) => ({
       l,
