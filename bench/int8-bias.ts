@@ -7,7 +7,7 @@
 import { init, detect, face, quantize } from '../src';
 import type { Model } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
-import { photoCrops } from './photo-crops';
+import { photoCrops } from '../examples/photos';
 import { compareFaceNets, floatFaceNets, networkInputs, readPhotos, type FaceNets } from '../examples/data/face-int8';
 
 const args = process.argv.slice(2);

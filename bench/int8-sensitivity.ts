@@ -17,7 +17,7 @@ import { Conv, Dense, DepthwiseConv2D } from '../src/layers';
 import { loadNsfwjs } from '../src/io/pretrained';
 import { int8Kernels, snapInt8 } from '../src/quantize/weights';
 import { floatFaceNets, networkInputs, readPhotos } from '../examples/data/face-int8';
-import { photoCrops } from './photo-crops';
+import { photoCrops } from '../examples/photos';
 import { lcg } from './util';
 
 const args = process.argv.slice(2);
