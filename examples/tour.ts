@@ -87,7 +87,7 @@ async function main() {
     runExplain({ out, log, quick: values.quick }),
   );
 
-  await step('10. Int8: a pretrained MobileNetV2 quantised, smaller and faster with the same answers', () =>
+  await step('10. Int8: a pretrained MobileNetV2 quantised: size on disk, speed, agreement with float', () =>
     runInt8({ log, quick: values.quick }),
   );
 
