@@ -8,8 +8,10 @@
 // int8 weights 6x (bench/int8-sensitivity.ts).
 import type { DepthwiseGeometry } from '../backend/kernels';
 
-/** Output positions per calibration batch whose patches a layer's moments take (evenly spread): enough for a 9x9
- * moment matrix per channel, and it keeps this pass a few seconds on MobileNetV2. */
+/**
+ * Output positions per calibration batch whose patches a layer's moments take (evenly spread): enough for a 9x9
+ * moment matrix per channel, and it keeps this pass a few seconds on MobileNetV2.
+ */
 export const MOMENT_POSITIONS = 1024;
 
 /** Taps per channel up to which the 2^taps search runs (3x3 kernels: 512 choices); larger kernels round nearest. */
