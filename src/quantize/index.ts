@@ -23,7 +23,14 @@ import { Conv, Dense, DepthwiseConv2D, type Layer } from '../layers';
 import { int8Layers, probeFloat, quantizeProgram, type QuantizeSettings, type Ranges } from './program';
 import { modelFromConfig } from '../models/config';
 import { encodeInt8, int8Kernels, snapInt8 } from './weights';
-import { addPatchMoments, MAX_ADAPTIVE_TAPS, MOMENT_POSITIONS, roundDepthwise } from './rounding';
+import {
+  addPatchMoments,
+  addRowMoments,
+  MAX_ADAPTIVE_TAPS,
+  MOMENT_POSITIONS,
+  roundDepthwise,
+  roundPointwise,
+} from './rounding';
 import { rootOf } from '../models/plan/fuse';
 import { minMaxRanges, RangeHistograms } from './ranges';
 
@@ -49,9 +56,10 @@ export interface QuantizeOptions {
    */
   ranges?: 'minmax' | 'mse';
   /**
-   * How int8 weights round: 'nearest' (default) each to its nearest int8 value; 'adaptive' rounds each depthwise
-   * channel's weights up or down to minimise the squared error of its output over the calibration inputs (AdaRound's
-   * objective, searched exhaustively over a 3x3 channel's 512 choices); other layers round nearest.
+   * How int8 weights round: 'nearest' (default) each to its nearest int8 value; 'adaptive' rounds each depthwise and
+   * 1x1 conv output channel's weights up or down to reduce the squared error of its output over the calibration
+   * inputs (AdaRound's objective: exhaustively over a 3x3 depthwise channel's 512 choices, by greedy descent over a
+   * 1x1 channel's weights); other layers round nearest.
    */
   rounding?: 'nearest' | 'adaptive';
   /**
@@ -219,30 +227,31 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
       }
     });
   const minMax = minMaxRanges();
-  // adaptive rounding: the second moments of each depthwise layer's input patches, from the same pass
-  const moments = new Map<string, Float64Array>();
-  let depthwise: Array<Extract<Program['steps'][number], { kind: 'depthwise' }>> | null = null;
+  // adaptive rounding: the second moments of the inputs of each depthwise and 1x1 layer, from the same pass
+  const moments = new Map<string, InputMoments>();
+  let adaptive: Array<Extract<Program['steps'][number], { kind: 'depthwise' | 'conv' }>> | null = null;
   calibrate('calibration', (v, d) => {
     minMax.see(v, d);
     if (opts.rounding !== 'adaptive') return;
     const p = program!;
-    depthwise ??= p.steps.filter(
-      (s): s is NonNullable<typeof depthwise>[number] =>
-        s.kind === 'depthwise' &&
-        !!s.layer &&
-        s.g.multiplier === 1 &&
-        s.g.fD === 1 &&
-        s.g.fH * s.g.fW <= MAX_ADAPTIVE_TAPS,
-    );
-    for (const s of depthwise)
-      if (rootOf(p, s.x) === rootOf(p, v)) {
-        const K = s.g.fH * s.g.fW;
-        let h = moments.get(s.layer!);
-        if (!h) moments.set(s.layer!, (h = new Float64Array(s.g.inC * K * K)));
-        const batch = d.length / (s.g.inH * s.g.inW * s.g.inC);
-        const every = Math.max(1, Math.floor((batch * s.g.outH * s.g.outW) / MOMENT_POSITIONS));
-        addPatchMoments({ ...s.g, batch }, d, h, every);
-      }
+    adaptive ??= p.steps.filter((s): s is NonNullable<typeof adaptive>[number] => roundsAdaptively(s));
+    for (const s of adaptive) {
+      if (rootOf(p, s.x) !== rootOf(p, v)) continue;
+      const g = s.g,
+        K = s.kind === 'depthwise' ? g.fH * g.fW : g.inC,
+        batch = d.length / (g.inH * g.inW * g.inC),
+        rows = batch * g.outH * g.outW,
+        every = Math.max(1, Math.floor(rows / MOMENT_POSITIONS));
+      let m = moments.get(s.layer!);
+      if (!m)
+        moments.set(
+          s.layer!,
+          (m = { kind: s.kind, h: new Float64Array((s.kind === 'depthwise' ? g.inC : 1) * K * K), rows: 0 }),
+        );
+      if (s.kind === 'depthwise') addPatchMoments({ ...s.g, batch }, d, m.h, every);
+      else addRowMoments(d, K, m.h, every);
+      m.rows += Math.ceil(rows / every);
+    }
   });
   let ranges: Ranges = minMax.ranges;
   if (opts.ranges === 'mse') {
@@ -256,6 +265,31 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
   if (opts.biasCorrection)
     settings.bias = correctBiases(mod, model, copy, batchesOf(xs, n), ranges, settings, int8, progress);
   return new QuantizedModel(copy, settings, ranges, int8, p.values.length, `${model.name}_int8`);
+}
+
+/** A layer's input moments for adaptive rounding: per channel patch moments (depthwise) or row moments (1x1). */
+interface InputMoments {
+  kind: 'depthwise' | 'conv';
+  h: Float64Array;
+  rows: number;
+}
+
+/** Whether rounding: 'adaptive' takes a step: depthwise (multiplier 1) up to MAX_ADAPTIVE_TAPS, 2D 1x1 at stride 1. */
+function roundsAdaptively(s: Program['steps'][number]): boolean {
+  if ((s.kind !== 'depthwise' && s.kind !== 'conv') || !s.layer) return false;
+  if (s.kind === 'depthwise') return s.g.multiplier === 1 && s.g.fD === 1 && s.g.fH * s.g.fW <= MAX_ADAPTIVE_TAPS;
+  const g = s.g;
+  return (
+    s.residual === undefined &&
+    g.fD === 1 &&
+    g.fH === 1 &&
+    g.fW === 1 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.inD === 1 &&
+    g.padTop === 0 &&
+    g.padLeft === 0
+  );
 }
 
 /** The inputs cut into calibration batches. */
@@ -360,14 +394,14 @@ function correctBiases(
 
 /**
  * A copy of the model whose int8 layers' kernels lie on their int8 grid (weights.ts): the quantised model runs and
- * saves these, so io.save can store them as int8 exactly; the float model keeps its own weights. Depthwise kernels
- * with input moments (rounding: 'adaptive') round by rounding.ts, the rest to nearest.
+ * saves these, so io.save can store them as int8 exactly; the float model keeps its own weights. Depthwise and 1x1
+ * kernels with input moments (rounding: 'adaptive') round by rounding.ts, the rest to nearest.
  */
 function snapped(
   model: Model,
   int8: string[],
   settings: QuantizeSettings,
-  moments: ReadonlyMap<string, Float64Array>,
+  moments: ReadonlyMap<string, InputMoments>,
 ): Model {
   const copy = modelFromConfig({ class_name: model.className, config: model.getConfig() }) as Model;
   const from = model.weights,
@@ -377,8 +411,16 @@ function snapped(
   to.forEach((w, i) => w.assign(new Tensor(from[i].data.slice(), [...from[i].shape])));
   const perTensor = settings.weights === 'perTensor';
   for (const { layer, kernel, n } of int8Kernels(copy, int8)) {
-    const h = moments.get(layer);
-    const w = h ? roundDepthwise(kernel.data, n, encodeInt8(kernel.data, n, perTensor).scales, h) : kernel.data;
+    const m = moments.get(layer),
+      scales = () => encodeInt8(kernel.data, n, perTensor).scales;
+    // a 1x1 layer's moments need at least as many rows as inputs, or the descent fits the calibration set's noise
+    const w = !m
+      ? kernel.data
+      : m.kind === 'depthwise'
+        ? roundDepthwise(kernel.data, n, scales(), m.h)
+        : m.rows >= kernel.data.length / n
+          ? roundPointwise(kernel.data, n, scales(), m.h)
+          : kernel.data;
     kernel.assign(new Tensor(snapInt8(w, n, perTensor), [...kernel.shape]));
   }
   return copy;

@@ -1,11 +1,12 @@
-// Adaptive rounding of depthwise kernels (quantize's rounding: 'adaptive'). Rounding each weight to its nearest int8
-// value minimises the weights' own error, not the output's: a depthwise channel's neighbouring input pixels are
-// strongly correlated, so its output error is close to (the sum of its weights' rounding errors) x (the local mean),
-// which is large beside the output of a filter whose weights nearly cancel (an edge filter). AdaRound (Nagel et al.
-// 2020, "Up or Down? Adaptive Rounding for Post-Training Quantization") rounds each weight up or down to minimise
-// Δwᵀ H Δw, H the second moments of the inputs the weights multiply; for a 3x3 depthwise channel that is 2^9 choices,
-// so the search here is exhaustive and exact. On nsfwjs's MobileNetV2 it cuts the error of its first depthwise conv's
-// int8 weights 6x (bench/int8-sensitivity.ts).
+// Adaptive rounding of depthwise and 1x1 kernels (quantize's rounding: 'adaptive'). Rounding each weight to its
+// nearest int8 value minimises the weights' own error, not the output's: a depthwise channel's neighbouring input
+// pixels are strongly correlated, so its output error is close to (the sum of its weights' rounding errors) x (the
+// local mean), which is large beside the output of a filter whose weights nearly cancel (an edge filter). AdaRound
+// (Nagel et al. 2020, "Up or Down? Adaptive Rounding for Post-Training Quantization") rounds each weight up or down
+// to minimise Δwᵀ H Δw, H the second moments of the inputs the weights multiply. For a 3x3 depthwise channel that is
+// 2^9 choices, so the search here is exhaustive and exact; a 1x1 convolution's output channel has as many weights as
+// input channels (up to 960 in MobileNetV2), so there a greedy descent from nearest rounding does it. On nsfwjs's
+// MobileNetV2 the two cut the error of its int8 weights 4.5x (bench/int8-sensitivity.ts).
 import type { DepthwiseGeometry } from '../backend/kernels';
 
 /**
@@ -13,6 +14,9 @@ import type { DepthwiseGeometry } from '../backend/kernels';
  * moment matrix per channel, and it keeps this pass a few seconds on MobileNetV2.
  */
 export const MOMENT_POSITIONS = 1024;
+
+/** Passes of roundPointwise's descent over a column (it settles in two or three on MobileNetV2). */
+export const GREEDY_PASSES = 4;
 
 /** Taps per channel up to which the 2^taps search runs (3x3 kernels: 512 choices); larger kernels round nearest. */
 export const MAX_ADAPTIVE_TAPS = 12;
@@ -103,6 +107,69 @@ export function roundDepthwise(w: Float32Array, C: number, scales: Float32Array,
       if (e < best) [best, bestMask] = [e, mask];
     }
     for (let k = 0; k < K; k++) out[k * C + c] = (floor[k] + ((bestMask >> k) & 1)) * s;
+  }
+  return out;
+}
+
+/**
+ * Adds to h ([K][K], the upper triangle) the second moments x · xᵀ of x's rows of K values (every `every`-th row):
+ * the inputs of a 1x1 convolution at stride 1, one row per pixel. Zero values (after ReLU, many) are skipped.
+ */
+export function addRowMoments(x: Float32Array, K: number, h: Float64Array, every = 1): void {
+  for (let o = 0; o < x.length; o += every * K)
+    for (let a = 0; a < K; a++) {
+      const xa = x[o + a];
+      if (xa === 0) continue;
+      const row = a * K;
+      for (let b = a; b < K; b++) h[row + b] += xa * x[o + b];
+    }
+}
+
+/**
+ * A [K, N] kernel (a 1x1 convolution's: N output channels, column j fastest) on the symmetric int8 grid of the given
+ * per-column scales, each column rounded to reduce Δwᵀ H Δw (H from addRowMoments, upper triangle): from nearest
+ * rounding, each weight moves to its other neighbour on the grid while that lowers the error, in passes over the
+ * column until none does (greedy coordinate descent: 2^K choices are too many to try). Values are scale · q with
+ * |q| <= 127.
+ */
+export function roundPointwise(w: Float32Array, N: number, scales: Float32Array, moments: Float64Array): Float32Array {
+  const K = w.length / N;
+  const h = moments.slice();
+  for (let a = 0; a < K; a++) for (let b = 0; b < a; b++) h[a * K + b] = h[b * K + a];
+  const out = new Float32Array(w.length);
+  const q = new Float64Array(K),
+    floor = new Float64Array(K),
+    d = new Float64Array(K),
+    g = new Float64Array(K);
+  for (let j = 0; j < N; j++) {
+    const s = scales[j];
+    for (let k = 0; k < K; k++) {
+      const t = w[k * N + j] / s;
+      floor[k] = Math.floor(t);
+      q[k] = Math.max(-127, Math.min(127, Math.round(t)));
+      d[k] = q[k] * s - w[k * N + j];
+    }
+    // g = H d, kept current as weights move
+    for (let a = 0; a < K; a++) {
+      let r = 0;
+      for (let b = 0; b < K; b++) r += h[a * K + b] * d[b];
+      g[a] = r;
+    }
+    for (let pass = 0, moved = true; moved && pass < GREEDY_PASSES; pass++) {
+      moved = false;
+      for (let k = 0; k < K; k++) {
+        const other = q[k] === floor[k] ? floor[k] + 1 : floor[k];
+        if (other > 127 || other < -127) continue;
+        const delta = (other - q[k]) * s;
+        // the error's change: (d + δ e_k)ᵀ H (d + δ e_k) - dᵀ H d
+        if (2 * delta * g[k] + delta * delta * h[k * K + k] >= 0) continue;
+        q[k] = other;
+        d[k] += delta;
+        for (let a = 0; a < K; a++) g[a] += delta * h[k * K + a];
+        moved = true;
+      }
+    }
+    for (let k = 0; k < K; k++) out[k * N + j] = q[k] * s;
   }
   return out;
 }

@@ -1,13 +1,14 @@
 // Adaptive rounding of depthwise kernels (src/quantize/rounding.ts): the patch moments give the real output error
 // (checked against ops.depthwiseConv2d with stride, padding, dilation, batch > 1 and odd sizes), the rounding is the
 // exhaustive optimum on the int8 grid, its real output error is never above nearest rounding's, and quantize's
-// rounding: 'adaptive' keeps io.save / io.load exact. Also quantize's onProgress.
+// rounding: 'adaptive' keeps io.save / io.load exact. The same for 1x1 kernels' row moments and greedy descent (a local
+// optimum, never worse than nearest). Also quantize's onProgress.
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, ops, quantize, Tensor, ValueError, type QuantizeProgress } from '../../src';
-import { addPatchMoments, roundDepthwise } from '../../src/quantize/rounding';
+import { addPatchMoments, addRowMoments, roundDepthwise, roundPointwise } from '../../src/quantize/rounding';
 import { encodeInt8, snapInt8 } from '../../src/quantize/weights';
 import type { DepthwiseGeometry } from '../../src/backend/kernels';
 import { seeded, smallNet } from './nets';
@@ -198,6 +199,65 @@ describe('adaptive rounding of depthwise kernels', () => {
     expect(Array.from(got)).toEqual(Array.from(snapInt8(w, 2, false)));
   });
 
+  it('1x1 kernels: row moments give the real output error; the descent ends at a local optimum below nearest', () => {
+    const r = rng(21);
+    for (const [R, K, N, every] of [
+      [200, 6, 4, 1],
+      [301, 13, 7, 3],
+      [150, 40, 9, 2],
+    ]) {
+      // correlated rows: a shared level plus small per-input parts, as neighbouring channels of a feature map
+      const x = new Float32Array(R * K);
+      for (let i = 0; i < R; i++) {
+        const level = r();
+        for (let k = 0; k < K; k++) x[i * K + k] = Math.max(0, level + 0.2 * (r() - 0.5));
+      }
+      const w = Float32Array.from({ length: K * N }, () => r() - 0.5);
+      const h = new Float64Array(K * K);
+      addRowMoments(x, K, h, every);
+      const err = (v: Float32Array, j: number) => {
+        let e = 0;
+        for (let i = 0; i < R; i += every) {
+          let y = 0;
+          for (let k = 0; k < K; k++) y += x[i * K + k] * (v[k * N + j] - w[k * N + j]);
+          e += y * y;
+        }
+        return e;
+      };
+      const quad = (v: Float32Array, j: number) => {
+        let e = 0;
+        for (let a = 0; a < K; a++)
+          for (let b = 0; b < K; b++)
+            e += (v[a * N + j] - w[a * N + j]) * h[Math.min(a, b) * K + Math.max(a, b)] * (v[b * N + j] - w[b * N + j]);
+        return e;
+      };
+      const { scales } = encodeInt8(w, N, false);
+      const got = roundPointwise(w, N, scales, h),
+        nearest = snapInt8(w, N, false);
+      let sumGot = 0,
+        sumNearest = 0;
+      for (let j = 0; j < N; j++) {
+        expect(quad(got, j)).toBeCloseTo(err(got, j), 6);
+        expect(err(got, j)).toBeLessThanOrEqual(err(nearest, j) * (1 + 1e-9) + 1e-15);
+        sumGot += err(got, j);
+        sumNearest += err(nearest, j);
+        // no single weight moved to its other grid neighbour lowers the error
+        for (let k = 0; k < K; k++) {
+          const s = scales[j],
+            q = Math.round(got[k * N + j] / s),
+            f = Math.floor(w[k * N + j] / s);
+          expect([f, f + 1]).toContain(q);
+          const other = q === f ? f + 1 : f;
+          if (Math.abs(other) > 127) continue;
+          const v = Float32Array.from(got);
+          v[k * N + j] = other * s;
+          expect(quad(v, j)).toBeGreaterThanOrEqual(quad(got, j) * (1 - 1e-9) - 1e-15);
+        }
+      }
+      expect(sumGot).toBeLessThan(sumNearest);
+    }
+  });
+
   it("quantize's rounding: 'adaptive' tracks the float model, io.save / io.load keep it exactly; bad values fail", async () => {
     const m = smallNet(),
       cal = seeded([24, 13, 11, 3], 1),
@@ -208,6 +268,8 @@ describe('adaptive rounding of depthwise kernels', () => {
     const dwA = a.layers.find((l) => l.name === 'dw')!.weights[0].data,
       dwN = n.layers.find((l) => l.name === 'dw')!.weights[0].data;
     expect(Array.from(dwA)).not.toEqual(Array.from(dwN)); // some weight rounded the other way
+    const pw = (q: typeof a) => Array.from(q.layers.find((l) => l.name === 'pw')!.weights[0].data);
+    expect(pw(a)).not.toEqual(pw(n)); // the 1x1 conv's too
     const ya = a.predict(x);
     let e = 0,
       s = 0;
