@@ -6,7 +6,7 @@
 // to minimise Δwᵀ H Δw, H the second moments of the inputs the weights multiply. For a 3x3 depthwise channel that is
 // 2^9 choices, so the search here is exhaustive and exact; a 1x1 convolution's output channel has as many weights as
 // input channels (up to 960 in MobileNetV2), so there a greedy descent from nearest rounding does it. On nsfwjs's
-// MobileNetV2 the two cut the error of its int8 weights 4.5x (bench/int8-sensitivity.ts).
+// MobileNetV2 the two cut the error of its int8 weights 5.9x (bench/int8-sensitivity.ts).
 import type { DepthwiseGeometry } from '../backend/kernels';
 import { Tensor } from '../tensor';
 import { matmul } from '../ops/matmul';
