@@ -6,7 +6,8 @@
 // - nsfwjs's MobileNetV2 (top-1 agreement over square crops of the six photos, calibrated on 64 other crops): weights
 //   alone on the int8 grid, each layer's weights alone, and int8 plans with the first depthwise conv kept float, bias
 //   correction, and quantize's rounding: 'adaptive' (depthwise kernels rounded for their outputs' error).
-// Run: node --import tsx bench/int8-sensitivity.ts [--crops 2000] [--no-detector] [--no-nsfw]
+// Run: node --import tsx bench/int8-sensitivity.ts [--crops 2000] [--no-detector] [--no-nsfw] [--per-value]
+// (--per-value: the detector's activations one value at a time, at 8 bits among 16 and at 16 among 8)
 import { init, backend, detect, quantize, Tensor } from '../src';
 import type { Model, QuantizedModel, QuantizeOptions } from '../src';
 import { lower } from '../src/models/plan/lower';
@@ -37,10 +38,14 @@ function noisy(x: Tensor, amp: number, hi: number, seed: number): Tensor {
   );
 }
 
-/** Runs f with the named layers' kernels on their int8 grid (per channel), then puts the float kernels back. */
-function withInt8Weights<T>(m: Model, names: string[], f: () => T): T {
-  const ks = int8Kernels(m, names).map(({ kernel, n }) => ({ kernel, n, orig: kernel.data.slice() }));
-  for (const { kernel, n, orig } of ks) kernel.assign(new Tensor(snapInt8(orig, n, false), [...kernel.shape]));
+/** Runs f with the given kernels (by layer name) in m's layers, then puts the float kernels back. */
+function withKernels<T>(m: Model, kernels: Map<string, Float32Array>, f: () => T): T {
+  const ks = int8Kernels(m, [...kernels.keys()]).map(({ layer, kernel }) => ({
+    layer,
+    kernel,
+    orig: kernel.data.slice(),
+  }));
+  for (const { layer, kernel } of ks) kernel.assign(new Tensor(kernels.get(layer)!.slice(), [...kernel.shape]));
   try {
     return f();
   } finally {
@@ -48,21 +53,13 @@ function withInt8Weights<T>(m: Model, names: string[], f: () => T): T {
   }
 }
 
-/** Runs f with m's int8 layers' kernels taken from its quantised copy q, then puts the float kernels back. */
-function withWeightsOf<T>(m: Model, q: QuantizedModel, f: () => T): T {
-  const from = new Map(int8Kernels(q, q.quantization.int8).map((k) => [k.layer, k.kernel]));
-  const ks = int8Kernels(m, q.quantization.int8).map(({ layer, kernel }) => ({
-    layer,
-    kernel,
-    orig: kernel.data.slice(),
-  }));
-  for (const { layer, kernel } of ks) kernel.assign(new Tensor(from.get(layer)!.data.slice(), [...kernel.shape]));
-  try {
-    return f();
-  } finally {
-    for (const { kernel, orig } of ks) kernel.assign(new Tensor(orig, [...kernel.shape]));
-  }
-}
+/** Runs f with the named layers' kernels on their int8 grid (per channel, nearest). */
+const withInt8Weights = <T>(m: Model, names: string[], f: () => T): T =>
+  withKernels(m, new Map(int8Kernels(m, names).map((k) => [k.layer, snapInt8(k.kernel.data, k.n, false)])), f);
+
+/** Runs f with m's int8 layers' kernels taken from its quantised copy q. */
+const withWeightsOf = <T>(m: Model, q: QuantizedModel, f: () => T): T =>
+  withKernels(m, new Map(int8Kernels(q, q.quantization.int8).map((k) => [k.layer, k.kernel.data])), f);
 
 const kernelLayers = (m: Model) =>
   m.layers.filter((l) => l instanceof Conv || l instanceof Dense || l instanceof DepthwiseConv2D).map((l) => l.name);
@@ -121,23 +118,28 @@ async function detector(): Promise<void> {
     });
     plan.release();
   }
-  /** The float plan of m with every step's output (the head's excepted) fake-quantised. */
-  const simulated = (m: Model, levels: number, channels: boolean): Pick<Model, 'predict'> => ({
+  /** The float plan of m with every step's output (the head's excepted) fake-quantised, at levels or levels(value). */
+  const simulated = (
+    m: Model,
+    levels: number | ((v: number) => number),
+    channels: boolean,
+  ): Pick<Model, 'predict'> => ({
     predict: (x: Tensor) => {
       const p = fuse(lower(m, [x.shape as number[]], isModel), { residuals: false });
       const plan = new WasmPlan(mod, p);
       try {
         const outs = new Set(p.outputs);
         const [y] = plan.run([x.data], (step, y) => {
-          const v = p.steps[step].y;
-          if (outs.has(v) || !levels) return;
+          const v = p.steps[step].y,
+            n = typeof levels === 'number' ? levels : levels(v);
+          if (outs.has(v) || !n) return;
           if (!channels) {
             const r = perTensor.get(v);
-            if (r) fakeQuant(y, 0, 1, r[0], r[1], levels);
+            if (r) fakeQuant(y, 0, 1, r[0], r[1], n);
             return;
           }
           const e = perChannel.get(v);
-          if (e) for (let c = 0; c < e.lo.length; c++) fakeQuant(y, c, e.lo.length, e.lo[c], e.hi[c], levels);
+          if (e) for (let c = 0; c < e.lo.length; c++) fakeQuant(y, c, e.lo.length, e.lo[c], e.hi[c], n);
         });
         return new Tensor(y.slice(), [...p.values[p.outputs[0]].shape]);
       } finally {
@@ -178,6 +180,24 @@ async function detector(): Promise<void> {
     "int8 plan, ranges: 'mse', rounding: 'adaptive'",
     score(quantize(float.det.model, { calibration: cal, ranges: 'mse', rounding: 'adaptive' })),
   );
+  if (args.includes('--per-value')) {
+    // is one tensor the culprit? each value alone at 8 bits (the rest 16), and alone at 16 (the rest 8)
+    const p = fuse(lower(float.det.model, [[1, 416, 416, 3]], isModel), { residuals: false });
+    const label = (v: number) => {
+      const st = p.steps.find((t) => t.y === v);
+      return `${st ? `${st.kind} ${'layer' in st ? (st.layer ?? '') : ''}` : 'input'} [${p.values[v].shape}]`;
+    };
+    console.log(
+      '\n| detector value, int8 weights | it 8-bit, rest 16: min IoU | median | it 16-bit, rest 8: min IoU | median |' +
+        '\n|---|---:|---:|---:|---:|',
+    );
+    for (const v of perTensor.keys()) {
+      if (p.outputs.includes(v)) continue;
+      const at = (bits: number, rest: number) =>
+        snapped(() => score(simulated(float.det.model, (u) => 2 ** (u === v ? bits : rest), false)));
+      console.log(`| ${label(v)} | ${at(8, 16)} | ${at(16, 8)} |`);
+    }
+  }
 }
 
 async function nsfw(): Promise<void> {

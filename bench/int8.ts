@@ -12,10 +12,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
-import { init, backend, zoo, io, quantize, vision, Tensor } from '../src';
+import { init, backend, zoo, io, quantize, Tensor } from '../src';
 import type { Model } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
-import { samplePhoto } from '../examples/photos';
+import { photoCrops } from '../examples/photos';
 import { median, seeded } from './util';
 import { planBytes } from '../src/models/plan';
 import { configureOrt, ortFusions, ORT_VERSION } from './ort';
@@ -34,24 +34,6 @@ const NETWORKS: Record<string, () => Promise<Model>> = {
   mobilenetv2: () => loadNsfwjs('mobilenet_v2'),
   resnet50: async () => zoo.resnet({ depth: 50, seed: 1 }),
 };
-
-/** n square crops (side 35-90% of the shorter edge, seeded positions) of the six photos, 224x224, pixels / 255. */
-async function crops(n: number, seed: number): Promise<Tensor> {
-  const photos = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => io.readImage(samplePhoto(i), { channels: 3 })));
-  let s = seed;
-  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const out = new Float32Array(n * 224 * 224 * 3);
-  for (let i = 0; i < n; i++) {
-    const p = photos[i % photos.length],
-      [h, w] = p.shape;
-    const side = Math.floor(Math.min(h, w) * (0.35 + 0.55 * rand()));
-    const x = Math.floor(rand() * (w - side)),
-      y = Math.floor(rand() * (h - side));
-    const c = vision.resize(vision.crop(p, { x, y, width: side, height: side }), 224, 224);
-    for (let j = 0; j < c.size; j++) out[i * c.size + j] = c.data[j] / 255;
-  }
-  return new Tensor(out, [n, 224, 224, 3]);
-}
 
 const argmax = (d: Float32Array, off: number, n: number) => {
   let b = 0;
@@ -80,7 +62,7 @@ async function child(name: string, threads: number): Promise<void> {
   configureOrt(threads);
   const m = await NETWORKS[name]();
   const t0 = performance.now();
-  const q = quantize(m, { calibration: await crops(nCal, 1) });
+  const q = quantize(m, { calibration: await photoCrops(nCal, 1) });
   const quantMs = performance.now() - t0;
   const x = new Tensor(seeded(224 * 224 * 3, 1), [1, 224, 224, 3]);
   const session = async (bytes: Uint8Array) => {
@@ -169,8 +151,8 @@ async function main(): Promise<void> {
     }
     if (name === 'mobilenetv2') {
       const m = await NETWORKS[name]();
-      const q = quantize(m, { calibration: await crops(nCal, 1) });
-      const test = await crops(nCrops, 2);
+      const q = quantize(m, { calibration: await photoCrops(nCal, 1) });
+      const test = await photoCrops(nCrops, 2);
       const yf = m.predict(test),
         yq = q.predict(test);
       const k = yf.shape[1];

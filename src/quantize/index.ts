@@ -200,9 +200,10 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
   const mod = backend.module(k.name === 'js' ? 'wasm' : k.name)!;
   let program: Program | null = null;
   const progress = opts.onProgress ?? (() => {});
+  // cut once: the calibration passes and bias correction all run over these
+  const batches = batchesOf(xs, n);
   const calibrate = (stage: QuantizeProgress['stage'], see: (v: number, d: Float32Array) => void) =>
     noGrad(() => {
-      const batches = batchesOf(xs, n);
       for (const [i, batch] of batches.entries()) {
         const p = fuse(
           lower(
@@ -262,8 +263,7 @@ export function quantize(model: Model, opts: QuantizeOptions): QuantizedModel {
   const p = program!;
   const int8 = int8Layers(p, ranges, settings);
   const copy = snapped(model, int8, settings, moments);
-  if (opts.biasCorrection)
-    settings.bias = correctBiases(mod, model, copy, batchesOf(xs, n), ranges, settings, int8, progress);
+  if (opts.biasCorrection) settings.bias = correctBiases(mod, model, copy, batches, ranges, settings, int8, progress);
   return new QuantizedModel(copy, settings, ranges, int8, p.values.length, `${model.name}_int8`);
 }
 

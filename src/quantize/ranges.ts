@@ -30,7 +30,7 @@ export function minMaxRanges(): {
 
 /** Histograms of each value over its (0-including) min/max range; `ranges` then gives the MSE-optimal ranges. */
 export class RangeHistograms {
-  private readonly hists = new Map<number, { lo: number; width: number; counts: Float64Array; zeros: number }>();
+  private readonly hists = new Map<number, { lo: number; width: number; counts: Float64Array }>();
 
   constructor(private readonly minMax: ReadonlyMap<number, [number, number]>) {}
 
@@ -41,16 +41,16 @@ export class RangeHistograms {
       if (!r) return;
       const lo = Math.min(r[0], 0),
         hi = Math.max(r[1], 0);
-      h = { lo, width: (hi - lo) / BINS, counts: new Float64Array(BINS), zeros: 0 };
+      h = { lo, width: (hi - lo) / BINS, counts: new Float64Array(BINS) };
       this.hists.set(v, h);
     }
     const { lo, width, counts } = h;
     if (width === 0) return;
     const inv = 1 / width;
+    // exact zeros (after ReLU, many) are exact on the grid too: they cost nothing at any range
     for (let i = 0; i < d.length; i++) {
       const x = d[i];
-      if (x === 0) h.zeros++;
-      else counts[Math.min(BINS - 1, Math.max(0, Math.floor((x - lo) * inv)))]++;
+      if (x !== 0) counts[Math.min(BINS - 1, Math.max(0, Math.floor((x - lo) * inv)))]++;
     }
   }
 

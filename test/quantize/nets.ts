@@ -1,7 +1,8 @@
-// Shared by the quantisation tests: seeded inputs and a small net with every int8 step kind.
+// Shared by the quantisation tests: seeded inputs, relative error, and a small net with every int8 step kind.
 import { layers, model, Tensor } from '../../src';
 import type { Model } from '../../src';
 import { sizeOf } from '../../src/tensor';
+import { expect } from 'vitest';
 
 /** Values in [-1, 1) from a seeded LCG. */
 export function seeded(shape: number[], seed: number): Tensor {
@@ -11,6 +12,18 @@ export function seeded(shape: number[], seed: number): Tensor {
     Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1),
     shape,
   );
+}
+
+/** Root mean square of (a - b) over that of a; fails on a value of b that is not finite. */
+export function relError(a: Tensor, b: Tensor): number {
+  let e = 0,
+    s = 0;
+  for (let i = 0; i < a.size; i++) {
+    expect(Number.isFinite(b.data[i])).toBe(true);
+    e += (a.data[i] - b.data[i]) ** 2;
+    s += a.data[i] ** 2;
+  }
+  return Math.sqrt(e / s);
 }
 
 /** Conv 3x3 + BN + ReLU, depthwise stride 2 + ReLU6, 1x1 conv, residual add, 5x5 conv, pooling, dense. */

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { loadDigits } from '../helpers/mnist';
 import { sizeOf } from '../../src/tensor';
 import { restoreQuantized, type SavedQuantization } from '../../src/quantize';
-import { seeded, smallNet, residualNet, tinyYoloNet } from './nets';
+import { relError, seeded, smallNet, residualNet, tinyYoloNet } from './nets';
 import { Model } from '../../src/models/model';
 import { lower } from '../../src/models/plan/lower';
 import { fuse, rootOf } from '../../src/models/plan/fuse';
@@ -63,18 +63,6 @@ function agreement(a: Tensor, b: Tensor): number {
   let same = 0;
   for (let i = 0; i < rows; i++) if (argmax(a.data, i, n) === argmax(b.data, i, n)) same++;
   return same / rows;
-}
-
-/** Root mean square of (a - b) over that of a. */
-function relError(a: Tensor, b: Tensor): number {
-  let e = 0,
-    s = 0;
-  for (let i = 0; i < a.size; i++) {
-    expect(Number.isFinite(b.data[i])).toBe(true);
-    e += (a.data[i] - b.data[i]) ** 2;
-    s += a.data[i] ** 2;
-  }
-  return Math.sqrt(e / s);
 }
 
 describeEachBackend('quantize', () => {
