@@ -8,13 +8,18 @@
 // Requantisation is float: y = f32(acc + corr) · mult[n] (mult = sA·sW[n] / sOut), clamped to the output's range,
 // rounded to nearest even and shifted by the output zero point (gemmlowp's fixed-point multiplier would be exact in
 // integers; the f32 form is what the TypeScript reference in src/backend/js/int8.ts reproduces bit for bit).
-// Outputs: 0 uint8, 1 int8, 2 float32 (the last layer: y = act(f32(acc + corr) · mult), no rounding).
+// Outputs: 0 uint8, 1 int8, 2 float32 (the last layer: y = act(f32(acc + corr) · mult), no rounding), 3 int16.
+// Int16 activations (TensorFlow Lite's "16x8" mode, for nets whose 8-bit activations lose too much) are symmetric
+// (zero point 0) and already the widened form: rows are copied rather than widened, and the same i16 tiles run. The
+// host narrows their range so that no channel's sum can leave i32 (sum_k |w| · qmax + |bias| < 2^31).
 // Leaky ReLU (act LEAKY, slope alpha) applies to the scaled value before rounding, v < 0 ? v·alpha : v in f32, as the
 // float layer would on the dequantised output; ReLU and ReLU6 on quantised outputs are the clamp (qmin / qmax).
 import { G, geo } from './convgeom';
 import { LEAKY, acts, actv } from './epilogue';
 
-export const Q_U8 = 0, Q_I8 = 1, Q_F32 = 2;
+export const Q_U8 = 0, Q_I8 = 1, Q_F32 = 2, Q_I16 = 3;
+/** Input element types (the parameter block's aType): uint8, int8, int16. */
+export const T_U8 = 0, T_I8 = 1, T_I16 = 2;
 const MR = 4, NR = 8;
 /** Rows widened per block (a multiple of MR): 32 rows of a 3x3x512 im2col are 288 KiB, within L2. */
 const MB = 32;
@@ -31,9 +36,11 @@ export function qScratchBytes(k: i32, n: i32): i32 {
 }
 
 // The output parameters of one call, read from a block of 12 i32s the host writes:
-// [outKind, zOut, qmin, qmax, act, np (channels padded to 8), zA, signedA, alpha (f32 bits), 0, 0, 0].
-const P_KIND = 0, P_Z = 1, P_MIN = 2, P_MAX = 3, P_ACT = 4, P_NP = 5, P_ZA = 6, P_SIGNED = 7, P_ALPHA = 8;
+// [outKind, zOut, qmin, qmax, act, np (channels padded to 8), zA, aType, alpha (f32 bits), 0, 0, 0].
+const P_KIND = 0, P_Z = 1, P_MIN = 2, P_MAX = 3, P_ACT = 4, P_NP = 5, P_ZA = 6, P_ATYPE = 7, P_ALPHA = 8;
 @inline function prm(q: usize, i: i32): i32 { return load<i32>(q + (<usize>i << 2)); }
+/** Bytes per output element of an output kind. */
+@inline function outBytes(kind: i32): i32 { return kind == Q_F32 ? 4 : kind == Q_I16 ? 2 : 1; }
 
 /**
  * v < 0 ? v·alpha : v on 4 lanes (leaky ReLU on the scaled accumulators), as max(v, v·alpha): the same for slopes in
@@ -51,13 +58,18 @@ const P_KIND = 0, P_Z = 1, P_MIN = 2, P_MAX = 3, P_ACT = 4, P_NP = 5, P_ZA = 6, 
   if (kind == Q_F32) { store<f32>(dst + (<usize>c << 2), acts(v, prm(q, P_ACT))); return; }
   const z = prm(q, P_Z);
   const r = <i32>nearest<f32>(min<f32>(max<f32>(v, <f32>(prm(q, P_MIN) - z)), <f32>(prm(q, P_MAX) - z))) + z;
-  store<u8>(dst + <usize>c, <u8>r);
+  if (kind == Q_I16) store<i16>(dst + (<usize>c << 1), <i16>r);
+  else store<u8>(dst + <usize>c, <u8>r);
 }
 
-// One widened A row of length k (padded to kp with zA, whose product the correction cancels).
-@inline function widenRow(src: usize, k: i32, kp: i32, signedA: bool, zA: i32, dst: usize): void {
+// One widened A row of length k (padded to kp with zA, whose product the correction cancels); int16 rows are copied.
+@inline function widenRow(src: usize, k: i32, kp: i32, aType: i32, zA: i32, dst: usize): void {
+  const signedA = aType != T_U8;
   let i = 0;
-  if (ASC_FEATURE_SIMD) {
+  if (aType == T_I16) {
+    memory.copy(dst, src, <usize>k << 1);
+    i = k;
+  } else if (ASC_FEATURE_SIMD) {
     for (; i + 8 <= k; i += 8) {
       const v = signedA ? v128.load8x8_s(src + <usize>i) : v128.load8x8_u(src + <usize>i);
       v128.store(dst + (<usize>i << 1), v);
@@ -121,12 +133,12 @@ function tile(kp: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, corr:
       if (rows > 2) storeRowF(c20, c21, m0, m1, act, q, j, cols, out + 2 * row, tmp);
       if (rows > 3) storeRowF(c30, c31, m0, m1, act, q, j, cols, out + 3 * row, tmp);
     } else {
-      const z = prm(q, P_Z), zv = roundBias(z), u8 = kind == Q_U8, leaky = act == LEAKY;
+      const z = prm(q, P_Z), zv = roundBias(z), leaky = act == LEAKY;
       const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
-      storeRowQ(c00, c01, m0, m1, lo, hi, zv, u8, leaky, q, j, cols, out, tmp);
-      if (rows > 1) storeRowQ(c10, c11, m0, m1, lo, hi, zv, u8, leaky, q, j, cols, out + row, tmp);
-      if (rows > 2) storeRowQ(c20, c21, m0, m1, lo, hi, zv, u8, leaky, q, j, cols, out + 2 * row, tmp);
-      if (rows > 3) storeRowQ(c30, c31, m0, m1, lo, hi, zv, u8, leaky, q, j, cols, out + 3 * row, tmp);
+      storeRowQ(c00, c01, m0, m1, lo, hi, zv, kind, leaky, q, j, cols, out, tmp);
+      if (rows > 1) storeRowQ(c10, c11, m0, m1, lo, hi, zv, kind, leaky, q, j, cols, out + row, tmp);
+      if (rows > 2) storeRowQ(c20, c21, m0, m1, lo, hi, zv, kind, leaky, q, j, cols, out + 2 * row, tmp);
+      if (rows > 3) storeRowQ(c30, c31, m0, m1, lo, hi, zv, kind, leaky, q, j, cols, out + 3 * row, tmp);
     }
   }
 }
@@ -143,7 +155,7 @@ const ROUND_ADD: f32 = 12582912.0, ROUND_BITS = 0x4B400000;
 
 // Eight channels j..j+7 of one tile row, requantised (accumulators already corrected) and stored as 8 bytes;
 // the first `cols` of them at the right edge. zv: roundBias(zOut). leaky: the slope below zero, before rounding.
-@inline function storeRowQ(c0: v128, c1: v128, m0: v128, m1: v128, lo: v128, hi: v128, zv: v128, u8: bool,
+@inline function storeRowQ(c0: v128, c1: v128, m0: v128, m1: v128, lo: v128, hi: v128, zv: v128, kind: i32,
   leaky: bool, q: usize, j: i32, cols: i32, dst: usize, tmp: usize): void {
   if (ASC_FEATURE_SIMD) {
     let v0 = f32x4.mul(f32x4.convert_i32x4_s(c0), m0), v1 = f32x4.mul(f32x4.convert_i32x4_s(c1), m1);
@@ -155,7 +167,14 @@ const ROUND_ADD: f32 = 12582912.0, ROUND_BITS = 0x4B400000;
     const r0 = i32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v0, lo), hi), f32x4.splat(ROUND_ADD)), zv);
     const r1 = i32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v1, lo), hi), f32x4.splat(ROUND_ADD)), zv);
     const h = i16x8.narrow_i32x4_s(r0, r1);
-    const b = u8 ? i8x16.narrow_i16x8_u(h, h) : i8x16.narrow_i16x8_s(h, h);
+    if (kind == Q_I16) {
+      const d = dst + (<usize>j << 1);
+      if (cols == NR) { v128.store(d, h); return; }
+      v128.store(tmp, h);
+      for (let i = 0; i < cols; i++) store<i16>(d + (<usize>i << 1), load<i16>(tmp + (<usize>i << 1)));
+      return;
+    }
+    const b = kind == Q_U8 ? i8x16.narrow_i16x8_u(h, h) : i8x16.narrow_i16x8_s(h, h);
     const d = dst + <usize>j;
     if (cols == NR) { v128.store64_lane(d, b, 0); return; }
     v128.store(tmp, b);
@@ -198,15 +217,15 @@ const ROUND_ADD: f32 = 12582912.0, ROUND_BITS = 0x4B400000;
  */
 export function qgemm(m: i32, n: i32, k: i32, a: usize, lda: i32, wp: usize, params: usize, q: usize, out: usize,
   ldo: i32, scratch: usize): void {
-  const kp = roundUp(k, 2), np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
-  const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const kp = roundUp(k, 2), np = prm(q, P_NP), aType = prm(q, P_ATYPE), zA = prm(q, P_ZA);
+  const eb = outBytes(prm(q, P_KIND));
   const corr = params, mult = params + (<usize>np << 2);
   const tmp = scratch, ra = scratch + 32;
   for (let i = 0; i < m; i += MB) {
     const rows = m - i < MB ? m - i : MB;
     for (let r = 0; r < roundUp(rows, MR); r++) {
       const dst = ra + <usize>(r * kp * 2);
-      if (r < rows) widenRow(a + <usize>((i + r) * lda), k, kp, signedA, zA, dst);
+      if (r < rows) widenRow(a + <usize>((i + r) * lda), k, kp, aType, zA, dst);
       else memory.fill(dst, 0, <usize>kp << 1);
     }
     rowBlock(kp, n, ra, rows, wp, corr, mult, q, out + <usize>(i * ldo * eb), ldo, eb, tmp);
@@ -222,8 +241,9 @@ export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, ou
   const fH = geo(g, G.fH), fW = geo(g, G.fW), sH = geo(g, G.sH), sW = geo(g, G.sW);
   const dH = geo(g, G.dH), dW = geo(g, G.dW);
   const pH = geo(g, G.pH), pW = geo(g, G.pW), n = geo(g, G.outC);
-  const k = fH * fW * C, kp = roundUp(k, 2), np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
-  const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const k = fH * fW * C, kp = roundUp(k, 2), np = prm(q, P_NP), aType = prm(q, P_ATYPE), zA = prm(q, P_ZA);
+  const signedA = aType != T_U8, ab = aType == T_I16 ? 2 : 1;
+  const eb = outBytes(prm(q, P_KIND));
   const corr = params, mult = params + (<usize>np << 2);
   const tmp = scratch, ra = scratch + 32;
   const m = geo(g, G.batch) * outH * outW;
@@ -240,7 +260,8 @@ export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, ou
           // a filter row's taps all inside and adjacent (dW 1): one span, widened 8 at a time; the overshoot lands
           // where the next taps, the row's padding or the next row are written after (or in the scratch's slack)
           if (dW == 1 && ih >= 0 && ih < inH && iw0 >= 0 && iw0 + fW <= inW) {
-            const src = x + <usize>(((b * inH + ih) * inW + iw0) * C), d = dst + (<usize>(kh * fW * C) << 1);
+            const src = x + <usize>(((b * inH + ih) * inW + iw0) * C * ab), d = dst + (<usize>(kh * fW * C) << 1);
+            if (ab == 2) { memory.copy(d, src, <usize>(fW * C) << 1); continue; }
             for (let e = 0; e < fW * C; e += 8) {
               const v = signedA ? v128.load8x8_s(src + <usize>e) : v128.load8x8_u(src + <usize>e);
               v128.store(d + (<usize>e << 1), v);
@@ -254,7 +275,7 @@ export function qconv(x: usize, g: usize, wp: usize, params: usize, q: usize, ou
           if (ih < 0 || ih >= inH || iw < 0 || iw >= inW) {
             for (let c = 0; c < C; c++) store<i16>(d + (<usize>c << 1), <i16>zA);
           } else {
-            widenRow(x + <usize>(((b * inH + ih) * inW + iw) * C), C, C, signedA, zA, d);
+            widenRow(x + <usize>(((b * inH + ih) * inW + iw) * C * ab), C, C, aType, zA, d);
           }
         }
       }
@@ -288,7 +309,7 @@ export function qDirectScratchBytes(outW: i32, inC: i32, fH: i32, fW: i32, sW: i
 }
 
 // Input row ih of image b widened to i16 over the span's pixels (first input column -pW), zA outside the input.
-function widenSpan(x: usize, g: usize, b: i32, ih: i32, signedA: bool, zA: i32, dst: usize): void {
+function widenSpan(x: usize, g: usize, b: i32, ih: i32, aType: i32, zA: i32, dst: usize): void {
   const inH = geo(g, G.inH), inW = geo(g, G.inW), C = geo(g, G.inC), pW = geo(g, G.pW);
   const wp = directRowPixels(g);
   let p = 0;
@@ -296,7 +317,8 @@ function widenSpan(x: usize, g: usize, b: i32, ih: i32, signedA: bool, zA: i32, 
     const left = pW < wp ? pW : wp, right = wp - pW < inW ? wp - pW : inW;
     for (; p < left * C; p++) store<i16>(dst + (<usize>p << 1), <i16>zA);
     if (right > 0) {
-      widenRow(x + <usize>((b * inH + ih) * inW * C), right * C, right * C, signedA, zA, dst + (<usize>p << 1));
+      const ab = aType == T_I16 ? 2 : 1;
+      widenRow(x + <usize>((b * inH + ih) * inW * C * ab), right * C, right * C, aType, zA, dst + (<usize>p << 1));
       p += right * C;
     }
   }
@@ -353,14 +375,14 @@ function directTile(fH: i32, l2: i32, pa: usize, ps: usize, rb: usize, pw: usize
 export function qconvDirect(x: usize, g: usize, wp: usize, params: usize, q: usize, out: usize, scratch: usize): void {
   const C = geo(g, G.inC), outH = geo(g, G.outH), outW = geo(g, G.outW), fH = geo(g, G.fH), fW = geo(g, G.fW);
   const sH = geo(g, G.sH), sW = geo(g, G.sW), dH = geo(g, G.dH), dW = geo(g, G.dW), pH = geo(g, G.pH);
-  const n = geo(g, G.outC), np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
-  const l2 = roundUp(((fW - 1) * dW + 1) * C, 2), eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const n = geo(g, G.outC), np = prm(q, P_NP), aType = prm(q, P_ATYPE), zA = prm(q, P_ZA);
+  const l2 = roundUp(((fW - 1) * dW + 1) * C, 2), eb = outBytes(prm(q, P_KIND));
   const corr = params, mult = params + (<usize>np << 2);
   const tmp = scratch, rows = scratch + 32, rb = <usize>directRowBytes(directRowPixels(g), C);
   const ps = <usize>(sW * C) << 1, kp = fH * l2;
   let dst = out;
   for (let b = 0; b < geo(g, G.batch); b++) for (let oh = 0; oh < outH; oh++) {
-    for (let kh = 0; kh < fH; kh++) widenSpan(x, g, b, oh * sH - pH + kh * dH, signedA, zA, rows + <usize>kh * rb);
+    for (let kh = 0; kh < fH; kh++) widenSpan(x, g, b, oh * sH - pH + kh * dH, aType, zA, rows + <usize>kh * rb);
     for (let j = 0; j < n; j += NR) {
       const cols = n - j < NR ? n - j : NR, pw = wp + (<usize>(j * kp) << 1);
       for (let ow = 0; ow < outW; ow += MR) {
@@ -447,7 +469,7 @@ function dotTile(kq: i32, ra: usize, pw: usize, rows: i32, j: i32, cols: i32, co
 export function qgemmDot(m: i32, n: i32, k: i32, a: usize, lda: i32, wp: usize, params: usize, q: usize, out: usize,
   ldo: i32, flip: i32, scratch: usize): void {
   const kq = roundUp(k, 4), np = prm(q, P_NP), pad = (prm(q, P_ZA) & 255) ^ flip;
-  const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const eb = outBytes(prm(q, P_KIND));
   const corr = params, mult = params + (<usize>np << 2);
   const tmp = scratch, ra = scratch + 32;
   for (let i = 0; i < m; i += MB) {
@@ -469,7 +491,7 @@ export function qconvDot(x: usize, g: usize, wp: usize, params: usize, q: usize,
   const dH = geo(g, G.dH), dW = geo(g, G.dW);
   const pH = geo(g, G.pH), pW = geo(g, G.pW), n = geo(g, G.outC);
   const k = fH * fW * C, kq = roundUp(k, 4), np = prm(q, P_NP), pad = (prm(q, P_ZA) & 255) ^ flip;
-  const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const eb = outBytes(prm(q, P_KIND));
   const corr = params, mult = params + (<usize>np << 2);
   const tmp = scratch, ra = scratch + 32;
   const m = geo(g, G.batch) * outH * outW;
@@ -506,7 +528,7 @@ export function qconvDot(x: usize, g: usize, wp: usize, params: usize, q: usize,
 }
 
 /**
- * Depthwise 2D convolution (multiplier 1) over NHWC int8/uint8 x: w16 the filters widened to i16 [fH·fW, np]
+ * Depthwise 2D convolution (multiplier 1) over NHWC int8/uint8/int16 x: w16 the filters widened to i16 [fH·fW, np]
  * (channels padded to 8). As the float kernel (depthwise.ts): per output pixel, taps outer and channels inner into
  * an i32 row in scratch (L1), eight channels per step (extmul of i16 lanes into two i32x4); a tap outside the input
  * adds zA·w, so the correction's -zA·sum(w) cancels it. Then one requantising pass over the row.
@@ -519,20 +541,20 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
   const fH = geo(g, G.fH), fW = geo(g, G.fW), sH = geo(g, G.sH), sW = geo(g, G.sW);
   const dH = geo(g, G.dH), dW = geo(g, G.dW);
   const pH = geo(g, G.pH), pW = geo(g, G.pW), batch = geo(g, G.batch);
-  const np = prm(q, P_NP), signedA = prm(q, P_SIGNED) != 0, zA = prm(q, P_ZA);
-  const eb = prm(q, P_KIND) == Q_F32 ? 4 : 1;
+  const np = prm(q, P_NP), aType = prm(q, P_ATYPE), zA = prm(q, P_ZA);
+  const signedA = aType != T_U8, wide = aType == T_I16, ab = wide ? 2 : 1, eb = outBytes(prm(q, P_KIND));
   const corr = params, mult = params + (<usize>np << 2), tmp = scratch, acc = scratch + 32;
   let dst = out;
   if (ASC_FEATURE_SIMD) {
-    // channels in blocks of 8 up to np: the weights' padding is zero, and int8 values have 16 bytes of slack after
-    // them in a plan, so the last block's extra lanes read harmless bytes and add nothing
-    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = roundBias(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
+    // channels in blocks of 8 up to np: the weights' padding is zero, and quantised values have 16 bytes of slack
+    // after them in a plan, so the last block's extra lanes read harmless bytes and add nothing
+    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = roundBias(z), act = prm(q, P_ACT);
     const lo4 = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi4 = f32x4.splat(<f32>(prm(q, P_MAX) - z));
     const za = i16x8.splat(<i16>zA), leaky = act == LEAKY;
     // interior pixels (every tap inside): tap offsets from a table, accumulators in registers, no bounds checks
     const taps = fH * fW, off = acc + (<usize>np << 2), tq = roundUp(taps, 4);
     for (let kh = 0; kh < fH; kh++) for (let kw = 0; kw < fW; kw++) {
-      store<i32>(off + (<usize>(kh * fW + kw) << 2), (kh * dH * inW + kw * dW) * C);
+      store<i32>(off + (<usize>(kh * fW + kw) << 2), (kh * dH * inW + kw * dW) * C * ab);
     }
     // the dot path reads taps in fours: the rest of the last four repeat tap 0, with zero weights; at the edges it
     // reads taps from absolute addresses, those outside the input from a row of zero points
@@ -543,27 +565,27 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
     for (let b = 0; b < batch; b++) for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++) {
       const ih0 = oh * sH - pH, iw0 = ow * sW - pW;
       if (ih0 >= 0 && ih0 + spanH < inH && iw0 >= 0 && iw0 + spanW < inW) {
-        const base = x + <usize>(((b * inH + ih0) * inW + iw0) * C);
+        const base = x + <usize>(((b * inH + ih0) * inW + iw0) * C * ab);
         let c = 0;
         if (ASC_FEATURE_RELAXED_SIMD) {
           if (wdot != 0) c = dwDot(base, off, tq, C, wdot, mult, q, flip, dst, tmp);
         }
-        if (c == 0) c = dwPair(base, off, taps, C, w16 + (<usize>(taps * np) << 1), corr, mult, q, signedA, dst, tmp);
+        if (c == 0) c = dwPair(base, off, taps, C, w16 + (<usize>(taps * np) << 1), corr, mult, q, aType, dst, tmp);
         for (; c < C; c += 8) {
           const oc = <usize>c << 2;
           let lo = v128.load(corr + oc), hi = v128.load(corr + oc, 16);
           let wt = w16 + (<usize>c << 1);
           const wStep = <usize>np << 1;
           for (let t = 0; t < taps; t++) {
-            const src = base + <usize>load<i32>(off + (<usize>t << 2)) + <usize>c;
-            const xv = signedA ? v128.load8x8_s(src) : v128.load8x8_u(src), wv = v128.load(wt);
+            const src = base + <usize>load<i32>(off + (<usize>t << 2)) + <usize>(c * ab);
+            const xv = wide ? v128.load(src) : signedA ? v128.load8x8_s(src) : v128.load8x8_u(src), wv = v128.load(wt);
             lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
             hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
             wt += wStep;
           }
           const pm = mult + oc, cols = C - c < 8 ? C - c : 8;
           if (kind == Q_F32) storeRowF(lo, hi, v128.load(pm), v128.load(pm, 16), act, q, c, cols, dst, tmp);
-          else storeRowQ(lo, hi, v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, leaky, q, c, cols, dst, tmp);
+          else storeRowQ(lo, hi, v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, kind, leaky, q, c, cols, dst, tmp);
         }
         dst += <usize>(C * eb);
         continue;
@@ -587,9 +609,11 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
         for (let kw = 0; kw < fW; kw++) {
           const iw = ow * sW - pW + kw * dW;
           const wt = w16 + (<usize>((kh * fW + kw) * np) << 1);
-          const src = x + <usize>(((b * inH + ih) * inW + iw) * C);
+          const src = x + <usize>(((b * inH + ih) * inW + iw) * C * ab);
           if (ih < 0 || ih >= inH || iw < 0 || iw >= inW) {
             for (let c = c0; c < C; c += 8) dwStep(za, wt, acc, c);
+          } else if (wide) {
+            for (let c = c0; c < C; c += 8) dwStep(v128.load(src + (<usize>c << 1)), wt, acc, c);
           } else if (signedA) {
             for (let c = c0; c < C; c += 8) dwStep(v128.load8x8_s(src + <usize>c), wt, acc, c);
           } else {
@@ -602,7 +626,7 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
         if (kind == Q_F32) {
           storeRowF(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), act, q, c, cols, dst, tmp);
         } else {
-          storeRowQ(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, u8, leaky, q,
+          storeRowQ(v128.load(pa), v128.load(pa, 16), v128.load(pm), v128.load(pm, 16), lo4, hi4, zv, kind, leaky, q,
             c, cols, dst, tmp);
         }
       }
@@ -618,9 +642,10 @@ export function qdepthwise(x: usize, g: usize, w16: usize, params: usize, q: usi
         const iw = ow * sW - pW + kw * dW;
         const wt = w16 + (<usize>((kh * fW + kw) * np) << 1);
         const inside = ih >= 0 && ih < inH && iw >= 0 && iw < inW;
-        const src = x + <usize>(((b * inH + ih) * inW + iw) * C);
+        const src = x + <usize>(((b * inH + ih) * inW + iw) * C * ab);
         for (let c = 0; c < C; c++) {
-          const xv = !inside ? zA : signedA ? <i32>load<i8>(src + <usize>c) : <i32>load<u8>(src + <usize>c);
+          const xv = !inside ? zA : wide ? <i32>load<i16>(src + (<usize>c << 1))
+            : signedA ? <i32>load<i8>(src + <usize>c) : <i32>load<u8>(src + <usize>c);
           const pa = acc + (<usize>c << 2);
           store<i32>(pa, load<i32>(pa) + xv * <i32>load<i16>(wt + (<usize>c << 1)));
         }
@@ -639,7 +664,7 @@ function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usiz
   tmp: usize): i32 {
   let c = 0;
   if (ASC_FEATURE_RELAXED_SIMD) {
-    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = roundBias(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
+    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = roundBias(z), act = prm(q, P_ACT);
     const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
     const leaky = act == LEAKY;
     const f = i8x16.splat(<i8>flip), corr = wdot + <usize>((C >> 4) * tq * 16);
@@ -671,8 +696,8 @@ function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usiz
         storeRowF(a0, a1, v128.load(pm), v128.load(pm, 16), act, q, c, 8, dst, tmp);
         storeRowF(a2, a3, v128.load(pm, 32), v128.load(pm, 48), act, q, c + 8, 8, dst, tmp);
       } else {
-        storeRowQ(a0, a1, v128.load(pm), v128.load(pm, 16), lo, hi, zv, u8, leaky, q, c, 8, dst, tmp);
-        storeRowQ(a2, a3, v128.load(pm, 32), v128.load(pm, 48), lo, hi, zv, u8, leaky, q, c + 8, 8, dst, tmp);
+        storeRowQ(a0, a1, v128.load(pm), v128.load(pm, 16), lo, hi, zv, kind, leaky, q, c, 8, dst, tmp);
+        storeRowQ(a2, a3, v128.load(pm, 32), v128.load(pm, 48), lo, hi, zv, kind, leaky, q, c + 8, 8, dst, tmp);
       }
     }
   }
@@ -680,27 +705,38 @@ function dwDot(base: usize, off: usize, tq: i32, C: i32, wdot: usize, mult: usiz
 }
 
 // One interior pixel of qdepthwise on the i16 path, channels in blocks of 16 (returns how many it did), tap t's row at
-// base + off[t]: per pair of taps the two 16-channel rows are interleaved by byte and widened, so each
-// i32x4.dot_i16x8_s adds two taps of four channels (the extmul form adds one). wp: widenDepthwise's pair weights.
+// base + off[t]: per pair of taps the two 16-channel rows are interleaved (by byte and widened, or by i16 lane for
+// int16 inputs), so each i32x4.dot_i16x8_s adds two taps of four channels (the extmul form adds one).
+// wp: widenDepthwise's pair weights.
 function dwPair(base: usize, off: usize, taps: i32, C: i32, wp: usize, corr: usize, mult: usize, q: usize,
-  signedA: bool, dst: usize, tmp: usize): i32 {
+  aType: i32, dst: usize, tmp: usize): i32 {
   let c = 0;
   if (ASC_FEATURE_SIMD) {
-    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = roundBias(z), u8 = kind == Q_U8, act = prm(q, P_ACT);
+    const kind = prm(q, P_KIND), z = prm(q, P_Z), zv = roundBias(z), act = prm(q, P_ACT);
     const lo = f32x4.splat(<f32>(prm(q, P_MIN) - z)), hi = f32x4.splat(<f32>(prm(q, P_MAX) - z));
-    const leaky = act == LEAKY, tp = roundUp(taps, 2);
+    const leaky = act == LEAKY, tp = roundUp(taps, 2), signedA = aType != T_U8, wide = aType == T_I16;
     for (; c + 16 <= C; c += 16) {
-      const pc = corr + (<usize>c << 2), s = base + <usize>c;
+      const pc = corr + (<usize>c << 2), s = base + <usize>(wide ? c << 1 : c);
       let a0 = v128.load(pc), a1 = v128.load(pc, 16), a2 = v128.load(pc, 32), a3 = v128.load(pc, 48);
       let wt = wp + <usize>((c >> 4) * tp * 32), o = off;
       for (let t = 0; t < tp; t += 2) {
-        const x0 = v128.load(s + <usize>load<i32>(o)), x1 = v128.load(s + <usize>load<i32>(o, 4));
-        const l = i8x16.shuffle(x0, x1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-        const h = i8x16.shuffle(x0, x1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        const l0 = signedA ? i16x8.extend_low_i8x16_s(l) : i16x8.extend_low_i8x16_u(l);
-        const l1 = signedA ? i16x8.extend_high_i8x16_s(l) : i16x8.extend_high_i8x16_u(l);
-        const h0 = signedA ? i16x8.extend_low_i8x16_s(h) : i16x8.extend_low_i8x16_u(h);
-        const h1 = signedA ? i16x8.extend_high_i8x16_s(h) : i16x8.extend_high_i8x16_u(h);
+        const s0 = s + <usize>load<i32>(o), s1 = s + <usize>load<i32>(o, 4);
+        let l0: v128, l1: v128, h0: v128, h1: v128;
+        if (wide) {
+          const x0 = v128.load(s0), x1 = v128.load(s1), y0 = v128.load(s0, 16), y1 = v128.load(s1, 16);
+          l0 = i8x16.shuffle(x0, x1, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+          l1 = i8x16.shuffle(x0, x1, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+          h0 = i8x16.shuffle(y0, y1, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+          h1 = i8x16.shuffle(y0, y1, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+        } else {
+          const x0 = v128.load(s0), x1 = v128.load(s1);
+          const l = i8x16.shuffle(x0, x1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+          const h = i8x16.shuffle(x0, x1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+          l0 = signedA ? i16x8.extend_low_i8x16_s(l) : i16x8.extend_low_i8x16_u(l);
+          l1 = signedA ? i16x8.extend_high_i8x16_s(l) : i16x8.extend_high_i8x16_u(l);
+          h0 = signedA ? i16x8.extend_low_i8x16_s(h) : i16x8.extend_low_i8x16_u(h);
+          h1 = signedA ? i16x8.extend_high_i8x16_s(h) : i16x8.extend_high_i8x16_u(h);
+        }
         a0 = i32x4.add(a0, i32x4.dot_i16x8_s(l0, v128.load(wt)));
         a1 = i32x4.add(a1, i32x4.dot_i16x8_s(l1, v128.load(wt, 16)));
         a2 = i32x4.add(a2, i32x4.dot_i16x8_s(h0, v128.load(wt, 32)));
@@ -712,8 +748,8 @@ function dwPair(base: usize, off: usize, taps: i32, C: i32, wp: usize, corr: usi
         storeRowF(a0, a1, v128.load(pm), v128.load(pm, 16), act, q, c, 8, dst, tmp);
         storeRowF(a2, a3, v128.load(pm, 32), v128.load(pm, 48), act, q, c + 8, 8, dst, tmp);
       } else {
-        storeRowQ(a0, a1, v128.load(pm), v128.load(pm, 16), lo, hi, zv, u8, leaky, q, c, 8, dst, tmp);
-        storeRowQ(a2, a3, v128.load(pm, 32), v128.load(pm, 48), lo, hi, zv, u8, leaky, q, c + 8, 8, dst, tmp);
+        storeRowQ(a0, a1, v128.load(pm), v128.load(pm, 16), lo, hi, zv, kind, leaky, q, c, 8, dst, tmp);
+        storeRowQ(a2, a3, v128.load(pm, 32), v128.load(pm, 48), lo, hi, zv, kind, leaky, q, c + 8, 8, dst, tmp);
       }
     }
   }
@@ -732,38 +768,59 @@ function dwPair(base: usize, off: usize, taps: i32, C: i32, wp: usize, corr: usi
 /**
  * out[i] = clamp(nearest(f32(a[i] - za)·ma + f32(b[i] - zb)·mb), qmin - z, qmax - z) + z: a residual add of two
  * quantised values (ma, mb their scales over the output's) requantised at the output's scale, ReLU / ReLU6 folded into
- * qmin / qmax. Inputs and output are int8 when signedQ, else uint8; out may be a or b (each vector is read first).
- * Float requantisation as the GEMM epilogue's (two products and a sum, no fused multiply-add on any build).
+ * qmin / qmax. Inputs and output are of type qType (T_U8, T_I8 or T_I16); out may be a or b (each vector is read
+ * first). Float requantisation as the GEMM epilogue's (two products and a sum, no fused multiply-add on any build).
  */
-export function qadd(a: usize, za: i32, ma: f32, b: usize, zb: i32, mb: f32, n: i32, signedQ: bool, z: i32, qmin: i32,
+export function qadd(a: usize, za: i32, ma: f32, b: usize, zb: i32, mb: f32, n: i32, qType: i32, z: i32, qmin: i32,
   qmax: i32, out: usize): void {
-  const lo = <f32>(qmin - z), hi = <f32>(qmax - z);
+  const lo = <f32>(qmin - z), hi = <f32>(qmax - z), signedQ = qType != T_U8;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const zav = i16x8.splat(<i16>za), zbv = i16x8.splat(<i16>zb), mav = f32x4.splat(ma), mbv = f32x4.splat(mb);
-    const lv = f32x4.splat(lo), hv = f32x4.splat(hi), zv = roundBias(z);
-    for (; i + 16 <= n; i += 16) {
-      const pa = a + <usize>i, pb = b + <usize>i;
-      // zero points subtracted in i16 (|q - z| <= 255), then widened to i32 and converted
-      const a0 = i16x8.sub(signedQ ? v128.load8x8_s(pa) : v128.load8x8_u(pa), zav);
-      const a1 = i16x8.sub(signedQ ? v128.load8x8_s(pa, 8) : v128.load8x8_u(pa, 8), zav);
-      const b0 = i16x8.sub(signedQ ? v128.load8x8_s(pb) : v128.load8x8_u(pb), zbv);
-      const b1 = i16x8.sub(signedQ ? v128.load8x8_s(pb, 8) : v128.load8x8_u(pb, 8), zbv);
-      const h0 = i16x8.narrow_i32x4_s(
-        qsum(i32x4.extend_low_i16x8_s(a0), i32x4.extend_low_i16x8_s(b0), mav, mbv, lv, hv, zv),
-        qsum(i32x4.extend_high_i16x8_s(a0), i32x4.extend_high_i16x8_s(b0), mav, mbv, lv, hv, zv));
-      const h1 = i16x8.narrow_i32x4_s(
-        qsum(i32x4.extend_low_i16x8_s(a1), i32x4.extend_low_i16x8_s(b1), mav, mbv, lv, hv, zv),
-        qsum(i32x4.extend_high_i16x8_s(a1), i32x4.extend_high_i16x8_s(b1), mav, mbv, lv, hv, zv));
-      v128.store(out + <usize>i, signedQ ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+    const mav = f32x4.splat(ma), mbv = f32x4.splat(mb), lv = f32x4.splat(lo), hv = f32x4.splat(hi), zv = roundBias(z);
+    if (qType == T_I16) {
+      // int16: widened to i32 before the zero points come off (|q - z| may pass 2^15)
+      const zav = i32x4.splat(za), zbv = i32x4.splat(zb);
+      for (; i + 8 <= n; i += 8) {
+        const va = v128.load(a + (<usize>i << 1)), vb = v128.load(b + (<usize>i << 1));
+        v128.store(out + (<usize>i << 1), i16x8.narrow_i32x4_s(
+          qsum(i32x4.sub(i32x4.extend_low_i16x8_s(va), zav), i32x4.sub(i32x4.extend_low_i16x8_s(vb), zbv),
+            mav, mbv, lv, hv, zv),
+          qsum(i32x4.sub(i32x4.extend_high_i16x8_s(va), zav), i32x4.sub(i32x4.extend_high_i16x8_s(vb), zbv),
+            mav, mbv, lv, hv, zv)));
+      }
+    } else {
+      const zav = i16x8.splat(<i16>za), zbv = i16x8.splat(<i16>zb);
+      for (; i + 16 <= n; i += 16) {
+        const pa = a + <usize>i, pb = b + <usize>i;
+        // zero points subtracted in i16 (|q - z| <= 255), then widened to i32 and converted
+        const a0 = i16x8.sub(signedQ ? v128.load8x8_s(pa) : v128.load8x8_u(pa), zav);
+        const a1 = i16x8.sub(signedQ ? v128.load8x8_s(pa, 8) : v128.load8x8_u(pa, 8), zav);
+        const b0 = i16x8.sub(signedQ ? v128.load8x8_s(pb) : v128.load8x8_u(pb), zbv);
+        const b1 = i16x8.sub(signedQ ? v128.load8x8_s(pb, 8) : v128.load8x8_u(pb, 8), zbv);
+        const h0 = i16x8.narrow_i32x4_s(
+          qsum(i32x4.extend_low_i16x8_s(a0), i32x4.extend_low_i16x8_s(b0), mav, mbv, lv, hv, zv),
+          qsum(i32x4.extend_high_i16x8_s(a0), i32x4.extend_high_i16x8_s(b0), mav, mbv, lv, hv, zv));
+        const h1 = i16x8.narrow_i32x4_s(
+          qsum(i32x4.extend_low_i16x8_s(a1), i32x4.extend_low_i16x8_s(b1), mav, mbv, lv, hv, zv),
+          qsum(i32x4.extend_high_i16x8_s(a1), i32x4.extend_high_i16x8_s(b1), mav, mbv, lv, hv, zv));
+        v128.store(out + <usize>i, signedQ ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+      }
     }
   }
   for (; i < n; i++) {
-    const qa = signedQ ? <i32>load<i8>(a + <usize>i) : <i32>load<u8>(a + <usize>i);
-    const qb = signedQ ? <i32>load<i8>(b + <usize>i) : <i32>load<u8>(b + <usize>i);
-    const v = <f32>(qa - za) * ma + <f32>(qb - zb) * mb;
-    store<u8>(out + <usize>i, <u8>(<i32>nearest<f32>(min<f32>(max<f32>(v, lo), hi)) + z));
+    const v = <f32>(loadQ(a, i, qType) - za) * ma + <f32>(loadQ(b, i, qType) - zb) * mb;
+    storeQ(out, i, qType, <i32>nearest<f32>(min<f32>(max<f32>(v, lo), hi)) + z);
   }
+}
+
+/** Element i of quantised values of type qType. */
+@inline function loadQ(p: usize, i: i32, qType: i32): i32 {
+  return qType == T_I16 ? <i32>load<i16>(p + (<usize>i << 1))
+    : qType == T_I8 ? <i32>load<i8>(p + <usize>i) : <i32>load<u8>(p + <usize>i);
+}
+@inline function storeQ(p: usize, i: i32, qType: i32, v: i32): void {
+  if (qType == T_I16) store<i16>(p + (<usize>i << 1), <i16>v);
+  else store<u8>(p + <usize>i, <u8>v);
 }
 
 // Four lanes of qadd: the two scaled inputs summed, clamped, rounded to even and shifted by the zero point, as
@@ -773,8 +830,9 @@ export function qadd(a: usize, za: i32, ma: f32, b: usize, zb: i32, mb: f32, n: 
   return i32x4.sub(f32x4.add(f32x4.pmin(f32x4.pmax(v, lo), hi), f32x4.splat(ROUND_ADD)), zv);
 }
 
-/** q[i] = clamp(nearest(x[i]·invScale), qmin - z, qmax - z) + z, stored as u8 (or i8 bytes): float to int8. */
-export function quantizeF32(x: usize, n: i32, invScale: f32, z: i32, qmin: i32, qmax: i32, out: usize): void {
+/** q[i] = clamp(nearest(x[i]·invScale), qmin - z, qmax - z) + z, stored as qType (T_U8, T_I8, T_I16): float to int. */
+export function quantizeF32(x: usize, n: i32, invScale: f32, z: i32, qmin: i32, qmax: i32, qType: i32,
+  out: usize): void {
   const lo = <f32>(qmin - z), hi = <f32>(qmax - z);
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -785,14 +843,19 @@ export function quantizeF32(x: usize, n: i32, invScale: f32, z: i32, qmin: i32, 
       const r0 = qround(v128.load(p), inv, lv, hv, zv), r1 = qround(v128.load(p, 16), inv, lv, hv, zv);
       const r2 = qround(v128.load(p, 32), inv, lv, hv, zv), r3 = qround(v128.load(p, 48), inv, lv, hv, zv);
       const h0 = i16x8.narrow_i32x4_s(r0, r1), h1 = i16x8.narrow_i32x4_s(r2, r3);
-      v128.store(out + <usize>i, qmin < 0 ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+      if (qType == T_I16) {
+        v128.store(out + (<usize>i << 1), h0);
+        v128.store(out + (<usize>i << 1), h1, 16);
+      } else {
+        v128.store(out + <usize>i, qType == T_I8 ? i8x16.narrow_i16x8_s(h0, h1) : i8x16.narrow_i16x8_u(h0, h1));
+      }
     }
   }
   for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2)) * invScale;
     // NaN compares false both ways: it lands on z (the real value 0) rather than trapping the conversion
     const c = v > lo ? (v < hi ? v : hi) : (v < lo ? lo : v == v ? lo : 0);
-    store<u8>(out + <usize>i, <u8>(<i32>nearest<f32>(c) + z));
+    storeQ(out, i, qType, <i32>nearest<f32>(c) + z);
   }
 }
 
@@ -800,10 +863,7 @@ export function quantizeF32(x: usize, n: i32, invScale: f32, z: i32, qmin: i32, 
   return i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.min(f32x4.max(f32x4.mul(v, inv), lo), hi))), z);
 }
 
-/** y[i] = f32(q[i] - z)·scale: int8 (signed) or uint8 to float. */
-export function dequantize(q: usize, n: i32, signedQ: bool, z: i32, scale: f32, y: usize): void {
-  for (let i = 0; i < n; i++) {
-    const v = signedQ ? <i32>load<i8>(q + <usize>i) : <i32>load<u8>(q + <usize>i);
-    store<f32>(y + (<usize>i << 2), <f32>(v - z) * scale);
-  }
+/** y[i] = f32(q[i] - z)·scale: quantised values of type qType (T_U8, T_I8, T_I16) to float. */
+export function dequantize(q: usize, n: i32, qType: i32, z: i32, scale: f32, y: usize): void {
+  for (let i = 0; i < n; i++) store<f32>(y + (<usize>i << 2), <f32>(loadQ(q, i, qType) - z) * scale);
 }

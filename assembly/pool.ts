@@ -288,16 +288,18 @@ function avgBackPixel(dyp: usize, dxb: usize, C: i32): void {
 }
 
 /**
- * Max pooling over int8 (signed) or uint8 NDHWC bytes, for int8 inference plans: max commutes with the monotone
- * quantisation, so y keeps x's scale and zero point; a window entirely in padding gives the zero point (the value 0).
- * Channels 16 per step (i8x16.max_s / i8x16.max_u); a tail of C >= 16 is one more vector overlapping the previous.
+ * Max pooling over quantised NDHWC values, for int8 inference plans: qType 0 uint8, 1 int8, 2 int16. Max commutes
+ * with the monotone quantisation, so y keeps x's scale and zero point; a window entirely in padding gives the zero
+ * point (the value 0). One vector of channels per step (i8x16.max_s / max_u, i16x8.max_s); a tail of C at least a
+ * vector is one more vector overlapping the previous.
  */
-export function qmaxPool(x: usize, y: usize, g: usize, signed: bool, zero: i32): void {
+export function qmaxPool(x: usize, y: usize, g: usize, qType: i32, zero: i32): void {
   const C = gi(g, CH), inD = gi(g, IN_D), inH = gi(g, IN_H), inW = gi(g, IN_W);
   const outD = gi(g, OUT_D), outH = gi(g, OUT_H), outW = gi(g, OUT_W), batch = gi(g, BATCH);
   const sD = gi(g, S_D), sH = gi(g, S_H), sW = gi(g, S_W), pD = gi(g, P_D), pH = gi(g, P_H), pW = gi(g, P_W);
   const padF = gi(g, PAD_F), padT = gi(g, PAD_T), padL = gi(g, PAD_L);
-  const rb = <usize>inW * <usize>C, pb = <usize>inH * rb, image = <usize>inD * pb;
+  const eb = qType == 2 ? 2 : 1, cb = <usize>(C * eb), rb = <usize>inW * cb, pb = <usize>inH * rb;
+  const image = <usize>inD * pb;
   let yp = y;
   for (let n = 0; n < batch; n++) {
     const xb = x + <usize>n * image;
@@ -307,9 +309,10 @@ export function qmaxPool(x: usize, y: usize, g: usize, signed: bool, zero: i32):
         const h = oh * sH - padT, a0 = max(h, 0), a1 = min(h + pH, inH);
         for (let ow = 0; ow < outW; ow++) {
           const w = ow * sW - padL, b0 = max(w, 0), b1 = min(w + pW, inW);
-          if (e0 < e1 && a0 < a1 && b0 < b1) qmaxPixel(xb, yp, C, rb, pb, e0, e1, a0, a1, b0, b1, signed);
+          if (e0 < e1 && a0 < a1 && b0 < b1) qmaxPixel(xb, yp, C, rb, pb, e0, e1, a0, a1, b0, b1, qType);
+          else if (qType == 2) for (let c = 0; c < C; c++) store<i16>(yp + (<usize>c << 1), <i16>zero);
           else memory.fill(yp, <u8>zero, <usize>C);
-          yp += <usize>C;
+          yp += cb;
         }
       }
     }
@@ -318,33 +321,44 @@ export function qmaxPool(x: usize, y: usize, g: usize, signed: bool, zero: i32):
 
 // One output pixel of qmaxPool over the clipped window [e0, e1) x [a0, a1) x [b0, b1).
 @inline function qmaxPixel(xb: usize, yp: usize, C: i32, rb: usize, pb: usize, e0: i32, e1: i32, a0: i32, a1: i32, b0: i32,
-  b1: i32, signed: bool): void {
-  const cb = <usize>C, first = xb + <usize>e0 * pb + <usize>a0 * rb + <usize>b0 * cb;
+  b1: i32, qType: i32): void {
+  const wide = qType == 2, signed = qType != 0, eb = wide ? 1 : 0, lanes = wide ? 8 : 16;
+  const cb = <usize>C << eb, first = xb + <usize>e0 * pb + <usize>a0 * rb + <usize>b0 * cb;
   let c = 0;
   if (ASC_FEATURE_SIMD) {
     for (;;) {
-      if (c + 16 > C) {
-        if (c == C || C < 16) break;
-        c = C - 16; // the tail: one vector ending at C, recomputing some lanes with the same values
+      if (c + lanes > C) {
+        if (c == C || C < lanes) break;
+        c = C - lanes; // the tail: one vector ending at C, recomputing some lanes with the same values
       }
-      let m = v128.load(first + <usize>c);
+      const o = <usize>c << eb;
+      let m = v128.load(first + o);
       for (let d = e0; d < e1; d++) for (let h = a0; h < a1; h++) {
-        let p = xb + <usize>d * pb + <usize>h * rb + <usize>b0 * cb + <usize>c;
-        for (let w = b0; w < b1; w++, p += cb) m = signed ? i8x16.max_s(m, v128.load(p)) : i8x16.max_u(m, v128.load(p));
+        let p = xb + <usize>d * pb + <usize>h * rb + <usize>b0 * cb + o;
+        for (let w = b0; w < b1; w++, p += cb) {
+          const v = v128.load(p);
+          m = wide ? i16x8.max_s(m, v) : signed ? i8x16.max_s(m, v) : i8x16.max_u(m, v);
+        }
       }
-      v128.store(yp + <usize>c, m);
-      c += 16;
+      v128.store(yp + o, m);
+      c += lanes;
     }
   }
   for (; c < C; c++) {
-    let m = signed ? <i32>load<i8>(first + <usize>c) : <i32>load<u8>(first + <usize>c);
+    const o = <usize>c << eb;
+    let m = qAt(first + o, qType);
     for (let d = e0; d < e1; d++) for (let h = a0; h < a1; h++) {
-      let p = xb + <usize>d * pb + <usize>h * rb + <usize>b0 * cb + <usize>c;
+      let p = xb + <usize>d * pb + <usize>h * rb + <usize>b0 * cb + o;
       for (let w = b0; w < b1; w++, p += cb) {
-        const v = signed ? <i32>load<i8>(p) : <i32>load<u8>(p);
+        const v = qAt(p, qType);
         if (v > m) m = v;
       }
     }
-    store<u8>(yp + <usize>c, <u8>m);
+    if (wide) store<i16>(yp + o, <i16>m);
+    else store<u8>(yp + o, <u8>m);
   }
+}
+
+@inline function qAt(p: usize, qType: i32): i32 {
+  return qType == 2 ? <i32>load<i16>(p) : qType == 1 ? <i32>load<i8>(p) : <i32>load<u8>(p);
 }

@@ -3,9 +3,11 @@
 // threads, interleaved in rounds (medians): the tiny face detector at 416x416, the 68-point landmark net at 112x112
 // and the 128-d recogniser at 150x150, each on a real input of its own (photo 4, its first face).
 // Run: node --import tsx bench/face-int8.ts [--rounds 15] [--skip det:a,b;rec:c] [--before] [--stem-float] [--im2col]
+// [--int16]
 // (--before: the detector's int8 plan with leaky ReLU and max pooling float too, as before they ran int8;
 // --stem-float: its first conv float; --im2col: its stem on im2col + GEMM instead of qconvDirect
-// (CONVKIT_INT8_DIRECT=0); each timed in the same rounds, with its box IoU against float)
+// (CONVKIT_INT8_DIRECT=0); --int16: the detector with int16 activations (16x8), and the landmark and recogniser
+// nets' answers with int16 activations too; each timed in the same rounds, with its box IoU against float)
 import { init, backend, Tensor } from '../src';
 import type { Model } from '../src';
 import { median } from './util';
@@ -56,8 +58,13 @@ async function main(): Promise<void> {
   // the detector's extra int8 plans: --before keeps leaky ReLU and max pooling float (CONVKIT_INT8_ACT=0, as before
   // they ran int8), --stem-float keeps its first conv float (quantize's skip)
   const det: Array<[string, Model, Record<string, string>]> = [['int8', models.det, {}]];
-  const variant = (name: string, sk: typeof skip, env: Record<string, string>) => {
-    const v = quantizeFaceNets(float, photos.slice(0, 3), sk);
+  const variant = (
+    name: string,
+    sk: typeof skip,
+    env: Record<string, string>,
+    options?: Parameters<typeof quantizeFaceNets>[3],
+  ) => {
+    const v = quantizeFaceNets(float, photos.slice(0, 3), sk, options);
     Object.assign(process.env, env);
     console.log(`detector ${name}: box IoU min ${compareFaceNets(float, v.int8, photos).minIou.toFixed(4)}`);
     for (const k of Object.keys(env)) delete process.env[k];
@@ -65,6 +72,17 @@ async function main(): Promise<void> {
   };
   if (args.includes('--before')) variant('int8 before', skip, { CONVKIT_INT8_ACT: '0' });
   if (args.includes('--im2col')) variant('int8, stem im2col', skip, { CONVKIT_INT8_DIRECT: '0' });
+  if (args.includes('--int16')) {
+    const all = { activations: 'int16' } as const;
+    const v = quantizeFaceNets(float, photos.slice(0, 3), skip, { det: all, lm: all, rec: all });
+    const r16 = compareFaceNets(float, v.int8, photos);
+    console.log(
+      `int16 activations: photos with other faces: ${r16.mismatched.join(', ') || 'none'}; box IoU min ` +
+        `${r16.minIou.toFixed(4)}; landmarks max error ${(100 * r16.maxLandmark).toFixed(2)}%; descriptor distance ` +
+        `max ${r16.maxDescriptor.toFixed(4)} (recogniser alone), ${r16.maxPipelineDescriptor.toFixed(4)} (pipeline)`,
+    );
+    det.push(['int16 activations', v.models.det, {}]);
+  }
   if (args.includes('--stem-float')) {
     const first = float.det.model.layers.find((l) => l.className === 'Conv2D')!.name;
     variant('int8 stem float', { ...skip, det: [...(skip.det ?? []), first] }, {});

@@ -40,8 +40,13 @@ export interface QuantizeOptions {
   calibration: Tensor | Tensor[];
   /** Weight scales: one per output channel (default) or one per tensor. Weights are symmetric int8. */
   weights?: 'perChannel' | 'perTensor';
-  /** Activation type: asymmetric uint8 (default) or int8, each with a per-tensor scale and zero point. */
-  activations?: 'uint8' | 'int8';
+  /**
+   * Activation type: asymmetric uint8 (default) or int8, each with a per-tensor scale and zero point; or 'int16'
+   * (TensorFlow Lite's 16x8 mode: symmetric int16 activations, int8 weights) for nets whose answers need more than
+   * 8-bit activations, such as box regressors. Int16 runs the same i16 kernels on Node (the relaxed int8 dot product
+   * does not apply) and takes twice the activation memory.
+   */
+  activations?: 'uint8' | 'int8' | 'int16';
   /** Names of layers to keep float (conv, depthwise and dense layers, and residual Add layers). */
   skip?: string[];
   /**
@@ -163,12 +168,17 @@ function settingsOf(opts: unknown): { cal: Tensor[]; settings: QuantizeSettings 
     activations = o.activations ?? 'uint8';
   if (weights !== 'perChannel' && weights !== 'perTensor')
     throw new ValueError(`quantize: weights must be 'perChannel' or 'perTensor', got ${JSON.stringify(weights)}`);
-  if (activations !== 'uint8' && activations !== 'int8')
-    throw new ValueError(`quantize: activations must be 'uint8' or 'int8', got ${JSON.stringify(activations)}`);
+  if (activations !== 'uint8' && activations !== 'int8' && activations !== 'int16')
+    throw new ValueError(
+      `quantize: activations must be 'uint8', 'int8' or 'int16', got ${JSON.stringify(activations)}`,
+    );
   if (o.biasCorrection !== undefined && typeof o.biasCorrection !== 'boolean')
     throw new ValueError(`quantize: biasCorrection must be true or false, got ${JSON.stringify(o.biasCorrection)}`);
   if (o.ranges !== undefined && o.ranges !== 'minmax' && o.ranges !== 'mse')
     throw new ValueError(`quantize: ranges must be 'minmax' or 'mse', got ${JSON.stringify(o.ranges)}`);
+  // the histogram search weighs clipping against 256 levels; at 65,535 levels clipping never pays
+  if (o.ranges === 'mse' && activations === 'int16')
+    throw new ValueError("quantize: ranges 'mse' is for 8-bit activations; int16 activations use 'minmax'");
   if (o.rounding !== undefined && o.rounding !== 'nearest' && o.rounding !== 'adaptive')
     throw new ValueError(`quantize: rounding must be 'nearest' or 'adaptive', got ${JSON.stringify(o.rounding)}`);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
@@ -442,7 +452,7 @@ export function restoreQuantized(m: Model, saved: unknown, where: string): Quant
     !!s &&
     typeof s === 'object' &&
     (s.weights === 'perChannel' || s.weights === 'perTensor') &&
-    (s.activations === 'uint8' || s.activations === 'int8') &&
+    (s.activations === 'uint8' || s.activations === 'int8' || s.activations === 'int16') &&
     Array.isArray(s.skip) &&
     s.skip.every((x) => typeof x === 'string') &&
     Array.isArray(s.int8) &&

@@ -9,6 +9,9 @@
 // with the activation's calibrated range as the output's), and max pooling of an int8 value runs on the bytes with one
 // scale and zero point for its input and output (max commutes with the monotone quantisation), so Tiny-YOLO-style
 // blocks (conv, leaky ReLU, max pool) stay int8 from one conv to the next.
+// With activations 'int16' (TensorFlow Lite's 16x8 mode) the values between int8 steps are int16, symmetric (zero
+// point 0), for nets whose 8-bit activations lose too much; weights stay int8 and the same i16 tiles run. Each value's
+// range is narrowed where a reader's i32 sums could overflow (int16Limits).
 import { ACT, Program, Step, Value, inputsOf } from '../models/plan/steps';
 import { envVar } from '../platform';
 import {
@@ -26,27 +29,38 @@ export type Ranges = Map<number, [number, number]>;
 
 export interface QuantizeSettings {
   weights: 'perChannel' | 'perTensor';
-  activations: 'uint8' | 'int8';
+  activations: 'uint8' | 'int8' | 'int16';
   skip: ReadonlySet<string>;
   /** Per layer, what bias correction adds to its folded bias, one number per output channel. */
   bias?: ReadonlyMap<string, ArrayLike<number>>;
 }
 
-/** A value's scale and zero point. */
+/** A value's scale and zero point; wide: int16. */
 interface QValue {
   scale: number;
   zero: number;
   qmin: number;
   qmax: number;
+  wide?: boolean;
 }
+
+/** The largest int16 level: the range of an int16 value is -INT16_LEVELS..INT16_LEVELS (symmetric). */
+const INT16_LEVELS = 32767;
 
 type Candidate = Extract<Step, { kind: 'conv' | 'depthwise' | 'dense' }>;
 type Add = Extract<Step, { kind: 'add' }>;
 
-/** The range [lo, hi] (widened to hold 0, so zero padding is exact) mapped onto qmin..qmax. */
-export function valueParams([lo0, hi0]: [number, number], signed: boolean): QValue {
+/**
+ * The range [lo, hi] (widened to hold 0, so zero padding is exact) mapped onto qmin..qmax; int16 symmetric onto
+ * -levels..levels.
+ */
+export function valueParams([lo0, hi0]: [number, number], signed: boolean | 'int16', levels = INT16_LEVELS): QValue {
   const lo = Math.min(lo0, 0),
     hi = Math.max(hi0, 0);
+  if (signed === 'int16') {
+    const r = Math.max(-lo, hi);
+    return { scale: r > 0 ? r / levels : 1, zero: 0, qmin: -levels, qmax: levels, wide: true };
+  }
   const qmin = signed ? -128 : 0,
     qmax = signed ? 127 : 255;
   const scale = hi > lo ? (hi - lo) / 255 : 1;
@@ -133,8 +147,9 @@ export function int8Values(
  * recorded in probe with the step's layer: what bias correction compares with the float program's.
  */
 export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings, probe?: Map<number, string>): void {
-  const signed = q.activations === 'int8',
-    dtype: Value['dtype'] = signed ? 'i8' : 'u8';
+  const wide = q.activations === 'int16',
+    signed = q.activations !== 'uint8',
+    dtype: Value['dtype'] = wide ? 'i16' : signed ? 'i8' : 'u8';
   const rangeOf = rangeLookup(p, ranges);
   const root = (v: number): number => (p.values[v].alias === undefined ? v : root(p.values[v].alias!));
   const chosen = new Set(
@@ -151,10 +166,11 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings,
   p.values.forEach((v, i) => {
     if (quantised.has(root(i))) v.dtype = dtype;
   });
+  const limits = wide ? int16Limits(p, chosen, pools, rangeOf, root, q.bias) : new Map<number, number>();
   const params = new Map<number, QValue>();
   const paramsOf = (v: number): QValue => {
     const r = root(v);
-    if (!params.has(r)) params.set(r, valueParams(rangeOf(v)!, signed));
+    if (!params.has(r)) params.set(r, valueParams(rangeOf(v)!, wide ? 'int16' : signed, limits.get(r)));
     return params.get(r)!;
   };
   // an int8 pool's input and output share one scale and zero point: the output's range where the pool alone reads its
@@ -306,11 +322,7 @@ function int8Step(
     op = pointwise && s.g.outH === s.g.inH && s.g.outW === s.g.inW ? 'gemm' : 'conv';
     [m, k, n] = [s.g.batch * s.g.outH * s.g.outW, s.g.fH * s.g.fW * s.g.inC, s.g.outC];
   }
-  // symmetric int8 weights, one scale per output channel (column of [k, n]) or one for the tensor
-  const wScale = new Float64Array(n);
-  for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) wScale[j] = Math.max(wScale[j], Math.abs(s.w[i * n + j]));
-  if (q.weights === 'perTensor') wScale.fill(Math.max(...wScale));
-  for (let j = 0; j < n; j++) wScale[j] = wScale[j] > 0 ? wScale[j] / 127 : 1;
+  const wScale = weightScales(s.w, k, n, q.weights);
   const wq = new Int8Array(k * n);
   for (let i = 0; i < k; i++)
     for (let j = 0; j < n; j++) wq[i * n + j] = Math.max(-127, Math.min(127, Math.round(s.w[i * n + j] / wScale[j])));
@@ -329,13 +341,66 @@ function int8Step(
   if (outQ) {
     // ReLU and ReLU6 become the clamp of the quantised output
     const { qmin, qmax } = clampOf(outQ, s.act);
-    p = { kind: outQ.qmin < 0 ? Q_KIND.i8 : Q_KIND.u8, zOut: outQ.zero, qmin, qmax, act: 0, zA: inQ.zero, signedA };
+    const kind = outQ.wide ? Q_KIND.i16 : outQ.qmin < 0 ? Q_KIND.i8 : Q_KIND.u8;
+    p = { kind, zOut: outQ.zero, qmin, qmax, act: 0, zA: inQ.zero, signedA, wideA: inQ.wide };
   } else {
-    p = { kind: Q_KIND.f32, zOut: 0, qmin: 0, qmax: 0, act: s.act, zA: inQ.zero, signedA };
+    p = { kind: Q_KIND.f32, zOut: 0, qmin: 0, qmax: 0, act: s.act, zA: inQ.zero, signedA, wideA: inQ.wide };
   }
   if (leaky !== undefined) p = { ...p, act: Q_LEAKY, alpha: leaky };
   const w = op === 'depthwise' ? widenDepthwise(wq, k, n) : packInt8Weights(wq, k, n);
   return { kind: 'int8', op, x, y: s.y, m, k, n, g, w, channels, params: paramBlock(p, n), layer: s.layer };
+}
+
+/** Symmetric int8 weight scales of w [k, n], one per output channel (column) or one for the tensor. */
+function weightScales(w: ArrayLike<number>, k: number, n: number, mode: QuantizeSettings['weights']): Float64Array {
+  const wScale = new Float64Array(n);
+  for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) wScale[j] = Math.max(wScale[j], Math.abs(w[i * n + j]));
+  if (mode === 'perTensor') wScale.fill(Math.max(...wScale));
+  for (let j = 0; j < n; j++) wScale[j] = wScale[j] > 0 ? wScale[j] / 127 : 1;
+  return wScale;
+}
+
+/**
+ * Per int16 value (by root), the largest level L its range may map to so that no reader's i32 sum can overflow:
+ * |acc| <= L·sum_k |w_q| + |bias_q| with bias_q = b·L / (R·sW) (R the value's range, sW the channel's weight scale),
+ * so L <= (2^31 - 1) / max_n (sum_k |w_q[k, n]| + |b_n| / (R·sW_n)), |w_q| taken rounded up (any rounding). An int8
+ * pool's input and output share one scale, so they share the smaller limit. Values with no such reader are absent.
+ */
+function int16Limits(
+  p: Program,
+  chosen: ReadonlySet<Candidate>,
+  pools: Pool[],
+  rangeOf: (v: number) => [number, number] | undefined,
+  root: (v: number) => number,
+  bias: QuantizeSettings['bias'],
+): Map<number, number> {
+  const limits = new Map<number, number>();
+  const limit = (r: number, l: number) => limits.set(r, Math.min(limits.get(r) ?? INT16_LEVELS, l));
+  for (const c of chosen) {
+    const [lo, hi] = rangeOf(c.x)!,
+      range = Math.max(-lo, hi, 0);
+    const k = c.kind === 'dense' ? c.k : c.kind === 'depthwise' ? c.g.fH * c.g.fW : c.g.fH * c.g.fW * c.g.inC,
+      n = c.w.length / k,
+      wScale = weightScales(c.w, k, n, 'perChannel');
+    let worst = 0;
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let i = 0; i < k; i++) sum += Math.min(127, Math.ceil(Math.abs(c.w[i * n + j]) / wScale[j]));
+      const b = Math.abs((c.bias ? c.bias[j] : 0) + (c.layer ? (bias?.get(c.layer)?.[j] ?? 0) : 0));
+      worst = Math.max(worst, sum + (range > 0 ? b / (range * wScale[j]) : 0));
+    }
+    if (worst > 0) limit(root(c.x), Math.floor((2 ** 31 - 1) / worst));
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const s of pools) {
+      const [a, b] = [root(s.x), root(s.y)],
+        l = Math.min(limits.get(a) ?? INT16_LEVELS, limits.get(b) ?? INT16_LEVELS);
+      if (l !== (limits.get(a) ?? INT16_LEVELS) || l !== (limits.get(b) ?? INT16_LEVELS)) changed = true;
+      if (l < INT16_LEVELS) [a, b].forEach((r) => limits.set(r, l));
+    }
+  }
+  return limits;
 }
 
 type Pool = Extract<Step, { kind: 'pool' }>;

@@ -541,6 +541,158 @@ describe.each(BUILDS)('int8 kernels on the %s build', (build) => {
   });
 });
 
+/** Int16 activations (the 16x8 mode): symmetric, spread over the whole range with both limits present. */
+function int16s(n: number, r: () => number): Int16Array {
+  const a = Int16Array.from({ length: n }, () => Math.round((r() * 2 - 1) * 32767));
+  if (n > 1) [a[0], a[1]] = [-32767, 32767];
+  return a;
+}
+
+/** 16x8 output parameters: int16 (symmetric, clamp +-levels, ReLU at 0), or float, or leaky ReLU. */
+function params16(kind: number, act: 'none' | 'relu' | 'leaky', levels = 32767): QParams {
+  const base = { zA: 0, signedA: true, wideA: true, zOut: 0, qmin: -levels, qmax: levels };
+  if (act === 'leaky') return { ...base, kind, act: Q_LEAKY, alpha: 0.1 };
+  if (kind === Q_KIND.f32) return { ...base, kind, act: act === 'relu' ? 1 : 0 };
+  return { ...base, kind, act: 0, qmin: act === 'relu' ? 0 : -levels };
+}
+const ACTS16 = ['none', 'relu', 'leaky'] as const;
+/** Multipliers spreading 16x8 accumulators over tens of thousands of quanta (both clamps reached). */
+const multipliers16 = (n: number, k: number, r: () => number) => multipliers(n, k, r, 30);
+
+describe('16x8 reference (int16 activations)', () => {
+  it('qgemm matches the real-valued product within one quantum, clamped to +-levels', () => {
+    const r = rng(17),
+      [m, k, n] = [6, 45, 11];
+    const a = int16s(m * k, r),
+      w = weights(k * n, r),
+      bias = Int32Array.from({ length: n }, () => Math.floor(r() * 2e5) - 1e5);
+    const p = params16(Q_KIND.i16, 'none', 30000),
+      mult = multipliers16(n, k, r),
+      corr = corrections(w, k, n, 0, bias);
+    const q = qgemmRef(a, m, k, w, n, corr, mult, p);
+    expect(q).toBeInstanceOf(Int16Array);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let exact = bias[j];
+        for (let t = 0; t < k; t++) exact += a[i * k + t] * w[t * n + j];
+        const want = Math.min(Math.max(Math.round(exact * mult[j]), -30000), 30000);
+        expect(Math.abs(q[i * n + j] - want)).toBeLessThanOrEqual(1);
+      }
+    expect([q.includes(-30000), q.includes(30000)]).toEqual([true, true]);
+  });
+});
+
+describe.each(BUILDS)('16x8 kernels (int16 activations) on the %s build', (build) => {
+  const mod = instantiateSync(build);
+  const kinds = [Q_KIND.i16, Q_KIND.f32];
+
+  it.each(GEMM_SHAPES)('qgemm m=%i n=%i k=%i, int16 and float outputs, every activation, bit-exact', (m, n, k) => {
+    const r = rng(m * 1000 + n * 10 + k + 16);
+    for (const kind of kinds)
+      for (const act of ACTS16) {
+        const a = int16s(m * k, r),
+          w = weights(k * n, r),
+          bias = Int32Array.from({ length: n }, () => Math.floor(r() * 2e5) - 1e5);
+        const p = params16(kind, act),
+          mult = multipliers16(n, k, r),
+          corr = corrections(w, k, n, 0, bias);
+        const want = qgemmRef(a, m, k, w, n, corr, mult, p);
+        same(qgemmWasm(mod, a, m, k, packInt8Weights(w, k, n), n, corr, mult, p), want);
+      }
+  });
+
+  it.each(CONV_CASES)('qconv %s, bit-exact', (_, g) => {
+    const r = rng(g.inH * 31 + g.inC),
+      k = g.fH * g.fW * g.inC;
+    for (const kind of kinds)
+      for (const act of ACTS16) {
+        const x = int16s(g.batch * g.inH * g.inW * g.inC, r),
+          w = weights(k * g.outC, r);
+        const p = params16(kind, act),
+          mult = multipliers16(g.outC, k, r),
+          corr = corrections(
+            w,
+            k,
+            g.outC,
+            0,
+            Int32Array.from({ length: g.outC }, (_, j) => 900 * j - 4000),
+          );
+        same(
+          qconvWasm(mod, false, x, g, packInt8Weights(w, k, g.outC), corr, mult, p),
+          qconvRef(x, g, w, corr, mult, p),
+        );
+      }
+  });
+
+  it.each(DIRECT_CASES)('qconvDirect %s, bit-exact', (_, g) => {
+    const r = rng(g.inW * 29 + g.inC),
+      k = g.fH * g.fW * g.inC;
+    for (const kind of kinds)
+      for (const act of ACTS16) {
+        const x = int16s(g.batch * g.inH * g.inW * g.inC, r),
+          w = weights(k * g.outC, r);
+        const p = params16(kind, act),
+          mult = multipliers16(g.outC, k, r),
+          corr = corrections(w, k, g.outC, 0, null);
+        same(qconvDirectWasm(mod, x, g, w, corr, mult, p), qconvRef(x, g, w, corr, mult, p));
+      }
+  });
+
+  it.each(DEPTHWISE_CASES)('qdepthwise %s, bit-exact', (_, g) => {
+    const r = rng(g.inH * 17 + g.inC),
+      taps = g.fH * g.fW;
+    for (const kind of kinds)
+      for (const act of ACTS16) {
+        const x = int16s(g.batch * g.inH * g.inW * g.inC, r),
+          w = weights(taps * g.inC, r);
+        const p = params16(kind, act),
+          mult = multipliers16(g.inC, taps, r),
+          corr = corrections(
+            w,
+            taps,
+            g.inC,
+            0,
+            Int32Array.from({ length: g.inC }, (_, j) => 50 * j - 700),
+          );
+        const want = qdepthwiseRef(x, g, w, corr, mult, p);
+        same(qconvWasm(mod, true, x, g, widenDepthwise(w, taps, g.inC), corr, mult, p), want);
+      }
+  });
+
+  it.each(POOL_CASES)('qmaxPool %s, bit-exact', (_, g) => {
+    const r = rng(g.inW * 5 + g.channels),
+      n = g.batch * g.inH * g.inW * g.channels;
+    const x = int16s(n, r);
+    same(qmaxPoolWasm(mod, x, g, 0), qmaxPoolRef(x, g, 0));
+    const top = new Int16Array(n).fill(32767);
+    same(qmaxPoolWasm(mod, top, g, 0), qmaxPoolRef(top, g, 0));
+  });
+
+  it('qadd, quantize and dequantize: SIMD tails, clamps, ties to even, NaN to 0', () => {
+    const r = rng(61);
+    for (const n of [1, 7, 8, 9, 31, 100]) {
+      const a = int16s(n, r),
+        b = int16s(n, r);
+      for (const p of [
+        { za: 0, ma: 0.83, zb: 0, mb: 1.37, z: 0, qmin: -32767, qmax: 32767 },
+        { za: 0, ma: 0.5, zb: 0, mb: 0.25, z: 0, qmin: 0, qmax: 20000 },
+      ]) {
+        const got = qaddWasm(mod, a, b, p);
+        expect(got).toBeInstanceOf(Int16Array);
+        same(got, qaddRef(a, b, p));
+      }
+    }
+    const x = Float32Array.from([0, 0.5, 1.5, 2.5, -0.5, -3.5, 1e9, -1e9, Infinity, -Infinity, NaN, 7.77, -32766.5]);
+    const want = quantizeRef(x, 1, 0, -32767, 32767, true);
+    expect(Array.from(want)).toEqual([0, 0, 2, 2, 0, -4, 32767, -32767, 32767, -32767, 0, 8, -32766]);
+    same(quantizeWasm(mod, x, 1, 0, -32767, 32767, true), want);
+    same(dequantizeWasm(mod, want, 0, 0.37), dequantizeRef(want, 0, 0.37));
+    const long = Float32Array.from({ length: 101 }, () => (r() - 0.5) * 9e4);
+    long[40] = NaN;
+    same(quantizeWasm(mod, long, 0.731, 0, -30000, 30000, true), quantizeRef(long, 0.731, 0, -30000, 30000, true));
+  });
+});
+
 describe('relaxed int8 dot product: probe and arithmetic', () => {
   const { a, b, c } = DOT_PROBE;
   const KNOWN = ['unsigned', 'signed', 'saturating'] as const;

@@ -33,12 +33,14 @@ import type { Layer } from '../../src/layers';
 import type { Program } from '../../src/models/plan/steps';
 import {
   dequantizeRef,
+  qaddRef,
   qconvRef,
   qdepthwiseRef,
   qgemmRef,
   qmaxPoolRef,
   quantizeRef,
   unpackInt8Weights,
+  type QArray,
   type QParams,
 } from '../../src/backend/js/int8';
 
@@ -186,18 +188,37 @@ function int8Program(q: QuantizedModel, shape: number[]): Program {
 
 /** An int8 program run step by step on the TypeScript references (src/backend/js/int8.ts): its first output. */
 function interpret(p: Program, x: Float32Array): Float32Array {
-  const data = new Map<number, Float32Array | Uint8Array | Int8Array>();
+  const data = new Map<number, Float32Array | QArray>();
   const get = (v: number) => data.get(rootOf(p, v))!;
   const bytesOf = (v: number, b: Uint8Array | Int8Array) =>
     p.values[v].dtype === 'i8' ? new Int8Array(b.buffer, b.byteOffset, b.length) : b;
   data.set(rootOf(p, p.inputs[0]), x);
   for (const s of p.steps) {
-    let y: Float32Array | Uint8Array | Int8Array;
-    if (s.kind === 'quantize')
+    let y: Float32Array | QArray;
+    if (s.kind === 'quantize' && p.values[s.y].dtype === 'i16')
+      y = quantizeRef(get(s.x) as Float32Array, 1 / s.scale, s.zero, s.qmin, s.qmax, true);
+    else if (s.kind === 'quantize')
       y = bytesOf(s.y, quantizeRef(get(s.x) as Float32Array, 1 / s.scale, s.zero, s.qmin, s.qmax));
     else if (s.kind === 'dequantize') y = dequantizeRef(get(s.x) as Uint8Array, s.zero, s.scale);
     else if (s.kind === 'pool' && s.zero !== undefined) y = qmaxPoolRef(get(s.x) as Uint8Array, s.g, s.zero);
-    else if (s.kind === 'int8') {
+    else if (s.kind === 'qadd') y = qaddRef(get(s.xs[0]) as QArray, get(s.xs[1]) as QArray, s.q);
+    // the float steps an int8 program keeps between int8 ones (residual sums no int8 step reads, pooling)
+    else if (s.kind === 'add' && s.act <= 2) {
+      const xs = s.xs.map((v) => get(v) as Float32Array);
+      y = xs[0].map((_, i) => {
+        const v = xs.reduce((t, a) => Math.fround(t + a[i]), 0);
+        return s.act === 0 ? v : s.act === 1 ? Math.max(v, 0) : Math.min(Math.max(v, 0), 6);
+      });
+    } else if (s.kind === 'mean') {
+      const xs = get(s.x) as Float32Array;
+      y = new Float32Array(s.batch * s.channels);
+      for (let b = 0; b < s.batch; b++)
+        for (let c = 0; c < s.channels; c++) {
+          let t = 0;
+          for (let i = 0; i < s.cells; i++) t += xs[(b * s.cells + i) * s.channels + c];
+          y[b * s.channels + c] = t / s.cells;
+        }
+    } else if (s.kind === 'int8') {
       const b = s.params,
         np = b[5];
       const qp: QParams = {
@@ -208,6 +229,7 @@ function interpret(p: Program, x: Float32Array): Float32Array {
         act: b[4],
         zA: b[6],
         signedA: b[7] !== 0,
+        wideA: b[7] === 2,
         alpha: new Float32Array(b.buffer, b.byteOffset + 32, 1)[0],
       };
       const corr = s.channels.subarray(0, np),
@@ -279,6 +301,104 @@ describeEachBackend('quantize: leaky ReLU and max pooling run int8', () => {
     const q = quantize(m, { calibration: seeded([8, 15, 13, 3], 44) });
     expect(relError(m.predict(x), q.predict(x))).toBeLessThan(0.05);
     expect(int8Program(q, x.shape).steps.filter((s) => s.kind === 'activate').length).toBe(2);
+  });
+});
+
+/** A quantised model's float layers (its int8 weights on their grid, activations float): plans off. */
+function weightsOnly(q: QuantizedModel, x: Tensor): Tensor {
+  process.env.CONVKIT_PLAN = '0';
+  try {
+    return q.predict(x);
+  } finally {
+    delete process.env.CONVKIT_PLAN;
+  }
+}
+
+describeEachBackend("quantize: int16 activations (TensorFlow Lite's 16x8 mode)", () => {
+  it('Tiny-YOLO blocks: int16 between the steps, far closer to float than uint8, equal to the references step by step', () => {
+    const m = tinyYoloNet(),
+      x = seeded([3, 15, 13, 3], 41),
+      cal = seeded([12, 15, 13, 3], 42);
+    const q8 = quantize(m, { calibration: cal }),
+      q16 = quantize(m, { calibration: cal, activations: 'int16' });
+    // against the same int8 weights run float, the activations' error alone: 8 more bits, far below uint8's
+    const y16 = q16.predict(x),
+      ref = weightsOnly(q16, x),
+      e16 = relError(ref, y16);
+    expect(e16).toBeGreaterThan(0);
+    expect(e16).toBeLessThan(relError(weightsOnly(q8, x), q8.predict(x)) / 20);
+    const p = int8Program(q16, x.shape);
+    expect(p.steps.map((s) => (s.kind === 'pool' ? `pool ${s.zero !== undefined}` : s.kind))).toEqual([
+      'quantize',
+      'int8',
+      'pool true',
+      'int8',
+      'int8',
+      'pool true',
+      'int8',
+    ]);
+    const between = p.steps.filter((s) => s.kind !== 'int8' || s.params[0] !== 2).map((s) => p.values[s.y].dtype);
+    expect(new Set(between)).toEqual(new Set(['i16']));
+    expect(Array.from(y16.data)).toEqual(Array.from(interpret(p, x.data)));
+    expect(q16.summary().text).toContain('int8 post-training (weights int8 perChannel, activations int16)');
+  });
+
+  it('residual adds, depthwise, 1x1 and dense run int16: far closer than int8, equal to the references', () => {
+    for (const [net, shape] of [
+      [residualNet(), [3, 9, 10, 8]],
+      [smallNet(), [2, 13, 11, 3]],
+    ] as const) {
+      const x = seeded([...shape], 51),
+        cal = seeded([8, ...shape.slice(1)], 52);
+      const q8 = quantize(net, { calibration: cal, activations: 'int8' }),
+        q16 = quantize(net, { calibration: cal, activations: 'int16' });
+      const y16 = q16.predict(x);
+      const p = int8Program(q16, x.shape);
+      expect(p.steps.some((s) => s.kind === 'qadd')).toBe(true);
+      expect(Array.from(y16.data)).toEqual(Array.from(interpret(p, x.data)));
+      // smallNet's batch norm folds into its convs after their weights were put on the int8 grid, so its float
+      // layers are no reference for the plan's weights; residualNet has none. The ranges, calibrated on the float
+      // weights, clip the int8 weights' largest outputs a little, which 16 bits show: 8x, not 256x.
+      if (net.layers.some((l) => l.className === 'BatchNormalization')) continue;
+      expect(relError(weightsOnly(q16, x), y16)).toBeLessThan(relError(weightsOnly(q8, x), q8.predict(x)) / 8);
+    }
+  });
+
+  it("narrows a value's int16 range where a reader's i32 sums could overflow, and stays exact there", () => {
+    // 4,096 inputs of +-1 into weights all at one magnitude: sum_k |w_q| = 4096·127, and the bias -1 is 254 more
+    // (1 / (range 1 · weight scale 0.5 / 127)), so the input may take (2^31 - 1) / 520,446 = 4126 levels; with
+    // 32767 the sum of the largest inputs would wrap
+    const x = layers.input({ shape: [4096] });
+    const d = layers.dense({ units: 3, name: 'wide' });
+    const m = model({ inputs: x, outputs: d.apply(x) as never });
+    const w = new Float32Array(4096 * 3).map((_, i) => (i % 3 === 2 ? -0.5 : 0.5));
+    d.setWeights([new Tensor(w, [4096, 3]), new Tensor(Float32Array.of(0.25, -1, 0), [3])]);
+    const ones = new Tensor(new Float32Array(4096).fill(1), [1, 4096]),
+      cal = new Tensor(
+        new Float32Array(2 * 4096).map((_, i) => (i < 4096 ? 1 : -1)),
+        [2, 4096],
+      );
+    const q = quantize(m, { calibration: cal, activations: 'int16' });
+    const quant = int8Program(q, [1, 4096]).steps.find((s) => s.kind === 'quantize');
+    expect(quant?.kind === 'quantize' && [quant.qmin, quant.qmax]).toEqual([-4126, 4126]);
+    const want = m.predict(ones).data,
+      got = q.predict(ones).data;
+    expect(Array.from(want)).toEqual([2048.25, 2047, -2048]);
+    for (let j = 0; j < 3; j++) expect(Math.abs(got[j] - want[j])).toBeLessThan(1);
+  });
+
+  it('io.save / io.load keep it bit for bit; mse ranges and io.saveOnnx refuse it with typed errors', async () => {
+    const q = quantize(tinyYoloNet(), { calibration: seeded([8, 15, 13, 3], 42), activations: 'int16' });
+    const mem = io.memory();
+    await io.save(q, mem);
+    const back = (await io.load(io.fromMemory(mem.artifacts!))) as QuantizedModel;
+    const x = seeded([2, 15, 13, 3], 45);
+    expect(back.quantization.activations).toBe('int16');
+    expect(Array.from(back.predict(x).data)).toEqual(Array.from(q.predict(x).data));
+    expect(() =>
+      quantize(tinyYoloNet(), { calibration: seeded([8, 15, 13, 3], 42), activations: 'int16', ranges: 'mse' }),
+    ).toThrow(ValueError);
+    expect(() => io.toOnnx(q)).toThrow(/int16 activations/);
   });
 });
 

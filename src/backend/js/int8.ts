@@ -3,12 +3,18 @@
 // multiply by an f32, clamp, round half to even), so every build must match it bit for bit.
 import type { ConvGeometry, PoolGeometry } from '../kernels';
 
-/** Output kinds (assembly/int8.ts Q_U8, Q_I8, Q_F32). */
-export const Q_KIND = { u8: 0, i8: 1, f32: 2 } as const;
+/** Output kinds (assembly/int8.ts Q_U8, Q_I8, Q_F32, Q_I16). */
+export const Q_KIND = { u8: 0, i8: 1, f32: 2, i16: 3 } as const;
+
+/** Quantised values: uint8, int8 or int16 (the 16x8 mode's activations, symmetric). */
+export type QArray = Uint8Array | Int8Array | Int16Array;
+
+/** The kernels' element type code of quantised values (assembly/int8.ts T_U8, T_I8, T_I16). */
+export const qTypeOf = (a: QArray): number => (a instanceof Int16Array ? 2 : a instanceof Int8Array ? 1 : 0);
 
 /** One call's activation and output parameters (the 8-i32 block the WebAssembly kernels read). */
 export interface QParams {
-  /** 0 uint8, 1 int8, 2 float32 output. */
+  /** 0 uint8, 1 int8, 2 float32, 3 int16 output. */
   kind: number;
   /** Output zero point, and the clamp (quantised units, before any ReLU folded into it). */
   zOut: number;
@@ -21,9 +27,10 @@ export interface QParams {
   act: number;
   /** The leaky slope (act 3), in [0, 1]: the kernels compute max(v, v·alpha). */
   alpha?: number;
-  /** Input zero point, and whether the input is int8 (else uint8). */
+  /** Input zero point, and whether the input is int8 (else uint8); wideA: int16 (signed, zero point 0). */
   zA: number;
   signedA: boolean;
+  wideA?: boolean;
 }
 
 const roundUp = (x: number, q: number) => Math.ceil(x / q) * q;
@@ -41,7 +48,7 @@ export function paramBlock(p: QParams, n: number): Int32Array {
     p.act,
     roundUp(n, 8),
     p.zA,
-    p.signedA ? 1 : 0,
+    p.wideA ? 2 : p.signedA ? 1 : 0,
     0,
     0,
     0,
@@ -58,22 +65,32 @@ export function roundEven(x: number): number {
   return d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
 }
 
-/** q = clamp(nearest(x·invScale)) + z in f32 steps; NaN gives z. Bytes (read as Int8Array for int8). */
-export function quantizeRef(x: Float32Array, invScale: number, z: number, qmin: number, qmax: number): Uint8Array {
+/**
+ * q = clamp(nearest(x·invScale)) + z in f32 steps; NaN gives z. Bytes (read as Int8Array for int8), or int16 values
+ * when wide.
+ */
+export function quantizeRef<W extends boolean = false>(
+  x: Float32Array,
+  invScale: number,
+  z: number,
+  qmin: number,
+  qmax: number,
+  wide?: W,
+): W extends true ? Int16Array : Uint8Array {
   const lo = qmin - z,
     hi = qmax - z,
     inv = Math.fround(invScale),
-    out = new Uint8Array(x.length);
+    out = (wide ? new Int16Array(x.length) : new Uint8Array(x.length)) as W extends true ? Int16Array : Uint8Array;
   for (let i = 0; i < x.length; i++) {
     const v = Math.fround(x[i] * inv);
     const c = v > lo ? (v < hi ? v : hi) : v < lo ? lo : v === v ? lo : 0;
-    out[i] = (roundEven(c) + z) & 255;
+    out[i] = roundEven(c) + z;
   }
   return out;
 }
 
 /** y = f32(q - z)·scale. */
-export function dequantizeRef(q: Uint8Array | Int8Array, z: number, scale: number): Float32Array {
+export function dequantizeRef(q: QArray, z: number, scale: number): Float32Array {
   const y = new Float32Array(q.length),
     s = Math.fround(scale);
   for (let i = 0; i < q.length; i++) y[i] = Math.fround(q[i] - z) * s;
@@ -92,9 +109,9 @@ export interface QAddParams {
   qmax: number;
 }
 
-/** out = clamp(nearest(f32(a - za)·ma + f32(b - zb)·mb), qmin - z, qmax - z) + z in f32 steps (Int8Array in, out). */
-export function qaddRef<T extends Uint8Array | Int8Array>(a: T, b: T, p: QAddParams): T {
-  const out = (a instanceof Int8Array ? new Int8Array(a.length) : new Uint8Array(a.length)) as T;
+/** out = clamp(nearest(f32(a - za)·ma + f32(b - zb)·mb), qmin - z, qmax - z) + z in f32 steps (a's type in, out). */
+export function qaddRef<T extends QArray>(a: T, b: T, p: QAddParams): T {
+  const out = new (a.constructor as new (n: number) => T)(a.length);
   const ma = Math.fround(p.ma),
     mb = Math.fround(p.mb),
     lo = p.qmin - p.z,
@@ -263,9 +280,10 @@ export function widenDepthwise(w: Int8Array, taps: number, c: number): Int16Arra
   return out;
 }
 
-type QOut = Uint8Array | Int8Array | Float32Array;
+type QOut = QArray | Float32Array;
 
 function output(kind: number, n: number): QOut {
+  if (kind === Q_KIND.i16) return new Int16Array(n);
   return kind === Q_KIND.f32 ? new Float32Array(n) : kind === Q_KIND.i8 ? new Int8Array(n) : new Uint8Array(n);
 }
 
@@ -282,9 +300,9 @@ function store(acc: number, c: number, corr: Int32Array, mult: Float32Array, p: 
   out[i] = roundEven(Math.min(Math.max(v, lo), hi)) + p.zOut;
 }
 
-/** out[m, n] = requant(sum_k A[m, k]·W[k, n] + corr[n]) with A uint8/int8, W int8 [k, n]. */
+/** out[m, n] = requant(sum_k A[m, k]·W[k, n] + corr[n]) with A uint8/int8/int16, W int8 [k, n]. */
 export function qgemmRef(
-  a: Uint8Array | Int8Array,
+  a: QArray,
   m: number,
   k: number,
   w: Int8Array,
@@ -305,7 +323,7 @@ export function qgemmRef(
 
 /** A 2D convolution (NHWC, filters [fH, fW, inC, outC] int8), taps outside the input reading zA. */
 export function qconvRef(
-  x: Uint8Array | Int8Array,
+  x: QArray,
   g: ConvGeometry,
   w: Int8Array,
   corr: Int32Array,
@@ -338,7 +356,7 @@ export function qconvRef(
 
 /** Depthwise 2D convolution, multiplier 1 (filters [fH, fW, C] int8), taps outside the input reading zA. */
 export function qdepthwiseRef(
-  x: Uint8Array | Int8Array,
+  x: QArray,
   g: ConvGeometry,
   w: Int8Array,
   corr: Int32Array,
@@ -366,16 +384,12 @@ export function qdepthwiseRef(
 }
 
 /**
- * Max pooling over int8 or uint8 NDHWC values (the spec of assembly/pool.ts qmaxPool): padded cells are skipped, a
+ * Max pooling over quantised NDHWC values (the spec of assembly/pool.ts qmaxPool): padded cells are skipped, a
  * window entirely in padding gives the zero point.
  */
-export function qmaxPoolRef<T extends Uint8Array | Int8Array>(x: T, g: PoolGeometry, zero: number): T {
+export function qmaxPoolRef<T extends QArray>(x: T, g: PoolGeometry, zero: number): T {
   const C = g.channels,
-    out = (
-      x instanceof Int8Array
-        ? new Int8Array(g.batch * g.outD * g.outH * g.outW * C)
-        : new Uint8Array(g.batch * g.outD * g.outH * g.outW * C)
-    ) as T;
+    out = new (x.constructor as new (n: number) => T)(g.batch * g.outD * g.outH * g.outW * C);
   let o = 0;
   for (let b = 0; b < g.batch; b++)
     for (let od = 0; od < g.outD; od++)

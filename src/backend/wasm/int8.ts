@@ -9,16 +9,18 @@ import {
   packDepthwiseDot,
   packInt8Dot,
   paramBlock,
+  qTypeOf,
   spanWeights,
   unpackInt8Weights,
   widenDepthwise,
   type QAddParams,
+  type QArray,
   type QParams,
 } from '../js/int8';
 import { geometryBlock, poolGeometryBlock } from './geometry';
 import type { ArenaOutput, KernelArray, WasmModule } from './module';
 
-type Quantized = Uint8Array | Int8Array | Float32Array;
+type Quantized = QArray | Float32Array;
 
 /** 16 bytes of slack after every input and output: the kernels read and write whole vectors. */
 const ROOM = 16;
@@ -35,14 +37,15 @@ function channels(corr: Int32Array, mult: Float32Array, n: number): Int32Array {
 
 /** The output of n values of a kind (Q_KIND) with room after it. */
 function output(n: number, kind: number): ArenaOutput<Quantized> {
-  const type = kind === Q_KIND.f32 ? Float32Array : kind === Q_KIND.i8 ? Int8Array : Uint8Array;
+  const type =
+    kind === Q_KIND.f32 ? Float32Array : kind === Q_KIND.i16 ? Int16Array : kind === Q_KIND.i8 ? Int8Array : Uint8Array;
   return { type, length: n, room: ROOM };
 }
 
 /** qgemm on a build: a [m, k], packed weights (packInt8Weights), n output channels. */
 export function qgemmWasm(
   mod: WasmModule,
-  a: Uint8Array | Int8Array,
+  a: QArray,
   m: number,
   k: number,
   packed: Int16Array,
@@ -53,7 +56,19 @@ export function qgemmWasm(
 ): Quantized {
   const inputs = [a, packed, channels(corr, mult, n), paramBlock(p, n)].map(slack);
   return mod.arena.call(inputs, output(m * n, p.kind), ([pa, pw, pc, pq, out]) =>
-    mod.exports.qgemm(m, n, k, pa, k, pw, pc, pq, out, n, mod.arena.allocBytes(mod.exports.qScratchBytes(k, n))),
+    mod.exports.qgemm(
+      m,
+      n,
+      k,
+      pa,
+      k * a.BYTES_PER_ELEMENT,
+      pw,
+      pc,
+      pq,
+      out,
+      n,
+      mod.arena.allocBytes(mod.exports.qScratchBytes(k, n)),
+    ),
   );
 }
 
@@ -61,7 +76,7 @@ export function qgemmWasm(
 export function qconvWasm(
   mod: WasmModule,
   depthwise: boolean,
-  x: Uint8Array | Int8Array,
+  x: QArray,
   g: ConvGeometry,
   w: Int16Array,
   corr: Int32Array,
@@ -90,7 +105,7 @@ export const qDirectScratch = (mod: WasmModule, g: ConvGeometry): number =>
 /** qconvDirect on a build (w: [fH, fW, inC, outC] int8, packed here as a plan packs it). */
 export function qconvDirectWasm(
   mod: WasmModule,
-  x: Uint8Array | Int8Array,
+  x: QArray,
   g: ConvGeometry,
   w: Int8Array,
   corr: Int32Array,
@@ -106,7 +121,7 @@ export function qconvDirectWasm(
   );
 }
 
-/** quantizeF32 on a build: bytes (an Int8Array view for int8). */
+/** quantizeF32 on a build: bytes (an Int8Array view for int8), or int16 values when wide. */
 export function quantizeWasm(
   mod: WasmModule,
   x: Float32Array,
@@ -114,42 +129,41 @@ export function quantizeWasm(
   z: number,
   qmin: number,
   qmax: number,
-): Uint8Array {
-  return mod.arena.call([slack(x)], { type: Uint8Array, length: x.length, room: ROOM }, ([px, out]) =>
-    mod.exports.quantizeF32(px, x.length, invScale, z, qmin, qmax, out),
-  );
+  wide = false,
+): Uint8Array | Int16Array {
+  const run = ([px, out]: number[]) =>
+    mod.exports.quantizeF32(px, x.length, invScale, z, qmin, qmax, wide ? 2 : qmin < 0 ? 1 : 0, out);
+  return wide
+    ? mod.arena.call([slack(x)], { type: Int16Array, length: x.length, room: ROOM }, run)
+    : mod.arena.call([slack(x)], { type: Uint8Array, length: x.length, room: ROOM }, run);
 }
 
 /** qadd on a build: a and b of one type (Int8Array for int8), the result of that type. */
-export function qaddWasm<T extends Uint8Array | Int8Array>(mod: WasmModule, a: T, b: T, p: QAddParams): T {
-  const signed = a instanceof Int8Array;
-  return mod.arena.call([slack(a), slack(b)], output(a.length, signed ? Q_KIND.i8 : Q_KIND.u8), ([pa, pb, out]) =>
-    mod.exports.qadd(pa, p.za, p.ma, pb, p.zb, p.mb, a.length, signed ? 1 : 0, p.z, p.qmin, p.qmax, out),
+export function qaddWasm<T extends QArray>(mod: WasmModule, a: T, b: T, p: QAddParams): T {
+  const t = qTypeOf(a);
+  return mod.arena.call([slack(a), slack(b)], output(a.length, kindOf(t)), ([pa, pb, out]) =>
+    mod.exports.qadd(pa, p.za, p.ma, pb, p.zb, p.mb, a.length, t, p.z, p.qmin, p.qmax, out),
   ) as T;
 }
 
 /** qmaxPool (assembly/pool.ts) on a build: int8 or uint8 x, y with the same zero point. */
-export function qmaxPoolWasm<T extends Uint8Array | Int8Array>(
-  mod: WasmModule,
-  x: T,
-  g: PoolGeometry,
-  zero: number,
-): T {
-  const signed = x instanceof Int8Array,
+export function qmaxPoolWasm<T extends QArray>(mod: WasmModule, x: T, g: PoolGeometry, zero: number): T {
+  const t = qTypeOf(x),
     n = g.batch * g.outD * g.outH * g.outW * g.channels;
-  return mod.arena.call(
-    [slack(x), slack(poolGeometryBlock(g))],
-    output(n, signed ? Q_KIND.i8 : Q_KIND.u8),
-    ([px, pg, out]) => mod.exports.qmaxPool(px, out, pg, signed ? 1 : 0, zero),
+  return mod.arena.call([slack(x), slack(poolGeometryBlock(g))], output(n, kindOf(t)), ([px, pg, out]) =>
+    mod.exports.qmaxPool(px, out, pg, t, zero),
   ) as T;
 }
 
 /** dequantize on a build. */
-export function dequantizeWasm(mod: WasmModule, q: Uint8Array | Int8Array, z: number, scale: number): Float32Array {
+export function dequantizeWasm(mod: WasmModule, q: QArray, z: number, scale: number): Float32Array {
   return mod.arena.call([slack(q)], q.length, ([pq, out]) =>
-    mod.exports.dequantize(pq, q.length, q instanceof Int8Array ? 1 : 0, z, scale, out),
+    mod.exports.dequantize(pq, q.length, qTypeOf(q), z, scale, out),
   );
 }
+
+/** The output kind holding values of an element type code (qTypeOf). */
+const kindOf = (t: number): number => [Q_KIND.u8, Q_KIND.i8, Q_KIND.i16][t];
 
 /**
  * What an engine computes for i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c): 'unsigned' (b read as uint8, x86 VNNI),

@@ -70,6 +70,11 @@ export class QdqPlan {
     private readonly fused = false,
   ) {
     const s = model.saved;
+    // ONNX has int16 QuantizeLinear only from opset 21, past what the exporter writes (11-17)
+    if (s.activations === 'int16')
+      throw new ValueError(
+        `saveOnnx: model '${model.name}' has int16 activations; the QDQ form is written for 8-bit activations only`,
+      );
     this.signed = s.activations === 'int8';
     this.perTensor = s.weights === 'perTensor';
     this.ranges = new Map(s.ranges.map(([v, lo, hi]) => [v, [lo, hi]]));

@@ -11,7 +11,7 @@ import { splitByOutput, splitPoolByOutput, splitRange } from '../../backend/wasm
 import { acquireWeights, releaseWeights } from './weights';
 import { geometryBlock, poolGeometryBlock } from '../../backend/wasm/geometry';
 import { gemmRange, sgemmArgs } from '../../backend/wasm/gemm';
-import { ACT, Program, Step } from './steps';
+import { ACT, Program, Step, bytesOf, qTypeOfValue } from './steps';
 import { layout } from './memory';
 import { envVar } from '../../platform';
 import {
@@ -124,7 +124,8 @@ export class WasmPlan {
         // bytes cost more than the dot products save (Chromium, face-api's detector: 3.3 ms on the dot path
         // against 2.7 direct, bench/int8-browser.ts --profile)
         const stem = direct !== '0' && s.op === 'conv' && directInt8(s.g!, DIRECT_OVER_DOT_IN_C);
-        if (dotExact(arith) && !stem) {
+        // int16 inputs (16x8 mode) have no dot product: the i16 path
+        if (dotExact(arith) && !stem && s.params[7] !== 2) {
           // depthwise keeps its i16 weights and corrections (edges) beside the dot path's (interior)
           const d = dw
             ? dotDepthwise(arith, s.w, s.channels, s.k, s.n, s.params[7] !== 0)
@@ -320,17 +321,16 @@ export class WasmPlan {
         const x = value(s.x),
           y = value(s.y),
           int8 = s.zero !== undefined,
-          eb = int8 ? 1 : F32,
+          eb = bytesOf(this.program.values[s.x]),
           n = this.program.values[s.x].size * eb;
         const bands = splitPoolByOutput(s.g, n < MEMORY_BOUND_SPLIT ? 1 : this.threads);
-        const signed = this.program.values[s.x].dtype === 'i8' ? 1 : 0;
         return {
           fn: int8 ? 'qmaxPool' : s.max ? 'maxPool' : 'avgPool',
           parts: bands.map((p) => [
             () => x() + p.inOffset * eb,
             () => y() + p.outOffset * eb,
             geometry(poolGeometryBlock(p.g)),
-            ...(int8 ? [signed, s.zero!] : []),
+            ...(int8 ? [qTypeOfValue(this.program.values[s.x]), s.zero!] : []),
           ]),
         };
       }
@@ -382,14 +382,16 @@ export class WasmPlan {
       case 'softmax':
         return { fn: 'softmaxRows', parts: [[value(s.x), value(s.y), s.rows, s.cols]] };
       case 'int8': {
-        // rows of the GEMM, or bands of output rows, one per thread; byte offsets (int8 in, int8 or float out)
+        // rows of the GEMM, or bands of output rows, one per thread; byte offsets (quantised in, quantised or
+        // float out)
         const d = this.dot.get(s),
           dw = s.op === 'depthwise',
           direct = this.direct.get(s);
         const x = value(s.x),
           y = value(s.y),
           w = [weight(direct ?? (d && !dw ? d.w : s.w)), weight(d && !dw ? d.channels : s.channels), weight(s.params)],
-          eb = s.params[0] === 2 ? F32 : 1,
+          eb = bytesOf(this.program.values[s.y]),
+          ab = bytesOf(this.program.values[s.x]),
           // depthwise: its dot weights (or 0) and the flip; the dot GEMM and conv: the flip
           flip = dw ? [d ? weight(d.w) : 0, d ? d.flip : 0] : d ? [d.flip] : [];
         const macs = s.op === 'gemm' ? s.m * s.n * s.k : this.program.values[s.y].size * s.k;
@@ -404,8 +406,8 @@ export class WasmPlan {
               b - a,
               s.n,
               s.k,
-              () => x() + a * s.k,
-              s.k,
+              () => x() + a * s.k * ab,
+              s.k * ab,
               ...w,
               () => y() + a * s.n * eb,
               s.n,
@@ -418,7 +420,7 @@ export class WasmPlan {
         return {
           fn: dw ? 'qdepthwise' : d ? 'qconvDot' : direct ? 'qconvDirect' : 'qconv',
           parts: bands.map((p) => [
-            () => x() + p.inOffset,
+            () => x() + p.inOffset * ab,
             geometry(geometryBlock(p.g)),
             ...w,
             () => y() + p.outOffset * eb,
@@ -433,28 +435,31 @@ export class WasmPlan {
           [a, b] = s.xs.map(value),
           y = value(s.y),
           { za, ma, zb, mb, z, qmin, qmax } = s.q,
-          signed = this.program.values[s.y].dtype === 'i8' ? 1 : 0;
+          t = qTypeOfValue(this.program.values[s.y]),
+          eb = bytesOf(this.program.values[s.y]);
         return {
           fn: 'qadd',
-          parts: this.elementwise(n, 1).map(([i, j]) => [
-            () => a() + i,
+          parts: this.elementwise(n, eb).map(([i, j]) => [
+            () => a() + i * eb,
             za,
             ma,
-            () => b() + i,
+            () => b() + i * eb,
             zb,
             mb,
             j - i,
-            signed,
+            t,
             z,
             qmin,
             qmax,
-            () => y() + i,
+            () => y() + i * eb,
           ]),
         };
       }
       case 'quantize': {
         const x = value(s.x),
-          y = value(s.y);
+          y = value(s.y),
+          t = qTypeOfValue(this.program.values[s.y]),
+          eb = bytesOf(this.program.values[s.y]);
         return {
           fn: 'quantizeF32',
           parts: this.elementwise(this.program.values[s.x].size, F32).map(([i, j]) => [
@@ -464,20 +469,22 @@ export class WasmPlan {
             s.zero,
             s.qmin,
             s.qmax,
-            () => y() + i,
+            t,
+            () => y() + i * eb,
           ]),
         };
       }
       case 'dequantize': {
-        const signed = this.program.values[s.x].dtype === 'i8' ? 1 : 0,
+        const t = qTypeOfValue(this.program.values[s.x]),
+          eb = bytesOf(this.program.values[s.x]),
           x = value(s.x),
           y = value(s.y);
         return {
           fn: 'dequantize',
-          parts: this.elementwise(this.program.values[s.x].size, 1).map(([i, j]) => [
-            () => x() + i,
+          parts: this.elementwise(this.program.values[s.x].size, eb).map(([i, j]) => [
+            () => x() + i * eb,
             j - i,
-            signed,
+            t,
             s.zero,
             s.scale,
             () => y() + i * F32,

@@ -16,12 +16,18 @@ export interface Value {
   shape: number[];
   size: number;
   alias?: number;
-  /** Quantised values (int8 plans) hold one byte per element: 'u8' or 'i8'; float32 when absent. */
-  dtype?: 'u8' | 'i8';
+  /** Quantised values (int8 plans): one byte per element ('u8', 'i8') or two ('i16'); float32 when absent. */
+  dtype?: 'u8' | 'i8' | 'i16';
 }
 
-/** Arena floats a value takes (bytes rounded up to whole floats, plus one v128 of slack for int8 tails). */
-export const floatsOf = (v: Value): number => (v.dtype ? Math.ceil(v.size / 4) + 4 : v.size);
+/** Bytes per element of a value. */
+export const bytesOf = (v: Value): number => (v.dtype === 'i16' ? 2 : v.dtype ? 1 : 4);
+
+/** The kernels' element type code of a quantised value (assembly/int8.ts T_U8, T_I8, T_I16). */
+export const qTypeOfValue = (v: Value): number => (v.dtype === 'i16' ? 2 : v.dtype === 'i8' ? 1 : 0);
+
+/** Arena floats a value takes (bytes rounded up to whole floats, plus one v128 of slack for quantised tails). */
+export const floatsOf = (v: Value): number => (v.dtype ? Math.ceil((v.size * bytesOf(v)) / 4) + 4 : v.size);
 
 /** Weights the plan owns: folded copies, or a Variable's data when nothing folds into it. */
 export type Weights = Float32Array;
