@@ -16,7 +16,14 @@ function run(impl: (typeof IMPLS)[number]): Float32Array {
   return m.predict(x).data;
 }
 
-async function setup(spec: { model: string; shape: number[]; calibration: number; threads: number; skip: string[] }) {
+async function setup(spec: {
+  model: string;
+  shape: number[];
+  calibration: number;
+  threads: number;
+  skip: string[];
+  activations: 'uint8' | 'int16';
+}) {
   backend.setThreads(spec.threads);
   await init({ backend: 'wasm-relaxed-simd' });
   await init({ backend: 'wasm-simd' });
@@ -27,6 +34,7 @@ async function setup(spec: { model: string; shape: number[]; calibration: number
   const q = quantize(m, {
     calibration: seededImage([spec.calibration, ...spec.shape.slice(1)], 2),
     skip: spec.skip.filter((n) => names.has(n)),
+    activations: spec.activations,
   });
   const quantMs = performance.now() - t0;
   nets = {

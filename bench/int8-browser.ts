@@ -7,7 +7,9 @@
 // --profile N adds, on 1 thread, milliseconds per run by kernel export over N runs of each implementation.
 // Run: node --import tsx bench/int8-browser.ts [--rounds 9] [--warm-ms 1500] [--threads 1,2]
 //        [--models mobilenetv2,resnet50,facedetector] [--calibration 4] [--profile 20] [--skip layer,layer]
-// (--skip: layers every model keeps float, quantize's skip; names a model lacks are dropped for it)
+//        [--activations uint8|int16]
+// (--skip: layers every model keeps float, quantize's skip; names a model lacks are dropped for it; --activations:
+// quantize's activation type, int16 running the i16 path on both builds)
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +34,7 @@ const models = (flag('--models') ?? 'mobilenetv2,resnet50').split(',');
 const calibration = Number(flag('--calibration') ?? 4);
 const profileRuns = Number(flag('--profile') ?? 0);
 const skip = (flag('--skip') ?? '').split(',').filter(Boolean);
+const activations = flag('--activations') ?? 'uint8';
 
 /** Writes a network's TF.js Layers files into dir. */
 const WRITE: Record<string, (dir: string) => Promise<void>> = {
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
           await page.goto(server.url);
           await page.waitForFunction(() => 'bench' in globalThis, null, { timeout: 60_000 });
           const side = SIDE[name] ?? 224;
-          const spec = { model: name, shape: [1, side, side, 3], calibration, threads, skip };
+          const spec = { model: name, shape: [1, side, side, 3], calibration, threads, skip, activations };
           const info = await page.evaluate((s) => (globalThis as any).bench.setup(s), spec);
           ua = /Chrom\w*\/[\d.]+/.exec(info.userAgent)?.[0] ?? ua;
           console.log(`${name}, ${threads} thread(s): ${JSON.stringify({ ...info, userAgent: undefined })}`);

@@ -1,0 +1,116 @@
+// quantize's activations: 'int16' (TensorFlow Lite's 16x8 mode: int8 weights, symmetric int16 activations) against
+// the 8-bit plan and the float plan on real nets. First the answers: nsfwjs's MobileNetV2, top-1 agreement with float
+// over square crops of the real photos face-api ships (examples/photos.ts), calibrated on 32 other crops, for uint8
+// and int16 activations with nearest or adaptive rounding, with and without bias correction. Then the speed, batch 1
+// at 224x224, by wall clock on 1 and 2 threads, the three plans interleaved in rounds (the starting one rotating),
+// medians: MobileNetV2 (nsfwjs) and ResNet-50 (the zoo's, seeded random weights). The face-api detector's numbers
+// come from bench/face-int8.ts --int16.
+// Run: node --import tsx bench/int16.ts [--crops 2000] [--rounds 15] [--no-accuracy] [--no-speed]
+import { init, backend, zoo, quantize, Tensor } from '../src';
+import type { Model, QuantizeOptions } from '../src';
+import { loadNsfwjs } from '../src/io/pretrained';
+import { photoCrops } from '../examples/photos';
+import { median, seeded } from './util';
+
+const args = process.argv.slice(2);
+const flag = (f: string) => {
+  const i = args.indexOf(f);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const nCrops = Number(flag('--crops') ?? 2000),
+  rounds = Number(flag('--rounds') ?? 15);
+
+const argmax = (d: Float32Array, off: number, n: number) => {
+  let b = 0;
+  for (let j = 1; j < n; j++) if (d[off + j] > d[off + b]) b = j;
+  return b;
+};
+
+type Variant = Pick<QuantizeOptions, 'activations' | 'rounding' | 'biasCorrection'>;
+const VARIANTS: Variant[] = [
+  { activations: 'uint8', rounding: 'nearest' },
+  { activations: 'uint8', rounding: 'adaptive', biasCorrection: true },
+  { activations: 'int16', rounding: 'nearest' },
+  { activations: 'int16', rounding: 'adaptive' },
+  { activations: 'int16', rounding: 'adaptive', biasCorrection: true },
+];
+
+async function accuracy(): Promise<void> {
+  const m = await loadNsfwjs('mobilenet_v2');
+  const cal = await photoCrops(32, 1),
+    test = await photoCrops(nCrops, 2);
+  const yf = m.predict(test),
+    k = yf.shape[1];
+  console.log(
+    `\n| nsfwjs MobileNetV2 | top-1 agreement / ${nCrops} | relative error | quantize s |\n|---|---:|---:|---:|`,
+  );
+  for (const v of VARIANTS) {
+    const t = performance.now();
+    const q = quantize(m, { calibration: cal, ...v });
+    const secs = (performance.now() - t) / 1000;
+    const yq = q.predict(test);
+    let agree = 0,
+      e = 0,
+      s = 0;
+    for (let i = 0; i < nCrops; i++) if (argmax(yf.data, i * k, k) === argmax(yq.data, i * k, k)) agree++;
+    for (let i = 0; i < yf.size; i++) [e, s] = [e + (yf.data[i] - yq.data[i]) ** 2, s + yf.data[i] ** 2];
+    const name = `${v.activations}, ${v.rounding} rounding${v.biasCorrection ? ', bias-corrected' : ''}`;
+    console.log(`| ${name} | ${agree} | ${Math.sqrt(e / s).toFixed(4)} | ${secs.toFixed(1)} |`);
+  }
+}
+
+async function speed(): Promise<void> {
+  const nets: Array<[string, Model]> = [
+    ['MobileNetV2', await loadNsfwjs('mobilenet_v2')],
+    ['ResNet-50', zoo.resnet({ depth: 50, seed: 1 })],
+  ];
+  const cal = await photoCrops(16, 1),
+    x = new Tensor(seeded(224 * 224 * 3, 1), [1, 224, 224, 3]);
+  const rows: string[] = [];
+  for (const [name, m] of nets) {
+    const plans: Array<[string, Model]> = [
+      ['float', m],
+      ['uint8', quantize(m, { calibration: cal })],
+      ['int16', quantize(m, { calibration: cal, activations: 'int16' })],
+    ];
+    for (const threads of [1, 2]) {
+      backend.setThreads(threads);
+      await init();
+      const times: Record<string, number[]> = {};
+      for (let r = -2; r < rounds; r++)
+        for (let i = 0; i < plans.length; i++) {
+          const [impl, net] = plans[(i + r + 2) % plans.length];
+          const t = performance.now();
+          net.predict(x);
+          if (r >= 0) (times[impl] ??= []).push(performance.now() - t);
+        }
+      const [f, u8, i16] = plans.map(([impl]) => median(times[impl]));
+      rows.push(
+        `| ${name} | ${threads} | ${f.toFixed(1)} | ${u8.toFixed(1)} | ${i16.toFixed(1)} | ${(f / u8).toFixed(2)}x | ` +
+          `${(f / i16).toFixed(2)}x |`,
+      );
+    }
+  }
+  backend.setThreads(null);
+  console.log(
+    '\n| net, batch 1 | threads | float ms | uint8 ms | int16 ms | float / uint8 | float / int16 |\n' +
+      '|---|---|---:|---:|---:|---:|---:|',
+  );
+  for (const r of rows) console.log(r);
+}
+
+async function main(): Promise<void> {
+  const info = await init();
+  console.log(`backend ${info.kernel}, threads available ${info.threads}`);
+  if (!args.includes('--no-accuracy')) await accuracy();
+  if (!args.includes('--no-speed')) await speed();
+}
+
+main().then(
+  // worker threads keep the event loop alive
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
