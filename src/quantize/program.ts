@@ -166,7 +166,8 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings,
   p.values.forEach((v, i) => {
     if (quantised.has(root(i))) v.dtype = dtype;
   });
-  const limits = wide ? int16Limits(p, chosen, pools, rangeOf, root, q.bias) : new Map<number, number>();
+  const limits = wide ? int16Limits(p, chosen, rangeOf, root, q.bias) : new Map<number, number>();
+  sharePoolLimits(limits, pools, root);
   const params = new Map<number, QValue>();
   const paramsOf = (v: number): QValue => {
     const r = root(v);
@@ -363,13 +364,12 @@ function weightScales(w: ArrayLike<number>, k: number, n: number, mode: Quantize
 /**
  * Per int16 value (by root), the largest level L its range may map to so that no reader's i32 sum can overflow:
  * |acc| <= L·sum_k |w_q| + |bias_q| with bias_q = b·L / (R·sW) (R the value's range, sW the channel's weight scale),
- * so L <= (2^31 - 1) / max_n (sum_k |w_q[k, n]| + |b_n| / (R·sW_n)), |w_q| taken rounded up (any rounding). An int8
- * pool's input and output share one scale, so they share the smaller limit. Values with no such reader are absent.
+ * so L <= (2^31 - 1) / max_n (sum_k |w_q[k, n]| + |b_n| / (R·sW_n)), |w_q| taken rounded up (any rounding). Values
+ * with no such reader are absent. Shared with io.saveOnnx's QDQ form (qdq.ts).
  */
-function int16Limits(
+export function int16Limits(
   p: Program,
   chosen: ReadonlySet<Candidate>,
-  pools: Pool[],
   rangeOf: (v: number) => [number, number] | undefined,
   root: (v: number) => number,
   bias: QuantizeSettings['bias'],
@@ -391,6 +391,11 @@ function int16Limits(
     }
     if (worst > 0) limit(root(c.x), Math.floor((2 ** 31 - 1) / worst));
   }
+  return limits;
+}
+
+/** An int8 pool's input and output share one scale, so they share the smaller int16 limit. */
+function sharePoolLimits(limits: Map<number, number>, pools: Pool[], root: (v: number) => number): void {
   for (let changed = true; changed;) {
     changed = false;
     for (const s of pools) {
@@ -400,7 +405,6 @@ function int16Limits(
       if (l < INT16_LEVELS) [a, b].forEach((r) => limits.set(r, l));
     }
   }
-  return limits;
 }
 
 type Pool = Extract<Step, { kind: 'pool' }>;

@@ -15,6 +15,8 @@ describe('tour: int8 step', () => {
     expect(text).toMatch(/quantised in [\d.]+ s: \d+ layers int8, \d+ float/);
     expect(r.sizeRatio).toBeGreaterThan(3.4);
     expect(r.agreement).toBeGreaterThanOrEqual(0.85);
+    expect(r.agreement16).toBeGreaterThanOrEqual(0.85);
+    expect(text).toMatch(/with int16 activations \(16x8\): [\d.]+ ms/);
     expect(Number.isFinite(r.speedup) && r.speedup > 0).toBe(true);
   }, 120_000);
 });

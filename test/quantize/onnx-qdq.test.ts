@@ -50,6 +50,7 @@ describe('saveOnnx of a quantised model (QDQ)', () => {
     ['per tensor, uint8', { weights: 'perTensor' as const }],
     ['per tensor, bias correction', { weights: 'perTensor' as const, biasCorrection: true }],
     ['per channel, the residual add kept float', { skip: ['sum'] }],
+    ['per channel, int16 activations (ONNX Runtime contrib Q/DQ)', { activations: 'int16' as const }],
   ])('a small net of every int8 step kind, %s: ONNX Runtime gives convkit int8 answers', async (_, opts) => {
     backend.use('wasm-simd');
     const r = await check(smallNet(), [13, 11, 3], opts, 3);

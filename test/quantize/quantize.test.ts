@@ -387,7 +387,7 @@ describeEachBackend("quantize: int16 activations (TensorFlow Lite's 16x8 mode)",
     for (let j = 0; j < 3; j++) expect(Math.abs(got[j] - want[j])).toBeLessThan(1);
   });
 
-  it('io.save / io.load keep it bit for bit; mse ranges and io.saveOnnx refuse it with typed errors', async () => {
+  it('io.save / io.load keep it bit for bit; mse ranges refuse it with a typed error', async () => {
     const q = quantize(tinyYoloNet(), { calibration: seeded([8, 15, 13, 3], 42), activations: 'int16' });
     const mem = io.memory();
     await io.save(q, mem);
@@ -398,7 +398,6 @@ describeEachBackend("quantize: int16 activations (TensorFlow Lite's 16x8 mode)",
     expect(() =>
       quantize(tinyYoloNet(), { calibration: seeded([8, 15, 13, 3], 42), activations: 'int16', ranges: 'mse' }),
     ).toThrow(ValueError);
-    expect(() => io.toOnnx(q)).toThrow(/int16 activations/);
   });
 });
 

@@ -10,7 +10,7 @@ import { nodeImport } from '../../platform';
 import { Layer, SymbolicTensor, LayerNode } from '../../layers';
 import type { Model } from '../../models';
 import { QuantizedModel } from '../../quantize';
-import { QdqPlan } from './qdq';
+import { MS_DOMAIN, QdqPlan } from './qdq';
 import { resolvePadding } from '../../ops/geometry';
 import { convTransposeGeometry } from '../../ops/convtranspose';
 import {
@@ -100,7 +100,14 @@ export class Exporter {
     this.inits.push(int64Tensor(name, v));
     return name;
   }
-  node(op: string, inputs: string[], base: string, attrs: AttributeProto[] = [], outName?: string): string {
+  node(
+    op: string,
+    inputs: string[],
+    base: string,
+    attrs: AttributeProto[] = [],
+    outName?: string,
+    domain?: string,
+  ): string {
     const out = outName ?? this.fresh(base);
     this.nodes.push({
       op_type: op,
@@ -108,6 +115,7 @@ export class Exporter {
       output: [out],
       name: this.fresh(`${base}/${op}_${this.n++}`),
       attribute: attrs,
+      ...(domain ? { domain } : {}),
     });
     return out;
   }
@@ -661,7 +669,11 @@ export function toOnnx(model: Model, opts: SaveOnnxOptions = {}): Uint8Array {
   return encodeModel({
     ir_version: opset >= 15 ? 8 : 7,
     producer_name: 'convkit',
-    opset_import: [{ domain: '', version: opset }],
+    // ONNX Runtime's contrib domain: the int16 QuantizeLinear / DequantizeLinear of int16 activations
+    opset_import: [
+      { domain: '', version: opset },
+      ...(e.nodes.some((n) => n.domain === MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : []),
+    ],
     graph: { name: model.name, node: e.nodes, initializer: e.inits, input: inputs, output: outputs },
   });
 }

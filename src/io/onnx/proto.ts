@@ -241,8 +241,19 @@ export function floatTensor(name: string, dims: number[], data: Float32Array): T
 }
 
 /** An int8, uint8 or int32 TensorProto with raw_data (quantised weights, zero points, biases). */
-export function intTensor(name: string, dims: number[], data: Int8Array | Uint8Array | Int32Array): TensorProto {
-  const type = data instanceof Int8Array ? DataType.INT8 : data instanceof Uint8Array ? DataType.UINT8 : DataType.INT32;
+export function intTensor(
+  name: string,
+  dims: number[],
+  data: Int8Array | Uint8Array | Int16Array | Int32Array,
+): TensorProto {
+  const type =
+    data instanceof Int8Array
+      ? DataType.INT8
+      : data instanceof Uint8Array
+        ? DataType.UINT8
+        : data instanceof Int16Array
+          ? DataType.INT16
+          : DataType.INT32;
   return {
     name,
     dims,

@@ -9,7 +9,10 @@
 // QLinearAdd; a Conv whose output stays float (read by float pooling) runs as a float Conv that dequantises its
 // weights on every run, with layout transposes around it. The 'fused' form therefore quantises every calibrated
 // value between layers, as ORT's own quantiser does. Everything is derived from the model, its settings and its
-// calibrated ranges (through the float plan that numbered them), not from the int8 plan.
+// calibrated ranges (through the float plan that numbered them), not from the int8 plan. Int16 activations
+// (quantize's 16x8 mode) take ONNX Runtime's contrib QuantizeLinear / DequantizeLinear (domain com.microsoft), which
+// read int16 at any opset where ONNX's own need opset 21; ORT runs those groups in float (it has no int16 QLinear
+// ops), and where convkit shares one scale across an int8 max pool the export gives the pool's input its own.
 import { ValueError } from '../../errors';
 import { Model } from '../../models/model';
 import { lower } from '../../models/plan/lower';
@@ -25,12 +28,15 @@ import {
   type SymbolicTensor,
 } from '../../layers';
 import type { QuantizedModel } from '../../quantize';
-import { int8Values, valueParams } from '../../quantize/program';
+import { int16Limits, int8Values, valueParams } from '../../quantize/program';
 import { attr, tr, windowPads, type Exporter, type Out } from './export';
 import { floatTensor, intTensor } from './proto';
 
 type Kernel = Extract<Step, { kind: 'conv' | 'depthwise' | 'dense' }>;
 const isModel = (l: Layer): l is Model => l instanceof Model;
+
+/** ONNX Runtime's contrib operator domain. */
+export const MS_DOMAIN = 'com.microsoft';
 
 /** What an activation's QuantizeLinear takes: scale and zero point. */
 interface QParams {
@@ -59,6 +65,9 @@ export class QdqPlan {
   /** ZeroPadding2D outputs folded into the pads of the int8 convolutions reading them ([[top, bottom], [l, r]]). */
   private readonly padded = new Map<SymbolicTensor, [[number, number], [number, number]]>();
   private readonly signed: boolean;
+  /** int16 activations (quantize's 16x8 mode), and each int16 value's largest level by root (int16Limits). */
+  private readonly wide: boolean;
+  private limits = new Map<number, number>();
   private readonly perTensor: boolean;
   private readonly bias: Map<string, number[]>;
 
@@ -70,12 +79,8 @@ export class QdqPlan {
     private readonly fused = false,
   ) {
     const s = model.saved;
-    // ONNX has int16 QuantizeLinear only from opset 21, past what the exporter writes (11-17)
-    if (s.activations === 'int16')
-      throw new ValueError(
-        `saveOnnx: model '${model.name}' has int16 activations; the QDQ form is written for 8-bit activations only`,
-      );
     this.signed = s.activations === 'int8';
+    this.wide = s.activations === 'int16';
     this.perTensor = s.weights === 'perTensor';
     this.ranges = new Map(s.ranges.map(([v, lo, hi]) => [v, [lo, hi]]));
     this.bias = new Map(s.bias ?? []);
@@ -113,6 +118,14 @@ export class QdqPlan {
     );
     this.quantised = r.quantised;
     this.adds = [...r.adds];
+    if (this.wide)
+      this.limits = int16Limits(
+        this.p,
+        new Set(chosen),
+        (v) => this.rangeOf(v),
+        (v) => this.root(v),
+        this.bias,
+      );
   }
 
   private root(v: number): number {
@@ -127,7 +140,11 @@ export class QdqPlan {
     }
   }
   private params(v: number): QParams {
-    const { scale, zero } = valueParams(this.rangeOf(v)!, this.signed);
+    const { scale, zero } = valueParams(
+      this.rangeOf(v)!,
+      this.wide ? 'int16' : this.signed,
+      this.limits.get(this.root(v)),
+    );
     return { scale, zero };
   }
 
@@ -192,14 +209,13 @@ export class QdqPlan {
   private fakeQuant(e: Exporter, x: string, q: QParams, base: string): string {
     const key = `${x}|${q.scale}|${q.zero}`;
     if (this.dq.has(key)) return this.dq.get(key)!;
-    const zeroData = this.signed ? Int8Array.of(q.zero) : Uint8Array.of(q.zero);
+    const zeroData = this.wide ? Int16Array.of(q.zero) : this.signed ? Int8Array.of(q.zero) : Uint8Array.of(q.zero);
     const scale = e.init(`${base}/scale`, Float32Array.of(q.scale), []);
     const zero = e.tensor(`${base}/zero_point`, (n) => intTensor(n, [], zeroData));
-    const y = e.node(
-      'DequantizeLinear',
-      [e.node('QuantizeLinear', [x, scale, zero], `${base}/q`), scale, zero],
-      `${base}/dq`,
-    );
+    // ONNX's own int16 QuantizeLinear needs opset 21; ONNX Runtime's contrib ops take int16 at any opset
+    const domain = this.wide ? MS_DOMAIN : undefined;
+    const quant = e.node('QuantizeLinear', [x, scale, zero], `${base}/q`, [], undefined, domain);
+    const y = e.node('DequantizeLinear', [quant, scale, zero], `${base}/dq`, [], undefined, domain);
     this.dq.set(key, y);
     this.dq.set(`${y}|${q.scale}|${q.zero}`, y);
     return y;
