@@ -3,14 +3,17 @@
 // over square crops of the real photos face-api ships (examples/photos.ts), calibrated on 32 other crops, for uint8
 // and int16 activations with nearest or adaptive rounding, with and without bias correction. Then the speed, batch 1
 // at 224x224, by wall clock on 1 and 2 threads, the three plans interleaved in rounds (the starting one rotating),
-// medians: MobileNetV2 (nsfwjs) and ResNet-50 (the zoo's, seeded random weights). The face-api detector's numbers
-// come from bench/face-int8.ts --int16.
+// medians: MobileNetV2 (nsfwjs) and ResNet-50 (the zoo's, seeded random weights); on 1 thread ONNX Runtime Web runs
+// the int16 model's QDQ export in the same rounds (ORT fixes its threads when its wasm starts, so only there). The
+// face-api detector's numbers come from bench/face-int8.ts --int16.
 // Run: node --import tsx bench/int16.ts [--crops 2000] [--rounds 15] [--no-accuracy] [--no-speed]
-import { init, backend, zoo, quantize, Tensor } from '../src';
+import * as ort from 'onnxruntime-web';
+import { init, backend, io, zoo, quantize, Tensor } from '../src';
 import type { Model, QuantizeOptions } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
 import { photoCrops } from '../examples/photos';
 import { median, seeded } from './util';
+import { configureOrt } from './ort';
 
 const args = process.argv.slice(2);
 const flag = (f: string) => {
@@ -59,7 +62,15 @@ async function accuracy(): Promise<void> {
   }
 }
 
+/** ONNX Runtime Web (1 thread) on a model's bytes: a runner for input x. */
+async function ortRunner(bytes: Uint8Array, x: Tensor): Promise<() => Promise<unknown>> {
+  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', x.data, x.shape) };
+  return () => s.run(feeds);
+}
+
 async function speed(): Promise<void> {
+  configureOrt(1);
   const nets: Array<[string, Model]> = [
     ['MobileNetV2', await loadNsfwjs('mobilenet_v2')],
     ['ResNet-50', zoo.resnet({ depth: 50, seed: 1 })],
@@ -68,33 +79,38 @@ async function speed(): Promise<void> {
     x = new Tensor(seeded(224 * 224 * 3, 1), [1, 224, 224, 3]);
   const rows: string[] = [];
   for (const [name, m] of nets) {
-    const plans: Array<[string, Model]> = [
-      ['float', m],
-      ['uint8', quantize(m, { calibration: cal })],
-      ['int16', quantize(m, { calibration: cal, activations: 'int16' })],
+    const u8 = quantize(m, { calibration: cal }),
+      q16 = quantize(m, { calibration: cal, activations: 'int16' });
+    const plans: Array<[string, () => Promise<unknown>]> = [
+      ['float', async () => m.predict(x)],
+      ['uint8', async () => u8.predict(x)],
+      ['int16', async () => q16.predict(x)],
     ];
+    const ortQdq = await ortRunner(await io.saveOnnx(q16), x);
     for (const threads of [1, 2]) {
       backend.setThreads(threads);
       await init();
+      const impls = threads === 1 ? [...plans, ['ORT', ortQdq] as [string, () => Promise<unknown>]] : plans;
       const times: Record<string, number[]> = {};
       for (let r = -2; r < rounds; r++)
-        for (let i = 0; i < plans.length; i++) {
-          const [impl, net] = plans[(i + r + 2) % plans.length];
+        for (let i = 0; i < impls.length; i++) {
+          const [impl, run] = impls[(i + r + 2) % impls.length];
           const t = performance.now();
-          net.predict(x);
+          await run();
           if (r >= 0) (times[impl] ??= []).push(performance.now() - t);
         }
-      const [f, u8, i16] = plans.map(([impl]) => median(times[impl]));
+      const [f, q8, i16] = plans.map(([impl]) => median(times[impl]));
+      const o = threads === 1 ? median(times.ORT).toFixed(1) : '-';
       rows.push(
-        `| ${name} | ${threads} | ${f.toFixed(1)} | ${u8.toFixed(1)} | ${i16.toFixed(1)} | ${(f / u8).toFixed(2)}x | ` +
-          `${(f / i16).toFixed(2)}x |`,
+        `| ${name} | ${threads} | ${f.toFixed(1)} | ${q8.toFixed(1)} | ${i16.toFixed(1)} | ${o} | ` +
+          `${(f / q8).toFixed(2)}x | ${(f / i16).toFixed(2)}x |`,
       );
     }
   }
   backend.setThreads(null);
   console.log(
-    '\n| net, batch 1 | threads | float ms | uint8 ms | int16 ms | float / uint8 | float / int16 |\n' +
-      '|---|---|---:|---:|---:|---:|---:|',
+    '\n| net, batch 1 | threads | float ms | uint8 ms | int16 ms | ORT int16 QDQ ms | float / uint8 | float / int16 |\n' +
+      '|---|---|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of rows) console.log(r);
 }

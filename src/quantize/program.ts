@@ -364,8 +364,9 @@ function weightScales(w: ArrayLike<number>, k: number, n: number, mode: Quantize
 /**
  * Per int16 value (by root), the largest level L its range may map to so that no reader's i32 sum can overflow:
  * |acc| <= L·sum_k |w_q| + |bias_q| with bias_q = b·L / (R·sW) (R the value's range, sW the channel's weight scale),
- * so L <= (2^31 - 1) / max_n (sum_k |w_q[k, n]| + |b_n| / (R·sW_n)), |w_q| taken rounded up (any rounding). Values
- * with no such reader are absent. Shared with io.saveOnnx's QDQ form (qdq.ts).
+ * so L <= (2^31 - 1) / max_n (sum_k |w_q[k, n]| + |b_n| / (R·sW_n)), |w_q| taken rounded up (any rounding) at
+ * per-channel scales (per-tensor ones are larger, so the bound holds for them too). Values with no such reader are
+ * absent. Shared with io.saveOnnx's QDQ form (qdq.ts).
  */
 export function int16Limits(
   p: Program,
