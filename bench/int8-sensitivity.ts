@@ -6,8 +6,9 @@
 // - nsfwjs's MobileNetV2 (top-1 agreement over square crops of the six photos, calibrated on 64 other crops): weights
 //   alone on the int8 grid, each layer's weights alone, and int8 plans with the first depthwise conv kept float, bias
 //   correction, and quantize's rounding: 'adaptive' (depthwise kernels rounded for their outputs' error).
-// Run: node --import tsx bench/int8-sensitivity.ts [--crops 2000] [--no-detector] [--no-nsfw] [--per-value]
-// (--per-value: the detector's activations one value at a time, at 8 bits among 16 and at 16 among 8)
+// Run: node --import tsx bench/int8-sensitivity.ts [--crops 2000] [--no-detector] [--no-nsfw] [--per-value] [--mixed]
+// (--per-value: the detector's activations one value at a time, at 8 bits among 16 and at 16 among 8; --mixed: the
+// first or last n values at 16 bits, the rest at 8, for every n: could a plan mixing int8 and int16 values do)
 import { init, backend, detect, quantize, Tensor } from '../src';
 import type { Model, QuantizedModel, QuantizeOptions } from '../src';
 import { lower } from '../src/models/plan/lower';
@@ -196,6 +197,21 @@ async function detector(): Promise<void> {
       const at = (bits: number, rest: number) =>
         snapped(() => score(simulated(float.det.model, (u) => 2 ** (u === v ? bits : rest), false)));
       console.log(`| ${label(v)} | ${at(8, 16)} | ${at(16, 8)} |`);
+    }
+  }
+  if (args.includes('--mixed')) {
+    const outs = new Set(fuse(lower(float.det.model, [[1, 416, 416, 3]], isModel), { residuals: false }).outputs);
+    const order = [...perTensor.keys()].filter((v) => !outs.has(v));
+    console.log(
+      `\n| detector values at 16 bits (of ${order.length}; the rest 8), int8 weights | first n: min IoU | median | ` +
+        'last n: min IoU | median |\n|---|---:|---:|---:|---:|',
+    );
+    for (let n = 1; n < order.length; n++) {
+      const first = new Set(order.slice(0, n)),
+        last = new Set(order.slice(order.length - n));
+      const at = (sixteen: Set<number>) =>
+        snapped(() => score(simulated(float.det.model, (u) => 2 ** (sixteen.has(u) ? 16 : 8), false)));
+      console.log(`| ${n} | ${at(first)} | ${at(last)} |`);
     }
   }
 }
