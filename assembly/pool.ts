@@ -5,6 +5,7 @@
 // Geometry arrives as 17 i32 at pointer g, in the order of the constants below (written in the order of
 // POOL_GEOMETRY_FIELDS in src/backend/wasm/geometry.ts). Padded cells are skipped by clipping each window
 // to the input.
+import { T_I16, T_I8, T_U8 } from './int8';
 
 const BATCH = 0, CH = 1, IN_D = 2, IN_H = 3, IN_W = 4, OUT_D = 5, OUT_H = 6, OUT_W = 7;
 const P_D = 8, P_H = 9, P_W = 10, S_D = 11, S_H = 12, S_W = 13, PAD_F = 14, PAD_T = 15, PAD_L = 16;
@@ -288,9 +289,9 @@ function avgBackPixel(dyp: usize, dxb: usize, C: i32): void {
 }
 
 /**
- * Max pooling over quantised NDHWC values, for int8 inference plans: qType 0 uint8, 1 int8, 2 int16. Max commutes
- * with the monotone quantisation, so y keeps x's scale and zero point; a window entirely in padding gives the zero
- * point (the value 0). One vector of channels per step (i8x16.max_s / max_u, i16x8.max_s); a tail of C at least a
+ * Max pooling over quantised NDHWC values, for int8 inference plans: qType T_U8, T_I8 or T_I16 (assembly/int8.ts).
+ * Max commutes with the monotone quantisation, so y keeps x's scale and zero point; a window entirely in padding gives
+ * the zero point (the value 0). One vector of channels per step (i8x16.max_s / max_u, i16x8.max_s); a tail of C at least a
  * vector is one more vector overlapping the previous.
  */
 export function qmaxPool(x: usize, y: usize, g: usize, qType: i32, zero: i32): void {
@@ -298,7 +299,7 @@ export function qmaxPool(x: usize, y: usize, g: usize, qType: i32, zero: i32): v
   const outD = gi(g, OUT_D), outH = gi(g, OUT_H), outW = gi(g, OUT_W), batch = gi(g, BATCH);
   const sD = gi(g, S_D), sH = gi(g, S_H), sW = gi(g, S_W), pD = gi(g, P_D), pH = gi(g, P_H), pW = gi(g, P_W);
   const padF = gi(g, PAD_F), padT = gi(g, PAD_T), padL = gi(g, PAD_L);
-  const eb = qType == 2 ? 2 : 1, cb = <usize>(C * eb), rb = <usize>inW * cb, pb = <usize>inH * rb;
+  const eb = qType == T_I16 ? 2 : 1, cb = <usize>(C * eb), rb = <usize>inW * cb, pb = <usize>inH * rb;
   const image = <usize>inD * pb;
   let yp = y;
   for (let n = 0; n < batch; n++) {
@@ -310,7 +311,7 @@ export function qmaxPool(x: usize, y: usize, g: usize, qType: i32, zero: i32): v
         for (let ow = 0; ow < outW; ow++) {
           const w = ow * sW - padL, b0 = max(w, 0), b1 = min(w + pW, inW);
           if (e0 < e1 && a0 < a1 && b0 < b1) qmaxPixel(xb, yp, C, rb, pb, e0, e1, a0, a1, b0, b1, qType);
-          else if (qType == 2) for (let c = 0; c < C; c++) store<i16>(yp + (<usize>c << 1), <i16>zero);
+          else if (qType == T_I16) for (let c = 0; c < C; c++) store<i16>(yp + (<usize>c << 1), <i16>zero);
           else memory.fill(yp, <u8>zero, <usize>C);
           yp += cb;
         }
@@ -322,8 +323,8 @@ export function qmaxPool(x: usize, y: usize, g: usize, qType: i32, zero: i32): v
 // One output pixel of qmaxPool over the clipped window [e0, e1) x [a0, a1) x [b0, b1).
 @inline function qmaxPixel(xb: usize, yp: usize, C: i32, rb: usize, pb: usize, e0: i32, e1: i32, a0: i32, a1: i32, b0: i32,
   b1: i32, qType: i32): void {
-  const wide = qType == 2, signed = qType != 0, eb = wide ? 1 : 0, lanes = wide ? 8 : 16;
-  const cb = <usize>C << eb, first = xb + <usize>e0 * pb + <usize>a0 * rb + <usize>b0 * cb;
+  const wide = qType == T_I16, signed = qType != T_U8, shift = wide ? 1 : 0, lanes = wide ? 8 : 16;
+  const cb = <usize>C << shift, first = xb + <usize>e0 * pb + <usize>a0 * rb + <usize>b0 * cb;
   let c = 0;
   if (ASC_FEATURE_SIMD) {
     for (;;) {
@@ -331,7 +332,7 @@ export function qmaxPool(x: usize, y: usize, g: usize, qType: i32, zero: i32): v
         if (c == C || C < lanes) break;
         c = C - lanes; // the tail: one vector ending at C, recomputing some lanes with the same values
       }
-      const o = <usize>c << eb;
+      const o = <usize>c << shift;
       let m = v128.load(first + o);
       for (let d = e0; d < e1; d++) for (let h = a0; h < a1; h++) {
         let p = xb + <usize>d * pb + <usize>h * rb + <usize>b0 * cb + o;
@@ -345,7 +346,7 @@ export function qmaxPool(x: usize, y: usize, g: usize, qType: i32, zero: i32): v
     }
   }
   for (; c < C; c++) {
-    const o = <usize>c << eb;
+    const o = <usize>c << shift;
     let m = qAt(first + o, qType);
     for (let d = e0; d < e1; d++) for (let h = a0; h < a1; h++) {
       let p = xb + <usize>d * pb + <usize>h * rb + <usize>b0 * cb + o;
@@ -360,5 +361,5 @@ export function qmaxPool(x: usize, y: usize, g: usize, qType: i32, zero: i32): v
 }
 
 @inline function qAt(p: usize, qType: i32): i32 {
-  return qType == 2 ? <i32>load<i16>(p) : qType == 1 ? <i32>load<i8>(p) : <i32>load<u8>(p);
+  return qType == T_I16 ? <i32>load<i16>(p) : qType == T_I8 ? <i32>load<i8>(p) : <i32>load<u8>(p);
 }
