@@ -3,8 +3,9 @@
 // kind and the slowest steps. Per-step timing adds a little overhead to every step, so compare kinds, not totals with
 // bench/int8.ts.
 // Run: CONVKIT_PLAN_PROFILE=1 node --import tsx bench/int8-profile.ts [--models mobilenetv2,resnet50,facedetector]
-// [--runs 10] [--threads 1] [--before]
-// (--before: an int8 plan with leaky ReLU and max pooling float too, CONVKIT_INT8_ACT=0)
+// [--runs 10] [--threads 1] [--before] [--int16]
+// (--before: an int8 plan with leaky ReLU and max pooling float too, CONVKIT_INT8_ACT=0; --int16: a plan with int16
+// activations too, quantize's 16x8 mode)
 import { init, backend, zoo, quantize, detect, Tensor, Model } from '../src';
 import type { Layer } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
@@ -40,10 +41,17 @@ async function main(): Promise<void> {
     const before = args.includes('--before')
       ? quantize(m, { calibration: new Tensor(seeded(2 * side * side * 3, 2), [2, side, side, 3]) })
       : null;
+    const int16 = args.includes('--int16')
+      ? quantize(m, {
+          calibration: new Tensor(seeded(2 * side * side * 3, 2), [2, side, side, 3]),
+          activations: 'int16',
+        })
+      : null;
     for (const [impl, net] of [
       ['float', m],
       ['int8', q],
       ...(before ? [['int8 before', before] as const] : []),
+      ...(int16 ? [['int16', int16] as const] : []),
     ] as const) {
       if (impl === 'int8 before') process.env.CONVKIT_INT8_ACT = '0';
       const plan = planFor(net, [x.shape], isModel)!;
