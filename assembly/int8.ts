@@ -221,7 +221,17 @@ export function qgemm(m: i32, n: i32, k: i32, a: usize, lda: i32, wp: usize, par
   const eb = outBytes(prm(q, P_KIND));
   const corr = params, mult = params + (<usize>np << 2);
   const tmp = scratch, ra = scratch + 32;
-  for (let i = 0; i < m; i += MB) {
+  let start = 0;
+  if (aType == T_I16 && lda == kp << 1) {
+    // int16 rows at the tile's stride already are its widened rows: whole groups of MR are read in place, and only
+    // the last m % MR rows are copied (the tile reads MR rows)
+    start = m - m % MR;
+    for (let i = 0; i < start; i += MB) {
+      const rows = start - i < MB ? start - i : MB;
+      rowBlock(kp, n, a + <usize>(i * lda), rows, wp, corr, mult, q, out + <usize>(i * ldo * eb), ldo, eb, tmp);
+    }
+  }
+  for (let i = start; i < m; i += MB) {
     const rows = m - i < MB ? m - i : MB;
     for (let r = 0; r < roundUp(rows, MR); r++) {
       const dst = ra + <usize>(r * kp * 2);

@@ -8,7 +8,14 @@ import { init, detect, face, quantize } from '../src';
 import type { Model } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
 import { photoCrops } from '../examples/photos';
-import { compareFaceNets, floatFaceNets, networkInputs, readPhotos, type FaceNets } from '../examples/data/face-int8';
+import {
+  compareFaceNets,
+  floatFaceNets,
+  networkInputs,
+  readPhotos,
+  withModel,
+  type FaceNets,
+} from '../examples/data/face-int8';
 
 const args = process.argv.slice(2);
 const flag = (f: string) => {
@@ -26,9 +33,6 @@ const VARIANTS: Array<['minmax' | 'mse', boolean]> = [
   ['mse', true],
 ];
 const label = (ranges: string, bc: boolean) => `${ranges}${bc ? ', bias-corrected' : ''}`;
-
-const withModel = <T extends { model: Model }>(o: T, m: Model): T =>
-  Object.assign(Object.create(Object.getPrototypeOf(o)), o, { model: m });
 
 const argmax = (d: Float32Array, off: number, n: number) => {
   let b = 0;

@@ -34,7 +34,7 @@ export async function floatFaceNets(): Promise<FaceNets> {
 }
 
 /** o with its network swapped (the wrappers' preprocessing and decoding kept). */
-const withModel = <T extends { model: Model }>(o: T, m: Model): T =>
+export const withModel = <T extends { model: Model }>(o: T, m: Model): T =>
   Object.assign(Object.create(Object.getPrototypeOf(o)), o, { model: m });
 
 /** The tensors a wrapper feeds its network while f runs (its own preprocessing: crops, padding, normalisation). */

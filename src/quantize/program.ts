@@ -167,7 +167,7 @@ export function quantizeProgram(p: Program, ranges: Ranges, q: QuantizeSettings,
     if (quantised.has(root(i))) v.dtype = dtype;
   });
   const limits = wide ? int16Limits(p, chosen, rangeOf, root, q.bias) : new Map<number, number>();
-  sharePoolLimits(limits, pools, root);
+  if (wide) sharePoolLimits(limits, pools, root);
   const params = new Map<number, QValue>();
   const paramsOf = (v: number): QValue => {
     const r = root(v);
@@ -353,7 +353,7 @@ function int8Step(
 }
 
 /** Symmetric int8 weight scales of w [k, n], one per output channel (column) or one for the tensor. */
-function weightScales(w: ArrayLike<number>, k: number, n: number, mode: QuantizeSettings['weights']): Float64Array {
+export function weightScales(w: ArrayLike<number>, k: number, n: number, mode: QuantizeSettings['weights']): Float64Array {
   const wScale = new Float64Array(n);
   for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) wScale[j] = Math.max(wScale[j], Math.abs(w[i * n + j]));
   if (mode === 'perTensor') wScale.fill(Math.max(...wScale));

@@ -556,6 +556,10 @@ function params16(kind: number, act: 'none' | 'relu' | 'leaky', levels = 32767):
   return { ...base, kind, act: 0, qmin: act === 'relu' ? 0 : -levels };
 }
 const ACTS16 = ['none', 'relu', 'leaky'] as const;
+/** A 16x8 convolution on a build: input, int8 filters, corrections, multipliers, parameters -> its output. */
+type Run16 = (x: Int16Array, w: Int8Array, corr: Int32Array, mult: Float32Array, p: QParams) => ArrayLike<number>;
+/** Fails on a NaN or infinity in a reference output (so equal NaNs cannot pass a comparison). */
+const finite = (y: ArrayLike<number>) => expect(Array.from(y).every(Number.isFinite)).toBe(true);
 /** Multipliers spreading 16x8 accumulators over tens of thousands of quanta (both clamps reached). */
 const multipliers16 = (n: number, k: number, r: () => number) => multipliers(n, k, r, 30);
 
@@ -597,12 +601,17 @@ describe.each(BUILDS)('16x8 kernels (int16 activations) on the %s build', (build
           mult = multipliers16(n, k, r),
           corr = corrections(w, k, n, 0, bias);
         const want = qgemmRef(a, m, k, w, n, corr, mult, p);
+        finite(want);
         same(qgemmWasm(mod, a, m, k, packInt8Weights(w, k, n), n, corr, mult, p), want);
       }
   });
 
-  it.each(CONV_CASES)('qconv %s, bit-exact', (_, g) => {
-    const r = rng(g.inH * 31 + g.inC),
+  /**
+   * Every output kind and activation of a 16x8 convolution over g (filters [fH, fW, inC, outC]): the build's result
+   * (run) against qconvRef, whose float outputs must be finite.
+   */
+  function conv16(g: ConvGeometry, seed: number, bias: Int32Array | null, run: Run16): void {
+    const r = rng(seed),
       k = g.fH * g.fW * g.inC;
     for (const kind of kinds)
       for (const act of ACTS16) {
@@ -610,33 +619,26 @@ describe.each(BUILDS)('16x8 kernels (int16 activations) on the %s build', (build
           w = weights(k * g.outC, r);
         const p = params16(kind, act),
           mult = multipliers16(g.outC, k, r),
-          corr = corrections(
-            w,
-            k,
-            g.outC,
-            0,
-            Int32Array.from({ length: g.outC }, (_, j) => 900 * j - 4000),
-          );
-        same(
-          qconvWasm(mod, false, x, g, packInt8Weights(w, k, g.outC), corr, mult, p),
-          qconvRef(x, g, w, corr, mult, p),
-        );
+          corr = corrections(w, k, g.outC, 0, bias);
+        const want = qconvRef(x, g, w, corr, mult, p);
+        finite(want);
+        same(run(x, w, corr, mult, p), want);
       }
-  });
+  }
 
-  it.each(DIRECT_CASES)('qconvDirect %s, bit-exact', (_, g) => {
-    const r = rng(g.inW * 29 + g.inC),
-      k = g.fH * g.fW * g.inC;
-    for (const kind of kinds)
-      for (const act of ACTS16) {
-        const x = int16s(g.batch * g.inH * g.inW * g.inC, r),
-          w = weights(k * g.outC, r);
-        const p = params16(kind, act),
-          mult = multipliers16(g.outC, k, r),
-          corr = corrections(w, k, g.outC, 0, null);
-        same(qconvDirectWasm(mod, x, g, w, corr, mult, p), qconvRef(x, g, w, corr, mult, p));
-      }
-  });
+  it.each(CONV_CASES)('qconv %s, bit-exact', (_, g) =>
+    conv16(
+      g,
+      g.inH * 31 + g.inC,
+      Int32Array.from({ length: g.outC }, (_, j) => 900 * j - 4000),
+      (x, w, corr, mult, p) =>
+        qconvWasm(mod, false, x, g, packInt8Weights(w, g.fH * g.fW * g.inC, g.outC), corr, mult, p),
+    ),
+  );
+
+  it.each(DIRECT_CASES)('qconvDirect %s, bit-exact', (_, g) =>
+    conv16(g, g.inW * 29 + g.inC, null, (x, w, corr, mult, p) => qconvDirectWasm(mod, x, g, w, corr, mult, p)),
+  );
 
   it.each(DEPTHWISE_CASES)('qdepthwise %s, bit-exact', (_, g) => {
     const r = rng(g.inH * 17 + g.inC),
@@ -655,6 +657,7 @@ describe.each(BUILDS)('16x8 kernels (int16 activations) on the %s build', (build
             Int32Array.from({ length: g.inC }, (_, j) => 50 * j - 700),
           );
         const want = qdepthwiseRef(x, g, w, corr, mult, p);
+        finite(want);
         same(qconvWasm(mod, true, x, g, widenDepthwise(w, taps, g.inC), corr, mult, p), want);
       }
   });

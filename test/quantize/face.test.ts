@@ -11,12 +11,14 @@
 // same-person distance is 0.6). With int16 activations (quantize's 16x8 mode) the detector meets the 0.95
 // (about 0.975, what its int8 weights alone give).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init } from '../../src';
+import { init, quantize } from '../../src';
 import {
   compareFaceNets,
   addLayers,
   floatFaceNets,
+  networkInputs,
   quantizeFaceNets,
+  withModel,
   readPhotos,
   type FaceNets,
 } from '../../examples/data/face-int8';
@@ -52,7 +54,8 @@ describe('face-api nets quantised', () => {
   }, 120_000);
 
   it('with int16 activations the detector finds the same faces with every box IoU at least 0.95', () => {
-    const det = quantizeFaceNets(float, photos.slice(0, 3), {}, { det: { activations: 'int16' } }).int8.det;
+    const cal = networkInputs(float, photos.slice(0, 3)).det;
+    const det = withModel(float.det, quantize(float.det.model, { calibration: cal, activations: 'int16' }));
     const r = compareFaceNets(float, { ...float, det }, photos);
     console.log(r);
     expect(r.faces).toBe(20);

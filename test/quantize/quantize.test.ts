@@ -186,6 +186,11 @@ function int8Program(q: QuantizedModel, shape: number[]): Program {
   return fuse(lower(q, [shape], isModel), { residuals: false, rewrite: int8Rewrites.get(q)! });
 }
 
+/** A program's step kinds, int8 pools as 'pool true'. */
+const stepKinds = (p: Program) => p.steps.map((s) => (s.kind === 'pool' ? `pool ${s.zero !== undefined}` : s.kind));
+/** tinyYoloNet's quantised program: no float step between the input quantize and the head. */
+const TINY_YOLO_INT8_STEPS = ['quantize', 'int8', 'pool true', 'int8', 'int8', 'pool true', 'int8'];
+
 /** An int8 program run step by step on the TypeScript references (src/backend/js/int8.ts): its first output. */
 function interpret(p: Program, x: Float32Array): Float32Array {
   const data = new Map<number, Float32Array | QArray>();
@@ -258,15 +263,7 @@ describeEachBackend('quantize: leaky ReLU and max pooling run int8', () => {
     expect(err).toBeLessThan(0.05);
     expect(err).toBeGreaterThan(0);
     const p = int8Program(q, x.shape);
-    expect(p.steps.map((s) => (s.kind === 'pool' ? `pool ${s.zero !== undefined}` : s.kind))).toEqual([
-      'quantize',
-      'int8',
-      'pool true',
-      'int8',
-      'int8',
-      'pool true',
-      'int8',
-    ]);
+    expect(stepKinds(p)).toEqual(TINY_YOLO_INT8_STEPS);
     // the leaky ReLUs in the epilogues of c0 and pw; each pool's input keeps its output's scale
     expect(p.steps.filter((s) => s.kind === 'int8' && s.params[4] === 3).map((s) => 'layer' in s && s.layer)).toEqual([
       'c0',
@@ -328,15 +325,7 @@ describeEachBackend("quantize: int16 activations (TensorFlow Lite's 16x8 mode)",
     expect(e16).toBeGreaterThan(0);
     expect(e16).toBeLessThan(relError(weightsOnly(q8, x), q8.predict(x)) / 20);
     const p = int8Program(q16, x.shape);
-    expect(p.steps.map((s) => (s.kind === 'pool' ? `pool ${s.zero !== undefined}` : s.kind))).toEqual([
-      'quantize',
-      'int8',
-      'pool true',
-      'int8',
-      'int8',
-      'pool true',
-      'int8',
-    ]);
+    expect(stepKinds(p)).toEqual(TINY_YOLO_INT8_STEPS);
     const between = p.steps.filter((s) => s.kind !== 'int8' || s.params[0] !== 2).map((s) => p.values[s.y].dtype);
     expect(new Set(between)).toEqual(new Set(['i16']));
     expect(Array.from(y16.data)).toEqual(Array.from(interpret(p, x.data)));

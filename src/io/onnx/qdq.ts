@@ -28,7 +28,7 @@ import {
   type SymbolicTensor,
 } from '../../layers';
 import type { QuantizedModel } from '../../quantize';
-import { int16Limits, int8Values, valueParams } from '../../quantize/program';
+import { int16Limits, int8Values, valueParams, weightScales } from '../../quantize/program';
 import { attr, tr, windowPads, type Exporter, type Out } from './export';
 import { floatTensor, intTensor } from './proto';
 
@@ -228,10 +228,7 @@ export class QdqPlan {
     // the int8 plan's weights: symmetric per output channel (column of [k, n]) or per tensor, after folding
     const n = s.kind === 'dense' ? s.n : s.kind === 'depthwise' ? s.g.inC : s.g.outC,
       k = s.w.length / n;
-    const wScale = new Float64Array(n);
-    for (let i = 0; i < s.w.length; i++) wScale[i % n] = Math.max(wScale[i % n], Math.abs(s.w[i]));
-    if (this.perTensor) wScale.fill(Math.max(...wScale));
-    const scales = Float32Array.from(wScale, (m) => (m > 0 ? m / 127 : 1));
+    const scales = Float32Array.from(weightScales(s.w, k, n, this.perTensor ? 'perTensor' : 'perChannel'));
     const wq = new Float32Array(s.w.length);
     for (let i = 0; i < s.w.length; i++) wq[i] = Math.max(-127, Math.min(127, Math.round(s.w[i] / scales[i % n])));
     const biasScales = Float32Array.from(scales, (w) => inQ.scale * w);
