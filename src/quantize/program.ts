@@ -353,7 +353,12 @@ function int8Step(
 }
 
 /** Symmetric int8 weight scales of w [k, n], one per output channel (column) or one for the tensor. */
-export function weightScales(w: ArrayLike<number>, k: number, n: number, mode: QuantizeSettings['weights']): Float64Array {
+export function weightScales(
+  w: ArrayLike<number>,
+  k: number,
+  n: number,
+  mode: QuantizeSettings['weights'],
+): Float64Array {
   const wScale = new Float64Array(n);
   for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) wScale[j] = Math.max(wScale[j], Math.abs(w[i * n + j]));
   if (mode === 'perTensor') wScale.fill(Math.max(...wScale));
