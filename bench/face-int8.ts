@@ -11,6 +11,7 @@
 import { init, backend, Tensor } from '../src';
 import type { Model } from '../src';
 import { median } from './util';
+import { narrowestInt16 } from './int16-limits';
 import {
   compareFaceNets,
   floatFaceNets,
@@ -79,7 +80,8 @@ async function main(): Promise<void> {
     console.log(
       `int16 activations: photos with other faces: ${r16.mismatched.join(', ') || 'none'}; box IoU min ` +
         `${r16.minIou.toFixed(4)}; landmarks max error ${(100 * r16.maxLandmark).toFixed(2)}%; descriptor distance ` +
-        `max ${r16.maxDescriptor.toFixed(4)} (recogniser alone), ${r16.maxPipelineDescriptor.toFixed(4)} (pipeline)`,
+        `max ${r16.maxDescriptor.toFixed(4)} (recogniser alone), ${r16.maxPipelineDescriptor.toFixed(4)} (pipeline); ` +
+        `fewest int16 levels of any detector value ${narrowestInt16(v.models.det, [1, 416, 416, 3])}`,
     );
     det.push(['int16 activations', v.models.det, {}]);
   }

@@ -6,6 +6,8 @@
 // medians: MobileNetV2 (nsfwjs) and ResNet-50 (the zoo's, seeded random weights); on 1 thread ONNX Runtime Web runs
 // the int16 model's QDQ export in the same rounds (ORT fixes its threads when its wasm starts, so only there). The
 // face-api detector's numbers come from bench/face-int8.ts --int16.
+// It first prints the runtime and what the dot-product probe finds (int8 plans use the relaxed dot path where it is
+// exact), and with the speed rounds the fewest levels the overflow guard left any int16 value.
 // Run: node --import tsx bench/int16.ts [--crops 2000] [--rounds 15] [--no-accuracy] [--no-speed]
 import * as ort from 'onnxruntime-web';
 import { init, backend, io, zoo, quantize, Tensor } from '../src';
@@ -13,6 +15,8 @@ import type { Model, QuantizeOptions } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
 import { photoCrops } from '../examples/photos';
 import { median, seeded } from './util';
+import { narrowestInt16 } from './int16-limits';
+import { dotArithmetic } from '../src/backend/wasm/int8';
 import { configureOrt } from './ort';
 
 const args = process.argv.slice(2);
@@ -87,6 +91,7 @@ async function speed(): Promise<void> {
       ['int16', async () => q16.predict(x)],
     ];
     const ortQdq = await ortRunner(await io.saveOnnx(q16), x);
+    console.log(`${name}: fewest int16 levels of any value ${narrowestInt16(q16, [...x.shape])}`);
     for (const threads of [1, 2]) {
       backend.setThreads(threads);
       await init();
@@ -115,9 +120,19 @@ async function speed(): Promise<void> {
   for (const r of rows) console.log(r);
 }
 
+/** What the relaxed build's int8 dot product computes here (the probe int8 plans consult at load). */
+function dotProbe(): string {
+  try {
+    const mod = backend.module('wasm-relaxed-simd');
+    return mod ? `relaxed dot product: ${dotArithmetic(mod)}` : 'no relaxed SIMD build';
+  } catch {
+    return 'no relaxed SIMD build';
+  }
+}
+
 async function main(): Promise<void> {
   const info = await init();
-  console.log(`backend ${info.kernel}, threads available ${info.threads}`);
+  console.log(`${process.version}, backend ${info.kernel}, threads available ${info.threads}, ${dotProbe()}`);
   if (!args.includes('--no-accuracy')) await accuracy();
   if (!args.includes('--no-speed')) await speed();
 }

@@ -3,9 +3,9 @@
 // kind and the slowest steps. Per-step timing adds a little overhead to every step, so compare kinds, not totals with
 // bench/int8.ts.
 // Run: CONVKIT_PLAN_PROFILE=1 node --import tsx bench/int8-profile.ts [--models mobilenetv2,resnet50,facedetector]
-// [--runs 10] [--threads 1] [--before] [--int16]
+// [--runs 10] [--threads 1] [--before] [--int16] [--steps]
 // (--before: an int8 plan with leaky ReLU and max pooling float too, CONVKIT_INT8_ACT=0; --int16: a plan with int16
-// activations too, quantize's 16x8 mode)
+// activations too, quantize's 16x8 mode; --steps: every step's ms per run too, in plan order)
 import { init, backend, zoo, quantize, detect, Tensor, Model } from '../src';
 import type { Layer } from '../src';
 import { loadNsfwjs } from '../src/io/pretrained';
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
       console.log(
         `\n${name} ${impl}: ${total.toFixed(1)} ms per run (${steps.length} steps, median-free mean of ${runs})`,
       );
+      if (args.includes('--steps')) for (const s of steps) console.log(`  ${s.label.padEnd(40)} ${s.ms.toFixed(3)} ms`);
       for (const [k, [ms, n]] of [...byKind].sort((a, b) => b[1][0] - a[1][0]))
         console.log(
           `  ${k.padEnd(16)} ${ms.toFixed(2).padStart(7)} ms ${((100 * ms) / total).toFixed(0).padStart(3)}%  (${n} steps)`,
